@@ -1,0 +1,58 @@
+/**
+ * The one place where ledger values become bytes and back.
+ *
+ * Every endorser must produce byte-identical writes, so objects are encoded with
+ * keys sorted by UTF-16 code unit order, no insignificant white space, and no
+ * `undefined` members. Decoding is plain JSON; validation happens in the model.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export function canonicalJson(value: unknown): string {
+  return encodeValue(value, '$');
+}
+
+// TextEncoder rather than Buffer: proof verification bundles this module for the browser.
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function canonicalBytes(value: unknown): Uint8Array {
+  return encoder.encode(canonicalJson(value));
+}
+
+export function parseJson(bytes: Uint8Array | string): unknown {
+  const text = typeof bytes === 'string' ? bytes : decoder.decode(bytes);
+  return JSON.parse(text) as unknown;
+}
+
+function encodeValue(value: unknown, path: string): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      // NaN and Infinity have no JSON form; silently writing null would change meaning.
+      if (!Number.isFinite(value)) throw new TypeError(`${path}: non-finite number`);
+      return JSON.stringify(value);
+    case 'string':
+      return JSON.stringify(value);
+    case 'object': {
+      if (Array.isArray(value)) {
+        return `[${value.map((item, i) => encodeValue(item, `${path}[${i}]`)).join(',')}]`;
+      }
+      if (value instanceof Uint8Array) {
+        throw new TypeError(`${path}: encode bytes as base64 strings before canonical encoding`);
+      }
+      const record = value as Record<string, unknown>;
+      const parts: string[] = [];
+      for (const key of Object.keys(record).sort()) {
+        const member = record[key];
+        if (member === undefined) continue;
+        parts.push(`${JSON.stringify(key)}:${encodeValue(member, `${path}.${key}`)}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    default:
+      throw new TypeError(`${path}: ${typeof value} cannot be encoded`);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The gateway's only view of a ledger. Implementations (embedded, Fabric) are created by
+ * factory functions and must pass tests/ledger/conformance.ts.
+ */
+
+/** Who a transaction is submitted as: a department (MSP id) and a user within it. */
+export interface Caller {
+  department: string;
+  user: string;
+}
+
+export interface SubmitOptions {
+  /** Private inputs the chaincode may read but the ledger never stores. */
+  transient?: Record<string, Uint8Array>;
+}
+
+export interface SubmitResult {
+  txId: string;
+  blockNumber: number;
+  /** The chaincode's return value (usually canonical JSON). */
+  payload: Uint8Array;
+}
+
+/** A transaction as seen in a committed block, valid or not. */
+export interface CommittedTransaction {
+  txId: string;
+  /** Position within the block. */
+  index: number;
+  /** Fabric validation code name, e.g. VALID or MVCC_READ_CONFLICT. */
+  validationCode: string;
+  /** Transaction time chosen by the client, ms since the epoch. */
+  timestamp: number;
+  creator: Caller;
+  fcn: string;
+  event: { name: string; payload: Uint8Array } | null;
+}
+
+export interface BlockEvent {
+  blockNumber: number;
+  /** hex hash of this block's header, which the next block's header chains to. */
+  blockHash: string;
+  transactions: CommittedTransaction[];
+}
+
+export interface EventOptions {
+  /** First block to deliver; defaults to the next block committed after the call. */
+  startBlock?: number;
+  signal?: AbortSignal;
+}
+
+export interface NodeStatus {
+  /** Department id that runs the node. */
+  id: string;
+  running: boolean;
+  height: number;
+  /** hex hash of the node's last block header. */
+  lastBlockHash: string;
+  /** hex chained hash over every valid write the node committed. */
+  commitHash: string;
+}
+
+export interface NetworkStatus {
+  engine: 'embedded' | 'fabric';
+  channel: string;
+  height: number;
+  nodes: NodeStatus[];
+  /** True when every running node at the same height reports the same commit hash. */
+  agreement: boolean;
+}
+
+export interface Divergence {
+  node: string;
+  height: number;
+  /** The first differing state key, when the difference is in state rather than blocks. */
+  key?: string;
+  reason: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  checkedBlocks: number;
+  divergences: Divergence[];
+}
+
+/**
+ * Everything a third party needs to check one transaction offline: the engine-specific
+ * transaction and block material plus the path from the transaction to the block's data hash.
+ * The proof module interprets `material` per `engine`.
+ */
+export interface TransactionProofMaterial {
+  engine: 'embedded' | 'fabric';
+  txId: string;
+  blockNumber: number;
+  validationCode: string;
+  material: unknown;
+}
+
+export interface LedgerClient {
+  submit(caller: Caller, fcn: string, args: string[], options?: SubmitOptions): Promise<SubmitResult>;
+  evaluate(caller: Caller, fcn: string, args: string[]): Promise<Uint8Array>;
+  /** Block events from `startBlock` on, in order, without gaps; ends when the signal aborts. */
+  blockEvents(options?: EventOptions): AsyncIterable<BlockEvent>;
+  getBlockEvent(blockNumber: number): Promise<BlockEvent>;
+  getTransaction(txId: string): Promise<CommittedTransaction & { blockNumber: number }>;
+  getTransactionProof(txId: string): Promise<TransactionProofMaterial>;
+  status(): Promise<NetworkStatus>;
+  verify(): Promise<VerifyReport>;
+  close(): Promise<void>;
+}
