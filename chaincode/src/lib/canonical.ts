@@ -52,7 +52,10 @@ function encodeValue(value: unknown, path: string): string {
       }
       return `{${parts.join(',')}}`;
     }
-    default:
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
       throw new TypeError(`${path}: ${typeof value} cannot be encoded`);
   }
 }

@@ -1,0 +1,303 @@
+/**
+ * Names shared by the chaincode, the gateway, the embedded network and the browser console.
+ *
+ * Dependency-free on purpose (no fabric imports): the browser bundle and the gateway import it
+ * to name transactions, match events and interpret error codes without loading Fabric.
+ */
+
+export const CONTRACTS = {
+  governance: 'governance',
+  catalog: 'catalog',
+  dataset: 'dataset',
+  sharing: 'sharing',
+  usage: 'usage',
+  quality: 'quality',
+} as const;
+export type ContractName = (typeof CONTRACTS)[keyof typeof CONTRACTS];
+
+/** Fully qualified transaction names in fabric-contract-api's `contract:Function` form. */
+export const TX = {
+  governance: {
+    InitLedger: 'governance:InitLedger',
+    RegisterDepartment: 'governance:RegisterDepartment',
+    UpdateDepartment: 'governance:UpdateDepartment',
+    SetUserRoles: 'governance:SetUserRoles',
+    SetCalendar: 'governance:SetCalendar',
+    GetConfig: 'governance:GetConfig',
+    WhoAmI: 'governance:WhoAmI',
+    GetDepartment: 'governance:GetDepartment',
+    ListDepartments: 'governance:ListDepartments',
+    GetDepartmentHistory: 'governance:GetDepartmentHistory',
+    GetUserRoles: 'governance:GetUserRoles',
+    ListUserRoles: 'governance:ListUserRoles',
+    GetUserRolesHistory: 'governance:GetUserRolesHistory',
+    GetCalendar: 'governance:GetCalendar',
+  },
+  catalog: {
+    CreateEntry: 'catalog:CreateEntry',
+    UpdateEntry: 'catalog:UpdateEntry',
+    RetireEntry: 'catalog:RetireEntry',
+    GetEntry: 'catalog:GetEntry',
+    GetEntryVersion: 'catalog:GetEntryVersion',
+    GetEntryHistory: 'catalog:GetEntryHistory',
+    ListEntries: 'catalog:ListEntries',
+    ListEntriesByOwner: 'catalog:ListEntriesByOwner',
+  },
+  dataset: {
+    AnchorVersion: 'dataset:AnchorVersion',
+    GetVersion: 'dataset:GetVersion',
+    GetLatestVersion: 'dataset:GetLatestVersion',
+    ListVersions: 'dataset:ListVersions',
+    FindVersionsByDigest: 'dataset:FindVersionsByDigest',
+  },
+  sharing: {
+    CreateRequest: 'sharing:CreateRequest',
+    ApproveRequest: 'sharing:ApproveRequest',
+    RejectRequest: 'sharing:RejectRequest',
+    EscalateRequest: 'sharing:EscalateRequest',
+    WithdrawRequest: 'sharing:WithdrawRequest',
+    ExpireRequest: 'sharing:ExpireRequest',
+    RevokeGrant: 'sharing:RevokeGrant',
+    GetRequest: 'sharing:GetRequest',
+    GetRequestHistory: 'sharing:GetRequestHistory',
+    ListRequestsByRequester: 'sharing:ListRequestsByRequester',
+    ListRequestsByProvider: 'sharing:ListRequestsByProvider',
+    ListRequestsByStatus: 'sharing:ListRequestsByStatus',
+    ListRequestsByCatalog: 'sharing:ListRequestsByCatalog',
+    GetGrant: 'sharing:GetGrant',
+    GetGrantHistory: 'sharing:GetGrantHistory',
+    ListGrantsByConsumer: 'sharing:ListGrantsByConsumer',
+    ListGrantsByProvider: 'sharing:ListGrantsByProvider',
+    ListGrantsByCatalog: 'sharing:ListGrantsByCatalog',
+  },
+  usage: {
+    RecordUse: 'usage:RecordUse',
+    CheckUse: 'usage:CheckUse',
+    GetUse: 'usage:GetUse',
+    ListUsesByConsumer: 'usage:ListUsesByConsumer',
+    ListUsesByProvider: 'usage:ListUsesByProvider',
+    ListUsesByCatalog: 'usage:ListUsesByCatalog',
+    ListUsesByGrant: 'usage:ListUsesByGrant',
+  },
+  quality: {
+    RaiseObjection: 'quality:RaiseObjection',
+    ResolveObjection: 'quality:ResolveObjection',
+    GetObjection: 'quality:GetObjection',
+    GetObjectionHistory: 'quality:GetObjectionHistory',
+    ListObjectionsByCatalog: 'quality:ListObjectionsByCatalog',
+    ListObjectionsByProvider: 'quality:ListObjectionsByProvider',
+    ListObjectionsByRaiser: 'quality:ListObjectionsByRaiser',
+    ListObjectionsByStatus: 'quality:ListObjectionsByStatus',
+  },
+} as const;
+
+type Values<T> = T[keyof T];
+export type TransactionName = Values<{ [C in keyof typeof TX]: Values<(typeof TX)[C]> }>;
+
+/** Transactions that write; every other name in TX is a read-only query. */
+export const SUBMIT_TRANSACTIONS: readonly TransactionName[] = [
+  TX.governance.InitLedger,
+  TX.governance.RegisterDepartment,
+  TX.governance.UpdateDepartment,
+  TX.governance.SetUserRoles,
+  TX.governance.SetCalendar,
+  TX.catalog.CreateEntry,
+  TX.catalog.UpdateEntry,
+  TX.catalog.RetireEntry,
+  TX.dataset.AnchorVersion,
+  TX.sharing.CreateRequest,
+  TX.sharing.ApproveRequest,
+  TX.sharing.RejectRequest,
+  TX.sharing.EscalateRequest,
+  TX.sharing.WithdrawRequest,
+  TX.sharing.ExpireRequest,
+  TX.sharing.RevokeGrant,
+  TX.usage.RecordUse,
+  TX.quality.RaiseObjection,
+  TX.quality.ResolveObjection,
+];
+
+/**
+ * Chaincode event names. Fabric keeps one event per transaction, so each write emits exactly
+ * one; its payload is the canonical JSON of the written entity (see EventPayloads in types).
+ */
+export const EVENTS = {
+  LedgerInitialized: 'LedgerInitialized',
+  DepartmentRegistered: 'DepartmentRegistered',
+  DepartmentUpdated: 'DepartmentUpdated',
+  UserRolesSet: 'UserRolesSet',
+  CalendarSet: 'CalendarSet',
+  CatalogEntryCreated: 'CatalogEntryCreated',
+  CatalogEntryUpdated: 'CatalogEntryUpdated',
+  CatalogEntryRetired: 'CatalogEntryRetired',
+  DatasetVersionAnchored: 'DatasetVersionAnchored',
+  ShareRequestCreated: 'ShareRequestCreated',
+  /** Also emitted by CreateRequest when an unconditional entry is granted automatically. */
+  ShareRequestApproved: 'ShareRequestApproved',
+  ShareRequestRejected: 'ShareRequestRejected',
+  ShareRequestEscalated: 'ShareRequestEscalated',
+  ShareRequestWithdrawn: 'ShareRequestWithdrawn',
+  ShareRequestExpired: 'ShareRequestExpired',
+  GrantRevoked: 'GrantRevoked',
+  UseRecorded: 'UseRecorded',
+  ObjectionRaised: 'ObjectionRaised',
+  ObjectionResolved: 'ObjectionResolved',
+} as const;
+export type EventName = Values<typeof EVENTS>;
+
+/** Fabric NodeOU that marks a department administrator's certificate. */
+export const ADMIN_OU = 'admin';
+
+export const ROLES = ['admin', 'publisher', 'consumer', 'supervisor'] as const;
+export type Role = (typeof ROLES)[number];
+/** Roles kept in the on-chain registry; `admin` comes from the certificate instead. */
+export const REGISTRY_ROLES = ['publisher', 'consumer', 'supervisor'] as const;
+export type RegistryRole = (typeof REGISTRY_ROLES)[number];
+
+export const DEPARTMENT_LEVELS = ['province', 'city', 'county', 'town'] as const;
+export type DepartmentLevel = (typeof DEPARTMENT_LEVELS)[number];
+
+export const DEPARTMENT_STATUSES = ['active', 'suspended'] as const;
+export type DepartmentStatus = (typeof DEPARTMENT_STATUSES)[number];
+
+export const SHARE_TYPES = ['unconditional', 'conditional', 'not_shared'] as const;
+export type ShareType = (typeof SHARE_TYPES)[number];
+
+/** 基础库 / 主题库 / 部门库 */
+export const CATALOG_CLASSIFICATIONS = ['base', 'theme', 'department'] as const;
+export type CatalogClassification = (typeof CATALOG_CLASSIFICATIONS)[number];
+
+/** 接口 / 库表交换 / 文件下载 / 在线查询 */
+export const SHARE_METHODS = ['api', 'table_exchange', 'file', 'online_query'] as const;
+export type ShareMethod = (typeof SHARE_METHODS)[number];
+
+export const OPENNESS = ['open', 'conditional_open', 'not_open'] as const;
+export type Openness = (typeof OPENNESS)[number];
+
+export const UPDATE_FREQUENCIES = [
+  'realtime',
+  'daily',
+  'weekly',
+  'monthly',
+  'quarterly',
+  'yearly',
+  'irregular',
+] as const;
+export type UpdateFrequency = (typeof UPDATE_FREQUENCIES)[number];
+
+export const CATALOG_STATUSES = ['active', 'retired'] as const;
+export type CatalogStatus = (typeof CATALOG_STATUSES)[number];
+
+export const FIELD_TYPES = [
+  'string',
+  'integer',
+  'number',
+  'boolean',
+  'date',
+  'datetime',
+  'binary',
+] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** 分类分级: classified (涉密) data never travels on this network, so it is not a level here. */
+export const SENSITIVITY_LEVELS = ['public', 'internal', 'sensitive', 'important'] as const;
+export type Sensitivity = (typeof SENSITIVITY_LEVELS)[number];
+
+export const PURPOSES = [
+  'administrative_basis',
+  'work_reference',
+  'data_verification',
+  'business_coordination',
+] as const;
+export type Purpose = (typeof PURPOSES)[number];
+export const PURPOSE_LABELS: Readonly<Record<Purpose, { zh: string; en: string }>> = {
+  administrative_basis: { zh: '行政依据', en: 'Administrative basis' },
+  work_reference: { zh: '工作参考', en: 'Work reference' },
+  data_verification: { zh: '数据校核', en: 'Data verification' },
+  business_coordination: { zh: '业务协同', en: 'Business coordination' },
+};
+
+export const REQUEST_STATUSES = [
+  'pending',
+  'approved',
+  'rejected',
+  'escalated',
+  'withdrawn',
+  'expired',
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+/** Statuses that still wait for someone's answer and can therefore be overdue. */
+export const OPEN_REQUEST_STATUSES: readonly RequestStatus[] = ['pending', 'escalated'];
+
+export const USAGE_ACTIONS = ['download', 'query', 'verify'] as const;
+export type UsageAction = (typeof USAGE_ACTIONS)[number];
+
+export const USAGE_OUTCOMES = ['ALLOWED', 'DENIED'] as const;
+export type UsageOutcome = (typeof USAGE_OUTCOMES)[number];
+
+export const OBJECTION_STATUSES = ['open', 'corrected', 'rejected'] as const;
+export type ObjectionStatus = (typeof OBJECTION_STATUSES)[number];
+export const OBJECTION_RESOLUTIONS = ['corrected', 'rejected'] as const;
+export type ObjectionResolution = (typeof OBJECTION_RESOLUTIONS)[number];
+
+export const DIGEST_ALGORITHMS = ['sha256', 'sm3'] as const;
+export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
+
+export const DEFAULT_DEADLINES = {
+  requestWorkingDays: 10,
+  objectionWorkingDays: 2,
+  catalogUpdateWorkingDays: 15,
+  emergencyHours: 4,
+} as const;
+
+/** China Standard Time offset; deadlines are counted in CST whatever the server's zone. */
+export const CST_OFFSET_MS = 8 * 60 * 60 * 1000;
+
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 100;
+
+/**
+ * Stable error codes. A chaincode error's message is `[CODE] human message`; the gateway
+ * extracts the code with ERROR_PATTERN from whatever Fabric or the embedded network wrapped
+ * around it.
+ */
+export const ErrorCode = {
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  NOT_INITIALIZED: 'NOT_INITIALIZED',
+  ALREADY_INITIALIZED: 'ALREADY_INITIALIZED',
+  ALREADY_EXISTS: 'ALREADY_EXISTS',
+  DEPARTMENT_NOT_FOUND: 'DEPARTMENT_NOT_FOUND',
+  DEPARTMENT_SUSPENDED: 'DEPARTMENT_SUSPENDED',
+  FORBIDDEN_ROLE: 'FORBIDDEN_ROLE',
+  FORBIDDEN_DEPARTMENT: 'FORBIDDEN_DEPARTMENT',
+  NOT_COORDINATOR: 'NOT_COORDINATOR',
+  NOT_OWNER: 'NOT_OWNER',
+  CALENDAR_NOT_FOUND: 'CALENDAR_NOT_FOUND',
+  CATALOG_NOT_FOUND: 'CATALOG_NOT_FOUND',
+  CATALOG_RETIRED: 'CATALOG_RETIRED',
+  LEGAL_BASIS_REQUIRED: 'LEGAL_BASIS_REQUIRED',
+  NOT_SHARED: 'NOT_SHARED',
+  FIELD_NOT_IN_CATALOG: 'FIELD_NOT_IN_CATALOG',
+  DATASET_VERSION_NOT_FOUND: 'DATASET_VERSION_NOT_FOUND',
+  REQUEST_NOT_FOUND: 'REQUEST_NOT_FOUND',
+  INVALID_STATE: 'INVALID_STATE',
+  REASON_REQUIRED: 'REASON_REQUIRED',
+  GRANT_NOT_FOUND: 'GRANT_NOT_FOUND',
+  GRANT_EXPIRED: 'GRANT_EXPIRED',
+  GRANT_NOT_YET_VALID: 'GRANT_NOT_YET_VALID',
+  GRANT_REVOKED: 'GRANT_REVOKED',
+  GRANT_NOT_HOLDER: 'GRANT_NOT_HOLDER',
+  GRANT_CATALOG_MISMATCH: 'GRANT_CATALOG_MISMATCH',
+  FIELDS_NOT_GRANTED: 'FIELDS_NOT_GRANTED',
+  PURPOSE_MISMATCH: 'PURPOSE_MISMATCH',
+  USE_LIMIT_REACHED: 'USE_LIMIT_REACHED',
+  USAGE_NOT_FOUND: 'USAGE_NOT_FOUND',
+  OBJECTION_NOT_FOUND: 'OBJECTION_NOT_FOUND',
+  CORRUPT_STATE: 'CORRUPT_STATE',
+} as const;
+export type ErrorCode = Values<typeof ErrorCode>;
+
+/** Finds `[CODE] message` inside any wrapping text (Fabric prefixes its own words). */
+export const ERROR_PATTERN = /\[([A-Z0-9_]+)\] (.*)/s;
+
+export * from './model/types.js';

@@ -1,0 +1,284 @@
+/**
+ * Ledger entity shapes as stored and returned (canonical JSON). Dependency-free so the gateway
+ * and the browser can type ledger payloads. Instants are ISO 8601 UTC strings taken from the
+ * transaction timestamp; calendar dates are `YYYY-MM-DD` in China Standard Time.
+ */
+import type {
+  CatalogClassification,
+  CatalogStatus,
+  DepartmentLevel,
+  DepartmentStatus,
+  DigestAlgorithm,
+  ErrorCode,
+  FieldType,
+  ObjectionStatus,
+  Openness,
+  Purpose,
+  RegistryRole,
+  RequestStatus,
+  Role,
+  Sensitivity,
+  ShareMethod,
+  ShareType,
+  UpdateFrequency,
+  UsageAction,
+  UsageOutcome,
+} from '../constants.js';
+
+/** Who did something: a department (MSP id) and a user (certificate CN). */
+export interface Actor {
+  department: string;
+  user: string;
+}
+
+export interface Deadlines {
+  requestWorkingDays: number;
+  objectionWorkingDays: number;
+  catalogUpdateWorkingDays: number;
+  emergencyHours: number;
+}
+
+export interface LedgerConfig {
+  coordinator: string;
+  deadlines: Deadlines;
+  initializedAt: string;
+  initializedBy: Actor;
+}
+
+export interface Department {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  level: DepartmentLevel;
+  parent: string | null;
+  status: DepartmentStatus;
+  registeredAt: string;
+  registeredBy: Actor;
+  updatedAt: string;
+  updatedBy: Actor;
+}
+
+export interface UserRoles {
+  department: string;
+  user: string;
+  roles: RegistryRole[];
+  updatedAt: string;
+  updatedBy: Actor;
+}
+
+/** What the chaincode concluded about the caller; returned by governance:WhoAmI. */
+export interface CallerInfo extends Actor {
+  roles: Role[];
+  isCoordinator: boolean;
+  departmentRegistered: boolean;
+}
+
+export interface WorkingCalendar {
+  year: number;
+  /** Public holidays that fall on otherwise working days (and any others the notice lists). */
+  holidays: string[];
+  /** Weekend days declared working days (调休). */
+  workdays: string[];
+  updatedAt: string;
+  updatedBy: Actor;
+}
+
+export interface CatalogField {
+  name: string;
+  nameZh?: string;
+  type: FieldType;
+  sensitivity: Sensitivity;
+  description?: string;
+}
+
+export interface CatalogEntry {
+  /** The resource code (资源代码), unique on the ledger. */
+  id: string;
+  name: string;
+  classification: CatalogClassification;
+  abstract: string;
+  format: string;
+  fields: CatalogField[];
+  shareType: ShareType;
+  /** Required for conditional entries. */
+  shareConditions: string | null;
+  /** Required for not_shared entries: the law, regulation or policy that forbids sharing. */
+  legalBasis: string | null;
+  shareMethods: ShareMethod[];
+  openness: Openness;
+  updateFrequency: UpdateFrequency;
+  publishDate: string;
+  relatedResources: string[];
+  sourceSystem: string | null;
+  scenarios: string[];
+  owner: string;
+  version: number;
+  status: CatalogStatus;
+  /** Why this version exists (empty for the first). */
+  changeReason: string | null;
+  createdAt: string;
+  createdBy: Actor;
+  updatedAt: string;
+  updatedBy: Actor;
+}
+
+export interface Digest {
+  algorithm: DigestAlgorithm;
+  /** Lower-case hex. */
+  value: string;
+}
+
+export interface DatasetVersion {
+  /** `${catalogId}@${version}` */
+  id: string;
+  catalogId: string;
+  version: number;
+  owner: string;
+  digest: Digest;
+  chunkRoot: string;
+  chunkSize: number;
+  size: number;
+  mediaType: string;
+  recordRoot: string | null;
+  recordCount: number | null;
+  previousVersion: number | null;
+  reason: string | null;
+  anchoredAt: string;
+  anchoredBy: Actor;
+}
+
+export interface Period {
+  /** First CST day of use, inclusive. */
+  from: string;
+  /** Last CST day of use, inclusive. */
+  to: string;
+}
+
+export interface Decision {
+  by: Actor;
+  at: string;
+  reason: string | null;
+}
+
+export interface Escalation {
+  by: Actor;
+  at: string;
+  reason: string;
+  /** The coordinator's answer is due by then. */
+  deadline: string;
+}
+
+export interface ShareRequest {
+  id: string;
+  catalogId: string;
+  provider: string;
+  requester: Actor;
+  fields: string[];
+  purpose: Purpose;
+  scenario: string;
+  period: Period;
+  emergency: boolean;
+  status: RequestStatus;
+  createdAt: string;
+  /** The provider's answer is due by then. */
+  deadline: string;
+  escalation: Escalation | null;
+  decision: Decision | null;
+  grantId: string | null;
+  /** True when the entry is unconditional and the grant was issued without review. */
+  automatic: boolean;
+}
+
+export interface Revocation {
+  by: Actor;
+  at: string;
+  reason: string;
+}
+
+export interface Grant {
+  id: string;
+  requestId: string;
+  catalogId: string;
+  provider: string;
+  consumer: string;
+  fields: string[];
+  purpose: Purpose;
+  validFrom: string;
+  validTo: string;
+  useLimit: number | null;
+  useCount: number;
+  automatic: boolean;
+  grantedAt: string;
+  grantedBy: Actor;
+  revocation: Revocation | null;
+}
+
+export interface UsageRecord {
+  id: string;
+  grantId: string | null;
+  catalogId: string;
+  provider: string;
+  consumer: Actor;
+  datasetVersion: number | null;
+  action: UsageAction;
+  fields: string[];
+  bytes: number | null;
+  deliveredDigest: Digest | null;
+  purpose: Purpose | null;
+  outcome: UsageOutcome;
+  /** Why the use was refused; null when allowed. */
+  denialCode: ErrorCode | null;
+  denialMessage: string | null;
+  at: string;
+}
+
+export interface ObjectionResolutionRecord {
+  resolution: 'corrected' | 'rejected';
+  by: Actor;
+  at: string;
+  /** The anchored dataset version that corrects the data (corrected only). */
+  correctedVersion: number | null;
+  reason: string | null;
+}
+
+export interface QualityObjection {
+  id: string;
+  catalogId: string;
+  version: number;
+  provider: string;
+  raisedBy: Actor;
+  description: string;
+  recordRefs: string[];
+  fields: string[];
+  status: ObjectionStatus;
+  raisedAt: string;
+  deadline: string;
+  resolution: ObjectionResolutionRecord | null;
+}
+
+/** Result of approving (or automatically granting) a request. */
+export interface RequestDecisionResult {
+  request: ShareRequest;
+  grant: Grant | null;
+}
+
+/** Answer of usage:CheckUse, the read-only twin of RecordUse. */
+export interface UseCheck {
+  allowed: boolean;
+  grantId: string | null;
+  denialCode: ErrorCode | null;
+  denialMessage: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  bookmark: string;
+  count: number;
+}
+
+export interface HistoryItem<T> {
+  txId: string;
+  timestamp: string;
+  isDelete: boolean;
+  value: T | null;
+}
