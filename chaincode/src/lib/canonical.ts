@@ -56,6 +56,7 @@ function encodeValue(value: unknown, path: string): string {
     case 'function':
     case 'symbol':
     case 'undefined':
-      throw new TypeError(`${path}: ${typeof value} cannot be encoded`);
+      break;
   }
+  throw new TypeError(`${path}: ${typeof value} cannot be encoded`);
 }
