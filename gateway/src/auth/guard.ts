@@ -1,0 +1,86 @@
+/**
+ * Authentication for API routes: `Authorization: Bearer <token>` resolved through the token
+ * store. Routes opt out with `config: { public: true }` (health, verification, open catalog).
+ * Authorisation of business actions is the chaincode's; the gateway only decides who the caller
+ * is, and who may read the index-backed views (see `canReadDepartment`).
+ */
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { Caller } from '../ledger/types.js';
+import { GatewayError } from '../errors.js';
+import type { Principal, Role, TokenStore } from './tokens.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** No token needed; a presented token is still checked. */
+    public?: boolean;
+  }
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/;
+
+export function authenticate(tokens: TokenStore): onRequestAsyncHookHandler {
+  return async (request) => {
+    const header = request.headers.authorization;
+    const isPublic = request.routeOptions.config.public === true;
+    if (header === undefined) {
+      if (isPublic) return;
+      throw new GatewayError(
+        'UNAUTHENTICATED',
+        'missing bearer token (Authorization: Bearer <token>)',
+      );
+    }
+    const token = BEARER.exec(header)?.[1];
+    if (token === undefined)
+      throw new GatewayError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+    const principal = await tokens.resolve(token);
+    if (!principal) throw new GatewayError('UNAUTHENTICATED', 'unknown or revoked token');
+    request.principal = principal;
+  };
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal)
+    throw new GatewayError('UNAUTHENTICATED', 'this route needs a bearer token');
+  return request.principal;
+}
+
+export function callerOf(request: FastifyRequest): Caller {
+  const { department, user } = principalOf(request);
+  return { department, user };
+}
+
+export function hasRole(principal: Principal, ...roles: Role[]): boolean {
+  return roles.some((r) => principal.roles.includes(r));
+}
+
+/**
+ * Index-backed views (audit, inbox/outbox, stats) show a department its own records; supervisors
+ * and the coordinator's staff see every department's, as the domain's supervision role requires.
+ */
+export function canReadDepartment(
+  principal: Principal,
+  department: string,
+  coordinator: string,
+): boolean {
+  return (
+    principal.department === department ||
+    principal.department === coordinator ||
+    hasRole(principal, 'supervisor')
+  );
+}
+
+export function requireDepartmentAccess(
+  principal: Principal,
+  department: string,
+  coordinator: string,
+): void {
+  if (!canReadDepartment(principal, department, coordinator)) {
+    throw new GatewayError(
+      'FORBIDDEN',
+      `department ${principal.department} may not read records of ${department}`,
+    );
+  }
+}

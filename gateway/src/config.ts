@@ -1,0 +1,83 @@
+/**
+ * Gateway configuration: defaults, then environment variables. One place so that the server,
+ * the CLI and the tests agree on where data lives.
+ */
+import { resolve } from 'node:path';
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  /** Root of everything the gateway and the embedded network write (gitignored `data/`). */
+  dataDir: string;
+  /** The network description that drives the embedded nodes. */
+  networkFile: string;
+  /** Largest JSON body accepted, in bytes. */
+  bodyLimit: number;
+  /** Largest dataset upload accepted, in bytes. */
+  uploadLimit: number;
+  /** Largest request header block, in bytes; beyond it the client gets 431. */
+  maxHeaderSize: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Seed demo data on a first start (never on a data directory that already has some). */
+  seedDemo: boolean;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const DEFAULT_CONFIG: GatewayConfig = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: resolve('data'),
+  networkFile: resolve('network/departments.yaml'),
+  bodyLimit: 1024 * 1024,
+  uploadLimit: 64 * 1024 ** 3,
+  maxHeaderSize: 16 * 1024,
+  logLevel: 'info',
+  seedDemo: true,
+};
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+}
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      `${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+/** Configuration from `SHULIAN_*` variables (and PORT/HOST, as hosting platforms set them). */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<GatewayConfig> = {},
+): GatewayConfig {
+  const config: GatewayConfig = { ...DEFAULT_CONFIG };
+  const host = env.SHULIAN_HOST ?? env.HOST;
+  if (host) config.host = host;
+  const port = env.SHULIAN_PORT ?? env.PORT;
+  if (port) config.port = integer('SHULIAN_PORT', port, 0, 65535);
+  if (env.SHULIAN_DATA_DIR) config.dataDir = resolve(env.SHULIAN_DATA_DIR);
+  if (env.SHULIAN_NETWORK) config.networkFile = resolve(env.SHULIAN_NETWORK);
+  if (env.SHULIAN_BODY_LIMIT)
+    config.bodyLimit = integer('SHULIAN_BODY_LIMIT', env.SHULIAN_BODY_LIMIT, 1024, 2 ** 30);
+  if (env.SHULIAN_UPLOAD_LIMIT) {
+    config.uploadLimit = integer(
+      'SHULIAN_UPLOAD_LIMIT',
+      env.SHULIAN_UPLOAD_LIMIT,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    );
+  }
+  if (env.SHULIAN_LOG_LEVEL) {
+    const level = env.SHULIAN_LOG_LEVEL as GatewayConfig['logLevel'];
+    if (!LOG_LEVELS.includes(level))
+      throw new ConfigError(`SHULIAN_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+    config.logLevel = level;
+  }
+  if (env.SHULIAN_SEED === '0' || env.SHULIAN_SEED === 'false') config.seedDemo = false;
+  return { ...config, ...overrides };
+}

@@ -1,0 +1,257 @@
+/**
+ * Every error the gateway answers with: one registry of stable codes and their HTTP status,
+ * the parsing that keeps chaincode error codes across the ledger boundary, and the Fastify
+ * handlers that turn any failure into `{ error: { code, message, details? } }`.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import { Type, type Static } from '@sinclair/typebox';
+import { ERROR_PATTERN, type ErrorCode } from '@shulian/chaincode/constants';
+
+/** Codes raised by the gateway itself (the chaincode's own codes are added below). */
+const GATEWAY_CODES = {
+  BAD_REQUEST: 400,
+  INVALID_JSON: 400,
+  VALIDATION_FAILED: 400,
+  INVALID_ID: 400,
+  INVALID_DIGEST: 400,
+  EMPTY_UPLOAD: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  BLOB_NOT_FOUND: 404,
+  TRANSACTION_NOT_FOUND: 404,
+  BLOCK_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  NOT_ACCEPTABLE: 406,
+  CONFLICT: 409,
+  DIGEST_MISMATCH: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
+  INTERNAL: 500,
+  LEDGER_ERROR: 502,
+  LEDGER_UNAVAILABLE: 503,
+  NOT_READY: 503,
+  MVCC_CONFLICT: 503,
+} as const satisfies Record<string, number>;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_CODES;
+
+/**
+ * Every chaincode code with its status. `satisfies Record<ErrorCode, number>` makes a new
+ * chaincode code a compile error here until someone decides its status.
+ */
+const CHAINCODE_CODES = {
+  INVALID_ARGUMENT: 400,
+  NOT_INITIALIZED: 503,
+  ALREADY_INITIALIZED: 409,
+  ALREADY_EXISTS: 409,
+  DEPARTMENT_NOT_FOUND: 404,
+  DEPARTMENT_SUSPENDED: 403,
+  FORBIDDEN_ROLE: 403,
+  FORBIDDEN_DEPARTMENT: 403,
+  NOT_COORDINATOR: 403,
+  NOT_OWNER: 403,
+  CALENDAR_NOT_FOUND: 404,
+  CATALOG_NOT_FOUND: 404,
+  CATALOG_RETIRED: 409,
+  LEGAL_BASIS_REQUIRED: 400,
+  NOT_SHARED: 403,
+  FIELD_NOT_IN_CATALOG: 400,
+  DATASET_VERSION_NOT_FOUND: 404,
+  REQUEST_NOT_FOUND: 404,
+  INVALID_STATE: 409,
+  REASON_REQUIRED: 400,
+  GRANT_NOT_FOUND: 404,
+  GRANT_EXPIRED: 403,
+  GRANT_NOT_YET_VALID: 403,
+  GRANT_REVOKED: 403,
+  GRANT_NOT_HOLDER: 403,
+  GRANT_CATALOG_MISMATCH: 403,
+  FIELDS_NOT_GRANTED: 403,
+  PURPOSE_MISMATCH: 403,
+  USE_LIMIT_REACHED: 403,
+  USAGE_NOT_FOUND: 404,
+  OBJECTION_NOT_FOUND: 404,
+  CORRUPT_STATE: 500,
+} as const satisfies Record<ErrorCode, number>;
+
+const REGISTRY: ReadonlyMap<string, number> = new Map<string, number>([
+  ...Object.entries(GATEWAY_CODES),
+  ...Object.entries(CHAINCODE_CODES),
+]);
+
+export type AnyErrorCode = GatewayErrorCode | ErrorCode;
+
+/** The HTTP status for a code. A code nobody declared is a bug on our side: 500. */
+export function statusFor(code: string): number {
+  return REGISTRY.get(code) ?? 500;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'stable, machine-readable error code' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { description: 'every error has this shape' },
+);
+export type ErrorResponse = Static<typeof ErrorResponse>;
+
+export class GatewayError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly details: unknown;
+
+  constructor(
+    code: AnyErrorCode,
+    message: string,
+    options: { details?: unknown; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.statusCode = statusFor(code);
+    this.details = options.details;
+  }
+
+  toBody(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
+  }
+}
+
+export const notFound = (
+  what: string,
+  id: string,
+  code: AnyErrorCode = 'NOT_FOUND',
+): GatewayError => new GatewayError(code, `${what} ${JSON.stringify(id)} not found`);
+
+/**
+ * A ledger failure as a GatewayError. The chaincode raises `[CODE] message`; the ledger wraps
+ * it in its own text (endorsement failed: ...), so the code is found anywhere in the message.
+ * MVCC conflicts are transient and retryable, hence 503 rather than 409.
+ */
+export function fromLedgerError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const match = ERROR_PATTERN.exec(message);
+  const code = match?.[1];
+  if (code !== undefined && REGISTRY.has(code)) {
+    return new GatewayError(code as AnyErrorCode, (match?.[2] ?? '').trim(), { cause: err });
+  }
+  if (/MVCC_READ_CONFLICT|PHANTOM_READ_CONFLICT/.test(message)) {
+    return new GatewayError(
+      'MVCC_CONFLICT',
+      `transaction conflicted with a concurrent one; retry: ${message}`,
+      { cause: err },
+    );
+  }
+  return new GatewayError('LEDGER_ERROR', `ledger call failed: ${message}`, { cause: err });
+}
+
+/** Fastify's own error codes mapped onto ours, so framework errors keep our shape. */
+const FASTIFY_CODES: Readonly<Record<string, GatewayErrorCode>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+  FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_ASYNC_CONSTRAINT: 'BAD_REQUEST',
+  FST_ERR_INVALID_URL: 'BAD_REQUEST',
+};
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+}
+
+function toGatewayError(error: FastifyError | Error): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const fastifyError = error as FastifyError & {
+    validation?: ValidationIssue[];
+    validationContext?: string;
+  };
+  if (Array.isArray(fastifyError.validation)) {
+    const where = fastifyError.validationContext ?? 'request';
+    const issues = fastifyError.validation.map((v) => ({
+      path: `${where}${v.instancePath ?? ''}`,
+      message: v.message ?? 'invalid',
+    }));
+    const first = issues[0];
+    return new GatewayError(
+      'VALIDATION_FAILED',
+      first ? `${first.path}: ${first.message}` : `invalid ${where}`,
+      {
+        details: issues,
+        cause: error,
+      },
+    );
+  }
+  const mapped = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
+  if (mapped) return new GatewayError(mapped, error.message, { cause: error });
+  const status = fastifyError.statusCode;
+  // Any other framework error with a 4xx status is the client's fault; keep the status.
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const err = new GatewayError('BAD_REQUEST', error.message, { cause: error });
+    return Object.assign(err, { statusCode: status });
+  }
+  return new GatewayError('INTERNAL', 'internal error', { cause: error });
+}
+
+/** Installs the error and not-found handlers and the raw-socket client error handler. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const err = toGatewayError(error);
+    if (err.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: err.code }, err.message);
+    return reply.status(err.statusCode).type('application/json; charset=utf-8').send(err.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const err = new GatewayError(
+      'ROUTE_NOT_FOUND',
+      `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    );
+    return reply.status(404).send(err.toBody());
+  });
+}
+
+/**
+ * Errors the HTTP parser raises before Fastify sees a request (oversized headers, garbage on the
+ * wire) still get our body shape rather than Node's bare status line.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [code, status, text]: [GatewayErrorCode, number, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['HEADERS_TOO_LARGE', 431, 'Request Header Fields Too Large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['BAD_REQUEST', 408, 'Request Timeout']
+        : ['BAD_REQUEST', 400, 'Bad Request'];
+  const body = JSON.stringify(
+    new GatewayError(code, `malformed HTTP request: ${err.code ?? err.message}`).toBody(),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,315 @@
+/**
+ * TypeBox schemas shared by the route plugins: identifiers, enums from the chaincode's constants,
+ * the ledger entities as the API returns them, pagination. Entities allow extra properties so a
+ * field the chaincode adds reaches clients before the schema names it.
+ */
+import { Type, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+import {
+  CATALOG_CLASSIFICATIONS,
+  CATALOG_STATUSES,
+  DEPARTMENT_LEVELS,
+  DEPARTMENT_STATUSES,
+  DIGEST_ALGORITHMS,
+  FIELD_TYPES,
+  MAX_PAGE_SIZE,
+  OBJECTION_STATUSES,
+  OPENNESS,
+  PURPOSES,
+  REQUEST_STATUSES,
+  SENSITIVITY_LEVELS,
+  SHARE_METHODS,
+  SHARE_TYPES,
+  UPDATE_FREQUENCIES,
+  USAGE_ACTIONS,
+  USAGE_OUTCOMES,
+} from '@shulian/chaincode/constants';
+
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  options: { description?: string } = {},
+): TUnion<TLiteral<T[number]>[]> {
+  return Type.Union(
+    values.map((v: T[number]) => Type.Literal(v)),
+    options,
+  );
+}
+
+/**
+ * Identifiers: letters, digits and `._:@-`, no `..`, at most 128 characters. Strict on purpose:
+ * ids become ledger keys and store paths, so slashes, control characters and traversal are
+ * refused at the edge with a 400.
+ */
+export const ID_PATTERN = '^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$';
+export const Id = (description?: string) =>
+  Type.String({
+    pattern: ID_PATTERN,
+    minLength: 1,
+    maxLength: 128,
+    ...(description ? { description } : {}),
+  });
+export const Hex64 = Type.String({
+  pattern: '^[0-9a-f]{64}$',
+  description: 'lower-case hex, 32 bytes',
+});
+/** CST calendar day. */
+export const Day = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+  description: 'YYYY-MM-DD (China Standard Time)',
+});
+export const Instant = Type.String({ description: 'ISO 8601 UTC instant' });
+export const Text = (maxLength: number, minLength = 0) => Type.String({ minLength, maxLength });
+
+export const Enums = {
+  level: StringEnum(DEPARTMENT_LEVELS),
+  departmentStatus: StringEnum(DEPARTMENT_STATUSES),
+  shareType: StringEnum(SHARE_TYPES, {
+    description: 'unconditional 无条件共享, conditional 有条件共享, not_shared 不予共享',
+  }),
+  classification: StringEnum(CATALOG_CLASSIFICATIONS),
+  shareMethod: StringEnum(SHARE_METHODS),
+  openness: StringEnum(OPENNESS),
+  updateFrequency: StringEnum(UPDATE_FREQUENCIES),
+  catalogStatus: StringEnum(CATALOG_STATUSES),
+  fieldType: StringEnum(FIELD_TYPES),
+  sensitivity: StringEnum(SENSITIVITY_LEVELS),
+  purpose: StringEnum(PURPOSES, { description: '行政依据 / 工作参考 / 数据校核 / 业务协同' }),
+  requestStatus: StringEnum(REQUEST_STATUSES),
+  usageAction: StringEnum(USAGE_ACTIONS),
+  usageOutcome: StringEnum(USAGE_OUTCOMES),
+  objectionStatus: StringEnum(OBJECTION_STATUSES),
+  digestAlgorithm: StringEnum(DIGEST_ALGORITHMS),
+};
+
+const entity = <P extends Parameters<typeof Type.Object>[0]>(properties: P, description: string) =>
+  Type.Object(properties, { additionalProperties: true, description });
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const Actor = Type.Object({ department: Type.String(), user: Type.String() });
+
+export const Department = entity(
+  {
+    id: Type.String(),
+    nameZh: Type.String(),
+    nameEn: Type.String(),
+    level: Enums.level,
+    parent: Nullable(Type.String()),
+    status: Enums.departmentStatus,
+    registeredAt: Instant,
+    registeredBy: Actor,
+    updatedAt: Instant,
+    updatedBy: Actor,
+  },
+  'a department (MSP id) registered by the coordinator',
+);
+
+export const CatalogFieldInput = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }),
+    nameZh: Type.Optional(Text(128)),
+    type: Enums.fieldType,
+    sensitivity: Enums.sensitivity,
+    description: Type.Optional(Text(1000)),
+  },
+  { additionalProperties: false },
+);
+
+export const CatalogEntry = entity(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    classification: Enums.classification,
+    abstract: Type.String(),
+    format: Type.String(),
+    fields: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        nameZh: Type.Optional(Type.String()),
+        type: Enums.fieldType,
+        sensitivity: Enums.sensitivity,
+        description: Type.Optional(Type.String()),
+      }),
+    ),
+    shareType: Enums.shareType,
+    shareConditions: Nullable(Type.String()),
+    legalBasis: Nullable(Type.String()),
+    shareMethods: Type.Array(Enums.shareMethod),
+    openness: Enums.openness,
+    updateFrequency: Enums.updateFrequency,
+    publishDate: Type.String(),
+    relatedResources: Type.Array(Type.String()),
+    sourceSystem: Nullable(Type.String()),
+    scenarios: Type.Array(Type.String()),
+    owner: Type.String(),
+    version: Type.Integer(),
+    status: Enums.catalogStatus,
+    changeReason: Nullable(Type.String()),
+    createdAt: Instant,
+    createdBy: Actor,
+    updatedAt: Instant,
+    updatedBy: Actor,
+  },
+  'a data resource catalog entry (GB/T 21063.3 core metadata)',
+);
+
+export const Digest = Type.Object({ algorithm: Enums.digestAlgorithm, value: Type.String() });
+
+export const DatasetVersion = entity(
+  {
+    id: Type.String(),
+    catalogId: Type.String(),
+    version: Type.Integer(),
+    owner: Type.String(),
+    digest: Digest,
+    chunkRoot: Type.String(),
+    chunkSize: Type.Integer(),
+    size: Type.Integer(),
+    mediaType: Type.String(),
+    recordRoot: Nullable(Type.String()),
+    recordCount: Nullable(Type.Integer()),
+    previousVersion: Nullable(Type.Integer()),
+    reason: Nullable(Type.String()),
+    anchoredAt: Instant,
+    anchoredBy: Actor,
+  },
+  'an anchored dataset version',
+);
+
+const Decision = Type.Object({ by: Actor, at: Instant, reason: Nullable(Type.String()) });
+
+export const ShareRequest = entity(
+  {
+    id: Type.String(),
+    catalogId: Type.String(),
+    provider: Type.String(),
+    requester: Actor,
+    fields: Type.Array(Type.String()),
+    purpose: Enums.purpose,
+    scenario: Type.String(),
+    period: Type.Object({ from: Day, to: Day }),
+    emergency: Type.Boolean(),
+    status: Enums.requestStatus,
+    createdAt: Instant,
+    deadline: Instant,
+    escalation: Nullable(
+      Type.Object({ by: Actor, at: Instant, reason: Type.String(), deadline: Instant }),
+    ),
+    decision: Nullable(Decision),
+    grantId: Nullable(Type.String()),
+    automatic: Type.Boolean(),
+    overdue: Type.Optional(
+      Type.Boolean({ description: 'open and past its deadline at the time of the answer' }),
+    ),
+  },
+  'a share request (共享申请)',
+);
+
+export const Grant = entity(
+  {
+    id: Type.String(),
+    requestId: Type.String(),
+    catalogId: Type.String(),
+    provider: Type.String(),
+    consumer: Type.String(),
+    fields: Type.Array(Type.String()),
+    purpose: Enums.purpose,
+    validFrom: Type.String(),
+    validTo: Type.String(),
+    useLimit: Nullable(Type.Integer()),
+    useCount: Type.Integer(),
+    automatic: Type.Boolean(),
+    grantedAt: Instant,
+    grantedBy: Actor,
+    revocation: Nullable(Type.Object({ by: Actor, at: Instant, reason: Type.String() })),
+  },
+  'a grant (授权)',
+);
+
+export const UsageRecord = entity(
+  {
+    id: Type.String(),
+    grantId: Nullable(Type.String()),
+    catalogId: Type.String(),
+    provider: Type.String(),
+    consumer: Actor,
+    datasetVersion: Nullable(Type.Integer()),
+    action: Enums.usageAction,
+    fields: Type.Array(Type.String()),
+    bytes: Nullable(Type.Integer()),
+    deliveredDigest: Nullable(Digest),
+    purpose: Nullable(Enums.purpose),
+    outcome: Enums.usageOutcome,
+    denialCode: Nullable(Type.String()),
+    denialMessage: Nullable(Type.String()),
+    at: Instant,
+    txId: Type.Optional(Type.String()),
+  },
+  'a recorded use, allowed or refused',
+);
+
+export const QualityObjection = entity(
+  {
+    id: Type.String(),
+    catalogId: Type.String(),
+    version: Type.Integer(),
+    provider: Type.String(),
+    raisedBy: Actor,
+    description: Type.String(),
+    recordRefs: Type.Array(Type.String()),
+    fields: Type.Array(Type.String()),
+    status: Enums.objectionStatus,
+    raisedAt: Instant,
+    deadline: Instant,
+    resolution: Nullable(
+      Type.Object({
+        resolution: StringEnum(['corrected', 'rejected'] as const),
+        by: Actor,
+        at: Instant,
+        correctedVersion: Nullable(Type.Integer()),
+        reason: Nullable(Type.String()),
+      }),
+    ),
+    overdue: Type.Optional(Type.Boolean()),
+  },
+  'a data quality objection (数据异议)',
+);
+
+export const TxRef = Type.Object({ txId: Type.String(), blockNumber: Type.Integer() });
+
+/** A write's answer: the entity as written and where it landed. */
+export const Written = <T extends TSchema>(schema: T) => Type.Object({ data: schema, tx: TxRef });
+
+export const HistoryItem = <T extends TSchema>(schema: T) =>
+  Type.Object({
+    txId: Type.String(),
+    timestamp: Instant,
+    isDelete: Type.Boolean(),
+    value: Nullable(schema),
+  });
+
+export const PageQuery = {
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_PAGE_SIZE,
+      description: `page size (≤ ${MAX_PAGE_SIZE})`,
+    }),
+  ),
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: 512,
+      pattern: '^[A-Za-z0-9_-]*$',
+      description: 'opaque cursor from the previous page',
+    }),
+  ),
+};
+
+export const Page = <T extends TSchema>(schema: T) =>
+  Type.Object({
+    items: Type.Array(schema),
+    nextCursor: Nullable(
+      Type.String({ description: 'pass as `cursor` for the next page; null at the end' }),
+    ),
+  });
+
+export { Nullable };
