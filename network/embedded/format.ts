@@ -64,7 +64,10 @@ export interface RangeRead {
   endKey: string;
   /** Keys and versions the simulation saw, in order. */
   reads: ReadItem[];
-  /** True when the iterator was closed before the end of the range. */
+  /**
+   * Fabric's itr_exhausted: true when the simulation read to the end of the range. When false,
+   * endKey is the last key read, and validation re-reads [startKey, endKey] inclusive.
+   */
   exhausted: boolean;
 }
 

@@ -1,0 +1,263 @@
+/**
+ * Department identities as Fabric MSPs issue them: each department (MSP) has a certificate
+ * authority, and every user, peer and orderer holds an X.509 certificate from it whose subject
+ * carries a Fabric NodeOU (admin, client, peer, orderer). Certificates are generated with
+ * @peculiar/x509 over WebCrypto P-256 keys; signing and verification use node:crypto.
+ */
+// @peculiar/x509 resolves its providers through tsyringe, which needs the Reflect metadata polyfill.
+import 'reflect-metadata';
+import {
+  createPrivateKey,
+  randomBytes,
+  webcrypto,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import type { SignerRef } from './format.js';
+import { sign } from './crypto.js';
+
+x509.cryptoProvider.set(webcrypto as Parameters<typeof x509.cryptoProvider.set>[1]);
+
+type CryptoKey = webcrypto.CryptoKey;
+
+export const NODE_OUS = ['admin', 'client', 'peer', 'orderer'] as const;
+export type NodeOU = (typeof NODE_OUS)[number];
+
+/** The OID under which Fabric CA stores attributes (JSON `{"attrs": {...}}`) in a certificate. */
+export const FABRIC_ATTRS_OID = '1.2.3.4.5.6.7.8.1';
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const VALIDITY_YEARS = 10;
+
+/** A certificate and its private key: what signs proposals, endorsements and blocks. */
+export interface SigningIdentity {
+  mspId: string;
+  name: string;
+  ou: NodeOU;
+  /** PEM */
+  certificate: string;
+  privateKey: KeyObject;
+}
+
+/** Persistable form of an identity (PEM strings only). */
+export interface StoredIdentity {
+  mspId: string;
+  name: string;
+  ou: NodeOU;
+  certificate: string;
+  privateKey: string;
+}
+
+export const signerRef = (id: SigningIdentity): SignerRef => ({
+  mspId: id.mspId,
+  certificate: id.certificate,
+});
+
+export const signWith = (id: SigningIdentity, bytes: Uint8Array): string =>
+  sign(id.privateKey, bytes);
+
+export function toStored(id: SigningIdentity): StoredIdentity {
+  return {
+    mspId: id.mspId,
+    name: id.name,
+    ou: id.ou,
+    certificate: id.certificate,
+    privateKey: id.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  };
+}
+
+export function fromStored(s: StoredIdentity): SigningIdentity {
+  return { ...s, privateKey: createPrivateKey(s.privateKey) };
+}
+
+/** DN attribute values may not carry the separators of the string form. */
+function dnValue(value: string): string {
+  if (!value || /[,+=\\"<>#;\n]/.test(value)) {
+    throw Object.assign(new Error(`invalid certificate name component: ${JSON.stringify(value)}`), {
+      code: 'INVALID_IDENTITY_NAME',
+    });
+  }
+  return value;
+}
+
+async function exportKey(key: CryptoKey): Promise<KeyObject> {
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', key);
+  return createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+}
+
+async function importKey(key: KeyObject): Promise<CryptoKey> {
+  const der = key.export({ format: 'der', type: 'pkcs8' });
+  return webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, true, ['sign']);
+}
+
+/** A random positive 128-bit serial number (the top bit clear keeps the DER integer positive). */
+function serial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
+  return bytes.toString('hex');
+}
+
+/** A department's certificate authority (the root of its MSP). */
+export class CertificateAuthority {
+  private constructor(
+    readonly mspId: string,
+    readonly certificate: string,
+    private readonly signingKey: CryptoKey,
+  ) {}
+
+  static async create(mspId: string): Promise<CertificateAuthority> {
+    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+    const now = new Date();
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(),
+      name: `C=CN, O=${dnValue(mspId)}, CN=ca.${dnValue(mspId)}`,
+      notBefore: now,
+      notAfter: new Date(now.getTime() + VALIDITY_YEARS * 365 * 86_400_000),
+      keys,
+      signingAlgorithm: ALGORITHM,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign |
+            x509.KeyUsageFlags.cRLSign |
+            x509.KeyUsageFlags.digitalSignature,
+          true,
+        ),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    });
+    return new CertificateAuthority(mspId, cert.toString('pem'), keys.privateKey);
+  }
+
+  static async fromStored(s: StoredIdentity): Promise<CertificateAuthority> {
+    return new CertificateAuthority(
+      s.mspId,
+      s.certificate,
+      await importKey(createPrivateKey(s.privateKey)),
+    );
+  }
+
+  async toStored(): Promise<StoredIdentity> {
+    return toStored({
+      mspId: this.mspId,
+      name: `ca.${this.mspId}`,
+      ou: 'admin',
+      certificate: this.certificate,
+      privateKey: await exportKey(this.signingKey),
+    });
+  }
+
+  /**
+   * Issues a certificate as Fabric CA enrolls an identity: subject `OU=<nodeOU>, CN=<name>`,
+   * and Fabric CA's attribute extension with hf.EnrollmentID, hf.Type, hf.Affiliation plus
+   * the given attributes, so ClientIdentity.getAttributeValue works the same on both engines.
+   */
+  async issue(
+    name: string,
+    ou: NodeOU,
+    attrs: Record<string, string> = {},
+  ): Promise<SigningIdentity> {
+    if (!NODE_OUS.includes(ou)) {
+      throw Object.assign(new Error(`unknown node OU ${String(ou)}`), {
+        code: 'INVALID_IDENTITY_OU',
+      });
+    }
+    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+    const issuer = new x509.X509Certificate(this.certificate);
+    const allAttrs = { 'hf.Affiliation': '', 'hf.EnrollmentID': name, 'hf.Type': ou, ...attrs };
+    const now = new Date();
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: `C=CN, O=${dnValue(this.mspId)}, OU=${dnValue(ou)}, CN=${dnValue(name)}`,
+      issuer: issuer.subject,
+      notBefore: now,
+      notAfter: new Date(now.getTime() + VALIDITY_YEARS * 365 * 86_400_000),
+      publicKey: keys.publicKey,
+      signingKey: this.signingKey,
+      signingAlgorithm: ALGORITHM,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        await x509.AuthorityKeyIdentifierExtension.create(issuer, false),
+        new x509.Extension(
+          FABRIC_ATTRS_OID,
+          false,
+          new TextEncoder().encode(JSON.stringify({ attrs: allAttrs })),
+        ),
+      ],
+    });
+    return {
+      mspId: this.mspId,
+      name,
+      ou,
+      certificate: cert.toString('pem'),
+      privateKey: await exportKey(keys.privateKey),
+    };
+  }
+}
+
+/** What a validated certificate tells a verifier. */
+export interface VerifiedIdentity {
+  mspId: string;
+  ou: NodeOU;
+  name: string;
+  publicKey: KeyObject;
+}
+
+/**
+ * An MSP verifier: the CA certificates of the channel's members. Deserialized identities are
+ * cached by certificate text, as Fabric's MSP caches them, because every block re-presents the
+ * same few certificates and checking the CA signature each time would dominate validation.
+ */
+export class MspVerifier {
+  private readonly cas = new Map<string, X509Certificate>();
+  private readonly cache = new Map<string, VerifiedIdentity | null>();
+
+  constructor(caCertificates: Record<string, string>) {
+    for (const [mspId, pem] of Object.entries(caCertificates))
+      this.cas.set(mspId, new X509Certificate(pem));
+  }
+
+  /** The identity a certificate proves within an MSP, or null when the MSP did not issue it. */
+  identify(ref: SignerRef): VerifiedIdentity | null {
+    const cacheKey = `${ref.mspId}\n${ref.certificate}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const result = this.check(ref);
+    this.cache.set(cacheKey, result);
+    return result;
+  }
+
+  private check(ref: SignerRef): VerifiedIdentity | null {
+    const ca = this.cas.get(ref.mspId);
+    if (!ca) return null;
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(ref.certificate);
+    } catch {
+      return null;
+    }
+    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return null;
+    const subject = parseDn(cert.subject);
+    const ou = subject.get('OU');
+    const name = subject.get('CN');
+    if (
+      subject.get('O') !== ref.mspId ||
+      !name ||
+      !ou ||
+      !(NODE_OUS as readonly string[]).includes(ou)
+    )
+      return null;
+    return { mspId: ref.mspId, ou: ou as NodeOU, name, publicKey: cert.publicKey };
+  }
+}
+
+function parseDn(dn: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of dn.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) out.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return out;
+}

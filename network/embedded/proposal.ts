@@ -1,0 +1,45 @@
+/**
+ * Client side of a transaction: a signed proposal with a fresh nonce and Fabric's transaction
+ * id derivation, so a transaction id commits to its creator and cannot be chosen by anyone else.
+ */
+import { randomBytes } from 'node:crypto';
+import { encodeProposal, FORMAT_VERSION, type Proposal } from './format.js';
+import { sha256Hex } from './crypto.js';
+import { signerRef, signWith, type SigningIdentity } from './identity.js';
+
+export interface ProposalInput {
+  channel: string;
+  chaincode: string;
+  fcn: string;
+  args: string[];
+  transientKeys?: string[];
+  /** ms since the epoch; defaults to now. */
+  timestamp?: number;
+}
+
+/** hex(sha256(nonce || creator certificate)), as Fabric derives transaction ids. */
+export function txIdFor(nonceBase64: string, certificate: string): string {
+  return sha256Hex(
+    Buffer.concat([Buffer.from(nonceBase64, 'base64'), Buffer.from(certificate, 'utf8')]),
+  );
+}
+
+export function createProposal(
+  creator: SigningIdentity,
+  input: ProposalInput,
+): { proposal: Proposal; clientSignature: string } {
+  const nonce = randomBytes(24).toString('base64');
+  const proposal: Proposal = {
+    version: FORMAT_VERSION,
+    channel: input.channel,
+    chaincode: input.chaincode,
+    fcn: input.fcn,
+    args: input.args,
+    transientKeys: [...(input.transientKeys ?? [])].sort(),
+    txId: txIdFor(nonce, creator.certificate),
+    nonce,
+    timestamp: input.timestamp ?? Date.now(),
+    creator: signerRef(creator),
+  };
+  return { proposal, clientSignature: signWith(creator, encodeProposal(proposal)) };
+}
