@@ -1,0 +1,102 @@
+/**
+ * Hash and byte helpers shared by every proof module.
+ *
+ * Proof code runs in node and in the browser, so hashes are injected rather than imported:
+ * node wraps node:crypto (SHA instructions, OpenSSL's SM3), the browser uses @noble/hashes and
+ * ./sm3.ts. Nothing here touches Buffer or node: modules.
+ */
+
+export type DigestAlgorithm = 'sha256' | 'sm3';
+
+export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['sha256', 'sm3'];
+
+/** An in-progress hash; `digest` may be called once. */
+export interface IncrementalHash {
+  update(data: Uint8Array): IncrementalHash;
+  digest(): Uint8Array;
+}
+
+/** A 32-byte, 64-byte-block Merkle–Damgård hash (SHA-256 or SM3): HMAC relies on both sizes. */
+export interface HashFunction {
+  readonly algorithm: DigestAlgorithm;
+  create(): IncrementalHash;
+}
+
+export const HASH_BYTES = 32;
+const HASH_BLOCK_BYTES = 64;
+
+/** H(parts[0] || parts[1] || ...) without concatenating. */
+export function hashParts(hash: HashFunction, ...parts: Uint8Array[]): Uint8Array {
+  const h = hash.create();
+  for (const part of parts) h.update(part);
+  return h.digest();
+}
+
+/** RFC 2104 HMAC over the injected hash. */
+export function hmac(hash: HashFunction, key: Uint8Array, message: Uint8Array): Uint8Array {
+  let block = key.length > HASH_BLOCK_BYTES ? hashParts(hash, key) : key;
+  const padded = new Uint8Array(HASH_BLOCK_BYTES);
+  padded.set(block);
+  block = padded;
+  const inner = new Uint8Array(HASH_BLOCK_BYTES);
+  const outer = new Uint8Array(HASH_BLOCK_BYTES);
+  for (let i = 0; i < HASH_BLOCK_BYTES; i++) {
+    inner[i] = block[i]! ^ 0x36;
+    outer[i] = block[i]! ^ 0x5c;
+  }
+  return hashParts(hash, outer, hashParts(hash, inner, message));
+}
+
+const HEX = /^(?:[0-9a-f]{2})*$/;
+
+export function isHex(text: string, bytes?: number): boolean {
+  return HEX.test(text) && (bytes === undefined || text.length === bytes * 2);
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+/** Lower-case hex only: one spelling per value, so a bundle cannot be altered by re-casing. */
+export function fromHex(text: string): Uint8Array {
+  if (!HEX.test(text)) throw new TypeError('not lower-case hex');
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export function isBase64(text: string): boolean {
+  return BASE64.test(text);
+}
+
+/**
+ * Strict base64: rejects non-canonical spellings (stray characters, non-zero padding bits) so
+ * that every changed character of a bundle changes the decoded bytes.
+ */
+export function fromBase64(text: string): Uint8Array {
+  if (!BASE64.test(text)) throw new TypeError('not base64');
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  if (toBase64(out) !== text) throw new TypeError('non-canonical base64');
+  return out;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);

@@ -1,0 +1,261 @@
+/**
+ * JSON Schemas (TypeBox) for what a verifier reads from strangers: proof bundles and trust files.
+ * A bundle is checked against these before any cryptography, so every later check can rely on
+ * types, and a malformed field is reported by its path instead of crashing the verifier.
+ *
+ * The ledger structures mirror network/embedded/format.ts; `schemaOf<T>()` fails to compile when
+ * a schema and its interface drift apart.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type {
+  BlockHeader,
+  ChaincodeEvent,
+  ChaincodeResponse,
+  Endorsement,
+  MetadataWrite,
+  Proposal,
+  ProposalResponsePayload,
+  RangeRead,
+  ReadItem,
+  RwSet,
+  SignerRef,
+  Transaction,
+  WriteItem,
+} from '../../../network/embedded/format.js';
+import type { Json } from '@shulian/chaincode/canonical';
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** Identity on a schema whose static type must equal T exactly. */
+const schemaOf =
+  <T>() =>
+  <S extends TSchema>(schema: S & (Same<Static<S>, T> extends true ? unknown : never)): S =>
+    schema;
+
+const closed = { additionalProperties: false } as const;
+const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Algorithm = Type.Union([Type.Literal('sha256'), Type.Literal('sm3')]);
+const JsonValue = Type.Unsafe<Json>({});
+
+const SignerRefSchema = schemaOf<SignerRef>()(
+  Type.Object({ mspId: Type.String(), certificate: Type.String() }, closed),
+);
+
+const ProposalSchema = schemaOf<Proposal>()(
+  Type.Object(
+    {
+      version: Type.Literal(1),
+      channel: Type.String(),
+      chaincode: Type.String(),
+      fcn: Type.String(),
+      args: Type.Array(Type.String()),
+      transientKeys: Type.Array(Type.String()),
+      txId: Hex32,
+      nonce: Type.String(),
+      timestamp: Count,
+      creator: SignerRefSchema,
+    },
+    closed,
+  ),
+);
+
+const ReadItemSchema = schemaOf<ReadItem>()(
+  Type.Object(
+    {
+      key: Type.String(),
+      version: Type.Union([Type.Object({ block: Count, tx: Count }, closed), Type.Null()]),
+    },
+    closed,
+  ),
+);
+
+const RwSetSchema = schemaOf<RwSet>()(
+  Type.Object(
+    {
+      reads: Type.Array(ReadItemSchema),
+      rangeReads: Type.Array(
+        schemaOf<RangeRead>()(
+          Type.Object(
+            {
+              startKey: Type.String(),
+              endKey: Type.String(),
+              reads: Type.Array(ReadItemSchema),
+              exhausted: Type.Boolean(),
+            },
+            closed,
+          ),
+        ),
+      ),
+      writes: Type.Array(
+        schemaOf<WriteItem>()(
+          Type.Object(
+            { key: Type.String(), value: Type.Optional(Type.String()), isDelete: Type.Boolean() },
+            closed,
+          ),
+        ),
+      ),
+      metadataWrites: Type.Array(
+        schemaOf<MetadataWrite>()(
+          Type.Object(
+            { key: Type.String(), validationParameter: Type.Optional(Type.String()) },
+            closed,
+          ),
+        ),
+      ),
+    },
+    closed,
+  ),
+);
+
+const PayloadSchema = schemaOf<ProposalResponsePayload>()(
+  Type.Object(
+    {
+      txId: Hex32,
+      proposalHash: Hex32,
+      rwset: RwSetSchema,
+      event: Type.Union([
+        schemaOf<ChaincodeEvent>()(
+          Type.Object({ name: Type.String(), payload: Type.String() }, closed),
+        ),
+        Type.Null(),
+      ]),
+      response: schemaOf<ChaincodeResponse>()(
+        Type.Object(
+          { status: Type.Integer(), message: Type.String(), payload: Type.String() },
+          closed,
+        ),
+      ),
+    },
+    closed,
+  ),
+);
+
+export const TransactionSchema = schemaOf<Transaction>()(
+  Type.Object(
+    {
+      proposal: ProposalSchema,
+      clientSignature: Type.String(),
+      payload: PayloadSchema,
+      endorsements: Type.Array(
+        schemaOf<Endorsement>()(
+          Type.Object({ endorser: SignerRefSchema, signature: Type.String() }, closed),
+        ),
+      ),
+    },
+    closed,
+  ),
+);
+
+const HeaderSchema = schemaOf<BlockHeader>()(
+  Type.Object(
+    { number: Count, previousHash: Hex32, dataHash: Hex32, timestamp: Count, txCount: Count },
+    closed,
+  ),
+);
+
+const DigestSchema = Type.Object({ algorithm: Algorithm, value: Hex32 }, closed);
+
+const RecordProofSchema = Type.Object(
+  {
+    algorithm: Algorithm,
+    record: JsonValue,
+    salt: Hex32,
+    index: Count,
+    count: Count,
+    path: Type.Array(Hex32),
+    root: Hex32,
+  },
+  closed,
+);
+
+export const BundleSchema = Type.Object(
+  {
+    format: Type.Literal('shulian-proof'),
+    version: Type.Literal(1),
+    subject: Type.Union([
+      Type.Object({ kind: Type.Literal('file'), digest: DigestSchema, size: Count }, closed),
+      Type.Object({ kind: Type.Literal('record'), proof: RecordProofSchema }, closed),
+    ]),
+    /** The DatasetVersion state entry exactly as the transaction wrote it. */
+    anchor: Type.Object({ key: Type.String(), value: JsonValue }, closed),
+    transaction: TransactionSchema,
+    block: Type.Object(
+      {
+        header: HeaderSchema,
+        ordererSignature: Type.Object(
+          { orderer: SignerRefSchema, signature: Type.String() },
+          closed,
+        ),
+        txIndex: Count,
+        inclusionPath: Type.Array(Hex32),
+      },
+      closed,
+    ),
+    validationCode: Type.String(),
+  },
+  closed,
+);
+export type ProofBundle = Static<typeof BundleSchema>;
+
+export const TrustSchema = Type.Object(
+  {
+    format: Type.Literal('shulian-trust'),
+    version: Type.Literal(1),
+    channel: Type.String(),
+    departments: Type.Record(Type.String(), Type.Object({ caCertificate: Type.String() }, closed)),
+    orderers: Type.Array(
+      Type.Union([
+        Type.Object({ mspId: Type.String(), certificate: Type.String() }, closed),
+        Type.Object({ mspId: Type.String(), publicKey: Type.String() }, closed),
+      ]),
+    ),
+  },
+  closed,
+);
+export type TrustFile = Static<typeof TrustSchema>;
+
+/**
+ * The fields of a DatasetVersion (chaincode/src/model/types.ts) that a proof relies on; the rest
+ * of the value is bound by the write-set comparison but not interpreted here.
+ */
+export const AnchoredVersionSchema = Type.Object({
+  owner: Type.String(),
+  digest: DigestSchema,
+  chunkRoot: Hex32,
+  chunkSize: Count,
+  size: Count,
+  recordRoot: Type.Union([Hex32, Type.Null()]),
+  recordCount: Type.Union([Count, Type.Null()]),
+});
+export type AnchoredVersion = Static<typeof AnchoredVersionSchema>;
+
+export interface Failure {
+  /** Dotted path of what failed, e.g. `transaction.endorsements[1].signature`. */
+  check: string;
+  message: string;
+}
+
+/** Shape failures named by path under `root` (`bundle.block.txIndex`), at most `limit` of them. */
+export function shapeFailures(
+  schema: TSchema,
+  value: unknown,
+  root: string,
+  limit = 20,
+): Failure[] {
+  if (Value.Check(schema, value)) return [];
+  const failures: Failure[] = [];
+  for (const error of Value.Errors(schema, value)) {
+    const path = error.path
+      .split('/')
+      .slice(1)
+      .map((part) =>
+        /^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`,
+      )
+      .join('');
+    failures.push({ check: root + path, message: error.message });
+    if (failures.length >= limit) break;
+  }
+  return failures;
+}

@@ -1,0 +1,61 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { commitFile, FileCommitmentBuilder } from '../../gateway/src/proof/chunks.js';
+import { toHex } from '../../gateway/src/proof/hash.js';
+import { leafHash, merkleRoot } from '../../gateway/src/proof/merkle.js';
+import { nodeSha256, nodeSm3 } from '../../gateway/src/proof/node.js';
+import { sm3 } from '../../gateway/src/proof/sm3.js';
+
+function* pieces(data: Uint8Array, step: number): Iterable<Uint8Array> {
+  for (let i = 0; i < data.length; i += step) yield data.subarray(i, i + step);
+}
+
+/** The definition, spelled out: split, hash each chunk as a leaf, take the RFC 6962 root. */
+function expectedChunkRoot(data: Uint8Array, chunkSize: number): string {
+  const leaves: Uint8Array[] = [];
+  for (let i = 0; i < data.length; i += chunkSize) {
+    leaves.push(leafHash(nodeSha256, data.subarray(i, i + chunkSize)));
+  }
+  return toHex(merkleRoot(nodeSha256, leaves));
+}
+
+describe('file commitment', () => {
+  const data = randomBytes(10_000);
+
+  it.each([1, 100, 999, 1000, 1001, 4096, 20_000])(
+    'gives the plain digest and the chunk root, however the stream is split (piece %i)',
+    async (step) => {
+      const commitment = await commitFile(nodeSha256, pieces(data, step), 1000);
+      expect(commitment).toEqual({
+        digest: { algorithm: 'sha256', value: createHash('sha256').update(data).digest('hex') },
+        chunkRoot: expectedChunkRoot(data, 1000),
+        size: 10_000,
+        chunkSize: 1000,
+      });
+    },
+  );
+
+  it('handles a last partial chunk and the empty file', async () => {
+    const odd = data.subarray(0, 2500);
+    expect((await commitFile(nodeSha256, pieces(odd, 333), 1000)).chunkRoot).toBe(
+      expectedChunkRoot(odd, 1000),
+    );
+    const empty = new FileCommitmentBuilder(nodeSha256).finish();
+    expect(empty.chunkRoot).toBe(createHash('sha256').digest('hex'));
+    expect(empty.size).toBe(0);
+  });
+
+  it('uses SM3 throughout when asked, the pure and OpenSSL versions agreeing', async () => {
+    const pure = await commitFile(sm3, pieces(data, 777), 1000);
+    const openssl = await commitFile(nodeSm3, pieces(data, 4096), 1000);
+    expect(pure).toEqual(openssl);
+    expect(pure.digest).toEqual({
+      algorithm: 'sm3',
+      value: createHash('sm3').update(data).digest('hex'),
+    });
+  });
+
+  it('rejects a chunk size that is not a positive integer', () => {
+    expect(() => new FileCommitmentBuilder(nodeSha256, 0)).toThrow(RangeError);
+  });
+});
