@@ -301,3 +301,4 @@ export type ErrorCode = Values<typeof ErrorCode>;
 export const ERROR_PATTERN = /\[([A-Z0-9_]+)\] (.*)/s;
 
 export * from './model/types.js';
+export { currentDeadline, isOverdue } from './model/overdue.js';

@@ -256,7 +256,10 @@ export interface QualityObjection {
   resolution: ObjectionResolutionRecord | null;
 }
 
-/** Result of approving (or automatically granting) a request. */
+/**
+ * What every share-request transaction returns and emits: the request, and the grant when the
+ * transaction created one (approval, or the automatic grant of an unconditional entry).
+ */
 export interface RequestDecisionResult {
   request: ShareRequest;
   grant: Grant | null;

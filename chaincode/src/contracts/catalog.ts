@@ -1,0 +1,189 @@
+/**
+ * The data resource catalog (政务数据资源目录): GB/T 21063.3 core metadata per entry, written
+ * only by the owner department, every version kept. Any registered department may read it.
+ */
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { ErrorCode, EVENTS, type EventName } from '../constants.js';
+import { openSession, requireOwner, requireRole, type Session } from '../lib/access.js';
+import { ChaincodeError } from '../lib/errors.js';
+import { CATALOG, CATALOG_VERSIONS, padVersion } from '../lib/keys.js';
+import { emit, exists, get, history, list, put, reply, restrictToOwner } from '../lib/state.js';
+import { departmentId, reason as reasonCheck } from '../model/entities.js';
+import {
+  catalogCreateInput,
+  catalogUpdateInput,
+  checkArg,
+  parseInput,
+  versionArg,
+} from '../model/inputs.js';
+import { identifier } from '../model/schema.js';
+import type { CatalogEntry } from '../model/types.js';
+
+@Info({ title: 'catalog', description: 'Data resource catalog entries and their versions' })
+export class CatalogContract extends Contract {
+  constructor() {
+    super('catalog');
+  }
+
+  @Transaction()
+  @Returns('string')
+  async CreateEntry(ctx: Context, entryJson: string): Promise<string> {
+    const session = await openSession(ctx, 'write');
+    requireRole(session, 'publisher', 'publishing catalog entries');
+    const input = parseInput(catalogCreateInput, entryJson, 'entry');
+    if (await exists(ctx, CATALOG, [input.id])) {
+      throw new ChaincodeError(
+        ErrorCode.ALREADY_EXISTS,
+        `catalog entry ${input.id} already exists`,
+      );
+    }
+    const entry: CatalogEntry = {
+      ...input,
+      owner: session.actor.department,
+      version: 1,
+      status: 'active',
+      changeReason: null,
+      createdAt: session.nowIso,
+      createdBy: session.actor,
+      updatedAt: session.nowIso,
+      updatedBy: session.actor,
+    };
+    return writeVersion(ctx, entry, null, EVENTS.CatalogEntryCreated);
+  }
+
+  /** Replaces the metadata with a new version; the reason is kept with it. */
+  @Transaction()
+  @Returns('string')
+  async UpdateEntry(ctx: Context, id: string, entryJson: string): Promise<string> {
+    const session = await openSession(ctx, 'write');
+    const current = await ownedActiveEntry(ctx, session, id, 'updating');
+    const input = parseInput(catalogUpdateInput, entryJson, 'entry');
+    const entry: CatalogEntry = { ...current, ...input, ...nextVersion(session, current) };
+    return writeVersion(ctx, entry, current, EVENTS.CatalogEntryUpdated);
+  }
+
+  /** Takes an entry out of service; it stays readable and its history stays on the ledger. */
+  @Transaction()
+  @Returns('string')
+  async RetireEntry(ctx: Context, id: string, reason: string): Promise<string> {
+    const session = await openSession(ctx, 'write');
+    const current = await ownedActiveEntry(ctx, session, id, 'retiring');
+    const entry: CatalogEntry = {
+      ...current,
+      ...nextVersion(session, current),
+      status: 'retired',
+      changeReason: checkArg(reasonCheck, reason, 'reason'),
+    };
+    return writeVersion(ctx, entry, current, EVENTS.CatalogEntryRetired);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetEntry(ctx: Context, id: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await get(ctx, CATALOG, [checkArg(identifier, id, 'id')]));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetEntryVersion(ctx: Context, id: string, version: string): Promise<string> {
+    await openSession(ctx, 'read');
+    const n = Number(checkArg(versionArg, version, 'version'));
+    return reply(await get(ctx, CATALOG_VERSIONS, [checkArg(identifier, id, 'id'), padVersion(n)]));
+  }
+
+  /** Every committed change of the entry, oldest first, with transaction id and time. */
+  @Transaction(false)
+  @Returns('string')
+  async GetEntryHistory(ctx: Context, id: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await history(ctx, CATALOG, [checkArg(identifier, id, 'id')]));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async ListEntries(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await list(ctx, CATALOG, { index: null, prefix: [] }, pageSize, bookmark));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async ListEntriesByOwner(
+    ctx: Context,
+    owner: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    await openSession(ctx, 'read');
+    const prefix = [checkArg(departmentId, owner, 'owner')];
+    return reply(await list(ctx, CATALOG, { index: 'owner', prefix }, pageSize, bookmark));
+  }
+}
+
+async function ownedActiveEntry(
+  ctx: Context,
+  session: Session,
+  id: string,
+  verb: string,
+): Promise<CatalogEntry> {
+  requireRole(session, 'publisher', `${verb} catalog entries`);
+  const current = await get(ctx, CATALOG, [checkArg(identifier, id, 'id')]);
+  requireOwner(session, current.owner, `catalog entry ${current.id}`);
+  if (current.status === 'retired') {
+    throw new ChaincodeError(ErrorCode.CATALOG_RETIRED, `catalog entry ${current.id} is retired`);
+  }
+  return current;
+}
+
+function nextVersion(
+  session: Session,
+  current: CatalogEntry,
+): Pick<CatalogEntry, 'version' | 'updatedAt' | 'updatedBy'> {
+  return { version: current.version + 1, updatedAt: session.nowIso, updatedBy: session.actor };
+}
+
+/**
+ * The rules beyond field syntax, then the entry and its version snapshot, both keys endorsed
+ * only by the owner's organisation.
+ */
+async function writeVersion(
+  ctx: Context,
+  entry: CatalogEntry,
+  previous: CatalogEntry | null,
+  event: EventName,
+): Promise<string> {
+  checkEntryRules(entry);
+  const key = await put(ctx, CATALOG, entry, previous);
+  const versionKey = await put(ctx, CATALOG_VERSIONS, entry, null);
+  await restrictToOwner(ctx, key, entry.owner);
+  await restrictToOwner(ctx, versionKey, entry.owner);
+  emit(ctx, event, entry);
+  return reply(entry);
+}
+
+/** 以共享为原则、不共享为例外: refusing to share needs a cited basis; conditions must be stated. */
+export function checkEntryRules(entry: CatalogEntry): void {
+  if (entry.shareType === 'not_shared' && entry.legalBasis === null) {
+    throw new ChaincodeError(
+      ErrorCode.LEGAL_BASIS_REQUIRED,
+      'legalBasis must cite the law, regulation or policy that rules out sharing (不予共享)',
+    );
+  }
+  if (entry.shareType === 'conditional' && entry.shareConditions === null) {
+    throw new ChaincodeError(
+      ErrorCode.INVALID_ARGUMENT,
+      'shareConditions is required for conditional entries',
+    );
+  }
+  const seen = new Set<string>();
+  entry.fields.forEach((field, i) => {
+    if (seen.has(field.name)) {
+      throw new ChaincodeError(
+        ErrorCode.INVALID_ARGUMENT,
+        `fields[${i}].name ${field.name} repeats an earlier field`,
+      );
+    }
+    seen.add(field.name);
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * Working-day arithmetic in China Standard Time. Pure: the calendar (holidays and 调休 make-up
+ * working days) is data read from the ledger and passed in, never built in.
+ */
+import { CST_OFFSET_MS, ErrorCode } from '../constants.js';
+import { ChaincodeError } from './errors.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+
+/** One year's exceptions to the Monday-to-Friday rule, as `YYYY-MM-DD` CST dates. */
+export interface CalendarYearDays {
+  holidays: readonly string[];
+  workdays: readonly string[];
+}
+
+/** The years the coordinator has published, by year. */
+export type CalendarLookup = ReadonlyMap<number, CalendarYearDays>;
+
+/** The CST calendar date (`YYYY-MM-DD`) of an instant. */
+export function cstDate(ms: number): string {
+  return new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+export function cstYear(ms: number): number {
+  return Number(cstDate(ms).slice(0, 4));
+}
+
+/** First instant (00:00:00.000 CST) of a CST date. */
+export function startOfCstDay(date: string): number {
+  return Date.parse(`${date}T00:00:00.000Z`) - CST_OFFSET_MS;
+}
+
+/** Last instant (23:59:59.999 CST) of a CST date. */
+export function endOfCstDay(date: string): number {
+  return startOfCstDay(date) + DAY_MS - 1;
+}
+
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00.000Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * A day is a working day if it is a declared make-up working day, or a weekday that is not a
+ * holiday. A year without a published calendar is an error rather than a guess: a deadline
+ * silently computed without the Spring Festival would be wrong by a week.
+ */
+export function isWorkingDay(date: string, calendar: CalendarLookup): boolean {
+  const year = calendar.get(Number(date.slice(0, 4)));
+  if (!year) {
+    throw new ChaincodeError(
+      ErrorCode.CALENDAR_NOT_FOUND,
+      `no working-day calendar for ${date.slice(0, 4)}; the coordinator must publish it first`,
+    );
+  }
+  if (year.workdays.includes(date)) return true;
+  if (year.holidays.includes(date)) return false;
+  const weekday = new Date(`${date}T00:00:00.000Z`).getUTCDay();
+  return weekday !== 0 && weekday !== 6;
+}
+
+/** The N-th working day strictly after the given CST date. */
+export function nthWorkingDayAfter(date: string, n: number, calendar: CalendarLookup): string {
+  let day = date;
+  let counted = 0;
+  while (counted < n) {
+    day = addDays(day, 1);
+    if (isWorkingDay(day, calendar)) counted += 1;
+  }
+  return day;
+}
+
+/** N working days from an instant: the end of the N-th working day after its CST date. */
+export function workingDaysDeadline(fromMs: number, n: number, calendar: CalendarLookup): number {
+  return endOfCstDay(nthWorkingDayAfter(cstDate(fromMs), n, calendar));
+}
+
+export function hoursDeadline(fromMs: number, hours: number): number {
+  return fromMs + hours * HOUR_MS;
+}

@@ -1,0 +1,156 @@
+/**
+ * Key layout: every entity kind with its primary key and the secondary indexes its list
+ * queries use. Version numbers are zero-padded so composite-key order is numeric order.
+ */
+import {
+  catalogEntry,
+  datasetVersion,
+  department,
+  grant,
+  qualityObjection,
+  shareRequest,
+  usageRecord,
+  userRoles,
+  workingCalendar,
+} from '../model/entities.js';
+import { ErrorCode } from '../constants.js';
+import type {
+  CatalogEntry,
+  DatasetVersion,
+  Department,
+  Grant,
+  QualityObjection,
+  ShareRequest,
+  UsageRecord,
+  UserRoles,
+  WorkingCalendar,
+} from '../model/types.js';
+import type { EntityKind } from './state.js';
+
+/** The single ledger configuration record; a plain key, outside every composite-key range. */
+export const CONFIG_KEY = 'config';
+
+export function padVersion(version: number): string {
+  return String(version).padStart(10, '0');
+}
+
+export const DEPARTMENTS: EntityKind<Department> = {
+  type: 'department',
+  label: 'department',
+  check: department,
+  notFound: ErrorCode.DEPARTMENT_NOT_FOUND,
+  keyOf: (d) => [d.id],
+  keyLength: 1,
+  indexes: {},
+};
+
+export const USER_ROLES: EntityKind<UserRoles> = {
+  type: 'roles',
+  label: 'role assignment',
+  check: userRoles,
+  notFound: ErrorCode.INVALID_ARGUMENT,
+  keyOf: (r) => [r.department, r.user],
+  keyLength: 2,
+  indexes: {},
+};
+
+export const CALENDARS: EntityKind<WorkingCalendar> = {
+  type: 'calendar',
+  label: 'calendar',
+  check: workingCalendar,
+  notFound: ErrorCode.CALENDAR_NOT_FOUND,
+  keyOf: (c) => [String(c.year)],
+  keyLength: 1,
+  indexes: {},
+};
+
+export const CATALOG: EntityKind<CatalogEntry> = {
+  type: 'catalog',
+  label: 'catalog entry',
+  check: catalogEntry,
+  notFound: ErrorCode.CATALOG_NOT_FOUND,
+  keyOf: (e) => [e.id],
+  keyLength: 1,
+  indexes: { owner: (e) => [e.owner] },
+};
+
+/** Each catalog version's full text, kept beside key history so any version is one read. */
+export const CATALOG_VERSIONS: EntityKind<CatalogEntry> = {
+  type: 'catalogVersion',
+  label: 'catalog entry version',
+  check: catalogEntry,
+  notFound: ErrorCode.CATALOG_NOT_FOUND,
+  keyOf: (e) => [e.id, padVersion(e.version)],
+  keyLength: 2,
+  indexes: {},
+};
+
+export const DATASET_VERSIONS: EntityKind<DatasetVersion> = {
+  type: 'dataset',
+  label: 'dataset version',
+  check: datasetVersion,
+  notFound: ErrorCode.DATASET_VERSION_NOT_FOUND,
+  keyOf: (v) => [v.catalogId, padVersion(v.version)],
+  keyLength: 2,
+  indexes: { digest: (v) => [v.digest.algorithm, v.digest.value] },
+};
+
+export const REQUESTS: EntityKind<ShareRequest> = {
+  type: 'request',
+  label: 'share request',
+  check: shareRequest,
+  notFound: ErrorCode.REQUEST_NOT_FOUND,
+  keyOf: (r) => [r.id],
+  keyLength: 1,
+  indexes: {
+    requester: (r) => [r.requester.department],
+    provider: (r) => [r.provider],
+    status: (r) => [r.status],
+    catalog: (r) => [r.catalogId],
+  },
+};
+
+export const GRANTS: EntityKind<Grant> = {
+  type: 'grant',
+  label: 'grant',
+  check: grant,
+  notFound: ErrorCode.GRANT_NOT_FOUND,
+  keyOf: (g) => [g.id],
+  keyLength: 1,
+  indexes: {
+    // consumer then catalog: one prefix lists a consumer's grants, two find its grants on one entry
+    consumer: (g) => [g.consumer, g.catalogId],
+    provider: (g) => [g.provider],
+    catalog: (g) => [g.catalogId],
+  },
+};
+
+export const USES: EntityKind<UsageRecord> = {
+  type: 'usage',
+  label: 'usage record',
+  check: usageRecord,
+  notFound: ErrorCode.USAGE_NOT_FOUND,
+  keyOf: (u) => [u.id],
+  keyLength: 1,
+  indexes: {
+    consumer: (u) => [u.consumer.department],
+    provider: (u) => [u.provider],
+    catalog: (u) => [u.catalogId],
+    grant: (u) => [u.grantId ?? '-'],
+  },
+};
+
+export const OBJECTIONS: EntityKind<QualityObjection> = {
+  type: 'objection',
+  label: 'quality objection',
+  check: qualityObjection,
+  notFound: ErrorCode.OBJECTION_NOT_FOUND,
+  keyOf: (o) => [o.id],
+  keyLength: 1,
+  indexes: {
+    catalog: (o) => [o.catalogId],
+    provider: (o) => [o.provider],
+    raiser: (o) => [o.raisedBy.department],
+    status: (o) => [o.status],
+  },
+};

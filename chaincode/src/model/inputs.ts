@@ -1,0 +1,168 @@
+/**
+ * Transaction inputs: each complex argument is one JSON string checked here before any rule
+ * runs. Only what the caller may choose is accepted; who, when and ids come from the context.
+ */
+import {
+  DEPARTMENT_STATUSES,
+  ErrorCode,
+  OBJECTION_RESOLUTIONS,
+  PURPOSES,
+  USAGE_ACTIONS,
+} from '../constants.js';
+import { ChaincodeError } from '../lib/errors.js';
+import { parseJson } from '../lib/canonical.js';
+import {
+  calendarDates,
+  catalogMetadata,
+  deadlineRules,
+  departmentId,
+  departmentProfile,
+  digest,
+  fieldName,
+  period,
+  reason,
+  registryRoles,
+  shortText,
+  text,
+} from './entities.js';
+import {
+  arrayOf,
+  bool,
+  hex64,
+  identifier,
+  int,
+  isoDate,
+  nullable,
+  object,
+  oneOf,
+  optional,
+  partialObject,
+  SchemaError,
+  str,
+  withDefault,
+  type Check,
+} from './schema.js';
+
+const requestedFields = arrayOf(fieldName, { min: 1, unique: true, max: 500 });
+
+export const departmentInput = object({ id: departmentId, ...departmentProfile });
+
+export const initLedgerInput = object({
+  coordinator: departmentInput,
+  deadlines: optional(partialObject(deadlineRules)),
+});
+
+export const departmentUpdateInput = partialObject({
+  ...departmentProfile,
+  status: oneOf(DEPARTMENT_STATUSES),
+});
+
+export const rolesInput = registryRoles;
+
+export const calendarInput = object({ holidays: calendarDates, workdays: calendarDates });
+
+export const catalogCreateInput = object({ id: identifier, ...catalogMetadata });
+
+export const catalogUpdateInput = object({ ...catalogMetadata, changeReason: reason });
+
+export const anchorInput = object({
+  catalogId: identifier,
+  digest,
+  chunkRoot: hex64,
+  chunkSize: int(1),
+  size: int(0),
+  mediaType: shortText,
+  recordRoot: nullable(hex64),
+  recordCount: nullable(int(0)),
+  reason: nullable(reason),
+});
+
+export const requestInput = object({
+  catalogId: identifier,
+  fields: requestedFields,
+  purpose: oneOf(PURPOSES),
+  scenario: text,
+  period,
+  emergency: withDefault(bool, false),
+});
+
+/** The provider may narrow what was asked for, never widen it. */
+export const approveInput = object({
+  fields: optional(requestedFields),
+  validTo: optional(isoDate),
+  useLimit: nullable(int(1)),
+  reason: nullable(reason),
+});
+
+export const useInput = object({
+  grantId: nullable(identifier),
+  catalogId: identifier,
+  datasetVersion: nullable(int(1)),
+  action: oneOf(USAGE_ACTIONS),
+  fields: arrayOf(fieldName, { unique: true, max: 500 }),
+  bytes: nullable(int(0)),
+  deliveredDigest: nullable(digest),
+  purpose: nullable(oneOf(PURPOSES)),
+});
+
+export const objectionInput = object({
+  catalogId: identifier,
+  version: int(1),
+  description: text,
+  recordRefs: arrayOf(shortText, { min: 1, unique: true, max: 1000 }),
+  fields: withDefault(arrayOf(fieldName, { unique: true, max: 500 }), []),
+});
+
+export const resolveInput = object({
+  resolution: oneOf(OBJECTION_RESOLUTIONS),
+  correctedVersion: nullable(int(1)),
+  reason: nullable(reason),
+});
+
+export const calendarYear = str({
+  min: 4,
+  max: 4,
+  pattern: /^2\d{3}$/,
+  describe: 'a year like 2026',
+});
+
+export const versionArg = str({
+  max: 9,
+  pattern: /^[1-9][0-9]*$/,
+  describe: 'a version number (1, 2, ...)',
+});
+
+/** A decision that needs a reason says so with its own code, not a generic syntax error. */
+export function requiredReason(value: string, argument: string): string {
+  if (value.trim() === '') {
+    throw new ChaincodeError(ErrorCode.REASON_REQUIRED, `${argument} is required`);
+  }
+  return checkArg(reason, value, argument);
+}
+
+/** Parses a JSON argument and checks it; every failure is INVALID_ARGUMENT naming the field. */
+export function parseInput<T>(check: Check<T>, json: string, argument: string): T {
+  let value: unknown;
+  try {
+    value = parseJson(json);
+  } catch {
+    throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `${argument} is not valid JSON`);
+  }
+  return checkInput(check, value, '');
+}
+
+/** Checks a plain string argument (an id, a year) the same way. */
+export function checkArg<T>(check: Check<T>, value: string, argument: string): T {
+  return checkInput(check, value, argument);
+}
+
+function checkInput<T>(check: Check<T>, value: unknown, path: string): T {
+  try {
+    return check(value, path);
+  } catch (error) {
+    if (error instanceof SchemaError) {
+      throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, error.message);
+    }
+    throw error;
+  }
+}
