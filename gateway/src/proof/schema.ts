@@ -37,7 +37,7 @@ const closed = { additionalProperties: false } as const;
 const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Algorithm = Type.Union([Type.Literal('sha256'), Type.Literal('sm3')]);
-const JsonValue = Type.Unsafe<Json>({});
+const JsonValue = Type.Unsafe<Json>(Type.Any());
 
 const SignerRefSchema = schemaOf<SignerRef>()(
   Type.Object({ mspId: Type.String(), certificate: Type.String() }, closed),
