@@ -1,0 +1,125 @@
+/**
+ * Serves the web console built by `npm run build` (scripts/build-web.ts) from dist/web: index.html
+ * at `/`, content-hashed assets under their own names. The files are few and small, so they are
+ * read once at start-up, kept in memory with a gzipped copy, and each gets its own route; there is
+ * no wildcard that could shadow an API path or read outside the directory.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+export interface WebOptions {
+  /** Directory with the built console; by default the nearest `dist/web` above this module. */
+  root?: string;
+}
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * The console needs nothing from other origins and no inline code, so the policy is strict:
+ * injected markup cannot run script or send data anywhere but this gateway.
+ */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Built asset names carry a content hash (app-3FJ2KQ.js), so they can be cached forever. */
+const HASHED = /-[A-Z0-9]{8}\.(js|css|map)$/;
+
+interface Asset {
+  body: Buffer;
+  gzip: Buffer;
+  type: string;
+  etag: string;
+  immutable: boolean;
+}
+
+/** dist/web in the nearest directory above this module that has one (source or compiled). */
+function defaultRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'dist', 'web');
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+    if (dirname(dir) === dir) return resolve('dist/web');
+  }
+}
+
+async function loadAssets(root: string): Promise<Map<string, Asset>> {
+  const assets = new Map<string, Asset>();
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return assets;
+  }
+  for (const name of names) {
+    const type = TYPES[extname(name)];
+    if (!type) continue;
+    const body = await readFile(join(root, name));
+    assets.set(name, {
+      body,
+      gzip: gzipSync(body, { level: 9 }),
+      type,
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+      immutable: HASHED.test(name),
+    });
+  }
+  return assets;
+}
+
+function send(asset: Asset, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply
+    .header('content-type', asset.type)
+    .header('etag', asset.etag)
+    .header('vary', 'accept-encoding')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+  if (asset.type.startsWith('text/html')) reply.header('content-security-policy', CSP);
+  if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+  if (/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
+    return reply.header('content-encoding', 'gzip').send(asset.gzip);
+  }
+  return reply.send(asset.body);
+}
+
+export const webRoutes: FastifyPluginAsync<WebOptions> = async (app, options) => {
+  const root = options.root ?? defaultRoot();
+  const assets = await loadAssets(root);
+  const index = assets.get('index.html');
+  const schema = { hide: true };
+
+  if (!index) {
+    app.log.warn({ root }, 'web console not built: run `npm run build`');
+    app.get('/', { schema }, async (_request, reply) =>
+      reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The Shulian console is not built. Run `npm run build`, then restart the gateway.\n'),
+    );
+    return;
+  }
+  app.get('/', { schema }, async (request, reply) => send(index, request, reply));
+  for (const [name, asset] of assets) {
+    app.get(`/${name}`, { schema }, async (request, reply) => send(asset, request, reply));
+  }
+};

@@ -1,0 +1,330 @@
+/**
+ * The console's only client of the gateway API (`/api/v1`). Every call goes through `call`,
+ * which adds the bearer token, encodes queries and bodies, and turns the gateway's
+ * `{ error: { code, message } }` answers into ApiError so pages can show the stable code.
+ */
+import type {
+  CatalogEntry,
+  CatalogField,
+  DatasetVersion,
+  Department,
+  DigestAlgorithm,
+  Grant,
+  HistoryItem,
+  Purpose,
+  QualityObjection,
+  Role,
+  ShareRequest,
+  UsageRecord,
+} from '@shulian/chaincode/constants';
+
+const BASE = '/api/v1';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let token: string | null = null;
+
+/** Set by the session module; null signs out. */
+export function setToken(value: string | null): void {
+  token = value;
+}
+
+type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+function url(path: string, query?: Query): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return `${BASE}${path}${qs ? `?${qs}` : ''}`;
+}
+
+async function send(
+  method: string,
+  path: string,
+  query?: Query,
+  body?: unknown,
+): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(url(path, query), {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!response.ok) {
+    let code = 'HTTP_' + String(response.status);
+    let message = response.statusText;
+    try {
+      const parsed = (await response.json()) as { error?: { code?: string; message?: string } };
+      code = parsed.error?.code ?? code;
+      message = parsed.error?.message ?? message;
+    } catch {
+      // Not JSON (a proxy's error page): keep the HTTP status as the code.
+    }
+    throw new ApiError(response.status, code, message);
+  }
+  return response;
+}
+
+async function call<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
+  const response = await send(method, path, query, body);
+  return (await response.json()) as T;
+}
+
+const enc = encodeURIComponent;
+
+export interface Downloaded {
+  blob: Blob;
+  filename: string;
+}
+
+/** Fetches a file with the token (a plain link cannot carry it) and names it as the server says. */
+async function download(path: string, fallbackName: string, query?: Query): Promise<Downloaded> {
+  const response = await send('GET', path, query);
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+  const filename = match?.[1] ? decodeURIComponent(match[1]) : fallbackName;
+  return { blob: await response.blob(), filename };
+}
+
+// ---- shapes the gateway adds around the ledger entities --------------------------------------
+
+export interface Items<T> {
+  items: T[];
+}
+
+/** A list page; the console shows the first page (newest first) and says when there is more. */
+export interface Page<T> extends Items<T> {
+  nextCursor: string | null;
+}
+
+/** A write's answer: the entity as written and where it landed on the ledger. */
+export interface Written<T> {
+  data: T;
+  tx: { txId: string; blockNumber: number };
+}
+
+export interface Me {
+  department: string;
+  user: string;
+  /** What the chaincode grants this caller. */
+  roles: Role[];
+  tokenRoles: Role[];
+  isCoordinator: boolean;
+  departmentRegistered: boolean;
+}
+
+export interface DemoIdentity {
+  department: string;
+  user: string;
+  roles: Role[];
+  token: string;
+}
+
+/** A version as listed, with where it was anchored. */
+export interface AnchoredVersion extends DatasetVersion {
+  txId?: string;
+  blockNumber?: number;
+}
+
+export interface DigestMatch {
+  catalogId: string;
+  catalogName?: string;
+  version: number;
+  owner: string;
+  txId?: string;
+  blockNumber?: number;
+  anchoredAt: string;
+}
+
+export interface Overdue {
+  overdue?: boolean;
+}
+
+export interface CatalogFilters {
+  q?: string;
+  owner?: string;
+  shareType?: string;
+  sensitivity?: string;
+  level?: string;
+  updateFrequency?: string;
+}
+
+/** What a department writes; ids of the entry's owner, version and times come from the chaincode. */
+export type CatalogMetadata = Pick<
+  CatalogEntry,
+  | 'name'
+  | 'classification'
+  | 'abstract'
+  | 'format'
+  | 'shareType'
+  | 'shareConditions'
+  | 'legalBasis'
+  | 'shareMethods'
+  | 'openness'
+  | 'updateFrequency'
+  | 'publishDate'
+  | 'scenarios'
+> & { fields: CatalogField[] };
+
+export interface RequestInput {
+  catalogId: string;
+  fields: string[];
+  purpose: Purpose;
+  scenario: string;
+  period: { from: string; to: string };
+  emergency: boolean;
+}
+
+export interface UsageFilters {
+  catalogId?: string;
+  department?: string;
+  user?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface DepartmentStats {
+  department: string;
+  requestsReceived: number;
+  answered: number;
+  meanResponseHours: number | null;
+  overdueRequests: number;
+  overdueObjections: number;
+  shareRate: number | null;
+  qualityRate: number | null;
+  usesAllowed: number;
+  usesDenied: number;
+}
+
+export interface NodeStatus {
+  id: string;
+  running: boolean;
+  height: number;
+  lastBlockHash: string;
+  commitHash: string;
+}
+
+export interface NetworkStatus {
+  engine: 'embedded' | 'fabric';
+  channel: string;
+  height: number;
+  nodes: NodeStatus[];
+  agreement: boolean;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  checkedBlocks: number;
+  divergences: { node: string; height: number; key?: string; reason: string }[];
+}
+
+// ---- endpoints ---------------------------------------------------------------------------------
+
+export const api = {
+  demoIdentities: () => call<Items<DemoIdentity>>('GET', '/demo/identities'),
+  me: () => call<Me>('GET', '/me'),
+  departments: () => call<Items<Department>>('GET', '/departments'),
+
+  catalog: {
+    search: (filters: CatalogFilters) =>
+      call<Page<CatalogEntry>>('GET', '/catalog', { ...filters }),
+    get: (id: string) => call<CatalogEntry>('GET', `/catalog/${enc(id)}`),
+    history: (id: string) =>
+      call<Items<HistoryItem<CatalogEntry>>>('GET', `/catalog/${enc(id)}/history`),
+    create: (id: string, input: CatalogMetadata) =>
+      call<Written<CatalogEntry>>('POST', '/catalog', undefined, { id, ...input }),
+    update: (id: string, input: CatalogMetadata, changeReason: string) =>
+      call<Written<CatalogEntry>>('PUT', `/catalog/${enc(id)}`, undefined, {
+        ...input,
+        changeReason,
+      }),
+    versions: (id: string) => call<Items<AnchoredVersion>>('GET', `/catalog/${enc(id)}/versions`),
+    proof: (id: string, version: number) =>
+      download(`/catalog/${enc(id)}/versions/${version}/proof`, `${id}@${version}.proof.json`),
+    content: (id: string, version: number) =>
+      download(`/catalog/${enc(id)}/versions/${version}/content`, `${id}@${version}`),
+  },
+
+  verify: {
+    digest: (algorithm: DigestAlgorithm, digest: string) =>
+      call<{ matches: DigestMatch[] }>('GET', '/verify', { algorithm, digest }),
+    recordRoot: (recordRoot: string) =>
+      call<{ matches: DigestMatch[] }>('GET', '/verify', { recordRoot }),
+  },
+
+  requests: {
+    list: (box: 'outbox' | 'inbox') =>
+      call<Page<ShareRequest & Overdue>>('GET', '/requests', { box }),
+    create: (input: RequestInput) =>
+      call<Written<ShareRequest>>('POST', '/requests', undefined, input),
+    approve: (id: string, reason: string) =>
+      call<Written<{ request: ShareRequest; grant: Grant | null }>>(
+        'POST',
+        `/requests/${enc(id)}/approve`,
+        undefined,
+        {
+          reason: reason || null,
+        },
+      ),
+    reject: (id: string, reason: string) =>
+      call<Written<ShareRequest>>('POST', `/requests/${enc(id)}/reject`, undefined, { reason }),
+    escalate: (id: string, reason: string) =>
+      call<Written<ShareRequest>>('POST', `/requests/${enc(id)}/escalate`, undefined, { reason }),
+    withdraw: (id: string, reason: string) =>
+      call<Written<ShareRequest>>('POST', `/requests/${enc(id)}/withdraw`, undefined, { reason }),
+  },
+
+  grants: {
+    list: (as: 'consumer' | 'provider') => call<Page<Grant>>('GET', '/grants', { as }),
+    revoke: (id: string, reason: string) =>
+      call<Written<Grant>>('POST', `/grants/${enc(id)}/revoke`, undefined, { reason }),
+  },
+
+  objections: {
+    list: (as: 'raiser' | 'provider') =>
+      call<Page<QualityObjection & Overdue>>('GET', '/objections', { as }),
+    raise: (input: {
+      catalogId: string;
+      version: number;
+      description: string;
+      recordRefs: string[];
+    }) => call<Written<QualityObjection>>('POST', '/objections', undefined, input),
+    resolve: (
+      id: string,
+      input: {
+        resolution: 'corrected' | 'rejected';
+        reason: string | null;
+        correctedVersion: number | null;
+      },
+    ) =>
+      call<Written<QualityObjection>>('POST', `/objections/${enc(id)}/resolve`, undefined, input),
+  },
+
+  audit: {
+    usage: (filters: UsageFilters) =>
+      call<Page<UsageRecord>>('GET', '/audit/usage', { ...filters }),
+    csv: (filters: UsageFilters) =>
+      download('/audit/usage.csv', 'shulian-usage.csv', { ...filters }),
+    prov: (filters: UsageFilters) =>
+      download('/audit/prov', 'shulian-usage.prov.json', { ...filters }),
+  },
+
+  stats: () => call<Items<DepartmentStats> & { at: string }>('GET', '/stats'),
+
+  ledger: {
+    status: () => call<NetworkStatus>('GET', '/ledger/status'),
+    verify: () => call<VerifyReport>('POST', '/ledger/verify'),
+  },
+};

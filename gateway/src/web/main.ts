@@ -1,0 +1,194 @@
+/**
+ * Console entry: the layout (skip link, header, navigation, language switch) and a hash router.
+ * Hash routes keep the console a set of static files that any path of the gateway can serve
+ * and make every page linkable without server-side routing.
+ */
+import { h, replace, type Child } from './dom.js';
+import {
+  applyDocumentLang,
+  getLang,
+  onLangChange,
+  setLang,
+  t,
+  type MessageKey,
+} from './i18n/index.js';
+import { auditPage } from './pages/audit.js';
+import { catalogPage } from './pages/catalog.js';
+import { editEntryPage, entryPage } from './pages/entry.js';
+import { grantsPage } from './pages/grants.js';
+import { networkPage } from './pages/network.js';
+import { requestsPage } from './pages/requests.js';
+import { signInPage } from './pages/signin.js';
+import { statsPage } from './pages/stats.js';
+import { verifyPage } from './pages/verify.js';
+import { go, parseHash, setRenderer, type RouteParams } from './router.js';
+import { canAudit, currentUser, restore, signOut } from './session.js';
+import { errorBox } from './ui.js';
+import { rolesLabel } from './pages/common.js';
+
+interface Page {
+  name: string;
+  nav: MessageKey;
+  render: (params: RouteParams) => Promise<Child> | Child;
+  /** Signed-out visitors are sent to sign in first. */
+  signedIn: boolean;
+  visible?: () => boolean;
+}
+
+const PAGES: readonly Page[] = [
+  { name: 'catalog', nav: 'nav.catalog', signedIn: true, render: routeCatalog },
+  { name: 'verify', nav: 'nav.verify', signedIn: false, render: verifyPage },
+  { name: 'requests', nav: 'nav.requests', signedIn: true, render: requestsPage },
+  { name: 'grants', nav: 'nav.grants', signedIn: true, render: grantsPage },
+  { name: 'audit', nav: 'nav.audit', signedIn: true, render: auditPage, visible: canAudit },
+  { name: 'stats', nav: 'nav.stats', signedIn: true, render: statsPage },
+  { name: 'network', nav: 'nav.network', signedIn: true, render: networkPage },
+];
+
+/** `catalog`, `catalog/new`, `catalog/:id`, `catalog/:id/edit`. */
+function routeCatalog(params: RouteParams): Promise<Child> {
+  const [id, action] = params.rest;
+  if (id === 'new') return editEntryPage(null);
+  if (id && action === 'edit') return editEntryPage(id);
+  if (id) return entryPage(id);
+  return catalogPage(params);
+}
+
+const main = h('main', { id: 'main', tabindex: -1 });
+const header = h('header', { class: 'top' });
+
+function renderHeader(active: string): void {
+  const me = currentUser();
+  const nav = h(
+    'nav',
+    { 'aria-label': t('nav.label') },
+    h(
+      'ul',
+      null,
+      PAGES.filter((p) => (!p.signedIn || me) && (p.visible?.() ?? true)).map((p) =>
+        h(
+          'li',
+          null,
+          h(
+            'a',
+            { href: `#/${p.name}`, 'aria-current': p.name === active ? 'page' : undefined },
+            t(p.nav),
+          ),
+        ),
+      ),
+    ),
+  );
+  const other = getLang() === 'zh' ? 'en' : 'zh';
+  const langButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn link',
+      lang: other === 'zh' ? 'zh-CN' : 'en',
+      'aria-label': t('lang.switchLabel'),
+      on: { click: () => setLang(other) },
+    },
+    t('lang.switch'),
+  );
+  const account = me
+    ? h(
+        'div',
+        { class: 'account' },
+        h(
+          'span',
+          { class: 'who' },
+          t('account.who', {
+            user: me.user,
+            department: me.department,
+            roles: rolesLabel(me.roles),
+          }),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn link',
+            on: {
+              click: () => {
+                signOut();
+                go('signin');
+              },
+            },
+          },
+          t('account.signOut'),
+        ),
+      )
+    : h('a', { href: '#/signin', class: 'btn link' }, t('account.signIn'));
+  replace(
+    header,
+    h(
+      'a',
+      { class: 'brand', href: '#/catalog' },
+      h('span', { class: 'logo' }, t('app.name')),
+      h('span', { class: 'tagline' }, t('app.tagline')),
+    ),
+    nav,
+    h('div', { class: 'tools' }, account, langButton),
+  );
+}
+
+let renderSeq = 0;
+
+async function render(): Promise<void> {
+  const seq = ++renderSeq;
+  const { name, params } = parseHash();
+  const page = PAGES.find((p) => p.name === name);
+  if (name === 'signin') {
+    renderHeader('signin');
+    replace(main, await signInPage(params));
+  } else if (!page) {
+    go(currentUser() ? 'catalog' : 'signin');
+    return;
+  } else if (page.signedIn && !currentUser()) {
+    go(`signin?next=${encodeURIComponent(location.hash.slice(2))}`);
+    return;
+  } else {
+    renderHeader(page.name);
+    main.setAttribute('aria-busy', 'true');
+    let content: Child;
+    try {
+      content = await page.render(params);
+    } catch (err) {
+      content = errorBox(err);
+    }
+    // A later navigation finished first: drop this stale page.
+    if (seq !== renderSeq) return;
+    replace(main, content);
+    main.removeAttribute('aria-busy');
+  }
+  main.querySelector<HTMLElement>('h1')?.focus();
+}
+
+async function start(): Promise<void> {
+  applyDocumentLang();
+  const skip = h(
+    'a',
+    {
+      class: 'skip',
+      href: '#main',
+      on: {
+        click: (e) => {
+          e.preventDefault();
+          main.focus();
+        },
+      },
+    },
+    t('app.skip'),
+  );
+  document.body.replaceChildren(skip, header, main);
+  onLangChange(() => {
+    skip.replaceChildren(t('app.skip'));
+    void render();
+  });
+  setRenderer(render);
+  await restore();
+  window.addEventListener('hashchange', () => void render());
+  await render();
+}
+
+void start();

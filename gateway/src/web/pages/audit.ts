@@ -1,0 +1,130 @@
+/**
+ * The audit trail for supervisors (全流程审计): every use and every refused attempt, filtered by
+ * dataset, department, user and period, refusals highlighted, exportable as CSV or PROV-JSON.
+ */
+import { PURPOSE_LABELS, type UsageRecord } from '@shulian/chaincode/constants';
+import { api, type UsageFilters } from '../api.js';
+import { h, text } from '../dom.js';
+import { list, pick, t } from '../i18n/index.js';
+import { go, type RouteParams } from '../router.js';
+import {
+  button,
+  errorBox,
+  field,
+  formatTime,
+  formValue,
+  input,
+  mono,
+  pageTitle,
+  save,
+  select,
+  statusLine,
+  submit,
+  table,
+  withAny,
+} from '../ui.js';
+import { departmentName, departmentOptions, loadDepartments } from './common.js';
+import { outcomeBadge } from './labels.js';
+
+const FILTERS = ['catalogId', 'department', 'user', 'from', 'to'] as const;
+
+export async function auditPage(params: RouteParams): Promise<HTMLElement> {
+  const filters: UsageFilters = {};
+  for (const name of FILTERS) filters[name] = params.query.get(name) ?? '';
+  const [{ items }] = await Promise.all([api.audit.usage(filters), loadDepartments()]);
+
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search' },
+    field(
+      t('audit.dataset'),
+      input('catalogId', { value: filters.catalogId ?? '', autocomplete: 'off' }),
+    ),
+    field(
+      t('common.department'),
+      select('department', withAny(departmentOptions()), filters.department),
+    ),
+    field(t('common.user'), input('user', { value: filters.user ?? '', autocomplete: 'off' })),
+    field(t('audit.from'), input('from', { type: 'date', value: filters.from ?? '' })),
+    field(t('audit.to'), input('to', { type: 'date', value: filters.to ?? '' })),
+    h('div', { class: 'filter-actions' }, submit(t('catalog.apply'))),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const name of FILTERS) {
+      const value = formValue(form, name);
+      if (value) query.set(name, value);
+    }
+    go(`audit?${query.toString()}`);
+  });
+
+  const status = statusLine();
+  // Exports come from the gateway, which pages through every matching use, not just those shown.
+  const exportFile = (get: typeof api.audit.csv) => (): void => {
+    get(filters)
+      .then(save)
+      .catch((err: unknown) => status.replaceChildren(errorBox(err)));
+  };
+  const refused = items.filter((u) => u.outcome === 'DENIED').length;
+
+  return h(
+    'div',
+    null,
+    pageTitle(
+      t('audit.title'),
+      button(t('audit.exportCsv'), exportFile(api.audit.csv)),
+      button(t('audit.exportProv'), exportFile(api.audit.prov)),
+    ),
+    status,
+    form,
+    h('p', { class: 'count', role: 'status' }, t('audit.count', { count: items.length, refused })),
+    table<UsageRecord>(
+      t('audit.timeline'),
+      [
+        { header: t('common.time'), cell: (u) => formatTime(u.at) },
+        {
+          header: t('audit.user'),
+          cell: (u) => [departmentName(u.consumer.department), text(` · ${u.consumer.user}`)],
+        },
+        {
+          header: t('audit.dataset'),
+          cell: (u) =>
+            h('a', { href: `#/catalog/${encodeURIComponent(u.catalogId)}` }, text(u.catalogId)),
+        },
+        { header: t('requests.provider'), cell: (u) => departmentName(u.provider) },
+        { header: t('audit.action'), cell: (u) => t(`action.${u.action}`) },
+        {
+          header: t('requests.purpose'),
+          cell: (u) => (u.purpose ? pick(PURPOSE_LABELS[u.purpose]) : text('—')),
+        },
+        {
+          header: t('requests.fields'),
+          cell: (u) => list(u.fields.map((f) => pick({ zh: f, en: f }))),
+        },
+        {
+          header: t('audit.outcome'),
+          cell: (u) =>
+            h(
+              'span',
+              null,
+              outcomeBadge(u.outcome),
+              u.denialCode
+                ? h(
+                    'small',
+                    { class: 'denial' },
+                    text(` ${u.denialCode}: ${u.denialMessage ?? ''}`),
+                  )
+                : null,
+            ),
+        },
+        {
+          header: t('audit.delivered'),
+          cell: (u) => (u.deliveredDigest ? mono(u.deliveredDigest.value) : text('—')),
+        },
+      ],
+      items,
+      (u) => (u.outcome === 'DENIED' ? 'refused' : ''),
+    ),
+  );
+}

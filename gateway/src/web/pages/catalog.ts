@@ -1,0 +1,122 @@
+/**
+ * The data resource catalog (政务数据资源目录): search and filters kept in the URL so a result
+ * list can be linked and the back button works.
+ */
+import {
+  DEPARTMENT_LEVELS,
+  SENSITIVITY_LEVELS,
+  SHARE_TYPES,
+  UPDATE_FREQUENCIES,
+  type CatalogEntry,
+} from '@shulian/chaincode/constants';
+import { api, type CatalogFilters } from '../api.js';
+import { h, text } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { go, type RouteParams } from '../router.js';
+import { hasRole } from '../session.js';
+import {
+  enumOptions,
+  field,
+  formValue,
+  input,
+  pageTitle,
+  select,
+  submit,
+  table,
+  withAny,
+} from '../ui.js';
+import { departmentName, departmentOptions, loadDepartments } from './common.js';
+import { shareTypeBadge } from './labels.js';
+
+const FILTERS = ['q', 'owner', 'shareType', 'sensitivity', 'level', 'updateFrequency'] as const;
+
+export async function catalogPage(params: RouteParams): Promise<HTMLElement> {
+  const filters: CatalogFilters = {};
+  for (const name of FILTERS) filters[name] = params.query.get(name) ?? '';
+  const [{ items }] = await Promise.all([api.catalog.search(filters), loadDepartments()]);
+
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search' },
+    field(
+      t('catalog.search'),
+      input('q', {
+        type: 'search',
+        value: filters.q ?? '',
+        placeholder: t('catalog.searchPlaceholder'),
+      }),
+    ),
+    field(t('catalog.owner'), select('owner', withAny(departmentOptions()), filters.owner)),
+    field(
+      t('catalog.shareType'),
+      select(
+        'shareType',
+        withAny(enumOptions(SHARE_TYPES, (v) => t(`shareType.${v}`))),
+        filters.shareType,
+      ),
+    ),
+    field(
+      t('catalog.sensitivity'),
+      select(
+        'sensitivity',
+        withAny(enumOptions(SENSITIVITY_LEVELS, (v) => t(`sensitivity.${v}`))),
+        filters.sensitivity,
+      ),
+    ),
+    field(
+      t('catalog.level'),
+      select(
+        'level',
+        withAny(enumOptions(DEPARTMENT_LEVELS, (v) => t(`level.${v}`))),
+        filters.level,
+      ),
+    ),
+    field(
+      t('catalog.updateFrequency'),
+      select(
+        'updateFrequency',
+        withAny(enumOptions(UPDATE_FREQUENCIES, (v) => t(`frequency.${v}`))),
+        filters.updateFrequency,
+      ),
+    ),
+    h('div', { class: 'filter-actions' }, submit(t('catalog.apply'))),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const name of FILTERS) {
+      const value = formValue(form, name);
+      if (value) query.set(name, value);
+    }
+    go(`catalog?${query.toString()}`);
+  });
+
+  return h(
+    'div',
+    null,
+    pageTitle(
+      t('catalog.title'),
+      hasRole('publisher')
+        ? h('a', { class: 'btn primary', href: '#/catalog/new' }, t('catalog.publish'))
+        : null,
+    ),
+    form,
+    h('p', { class: 'count', role: 'status' }, t('catalog.count', { count: items.length })),
+    table<CatalogEntry>(
+      t('catalog.results'),
+      [
+        {
+          header: t('catalog.name'),
+          cell: (e) => h('a', { href: `#/catalog/${encodeURIComponent(e.id)}` }, text(e.name)),
+        },
+        { header: t('catalog.code'), cell: (e) => text(e.id) },
+        { header: t('catalog.owner'), cell: (e) => departmentName(e.owner) },
+        { header: t('catalog.shareType'), cell: (e) => shareTypeBadge(e.shareType) },
+        { header: t('catalog.updateFrequency'), cell: (e) => t(`frequency.${e.updateFrequency}`) },
+        { header: t('catalog.fieldCount'), cell: (e) => text(e.fields.length), numeric: true },
+        { header: t('catalog.version'), cell: (e) => text(e.version), numeric: true },
+      ],
+      items,
+    ),
+  );
+}

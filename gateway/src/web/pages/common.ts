@@ -1,0 +1,31 @@
+/**
+ * Data several pages label things with: the department directory (names in both languages,
+ * levels) and role lists. Loaded once per session and kept, since departments change rarely.
+ */
+import type { Department, Role } from '@shulian/chaincode/constants';
+import { api } from '../api.js';
+import { list, pick, t, type Msg } from '../i18n/index.js';
+import type { Option } from '../ui.js';
+
+let departments: Map<string, Department> | null = null;
+
+export async function loadDepartments(): Promise<Map<string, Department>> {
+  departments ??= new Map((await api.departments()).items.map((d) => [d.id, d]));
+  return departments;
+}
+
+/** The department's name in the current language; its id when the directory does not know it. */
+export function departmentName(id: string): Msg {
+  const d = departments?.get(id);
+  return d ? pick({ zh: d.nameZh, en: d.nameEn }) : pick({ zh: id, en: id });
+}
+
+export const departmentOptions = (): Option[] =>
+  [...(departments?.values() ?? [])].map((d) => ({ value: d.id, label: departmentName(d.id) }));
+
+export const rolesLabel = (roles: readonly Role[]): Msg => list(roles.map((r) => t(`role.${r}`)));
+
+/** A CST calendar day, `days` from today: ledger periods and deadlines are counted in CST. */
+export function cstToday(days = 0): string {
+  return new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,403 @@
+/**
+ * One catalog entry: its metadata, information items (信息项) with sensitivity, share conditions
+ * or legal basis, anchored versions with digests and proof bundles, and its change history; and
+ * the publish / edit form for the owner department.
+ */
+import {
+  CATALOG_CLASSIFICATIONS,
+  FIELD_TYPES,
+  OPENNESS,
+  SENSITIVITY_LEVELS,
+  SHARE_METHODS,
+  SHARE_TYPES,
+  UPDATE_FREQUENCIES,
+  type CatalogClassification,
+  type CatalogEntry,
+  type CatalogField,
+  type FieldType,
+  type HistoryItem,
+  type Openness,
+  type Sensitivity,
+  type ShareMethod,
+  type ShareType,
+  type UpdateFrequency,
+} from '@shulian/chaincode/constants';
+import { api, type AnchoredVersion, type CatalogMetadata } from '../api.js';
+import { h, text, type Child } from '../dom.js';
+import { list, t } from '../i18n/index.js';
+import { go } from '../router.js';
+import { currentUser, hasRole } from '../session.js';
+import {
+  button,
+  checkboxes,
+  checkedValues,
+  details,
+  enumOptions,
+  errorBox,
+  field,
+  formatBytes,
+  formatTime,
+  formValue,
+  input,
+  mono,
+  onSubmit,
+  pageTitle,
+  save,
+  section,
+  select,
+  submit,
+  table,
+  textarea,
+} from '../ui.js';
+import { cstToday, departmentName, loadDepartments } from './common.js';
+import { sensitivityBadge, shareTypeBadge } from './labels.js';
+
+const isOwner = (entry: CatalogEntry): boolean =>
+  currentUser()?.department === entry.owner && hasRole('publisher', 'admin');
+
+export async function entryPage(id: string): Promise<HTMLElement> {
+  const [entry, versions, history] = await Promise.all([
+    api.catalog.get(id),
+    api.catalog.versions(id).then((r) => r.items),
+    api.catalog.history(id).then((r) => r.items),
+    loadDepartments(),
+  ]);
+  const owner = isOwner(entry);
+  const requestLink =
+    !owner && entry.shareType !== 'not_shared' && hasRole('consumer')
+      ? h(
+          'a',
+          { class: 'btn primary', href: `#/requests?new=${encodeURIComponent(entry.id)}` },
+          t('entry.request'),
+        )
+      : null;
+  return h(
+    'div',
+    null,
+    pageTitle(
+      t('entry.title', { name: entry.name }),
+      owner
+        ? h(
+            'a',
+            { class: 'btn secondary', href: `#/catalog/${encodeURIComponent(entry.id)}/edit` },
+            t('entry.edit'),
+          )
+        : null,
+      requestLink,
+    ),
+    section(t('entry.metadata'), metadata(entry)),
+    section(t('entry.fields'), fieldsTable(entry.fields)),
+    section(t('entry.versions'), versionsTable(entry, versions)),
+    section(t('entry.history'), historyTable(history)),
+  );
+}
+
+function metadata(e: CatalogEntry): HTMLElement {
+  const basis: [ReturnType<typeof t>, Child][] = [];
+  if (e.shareConditions) basis.push([t('entry.shareConditions'), text(e.shareConditions)]);
+  if (e.legalBasis) basis.push([t('entry.legalBasis'), text(e.legalBasis)]);
+  return details([
+    [t('catalog.code'), mono(e.id)],
+    [t('catalog.owner'), departmentName(e.owner)],
+    [t('entry.classification'), t(`classification.${e.classification}`)],
+    [t('entry.abstract'), text(e.abstract)],
+    [t('catalog.shareType'), shareTypeBadge(e.shareType)],
+    ...basis,
+    [t('entry.shareMethods'), list(e.shareMethods.map((m) => t(`shareMethod.${m}`)))],
+    [t('entry.openness'), t(`openness.${e.openness}`)],
+    [t('catalog.updateFrequency'), t(`frequency.${e.updateFrequency}`)],
+    [t('entry.format'), text(e.format)],
+    [t('entry.publishDate'), text(e.publishDate)],
+    [t('entry.sourceSystem'), text(e.sourceSystem ?? '—')],
+    [t('entry.scenarios'), text(e.scenarios.join('; ') || '—')],
+    [t('catalog.version'), text(e.version)],
+    [t('entry.status'), t(`catalogStatus.${e.status}`)],
+    [
+      t('entry.updated'),
+      [formatTime(e.updatedAt), text(` · ${e.updatedBy.user}@${e.updatedBy.department}`)],
+    ],
+  ]);
+}
+
+function fieldsTable(fields: readonly CatalogField[]): HTMLElement {
+  return table<CatalogField>(
+    t('entry.fields'),
+    [
+      { header: t('entry.fieldName'), cell: (f) => mono(f.name) },
+      { header: t('entry.fieldNameZh'), cell: (f) => text(f.nameZh ?? '—') },
+      { header: t('entry.fieldType'), cell: (f) => t(`fieldType.${f.type}`) },
+      { header: t('catalog.sensitivity'), cell: (f) => sensitivityBadge(f.sensitivity) },
+      { header: t('entry.fieldDescription'), cell: (f) => text(f.description ?? '') },
+    ],
+    fields,
+  );
+}
+
+function versionsTable(entry: CatalogEntry, versions: readonly AnchoredVersion[]): HTMLElement {
+  const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+  const fetchFile = (get: () => ReturnType<typeof api.catalog.proof>): void => {
+    status.className = 'form-status';
+    status.replaceChildren(t('common.working'));
+    get()
+      .then((file) => {
+        save(file);
+        status.replaceChildren(t('entry.downloaded', { file: file.filename }));
+      })
+      .catch((err: unknown) => status.replaceChildren(errorBox(err)));
+  };
+  const owner = isOwner(entry);
+  return h(
+    'div',
+    null,
+    table<AnchoredVersion>(
+      t('entry.versions'),
+      [
+        { header: t('catalog.version'), cell: (v) => text(v.version), numeric: true },
+        {
+          header: t('entry.digest'),
+          cell: (v) => [
+            h('span', { class: 'alg' }, text(v.digest.algorithm)),
+            mono(v.digest.value),
+          ],
+        },
+        { header: t('entry.size'), cell: (v) => formatBytes(v.size), numeric: true },
+        { header: t('entry.anchoredAt'), cell: (v) => formatTime(v.anchoredAt) },
+        { header: t('common.block'), cell: (v) => text(v.blockNumber ?? '—'), numeric: true },
+        { header: t('entry.reason'), cell: (v) => text(v.reason ?? '') },
+        {
+          header: t('common.actions'),
+          cell: (v) =>
+            h(
+              'div',
+              { class: 'row-actions' },
+              button(
+                t('entry.proof'),
+                () => fetchFile(() => api.catalog.proof(entry.id, v.version)),
+                'secondary',
+                {
+                  'aria-label': t('entry.proofLabel', { version: v.version }),
+                },
+              ),
+              owner || entry.shareType === 'not_shared'
+                ? null
+                : button(
+                    t('entry.download'),
+                    () => fetchFile(() => api.catalog.content(entry.id, v.version)),
+                    'secondary',
+                    {
+                      'aria-label': t('entry.downloadLabel', { version: v.version }),
+                    },
+                  ),
+            ),
+        },
+      ],
+      versions,
+    ),
+    status,
+  );
+}
+
+function historyTable(history: readonly HistoryItem<CatalogEntry>[]): HTMLElement {
+  return table<HistoryItem<CatalogEntry>>(
+    t('entry.history'),
+    [
+      { header: t('common.time'), cell: (i) => formatTime(i.timestamp) },
+      { header: t('catalog.version'), cell: (i) => text(i.value?.version ?? '—'), numeric: true },
+      { header: t('entry.changeReason'), cell: (i) => text(i.value?.changeReason ?? '') },
+      {
+        header: t('common.by'),
+        cell: (i) =>
+          text(i.value ? `${i.value.updatedBy.user}@${i.value.updatedBy.department}` : ''),
+      },
+      { header: t('common.tx'), cell: (i) => mono(i.txId) },
+    ],
+    [...history].reverse(),
+  );
+}
+
+// ---- publish and edit ----------------------------------------------------------------------------
+
+export async function editEntryPage(id: string | null): Promise<HTMLElement> {
+  const entry = id ? await api.catalog.get(id) : null;
+  const fieldRows = h('div', { class: 'field-rows' });
+  const addField = (f?: CatalogField): void => {
+    const row = h(
+      'fieldset',
+      { class: 'field-row' },
+      h('legend', null, t('entry.fieldLegend')),
+      field(
+        t('entry.fieldName'),
+        input('fieldName', { required: true, value: f?.name ?? '', autocomplete: 'off' }),
+      ),
+      field(t('entry.fieldNameZh'), input('fieldNameZh', { value: f?.nameZh ?? '' })),
+      field(
+        t('entry.fieldType'),
+        select(
+          'fieldType',
+          enumOptions(FIELD_TYPES, (v) => t(`fieldType.${v}`)),
+          f?.type ?? 'string',
+        ),
+      ),
+      field(
+        t('catalog.sensitivity'),
+        select(
+          'fieldSensitivity',
+          enumOptions(SENSITIVITY_LEVELS, (v) => t(`sensitivity.${v}`)),
+          f?.sensitivity ?? 'internal',
+        ),
+      ),
+      field(
+        t('entry.fieldDescription'),
+        input('fieldDescription', { value: f?.description ?? '' }),
+      ),
+    );
+    row.appendChild(button(t('entry.removeField'), () => row.remove(), 'danger'));
+    fieldRows.appendChild(row);
+  };
+  for (const f of entry?.fields ?? []) addField(f);
+  if (!entry) addField();
+
+  const form = h(
+    'form',
+    { class: 'stack editor' },
+    h(
+      'div',
+      { class: 'grid2' },
+      field(
+        t('catalog.code'),
+        input('id', {
+          required: true,
+          value: entry?.id ?? '',
+          readonly: entry !== null,
+          autocomplete: 'off',
+        }),
+        t('entry.codeHint'),
+      ),
+      field(t('catalog.name'), input('name', { required: true, value: entry?.name ?? '' })),
+      field(
+        t('entry.classification'),
+        select(
+          'classification',
+          enumOptions(CATALOG_CLASSIFICATIONS, (v) => t(`classification.${v}`)),
+          entry?.classification,
+        ),
+      ),
+      field(
+        t('entry.format'),
+        input('format', { required: true, value: entry?.format ?? 'text/csv' }),
+      ),
+      field(
+        t('catalog.shareType'),
+        select(
+          'shareType',
+          enumOptions(SHARE_TYPES, (v) => t(`shareType.${v}`)),
+          entry?.shareType ?? 'conditional',
+        ),
+      ),
+      field(
+        t('entry.openness'),
+        select(
+          'openness',
+          enumOptions(OPENNESS, (v) => t(`openness.${v}`)),
+          entry?.openness ?? 'not_open',
+        ),
+      ),
+      field(
+        t('catalog.updateFrequency'),
+        select(
+          'updateFrequency',
+          enumOptions(UPDATE_FREQUENCIES, (v) => t(`frequency.${v}`)),
+          entry?.updateFrequency ?? 'monthly',
+        ),
+      ),
+      field(
+        t('entry.publishDate'),
+        input('publishDate', {
+          type: 'date',
+          required: true,
+          value: entry?.publishDate ?? cstToday(),
+        }),
+      ),
+    ),
+    field(
+      t('entry.abstract'),
+      textarea('abstract', { required: true, value: entry?.abstract ?? '' }),
+    ),
+    field(
+      t('entry.shareConditions'),
+      textarea('shareConditions', { value: entry?.shareConditions ?? '' }),
+      t('entry.shareConditionsHint'),
+    ),
+    field(
+      t('entry.legalBasis'),
+      textarea('legalBasis', { value: entry?.legalBasis ?? '' }),
+      t('entry.legalBasisHint'),
+    ),
+    checkboxes(
+      t('entry.shareMethods'),
+      'shareMethods',
+      enumOptions(SHARE_METHODS, (v) => t(`shareMethod.${v}`)),
+      entry?.shareMethods ?? ['file'],
+    ),
+    field(
+      t('entry.scenarios'),
+      input('scenarios', { value: entry?.scenarios.join('; ') ?? '' }),
+      t('entry.scenariosHint'),
+    ),
+    h('h2', null, t('entry.fields')),
+    fieldRows,
+    h(
+      'div',
+      null,
+      button(t('entry.addField'), () => addField(), 'secondary'),
+    ),
+    entry ? field(t('entry.changeReason'), textarea('changeReason', { required: true })) : null,
+    h('div', { class: 'actions' }, submit(entry ? t('entry.save') : t('entry.publishSubmit'))),
+  );
+
+  onSubmit(form, async () => {
+    const value = (name: string): string => formValue(form, name);
+    const rows = [...fieldRows.querySelectorAll('fieldset')];
+    const rowValue = (row: Element, name: string): string =>
+      (
+        row.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${name}"]`)?.value ?? ''
+      ).trim();
+    const payload: CatalogMetadata = {
+      name: value('name'),
+      classification: value('classification') as CatalogClassification,
+      abstract: value('abstract'),
+      format: value('format'),
+      shareType: value('shareType') as ShareType,
+      shareConditions: value('shareConditions') || null,
+      legalBasis: value('legalBasis') || null,
+      shareMethods: checkedValues(form, 'shareMethods') as ShareMethod[],
+      openness: value('openness') as Openness,
+      updateFrequency: value('updateFrequency') as UpdateFrequency,
+      publishDate: value('publishDate'),
+      scenarios: value('scenarios')
+        .split(/[;；]/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+      fields: rows.map((row) => ({
+        name: rowValue(row, 'fieldName'),
+        ...(rowValue(row, 'fieldNameZh') ? { nameZh: rowValue(row, 'fieldNameZh') } : {}),
+        type: rowValue(row, 'fieldType') as FieldType,
+        sensitivity: rowValue(row, 'fieldSensitivity') as Sensitivity,
+        ...(rowValue(row, 'fieldDescription')
+          ? { description: rowValue(row, 'fieldDescription') }
+          : {}),
+      })),
+    };
+    const { data } = entry
+      ? await api.catalog.update(entry.id, payload, value('changeReason'))
+      : await api.catalog.create(value('id'), payload);
+    go(`catalog/${encodeURIComponent(data.id)}`);
+  });
+
+  return h(
+    'div',
+    null,
+    pageTitle(entry ? t('entry.editTitle', { name: entry.name }) : t('entry.publishTitle')),
+    form,
+  );
+}

@@ -1,0 +1,224 @@
+/**
+ * Grants (授权) with their validity and use counts, and data objections (数据异议) with their
+ * correction deadlines: the consumer raises, the provider resolves (corrected with a new version,
+ * or rejected with a reason).
+ */
+import type { Grant, QualityObjection } from '@shulian/chaincode/constants';
+import { PURPOSE_LABELS } from '@shulian/chaincode/constants';
+import { api, type Overdue } from '../api.js';
+import { h, text } from '../dom.js';
+import { list, pick, t } from '../i18n/index.js';
+import { currentUser, hasRole } from '../session.js';
+import {
+  badge,
+  deadline,
+  field,
+  formatTime,
+  formValue,
+  input,
+  onSubmit,
+  pageTitle,
+  section,
+  reasonForm,
+  submit,
+  table,
+  textarea,
+  UserError,
+} from '../ui.js';
+import { cstToday, departmentName, loadDepartments } from './common.js';
+import { objectionStatusBadge } from './labels.js';
+
+type ObjectionRow = QualityObjection & Overdue;
+
+export async function grantsPage(): Promise<HTMLElement> {
+  // A department is on both sides: it holds grants and objections as consumer and as provider.
+  const [consumed, provided, raised, received] = await Promise.all([
+    api.grants.list('consumer'),
+    api.grants.list('provider'),
+    api.objections.list('raiser'),
+    api.objections.list('provider'),
+    loadDepartments(),
+  ]);
+  const grants = uniqueById([...consumed.items, ...provided.items]);
+  const objections = uniqueById([...raised.items, ...received.items]);
+  return h(
+    'div',
+    null,
+    pageTitle(t('grants.title')),
+    section(t('grants.grants'), grantsTable(grants)),
+    section(
+      t('objections.title'),
+      objectionsTable(objections),
+      hasRole('consumer') ? raiseForm() : null,
+    ),
+  );
+}
+
+const uniqueById = <T extends { id: string }>(items: readonly T[]): T[] => [
+  ...new Map(items.map((i) => [i.id, i])).values(),
+];
+
+const catalogLink = (catalogId: string): HTMLElement =>
+  h('a', { href: `#/catalog/${encodeURIComponent(catalogId)}` }, text(catalogId));
+
+function grantState(g: Grant): HTMLElement {
+  if (g.revocation) return badge(t('grants.revoked'), 'bad');
+  const today = cstToday();
+  if (g.validTo < today) return badge(t('grants.expired'), 'muted');
+  if (g.validFrom > today) return badge(t('grants.notYet'), 'info');
+  return badge(t('grants.active'), 'ok');
+}
+
+function grantsTable(grants: readonly Grant[]): HTMLElement {
+  const me = currentUser();
+  return table<Grant>(
+    t('grants.grants'),
+    [
+      { header: t('requests.catalog'), cell: (g) => catalogLink(g.catalogId) },
+      { header: t('requests.provider'), cell: (g) => departmentName(g.provider) },
+      { header: t('grants.consumer'), cell: (g) => departmentName(g.consumer) },
+      {
+        header: t('requests.fields'),
+        cell: (g) => list(g.fields.map((f) => pick({ zh: f, en: f }))),
+      },
+      { header: t('requests.purpose'), cell: (g) => pick(PURPOSE_LABELS[g.purpose]) },
+      { header: t('grants.valid'), cell: (g) => text(`${g.validFrom} – ${g.validTo}`) },
+      {
+        header: t('grants.uses'),
+        cell: (g) =>
+          text(g.useLimit === null ? String(g.useCount) : `${g.useCount} / ${g.useLimit}`),
+        numeric: true,
+      },
+      {
+        header: t('common.status'),
+        cell: (g) =>
+          h(
+            'span',
+            { class: 'badges' },
+            grantState(g),
+            g.automatic ? badge(t('requests.automatic'), 'muted') : null,
+          ),
+      },
+      {
+        header: t('common.actions'),
+        cell: (g) =>
+          g.provider === me?.department && !g.revocation && hasRole('publisher', 'admin')
+            ? revokeForm(g)
+            : null,
+      },
+    ],
+    grants,
+  );
+}
+
+const revokeForm = (g: Grant): HTMLElement =>
+  reasonForm(t('grants.revokeReason', { id: g.id }), [
+    {
+      label: t('grants.revoke'),
+      kind: 'danger',
+      requireReason: true,
+      run: (why) => api.grants.revoke(g.id, why),
+    },
+  ]);
+
+function objectionsTable(rows: readonly ObjectionRow[]): HTMLElement {
+  const me = currentUser();
+  return table<ObjectionRow>(
+    t('objections.title'),
+    [
+      { header: t('requests.catalog'), cell: (o) => catalogLink(o.catalogId) },
+      { header: t('catalog.version'), cell: (o) => text(o.version), numeric: true },
+      {
+        header: t('objections.raisedBy'),
+        cell: (o) => [departmentName(o.raisedBy.department), text(` · ${o.raisedBy.user}`)],
+      },
+      { header: t('objections.description'), cell: (o) => text(o.description) },
+      { header: t('common.status'), cell: (o) => objectionStatusBadge(o.status) },
+      { header: t('objections.raisedAt'), cell: (o) => formatTime(o.raisedAt) },
+      { header: t('requests.deadline'), cell: (o) => deadline(o.deadline, o.overdue) },
+      {
+        header: t('common.actions'),
+        cell: (o) =>
+          o.status === 'open' && o.provider === me?.department && hasRole('publisher', 'admin')
+            ? resolveForm(o)
+            : text(
+                o.resolution?.reason ??
+                  (o.resolution?.correctedVersion ? `v${o.resolution.correctedVersion}` : ''),
+              ),
+      },
+    ],
+    rows,
+    (o) => (o.overdue ? 'overdue' : ''),
+  );
+}
+
+/** Corrected (with the version that fixes the data) or rejected (with a reason). */
+function resolveForm(o: QualityObjection): HTMLElement {
+  const version = input('correctedVersion', { type: 'number', min: o.version + 1 });
+  const correctedVersion = (): number => {
+    const v = Number(version.value);
+    if (!Number.isInteger(v) || v <= o.version)
+      throw new UserError(t('objections.versionRequired'));
+    return v;
+  };
+  return reasonForm(
+    t('objections.reason', { id: o.id }),
+    [
+      {
+        label: t('objections.corrected'),
+        kind: 'primary',
+        requireReason: false,
+        run: (why) =>
+          api.objections.resolve(o.id, {
+            resolution: 'corrected',
+            correctedVersion: correctedVersion(),
+            reason: why || null,
+          }),
+      },
+      {
+        label: t('objections.rejected'),
+        kind: 'danger',
+        requireReason: true,
+        run: (why) =>
+          api.objections.resolve(o.id, {
+            resolution: 'rejected',
+            correctedVersion: null,
+            reason: why,
+          }),
+      },
+    ],
+    field(t('objections.correctedVersion', { id: o.id }), version),
+  );
+}
+
+function raiseForm(): HTMLElement {
+  const form = h(
+    'form',
+    { class: 'stack' },
+    h('h3', null, t('objections.raise')),
+    h(
+      'div',
+      { class: 'grid2' },
+      field(t('requests.catalog'), input('catalogId', { required: true, autocomplete: 'off' })),
+      field(t('catalog.version'), input('version', { type: 'number', min: 1, required: true })),
+    ),
+    field(t('objections.description'), textarea('description', { required: true })),
+    field(
+      t('objections.records'),
+      input('recordRefs', { required: true }),
+      t('objections.recordsHint'),
+    ),
+    h('div', null, submit(t('objections.raiseSubmit'))),
+  );
+  return onSubmit(form, async () => {
+    await api.objections.raise({
+      catalogId: formValue(form, 'catalogId'),
+      version: Number(formValue(form, 'version')),
+      description: formValue(form, 'description'),
+      recordRefs: formValue(form, 'recordRefs')
+        .split(/[,，\s]+/)
+        .filter(Boolean),
+    });
+    return t('objections.raised');
+  });
+}

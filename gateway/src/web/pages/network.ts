@@ -1,0 +1,94 @@
+/**
+ * The ledger network: each department's node with its height, last block hash and commit hash,
+ * whether they agree, and a button that re-verifies every node's chain.
+ */
+import { api, type NodeStatus, type VerifyReport } from '../api.js';
+import { h, text } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { badge, details, errorBox, button, mono, pageTitle, section, table } from '../ui.js';
+import { departmentName, loadDepartments } from './common.js';
+
+export async function networkPage(): Promise<HTMLElement> {
+  const [status] = await Promise.all([api.ledger.status(), loadDepartments()]);
+  const report = h('div', { 'aria-live': 'polite' });
+  const verify = button(
+    t('network.verify'),
+    () => {
+      verify.disabled = true;
+      report.replaceChildren(h('p', null, t('network.verifying')));
+      api.ledger
+        .verify()
+        .then((r) => report.replaceChildren(verifyReport(r)))
+        .catch((err: unknown) => report.replaceChildren(errorBox(err)))
+        .finally(() => (verify.disabled = false));
+    },
+    'primary',
+  );
+  return h(
+    'div',
+    null,
+    pageTitle(t('network.title'), verify),
+    details([
+      [t('network.engine'), t(`engine.${status.engine}`)],
+      [t('network.channel'), text(status.channel)],
+      [t('network.height'), text(status.height)],
+      [
+        t('network.agreement'),
+        status.agreement ? badge(t('network.agree'), 'ok') : badge(t('network.disagree'), 'bad'),
+      ],
+    ]),
+    report,
+    section(
+      t('network.nodes'),
+      table<NodeStatus>(
+        t('network.nodes'),
+        [
+          {
+            header: t('common.department'),
+            cell: (n) => [departmentName(n.id), h('br'), h('small', null, text(n.id))],
+          },
+          {
+            header: t('network.running'),
+            cell: (n) =>
+              n.running ? badge(t('network.up'), 'ok') : badge(t('network.down'), 'bad'),
+          },
+          { header: t('network.height'), cell: (n) => text(n.height), numeric: true },
+          { header: t('network.lastBlock'), cell: (n) => mono(n.lastBlockHash) },
+          { header: t('network.commitHash'), cell: (n) => mono(n.commitHash) },
+        ],
+        status.nodes,
+        (n) => (n.running ? '' : 'down'),
+      ),
+    ),
+  );
+}
+
+function verifyReport(r: VerifyReport): HTMLElement {
+  if (r.ok)
+    return h(
+      'p',
+      { class: 'alert ok', role: 'status' },
+      t('network.verified', { blocks: r.checkedBlocks }),
+    );
+  return h(
+    'div',
+    { class: 'alert error', role: 'alert' },
+    h('p', null, t('network.diverged', { blocks: r.checkedBlocks })),
+    h(
+      'ul',
+      null,
+      r.divergences.map((d) =>
+        h(
+          'li',
+          null,
+          t('network.divergence', {
+            node: d.node,
+            height: d.height,
+            key: d.key ?? '—',
+            reason: d.reason,
+          }),
+        ),
+      ),
+    ),
+  );
+}

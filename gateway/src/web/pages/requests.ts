@@ -1,0 +1,217 @@
+/**
+ * Share requests (供需对接): the consumer's outbox with the request form, and the provider's inbox
+ * with working-day deadlines, overdue badges and the decision (approve, reject with a reason,
+ * escalate to the coordinator). Deadlines are computed on the ledger; the page only shows them.
+ */
+import { PURPOSE_LABELS, PURPOSES, type ShareRequest } from '@shulian/chaincode/constants';
+import { api, type Overdue } from '../api.js';
+import { h, text } from '../dom.js';
+import { list, pick, t, type Msg } from '../i18n/index.js';
+import { go, type RouteParams } from '../router.js';
+import { hasRole } from '../session.js';
+import {
+  badge,
+  checkboxes,
+  checkedValues,
+  deadline,
+  field,
+  formatTime,
+  formValue,
+  input,
+  onSubmit,
+  pageTitle,
+  section,
+  reasonForm,
+  select,
+  submit,
+  table,
+  textarea,
+} from '../ui.js';
+import { cstToday, departmentName, loadDepartments } from './common.js';
+import { requestStatusBadge } from './labels.js';
+
+type Row = ShareRequest & Overdue;
+
+const OPEN = new Set(['pending', 'escalated']);
+
+export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
+  await loadDepartments();
+  const consumer = hasRole('consumer');
+  const provider = hasRole('publisher', 'admin');
+  const newFor = params.query.get('new');
+  const [outbox, inbox] = await Promise.all([
+    consumer ? api.requests.list('outbox').then((r) => r.items) : Promise.resolve([]),
+    provider ? api.requests.list('inbox').then((r) => r.items) : Promise.resolve([]),
+  ]);
+  return h(
+    'div',
+    null,
+    pageTitle(t('requests.title')),
+    newFor && consumer ? await createForm(newFor) : null,
+    provider ? section(t('requests.inbox'), inboxTable(inbox)) : null,
+    consumer ? section(t('requests.outbox'), outboxTable(outbox)) : null,
+    !consumer && !provider ? h('p', { class: 'empty' }, t('requests.noRole')) : null,
+  );
+}
+
+const purposeLabel = (r: ShareRequest): Msg => pick(PURPOSE_LABELS[r.purpose]);
+const fieldsLabel = (fields: readonly string[]): Msg =>
+  list(fields.map((f) => pick({ zh: f, en: f })));
+
+async function createForm(catalogId: string): Promise<HTMLElement> {
+  const entry = await api.catalog.get(catalogId);
+  const form = h(
+    'form',
+    { class: 'stack' },
+    h('p', null, t('requests.for', { name: entry.name, provider: departmentName(entry.owner) })),
+    checkboxes(
+      t('requests.fields'),
+      'fields',
+      entry.fields.map((f) => ({
+        value: f.name,
+        label: pick({ zh: f.nameZh ?? f.name, en: f.name }),
+      })),
+      entry.fields.map((f) => f.name),
+    ),
+    field(
+      t('requests.purpose'),
+      select(
+        'purpose',
+        PURPOSES.map((p) => ({ value: p, label: pick(PURPOSE_LABELS[p]) })),
+      ),
+    ),
+    field(
+      t('requests.scenario'),
+      textarea('scenario', { required: true }),
+      t('requests.scenarioHint'),
+    ),
+    h(
+      'div',
+      { class: 'grid2' },
+      field(t('requests.from'), input('from', { type: 'date', required: true, value: cstToday() })),
+      field(t('requests.to'), input('to', { type: 'date', required: true, value: cstToday(365) })),
+    ),
+    h(
+      'div',
+      { class: 'check' },
+      h('input', { type: 'checkbox', name: 'emergency', id: 'req-emergency' }),
+      h('label', { for: 'req-emergency' }, t('requests.emergency')),
+    ),
+    h('div', null, submit(t('requests.submit'))),
+  );
+  onSubmit(form, async () => {
+    const { data } = await api.requests.create({
+      catalogId,
+      fields: checkedValues(form, 'fields'),
+      purpose: formValue(form, 'purpose') as ShareRequest['purpose'],
+      scenario: formValue(form, 'scenario'),
+      period: { from: formValue(form, 'from'), to: formValue(form, 'to') },
+      emergency: checkedValues(form, 'emergency').length > 0,
+    });
+    go('requests');
+    return t('requests.sent', { id: data.id });
+  });
+  return section(t('requests.new'), form);
+}
+
+function outboxTable(rows: readonly Row[]): HTMLElement {
+  return table<Row>(
+    t('requests.outbox'),
+    [
+      {
+        header: t('requests.catalog'),
+        cell: (r) =>
+          h('a', { href: `#/catalog/${encodeURIComponent(r.catalogId)}` }, text(r.catalogId)),
+      },
+      { header: t('requests.provider'), cell: (r) => departmentName(r.provider) },
+      { header: t('requests.purpose'), cell: purposeLabel },
+      { header: t('requests.fields'), cell: (r) => fieldsLabel(r.fields) },
+      { header: t('common.status'), cell: statusCell },
+      { header: t('requests.created'), cell: (r) => formatTime(r.createdAt) },
+      { header: t('requests.deadline'), cell: (r) => deadline(r.deadline, r.overdue) },
+      { header: t('requests.decision'), cell: (r) => text(r.decision?.reason ?? '') },
+      {
+        header: t('common.actions'),
+        cell: (r) => (r.status === 'pending' ? withdrawForm(r) : null),
+      },
+    ],
+    rows,
+    (r) => (r.overdue ? 'overdue' : ''),
+  );
+}
+
+function statusCell(r: Row): HTMLElement {
+  return h(
+    'span',
+    { class: 'badges' },
+    requestStatusBadge(r.status),
+    r.emergency ? badge(t('requests.emergencyBadge'), 'bad') : null,
+    r.automatic ? badge(t('requests.automatic'), 'muted') : null,
+  );
+}
+
+function inboxTable(rows: readonly Row[]): HTMLElement {
+  return table<Row>(
+    t('requests.inbox'),
+    [
+      {
+        header: t('requests.catalog'),
+        cell: (r) =>
+          h('a', { href: `#/catalog/${encodeURIComponent(r.catalogId)}` }, text(r.catalogId)),
+      },
+      {
+        header: t('requests.requester'),
+        cell: (r) => [departmentName(r.requester.department), text(` · ${r.requester.user}`)],
+      },
+      {
+        header: t('requests.purpose'),
+        cell: (r) => [purposeLabel(r), h('br'), h('small', null, text(r.scenario))],
+      },
+      { header: t('requests.fields'), cell: (r) => fieldsLabel(r.fields) },
+      { header: t('requests.period'), cell: (r) => text(`${r.period.from} – ${r.period.to}`) },
+      { header: t('common.status'), cell: statusCell },
+      { header: t('requests.deadline'), cell: (r) => deadline(r.deadline, r.overdue) },
+      {
+        header: t('common.actions'),
+        cell: (r) => (OPEN.has(r.status) ? decisionForm(r) : text(r.decision?.reason ?? '')),
+      },
+    ],
+    rows,
+    (r) => (r.overdue ? 'overdue' : ''),
+  );
+}
+
+/** Approve, reject or escalate one request; a refusal or escalation must give its reason. */
+const decisionForm = (r: Row): HTMLElement =>
+  reasonForm(t('requests.reason', { id: r.id }), [
+    {
+      label: t('requests.approve'),
+      kind: 'primary',
+      requireReason: false,
+      run: (why) => api.requests.approve(r.id, why),
+    },
+    {
+      label: t('requests.reject'),
+      kind: 'danger',
+      requireReason: true,
+      run: (why) => api.requests.reject(r.id, why),
+    },
+    r.status === 'pending'
+      ? {
+          label: t('requests.escalate'),
+          kind: 'secondary',
+          requireReason: true,
+          run: (why) => api.requests.escalate(r.id, why),
+        }
+      : null,
+  ]);
+
+const withdrawForm = (r: Row): HTMLElement =>
+  reasonForm(t('requests.withdrawReason', { id: r.id }), [
+    {
+      label: t('requests.withdraw'),
+      kind: 'secondary',
+      requireReason: true,
+      run: (why) => api.requests.withdraw(r.id, why),
+    },
+  ]);

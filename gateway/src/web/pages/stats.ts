@@ -1,0 +1,122 @@
+/**
+ * Monitoring and evaluation (监测评估): per-department response times, overdue items, share
+ * rate and quality rate, as charts and as the table they are drawn from.
+ */
+import { api, type DepartmentStats } from '../api.js';
+import { barChart } from '../charts.js';
+import { h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { formatNumber, formatPercent, pageTitle, section, table } from '../ui.js';
+import { departmentName, loadDepartments } from './common.js';
+
+/** Targets from the policy documents: share rate ≥ 95 % (Tongzhou), pass rate ≥ 95 % (Jinan). */
+const SHARE_RATE_TARGET = 0.95;
+const QUALITY_RATE_TARGET = 0.95;
+
+/** Requests and objections still open past their deadlines. */
+const overdue = (s: DepartmentStats): number => s.overdueRequests + s.overdueObjections;
+
+const percent = (ratio: number | null): string => formatPercent(ratio).data;
+
+export async function statsPage(): Promise<HTMLElement> {
+  const [{ items }] = await Promise.all([api.stats(), loadDepartments()]);
+  const bars = (
+    value: (s: DepartmentStats) => number | null,
+    display: (s: DepartmentStats) => string,
+    warn: (s: DepartmentStats) => boolean,
+  ) =>
+    items.map((s) => ({
+      label: departmentName(s.department),
+      value: value(s),
+      display: display(s),
+      warn: warn(s),
+    }));
+  return h(
+    'div',
+    null,
+    pageTitle(t('stats.title')),
+    h(
+      'div',
+      { class: 'charts' },
+      barChart(
+        t('stats.responseTime'),
+        bars(
+          (s) => s.meanResponseHours,
+          (s) =>
+            s.meanResponseHours === null
+              ? '—'
+              : t('stats.hours', { hours: formatNumber(s.meanResponseHours, 1).data }),
+          () => false,
+        ),
+      ),
+      barChart(
+        t('stats.overdue'),
+        bars(
+          overdue,
+          (s) => formatNumber(overdue(s)).data,
+          (s) => overdue(s) > 0,
+        ),
+      ),
+      barChart(
+        t('stats.shareRate'),
+        bars(
+          (s) => s.shareRate,
+          (s) => percent(s.shareRate),
+          (s) => s.shareRate !== null && s.shareRate < SHARE_RATE_TARGET,
+        ),
+        1,
+      ),
+      barChart(
+        t('stats.qualityRate'),
+        bars(
+          (s) => s.qualityRate,
+          (s) => percent(s.qualityRate),
+          (s) => s.qualityRate !== null && s.qualityRate < QUALITY_RATE_TARGET,
+        ),
+        1,
+      ),
+    ),
+    section(
+      t('stats.table'),
+      table<DepartmentStats>(
+        t('stats.table'),
+        [
+          { header: t('common.department'), cell: (s) => departmentName(s.department) },
+          {
+            header: t('stats.received'),
+            cell: (s) => formatNumber(s.requestsReceived),
+            numeric: true,
+          },
+          { header: t('stats.answered'), cell: (s) => formatNumber(s.answered), numeric: true },
+          {
+            header: t('stats.responseTime'),
+            cell: (s) =>
+              s.meanResponseHours === null
+                ? formatPercent(null)
+                : formatNumber(s.meanResponseHours, 1),
+            numeric: true,
+          },
+          {
+            header: t('stats.overdueRequests'),
+            cell: (s) => formatNumber(s.overdueRequests),
+            numeric: true,
+          },
+          {
+            header: t('stats.overdueObjections'),
+            cell: (s) => formatNumber(s.overdueObjections),
+            numeric: true,
+          },
+          { header: t('stats.uses'), cell: (s) => formatNumber(s.usesAllowed), numeric: true },
+          { header: t('stats.refused'), cell: (s) => formatNumber(s.usesDenied), numeric: true },
+          { header: t('stats.shareRate'), cell: (s) => formatPercent(s.shareRate), numeric: true },
+          {
+            header: t('stats.qualityRate'),
+            cell: (s) => formatPercent(s.qualityRate),
+            numeric: true,
+          },
+        ],
+        items,
+      ),
+    ),
+  );
+}

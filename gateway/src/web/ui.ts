@@ -1,0 +1,400 @@
+/**
+ * Shared building blocks for pages: labelled form controls, tables, badges, formatting and
+ * downloads. Pages compose these so that every control has a label and every table a caption.
+ */
+import { ApiError, type Downloaded } from './api.js';
+import { refresh } from './router.js';
+import { h, text, type Attrs, type Child } from './dom.js';
+import { isMessageKey, locale, t, type Msg } from './i18n/index.js';
+
+let nextId = 0;
+const uid = (prefix: string): string => `${prefix}-${String(++nextId)}`;
+
+// ---- form controls ---------------------------------------------------------------------------
+
+type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+
+/** A control with its visible label (and optional hint) bound by id, for screen readers. */
+export function field(label: Msg, control: Control, hint?: Msg): HTMLElement {
+  control.id ||= uid('f');
+  const hintEl = hint ? h('small', { id: uid('hint'), class: 'hint' }, hint) : null;
+  if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hintEl);
+}
+
+export interface Option {
+  value: string;
+  label: Msg | Text;
+}
+
+export function select(
+  name: string,
+  options: readonly Option[],
+  value = '',
+  attrs: Attrs = {},
+): HTMLSelectElement {
+  return h(
+    'select',
+    { name, ...attrs },
+    options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.label)),
+  );
+}
+
+/** Options for one of the constants' enums, labelled through the dictionary's `prefix.value` keys. */
+export function enumOptions<V extends string>(
+  values: readonly V[],
+  label: (value: V) => Msg,
+): Option[] {
+  return values.map((value) => ({ value, label: label(value) }));
+}
+
+/** Options led by an "any" choice, for filters. */
+export const withAny = (options: Option[]): Option[] => [
+  { value: '', label: t('common.any') },
+  ...options,
+];
+
+export function input(name: string, attrs: Attrs = {}): HTMLInputElement {
+  return h('input', { name, type: 'text', ...attrs });
+}
+
+export function textarea(name: string, attrs: Attrs = {}): HTMLTextAreaElement {
+  return h('textarea', { name, rows: 3, ...attrs });
+}
+
+/** A group of checkboxes under one legend (fields of a request, share methods). */
+export function checkboxes(
+  legend: Msg,
+  name: string,
+  options: readonly Option[],
+  checked: readonly string[],
+): HTMLFieldSetElement {
+  return h(
+    'fieldset',
+    { class: 'checks' },
+    h('legend', null, legend),
+    options.map((o) => {
+      const box = h('input', {
+        type: 'checkbox',
+        name,
+        value: o.value,
+        checked: checked.includes(o.value),
+      });
+      box.id = uid('c');
+      return h('label', { for: box.id, class: 'check' }, box, o.label);
+    }),
+  );
+}
+
+/** Values of the checked boxes named `name` inside `form`. */
+export const checkedValues = (form: HTMLFormElement, name: string): string[] =>
+  [...form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)].map(
+    (box) => box.value,
+  );
+
+/** A form control's trimmed value by name. */
+export function formValue(form: HTMLFormElement, name: string): string {
+  const el = form.elements.namedItem(name);
+  if (
+    el instanceof HTMLInputElement ||
+    el instanceof HTMLSelectElement ||
+    el instanceof HTMLTextAreaElement
+  ) {
+    return el.value.trim();
+  }
+  return '';
+}
+
+export type ButtonKind = 'primary' | 'secondary' | 'danger';
+
+export function button(
+  label: Msg,
+  onClick: (event: MouseEvent) => void,
+  kind: ButtonKind = 'secondary',
+  attrs: Attrs = {},
+): HTMLButtonElement {
+  return h(
+    'button',
+    { type: 'button', class: `btn ${kind}`, ...attrs, on: { click: onClick } },
+    label,
+  );
+}
+
+export const submit = (label: Msg, kind: ButtonKind = 'primary'): HTMLButtonElement =>
+  h('button', { type: 'submit', class: `btn ${kind}` }, label);
+
+/** A status line, announced to screen readers, for the outcome of an action. */
+export const statusLine = (): HTMLElement =>
+  h('span', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+
+/**
+ * A button that runs an action, then re-renders the page to show its effect. The outcome is
+ * announced next to the button, or in `shared` when a row's buttons share one status line.
+ */
+export function actionButton(
+  label: Msg,
+  run: () => Promise<unknown>,
+  kind: ButtonKind = 'secondary',
+  shared?: HTMLElement,
+): HTMLElement {
+  const status = shared ?? statusLine();
+  const btn = button(
+    label,
+    () => {
+      btn.disabled = true;
+      status.className = 'form-status';
+      status.replaceChildren(t('common.working'));
+      // Through then() so a synchronous throw (a missing reason) is reported like a failed call.
+      Promise.resolve()
+        .then(run)
+        .then(() => refresh())
+        .catch((err: unknown) => {
+          status.className = 'form-status error';
+          status.replaceChildren(errorText(err));
+        })
+        .finally(() => {
+          btn.disabled = false;
+        });
+    },
+    kind,
+  );
+  return shared ? btn : h('span', { class: 'action' }, btn, status);
+}
+
+export interface ReasonAction {
+  label: Msg;
+  kind: ButtonKind;
+  /** Refusals, escalations, withdrawals and revocations must say why. */
+  requireReason: boolean;
+  run: (reason: string) => Promise<unknown>;
+}
+
+/**
+ * A labelled reason box with the row's action buttons (approve / reject / escalate, revoke,
+ * resolve); `extra` holds controls some actions need besides the reason.
+ */
+export function reasonForm(
+  label: Msg,
+  actions: readonly (ReasonAction | null)[],
+  extra: Child = null,
+): HTMLElement {
+  const reason = input('reason', { autocomplete: 'off' });
+  const status = statusLine();
+  const reasonFor = (action: ReasonAction): string => {
+    const why = reason.value.trim();
+    const missing = action.requireReason && !why;
+    reason.setAttribute('aria-invalid', String(missing));
+    if (missing) throw new UserError(t('common.reasonRequired'));
+    return why;
+  };
+  return h(
+    'div',
+    { class: 'decision' },
+    extra,
+    field(label, reason),
+    h(
+      'div',
+      { class: 'row-actions' },
+      actions.map((a) => a && actionButton(a.label, () => a.run(reasonFor(a)), a.kind, status)),
+    ),
+    status,
+  );
+}
+
+/**
+ * Runs a form action: disables the form while it runs and shows the outcome in the form's own
+ * live region, so a slow ledger commit cannot be submitted twice and errors are announced.
+ */
+export function onSubmit(
+  form: HTMLFormElement,
+  action: () => Promise<Msg | void>,
+): HTMLFormElement {
+  const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+  form.appendChild(status);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const controls = [...form.elements] as HTMLButtonElement[];
+    for (const c of controls) c.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    status.className = 'form-status';
+    status.replaceChildren(t('common.working'));
+    action()
+      .then((done) => {
+        status.replaceChildren(done ?? '');
+      })
+      .catch((err: unknown) => {
+        status.className = 'form-status error';
+        status.replaceChildren(errorText(err));
+      })
+      .finally(() => {
+        for (const c of controls) if (c.isConnected) c.disabled = false;
+        form.removeAttribute('aria-busy');
+      });
+  });
+  return form;
+}
+
+// ---- display ---------------------------------------------------------------------------------
+
+export type BadgeKind = 'ok' | 'warn' | 'bad' | 'info' | 'muted';
+
+export const badge = (label: Msg, kind: BadgeKind = 'info'): HTMLElement =>
+  h('span', { class: `badge ${kind}` }, label);
+
+export interface Column<T> {
+  header: Msg;
+  cell: (row: T) => Child;
+  /** Numbers align right. */
+  numeric?: boolean;
+}
+
+/** A captioned table, or the empty message when there are no rows. */
+export function table<T>(
+  caption: Msg,
+  columns: readonly Column<T>[],
+  rows: readonly T[],
+  rowClass?: (row: T) => string,
+): HTMLElement {
+  if (rows.length === 0) return h('p', { class: 'empty' }, t('common.empty'));
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      null,
+      h('caption', null, caption),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : '' }, c.header)),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        rows.map((row) =>
+          h(
+            'tr',
+            { class: rowClass?.(row) ?? '' },
+            columns.map((c) => h('td', { class: c.numeric ? 'num' : '' }, c.cell(row))),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** A definition list of label → value pairs, for an entity's details. */
+export function details(pairs: readonly (readonly [Msg, Child])[]): HTMLElement {
+  return h(
+    'dl',
+    { class: 'details' },
+    pairs.map(([term, value]) => [h('dt', null, term), h('dd', null, value)]),
+  );
+}
+
+export const section = (title: Msg, ...children: Child[]): HTMLElement =>
+  h('section', { class: 'panel' }, h('h2', null, title), children);
+
+/** Page heading: the h1 that the router focuses after navigation. */
+export const pageTitle = (title: Msg, ...actions: Child[]): HTMLElement =>
+  h(
+    'div',
+    { class: 'page-head' },
+    h('h1', { tabindex: -1 }, title),
+    h('div', { class: 'actions' }, actions),
+  );
+
+/** A digest or id shown in full, monospaced and breakable, so it can be compared by eye. */
+export const mono = (value: string): HTMLElement => h('code', { class: 'mono' }, text(value));
+
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A ledger instant in China Standard Time, which is what deadlines are counted in. */
+export function formatTime(iso: string | null | undefined): Text {
+  if (!iso) return text('—');
+  const key = locale();
+  let format = dateTimeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(key, {
+      timeZone: 'Asia/Shanghai',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    dateTimeFormats.set(key, format);
+  }
+  return text(format.format(new Date(iso)));
+}
+
+export const formatNumber = (value: number, digits = 0): Text =>
+  text(value.toLocaleString(locale(), { maximumFractionDigits: digits }));
+
+export const formatPercent = (ratio: number | null): Text =>
+  ratio === null
+    ? text('—')
+    : text(`${(ratio * 100).toLocaleString(locale(), { maximumFractionDigits: 1 })}%`);
+
+export function formatBytes(bytes: number): Text {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return text(
+    `${value.toLocaleString(locale(), { maximumFractionDigits: unit ? 1 : 0 })} ${units[unit] ?? ''}`,
+  );
+}
+
+/** A deadline with an overdue badge when it has passed while still open. */
+export function deadline(iso: string, overdue: boolean | undefined): HTMLElement {
+  return h(
+    'span',
+    { class: 'deadline' },
+    formatTime(iso),
+    overdue ? badge(t('common.overdue'), 'bad') : null,
+  );
+}
+
+/** A failure the user can fix (a missing reason), already in their language. */
+export class UserError extends Error {
+  constructor(readonly msg: Msg) {
+    super(msg);
+  }
+}
+
+/** The message for an error: the gateway's stable code and message, or a generic failure. */
+export function errorText(err: unknown): Msg {
+  if (err instanceof UserError) return err.msg;
+  if (err instanceof ApiError) {
+    const key = `error.${err.code}`;
+    return t('error.api', {
+      code: err.code,
+      message: err.message,
+      hint: isMessageKey(key) ? t(key) : '',
+    });
+  }
+  return t('error.unexpected', { message: err instanceof Error ? err.message : String(err) });
+}
+
+export const errorBox = (err: unknown): HTMLElement =>
+  h('p', { class: 'alert error', role: 'alert' }, errorText(err));
+
+/** Saves a downloaded file through a temporary object URL. */
+export function save(file: Downloaded | { blob: Blob; filename: string }): void {
+  const href = URL.createObjectURL(file.blob);
+  const link = h('a', { href, hidden: true });
+  link.download = file.filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  // Revoke later: Chromium starts the download asynchronously from the URL.
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+}
