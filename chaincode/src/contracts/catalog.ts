@@ -92,7 +92,7 @@ export class CatalogContract extends Contract {
     return reply(await get(ctx, CATALOG_VERSIONS, [checkArg(identifier, id, 'id'), padVersion(n)]));
   }
 
-  /** Every committed change of the entry, oldest first, with transaction id and time. */
+  /** Every committed change of the entry, newest first as Fabric returns it, with tx id and time. */
   @Transaction(false)
   @Returns('string')
   async GetEntryHistory(ctx: Context, id: string): Promise<string> {

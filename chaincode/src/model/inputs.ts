@@ -148,7 +148,10 @@ export function parseInput<T>(check: Check<T>, json: string, argument: string): 
   } catch {
     throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `${argument} is not valid JSON`);
   }
-  return checkInput(check, value, '');
+  // Members of an object argument are named on their own (`fields[2].sensitivity`); anything
+  // else is named after the argument (`roles[1]`).
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  return checkInput(check, value, isObject ? '' : argument);
 }
 
 /** Checks a plain string argument (an id, a year) the same way. */
