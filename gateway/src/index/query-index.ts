@@ -382,6 +382,17 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
       }
     };
 
+    // UseRecorded carries the record only; the grant's use count moves with it on the ledger,
+    // so the index moves its copy too rather than showing a stale count.
+    const countUse = async (u: UsageRecord, txId: string): Promise<void> => {
+      if (u.outcome !== 'ALLOWED' || u.grantId === null) return;
+      const raw = await read(entityKey('grant', u.grantId));
+      if (raw === undefined) return;
+      const grant = JSON.parse(raw) as Stored<Grant>;
+      const counted: Grant = { ...grant.v, useCount: grant.v.useCount + 1 };
+      put('grant', counted, txId);
+    };
+
     for (const tx of block.transactions) {
       if (tx.validationCode !== 'VALID' || tx.event === null) continue;
       let payload: unknown;
@@ -403,6 +414,7 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
           }
         }
         put(type, entity, tx.txId);
+        if (type === 'usage') await countUse(entity as UsageRecord, tx.txId);
       }
     }
     for (const [k, v] of counters) ops.push({ type: 'put', key: k, value: String(v) });

@@ -313,3 +313,7 @@ export const Page = <T extends TSchema>(schema: T) =>
   });
 
 export { Nullable };
+
+/** A streamed body (file content, CSV): documented as a string, sent as a stream. */
+export const StreamBody = (description: string) =>
+  Type.Unsafe<NodeJS.ReadableStream | string>({ type: 'string', description });

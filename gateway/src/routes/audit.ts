@@ -1,0 +1,303 @@
+/**
+ * Audit (全流程审计, 溯源): every recorded use, allowed or refused, by dataset, consumer department,
+ * provider department, user and period, newest first, from the index's time-ordered keys. Exports
+ * as CSV and W3C PROV-JSON.
+ */
+import { Readable } from 'node:stream';
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { UsageRecord as UsageRecordType } from '@shulian/chaincode/constants';
+import type { FastifyRequest } from 'fastify';
+import { canReadDepartment, hasRole, principalOf } from '../auth/guard.js';
+import { GatewayError } from '../errors.js';
+import type { Indexed, UsageQuery } from '../index/query-index.js';
+import type { GatewayContext, RouteOptions } from './context.js';
+import { page, parseTime, responses, TimeParam } from './helpers.js';
+import { Enums, Id, Page, PageQuery, StreamBody, UsageRecord } from './schemas.js';
+
+const UsageFilter = {
+  catalogId: Type.Optional(Id('uses of this catalog entry')),
+  department: Type.Optional(Id('uses by this (consumer) department')),
+  provider: Type.Optional(Id('uses of data owned by this department')),
+  user: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[^/\\u0000-\\u001f]+$',
+      description: 'with department: uses by this user',
+    }),
+  ),
+  from: Type.Optional(TimeParam('from (YYYY-MM-DD in CST, or an ISO instant), inclusive')),
+  to: Type.Optional(TimeParam('to (YYYY-MM-DD in CST, or an ISO instant), inclusive')),
+  outcome: Type.Optional(Enums.usageOutcome),
+};
+const UsageQuerySchema = Type.Object(
+  { ...UsageFilter, ...PageQuery },
+  { additionalProperties: false },
+);
+const ExportQuerySchema = Type.Object(UsageFilter, { additionalProperties: false });
+
+type UsageParams = {
+  catalogId?: string;
+  department?: string;
+  provider?: string;
+  user?: string;
+  from?: string;
+  to?: string;
+  outcome?: 'ALLOWED' | 'DENIED';
+};
+
+/** Largest export in one response; narrow the period for more. */
+const EXPORT_LIMIT = 100_000;
+const EXPORT_PAGE = 1_000;
+
+/**
+ * The index query for a request, after checking the caller may see it: supervisors and the
+ * coordinator see everything; a department sees its own uses and the uses of its own data.
+ */
+async function usageQuery(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  q: UsageParams,
+): Promise<Omit<UsageQuery, 'limit'>> {
+  const principal = principalOf(request);
+  const all = hasRole(principal, 'supervisor') || principal.department === ctx.coordinator;
+  let scope: UsageQuery['scope'];
+  if (q.user !== undefined) {
+    const department = q.department ?? principal.department;
+    scope = { by: 'user', department, user: q.user };
+  } else if (q.catalogId !== undefined) {
+    scope = { by: 'catalog', catalogId: q.catalogId };
+    if (!all) {
+      const entry = await ctx.index.get('catalog', q.catalogId);
+      if (entry?.owner !== principal.department) {
+        throw new GatewayError(
+          'FORBIDDEN',
+          'only the owner department and supervisors trace uses of an entry',
+        );
+      }
+    }
+  } else if (q.provider !== undefined) scope = { by: 'provider', department: q.provider };
+  else if (q.department !== undefined) scope = { by: 'consumer', department: q.department };
+  else scope = all ? { by: 'all' } : { by: 'consumer', department: principal.department };
+  if (
+    (scope.by === 'user' || scope.by === 'consumer' || scope.by === 'provider') &&
+    !canReadDepartment(principal, scope.department, ctx.coordinator)
+  ) {
+    throw new GatewayError(
+      'FORBIDDEN',
+      `department ${principal.department} may not trace ${scope.department}`,
+    );
+  }
+  const from = parseTime(q.from, false);
+  const to = parseTime(q.to, true);
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new GatewayError('VALIDATION_FAILED', '`from` is after `to`');
+  }
+  return {
+    scope,
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+    ...(q.outcome ? { outcome: q.outcome } : {}),
+  };
+}
+
+async function* allUses(
+  ctx: GatewayContext,
+  query: Omit<UsageQuery, 'limit'>,
+): AsyncGenerator<Indexed<UsageRecordType>> {
+  let cursor: string | undefined;
+  let sent = 0;
+  do {
+    const result = await ctx.index.usage({
+      ...query,
+      limit: EXPORT_PAGE,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const item of result.items) {
+      if (sent++ >= EXPORT_LIMIT) return;
+      yield item;
+    }
+    cursor = result.nextCursor ?? undefined;
+  } while (cursor);
+}
+
+const CSV_COLUMNS = [
+  'at',
+  'id',
+  'outcome',
+  'action',
+  'catalogId',
+  'datasetVersion',
+  'provider',
+  'consumerDepartment',
+  'consumerUser',
+  'grantId',
+  'purpose',
+  'fields',
+  'bytes',
+  'deliveredDigest',
+  'denialCode',
+  'denialMessage',
+  'txId',
+] as const;
+
+/** RFC 4180 quoting; a leading =+-@ is prefixed so spreadsheets do not run it as a formula. */
+function csvCell(value: string | number | null | undefined): string {
+  let text = value === null || value === undefined ? '' : String(value);
+  if (/^[=+\-@]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csvRow(u: Indexed<UsageRecordType>): string {
+  const row: Record<(typeof CSV_COLUMNS)[number], string | number | null | undefined> = {
+    at: u.at,
+    id: u.id,
+    outcome: u.outcome,
+    action: u.action,
+    catalogId: u.catalogId,
+    datasetVersion: u.datasetVersion,
+    provider: u.provider,
+    consumerDepartment: u.consumer.department,
+    consumerUser: u.consumer.user,
+    grantId: u.grantId,
+    purpose: u.purpose,
+    fields: u.fields.join(';'),
+    bytes: u.bytes,
+    deliveredDigest: u.deliveredDigest
+      ? `${u.deliveredDigest.algorithm}:${u.deliveredDigest.value}`
+      : null,
+    denialCode: u.denialCode,
+    denialMessage: u.denialMessage,
+    txId: u.txId,
+  };
+  return CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\r\n';
+}
+
+/**
+ * W3C PROV-JSON: each use is an activity that used a dataset version (entity) and was associated
+ * with a user (agent) acting on behalf of a department (agent). Refused uses are activities too,
+ * marked with their outcome, because the refusal is part of the trail.
+ */
+function provDocument(uses: Indexed<UsageRecordType>[]) {
+  const entity: Record<string, object> = {};
+  const activity: Record<string, object> = {};
+  const agent: Record<string, object> = {};
+  const used: Record<string, object> = {};
+  const wasAssociatedWith: Record<string, object> = {};
+  const actedOnBehalfOf: Record<string, object> = {};
+  const wasAttributedTo: Record<string, object> = {};
+  for (const u of uses) {
+    const act = `shulian:use/${u.id}`;
+    const dataset =
+      u.datasetVersion === null
+        ? `shulian:catalog/${u.catalogId}`
+        : `shulian:dataset/${u.catalogId}@${u.datasetVersion}`;
+    const dept = `shulian:department/${u.consumer.department}`;
+    const user = `shulian:user/${u.consumer.department}/${u.consumer.user}`;
+    const provider = `shulian:department/${u.provider}`;
+    entity[dataset] = { 'prov:type': 'shulian:Dataset', 'shulian:catalogId': u.catalogId };
+    agent[dept] = { 'prov:type': 'prov:Organization' };
+    agent[provider] = { 'prov:type': 'prov:Organization' };
+    agent[user] = { 'prov:type': 'prov:Person' };
+    activity[act] = {
+      'prov:startTime': u.at,
+      'prov:endTime': u.at,
+      'prov:type': `shulian:${u.action}`,
+      'shulian:outcome': u.outcome,
+      'shulian:purpose': u.purpose,
+      'shulian:fields': u.fields.join(','),
+      'shulian:grant': u.grantId,
+      'shulian:txId': u.txId,
+      ...(u.denialCode ? { 'shulian:denialCode': u.denialCode } : {}),
+    };
+    if (u.outcome === 'ALLOWED')
+      used[`_:used-${u.id}`] = { 'prov:activity': act, 'prov:entity': dataset, 'prov:time': u.at };
+    wasAssociatedWith[`_:assoc-${u.id}`] = { 'prov:activity': act, 'prov:agent': user };
+    actedOnBehalfOf[`_:behalf-${u.consumer.department}-${u.consumer.user}`] = {
+      'prov:delegate': user,
+      'prov:responsible': dept,
+    };
+    wasAttributedTo[`_:attr-${dataset}`] = { 'prov:entity': dataset, 'prov:agent': provider };
+  }
+  return {
+    prefix: { shulian: 'https://shulian.example/ns#', prov: 'http://www.w3.org/ns/prov#' },
+    entity,
+    activity,
+    agent,
+    used,
+    wasAssociatedWith,
+    actedOnBehalfOf,
+    wasAttributedTo,
+  };
+}
+
+export const auditRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const tags = ['audit'];
+
+  app.get(
+    '/usage',
+    {
+      schema: {
+        tags,
+        summary: 'trace uses, newest first (refused uses included)',
+        description:
+          'Scope by catalogId, department (consumer), provider, or department+user; window with from/to.',
+        querystring: UsageQuerySchema,
+        response: responses(Page(UsageRecord)),
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      return ctx.index.usage({
+        ...(await usageQuery(ctx, request, filter)),
+        ...page({ limit, cursor }),
+      });
+    },
+  );
+
+  app.get(
+    '/usage.csv',
+    {
+      schema: {
+        tags,
+        summary: `trace as CSV (at most ${EXPORT_LIMIT} rows)`,
+        querystring: ExportQuerySchema,
+        produces: ['text/csv'],
+        response: responses(StreamBody('RFC 4180 CSV, one use per row')),
+      },
+    },
+    async (request, reply) => {
+      const query = await usageQuery(ctx, request, request.query);
+      const rows = allUses(ctx, query);
+      async function* csv() {
+        yield CSV_COLUMNS.join(',') + '\r\n';
+        for await (const u of rows) yield csvRow(u);
+      }
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="shulian-usage.csv"')
+        .send(Readable.from(csv()));
+    },
+  );
+
+  app.get(
+    '/prov',
+    {
+      schema: {
+        tags,
+        summary: `trace as W3C PROV-JSON (at most ${EXPORT_LIMIT} uses)`,
+        querystring: ExportQuerySchema,
+        response: responses(
+          Type.Object({}, { additionalProperties: true, description: 'PROV-JSON document' }),
+        ),
+      },
+    },
+    async (request) => {
+      const uses: Indexed<UsageRecordType>[] = [];
+      for await (const u of allUses(ctx, await usageQuery(ctx, request, request.query)))
+        uses.push(u);
+      return provDocument(uses);
+    },
+  );
+  done();
+};

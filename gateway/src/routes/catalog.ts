@@ -1,0 +1,214 @@
+/**
+ * The data resource catalog (政务数据资源目录): search and filters from the index, single entries
+ * and history from the ledger, writes through the catalog contract (owner department only).
+ */
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import {
+  TX,
+  type CatalogEntry as CatalogEntryType,
+  type HistoryItem as HistoryItemType,
+} from '@shulian/chaincode/constants';
+import { callerOf } from '../auth/guard.js';
+import type { RouteOptions } from './context.js';
+import { page, responses, written } from './helpers.js';
+import {
+  CatalogEntry,
+  CatalogFieldInput,
+  Day,
+  Enums,
+  HistoryItem,
+  Id,
+  Nullable,
+  Page,
+  PageQuery,
+  Text,
+  Written,
+} from './schemas.js';
+
+export const CatalogParams = Type.Object(
+  { id: Id('catalog entry id (资源代码)') },
+  { additionalProperties: false },
+);
+
+/** What a department writes; ids, owner, version and times come from the chaincode. */
+const Metadata = {
+  name: Text(256, 1),
+  classification: Enums.classification,
+  abstract: Text(4096),
+  format: Text(256, 1),
+  fields: Type.Array(CatalogFieldInput, { minItems: 1, maxItems: 500 }),
+  shareType: Enums.shareType,
+  shareConditions: Type.Optional(Nullable(Text(4096))),
+  legalBasis: Type.Optional(Nullable(Text(4096, 1))),
+  shareMethods: Type.Array(Enums.shareMethod, { minItems: 1, uniqueItems: true }),
+  openness: Enums.openness,
+  updateFrequency: Enums.updateFrequency,
+  publishDate: Day,
+  relatedResources: Type.Optional(Type.Array(Id(), { uniqueItems: true, maxItems: 100 })),
+  sourceSystem: Type.Optional(Nullable(Text(256))),
+  scenarios: Type.Optional(Type.Array(Text(4096), { maxItems: 100 })),
+};
+const CreateBody = Type.Object(
+  { id: Id('资源代码, unique on the ledger'), ...Metadata },
+  { additionalProperties: false },
+);
+const UpdateBody = Type.Object(
+  { ...Metadata, changeReason: Text(2048, 1) },
+  { additionalProperties: false },
+);
+
+interface MetadataInput {
+  shareConditions?: string | null;
+  legalBasis?: string | null;
+  relatedResources?: string[];
+  sourceSystem?: string | null;
+  scenarios?: string[];
+}
+
+/** The chaincode wants every member present; the API lets clients omit the empty ones. */
+function withDefaults<T extends MetadataInput>(body: T) {
+  return {
+    ...body,
+    shareConditions: body.shareConditions ?? null,
+    legalBasis: body.legalBasis ?? null,
+    relatedResources: body.relatedResources ?? [],
+    sourceSystem: body.sourceSystem ?? null,
+    scenarios: body.scenarios ?? [],
+  };
+}
+
+const SearchQuery = Type.Object(
+  {
+    q: Type.Optional(Text(200, 1)),
+    owner: Type.Optional(Id('owner department')),
+    shareType: Type.Optional(Enums.shareType),
+    sensitivity: Type.Optional(Enums.sensitivity),
+    level: Type.Optional(Enums.level),
+    updateFrequency: Type.Optional(Enums.updateFrequency),
+    status: Type.Optional(Enums.catalogStatus),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const tags = ['catalog'];
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'search the catalog',
+        description:
+          'Text search over id, name, abstract and field names; filters by owner department, share type, ' +
+          'sensitivity (entries having a field of that level), owner level, update frequency and status.',
+        querystring: SearchQuery,
+        response: responses(Page(CatalogEntry)),
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      return ctx.index.searchCatalog(filter, page({ limit, cursor }));
+    },
+  );
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'create a catalog entry (publisher of the owner department)',
+        description: '不予共享 (not_shared) entries must cite their legal basis.',
+        body: CreateBody,
+        response: responses(Written(CatalogEntry), 201),
+      },
+    },
+    async (request, reply) => {
+      const s = await ctx.chaincode.submit<CatalogEntryType>(
+        callerOf(request),
+        TX.catalog.CreateEntry,
+        [withDefaults(request.body)],
+      );
+      return reply.status(201).send(await written(ctx, s));
+    },
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'one catalog entry, from the ledger',
+        params: CatalogParams,
+        response: responses(CatalogEntry),
+      },
+    },
+    async (request) =>
+      ctx.chaincode.evaluate<CatalogEntryType>(callerOf(request), TX.catalog.GetEntry, [
+        request.params.id,
+      ]),
+  );
+
+  app.put(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'publish a new version of a catalog entry (owner only)',
+        params: CatalogParams,
+        body: UpdateBody,
+        response: responses(Written(CatalogEntry)),
+      },
+    },
+    async (request) => {
+      const s = await ctx.chaincode.submit<CatalogEntryType>(
+        callerOf(request),
+        TX.catalog.UpdateEntry,
+        [request.params.id, withDefaults(request.body)],
+      );
+      return written(ctx, s);
+    },
+  );
+
+  app.post(
+    '/:id/retire',
+    {
+      schema: {
+        tags,
+        summary: 'retire a catalog entry (owner only)',
+        params: CatalogParams,
+        body: Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false }),
+        response: responses(Written(CatalogEntry)),
+      },
+    },
+    async (request) => {
+      const s = await ctx.chaincode.submit<CatalogEntryType>(
+        callerOf(request),
+        TX.catalog.RetireEntry,
+        [request.params.id, request.body.reason],
+      );
+      return written(ctx, s);
+    },
+  );
+
+  app.get(
+    '/:id/history',
+    {
+      schema: {
+        tags,
+        summary: 'every version of a catalog entry, from the ledger (key history)',
+        params: CatalogParams,
+        response: responses(Type.Object({ items: Type.Array(HistoryItem(CatalogEntry)) })),
+      },
+    },
+    async (request) => ({
+      items: await ctx.chaincode.evaluate<HistoryItemType<CatalogEntryType>[]>(
+        callerOf(request),
+        TX.catalog.GetEntryHistory,
+        [request.params.id],
+      ),
+    }),
+  );
+  done();
+};

@@ -1,0 +1,37 @@
+/**
+ * What every route plugin receives: the ledger, the index, the store and the other services,
+ * created once by the server (or a test) and passed to buildApp.
+ */
+import type { GatewayConfig } from '../config.js';
+import type { TokenStore } from '../auth/tokens.js';
+import type { QueryIndex } from '../index/query-index.js';
+import type { LedgerClient } from '../ledger/types.js';
+import type { Chaincode } from '../services/chaincode.js';
+import type { Metrics } from '../services/metrics.js';
+
+export interface DemoIdentity {
+  department: string;
+  user: string;
+  roles: string[];
+  token: string;
+  label?: string;
+}
+
+export interface GatewayContext {
+  config: GatewayConfig;
+  ledger: LedgerClient;
+  chaincode: Chaincode;
+  tokens: TokenStore;
+  index: QueryIndex;
+  metrics: Metrics;
+  /** The coordinator department (from the ledger's configuration). */
+  coordinator: string;
+  /** Demo sign-in identities; present only when the gateway seeded the demo data. */
+  demoIdentities?: DemoIdentity[];
+  /** The clock for overdue checks; injectable so tests can move time. */
+  now(): number;
+}
+
+export interface RouteOptions {
+  ctx: GatewayContext;
+}

@@ -1,0 +1,197 @@
+/**
+ * Departments (registered by the coordinator), their users' roles, and `GET /me`.
+ */
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import {
+  REGISTRY_ROLES,
+  ROLES,
+  TX,
+  type CallerInfo,
+  type Department,
+  type UserRoles,
+} from '@shulian/chaincode/constants';
+import { callerOf, principalOf } from '../auth/guard.js';
+import { GatewayError } from '../errors.js';
+import type { RouteOptions } from './context.js';
+import { responses, written } from './helpers.js';
+import {
+  Actor,
+  Department as DepartmentSchema,
+  Enums,
+  Id,
+  Nullable,
+  StringEnum,
+  Text,
+  Written,
+} from './schemas.js';
+
+const DepartmentId = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$',
+  description: 'MSP id',
+});
+const DepartmentParams = Type.Object({ id: DepartmentId }, { additionalProperties: false });
+
+const DepartmentProfile = {
+  nameZh: Text(256, 1),
+  nameEn: Text(256, 1),
+  level: Enums.level,
+  parent: Type.Optional(Nullable(DepartmentId)),
+};
+
+const RolesBody = Type.Object(
+  { roles: Type.Array(StringEnum(REGISTRY_ROLES), { uniqueItems: true, maxItems: 3 }) },
+  { additionalProperties: false },
+);
+const UserRolesSchema = Type.Object({
+  department: Type.String(),
+  user: Type.String(),
+  roles: Type.Array(Type.String()),
+  updatedAt: Type.String(),
+  updatedBy: Actor,
+});
+
+const Me = Type.Object({
+  department: Type.String(),
+  user: Type.String(),
+  tokenRoles: Type.Array(StringEnum(ROLES), {
+    description: 'roles written on the token (gateway views)',
+  }),
+  roles: Type.Array(StringEnum(ROLES), { description: 'roles the chaincode grants this caller' }),
+  isCoordinator: Type.Boolean(),
+  departmentRegistered: Type.Boolean(),
+});
+
+export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
+  app,
+  { ctx },
+  done,
+) => {
+  const tags = ['departments'];
+
+  app.get(
+    '/me',
+    {
+      schema: {
+        tags,
+        summary: 'who the token belongs to, and what the chaincode says about it',
+        response: responses(Me),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const info = await ctx.chaincode.evaluate<CallerInfo>(
+        callerOf(request),
+        TX.governance.WhoAmI,
+        [],
+      );
+      return { ...info, tokenRoles: principal.roles };
+    },
+  );
+
+  app.get(
+    '/departments',
+    {
+      schema: {
+        tags,
+        summary: 'all registered departments',
+        response: responses(Type.Object({ items: Type.Array(DepartmentSchema) })),
+      },
+    },
+    async () => ({ items: await ctx.index.departments() }),
+  );
+
+  app.post(
+    '/departments',
+    {
+      schema: {
+        tags,
+        summary: 'register a department (coordinator only)',
+        body: Type.Object(
+          { id: DepartmentId, ...DepartmentProfile },
+          { additionalProperties: false },
+        ),
+        response: responses(Written(DepartmentSchema), 201),
+      },
+    },
+    async (request, reply) => {
+      const body = { ...request.body, parent: request.body.parent ?? null };
+      const s = await ctx.chaincode.submit<Department>(
+        callerOf(request),
+        TX.governance.RegisterDepartment,
+        [body],
+      );
+      return reply.status(201).send(await written(ctx, s));
+    },
+  );
+
+  app.get(
+    '/departments/:id',
+    {
+      schema: {
+        tags,
+        summary: 'one department, from the ledger',
+        params: DepartmentParams,
+        response: responses(DepartmentSchema),
+      },
+    },
+    async (request) =>
+      ctx.chaincode.evaluate<Department>(callerOf(request), TX.governance.GetDepartment, [
+        request.params.id,
+      ]),
+  );
+
+  app.patch(
+    '/departments/:id',
+    {
+      schema: {
+        tags,
+        summary: 'update a department (coordinator only)',
+        params: DepartmentParams,
+        body: Type.Partial(Type.Object({ ...DepartmentProfile, status: Enums.departmentStatus }), {
+          additionalProperties: false,
+          minProperties: 1,
+        }),
+        response: responses(Written(DepartmentSchema)),
+      },
+    },
+    async (request) => {
+      const s = await ctx.chaincode.submit<Department>(
+        callerOf(request),
+        TX.governance.UpdateDepartment,
+        [request.params.id, request.body],
+      );
+      return written(ctx, s);
+    },
+  );
+
+  app.put(
+    '/departments/:id/users/:user/roles',
+    {
+      schema: {
+        tags,
+        summary: "set a user's roles (the department's admin)",
+        params: Type.Object(
+          { id: DepartmentId, user: Id('user name') },
+          { additionalProperties: false },
+        ),
+        body: RolesBody,
+        response: responses(Written(UserRolesSchema)),
+      },
+    },
+    async (request) => {
+      if (request.params.id !== principalOf(request).department) {
+        throw new GatewayError(
+          'FORBIDDEN_DEPARTMENT',
+          "a department's admin manages only its own users",
+        );
+      }
+      const s = await ctx.chaincode.submit<UserRoles>(
+        callerOf(request),
+        TX.governance.SetUserRoles,
+        [request.params.user, request.body.roles],
+      );
+      return written(ctx, s);
+    },
+  );
+  done();
+};

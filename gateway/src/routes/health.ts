@@ -1,0 +1,80 @@
+/**
+ * Liveness, readiness and Prometheus metrics, outside /api/v1 and without authentication, as
+ * orchestrators and scrapers expect.
+ */
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { GatewayError } from '../errors.js';
+import type { RouteOptions } from './context.js';
+import { responses } from './helpers.js';
+
+/** The index may trail the ledger by this many blocks and still serve reads. */
+const MAX_READY_LAG = 2;
+
+const Readiness = Type.Object({
+  ready: Type.Boolean(),
+  ledgerHeight: Type.Integer(),
+  indexedBlock: Type.Integer({ description: '-1 before the first block' }),
+  lag: Type.Integer(),
+  agreement: Type.Boolean(),
+});
+
+export const healthRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  app.get(
+    '/health',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['health'],
+        summary: 'liveness',
+        response: responses(Type.Object({ status: Type.Literal('ok') })),
+      },
+    },
+    () => Promise.resolve({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['health'],
+        summary: 'readiness: ledger reachable and index caught up',
+        response: responses(Readiness),
+      },
+    },
+    async (_request, reply) => {
+      let height: number;
+      let agreement: boolean;
+      try {
+        ({ height, agreement } = await ctx.ledger.status());
+      } catch (err) {
+        throw new GatewayError('LEDGER_UNAVAILABLE', 'ledger does not answer', { cause: err });
+      }
+      const indexed = (await ctx.index.checkpoint())?.blockNumber ?? -1;
+      const lag = Math.max(0, height - 1 - indexed);
+      const ready = lag <= MAX_READY_LAG;
+      const body = { ready, ledgerHeight: height, indexedBlock: indexed, lag, agreement };
+      if (!ready)
+        throw new GatewayError('NOT_READY', `index is ${lag} blocks behind the ledger`, {
+          details: body,
+        });
+      return reply.send(body);
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics (text exposition format)',
+        produces: ['text/plain'],
+        response: responses(Type.String()),
+      },
+    },
+    async (_request, reply) =>
+      reply.type('text/plain; version=0.0.4; charset=utf-8').send(await ctx.metrics.render()),
+  );
+  done();
+};

@@ -1,0 +1,227 @@
+/**
+ * The ledger itself: network status (nodes, heights, agreement), blocks, transactions and a full
+ * verification of every node's hash chain and commit hashes.
+ */
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { parseJson } from '@shulian/chaincode/canonical';
+import type { BlockEvent, CommittedTransaction } from '../ledger/types.js';
+import { fromLedgerError, GatewayError } from '../errors.js';
+import type { RouteOptions } from './context.js';
+import { responses } from './helpers.js';
+import { Nullable } from './schemas.js';
+
+const NodeStatus = Type.Object({
+  id: Type.String(),
+  running: Type.Boolean(),
+  height: Type.Integer(),
+  lastBlockHash: Type.String(),
+  commitHash: Type.String(),
+});
+const Status = Type.Object({
+  engine: Type.String(),
+  channel: Type.String(),
+  height: Type.Integer(),
+  nodes: Type.Array(NodeStatus),
+  agreement: Type.Boolean(),
+  indexedBlock: Type.Integer({ description: 'last block in the query index; -1 before the first' }),
+});
+const Transaction = Type.Object({
+  txId: Type.String(),
+  index: Type.Integer(),
+  blockNumber: Type.Integer(),
+  validationCode: Type.String(),
+  timestamp: Type.String(),
+  creator: Type.Object({ department: Type.String(), user: Type.String() }),
+  fcn: Type.String(),
+  event: Nullable(Type.Object({ name: Type.String(), payload: Type.Unknown() })),
+});
+const Block = Type.Object({
+  blockNumber: Type.Integer(),
+  blockHash: Type.String(),
+  transactions: Type.Array(Transaction),
+});
+const BlockSummary = Type.Object({
+  blockNumber: Type.Integer(),
+  blockHash: Type.String(),
+  txCount: Type.Integer(),
+  validTxCount: Type.Integer(),
+});
+const VerifyReport = Type.Object({
+  ok: Type.Boolean(),
+  checkedBlocks: Type.Integer(),
+  divergences: Type.Array(
+    Type.Object({
+      node: Type.String(),
+      height: Type.Integer(),
+      key: Type.Optional(Type.String()),
+      reason: Type.String(),
+    }),
+  ),
+});
+
+/** Event payloads are canonical JSON from the chaincode; anything else is shown as base64. */
+function decodeEvent(event: CommittedTransaction['event']) {
+  if (event === null) return null;
+  try {
+    return { name: event.name, payload: parseJson(event.payload) };
+  } catch {
+    return { name: event.name, payload: Buffer.from(event.payload).toString('base64') };
+  }
+}
+
+const txView = (tx: CommittedTransaction, blockNumber: number) => ({
+  txId: tx.txId,
+  index: tx.index,
+  blockNumber,
+  validationCode: tx.validationCode,
+  timestamp: new Date(tx.timestamp).toISOString(),
+  creator: tx.creator,
+  fcn: tx.fcn,
+  event: decodeEvent(tx.event),
+});
+
+const blockView = (b: BlockEvent) => ({
+  blockNumber: b.blockNumber,
+  blockHash: b.blockHash,
+  transactions: b.transactions.map((t) => txView(t, b.blockNumber)),
+});
+
+const MAX_BLOCKS_PER_PAGE = 100;
+
+export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const tags = ['ledger'];
+  const ledgerCall = async <T>(
+    call: () => Promise<T>,
+    notFound?: () => GatewayError,
+  ): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      if (
+        notFound &&
+        /not found|no such|out of range|beyond/i.test(err instanceof Error ? err.message : '')
+      )
+        throw notFound();
+      throw fromLedgerError(err);
+    }
+  };
+
+  app.get(
+    '/status',
+    {
+      schema: {
+        tags,
+        summary: 'network status: nodes, heights, agreement',
+        response: responses(Status),
+      },
+    },
+    async () => {
+      const status = await ledgerCall(() => ctx.ledger.status());
+      return { ...status, indexedBlock: (await ctx.index.checkpoint())?.blockNumber ?? -1 };
+    },
+  );
+
+  app.get(
+    '/blocks',
+    {
+      schema: {
+        tags,
+        summary: 'block summaries, newest first',
+        querystring: Type.Object(
+          {
+            before: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                description: 'blocks below this number; default the height',
+              }),
+            ),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BLOCKS_PER_PAGE })),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses(
+          Type.Object({ height: Type.Integer(), items: Type.Array(BlockSummary) }),
+        ),
+      },
+    },
+    async (request) => {
+      const { height } = await ledgerCall(() => ctx.ledger.status());
+      const top = Math.min(request.query.before ?? height, height);
+      const limit = request.query.limit ?? 20;
+      const numbers = Array.from(
+        { length: Math.max(0, Math.min(limit, top)) },
+        (_, i) => top - 1 - i,
+      );
+      const blocks = await Promise.all(
+        numbers.map((n) => ledgerCall(() => ctx.ledger.getBlockEvent(n))),
+      );
+      return {
+        height,
+        items: blocks.map((b) => ({
+          blockNumber: b.blockNumber,
+          blockHash: b.blockHash,
+          txCount: b.transactions.length,
+          validTxCount: b.transactions.filter((t) => t.validationCode === 'VALID').length,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/blocks/:number',
+    {
+      schema: {
+        tags,
+        summary: 'one block with its transactions and decoded events',
+        params: Type.Object(
+          { number: Type.Integer({ minimum: 0 }) },
+          { additionalProperties: false },
+        ),
+        response: responses(Block),
+      },
+    },
+    async (request) => {
+      const { number } = request.params;
+      const { height } = await ledgerCall(() => ctx.ledger.status());
+      if (number >= height)
+        throw new GatewayError('BLOCK_NOT_FOUND', `block ${number} not found (height ${height})`);
+      return blockView(await ledgerCall(() => ctx.ledger.getBlockEvent(number)));
+    },
+  );
+
+  app.get(
+    '/transactions/:txId',
+    {
+      schema: {
+        tags,
+        summary: 'one transaction, valid or not',
+        params: Type.Object(
+          { txId: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
+          { additionalProperties: false },
+        ),
+        response: responses(Transaction),
+      },
+    },
+    async (request) => {
+      const { txId } = request.params;
+      const tx = await ledgerCall(
+        () => ctx.ledger.getTransaction(txId),
+        () => new GatewayError('TRANSACTION_NOT_FOUND', `transaction ${txId} not found`),
+      );
+      return txView(tx, tx.blockNumber);
+    },
+  );
+
+  app.post(
+    '/verify',
+    {
+      schema: {
+        tags,
+        summary: "recompute every node's hash chain and commit hashes and compare the nodes",
+        response: responses(VerifyReport),
+      },
+    },
+    async () => ledgerCall(() => ctx.ledger.verify()),
+  );
+  done();
+};

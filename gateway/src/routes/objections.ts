@@ -1,0 +1,155 @@
+/**
+ * Data quality objections (数据异议): a consumer raises one against a dataset version; the provider
+ * resolves it within the working-day deadline by correcting (linking the new version) or rejecting.
+ */
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { TX, type QualityObjection as ObjectionType } from '@shulian/chaincode/constants';
+import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js';
+import { isOverdueObjection } from '../index/query-index.js';
+import type { RouteOptions } from './context.js';
+import { page, responses, written } from './helpers.js';
+import {
+  Enums,
+  Id,
+  Nullable,
+  Page,
+  PageQuery,
+  QualityObjection,
+  StringEnum,
+  Text,
+  Written,
+} from './schemas.js';
+
+const Params = Type.Object({ id: Id('objection id') }, { additionalProperties: false });
+
+const RaiseBody = Type.Object(
+  {
+    catalogId: Id(),
+    version: Type.Integer({ minimum: 1 }),
+    description: Text(4096, 1),
+    recordRefs: Type.Array(Text(256, 1), { minItems: 1, maxItems: 1000, uniqueItems: true }),
+    fields: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }), {
+        maxItems: 500,
+        uniqueItems: true,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ResolveBody = Type.Object(
+  {
+    resolution: StringEnum(['corrected', 'rejected'] as const),
+    correctedVersion: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    reason: Type.Optional(Nullable(Text(2048))),
+  },
+  { additionalProperties: false },
+);
+
+export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const tags = ['objections'];
+  const withOverdue = (o: ObjectionType) => ({ ...o, overdue: isOverdueObjection(o, ctx.now()) });
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'objections raised by my department, or against its data',
+        querystring: Type.Object(
+          {
+            as: Type.Optional(StringEnum(['raiser', 'provider'] as const)),
+            department: Type.Optional(Id('whose (supervisors and the coordinator); default mine')),
+            status: Type.Optional(Enums.objectionStatus),
+            ...PageQuery,
+          },
+          { additionalProperties: false },
+        ),
+        response: responses(Page(QualityObjection)),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const {
+        as = 'provider',
+        department = principal.department,
+        status,
+        limit,
+        cursor,
+      } = request.query;
+      requireDepartmentAccess(principal, department, ctx.coordinator);
+      const result = await ctx.index.objections(
+        { by: as, department },
+        { ...page({ limit, cursor }), ...(status ? { status } : {}) },
+      );
+      return { items: result.items.map(withOverdue), nextCursor: result.nextCursor };
+    },
+  );
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'raise an objection against a dataset version (consumer)',
+        body: RaiseBody,
+        response: responses(Written(QualityObjection), 201),
+      },
+    },
+    async (request, reply) => {
+      const body = { ...request.body, fields: request.body.fields ?? [] };
+      const s = await ctx.chaincode.submit<ObjectionType>(
+        callerOf(request),
+        TX.quality.RaiseObjection,
+        [body],
+      );
+      return reply.status(201).send(await written(ctx, { ...s, value: withOverdue(s.value) }));
+    },
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'one objection, from the ledger',
+        params: Params,
+        response: responses(QualityObjection),
+      },
+    },
+    async (request) =>
+      withOverdue(
+        await ctx.chaincode.evaluate<ObjectionType>(callerOf(request), TX.quality.GetObjection, [
+          request.params.id,
+        ]),
+      ),
+  );
+
+  app.post(
+    '/:id/resolve',
+    {
+      schema: {
+        tags,
+        summary: 'resolve (provider): corrected with the new version, or rejected with a reason',
+        params: Params,
+        body: ResolveBody,
+        response: responses(Written(QualityObjection)),
+      },
+    },
+    async (request) => {
+      const body = {
+        ...request.body,
+        correctedVersion: request.body.correctedVersion ?? null,
+        reason: request.body.reason ?? null,
+      };
+      const s = await ctx.chaincode.submit<ObjectionType>(
+        callerOf(request),
+        TX.quality.ResolveObjection,
+        [request.params.id, body],
+      );
+      return written(ctx, { ...s, value: withOverdue(s.value) });
+    },
+  );
+  done();
+};

@@ -1,0 +1,237 @@
+/**
+ * Share requests (供需对接): create, the provider's answers (approve, reject), escalation to the
+ * coordinator, withdrawal; inbox (to my department) and outbox (from my department) from the index,
+ * each item flagged `overdue` when still open past its working-day deadline.
+ */
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import {
+  TX,
+  type HistoryItem as HistoryItemType,
+  type RequestDecisionResult,
+  type ShareRequest as ShareRequestType,
+} from '@shulian/chaincode/constants';
+import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js';
+import { isOverdueRequest } from '../index/query-index.js';
+import type { RouteOptions } from './context.js';
+import { page, responses, written } from './helpers.js';
+import {
+  Day,
+  Enums,
+  Grant,
+  HistoryItem,
+  Id,
+  Nullable,
+  Page,
+  PageQuery,
+  ShareRequest,
+  StringEnum,
+  Text,
+  Written,
+} from './schemas.js';
+
+const Params = Type.Object({ id: Id('request id') }, { additionalProperties: false });
+const FieldList = Type.Array(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }), {
+  minItems: 1,
+  maxItems: 500,
+  uniqueItems: true,
+});
+const Reason = Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false });
+
+const CreateBody = Type.Object(
+  {
+    catalogId: Id('catalog entry requested'),
+    fields: FieldList,
+    purpose: Enums.purpose,
+    scenario: Text(4096, 1),
+    period: Type.Object({ from: Day, to: Day }, { additionalProperties: false }),
+    emergency: Type.Optional(
+      Type.Boolean({ description: '应急绿色通道: deadline in hours, not days' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ApproveBody = Type.Object(
+  {
+    fields: Type.Optional(FieldList),
+    validTo: Type.Optional(Day),
+    useLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    reason: Type.Optional(Nullable(Text(2048))),
+  },
+  { additionalProperties: false },
+);
+
+const Decision = Type.Object({ request: ShareRequest, grant: Nullable(Grant) });
+
+const ListQuery = Type.Object(
+  {
+    box: Type.Optional(
+      StringEnum(['inbox', 'outbox'] as const, {
+        description: 'inbox: to my department; outbox: mine',
+      }),
+    ),
+    department: Type.Optional(Id('whose box (supervisors and the coordinator); default mine')),
+    status: Type.Optional(Enums.requestStatus),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const tags = ['requests'];
+  const withOverdue = <T extends ShareRequestType>(r: T) => ({
+    ...r,
+    overdue: isOverdueRequest(r, ctx.now()),
+  });
+  const decision = (d: RequestDecisionResult) => ({
+    request: withOverdue(d.request),
+    grant: d.grant,
+  });
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'inbox or outbox',
+        querystring: ListQuery,
+        response: responses(Page(ShareRequest)),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const {
+        box = 'outbox',
+        department = principal.department,
+        status,
+        limit,
+        cursor,
+      } = request.query;
+      requireDepartmentAccess(principal, department, ctx.coordinator);
+      const result = await ctx.index.requests(
+        { by: box === 'inbox' ? 'provider' : 'requester', department },
+        { ...page({ limit, cursor }), ...(status ? { status } : {}) },
+      );
+      return { items: result.items.map(withOverdue), nextCursor: result.nextCursor };
+    },
+  );
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'request data (consumer)',
+        description:
+          'An unconditional entry is granted at once (automatic, recorded); otherwise the provider answers by the deadline.',
+        body: CreateBody,
+        response: responses(Written(Decision), 201),
+      },
+    },
+    async (request, reply) => {
+      const body = { ...request.body, emergency: request.body.emergency ?? false };
+      const s = await ctx.chaincode.submit<RequestDecisionResult>(
+        callerOf(request),
+        TX.sharing.CreateRequest,
+        [body],
+      );
+      return reply.status(201).send(await written(ctx, { ...s, value: decision(s.value) }));
+    },
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'one request, from the ledger',
+        params: Params,
+        response: responses(ShareRequest),
+      },
+    },
+    async (request) =>
+      withOverdue(
+        await ctx.chaincode.evaluate<ShareRequestType>(callerOf(request), TX.sharing.GetRequest, [
+          request.params.id,
+        ]),
+      ),
+  );
+
+  app.get(
+    '/:id/history',
+    {
+      schema: {
+        tags,
+        summary: "the request's every state, from the ledger",
+        params: Params,
+        response: responses(Type.Object({ items: Type.Array(HistoryItem(ShareRequest)) })),
+      },
+    },
+    async (request) => ({
+      items: await ctx.chaincode.evaluate<HistoryItemType<ShareRequestType>[]>(
+        callerOf(request),
+        TX.sharing.GetRequestHistory,
+        [request.params.id],
+      ),
+    }),
+  );
+
+  app.post(
+    '/:id/approve',
+    {
+      schema: {
+        tags,
+        summary: 'approve (provider); may narrow fields, validity and use limit',
+        params: Params,
+        body: ApproveBody,
+        response: responses(Written(Decision)),
+      },
+    },
+    async (request) => {
+      const body = {
+        ...request.body,
+        useLimit: request.body.useLimit ?? null,
+        reason: request.body.reason ?? null,
+      };
+      const s = await ctx.chaincode.submit<RequestDecisionResult>(
+        callerOf(request),
+        TX.sharing.ApproveRequest,
+        [request.params.id, body],
+      );
+      return written(ctx, { ...s, value: decision(s.value) });
+    },
+  );
+
+  const transition = (
+    path: string,
+    fcn: (typeof TX.sharing)[keyof typeof TX.sharing],
+    summary: string,
+  ) =>
+    app.post(
+      `/:id/${path}`,
+      {
+        schema: {
+          tags,
+          summary,
+          params: Params,
+          body: Reason,
+          response: responses(Written(Decision)),
+        },
+      },
+      async (request) => {
+        const s = await ctx.chaincode.submit<RequestDecisionResult>(callerOf(request), fcn, [
+          request.params.id,
+          request.body.reason,
+        ]);
+        return written(ctx, { ...s, value: decision(s.value) });
+      },
+    );
+  transition('reject', TX.sharing.RejectRequest, 'reject with a reason (provider)');
+  transition(
+    'escalate',
+    TX.sharing.EscalateRequest,
+    'escalate a dispute or an overdue request to the coordinator',
+  );
+  transition('withdraw', TX.sharing.WithdrawRequest, 'withdraw (requester)');
+  done();
+};

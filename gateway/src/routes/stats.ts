@@ -1,0 +1,70 @@
+/**
+ * Monitoring and evaluation (监测评估): per department, response times, overdue requests and
+ * objections, share rate (按需共享率) and quality rate, computed from the index.
+ */
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { RouteOptions } from './context.js';
+import { responses } from './helpers.js';
+import { Id, Nullable } from './schemas.js';
+
+const Rate = Nullable(Type.Number({ minimum: 0, maximum: 1 }));
+const DepartmentStats = Type.Object({
+  department: Type.String(),
+  catalogEntries: Type.Integer(),
+  notShared: Type.Integer({ description: '不予共享 entries' }),
+  datasetVersions: Type.Integer(),
+  requestsReceived: Type.Integer(),
+  answered: Type.Integer(),
+  approved: Type.Integer(),
+  rejected: Type.Integer(),
+  meanResponseHours: Nullable(Type.Number()),
+  maxResponseHours: Nullable(Type.Number()),
+  answeredLate: Type.Integer({ description: 'answered after the deadline' }),
+  overdueRequests: Type.Integer({ description: 'still open past the deadline' }),
+  objectionsReceived: Type.Integer(),
+  overdueObjections: Type.Integer(),
+  shareRate: { ...Rate, description: 'approved / answered requests (按需共享率)' },
+  qualityRate: {
+    ...Rate,
+    description: 'dataset versions without an upheld objection / dataset versions',
+  },
+  usesAllowed: Type.Integer(),
+  usesDenied: Type.Integer(),
+});
+
+export const statsRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const tags = ['stats'];
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'statistics for every department',
+        response: responses(Type.Object({ at: Type.String(), items: Type.Array(DepartmentStats) })),
+      },
+    },
+    async () => {
+      const now = ctx.now();
+      const departments = await ctx.index.departments();
+      return {
+        at: new Date(now).toISOString(),
+        items: await Promise.all(departments.map((d) => ctx.index.stats(d.id, now))),
+      };
+    },
+  );
+
+  app.get(
+    '/:department',
+    {
+      schema: {
+        tags,
+        summary: "one department's statistics",
+        params: Type.Object({ department: Id() }, { additionalProperties: false }),
+        response: responses(DepartmentStats),
+      },
+    },
+    async (request) => ctx.index.stats(request.params.department, ctx.now()),
+  );
+  done();
+};
