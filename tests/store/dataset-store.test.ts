@@ -1,0 +1,211 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyRecordProof } from '../../gateway/src/proof/records.js';
+import { nodeSha256, nodeSm3 } from '../../gateway/src/proof/node.js';
+import {
+  createDatasetStore,
+  StoreError,
+  type DatasetStore,
+} from '../../gateway/src/store/dataset-store.js';
+
+const sha256 = (data: Uint8Array | string): string =>
+  createHash('sha256').update(data).digest('hex');
+const TX = 'a'.repeat(64);
+
+function* pieces(data: Uint8Array, step = 1000): Iterable<Uint8Array> {
+  for (let i = 0; i < data.length; i += step) yield data.subarray(i, i + step);
+}
+
+async function* from(chunks: Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  for (const chunk of chunks) yield await Promise.resolve(chunk);
+}
+
+async function* failingAfter(data: Uint8Array, bytes: number): AsyncIterable<Uint8Array> {
+  yield* from(pieces(data.subarray(0, bytes)));
+  throw new Error('connection reset');
+}
+
+async function rejection(promise: Promise<unknown>): Promise<StoreError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StoreError);
+  return error as StoreError;
+}
+
+let dir: string;
+let store: DatasetStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'shulian-store-'));
+  store = await createDatasetStore({ dir });
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('dataset store', () => {
+  const data = randomBytes(50_000);
+
+  it('stores by sha256 with the commitment computed while receiving', async () => {
+    const info = await store.put(from(pieces(data)), { chunkSize: 4096 });
+    expect(info.sha256).toBe(sha256(data));
+    expect(info.commitment).toMatchObject({
+      digest: { algorithm: 'sha256', value: sha256(data) },
+      size: data.length,
+      chunkSize: 4096,
+    });
+    expect(info.records).toBeNull();
+    expect(await store.has(info.sha256)).toBe(true);
+    expect(await store.stat(info.sha256)).toEqual({ ...info, anchored: null });
+  });
+
+  it('uses SM3 for the digest and chunk tree when asked, still addressed by sha256', async () => {
+    const info = await store.put(from(pieces(data)), { algorithm: 'sm3' });
+    expect(info.sha256).toBe(sha256(data));
+    expect(info.commitment.digest).toEqual({
+      algorithm: 'sm3',
+      value: createHash('sm3').update(data).digest('hex'),
+    });
+  });
+
+  it('serves a blob only once it is anchored, whole or by range', async () => {
+    const csv = 'a,b\n1,2\n3,4\n';
+    const { sha256: digest } = await store.put(from([Buffer.from(csv)]));
+    expect((await rejection(store.get(digest))).code).toBe('BLOB_NOT_ANCHORED');
+    const anchored = await store.markAnchored(digest, TX);
+    expect(anchored.anchored?.txId).toBe(TX);
+    expect(await text(await store.get(digest))).toBe(csv);
+    expect(await text(await store.get(digest, { start: 4, end: 6 }))).toBe('1,2');
+    // Anchoring again (the same file in a later version) keeps the first anchor.
+    expect((await store.markAnchored(digest, 'b'.repeat(64))).anchored?.txId).toBe(TX);
+  });
+
+  it('is write-once: the same bytes again return the stored blob', async () => {
+    const first = await store.put(from(pieces(data)));
+    await store.markAnchored(first.sha256, TX);
+    const again = await store.put(from(pieces(data, 333)));
+    expect(again.anchored?.txId).toBe(TX);
+    const conflict = await rejection(store.put(from(pieces(data)), { chunkSize: 10 }));
+    expect(conflict.code).toBe('COMMITMENT_CONFLICT');
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('leaves nothing behind, and nothing served, when an upload is interrupted', async () => {
+    await expect(store.put(failingAfter(data, 20_000))).rejects.toThrow('connection reset');
+    expect(await store.has(sha256(data))).toBe(false);
+    expect(await store.has(sha256(data.subarray(0, 20_000)))).toBe(false);
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+    expect(await readdir(join(dir, 'blobs'))).toEqual([]);
+  });
+
+  it('discards uploads over the size limit or with the wrong digest', async () => {
+    const big = await rejection(store.put(from(pieces(data)), { maxBytes: 10_000 }));
+    expect(big.code).toBe('BLOB_TOO_LARGE');
+    const wrong = await rejection(store.put(from(pieces(data)), { expectDigest: '0'.repeat(64) }));
+    expect(wrong.code).toBe('DIGEST_MISMATCH');
+    const right = await store.put(from(pieces(data)), { expectDigest: sha256(data) });
+    expect(right.sha256).toBe(sha256(data));
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('removes leftovers of a crashed upload when it opens', async () => {
+    await writeFile(join(dir, 'tmp', 'half-written'), 'partial');
+    await createDatasetStore({ dir });
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it.each(['../../etc/passwd', 'A'.repeat(64), 'a'.repeat(63), `${'a'.repeat(64)}.json`, ''])(
+    'refuses the digest %j before touching the disk',
+    async (digest) => {
+      for (const call of [
+        store.get(digest),
+        store.stat(digest),
+        store.has(digest),
+        store.markAnchored(digest, TX),
+      ]) {
+        expect((await rejection(call)).code).toBe('INVALID_DIGEST');
+      }
+    },
+  );
+
+  it('reports unknown blobs', async () => {
+    expect(await store.stat('0'.repeat(64))).toBeNull();
+    expect((await rejection(store.get('0'.repeat(64)))).code).toBe('BLOB_NOT_FOUND');
+    expect((await rejection(store.markAnchored('0'.repeat(64), TX))).code).toBe('BLOB_NOT_FOUND');
+  });
+
+  describe('record anchoring', () => {
+    const secret = randomBytes(32);
+    const rows = Array.from({ length: 2500 }, (_, i) => `${i},"name ${i}",${i % 7}`);
+    const csv = Buffer.from(`id,name,group\n${rows.join('\n')}`); // no final newline
+
+    it.each([
+      ['sha256', nodeSha256],
+      ['sm3', nodeSm3],
+    ] as const)(
+      're-issues record proofs from the leaves and the secret (%s)',
+      async (algorithm, hash) => {
+        const info = await store.put(from(pieces(csv, 777)), {
+          algorithm,
+          records: { format: 'csv', secret },
+        });
+        expect(info.records).toMatchObject({ algorithm, count: 2500, format: 'csv' });
+        for (const index of [0, 1, 1234, 2499]) {
+          const proof = await store.recordProof(info.sha256, index, secret);
+          expect(proof.record).toEqual({
+            id: String(index),
+            name: `name ${index}`,
+            group: String(index % 7),
+          });
+          expect(proof.root).toBe(info.records?.root);
+          expect(verifyRecordProof(hash, proof)).toEqual({ ok: true });
+        }
+        expect((await rejection(store.recordProof(info.sha256, 2500, secret))).code).toBe(
+          'RECORD_NOT_FOUND',
+        );
+        await expect(store.recordProof(info.sha256, 0, randomBytes(32))).rejects.toThrow(
+          'does not match',
+        );
+      },
+    );
+
+    it('rejects a malformed table and keeps nothing', async () => {
+      const bad = Buffer.from('a,b\n1,2\n3\n');
+      await expect(store.put(from([bad]), { records: { format: 'csv', secret } })).rejects.toThrow(
+        'line 3',
+      );
+      expect(await readdir(join(dir, 'blobs'))).toEqual([]);
+      expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+    });
+  });
+
+  it('stores 200 MB in constant memory', async () => {
+    const block = randomBytes(1024 * 1024);
+    const total = 200;
+    async function* generate(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < total; i++) {
+        // A fresh buffer per block, as a network stream delivers: nothing may hold on to them.
+        const copy = Buffer.from(block);
+        copy.writeUInt32BE(i, 0);
+        yield await Promise.resolve(copy);
+      }
+    }
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const info = await store.put(generate());
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    expect(info.commitment.size).toBe(total * 1024 * 1024);
+    // The whole file is 200 MB; anything near that would mean buffering.
+    expect((peak - before) / 1024 / 1024).toBeLessThan(64);
+  }, 120_000);
+});
