@@ -3,6 +3,7 @@
  * base64), as Fabric uses them. node:crypto only, so signing uses the CPU's native code.
  */
 import { createHash, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { timed } from './metrics.js';
 
 export const sha256 = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
 export const sha256Hex = (bytes: Uint8Array): string =>
@@ -13,7 +14,9 @@ export const sign = (key: KeyObject, bytes: Uint8Array): string =>
 
 export function verify(key: KeyObject, bytes: Uint8Array, signature: string): boolean {
   try {
-    return nodeVerify('sha256', bytes, key, Buffer.from(signature, 'base64'));
+    return timed('verify', () =>
+      nodeVerify('sha256', bytes, key, Buffer.from(signature, 'base64')),
+    );
   } catch {
     // A malformed DER signature is an invalid signature, not a crash of the validator.
     return false;

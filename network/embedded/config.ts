@@ -1,0 +1,241 @@
+/**
+ * network/departments.yaml: parsed and validated into the network description that the
+ * embedded nodes (and the Fabric config generators) are built from. Errors name the field.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { parsePolicy, type Policy } from './policy.js';
+
+export const DEPARTMENT_LEVELS = ['province', 'city', 'county', 'town'] as const;
+export type DepartmentLevel = (typeof DEPARTMENT_LEVELS)[number];
+
+export interface Names {
+  zh: string;
+  en: string;
+}
+
+export interface DepartmentConfig {
+  /** = MSP id */
+  id: string;
+  names: Names;
+  level: DepartmentLevel;
+  parent: string | null;
+  domain: string;
+}
+
+export interface BatchConfig {
+  timeoutMs: number;
+  maxMessageCount: number;
+  absoluteMaxBytes: number;
+  preferredMaxBytes: number;
+}
+
+export interface NetworkConfig {
+  name: string;
+  channel: string;
+  coordinator: string;
+  chaincode: { name: string; version: string; endorsementPolicy: string; policy: Policy };
+  departments: DepartmentConfig[];
+  orderer: { id: string; names: Names; domain: string; batch: BatchConfig };
+  /** Passed to governance:InitLedger. */
+  deadlines: Record<string, number>;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'INVALID_NETWORK_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../departments.yaml', import.meta.url));
+
+const ID = /^[a-z][a-z0-9]{1,15}$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+type Obj = Record<string, unknown>;
+
+function object(value: unknown, at: string): Obj {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(`${at}: expected a mapping`);
+  return value as Obj;
+}
+
+function string(o: Obj, key: string, at: string, pattern?: RegExp): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new ConfigError(`${at}.${key}: expected a non-empty string`);
+  if (pattern && !pattern.test(v))
+    throw new ConfigError(`${at}.${key}: ${JSON.stringify(v)} does not match ${String(pattern)}`);
+  return v;
+}
+
+function positiveInt(value: unknown, at: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+    throw new ConfigError(`${at}: expected a positive integer`);
+  return value;
+}
+
+const UNITS: Record<string, number> = { '': 1, B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+
+/** Fabric configtx byte sizes: `10 MB`, `512 KB`, or a plain number of bytes. */
+export function parseBytes(value: unknown, at: string): number {
+  if (typeof value === 'number') return positiveInt(value, at);
+  const m = typeof value === 'string' ? /^\s*(\d+)\s*(B|KB|MB|GB)?\s*$/i.exec(value) : null;
+  if (!m) throw new ConfigError(`${at}: expected a size such as "2 MB"`);
+  return positiveInt(Number(m[1]) * (UNITS[(m[2] ?? '').toUpperCase()] ?? 1), at);
+}
+
+/** Fabric durations: `200ms`, `2s`, `1m`. */
+export function parseDuration(value: unknown, at: string): number {
+  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$/.exec(value) : null;
+  if (!m) throw new ConfigError(`${at}: expected a duration such as "200ms" or "2s"`);
+  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+  if (n <= 0) throw new ConfigError(`${at}: must be positive`);
+  return n;
+}
+
+function names(value: unknown, at: string): Names {
+  const o = object(value, at);
+  return { zh: string(o, 'zh', at), en: string(o, 'en', at) };
+}
+
+export function parseNetworkConfig(text: string, source = 'departments.yaml'): NetworkConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      `${source}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  const root = object(raw, source);
+  const list = root.departments;
+  if (!Array.isArray(list) || list.length === 0)
+    throw new ConfigError(`${source}.departments: expected a non-empty list`);
+  const departments = list.map((item, i): DepartmentConfig => {
+    const at = `${source}.departments[${i}]`;
+    const d = object(item, at);
+    const level = string(d, 'level', at);
+    if (!(DEPARTMENT_LEVELS as readonly string[]).includes(level)) {
+      throw new ConfigError(
+        `${at}.level: ${JSON.stringify(level)} is not one of ${DEPARTMENT_LEVELS.join(', ')}`,
+      );
+    }
+    const parent = d.parent ?? null;
+    if (parent !== null && typeof parent !== 'string')
+      throw new ConfigError(`${at}.parent: expected a department id or null`);
+    return {
+      id: string(d, 'id', at, ID),
+      names: names(d.names, `${at}.names`),
+      level: level as DepartmentLevel,
+      parent,
+      domain: string(d, 'domain', at, DOMAIN),
+    };
+  });
+  const ids = departments.map((d) => d.id);
+  const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (duplicate) throw new ConfigError(`${source}.departments: duplicate id ${duplicate}`);
+  for (const d of departments) {
+    if (d.parent !== null && !ids.includes(d.parent))
+      throw new ConfigError(`${source}.departments.${d.id}.parent: unknown department ${d.parent}`);
+    if (d.parent === d.id)
+      throw new ConfigError(
+        `${source}.departments.${d.id}.parent: a department cannot be its own parent`,
+      );
+  }
+  const coordinator = string(root, 'coordinator', source);
+  if (!ids.includes(coordinator))
+    throw new ConfigError(`${source}.coordinator: ${coordinator} is not a department`);
+  if (departments.find((d) => d.id === coordinator)?.parent !== null)
+    throw new ConfigError(`${source}.coordinator: the coordinator has no parent`);
+
+  const cc = object(root.chaincode, `${source}.chaincode`);
+  const endorsementPolicy = string(cc, 'endorsementPolicy', `${source}.chaincode`);
+  let policy: Policy;
+  try {
+    policy = parsePolicy(endorsementPolicy, ids);
+  } catch (err) {
+    throw new ConfigError(
+      `${source}.chaincode.endorsementPolicy: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+
+  const o = object(root.orderer, `${source}.orderer`);
+  const batchSize = object(o.batchSize, `${source}.orderer.batchSize`);
+  const batch: BatchConfig = {
+    timeoutMs: parseDuration(o.batchTimeout, `${source}.orderer.batchTimeout`),
+    maxMessageCount: positiveInt(
+      batchSize.maxMessageCount,
+      `${source}.orderer.batchSize.maxMessageCount`,
+    ),
+    absoluteMaxBytes: parseBytes(
+      batchSize.absoluteMaxBytes,
+      `${source}.orderer.batchSize.absoluteMaxBytes`,
+    ),
+    preferredMaxBytes: parseBytes(
+      batchSize.preferredMaxBytes,
+      `${source}.orderer.batchSize.preferredMaxBytes`,
+    ),
+  };
+  if (batch.preferredMaxBytes > batch.absoluteMaxBytes)
+    throw new ConfigError(
+      `${source}.orderer.batchSize: preferredMaxBytes exceeds absoluteMaxBytes`,
+    );
+  const ordererId = string(o, 'id', `${source}.orderer`, ID);
+  if (ids.includes(ordererId))
+    throw new ConfigError(`${source}.orderer.id: ${ordererId} is also a department`);
+
+  const deadlines: Record<string, number> = {};
+  for (const [k, v] of Object.entries(object(root.deadlines ?? {}, `${source}.deadlines`)))
+    deadlines[k] = positiveInt(v, `${source}.deadlines.${k}`);
+
+  return {
+    name: string(root, 'name', source),
+    channel: string(root, 'channel', source, /^[a-z][a-z0-9.-]{0,248}$/),
+    coordinator,
+    chaincode: {
+      name: string(cc, 'name', `${source}.chaincode`, /^[A-Za-z0-9_-]+$/),
+      version:
+        typeof cc.version === 'string' || typeof cc.version === 'number'
+          ? String(cc.version)
+          : '1.0',
+      endorsementPolicy,
+      policy,
+    },
+    departments,
+    orderer: {
+      id: ordererId,
+      names: names(o.names, `${source}.orderer.names`),
+      domain: string(o, 'domain', `${source}.orderer`, DOMAIN),
+      batch,
+    },
+    deadlines,
+  };
+}
+
+export async function loadNetworkConfig(file = DEFAULT_CONFIG_PATH): Promise<NetworkConfig> {
+  return parseNetworkConfig(await readFile(file, 'utf8'), file);
+}
+
+/** The InitLedger argument for this network (coordinator profile and deadlines). */
+export function initLedgerConfig(config: NetworkConfig): {
+  coordinator: Record<string, unknown>;
+  deadlines: Record<string, number>;
+} {
+  const c = config.departments.find((d) => d.id === config.coordinator) as DepartmentConfig;
+  return { coordinator: departmentProfile(c), deadlines: config.deadlines };
+}
+
+/** A department as the governance contract registers it. */
+export function departmentProfile(d: DepartmentConfig): {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  level: DepartmentLevel;
+  parent: string | null;
+} {
+  return { id: d.id, nameZh: d.names.zh, nameEn: d.names.en, level: d.level, parent: d.parent };
+}

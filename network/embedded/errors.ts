@@ -1,0 +1,43 @@
+/**
+ * Errors the embedded network reports to its clients, each with a stable code. An invalidated
+ * transaction carries its Fabric validation code as the error code (e.g. MVCC_READ_CONFLICT),
+ * so callers can retry conflicts; a chaincode failure keeps the chaincode's own message, whose
+ * `[CODE]` prefix the gateway maps back.
+ */
+import type { ValidationCode } from './format.js';
+
+export type LedgerErrorCode =
+  | ValidationCode
+  | 'CHAINCODE_ERROR'
+  | 'ENDORSEMENT_MISMATCH'
+  | 'ENDORSEMENT_REFUSED'
+  | 'NO_ENDORSERS'
+  | 'NODE_STOPPED'
+  | 'NODE_NOT_FOUND'
+  | 'NODE_HALTED'
+  | 'TX_NOT_FOUND'
+  | 'BLOCK_NOT_FOUND'
+  | 'TX_TOO_LARGE'
+  | 'ORDERER_STOPPED'
+  | 'NETWORK_CLOSED'
+  | 'CRYPTO_MATERIAL_MISMATCH';
+
+export class LedgerError extends Error {
+  constructor(
+    readonly code: LedgerErrorCode,
+    message: string,
+    readonly details: { txId?: string; blockNumber?: number; status?: number } = {},
+  ) {
+    super(message);
+    this.name = 'LedgerError';
+  }
+
+  /** True for conflicts with concurrent transactions, which a resubmission may resolve. */
+  get retryable(): boolean {
+    return (
+      this.code === 'MVCC_READ_CONFLICT' ||
+      this.code === 'PHANTOM_READ_CONFLICT' ||
+      this.code === 'ENDORSEMENT_MISMATCH'
+    );
+  }
+}

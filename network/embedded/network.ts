@@ -1,0 +1,448 @@
+/**
+ * The embedded network: one node per department of departments.yaml, each with its own
+ * directory and level database, an orderer with its own log, and the client side of Fabric's
+ * execute-order-validate flow (endorse on enough nodes for the chaincode-level and key-level
+ * policies, check the results agree, order, wait for commit and report the validation code).
+ */
+import { createPublicKey } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { ChaincodeInterface } from 'fabric-shim';
+import {
+  encodeResponsePayload,
+  encodeTransaction,
+  ValidationCode,
+  type Block,
+  type Endorsement,
+  type Transaction,
+} from './format.js';
+import { loadChaincode, type ChaincodeSource } from './chaincode.js';
+import { loadNetworkConfig, type BatchConfig, type NetworkConfig } from './config.js';
+import { LedgerError } from './errors.js';
+import { MspVerifier, type NodeOU, type SigningIdentity } from './identity.js';
+import { channelMembers, orgDir, orgMaterial, Wallet } from './material.js';
+import { inclusionPath } from './merkle.js';
+import { DepartmentNode, type EndorsementResult } from './node.js';
+import { Orderer } from './orderer.js';
+import { chooseEndorsers, policyMembers } from './policy.js';
+import { createProposal } from './proposal.js';
+import type { BlockRecord } from './store.js';
+import { requiredPolicies, type ValidationContext } from './validator.js';
+import { compareNodes, verifyNode, type NodeDivergence } from './verify.js';
+
+export interface NetworkOptions {
+  /** Root of all department, orderer and channel directories. */
+  dataDir: string;
+  /** Defaults to network/departments.yaml. */
+  config?: NetworkConfig;
+  chaincode?: ChaincodeSource;
+  /** fsync every block at the orderer and at each node (default true). */
+  durable?: boolean;
+  /** Overrides of the orderer's batch settings (tests use small batches). */
+  batch?: Partial<BatchConfig>;
+}
+
+export interface CallOptions {
+  transient?: Record<string, Uint8Array>;
+  /** Transaction time, ms since the epoch; defaults to now. */
+  timestamp?: number;
+}
+
+export interface Committed {
+  txId: string;
+  blockNumber: number;
+  index: number;
+  payload: Uint8Array;
+  transaction: Transaction;
+}
+
+/** What a third party needs to verify proofs offline: member CAs and the orderer's key. */
+export interface TrustBundle {
+  format: 'shulian-trust';
+  version: 1;
+  network: string;
+  channel: string;
+  chaincode: string;
+  endorsementPolicy: string;
+  /** MSP id -> CA certificate (PEM), departments and the orderer organisation. */
+  members: Record<string, string>;
+  orderer: { mspId: string; certificate: string; publicKey: string };
+}
+
+/** Offline-verifiable material for one transaction (embedded engine). */
+export interface EmbeddedProof {
+  transaction: Transaction;
+  index: number;
+  header: Block['header'];
+  ordererSignature: Block['ordererSignature'];
+  /** RFC 6962 audit path from the transaction's leaf to header.dataHash. */
+  path: string[];
+  validationCode: ValidationCode;
+}
+
+export interface NodeState {
+  id: string;
+  running: boolean;
+  height: number;
+  lastBlockHash: string;
+  commitHash: string;
+  halted?: string;
+}
+
+const ENDORSE_ATTEMPTS = 4;
+
+export class EmbeddedNetwork {
+  private closed = false;
+
+  private constructor(
+    readonly config: NetworkConfig,
+    readonly dataDir: string,
+    readonly orderer: Orderer,
+    private readonly nodeMap: Map<string, DepartmentNode>,
+    private readonly wallets: Map<string, Wallet>,
+    private readonly validation: ValidationContext,
+    readonly trust: TrustBundle,
+  ) {}
+
+  static async open(options: NetworkOptions): Promise<EmbeddedNetwork> {
+    const config = options.config ?? (await loadNetworkConfig());
+    const dataDir = path.resolve(options.dataDir);
+    const durable = options.durable ?? true;
+    const chaincode: ChaincodeInterface = await loadChaincode(options.chaincode);
+    const ordererDir = orgDir(dataDir, config.orderer.id, true);
+    const ordererOrg = await orgMaterial(
+      ordererDir,
+      config.orderer.id,
+      `orderer0.${config.orderer.domain}`,
+      'orderer',
+    );
+    const departments = await Promise.all(
+      config.departments.map(async (d) => {
+        const dir = orgDir(dataDir, d.id, false);
+        return { d, dir, org: await orgMaterial(dir, d.id, `peer0.${d.domain}`, 'peer') };
+      }),
+    );
+    const members = await channelMembers(dataDir, {
+      ...Object.fromEntries(departments.map(({ d, org }) => [d.id, org.ca.certificate])),
+      [config.orderer.id]: ordererOrg.ca.certificate,
+    });
+    const validation: ValidationContext = {
+      channel: config.channel,
+      chaincode: config.chaincode.name,
+      msp: new MspVerifier(members),
+      ordererMspId: config.orderer.id,
+      policy: config.chaincode.policy,
+    };
+    const orderer = await Orderer.open(
+      path.join(ordererDir, 'blocks'),
+      ordererOrg.node,
+      { ...config.orderer.batch, ...options.batch },
+      durable,
+    );
+    const nodeMap = new Map<string, DepartmentNode>();
+    const wallets = new Map<string, Wallet>();
+    for (const { d, dir, org } of departments) {
+      const node = new DepartmentNode({
+        id: d.id,
+        location: path.join(dir, 'ledger'),
+        identity: org.node,
+        chaincode,
+        validation,
+        orderer,
+        durable,
+      });
+      nodeMap.set(d.id, node);
+      wallets.set(d.id, new Wallet(dir, org.ca));
+    }
+    const publicKey = createPublicKey(ordererOrg.node.privateKey);
+    const trust: TrustBundle = {
+      format: 'shulian-trust',
+      version: 1,
+      network: config.name,
+      channel: config.channel,
+      chaincode: config.chaincode.name,
+      endorsementPolicy: config.chaincode.endorsementPolicy,
+      members,
+      orderer: {
+        mspId: config.orderer.id,
+        certificate: ordererOrg.node.certificate,
+        publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      },
+    };
+    const network = new EmbeddedNetwork(
+      config,
+      dataDir,
+      orderer,
+      nodeMap,
+      wallets,
+      validation,
+      trust,
+    );
+    await Promise.all([...nodeMap.values()].map((n) => n.start()));
+    return network;
+  }
+
+  get nodes(): DepartmentNode[] {
+    return [...this.nodeMap.values()];
+  }
+
+  node(id: string): DepartmentNode {
+    const node = this.nodeMap.get(id);
+    if (!node) throw new LedgerError('NODE_NOT_FOUND', `no node for department ${id}`);
+    return node;
+  }
+
+  /** A user's identity from the department's wallet, issued by its CA on first use. */
+  identity(
+    department: string,
+    user: string,
+    ou: NodeOU = 'client',
+    attrs: Record<string, string> = {},
+  ): Promise<SigningIdentity> {
+    const wallet = this.wallets.get(department);
+    if (!wallet)
+      return Promise.reject(new LedgerError('NODE_NOT_FOUND', `no department ${department}`));
+    return wallet.identity(user, ou, attrs);
+  }
+
+  private live(): DepartmentNode[] {
+    this.assertOpen();
+    return this.nodes.filter((n) => n.running && !n.halted);
+  }
+
+  /** The node a client of `mspId` talks to: its own department's when it runs. */
+  private gatewayNode(mspId: string): DepartmentNode {
+    const live = this.live();
+    const own = live.find((n) => n.id === mspId);
+    const members = policyMembers(this.config.chaincode.policy);
+    const node = own ?? live.find((n) => members.includes(n.id)) ?? live[0];
+    if (!node) throw new LedgerError('NODE_STOPPED', 'no department node is running');
+    return node;
+  }
+
+  async submit(
+    identity: SigningIdentity,
+    fcn: string,
+    args: string[],
+    options: CallOptions = {},
+  ): Promise<Committed> {
+    const transient = options.transient ?? {};
+    const { proposal, clientSignature } = createProposal(identity, {
+      channel: this.config.channel,
+      chaincode: this.config.chaincode.name,
+      fcn,
+      args,
+      transientKeys: Object.keys(transient),
+      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+    });
+    const first = this.gatewayNode(identity.mspId);
+    let endorsed: { result: EndorsementResult; endorsements: Endorsement[] } | undefined;
+    for (let attempt = 1; !endorsed; attempt++) {
+      const result = await first.endorse(proposal, clientSignature, transient);
+      const policies = await requiredPolicies(
+        result.payload.rwset,
+        async (key) => (await first.ledger().get(key))?.validationParameter,
+        this.config.chaincode.policy,
+      );
+      const live = this.live().map((n) => n.id);
+      const chosen = chooseEndorsers(policies, live, [first.id]);
+      if (!chosen)
+        throw new LedgerError(
+          'NO_ENDORSERS',
+          `the running nodes (${live.join(', ')}) cannot satisfy the endorsement policies of this transaction`,
+          { txId: proposal.txId },
+        );
+      const others = await Promise.all(
+        chosen
+          .filter((id) => id !== first.id)
+          .map((id) => this.node(id).endorse(proposal, clientSignature, transient)),
+      );
+      const expected = Buffer.from(encodeResponsePayload(result.payload));
+      // Endorsers at different heights read different versions; the client re-asks, as a Fabric client would resubmit.
+      if (others.every((o) => expected.equals(encodeResponsePayload(o.payload)))) {
+        endorsed = {
+          result,
+          endorsements: [result.endorsement, ...others.map((o) => o.endorsement)],
+        };
+      } else if (attempt >= ENDORSE_ATTEMPTS) {
+        throw new LedgerError(
+          'ENDORSEMENT_MISMATCH',
+          `endorsers returned different results for ${proposal.txId}`,
+          { txId: proposal.txId },
+        );
+      } else {
+        await Promise.all(
+          chosen.map((id) =>
+            this.node(id)
+              .waitForBlock(Math.max(0, this.orderer.height - 1))
+              .catch(() => undefined),
+          ),
+        );
+      }
+    }
+    const transaction: Transaction = {
+      proposal,
+      clientSignature,
+      payload: endorsed.result.payload,
+      endorsements: endorsed.endorsements,
+    };
+    const { blockNumber, index } = await this.orderer.broadcast(transaction);
+    const record = await this.awaitCommit(identity.mspId, blockNumber);
+    const code = record.codes[index] as ValidationCode;
+    if (code !== ValidationCode.VALID) {
+      throw new LedgerError(
+        code,
+        `transaction ${proposal.txId} was invalidated in block ${blockNumber}: ${code}`,
+        { txId: proposal.txId, blockNumber },
+      );
+    }
+    return {
+      txId: proposal.txId,
+      blockNumber,
+      index,
+      payload: Buffer.from(endorsed.result.payload.response.payload, 'base64'),
+      transaction,
+    };
+  }
+
+  /** Waits until the client's node (or, if it stops, another) has committed the block. */
+  private async awaitCommit(mspId: string, blockNumber: number): Promise<BlockRecord> {
+    for (;;) {
+      const node = this.gatewayNode(mspId);
+      try {
+        return await node.waitForBlock(blockNumber);
+      } catch (err) {
+        if (
+          !(err instanceof LedgerError) ||
+          (err.code !== 'NODE_STOPPED' && err.code !== 'NODE_HALTED')
+        )
+          throw err;
+      }
+    }
+  }
+
+  async evaluate(
+    identity: SigningIdentity,
+    fcn: string,
+    args: string[],
+    options: CallOptions = {},
+  ): Promise<Uint8Array> {
+    const transient = options.transient ?? {};
+    const { proposal, clientSignature } = createProposal(identity, {
+      channel: this.config.channel,
+      chaincode: this.config.chaincode.name,
+      fcn,
+      args,
+      transientKeys: Object.keys(transient),
+      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+    });
+    return this.gatewayNode(identity.mspId).evaluate(proposal, clientSignature, transient);
+  }
+
+  /** The committed record of a block from a running node (the coordinator's when it runs). */
+  async blockRecord(n: number, wait = false, signal?: AbortSignal): Promise<BlockRecord> {
+    const node = this.gatewayNode(this.config.coordinator);
+    if (wait) return node.waitForBlock(n, signal);
+    const record = n < node.tip.height ? await node.ledger().blockRecord(n) : undefined;
+    if (!record)
+      throw new LedgerError(
+        'BLOCK_NOT_FOUND',
+        `block ${n} is not committed (height ${node.tip.height})`,
+        { blockNumber: n },
+      );
+    return record;
+  }
+
+  async findTransaction(txId: string): Promise<{ record: BlockRecord; index: number }> {
+    const store = this.gatewayNode(this.config.coordinator).ledger();
+    const at = await store.txLocation(txId);
+    const record = at && (await store.blockRecord(at.block));
+    if (!at || !record)
+      throw new LedgerError('TX_NOT_FOUND', `transaction ${txId} is not on the ledger`, { txId });
+    return { record, index: at.index };
+  }
+
+  async proof(txId: string): Promise<EmbeddedProof & { blockNumber: number }> {
+    const { record, index } = await this.findTransaction(txId);
+    const items = record.block.transactions.map(encodeTransaction);
+    return {
+      transaction: record.block.transactions[index] as Transaction,
+      index,
+      header: record.block.header,
+      ordererSignature: record.block.ordererSignature,
+      path: inclusionPath(items, index),
+      validationCode: record.codes[index] as ValidationCode,
+      blockNumber: record.block.header.number,
+    };
+  }
+
+  /** The identity a certificate proves in this channel (department and user), if any. */
+  identify(ref: { mspId: string; certificate: string }): { mspId: string; name: string } | null {
+    return this.validation.msp.identify(ref);
+  }
+
+  nodeStates(): NodeState[] {
+    return this.nodes.map((n) => {
+      if (!n.running)
+        return { id: n.id, running: false, height: 0, lastBlockHash: '', commitHash: '' };
+      const tip = n.tip;
+      const state: NodeState = {
+        id: n.id,
+        running: true,
+        height: tip.height,
+        lastBlockHash: tip.blockHash,
+        commitHash: tip.commitHash,
+      };
+      if (n.halted) state.halted = n.halted.message;
+      return state;
+    });
+  }
+
+  async stopNode(id: string): Promise<void> {
+    await this.node(id).stop();
+  }
+
+  async startNode(id: string): Promise<void> {
+    this.assertOpen();
+    await this.node(id).start();
+  }
+
+  /** Checks every running node's own chain, commit hashes and state, then compares nodes. */
+  async verify(): Promise<{ ok: boolean; checkedBlocks: number; divergences: NodeDivergence[] }> {
+    const running = this.nodes.filter((n) => n.running);
+    const own = await Promise.all(
+      running.map((n) => verifyNode(n.id, n.ledger(), this.validation)),
+    );
+    const divergences = own.flatMap((r) => r.divergences);
+    const faulty = new Set(divergences.map((d) => d.node));
+    divergences.push(
+      ...(await compareNodes(
+        running.filter((n) => !faulty.has(n.id)).map((n) => ({ id: n.id, store: n.ledger() })),
+      )),
+    );
+    return {
+      ok: divergences.length === 0,
+      checkedBlocks: own.reduce((s, r) => s + r.checkedBlocks, 0),
+      divergences,
+    };
+  }
+
+  /** Rebuilds a node from scratch: its ledger directory is discarded and every block re-validated. */
+  async repairNode(id: string): Promise<void> {
+    const node = this.node(id);
+    await node.stop();
+    await rm(node.location, { recursive: true, force: true });
+    await node.start();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.nodes.map((n) => n.stop()));
+    await this.orderer.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LedgerError('NETWORK_CLOSED', 'the embedded network is closed');
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * A department's node (Fabric's peer): its own ledger store, the chaincode, an endorser that
+ * simulates proposals against its own committed state and signs the result, and a committer
+ * that pulls blocks from the orderer's log, checks and validates each one itself and commits it
+ * atomically. The same loop serves live delivery and catch-up after a stop.
+ */
+import { EventEmitter } from 'node:events';
+import type { ChaincodeInterface } from 'fabric-shim';
+import {
+  encodeProposal,
+  encodeResponsePayload,
+  type Block,
+  type Endorsement,
+  type Proposal,
+  type ProposalResponsePayload,
+} from './format.js';
+import { sha256Hex, verify } from './crypto.js';
+import { LedgerError } from './errors.js';
+import { signerRef, signWith, type SigningIdentity } from './identity.js';
+import { addTime } from './metrics.js';
+import type { Orderer } from './orderer.js';
+import { txIdFor } from './proposal.js';
+import { LedgerStore, type BlockRecord, type Tip } from './store.js';
+import { simulate } from './stub.js';
+import { checkBlock, headerHash, validateBlock, type ValidationContext } from './validator.js';
+
+export interface NodeOptions {
+  id: string;
+  /** The node's own level directory. */
+  location: string;
+  identity: SigningIdentity;
+  chaincode: ChaincodeInterface;
+  validation: ValidationContext;
+  orderer: Orderer;
+  /** fsync each block (the default); off only for throwaway test networks. */
+  durable: boolean;
+}
+
+export interface EndorsementResult {
+  payload: ProposalResponsePayload;
+  endorsement: Endorsement;
+}
+
+export class DepartmentNode {
+  private store: LedgerStore | undefined;
+  private readonly events = new EventEmitter();
+  private unsubscribe: (() => void) | undefined;
+  private syncing: Promise<void> | undefined;
+  private resync = false;
+  /** Why the node stopped committing (a block failed its checks), if it did. */
+  halted: Error | undefined;
+
+  constructor(private readonly options: NodeOptions) {
+    this.events.setMaxListeners(0);
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  get location(): string {
+    return this.options.location;
+  }
+
+  get running(): boolean {
+    return this.store !== undefined;
+  }
+
+  get tip(): Tip {
+    return this.ledger().tip;
+  }
+
+  /** The node's store; only while running. */
+  ledger(): LedgerStore {
+    if (!this.store) throw new LedgerError('NODE_STOPPED', `node ${this.id} is stopped`);
+    return this.store;
+  }
+
+  async start(): Promise<void> {
+    if (this.store) return;
+    this.store = await LedgerStore.open(this.options.location);
+    this.halted = undefined;
+    this.unsubscribe = this.options.orderer.onHeight(() => void this.sync());
+    await this.sync();
+  }
+
+  async stop(): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    await this.syncing;
+    this.store = undefined;
+    await store.close();
+    this.events.emit('stopped');
+  }
+
+  /** Simulates a proposal on this node's committed state and signs the result. */
+  async endorse(
+    proposal: Proposal,
+    clientSignature: string,
+    transient: Record<string, Uint8Array>,
+  ): Promise<EndorsementResult> {
+    const store = this.ledger();
+    const { validation } = this.options;
+    if (proposal.channel !== validation.channel || proposal.chaincode !== validation.chaincode) {
+      throw new LedgerError('ENDORSEMENT_REFUSED', `node ${this.id}: unknown channel or chaincode`);
+    }
+    const creator = validation.msp.identify(proposal.creator);
+    if (!creator || !verify(creator.publicKey, encodeProposal(proposal), clientSignature)) {
+      throw new LedgerError(
+        'BAD_CREATOR_SIGNATURE',
+        `node ${this.id}: the proposal's creator or signature is not valid`,
+      );
+    }
+    if (proposal.txId !== txIdFor(proposal.nonce, proposal.creator.certificate)) {
+      throw new LedgerError(
+        'BAD_PROPOSAL_TXID',
+        `node ${this.id}: transaction id is not derived from nonce and creator`,
+      );
+    }
+    if ((await store.hasTxIds([proposal.txId]))[0]) {
+      throw new LedgerError(
+        'DUPLICATE_TXID',
+        `node ${this.id}: transaction ${proposal.txId} is already committed`,
+      );
+    }
+    const started = performance.now();
+    const result = await simulate(
+      this.options.chaincode,
+      store,
+      proposal,
+      clientSignature,
+      transient,
+    );
+    addTime('simulate', performance.now() - started);
+    if (result.response.status >= 400) {
+      throw new LedgerError(
+        'CHAINCODE_ERROR',
+        result.response.message || `chaincode returned status ${result.response.status}`,
+        {
+          txId: proposal.txId,
+          status: result.response.status,
+        },
+      );
+    }
+    const payload: ProposalResponsePayload = {
+      txId: proposal.txId,
+      proposalHash: sha256Hex(encodeProposal(proposal)),
+      rwset: result.rwset,
+      event: result.event,
+      response: result.response,
+    };
+    const signature = signWith(this.options.identity, encodeResponsePayload(payload));
+    return { payload, endorsement: { endorser: signerRef(this.options.identity), signature } };
+  }
+
+  /** Runs a query on committed state; nothing is signed or ordered. */
+  async evaluate(
+    proposal: Proposal,
+    clientSignature: string,
+    transient: Record<string, Uint8Array>,
+  ): Promise<Uint8Array> {
+    const store = this.ledger();
+    const creator = this.options.validation.msp.identify(proposal.creator);
+    if (!creator)
+      throw new LedgerError(
+        'BAD_CREATOR_SIGNATURE',
+        `node ${this.id}: the creator is not a member of the channel`,
+      );
+    const result = await simulate(
+      this.options.chaincode,
+      store,
+      proposal,
+      clientSignature,
+      transient,
+    );
+    if (result.response.status >= 400) {
+      throw new LedgerError(
+        'CHAINCODE_ERROR',
+        result.response.message || `chaincode returned status ${result.response.status}`,
+        {
+          status: result.response.status,
+        },
+      );
+    }
+    return Buffer.from(result.response.payload, 'base64');
+  }
+
+  /** Resolves with the node's record of block `n` once it has committed it. */
+  async waitForBlock(n: number, signal?: AbortSignal): Promise<BlockRecord> {
+    for (;;) {
+      signal?.throwIfAborted();
+      if (this.halted)
+        throw new LedgerError('NODE_HALTED', `node ${this.id} halted: ${this.halted.message}`);
+      const store = this.ledger();
+      if (store.tip.height > n) {
+        const record = await store.blockRecord(n);
+        if (record) return record;
+      }
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.events.off('block', done);
+          this.events.off('stopped', done);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        this.events.on('block', done);
+        this.events.on('stopped', done);
+        signal?.addEventListener('abort', done);
+      });
+    }
+  }
+
+  /** Pulls, checks, validates and commits every block the orderer has that this node lacks. */
+  sync(): Promise<void> {
+    if (this.syncing) {
+      this.resync = true;
+      return this.syncing;
+    }
+    this.syncing = this.pull().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  private async pull(): Promise<void> {
+    do {
+      this.resync = false;
+      for (;;) {
+        const store = this.store;
+        if (!store || this.halted || !this.unsubscribe) return;
+        const height = store.tip.height;
+        if (height >= this.options.orderer.height) break;
+        const block = await this.options.orderer.block(height);
+        if (!block) break;
+        try {
+          await this.commitBlock(store, block);
+        } catch (err) {
+          // A block this node cannot accept stops it: it never skips or trusts a block.
+          this.halted = err instanceof Error ? err : new Error(String(err));
+          this.events.emit('block');
+          return;
+        }
+      }
+    } while (this.resync);
+  }
+
+  private async commitBlock(store: LedgerStore, block: Block): Promise<void> {
+    const { validation, durable } = this.options;
+    const tip = store.tip;
+    if (block.header.number !== tip.height)
+      throw new Error(`expected block ${tip.height}, got ${block.header.number}`);
+    checkBlock(block, tip.blockHash, validation);
+    const result = await validateBlock(block, store, validation, tip.commitHash);
+    const record: BlockRecord = {
+      block,
+      codes: result.codes,
+      blockHash: headerHash(block),
+      commitHash: result.commitHash,
+    };
+    const started = performance.now();
+    await store.commit(record, result.updates, durable);
+    addTime('commit', performance.now() - started);
+    this.events.emit('block', record);
+  }
+
+  onBlock(listener: (record: BlockRecord) => void): () => void {
+    const wrapped = (record?: BlockRecord): void => {
+      if (record) listener(record);
+    };
+    this.events.on('block', wrapped);
+    return () => this.events.off('block', wrapped);
+  }
+}

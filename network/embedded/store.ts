@@ -1,0 +1,229 @@
+/**
+ * One department node's ledger in its own level database: blocks with their validation codes
+ * and commit hashes, world state with versions and key-level policies, key history, a
+ * transaction id index and the tip. A block and everything it changes are written in one atomic
+ * level batch, so a crash leaves the whole block or none of it, and opening reads only the tip.
+ */
+import { Level } from 'level';
+import type { Block, ValidationCode, Version } from './format.js';
+import { fromBase64, toBase64 } from './crypto.js';
+import type { HistoryEntry, KeyedEntry, StateEntry, StateReader, TxUpdates } from './state.js';
+
+/** What a node keeps per block: the block as ordered, and its own validation of it. */
+export interface BlockRecord {
+  block: Block;
+  codes: ValidationCode[];
+  /** hex sha256 of the canonical header: what the next header's previousHash names. */
+  blockHash: string;
+  /** hex chained hash over this block's valid writes and the previous commit hash. */
+  commitHash: string;
+}
+
+export interface Tip {
+  height: number;
+  blockHash: string;
+  commitHash: string;
+}
+
+export interface TxLocation {
+  block: number;
+  index: number;
+  code: ValidationCode;
+}
+
+interface StoredState {
+  v: string;
+  b: number;
+  t: number;
+  p?: string;
+}
+interface StoredHistory {
+  id: string;
+  ts: number;
+  d: boolean;
+  v: string;
+}
+
+/** classic-level honours `sync` (fsync before resolving); abstract-level's types do not declare it. */
+export function atomicWrite(
+  db: Level<string, unknown>,
+  ops: unknown[],
+  sync: boolean,
+): Promise<void> {
+  return (
+    db as unknown as { batch(ops: unknown[], options: { sync: boolean }): Promise<void> }
+  ).batch(ops, { sync });
+}
+
+export const GENESIS_TIP: Tip = {
+  height: 0,
+  blockHash: '0'.repeat(64),
+  commitHash: '0'.repeat(64),
+};
+
+/** Fixed-width block and tx numbers keep level's byte order equal to numeric order. */
+const pad = (n: number, width: number): string => n.toString(16).padStart(width, '0');
+export const blockKey = (n: number): string => pad(n, 12);
+const HISTORY_SUFFIX = 12 + 6;
+const historyKey = (key: string, v: Version): string =>
+  `${key}\u0000${pad(v.block, 12)}${pad(v.tx, 6)}`;
+
+const decodeState = (s: StoredState): StateEntry => {
+  const entry: StateEntry = { value: fromBase64(s.v), version: { block: s.b, tx: s.t } };
+  if (s.p !== undefined) entry.validationParameter = fromBase64(s.p);
+  return entry;
+};
+const encodeState = (e: StateEntry): StoredState => {
+  const s: StoredState = { v: toBase64(e.value), b: e.version.block, t: e.version.tx };
+  if (e.validationParameter) s.p = toBase64(e.validationParameter);
+  return s;
+};
+
+type Json = Level<string, unknown>;
+const sublevel = (db: Json, name: string) =>
+  db.sublevel<string, unknown>(name, { valueEncoding: 'json' });
+type Sublevel = ReturnType<typeof sublevel>;
+
+export class LedgerStore implements StateReader {
+  private constructor(
+    private readonly db: Json,
+    private readonly state: Sublevel,
+    private readonly historyDb: Sublevel,
+    private readonly blocks: Sublevel,
+    private readonly txids: Sublevel,
+    private readonly meta: Sublevel,
+    private current: Tip,
+  ) {}
+
+  static async open(location: string): Promise<LedgerStore> {
+    const db: Json = new Level<string, unknown>(location, { valueEncoding: 'json' });
+    await db.open();
+    const sub = (name: string): Sublevel => sublevel(db, name);
+    const meta = sub('meta');
+    const tip = ((await meta.getMany(['tip']))[0] as Tip | undefined) ?? GENESIS_TIP;
+    return new LedgerStore(
+      db,
+      sub('state'),
+      sub('history'),
+      sub('blocks'),
+      sub('txids'),
+      meta,
+      tip,
+    );
+  }
+
+  get tip(): Tip {
+    return this.current;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  async get(key: string): Promise<StateEntry | undefined> {
+    const s = (await this.state.getMany([key]))[0] as StoredState | undefined;
+    return s ? decodeState(s) : undefined;
+  }
+
+  async *range(startKey: string, endKey: string): AsyncIterable<KeyedEntry> {
+    const options = endKey === '' ? { gte: startKey } : { gte: startKey, lt: endKey };
+    for await (const [key, value] of this.state.iterator(options))
+      yield { key, entry: decodeState(value as StoredState) };
+  }
+
+  async *history(key: string): AsyncIterable<HistoryEntry> {
+    const prefix = `${key}\u0000`;
+    for await (const [k, value] of this.historyDb.iterator({
+      gte: prefix,
+      lt: `${key}\u0001`,
+      reverse: true,
+    })) {
+      // Another key may extend this one past the separator; ours end in exactly the suffix.
+      if (k.length !== prefix.length + HISTORY_SUFFIX) continue;
+      const h = value as StoredHistory;
+      yield { txId: h.id, timestamp: h.ts, isDelete: h.d, value: fromBase64(h.v) };
+    }
+  }
+
+  async blockRecord(n: number): Promise<BlockRecord | undefined> {
+    return (await this.blocks.getMany([blockKey(n)]))[0] as BlockRecord | undefined;
+  }
+
+  async txLocation(txId: string): Promise<TxLocation | undefined> {
+    return (await this.txids.getMany([txId]))[0] as TxLocation | undefined;
+  }
+
+  async hasTxIds(txIds: string[]): Promise<boolean[]> {
+    return (await this.txids.getMany(txIds)).map((v) => v !== undefined);
+  }
+
+  /** Commits a validated block and its valid transactions' updates in one atomic batch. */
+  async commit(record: BlockRecord, updates: TxUpdates[], durable: boolean): Promise<void> {
+    const n = record.block.header.number;
+    if (n !== this.current.height)
+      throw Object.assign(new Error(`block ${n} does not extend height ${this.current.height}`), {
+        code: 'BLOCK_OUT_OF_ORDER',
+      });
+    type Op =
+      | { type: 'put'; sublevel: Sublevel; key: string; value: unknown }
+      | { type: 'del'; sublevel: Sublevel; key: string };
+    const ops: Op[] = [];
+    for (const u of updates) {
+      for (const { key, entry } of u.state) {
+        ops.push(
+          entry
+            ? { type: 'put', sublevel: this.state, key, value: encodeState(entry) }
+            : { type: 'del', sublevel: this.state, key },
+        );
+      }
+    }
+    record.block.transactions.forEach((tx, index) => {
+      const code = record.codes[index] as ValidationCode;
+      // A duplicate keeps the first occurrence's index entry.
+      if (code !== 'DUPLICATE_TXID')
+        ops.push({
+          type: 'put',
+          sublevel: this.txids,
+          key: tx.proposal.txId,
+          value: { block: n, index, code } satisfies TxLocation,
+        });
+    });
+    let validIndex = 0;
+    record.codes.forEach((code, index) => {
+      if (code !== 'VALID') return;
+      const u = updates[validIndex++] as TxUpdates;
+      for (const { key, entry } of u.history) {
+        const value: StoredHistory = {
+          id: entry.txId,
+          ts: entry.timestamp,
+          d: entry.isDelete,
+          v: toBase64(entry.value),
+        };
+        ops.push({
+          type: 'put',
+          sublevel: this.historyDb,
+          key: historyKey(key, { block: n, tx: index }),
+          value,
+        });
+      }
+    });
+    const tip: Tip = { height: n + 1, blockHash: record.blockHash, commitHash: record.commitHash };
+    ops.push({ type: 'put', sublevel: this.blocks, key: blockKey(n), value: record });
+    ops.push({ type: 'put', sublevel: this.meta, key: 'tip', value: tip });
+    await atomicWrite(this.db, ops, durable);
+    this.current = tip;
+  }
+
+  /** Raw access for verification and tamper tests: the stored value of a state key. */
+  async rawState(key: string): Promise<unknown> {
+    return (await this.state.getMany([key]))[0];
+  }
+
+  async putRawState(key: string, value: unknown): Promise<void> {
+    await this.state.put(key, value);
+  }
+
+  async putRawBlock(n: number, record: unknown): Promise<void> {
+    await this.blocks.put(blockKey(n), record);
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * Validation of an ordered block, as a Fabric peer's committer does it: the orderer's signature
+ * and the hash chain, then per transaction its structure and creator signature, the endorsement
+ * signatures against the chaincode-level policy and the key-level policies of the keys it
+ * writes, duplicate transaction ids, and MVCC versions and phantom reads against committed state
+ * plus the updates of earlier valid transactions in the same block. Each transaction gets a
+ * ValidationCode; only VALID ones change state.
+ */
+import { canonicalBytes } from '@shulian/chaincode/canonical';
+import {
+  encodeHeader,
+  encodeProposal,
+  encodeResponsePayload,
+  encodeTransaction,
+  ValidationCode,
+  type Block,
+  type RangeRead,
+  type ReadItem,
+  type RwSet,
+  type Transaction,
+  type Version,
+} from './format.js';
+import { sha256Hex, verify } from './crypto.js';
+import type { MspVerifier } from './identity.js';
+import { merkleRoot } from './merkle.js';
+import { decodePolicy, satisfies, type Policy, type Signer } from './policy.js';
+import { txIdFor } from './proposal.js';
+import {
+  compareKeys,
+  txUpdates,
+  type StateEntry,
+  type StateReader,
+  type TxUpdates,
+} from './state.js';
+
+export interface ValidationContext {
+  channel: string;
+  chaincode: string;
+  msp: MspVerifier;
+  ordererMspId: string;
+  policy: Policy;
+}
+
+export interface CommittedState extends StateReader {
+  hasTxIds(txIds: string[]): Promise<boolean[]>;
+}
+
+export interface BlockValidation {
+  codes: ValidationCode[];
+  /** Updates of the VALID transactions, in block order. */
+  updates: TxUpdates[];
+  commitHash: string;
+}
+
+export class BlockError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'BAD_BLOCK_SIGNATURE' | 'BAD_BLOCK_CHAIN' | 'BAD_DATA_HASH' | 'BAD_BLOCK',
+  ) {
+    super(message);
+    this.name = 'BlockError';
+  }
+}
+
+export const headerHash = (block: Block): string => sha256Hex(encodeHeader(block.header));
+
+/** Checks what the orderer vouches for: signature, chain to the previous header, data hash. */
+export function checkBlock(block: Block, previousHash: string, ctx: ValidationContext): void {
+  const n = block.header.number;
+  const orderer = ctx.msp.identify(block.ordererSignature.orderer);
+  if (!orderer || orderer.mspId !== ctx.ordererMspId || orderer.ou !== 'orderer') {
+    throw new BlockError(
+      `block ${n}: signer is not an orderer of ${ctx.ordererMspId}`,
+      'BAD_BLOCK_SIGNATURE',
+    );
+  }
+  if (!verify(orderer.publicKey, encodeHeader(block.header), block.ordererSignature.signature)) {
+    throw new BlockError(`block ${n}: orderer signature does not verify`, 'BAD_BLOCK_SIGNATURE');
+  }
+  if (block.header.previousHash !== previousHash) {
+    throw new BlockError(
+      `block ${n}: previousHash ${block.header.previousHash} does not name the previous header ${previousHash}`,
+      'BAD_BLOCK_CHAIN',
+    );
+  }
+  if (block.header.txCount !== block.transactions.length)
+    throw new BlockError(`block ${n}: txCount does not match its transactions`, 'BAD_BLOCK');
+  if (merkleRoot(block.transactions.map(encodeTransaction)) !== block.header.dataHash) {
+    throw new BlockError(`block ${n}: dataHash does not match its transactions`, 'BAD_DATA_HASH');
+  }
+}
+
+/** Structure, creator and endorsement checks that need no state. */
+function checkTransaction(
+  tx: Transaction,
+  ctx: ValidationContext,
+): { code: ValidationCode; signers: Signer[] } {
+  const fail = (code: ValidationCode): { code: ValidationCode; signers: Signer[] } => ({
+    code,
+    signers: [],
+  });
+  const p = tx.proposal;
+  if (p.channel !== ctx.channel || p.chaincode !== ctx.chaincode)
+    return fail(ValidationCode.INVALID_ENDORSER_TRANSACTION);
+  if (p.txId !== txIdFor(p.nonce, p.creator.certificate))
+    return fail(ValidationCode.BAD_PROPOSAL_TXID);
+  const creator = ctx.msp.identify(p.creator);
+  if (!creator || !verify(creator.publicKey, encodeProposal(p), tx.clientSignature))
+    return fail(ValidationCode.BAD_CREATOR_SIGNATURE);
+  const payload = tx.payload;
+  if (
+    payload.txId !== p.txId ||
+    payload.proposalHash !== sha256Hex(encodeProposal(p)) ||
+    payload.response.status >= 400
+  ) {
+    return fail(ValidationCode.BAD_RESPONSE_PAYLOAD);
+  }
+  const payloadBytes = encodeResponsePayload(payload);
+  const signers: Signer[] = [];
+  const seen = new Set<string>();
+  for (const e of tx.endorsements) {
+    const id = ctx.msp.identify(e.endorser);
+    // An invalid endorsement is ignored, as Fabric does; the policy then decides.
+    if (!id || seen.has(e.endorser.certificate) || !verify(id.publicKey, payloadBytes, e.signature))
+      continue;
+    seen.add(e.endorser.certificate);
+    signers.push({ mspId: id.mspId, ou: id.ou });
+  }
+  return { code: ValidationCode.VALID, signers };
+}
+
+/** Committed state plus the updates of the block's earlier valid transactions. */
+class BlockView {
+  private readonly overlay = new Map<string, StateEntry | null>();
+  constructor(private readonly committed: StateReader) {}
+
+  async get(key: string): Promise<StateEntry | undefined> {
+    if (this.overlay.has(key)) return this.overlay.get(key) ?? undefined;
+    return this.committed.get(key);
+  }
+
+  apply(u: TxUpdates): void {
+    for (const { key, entry } of u.state) this.overlay.set(key, entry);
+  }
+
+  /** Keys and versions in a range as a re-executed range query would see them now. */
+  async rangeVersions(
+    startKey: string,
+    endKey: string,
+    inclusiveEnd: boolean,
+  ): Promise<ReadItem[]> {
+    const within = (k: string): boolean =>
+      compareKeys(k, startKey) >= 0 &&
+      (endKey === '' || (inclusiveEnd ? compareKeys(k, endKey) <= 0 : compareKeys(k, endKey) < 0));
+    const found = new Map<string, Version>();
+    // The stored range is read to endKey exclusive; an inclusive end adds endKey itself.
+    for await (const { key, entry } of this.committed.range(startKey, endKey))
+      found.set(key, entry.version);
+    if (inclusiveEnd && endKey !== '') {
+      const last = await this.committed.get(endKey);
+      if (last) found.set(endKey, last.version);
+    }
+    for (const [key, entry] of this.overlay) {
+      if (!within(key)) continue;
+      if (entry) found.set(key, entry.version);
+      else found.delete(key);
+    }
+    return [...found]
+      .sort((a, b) => compareKeys(a[0], b[0]))
+      .map(([key, version]) => ({ key, version }));
+  }
+}
+
+const sameVersion = (a: Version | null, b: Version | null): boolean =>
+  a === null || b === null ? a === b : a.block === b.block && a.tx === b.tx;
+
+async function phantom(view: BlockView, r: RangeRead): Promise<boolean> {
+  const now = await view.rangeVersions(r.startKey, r.endKey, !r.exhausted);
+  if (now.length !== r.reads.length) return true;
+  return now.some((item, i) => {
+    const read = r.reads[i] as ReadItem;
+    return read.key !== item.key || !sameVersion(read.version, item.version);
+  });
+}
+
+/**
+ * Which policies a read-write set must satisfy, as Fabric's state-based validator decides: each
+ * written key with a key-level policy needs that policy; if any written key has none (or
+ * nothing is written), the chaincode-level policy applies too.
+ */
+export async function requiredPolicies(
+  rwset: RwSet,
+  validationParameter: (key: string) => Promise<Uint8Array | undefined>,
+  chaincodePolicy: Policy,
+): Promise<Policy[]> {
+  const keys = [
+    ...new Set([...rwset.writes.map((w) => w.key), ...rwset.metadataWrites.map((m) => m.key)]),
+  ];
+  const policies: Policy[] = [];
+  let needsChaincodePolicy = keys.length === 0;
+  for (const key of keys) {
+    const vp = await validationParameter(key);
+    if (vp && vp.length > 0) policies.push(decodePolicy(vp));
+    else needsChaincodePolicy = true;
+  }
+  if (needsChaincodePolicy) policies.push(chaincodePolicy);
+  return policies;
+}
+
+export async function validateBlock(
+  block: Block,
+  state: CommittedState,
+  ctx: ValidationContext,
+  previousCommitHash: string,
+): Promise<BlockValidation> {
+  const n = block.header.number;
+  const view = new BlockView(state);
+  const txIds = block.transactions.map((tx) => tx.proposal.txId);
+  const committedIds = await state.hasTxIds(txIds);
+  const seen = new Set<string>();
+  const codes: ValidationCode[] = [];
+  const updates: TxUpdates[] = [];
+  for (const [i, tx] of block.transactions.entries()) {
+    const code = await validateTx(tx, i);
+    codes.push(code);
+  }
+  async function validateTx(tx: Transaction, i: number): Promise<ValidationCode> {
+    const txId = tx.proposal.txId;
+    if (committedIds[i] || seen.has(txId)) return ValidationCode.DUPLICATE_TXID;
+    seen.add(txId);
+    const checked = checkTransaction(tx, ctx);
+    if (checked.code !== ValidationCode.VALID) return checked.code;
+    let policies: Policy[];
+    try {
+      policies = await requiredPolicies(
+        tx.payload.rwset,
+        async (key) => (await view.get(key))?.validationParameter,
+        ctx.policy,
+      );
+    } catch {
+      return ValidationCode.ENDORSEMENT_POLICY_FAILURE;
+    }
+    if (!policies.every((p) => satisfies(p, checked.signers)))
+      return ValidationCode.ENDORSEMENT_POLICY_FAILURE;
+    for (const read of tx.payload.rwset.reads) {
+      const current = await view.get(read.key);
+      if (!sameVersion(read.version, current?.version ?? null))
+        return ValidationCode.MVCC_READ_CONFLICT;
+    }
+    for (const r of tx.payload.rwset.rangeReads) {
+      if (await phantom(view, r)) return ValidationCode.PHANTOM_READ_CONFLICT;
+    }
+    const u = await txUpdates(
+      tx.payload.rwset,
+      { block: n, tx: i },
+      txId,
+      tx.proposal.timestamp,
+      (key) => view.get(key),
+    );
+    view.apply(u);
+    updates.push(u);
+    return ValidationCode.VALID;
+  }
+  return { codes, updates, commitHash: commitHash(previousCommitHash, block, codes) };
+}
+
+/**
+ * The chained commit hash: over the previous one, the block number, the validation codes and
+ * the write sets of the valid transactions. Computable from blocks alone, so verification can
+ * recompute it, and two nodes that validated a block differently disagree from that block on.
+ */
+export function commitHash(previous: string, block: Block, codes: ValidationCode[]): string {
+  const writes = block.transactions.flatMap((tx, i) =>
+    codes[i] === ValidationCode.VALID
+      ? [
+          {
+            tx: i,
+            writes: tx.payload.rwset.writes,
+            metadataWrites: tx.payload.rwset.metadataWrites,
+          },
+        ]
+      : [],
+  );
+  return sha256Hex(
+    Buffer.concat([
+      Buffer.from(previous, 'hex'),
+      canonicalBytes({ block: block.header.number, codes, writes }),
+    ]),
+  );
+}
