@@ -57,7 +57,6 @@ export const identifier = str({
 });
 
 export const hex64 = str({
-  min: 64,
   max: 64,
   pattern: /^[0-9a-f]{64}$/,
   describe: '64 lower-case hex digits',
@@ -65,7 +64,8 @@ export const hex64 = str({
 
 export const isoDate: Check<string> = (value, path) => {
   const text = str({ pattern: /^\d{4}-\d{2}-\d{2}$/, describe: 'a date YYYY-MM-DD' })(value, path);
-  if (new Date(`${text}T00:00:00.000Z`).toISOString().slice(0, 10) !== text) {
+  const ms = Date.parse(`${text}T00:00:00.000Z`);
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
     fail(path, 'must be a real calendar date');
   }
   return text;
