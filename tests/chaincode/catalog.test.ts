@@ -359,7 +359,8 @@ describe('dataset versions', () => {
 });
 
 function withoutId(value: Record<string, unknown>): Record<string, unknown> {
-  const { id: _id, ...rest } = value;
+  const rest = { ...value };
+  delete rest.id;
   return rest;
 }
 
