@@ -88,7 +88,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'entry.status': 'Status',
   'entry.updated': 'Last updated',
   'entry.fields': 'Information items',
-  'entry.fieldLegend': 'Information item',
+  'entry.fieldLegend': 'Information item {n}',
   'entry.fieldName': 'Field name',
   'entry.fieldNameZh': 'Chinese name',
   'entry.fieldType': 'Type',

@@ -77,4 +77,4 @@ export const locale = (): string => (current === 'zh' ? 'zh-CN' : 'en-GB');
 
 /** Joins translated items the way the language lists things (顿号 in Chinese, commas in English). */
 export const list = (items: readonly Msg[]): Msg =>
-  new Intl.ListFormat(locale(), { style: 'narrow', type: 'unit' }).format(items) as Msg;
+  new Intl.ListFormat(locale(), { style: 'narrow', type: 'conjunction' }).format(items) as Msg;

@@ -87,7 +87,7 @@ export const zh = {
   'entry.status': '目录状态',
   'entry.updated': '最近更新',
   'entry.fields': '信息项',
-  'entry.fieldLegend': '信息项',
+  'entry.fieldLegend': '信息项 {n}',
   'entry.fieldName': '字段名',
   'entry.fieldNameZh': '中文名称',
   'entry.fieldType': '数据类型',

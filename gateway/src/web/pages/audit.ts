@@ -23,7 +23,7 @@ import {
   table,
   withAny,
 } from '../ui.js';
-import { departmentName, departmentOptions, loadDepartments } from './common.js';
+import { catalogLink, departmentName, departmentOptions, loadDepartments } from './common.js';
 import { outcomeBadge } from './labels.js';
 
 const FILTERS = ['catalogId', 'department', 'user', 'from', 'to'] as const;
@@ -89,8 +89,7 @@ export async function auditPage(params: RouteParams): Promise<HTMLElement> {
         },
         {
           header: t('audit.dataset'),
-          cell: (u) =>
-            h('a', { href: `#/catalog/${encodeURIComponent(u.catalogId)}` }, text(u.catalogId)),
+          cell: (u) => catalogLink(u.catalogId),
         },
         { header: t('requests.provider'), cell: (u) => departmentName(u.provider) },
         { header: t('audit.action'), cell: (u) => t(`action.${u.action}`) },

@@ -5,6 +5,7 @@
 import type { Department, Role } from '@shulian/chaincode/constants';
 import { api } from '../api.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
+import { h, text } from '../dom.js';
 import type { Option } from '../ui.js';
 
 let departments: Map<string, Department> | null = null;
@@ -29,3 +30,11 @@ export const rolesLabel = (roles: readonly Role[]): Msg => list(roles.map((r) =>
 export function cstToday(days = 0): string {
   return new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
 }
+
+/** A link to a catalog entry, labelled with its name when known, else its code. */
+export const catalogLink = (catalogId: string, name?: string): HTMLElement =>
+  h(
+    'a',
+    { class: 'nowrap', href: `#/catalog/${encodeURIComponent(catalogId)}` },
+    text(name ?? catalogId),
+  );

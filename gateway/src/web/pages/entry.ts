@@ -224,7 +224,7 @@ export async function editEntryPage(id: string | null): Promise<HTMLElement> {
     const row = h(
       'fieldset',
       { class: 'field-row' },
-      h('legend', null, t('entry.fieldLegend')),
+      h('legend', null, t('entry.fieldLegend', { n: fieldRows.children.length + 1 })),
       field(
         t('entry.fieldName'),
         input('fieldName', { required: true, value: f?.name ?? '', autocomplete: 'off' }),

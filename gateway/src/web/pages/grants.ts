@@ -25,7 +25,7 @@ import {
   textarea,
   UserError,
 } from '../ui.js';
-import { cstToday, departmentName, loadDepartments } from './common.js';
+import { catalogLink, cstToday, departmentName, loadDepartments } from './common.js';
 import { objectionStatusBadge } from './labels.js';
 
 type ObjectionRow = QualityObjection & Overdue;
@@ -57,9 +57,6 @@ export async function grantsPage(): Promise<HTMLElement> {
 const uniqueById = <T extends { id: string }>(items: readonly T[]): T[] => [
   ...new Map(items.map((i) => [i.id, i])).values(),
 ];
-
-const catalogLink = (catalogId: string): HTMLElement =>
-  h('a', { href: `#/catalog/${encodeURIComponent(catalogId)}` }, text(catalogId));
 
 function grantState(g: Grant): HTMLElement {
   if (g.revocation) return badge(t('grants.revoked'), 'bad');

@@ -28,15 +28,19 @@ export async function networkPage(): Promise<HTMLElement> {
     'div',
     null,
     pageTitle(t('network.title'), verify),
-    details([
-      [t('network.engine'), t(`engine.${status.engine}`)],
-      [t('network.channel'), text(status.channel)],
-      [t('network.height'), text(status.height)],
-      [
-        t('network.agreement'),
-        status.agreement ? badge(t('network.agree'), 'ok') : badge(t('network.disagree'), 'bad'),
-      ],
-    ]),
+    h(
+      'div',
+      { class: 'panel' },
+      details([
+        [t('network.engine'), t(`engine.${status.engine}`)],
+        [t('network.channel'), text(status.channel)],
+        [t('network.height'), text(status.height)],
+        [
+          t('network.agreement'),
+          status.agreement ? badge(t('network.agree'), 'ok') : badge(t('network.disagree'), 'bad'),
+        ],
+      ]),
+    ),
     report,
     section(
       t('network.nodes'),

@@ -27,7 +27,7 @@ import {
   table,
   textarea,
 } from '../ui.js';
-import { cstToday, departmentName, loadDepartments } from './common.js';
+import { catalogLink, cstToday, departmentName, loadDepartments } from './common.js';
 import { requestStatusBadge } from './labels.js';
 
 type Row = ShareRequest & Overdue;
@@ -120,8 +120,7 @@ function outboxTable(rows: readonly Row[]): HTMLElement {
     [
       {
         header: t('requests.catalog'),
-        cell: (r) =>
-          h('a', { href: `#/catalog/${encodeURIComponent(r.catalogId)}` }, text(r.catalogId)),
+        cell: (r) => catalogLink(r.catalogId),
       },
       { header: t('requests.provider'), cell: (r) => departmentName(r.provider) },
       { header: t('requests.purpose'), cell: purposeLabel },
@@ -156,8 +155,7 @@ function inboxTable(rows: readonly Row[]): HTMLElement {
     [
       {
         header: t('requests.catalog'),
-        cell: (r) =>
-          h('a', { href: `#/catalog/${encodeURIComponent(r.catalogId)}` }, text(r.catalogId)),
+        cell: (r) => catalogLink(r.catalogId),
       },
       {
         header: t('requests.requester'),

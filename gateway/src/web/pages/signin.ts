@@ -47,8 +47,9 @@ export async function signInPage(params: RouteParams): Promise<HTMLElement> {
     'div',
     { class: 'narrow' },
     pageTitle(t('signin.title')),
-    section(t('signin.withToken'), form),
+    // In the demo, picking a user is what a visitor wants first; a real token is the fallback.
     await demoSection(enter),
+    section(t('signin.withToken'), form),
   );
 }
 

@@ -24,7 +24,7 @@ import {
   table,
   textarea,
 } from '../ui.js';
-import { departmentName, loadDepartments } from './common.js';
+import { catalogLink, departmentName, loadDepartments } from './common.js';
 
 export async function verifyPage(): Promise<HTMLElement> {
   await loadDepartments().catch(() => undefined);
@@ -43,12 +43,7 @@ function matchesTable(matches: readonly DigestMatch[]): HTMLElement {
       [
         {
           header: t('verify.dataset'),
-          cell: (m) =>
-            h(
-              'a',
-              { href: `#/catalog/${encodeURIComponent(m.catalogId)}` },
-              text(m.catalogName ?? m.catalogId),
-            ),
+          cell: (m) => catalogLink(m.catalogId, m.catalogName),
         },
         { header: t('catalog.version'), cell: (m) => text(m.version), numeric: true },
         { header: t('common.department'), cell: (m) => departmentName(m.owner) },
@@ -67,7 +62,13 @@ function fileSection(): HTMLElement {
     enumOptions(DIGEST_ALGORITHMS, (v) => t(`algorithm.${v}`)),
     'sha256',
   );
-  const fileInput = h('input', { type: 'file', id: 'verify-file', class: 'visually-hidden' });
+  // The drop zone is the one tab stop and opens the picker; the input stays out of the tab order.
+  const fileInput = h('input', {
+    type: 'file',
+    id: 'verify-file',
+    class: 'visually-hidden',
+    tabindex: -1,
+  });
   const progress = h('progress', { max: 1, value: '0', hidden: true });
   progress.id = 'verify-progress';
   const progressLabel = h('label', { for: progress.id, hidden: true }, t('verify.progress'));
