@@ -20,6 +20,7 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { objectionRoutes } from './routes/objections.js';
 import { requestRoutes } from './routes/requests.js';
 import { statsRoutes } from './routes/stats.js';
+import { webRoutes } from './routes/web.js';
 
 export type { GatewayContext } from './routes/context.js';
 
@@ -95,6 +96,7 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes, { ctx });
+  await app.register(webRoutes);
   await app.register(
     async (api) => {
       api.addHook('onRequest', authenticate(ctx.tokens));
