@@ -141,12 +141,18 @@ const errorMessage = (error: unknown): string =>
 
 class BundleChecker {
   private readonly failures: Failure[] = [];
+  // Canonical encodings are the costliest step after signatures; each is made once.
+  private readonly proposalBytes: Uint8Array;
+  private readonly payloadBytes: Uint8Array;
 
   constructor(
     private readonly bundle: ProofBundle,
     private readonly trust: TrustFile,
     private readonly crypto: ProofCrypto,
-  ) {}
+  ) {
+    this.proposalBytes = encodeProposal(bundle.transaction.proposal);
+    this.payloadBytes = encodeResponsePayload(bundle.transaction.payload);
+  }
 
   async run(held: HeldSubject | undefined): Promise<Failure[]> {
     const anchored = this.checkAnchor();
@@ -285,7 +291,7 @@ class BundleChecker {
     if (payload.txId !== proposal.txId) {
       this.fail('transaction.payload.txId', 'differs from the proposal transaction id');
     }
-    if (payload.proposalHash !== toHex(hashParts(sha256, encodeProposal(proposal)))) {
+    if (payload.proposalHash !== toHex(hashParts(sha256, this.proposalBytes))) {
       this.fail('transaction.payload.proposalHash', 'is not the hash of the proposal');
     }
     if (payload.response.status !== 200) {
@@ -324,7 +330,7 @@ class BundleChecker {
       await this.checkSignature(
         'transaction.clientSignature',
         proposal.creator.certificate,
-        encodeProposal(proposal),
+        this.proposalBytes,
         clientSignature,
       );
     }
@@ -335,7 +341,7 @@ class BundleChecker {
    * each from a distinct trusted department, one of them the department that owns the dataset.
    */
   private async checkEndorsements(owner: string | undefined): Promise<void> {
-    const { payload, endorsements } = this.bundle.transaction;
+    const { endorsements } = this.bundle.transaction;
     if (endorsements.length === 0) this.fail('transaction.endorsements', 'no endorsements');
     const seen = new Set<string>();
     endorsements.forEach(({ endorser }, i) => {
@@ -353,12 +359,16 @@ class BundleChecker {
         `no endorsement from ${owner}, which anchored the dataset`,
       );
     }
-    const signed = encodeResponsePayload(payload);
     await Promise.all(
       endorsements.map(async ({ endorser, signature }, i) => {
         const at = `transaction.endorsements[${i}]`;
         if (await this.checkMember(`${at}.endorser`, endorser)) {
-          await this.checkSignature(`${at}.signature`, endorser.certificate, signed, signature);
+          await this.checkSignature(
+            `${at}.signature`,
+            endorser.certificate,
+            this.payloadBytes,
+            signature,
+          );
         }
       }),
     );

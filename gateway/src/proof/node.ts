@@ -51,22 +51,43 @@ const publicKey = memo(CACHE_LIMIT, (pem): KeyObject =>
   pem.includes('BEGIN CERTIFICATE') ? certificate(pem).publicKey : createPublicKey(pem),
 );
 
-const issuedBy = memo(CACHE_LIMIT * 4, (pair): boolean => {
-  const [cert, ca] = JSON.parse(pair) as [string, string];
-  const subject = certificate(cert);
-  const issuer = certificate(ca);
-  return subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
-});
+/** Chain results by CA then certificate: no key building on the hot path. */
+const chains = new Map<string, Map<string, boolean>>();
+
+function issuedBy(cert: string, ca: string): boolean {
+  let byCert = chains.get(ca);
+  if (!byCert) {
+    if (chains.size >= CACHE_LIMIT) chains.clear();
+    chains.set(ca, (byCert = new Map<string, boolean>()));
+  }
+  let result = byCert.get(cert);
+  if (result === undefined) {
+    const subject = certificate(cert);
+    const issuer = certificate(ca);
+    result = subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
+    if (byCert.size >= CACHE_LIMIT) byCert.clear();
+    byCert.set(cert, result);
+  }
+  return result;
+}
 
 export const nodeProofCrypto: ProofCrypto = {
   sha256: nodeSha256,
   sm3: nodeSm3,
+  /**
+   * The callback form runs in libuv's thread pool: a bundle's four signatures, and concurrent
+   * bundles, verify in parallel across cores instead of queueing on the event loop.
+   */
   verifyEcdsaP256(publicKeyOrCertificate, data, signature) {
     const key = publicKey(publicKeyOrCertificate);
     if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
       throw new TypeError('not a P-256 key');
     }
-    return verify('sha256', data, { key, dsaEncoding: 'der' }, signature);
+    return new Promise((resolve, reject) =>
+      verify('sha256', data, { key, dsaEncoding: 'der' }, signature, (error, ok) =>
+        error ? reject(error) : resolve(ok),
+      ),
+    );
   },
-  verifyCertIssuedBy: (cert, caCertificate) => issuedBy(JSON.stringify([cert, caCertificate])),
+  verifyCertIssuedBy: issuedBy,
 };
