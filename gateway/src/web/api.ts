@@ -48,19 +48,24 @@ function url(path: string, query?: Query): string {
   return `${BASE}${path}${qs ? `?${qs}` : ''}`;
 }
 
-async function send(
-  method: string,
-  path: string,
-  query?: Query,
-  body?: unknown,
-): Promise<Response> {
+/** A request body: JSON, or a file sent as it is (streamed by the browser, never read here). */
+type Body = { json: unknown } | { file: Blob; type: string };
+
+async function send(method: string, path: string, query?: Query, body?: Body): Promise<Response> {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  let payload: BodyInit | undefined;
+  if (body && 'json' in body) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body.json);
+  } else if (body) {
+    headers['content-type'] = body.type;
+    payload = body.file;
+  }
   const response = await fetch(url(path, query), {
     method,
     headers,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    ...(payload === undefined ? {} : { body: payload }),
   });
   if (!response.ok) {
     let code = 'HTTP_' + String(response.status);
@@ -77,8 +82,8 @@ async function send(
   return response;
 }
 
-async function call<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
-  const response = await send(method, path, query, body);
+async function call<T>(method: string, path: string, query?: Query, json?: unknown): Promise<T> {
+  const response = await send(method, path, query, json === undefined ? undefined : { json });
   return (await response.json()) as T;
 }
 
@@ -134,17 +139,17 @@ export interface DemoIdentity {
 
 /** A version as listed, with where it was anchored. */
 export interface AnchoredVersion extends DatasetVersion {
-  txId?: string;
-  blockNumber?: number;
+  txId: string;
+  blockNumber: number;
 }
 
 export interface DigestMatch {
   catalogId: string;
-  catalogName?: string;
+  catalogName: string | null;
   version: number;
   owner: string;
-  txId?: string;
-  blockNumber?: number;
+  txId: string;
+  blockNumber: number;
   anchoredAt: string;
 }
 
@@ -255,6 +260,18 @@ export const api = {
       download(`/catalog/${enc(id)}/versions/${version}/proof`, `${id}@${version}.proof.json`),
     content: (id: string, version: number) =>
       download(`/catalog/${enc(id)}/versions/${version}/content`, `${id}@${version}`),
+    recordProof: (id: string, version: number, index: number) =>
+      download(
+        `/catalog/${enc(id)}/versions/${version}/records/${index}/proof`,
+        `${id}@${version}-record-${index}.proof.json`,
+      ),
+    /** Streams the file to the gateway, which hashes, stores and anchors it. */
+    upload: async (id: string, file: File, algorithm: DigestAlgorithm, reason: string) => {
+      const query = { algorithm, ...(reason ? { reason } : {}) };
+      const body = { file, type: file.type || 'application/octet-stream' };
+      const response = await send('POST', `/catalog/${enc(id)}/versions`, query, body);
+      return (await response.json()) as Written<DatasetVersion>;
+    },
   },
 
   verify: {

@@ -103,6 +103,18 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'entry.download': 'Download data',
   'entry.downloadLabel': 'Download the data of version {version}',
   'entry.downloaded': 'Downloaded {file}',
+  'entry.ownerTools': 'Provider tools',
+  'entry.uploadTitle': 'Anchor a new dataset version',
+  'entry.uploadHint':
+    "The file goes to your department's gateway, which hashes it and anchors the digest; CSV and JSON Lines are also anchored record by record.",
+  'entry.file': 'Data file',
+  'entry.fileRequired': 'Choose the file to anchor.',
+  'entry.uploadSubmit': 'Upload and anchor',
+  'entry.recordProofTitle': 'Issue a single-record proof',
+  'entry.recordProofHint':
+    'Proves the chosen record only, revealing no other; hand it to a citizen or another department to verify.',
+  'entry.recordIndex': 'Record number (from 0)',
+  'entry.recordProofSubmit': 'Download the record proof',
   'entry.history': 'Change history',
   'entry.changeReason': 'Reason for the change',
   'entry.publishTitle': 'Publish a data resource',
@@ -129,6 +141,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'verify.matches': 'Matching anchors',
   'verify.dataset': 'Dataset',
   'verify.recordTitle': 'Verify a single record',
+  'verify.recordFile': 'Record proof file',
+  'verify.recordNotRecord': 'This is not a single-record proof (perhaps a whole-file proof).',
   'verify.recordProof': 'Record proof (JSON)',
   'verify.recordHint':
     'Paste the record proof issued by the provider: it is checked here first, then its record root against the ledger.',

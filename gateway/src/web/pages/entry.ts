@@ -5,6 +5,7 @@
  */
 import {
   CATALOG_CLASSIFICATIONS,
+  DIGEST_ALGORITHMS,
   FIELD_TYPES,
   OPENNESS,
   SENSITIVITY_LEVELS,
@@ -14,6 +15,7 @@ import {
   type CatalogClassification,
   type CatalogEntry,
   type CatalogField,
+  type DigestAlgorithm,
   type FieldType,
   type HistoryItem,
   type Openness,
@@ -25,7 +27,7 @@ import {
 import { api, type AnchoredVersion, type CatalogMetadata } from '../api.js';
 import { h, text, type Child } from '../dom.js';
 import { list, t } from '../i18n/index.js';
-import { go } from '../router.js';
+import { go, refresh } from '../router.js';
 import { currentUser, hasRole } from '../session.js';
 import {
   button,
@@ -48,6 +50,7 @@ import {
   submit,
   table,
   textarea,
+  UserError,
 } from '../ui.js';
 import { cstToday, departmentName, loadDepartments } from './common.js';
 import { sensitivityBadge, shareTypeBadge } from './labels.js';
@@ -88,6 +91,7 @@ export async function entryPage(id: string): Promise<HTMLElement> {
     section(t('entry.metadata'), metadata(entry)),
     section(t('entry.fields'), fieldsTable(entry.fields)),
     section(t('entry.versions'), versionsTable(entry, versions)),
+    owner ? ownerTools(entry, versions) : null,
     section(t('entry.history'), historyTable(history)),
   );
 }
@@ -162,7 +166,7 @@ function versionsTable(entry: CatalogEntry, versions: readonly AnchoredVersion[]
         },
         { header: t('entry.size'), cell: (v) => formatBytes(v.size), numeric: true },
         { header: t('entry.anchoredAt'), cell: (v) => formatTime(v.anchoredAt) },
-        { header: t('common.block'), cell: (v) => text(v.blockNumber ?? '—'), numeric: true },
+        { header: t('common.block'), cell: (v) => text(v.blockNumber), numeric: true },
         { header: t('entry.reason'), cell: (v) => text(v.reason ?? '') },
         {
           header: t('common.actions'),
@@ -195,6 +199,85 @@ function versionsTable(entry: CatalogEntry, versions: readonly AnchoredVersion[]
     ),
     status,
   );
+}
+
+/** The owner anchors new versions and issues record proofs (for a citizen's single record). */
+function ownerTools(entry: CatalogEntry, versions: readonly AnchoredVersion[]): HTMLElement {
+  const file = h('input', { type: 'file', name: 'file', required: true });
+  const upload = h(
+    'form',
+    { class: 'stack' },
+    h('h3', null, t('entry.uploadTitle')),
+    h('p', { class: 'hint' }, t('entry.uploadHint')),
+    h(
+      'div',
+      { class: 'grid2' },
+      field(t('entry.file'), file),
+      field(
+        t('verify.algorithm'),
+        select(
+          'algorithm',
+          enumOptions(DIGEST_ALGORITHMS, (v) => t(`algorithm.${v}`)),
+          'sha256',
+        ),
+      ),
+      field(t('entry.reason'), input('reason', { autocomplete: 'off' })),
+    ),
+    h('div', null, submit(t('entry.uploadSubmit'))),
+  );
+  onSubmit(upload, async () => {
+    const chosen = file.files?.[0];
+    if (!chosen) throw new UserError(t('entry.fileRequired'));
+    await api.catalog.upload(
+      entry.id,
+      chosen,
+      formValue(upload, 'algorithm') as DigestAlgorithm,
+      formValue(upload, 'reason'),
+    );
+    await refresh();
+  });
+
+  const tabular = versions.filter((v) => v.recordRoot !== null);
+  return section(
+    t('entry.ownerTools'),
+    upload,
+    tabular.length ? recordProofForm(entry, tabular) : null,
+  );
+}
+
+function recordProofForm(entry: CatalogEntry, tabular: readonly AnchoredVersion[]): HTMLElement {
+  const form = h(
+    'form',
+    { class: 'stack' },
+    h('h3', null, t('entry.recordProofTitle')),
+    h('p', { class: 'hint' }, t('entry.recordProofHint')),
+    h(
+      'div',
+      { class: 'grid2' },
+      field(
+        t('catalog.version'),
+        select(
+          'version',
+          tabular.map((v) => ({ value: String(v.version), label: text(v.version) })),
+          String(tabular.at(-1)?.version),
+        ),
+      ),
+      field(
+        t('entry.recordIndex'),
+        input('index', { type: 'number', min: 0, value: '0', required: true }),
+      ),
+    ),
+    h('div', null, submit(t('entry.recordProofSubmit'), 'secondary')),
+  );
+  return onSubmit(form, async () => {
+    const proof = await api.catalog.recordProof(
+      entry.id,
+      Number(formValue(form, 'version')),
+      Number(formValue(form, 'index')),
+    );
+    save(proof);
+    return t('entry.downloaded', { file: proof.filename });
+  });
 }
 
 function historyTable(history: readonly HistoryItem<CatalogEntry>[]): HTMLElement {

@@ -43,12 +43,12 @@ function matchesTable(matches: readonly DigestMatch[]): HTMLElement {
       [
         {
           header: t('verify.dataset'),
-          cell: (m) => catalogLink(m.catalogId, m.catalogName),
+          cell: (m) => catalogLink(m.catalogId, m.catalogName ?? undefined),
         },
         { header: t('catalog.version'), cell: (m) => text(m.version), numeric: true },
         { header: t('common.department'), cell: (m) => departmentName(m.owner) },
-        { header: t('common.block'), cell: (m) => text(m.blockNumber ?? '—'), numeric: true },
-        { header: t('common.tx'), cell: (m) => (m.txId ? mono(m.txId) : text('—')) },
+        { header: t('common.block'), cell: (m) => text(m.blockNumber), numeric: true },
+        { header: t('common.tx'), cell: (m) => mono(m.txId) },
         { header: t('common.time'), cell: (m) => formatTime(m.anchoredAt) },
       ],
       matches,
@@ -149,10 +149,18 @@ function recordSection(): HTMLElement {
     required: true,
     placeholder: t('verify.recordPlaceholder'),
   });
+  // A proof file may also be chosen; its text lands in the box so the user sees what is checked.
+  const proofFile = h('input', { type: 'file', accept: '.json,application/json' });
+  proofFile.addEventListener('change', () => {
+    void proofFile.files?.[0]?.text().then((content) => {
+      proofInput.value = content;
+    });
+  });
   const result = h('div', { 'aria-live': 'polite' });
   const form = h(
     'form',
     { class: 'stack' },
+    field(t('verify.recordFile'), proofFile),
     field(t('verify.recordProof'), proofInput, t('verify.recordHint')),
     h('div', null, submit(t('verify.recordSubmit'))),
   );
@@ -163,14 +171,28 @@ function recordSection(): HTMLElement {
   return section(t('verify.recordTitle'), form, result);
 }
 
+/** A record-proof bundle as the gateway issues it, or the bare record proof inside one. */
+type RecordInput =
+  RecordProof | { format: 'shulian-proof'; subject: { kind: string; proof?: RecordProof } };
+
+function recordProofOf(input: RecordInput): RecordProof | null {
+  if ('format' in input)
+    return input.subject.kind === 'record' ? (input.subject.proof ?? null) : null;
+  return input;
+}
+
 async function checkRecord(raw: string, result: HTMLElement): Promise<void> {
   const fail = (message: Msg): void =>
     result.replaceChildren(h('p', { class: 'alert error', role: 'alert' }, message));
-  let proof: RecordProof;
+  let proof: RecordProof | null;
   try {
-    proof = JSON.parse(raw) as RecordProof;
+    proof = recordProofOf(JSON.parse(raw) as RecordInput);
   } catch {
     fail(t('verify.recordNotJson'));
+    return;
+  }
+  if (!proof) {
+    fail(t('verify.recordNotRecord'));
     return;
   }
   const hash = (HASHES as Partial<Record<string, (typeof HASHES)[DigestAlgorithm]>>)[
