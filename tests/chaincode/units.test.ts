@@ -1,0 +1,126 @@
+/**
+ * Pure building blocks of the chaincode, imported from its compiled package as the contracts
+ * use them: working-day arithmetic, identity parsing, validation and canonical encoding.
+ */
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '@shulian/chaincode/canonical';
+import {
+  addDays,
+  cstDate,
+  endOfCstDay,
+  isWorkingDay,
+  nthWorkingDayAfter,
+  workingDaysDeadline,
+  type CalendarLookup,
+} from '../../chaincode/dist/lib/calendar.js';
+import { parseSubject, identityFromClient } from '../../chaincode/dist/lib/identity.js';
+import { parseInput } from '../../chaincode/dist/model/inputs.js';
+import { catalogField } from '../../chaincode/dist/model/entities.js';
+import { object } from '../../chaincode/dist/model/schema.js';
+import { CALENDAR_2026, T0 } from './world.js';
+
+const calendar: CalendarLookup = new Map([[2026, CALENDAR_2026]]);
+
+describe('working-day calendar', () => {
+  it('takes the CST date of an instant, not the UTC one', () => {
+    expect(cstDate(Date.parse('2026-02-13T16:30:00Z'))).toBe('2026-02-14');
+    expect(cstDate(Date.parse('2026-02-13T15:59:59.999Z'))).toBe('2026-02-13');
+    expect(new Date(endOfCstDay('2026-03-05')).toISOString()).toBe('2026-03-05T15:59:59.999Z');
+    expect(addDays('2026-02-28', 1)).toBe('2026-03-01');
+  });
+
+  it('treats holidays as days off and make-up Saturdays as working days', () => {
+    expect(isWorkingDay('2026-02-13', calendar)).toBe(true); // Friday
+    expect(isWorkingDay('2026-02-14', calendar)).toBe(true); // Saturday, 调休
+    expect(isWorkingDay('2026-02-16', calendar)).toBe(false); // Monday, 春节
+    expect(isWorkingDay('2026-02-21', calendar)).toBe(false); // Saturday inside the holiday
+    expect(isWorkingDay('2026-03-07', calendar)).toBe(false); // ordinary Saturday
+    expect(isWorkingDay('2026-02-28', calendar)).toBe(true); // Saturday, 调休
+  });
+
+  it('counts N working days after the CST date of the transaction', () => {
+    expect(nthWorkingDayAfter('2026-02-13', 1, calendar)).toBe('2026-02-14');
+    expect(nthWorkingDayAfter('2026-02-13', 2, calendar)).toBe('2026-02-24');
+    expect(nthWorkingDayAfter('2026-02-13', 10, calendar)).toBe('2026-03-05');
+    expect(new Date(workingDaysDeadline(T0, 10, calendar)).toISOString()).toBe(
+      '2026-03-05T15:59:59.999Z',
+    );
+    // 23:30 on Friday in Beijing is still Friday, though it is Friday afternoon in UTC
+    expect(workingDaysDeadline(Date.parse('2026-02-13T23:30:00+08:00'), 10, calendar)).toBe(
+      workingDaysDeadline(T0, 10, calendar),
+    );
+  });
+
+  it('refuses to count through a year nobody published', () => {
+    expect(() => nthWorkingDayAfter('2026-12-28', 10, calendar)).toThrow(
+      /\[CALENDAR_NOT_FOUND\] .*2027/,
+    );
+  });
+});
+
+describe('caller identity', () => {
+  it('reads CN and NodeOU from the subject, not the issuer', () => {
+    const id = 'x509::/C=CN/O=PsbMSP/OU=admin/CN=paul::/C=CN/O=PsbMSP/CN=ca.PsbMSP';
+    expect(parseSubject(id)).toEqual({ cn: 'paul', ous: ['admin'] });
+    expect(identityFromClient('PsbMSP', id)).toEqual({
+      department: 'PsbMSP',
+      user: 'paul',
+      isAdmin: true,
+    });
+    const client = 'x509::/OU=client/OU=org1/CN=pete@psb.gov.cn::/CN=ca';
+    expect(identityFromClient('PsbMSP', client)).toEqual({
+      department: 'PsbMSP',
+      user: 'pete@psb.gov.cn',
+      isAdmin: false,
+    });
+  });
+
+  it('unescapes a slash inside a value and refuses a subject without CN', () => {
+    expect(parseSubject('x509::/O=a\\/b/CN=x::/CN=ca').cn).toBe('x');
+    expect(() => identityFromClient('PsbMSP', 'x509::/OU=admin::/CN=ca')).toThrow(
+      /^\[FORBIDDEN_ROLE\] .*no subject CN/,
+    );
+  });
+});
+
+describe('input validation', () => {
+  const check = object({ fields: (v: unknown, p: string) => catalogField(v, p) });
+
+  it('names the path of a nested bad member', () => {
+    expect(() =>
+      parseInput(check, '{"fields":{"name":"x","type":"string","sensitivity":"top"}}', 'entry'),
+    ).toThrow(
+      '[INVALID_ARGUMENT] fields.sensitivity must be one of public, internal, sensitive, important',
+    );
+  });
+
+  it('rejects unknown members, bad JSON and control characters', () => {
+    expect(() =>
+      parseInput(
+        check,
+        '{"fields":{"name":"x","type":"string","sensitivity":"public","colour":1}}',
+        'e',
+      ),
+    ).toThrow(/fields\.colour is not a known field/);
+    expect(() => parseInput(check, '{', 'entry')).toThrow(
+      '[INVALID_ARGUMENT] entry is not valid JSON',
+    );
+    expect(() =>
+      parseInput(
+        check,
+        JSON.stringify({
+          fields: { name: 'x', type: 'string', sensitivity: 'public', description: 'a\u0000b' },
+        }),
+        'e',
+      ),
+    ).toThrow(/fields\.description must not contain control characters/);
+  });
+});
+
+describe('canonical encoding', () => {
+  it('sorts keys at every depth and drops undefined members', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
+  });
+});
