@@ -33,7 +33,12 @@ import {
   type SignerRef,
   type Transaction,
 } from '../../network/embedded/format.js';
-import { createBundle, type ProofBundle, type TrustFile } from '../../gateway/src/proof/bundle.js';
+import {
+  createBundle,
+  evidenceFromBlock,
+  type ProofBundle,
+  type TrustFile,
+} from '../../gateway/src/proof/bundle.js';
 import { commitFile } from '../../gateway/src/proof/chunks.js';
 import { toBase64, toHex, utf8 } from '../../gateway/src/proof/hash.js';
 import { leafHash, merkleRoot } from '../../gateway/src/proof/merkle.js';
@@ -247,7 +252,7 @@ async function main(): Promise<void> {
     transactions,
     ordererSignature: { orderer: orderer.ref, signature: signB64(orderer, encodeHeader(header)) },
   };
-  const source = { block, txIndex: 1, validationCode: 'VALID', anchorKey };
+  const evidence = evidenceFromBlock(nodeSha256, block, 1, 'VALID');
 
   const parser = new RecordParser('csv');
   const parsed = [...parser.push(file), ...parser.end()];
@@ -259,12 +264,12 @@ async function main(): Promise<void> {
     parsed[PROVEN_RECORD]!,
   );
   const bundles: Record<'file' | 'record', ProofBundle> = {
-    file: createBundle(nodeSha256, source, {
+    file: createBundle(evidence, anchorKey, {
       kind: 'file',
       digest: commitment.digest,
       size: commitment.size,
     }),
-    record: createBundle(nodeSha256, source, { kind: 'record', proof: recordProof }),
+    record: createBundle(evidence, anchorKey, { kind: 'record', proof: recordProof }),
   };
 
   const trust: TrustFile = {

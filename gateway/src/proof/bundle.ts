@@ -18,7 +18,9 @@ import {
   encodeTransaction,
   ValidationCode,
   type Block,
+  type BlockHeader,
   type SignerRef,
+  type Transaction,
 } from '../../../network/embedded/format.js';
 import type { Digest } from './chunks.js';
 import { fromBase64, fromHex, hashParts, toHex, utf8, type HashFunction } from './hash.js';
@@ -73,41 +75,59 @@ export type VerifyResult =
     }
   | { ok: false; failures: Failure[] };
 
-/** Everything a ledger returns about one committed transaction that a bundle needs. */
-export interface BundleSource {
-  block: Block;
+/**
+ * What a ledger returns about one committed transaction (the embedded engine's
+ * getTransactionProof material): the transaction, where it sits in its block, the signed header
+ * and the path from the transaction to the header's data hash.
+ */
+export interface TransactionEvidence {
+  transaction: Transaction;
   txIndex: number;
+  header: BlockHeader;
+  ordererSignature: Block['ordererSignature'];
+  inclusionPath: string[];
   validationCode: string;
-  /** State key of the DatasetVersion the transaction wrote. */
-  anchorKey: string;
 }
 
-/** Assembles a bundle; the ledger's hashing is SHA-256 whatever the dataset's algorithm. */
-export function createBundle(
+/** Evidence from a whole block; the ledger's hashing is SHA-256 whatever the dataset's. */
+export function evidenceFromBlock(
   sha256: HashFunction,
-  source: BundleSource,
-  subject: ProofBundle['subject'],
-): ProofBundle {
-  const { block, txIndex } = source;
+  block: Block,
+  txIndex: number,
+  validationCode: string,
+): TransactionEvidence {
   const transaction = block.transactions[txIndex];
   if (!transaction)
     throw new RangeError(`block ${block.header.number} has no transaction ${txIndex}`);
-  const write = transaction.payload.rwset.writes.find((w) => w.key === source.anchorKey);
-  if (!write?.value) throw new Error(`transaction writes no value at ${source.anchorKey}`);
   const leaves = block.transactions.map((tx) => leafHash(sha256, encodeTransaction(tx)));
+  return {
+    transaction,
+    txIndex,
+    header: block.header,
+    ordererSignature: block.ordererSignature,
+    inclusionPath: inclusionProof(sha256, leaves, txIndex).map(toHex),
+    validationCode,
+  };
+}
+
+/** Assembles a bundle; the anchor is the value the transaction wrote at `anchorKey`. */
+export function createBundle(
+  evidence: TransactionEvidence,
+  anchorKey: string,
+  subject: ProofBundle['subject'],
+): ProofBundle {
+  const { transaction, txIndex, header, ordererSignature, inclusionPath, validationCode } =
+    evidence;
+  const write = transaction.payload.rwset.writes.find((w) => w.key === anchorKey);
+  if (!write?.value) throw new Error(`transaction writes no value at ${JSON.stringify(anchorKey)}`);
   return {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
     subject,
-    anchor: { key: source.anchorKey, value: parseJson(fromBase64(write.value)) as Json },
+    anchor: { key: anchorKey, value: parseJson(fromBase64(write.value)) as Json },
     transaction,
-    block: {
-      header: block.header,
-      ordererSignature: block.ordererSignature,
-      txIndex,
-      inclusionPath: inclusionProof(sha256, leaves, txIndex).map(toHex),
-    },
-    validationCode: source.validationCode,
+    block: { header, ordererSignature, txIndex, inclusionPath },
+    validationCode,
   };
 }
 

@@ -71,7 +71,10 @@ export interface BlobInfo {
 }
 
 export interface DatasetStore {
-  put(source: AsyncIterable<Uint8Array>, options?: PutOptions): Promise<BlobInfo>;
+  put(
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options?: PutOptions,
+  ): Promise<BlobInfo>;
   /** Whether a complete blob exists, anchored or not. */
   has(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<BlobInfo | null>;
@@ -174,7 +177,10 @@ export async function createDatasetStore(options: { dir: string }): Promise<Data
     return info;
   }
 
-  async function put(source: AsyncIterable<Uint8Array>, opts: PutOptions = {}): Promise<BlobInfo> {
+  async function put(
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    opts: PutOptions = {},
+  ): Promise<BlobInfo> {
     const algorithm = opts.algorithm ?? 'sha256';
     const maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
     const id = randomUUID();
