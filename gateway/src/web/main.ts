@@ -161,7 +161,9 @@ async function render(): Promise<void> {
     replace(main, content);
     main.removeAttribute('aria-busy');
   }
-  main.querySelector<HTMLElement>('h1')?.focus();
+  // After a navigation, focus the new page's heading so screen readers announce it; on the first
+  // load leave focus at the top, where the skip link is the first stop.
+  if (seq > 1) main.querySelector<HTMLElement>('h1')?.focus();
 }
 
 async function start(): Promise<void> {

@@ -1,0 +1,335 @@
+/**
+ * The console end to end in Chromium against the real gateway with its demo data: sign in, search
+ * the catalog, anchor a file as the owner and verify it in the browser, request access as a
+ * consumer, approve as the provider, download within the grant, trace the download as a
+ * supervisor, switch language. Every page is screenshotted; any console error fails the suite.
+ *
+ * The demo's content (departments, users, entries) is discovered through the API rather than
+ * hard-coded, so the suite follows the demo as it changes.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogEntry, Role } from '@shulian/chaincode/constants';
+import {
+  launchBrowser,
+  ROOT,
+  screenshot,
+  startGateway,
+  type Browser,
+  type Gateway,
+} from './harness.js';
+
+interface Identity {
+  department: string;
+  user: string;
+  roles: Role[];
+  token: string;
+}
+
+let gateway: Gateway;
+let browser: Browser;
+let files: string;
+let consumer: Identity;
+let provider: Identity;
+let supervisor: Identity;
+let entry: CatalogEntry;
+let consumerPage: Page;
+let providerPage: Page;
+
+async function apiGet<T>(path: string, token?: string): Promise<T> {
+  const response = await fetch(`${gateway.url}/api/v1${path}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Controls without a label (or aria-label) on the current page: must be none. */
+const unlabelledControls = (page: Page): Promise<string[]> =>
+  page.evaluate<string[]>(`[...document.querySelectorAll('input, select, textarea, button')]
+    .filter((el) => el.type !== 'hidden' && !el.closest('[hidden]'))
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+    .map((el) => el.outerHTML.slice(0, 120))`);
+
+/** True when the page scrolls sideways (a layout that does not fit the window). */
+const overflowsHorizontally = (page: Page): Promise<boolean> =>
+  page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth + 1');
+
+/** Navigates within the console and waits for the page heading. */
+async function open(page: Page, route: string): Promise<void> {
+  await page.goto(`${gateway.url}/#/${route}`);
+  await page.locator('main h1').waitFor();
+  await page.locator('main[aria-busy="true"]').waitFor({ state: 'detached' });
+}
+
+/** Signs in through the demo picker on the sign-in page. */
+async function signIn(page: Page, who: Identity): Promise<void> {
+  await page.goto(`${gateway.url}/#/signin`);
+  const row = page
+    .getByRole('row')
+    .filter({ has: page.getByRole('cell', { name: who.user, exact: true }) });
+  await row
+    .filter({ hasText: await departmentName(who.department) })
+    .getByRole('button')
+    .click();
+  await page.getByRole('heading', { level: 1, name: '政务数据资源目录' }).waitFor();
+}
+
+const departmentNames = new Map<string, string>();
+async function departmentName(id: string): Promise<string> {
+  if (departmentNames.size === 0) {
+    const { items } = await apiGet<{ items: { id: string; nameZh: string }[] }>(
+      '/departments',
+      consumer.token,
+    );
+    for (const d of items) departmentNames.set(d.id, d.nameZh);
+  }
+  return departmentNames.get(id) ?? id;
+}
+
+beforeAll(async () => {
+  gateway = await startGateway();
+  files = await mkdtemp(join(tmpdir(), 'shulian-browser-files-'));
+  const { items: identities } = await apiGet<{ items: Identity[] }>('/demo/identities');
+  const find = (test: (i: Identity) => boolean, what: string): Identity => {
+    const found = identities.find(test);
+    if (!found) throw new Error(`the demo has no ${what}: ${JSON.stringify(identities)}`);
+    return found;
+  };
+  supervisor = find((i) => i.roles.includes('supervisor'), 'supervisor');
+  const consumers = identities.filter((i) => i.roles.includes('consumer'));
+  // A conditional entry owned by a department that has a publisher, requested by another department.
+  const candidates = new Map<string, CatalogEntry>();
+  for (const c of consumers) {
+    const { items } = await apiGet<{ items: CatalogEntry[] }>(
+      '/catalog?shareType=conditional',
+      c.token,
+    );
+    for (const e of items)
+      if (e.owner !== c.department) candidates.set(`${c.department}/${e.id}`, e);
+  }
+  for (const [key, e] of candidates) {
+    const c = consumers.find((i) => key.startsWith(`${i.department}/`));
+    const p = identities.find((i) => i.department === e.owner && i.roles.includes('publisher'));
+    if (c && p) {
+      consumer = c;
+      provider = p;
+      entry = e;
+      break;
+    }
+  }
+  if (!entry)
+    throw new Error('the demo has no conditional entry with a publisher and a consumer elsewhere');
+  browser = await launchBrowser();
+  consumerPage = await browser.newPage();
+  providerPage = await browser.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.stop();
+  if (files) await rm(files, { recursive: true, force: true });
+});
+
+describe('web console', () => {
+  it('signs in a demo user from the sign-in page', async () => {
+    await consumerPage.goto(gateway.url);
+    await consumerPage.getByRole('heading', { level: 1, name: '登录' }).waitFor();
+    expect(await consumerPage.locator('html').getAttribute('lang')).toBe('zh-CN');
+    await screenshot(consumerPage, '01-signin');
+    await signIn(consumerPage, consumer);
+    await expect(consumerPage.locator('header .who').textContent()).resolves.toContain(
+      consumer.user,
+    );
+  });
+
+  it('searches the catalog', async () => {
+    await screenshot(consumerPage, '02-catalog');
+    await consumerPage.getByLabel('搜索').fill(entry.name);
+    await consumerPage.getByRole('button', { name: '筛选' }).click();
+    await consumerPage.waitForURL(/q=/);
+    const link = consumerPage.getByRole('link', { name: entry.name, exact: true });
+    await link.waitFor();
+    await consumerPage.getByLabel('共享类型').selectOption('conditional');
+    await consumerPage.getByRole('button', { name: '筛选' }).click();
+    await consumerPage.waitForURL(/shareType=conditional/);
+    await link.waitFor();
+    await screenshot(consumerPage, '03-catalog-search');
+    await link.click();
+    await consumerPage.getByRole('heading', { level: 1, name: entry.name }).waitFor();
+    await consumerPage.getByRole('heading', { name: '信息项' }).waitFor();
+    await screenshot(consumerPage, '04-entry');
+    expect(await unlabelledControls(consumerPage)).toEqual([]);
+  });
+
+  it('anchors a file as the owner and verifies it in the browser', async () => {
+    await signIn(providerPage, provider);
+    await open(providerPage, `catalog/${encodeURIComponent(entry.id)}`);
+    const csv = join(files, 'dataset.csv');
+    const header = entry.fields.map((f) => f.name).join(',');
+    const rows = [1, 2, 3].map((n) => entry.fields.map((f) => `${f.name}-${n}`).join(','));
+    await writeFile(csv, [header, ...rows].join('\n') + '\n');
+    await providerPage
+      .getByLabel('数据文件')
+      .setInputFiles({ name: 'dataset.csv', mimeType: 'text/csv', buffer: await readFile(csv) });
+    await providerPage.getByLabel('版本说明').fill('browser test');
+    await providerPage.getByRole('button', { name: '上传并上链' }).click();
+    await providerPage.getByRole('cell', { name: 'browser test' }).waitFor();
+    await screenshot(providerPage, '05-entry-owner');
+
+    await open(consumerPage, 'verify');
+    await consumerPage.locator('#verify-file').setInputFiles(csv);
+    await consumerPage.getByText('文件与登记版本一致').waitFor();
+    const match = consumerPage.getByRole('table').getByRole('row').nth(1);
+    await expect(match.textContent()).resolves.toContain(await departmentName(entry.owner));
+    expect(await consumerPage.locator('#verify-progress').evaluate('(el) => el.value')).toBe(1);
+    await screenshot(consumerPage, '06-verify');
+
+    // A file nobody anchored.
+    await consumerPage
+      .locator('#verify-file')
+      .setInputFiles({
+        name: 'other.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('not anchored'),
+      });
+    await consumerPage.getByText('账本上没有与此摘要一致的数据版本').waitFor();
+    expect(await unlabelledControls(consumerPage)).toEqual([]);
+  });
+
+  it('creates a request as the consumer', async () => {
+    await open(consumerPage, `catalog/${encodeURIComponent(entry.id)}`);
+    await consumerPage.getByRole('link', { name: '申请共享' }).click();
+    await consumerPage.getByRole('heading', { name: '新建共享申请' }).waitFor();
+    await consumerPage.getByLabel('用途').selectOption('administrative_basis');
+    await consumerPage.getByLabel('应用场景').fill('浏览器测试：企业开办联合审查');
+    await screenshot(consumerPage, '07-request-new');
+    expect(await unlabelledControls(consumerPage)).toEqual([]);
+    await consumerPage.getByRole('button', { name: '提交申请' }).click();
+    await consumerPage.waitForURL(/#\/requests$/);
+    const outbox = consumerPage.getByRole('table', { name: '我部门提出的申请' });
+    await outbox
+      .getByRole('row')
+      .filter({ hasText: entry.id })
+      .filter({ hasText: '待答复' })
+      .first()
+      .waitFor();
+    await screenshot(consumerPage, '08-requests-outbox');
+  });
+
+  it('approves it as the provider', async () => {
+    await open(providerPage, 'requests');
+    const inbox = providerPage.getByRole('table', { name: '待我部门答复的申请' });
+    const row = inbox.getByRole('row').filter({ hasText: '浏览器测试：企业开办联合审查' });
+    await row.waitFor();
+    await screenshot(providerPage, '09-requests-inbox');
+    await row.getByRole('textbox').fill('同意，限行政审批使用');
+    await row.getByRole('button', { name: '同意' }).click();
+    await inbox
+      .getByRole('row')
+      .filter({ hasText: '浏览器测试：企业开办联合审查' })
+      .filter({ hasText: '已同意' })
+      .waitFor();
+    expect(await unlabelledControls(providerPage)).toEqual([]);
+  });
+
+  it('downloads within the grant as the consumer', async () => {
+    await open(consumerPage, 'grants');
+    await consumerPage
+      .getByRole('table', { name: '授权' })
+      .getByRole('row')
+      .filter({ hasText: entry.id })
+      .first()
+      .waitFor();
+    await screenshot(consumerPage, '10-grants');
+    await open(consumerPage, `catalog/${encodeURIComponent(entry.id)}`);
+    const [download] = await Promise.all([
+      consumerPage.waitForEvent('download'),
+      consumerPage
+        .getByRole('button', { name: /下载版本 \d+ 的数据/ })
+        .last()
+        .click(),
+    ]);
+    const saved = join(ROOT, 'test-artifacts/downloads', download.suggestedFilename());
+    await mkdir(join(ROOT, 'test-artifacts/downloads'), { recursive: true });
+    await download.saveAs(saved);
+    expect((await readFile(saved, 'utf8')).split('\n')[0]).toContain(entry.fields[0]?.name ?? '');
+    await consumerPage.getByText(/已下载/).waitFor();
+  });
+
+  it('shows the download in the audit trail to a supervisor', async () => {
+    const page = await browser.newPage();
+    await signIn(page, supervisor);
+    await open(page, 'audit');
+    await page.getByLabel('数据资源').fill(entry.id);
+    await page.getByRole('button', { name: '筛选' }).click();
+    await page.waitForURL(/catalogId=/);
+    const use = page
+      .getByRole('table', { name: '使用记录时间线' })
+      .getByRole('row')
+      .filter({ hasText: consumer.user })
+      .filter({ hasText: '下载' });
+    await use.first().waitFor();
+    await expect(use.first().textContent()).resolves.toContain('允许');
+    await screenshot(page, '11-audit');
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: '导出 CSV' }).click(),
+    ]);
+    expect(csv.suggestedFilename()).toMatch(/\.csv$/);
+
+    await open(page, 'stats');
+    await page.locator('svg.chart').first().waitFor();
+    await screenshot(page, '12-stats');
+    await open(page, 'network');
+    await page.getByRole('button', { name: '校验全部节点' }).click();
+    await page.getByText('校验通过').waitFor();
+    await screenshot(page, '13-network');
+    expect(await overflowsHorizontally(page)).toBe(false);
+    await page.close();
+  });
+
+  it('switches to English and back', async () => {
+    await open(consumerPage, 'requests');
+    await consumerPage.getByRole('button', { name: /Switch to English/ }).click();
+    await consumerPage.getByRole('heading', { level: 1, name: 'Share requests' }).waitFor();
+    expect(await consumerPage.locator('html').getAttribute('lang')).toBe('en');
+    const chrome = (await consumerPage.locator('header nav').textContent()) ?? '';
+    expect(chrome).not.toMatch(/[\u3400-\u9fff]/);
+    await screenshot(consumerPage, '14-requests-english');
+    await open(consumerPage, `catalog/${encodeURIComponent(entry.id)}`);
+    await consumerPage.getByRole('heading', { name: 'Information items' }).waitFor();
+    await screenshot(consumerPage, '15-entry-english');
+    // The choice is remembered across reloads.
+    await consumerPage.reload();
+    await consumerPage.getByRole('heading', { name: 'Information items' }).waitFor();
+    await consumerPage.getByRole('button', { name: /Switch to Chinese/ }).click();
+    await consumerPage.getByRole('heading', { name: '信息项' }).waitFor();
+  });
+
+  it('fits a smaller laptop screen and works from the keyboard', async () => {
+    await consumerPage.setViewportSize({ width: 1024, height: 768 });
+    for (const route of ['catalog', 'requests', 'grants', 'verify']) {
+      await open(consumerPage, route);
+      expect(await overflowsHorizontally(consumerPage), route).toBe(false);
+    }
+    await screenshot(consumerPage, '16-verify-1024');
+    // On a fresh load the skip link is the first stop and moves focus to the content.
+    await consumerPage.reload();
+    await consumerPage.locator('main h1').waitFor();
+    await consumerPage.keyboard.press('Tab');
+    await expect(consumerPage.evaluate<string>('document.activeElement.className')).resolves.toBe(
+      'skip',
+    );
+    await consumerPage.keyboard.press('Enter');
+    await expect(consumerPage.evaluate<string>('document.activeElement.id')).resolves.toBe('main');
+    await consumerPage.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('logged no console errors', () => {
+    expect(browser.errors).toEqual([]);
+  });
+});
