@@ -2,7 +2,8 @@
  * The data resource catalog (政务数据资源目录): GB/T 21063.3 core metadata per entry, written
  * only by the owner department, every version kept. Any registered department may read it.
  */
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { ShulianContract } from '../lib/contract.js';
 import { ErrorCode, EVENTS, type EventName } from '../constants.js';
 import { openSession, requireOwner, requireRole, type Session } from '../lib/access.js';
 import { ChaincodeError } from '../lib/errors.js';
@@ -20,7 +21,7 @@ import { identifier } from '../model/schema.js';
 import type { CatalogEntry } from '../model/types.js';
 
 @Info({ title: 'catalog', description: 'Data resource catalog entries and their versions' })
-export class CatalogContract extends Contract {
+export class CatalogContract extends ShulianContract {
   constructor() {
     super('catalog');
   }

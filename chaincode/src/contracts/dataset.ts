@@ -2,7 +2,8 @@
  * Dataset version anchors (存证): the hashes of each version of a catalog entry's data. The
  * data itself stays with its department (数据源不上链); the ledger keeps what proves it.
  */
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { ShulianContract } from '../lib/contract.js';
 import { ErrorCode, EVENTS, DIGEST_ALGORITHMS } from '../constants.js';
 import { openSession, requireOwner, requireRole } from '../lib/access.js';
 import { ChaincodeError } from '../lib/errors.js';
@@ -27,7 +28,7 @@ import type { DatasetVersion } from '../model/types.js';
 const HEAD_TYPE = 'datasetHead';
 
 @Info({ title: 'dataset', description: 'Dataset version anchors: digests and Merkle roots' })
-export class DatasetContract extends Contract {
+export class DatasetContract extends ShulianContract {
   constructor() {
     super('dataset');
   }

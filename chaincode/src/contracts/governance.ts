@@ -12,7 +12,8 @@
  * re-enrolment. The admin flag itself must come from the certificate: someone has to be
  * trusted before the registry holds anything.
  */
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { ShulianContract } from '../lib/contract.js';
 import { DEFAULT_DEADLINES, ErrorCode, EVENTS, type Role } from '../constants.js';
 import {
   callerIdentity,
@@ -57,7 +58,7 @@ import type {
 } from '../model/types.js';
 
 @Info({ title: 'governance', description: 'Departments, roles and the working-day calendar' })
-export class GovernanceContract extends Contract {
+export class GovernanceContract extends ShulianContract {
   constructor() {
     super('governance');
   }

@@ -3,7 +3,8 @@
  * objection against records of an anchored version; the provider answers within the configured
  * working days by anchoring a corrected version or by rejecting with a reason.
  */
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { ShulianContract } from '../lib/contract.js';
 import { ErrorCode, EVENTS, OBJECTION_STATUSES } from '../constants.js';
 import {
   newId,
@@ -30,7 +31,7 @@ import { identifier, oneOf } from '../model/schema.js';
 import type { QualityObjection } from '../model/types.js';
 
 @Info({ title: 'quality', description: 'Data quality objections and their resolution' })
-export class QualityContract extends Contract {
+export class QualityContract extends ShulianContract {
   constructor() {
     super('quality');
   }

@@ -7,7 +7,8 @@
  * a pending request (a dispute or an overdue answer); the requester may also escalate a
  * rejection, since refusing without a basis is itself a violation (以共享为原则).
  */
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { ShulianContract } from '../lib/contract.js';
 import { ErrorCode, EVENTS, REQUEST_STATUSES, type EventName } from '../constants.js';
 import {
   newId,
@@ -37,7 +38,7 @@ import { identifier, oneOf } from '../model/schema.js';
 import type { CatalogEntry, Grant, RequestDecisionResult, ShareRequest } from '../model/types.js';
 
 @Info({ title: 'sharing', description: 'Share requests, decisions and grants' })
-export class SharingContract extends Contract {
+export class SharingContract extends ShulianContract {
   constructor() {
     super('sharing');
   }

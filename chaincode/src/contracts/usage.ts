@@ -3,7 +3,8 @@
  * and counted; a use outside one is recorded as DENIED with the reason, and the transaction
  * still succeeds, so that refusals are on the ledger too and a supervisor can trace them.
  */
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { ShulianContract } from '../lib/contract.js';
 import { ErrorCode, EVENTS } from '../constants.js';
 import { hasRole, newId, openSession, requireParty, type Session } from '../lib/access.js';
 import { ChaincodeError } from '../lib/errors.js';
@@ -22,7 +23,7 @@ interface Assessment {
 }
 
 @Info({ title: 'usage', description: 'Usage records, allowed and denied' })
-export class UsageContract extends Contract {
+export class UsageContract extends ShulianContract {
   constructor() {
     super('usage');
   }
