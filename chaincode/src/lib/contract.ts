@@ -1,4 +1,4 @@
-import { Context, Contract } from 'fabric-contract-api';
+import { Contract, type Context } from 'fabric-contract-api';
 import { ErrorCode } from '../constants.js';
 import { ChaincodeError } from './errors.js';
 
