@@ -24,10 +24,12 @@ describe('contract metadata', () => {
     process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'CRITICAL';
     const { contracts } = (await import('@shulian/chaincode')) as ContractModule;
     const declared = contracts.flatMap((Contract) => {
-      const name = new Contract().getName();
+      const instance = new Contract();
+      const name = instance.getName();
+      const prototype = Object.getPrototypeOf(instance) as object;
       const transactions = Reflect.getMetadata(
         'fabric:transactions',
-        Contract.prototype,
+        prototype,
       ) as TransactionMetadata[];
       return transactions.map((tx) => ({
         name: `${name}:${tx.name}`,
