@@ -48,7 +48,8 @@ export const USER_ROLES: EntityKind<UserRoles> = {
   type: 'roles',
   label: 'role assignment',
   check: userRoles,
-  notFound: ErrorCode.INVALID_ARGUMENT,
+  // Only ever read with find(): a user without an assignment simply holds no registry roles.
+  notFound: ErrorCode.FORBIDDEN_ROLE,
   keyOf: (r) => [r.department, r.user],
   keyLength: 2,
   indexes: {},

@@ -57,9 +57,10 @@ export async function writeValue<T>(
   check: Check<T>,
   value: T,
 ): Promise<void> {
+  const bytes = canonicalBytes(value);
   // Validate on the way out too: a rule bug must not put a malformed record on every node.
-  decode(check, canonicalBytes(value), key);
-  await ctx.stub.putState(key, canonicalBytes(value));
+  decode(check, bytes, key);
+  await ctx.stub.putState(key, bytes);
 }
 
 export async function find<T>(ctx: Context, kind: EntityKind<T>, id: string[]): Promise<T | null> {
