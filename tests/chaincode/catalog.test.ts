@@ -310,6 +310,11 @@ describe('dataset versions', () => {
       await w.evaluate('healthConsumer', TX.dataset.FindVersionsByDigest, ['sm3', hex(5), '', '']),
     );
     expect(found.items.map((x) => x.id)).toEqual(['PSB-0001@2']);
+    refused(
+      await w.evaluate('healthConsumer', TX.dataset.FindVersionsByDigest, ['md5', hex(5), '', '']),
+      ErrorCode.INVALID_ARGUMENT,
+      /^algorithm must be one of sha256, sm3$/,
+    );
   });
 
   it('refuses other departments, non-publishers and malformed anchors', async () => {

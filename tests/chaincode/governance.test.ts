@@ -43,6 +43,9 @@ describe('governance: initialising the ledger', () => {
     expect(config.initializedAt).toBe(new Date(T0).toISOString());
     expect(r.event?.name).toBe(EVENTS.LedgerInitialized);
     expect(r.event?.payload).toEqual(config);
+    expect(ok<LedgerConfig>(await w.evaluate('coordAdmin', TX.governance.GetConfig))).toEqual(
+      config,
+    );
     const coordinator = ok<Department>(
       await w.evaluate('coordAdmin', TX.governance.GetDepartment, [COORD]),
     );
@@ -265,6 +268,10 @@ describe('governance: departments, roles and calendar', () => {
       await w.evaluate('psbAdmin', TX.governance.ListUserRoles, [PSB, '', '']),
     );
     expect(page.items.map((r) => r.user).sort()).toEqual(['pete', 'pia']);
+    refused(
+      await w.evaluate('marketAdmin', TX.governance.ListUserRoles, [PSB, '', '']),
+      ErrorCode.FORBIDDEN_DEPARTMENT,
+    );
   });
 
   it('publishes a calendar year, coordinator only, with checked dates', async () => {

@@ -206,6 +206,9 @@ describe('quality objections', () => {
 
   it('lists objections for the parties and by status for supervisors', async () => {
     const o = await raise();
+    expect(
+      ok<QualityObjection>(await w.evaluate('psbPublisher', TX.quality.GetObjection, [o.id])),
+    ).toEqual(o);
     const ids = (page: Page<QualityObjection>) => page.items.map((x) => x.id);
     expect(
       ids(ok(await w.evaluate('psbPublisher', TX.quality.ListObjectionsByProvider, [PSB, '', '']))),

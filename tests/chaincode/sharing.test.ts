@@ -446,10 +446,25 @@ describe('share requests', () => {
         await w.evaluate('marketConsumer', TX.sharing.GetGrantHistory, [id]),
       );
       expect(history.map((h) => h.value?.revocation === null)).toEqual([false, true]);
-      const page = ok<Page<Grant>>(
-        await w.evaluate('marketConsumer', TX.sharing.ListGrantsByConsumer, [MARKET, '', '']),
+      const listed = async (fcn: string, arg: string, user: 'psbPublisher' | 'marketConsumer') =>
+        ok<Page<Grant>>(await w.evaluate(user, fcn, [arg, '', ''])).items.map((g) => g.id);
+      expect(await listed(TX.sharing.ListGrantsByConsumer, MARKET, 'marketConsumer')).toEqual([id]);
+      expect(await listed(TX.sharing.ListGrantsByProvider, PSB, 'psbPublisher')).toEqual([id]);
+      expect(await listed(TX.sharing.ListGrantsByCatalog, 'PSB-OPEN', 'psbPublisher')).toEqual([
+        id,
+      ]);
+      refused(
+        await w.evaluate('marketConsumer', TX.sharing.ListGrantsByProvider, [PSB, '', '']),
+        ErrorCode.FORBIDDEN_DEPARTMENT,
       );
-      expect(page.items.map((g) => g.id)).toEqual([id]);
+      refused(
+        await w.evaluate('healthConsumer', TX.sharing.ListGrantsByCatalog, ['PSB-OPEN', '', '']),
+        ErrorCode.FORBIDDEN_DEPARTMENT,
+      );
+      refused(
+        await w.evaluate('healthConsumer', TX.sharing.GetGrant, [id]),
+        ErrorCode.FORBIDDEN_DEPARTMENT,
+      );
     });
   });
 
@@ -473,6 +488,14 @@ describe('share requests', () => {
         await w.evaluate('healthConsumer', TX.sharing.ListRequestsByCatalog, ['PSB-0001', '', '']),
         ErrorCode.FORBIDDEN_DEPARTMENT,
       );
+      const byRequester = ok<Page<ShareRequest>>(
+        await w.evaluate('marketConsumer', TX.sharing.ListRequestsByRequester, [MARKET, '', '']),
+      );
+      expect(byRequester.items.map((x) => x.id)).toEqual([request.id]);
+      const byCatalog = ok<Page<ShareRequest>>(
+        await w.evaluate('psbPublisher', TX.sharing.ListRequestsByCatalog, ['PSB-0001', '', '']),
+      );
+      expect(byCatalog.items.map((x) => x.id)).toEqual([request.id]);
       const byProvider = ok<Page<ShareRequest>>(
         await w.evaluate('psbPublisher', TX.sharing.ListRequestsByProvider, [PSB, '', '']),
       );
