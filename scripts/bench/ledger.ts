@@ -25,6 +25,8 @@ import { measureStartup } from './ledger-startup.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 64);
+/** fsync every block at the orderer and each node (set BENCH_DURABLE=0 to see what fsync costs). */
+const DURABLE = process.env.BENCH_DURABLE !== '0';
 const STARTUP_TXS = Number(process.env.BENCH_STARTUP_TXS ?? 1_000_000);
 /**
  * Closed-loop clients each keep one transaction in flight, so a block can never hold more than
@@ -83,7 +85,7 @@ const percentile = (sorted: number[], p: number): number =>
 async function throughput(): Promise<Record<string, unknown>> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'shulian-bench-'));
   const config = await loadNetworkConfig();
-  const net = await EmbeddedNetwork.open({ dataDir, config, durable: true, batch: BATCH });
+  const net = await EmbeddedNetwork.open({ dataDir, config, durable: DURABLE, batch: BATCH });
   try {
     const coordAdmin = await net.identity(config.coordinator, 'admin', 'admin');
     await net.submit(coordAdmin, TX.governance.InitLedger, [
@@ -154,7 +156,7 @@ async function throughput(): Promise<Record<string, unknown>> {
       nodes: config.departments.length,
       endorsementPolicy: config.chaincode.endorsementPolicy,
       endorsementsPerTx: 2,
-      durable: true,
+      durable: DURABLE,
       batch: BATCH,
       clients: CLIENTS,
       seconds: Number(wall.toFixed(2)),
