@@ -3,15 +3,12 @@
  * reads the package's `contracts` (and META-INF metadata) and wraps them in ChaincodeFromContract,
  * so every call goes through fabric-contract-api's own dispatch, parameter marshalling and hooks.
  */
+import './shim-logging.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ChaincodeInterface } from 'fabric-shim';
 
 const require = createRequire(import.meta.url);
-
-// The shim logs every chaincode error through winston at ERROR; the embedded network reports
-// failures itself, so the shim stays quiet unless the operator asks (Fabric's own variable).
-process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'CRITICAL';
 
 /** A fabric-contract-api Contract subclass. */
 export type ContractClass = new () => object;

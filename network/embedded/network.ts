@@ -238,7 +238,12 @@ export class EmbeddedNetwork {
     const first = this.gatewayNode(identity.mspId);
     let endorsed: { result: EndorsementResult; endorsements: Endorsement[] } | undefined;
     for (let attempt = 1; !endorsed; attempt++) {
+      const height = first.tip.height;
       const result = await first.endorse(proposal, clientSignature, transient);
+      const written = [...result.payload.rwset.writes, ...result.payload.rwset.metadataWrites].map(
+        (w) => w.key,
+      );
+      await first.ledger().prefetch(written);
       const policies = await requiredPolicies(
         result.payload.rwset,
         async (key) => (await first.ledger().get(key))?.validationParameter,
@@ -252,13 +257,18 @@ export class EmbeddedNetwork {
           `the running nodes (${live.join(', ')}) cannot satisfy the endorsement policies of this transaction`,
           { txId: proposal.txId },
         );
+      // Endorsers must simulate on the same committed height or their read sets differ, so a
+      // lagging endorser is given time to reach the first one's height before it is asked.
       const others = await Promise.all(
         chosen
           .filter((id) => id !== first.id)
-          .map((id) => this.node(id).endorse(proposal, clientSignature, transient)),
+          .map(async (id) => {
+            const node = this.node(id);
+            if (height > 0 && node.tip.height < height) await node.waitForBlock(height - 1);
+            return node.endorse(proposal, clientSignature, transient);
+          }),
       );
       const expected = Buffer.from(encodeResponsePayload(result.payload));
-      // Endorsers at different heights read different versions; the client re-asks, as a Fabric client would resubmit.
       if (others.every((o) => expected.equals(encodeResponsePayload(o.payload)))) {
         endorsed = {
           result,
@@ -271,13 +281,9 @@ export class EmbeddedNetwork {
           { txId: proposal.txId },
         );
       } else {
-        await Promise.all(
-          chosen.map((id) =>
-            this.node(id)
-              .waitForBlock(Math.max(0, this.orderer.height - 1))
-              .catch(() => undefined),
-          ),
-        );
+        // Someone committed a block in between: let the chosen nodes reach a common height, retry.
+        const target = Math.max(...chosen.map((id) => this.node(id).tip.height));
+        await Promise.all(chosen.map((id) => this.node(id).waitForBlock(target - 1)));
       }
     }
     const transaction: Transaction = {
@@ -396,6 +402,13 @@ export class EmbeddedNetwork {
       if (n.halted) state.halted = n.halted.message;
       return state;
     });
+  }
+
+  /** Resolves once every running node has committed every block the orderer has cut. */
+  async settle(): Promise<void> {
+    const height = this.orderer.height;
+    if (height === 0) return;
+    await Promise.all(this.live().map((n) => n.waitForBlock(height - 1)));
   }
 
   async stopNode(id: string): Promise<void> {

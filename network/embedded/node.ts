@@ -24,6 +24,8 @@ import { LedgerStore, type BlockRecord, type Tip } from './store.js';
 import { simulate } from './stub.js';
 import { checkBlock, headerHash, validateBlock, type ValidationContext } from './validator.js';
 
+const RECENT_BLOCKS = 8;
+
 export interface NodeOptions {
   id: string;
   /** The node's own level directory. */
@@ -47,6 +49,8 @@ export class DepartmentNode {
   private unsubscribe: (() => void) | undefined;
   private syncing: Promise<void> | undefined;
   private resync = false;
+  /** The last few committed blocks, by number. */
+  private readonly recent = new Map<number, BlockRecord>();
   /** Why the node stopped committing (a block failed its checks), if it did. */
   halted: Error | undefined;
 
@@ -91,6 +95,7 @@ export class DepartmentNode {
     this.unsubscribe = undefined;
     await this.syncing;
     this.store = undefined;
+    this.recent.clear();
     await store.close();
     this.events.emit('stopped');
   }
@@ -107,7 +112,8 @@ export class DepartmentNode {
       throw new LedgerError('ENDORSEMENT_REFUSED', `node ${this.id}: unknown channel or chaincode`);
     }
     const creator = validation.msp.identify(proposal.creator);
-    if (!creator || !verify(creator.publicKey, encodeProposal(proposal), clientSignature)) {
+    const proposalBytes = encodeProposal(proposal);
+    if (!creator || !verify(creator.publicKey, proposalBytes, clientSignature)) {
       throw new LedgerError(
         'BAD_CREATOR_SIGNATURE',
         `node ${this.id}: the proposal's creator or signature is not valid`,
@@ -146,7 +152,7 @@ export class DepartmentNode {
     }
     const payload: ProposalResponsePayload = {
       txId: proposal.txId,
-      proposalHash: sha256Hex(encodeProposal(proposal)),
+      proposalHash: sha256Hex(proposalBytes),
       rwset: result.rwset,
       event: result.event,
       response: result.response,
@@ -195,7 +201,9 @@ export class DepartmentNode {
         throw new LedgerError('NODE_HALTED', `node ${this.id} halted: ${this.halted.message}`);
       const store = this.ledger();
       if (store.tip.height > n) {
-        const record = await store.blockRecord(n);
+        // Clients waiting for a commit want the block just committed: serve it from memory
+        // rather than parse a stored block once per waiting client.
+        const record = this.recent.get(n) ?? (await store.blockRecord(n));
         if (record) return record;
       }
       await new Promise<void>((resolve) => {
@@ -262,6 +270,8 @@ export class DepartmentNode {
     const started = performance.now();
     await store.commit(record, result.updates, durable);
     addTime('commit', performance.now() - started);
+    this.recent.set(block.header.number, record);
+    this.recent.delete(block.header.number - RECENT_BLOCKS);
     this.events.emit('block', record);
   }
 

@@ -29,6 +29,8 @@ export class OrdererError extends Error {
   }
 }
 
+const RECENT_BLOCKS = 64;
+
 interface Pending {
   tx: Transaction;
   bytes: Uint8Array;
@@ -51,6 +53,8 @@ export class Orderer {
   private nextNumber: number;
   private nextPrevious: string;
   private closed = false;
+  /** Blocks just cut, which every node is about to fetch. */
+  private readonly recent = new Map<number, Block>();
 
   private constructor(
     private readonly db: Level<string, unknown>,
@@ -119,9 +123,12 @@ export class Orderer {
     });
   }
 
+  /** Block `n` as delivered to nodes; recent blocks come from memory, older ones from the log. */
   async block(n: number): Promise<Block | undefined> {
     if (n >= this.tip.height) return undefined;
-    return (await this.db.getMany([`b${blockKey(n)}`]))[0] as Block | undefined;
+    return (
+      this.recent.get(n) ?? ((await this.db.getMany([`b${blockKey(n)}`]))[0] as Block | undefined)
+    );
   }
 
   /** Calls back with each new height after its block is durable. */
@@ -174,9 +181,13 @@ export class Orderer {
           this.durable,
         );
         this.tip = tip;
+        this.recent.set(header.number, block);
+        this.recent.delete(header.number - RECENT_BLOCKS);
         batch.forEach((p, index) => p.resolve({ blockNumber: header.number, index }));
         this.events.emit('height', tip.height);
       } catch (err) {
+        // A log write failed: the numbering in memory is now ahead of the log, so stop ordering.
+        this.closed = true;
         const error = err instanceof Error ? err : new Error(String(err));
         batch.forEach((p) => p.reject(error));
       }

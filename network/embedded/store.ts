@@ -84,7 +84,10 @@ const sublevel = (db: Json, name: string) =>
   db.sublevel<string, unknown>(name, { valueEncoding: 'json' });
 type Sublevel = ReturnType<typeof sublevel>;
 
+const STATE_CACHE_ENTRIES = 200_000;
+
 export class LedgerStore implements StateReader {
+  private readonly cache = new Map<string, StateEntry | null>();
   private constructor(
     private readonly db: Json,
     private readonly state: Sublevel,
@@ -121,8 +124,36 @@ export class LedgerStore implements StateReader {
   }
 
   async get(key: string): Promise<StateEntry | undefined> {
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
     const s = (await this.state.getMany([key]))[0] as StoredState | undefined;
-    return s ? decodeState(s) : undefined;
+    const entry = s ? decodeState(s) : undefined;
+    this.remember(key, entry ?? null);
+    return entry;
+  }
+
+  /** Loads the entries of many keys into the cache with one database call. */
+  async prefetch(keys: Iterable<string>): Promise<void> {
+    const missing = [...new Set(keys)].filter((k) => !this.cache.has(k));
+    if (missing.length === 0) return;
+    const values = await this.state.getMany(missing);
+    missing.forEach((key, i) => {
+      const s = values[i] as StoredState | undefined;
+      this.remember(key, s ? decodeState(s) : null);
+    });
+  }
+
+  /**
+   * Point reads dominate simulation and validation and each costs a round trip into LevelDB, so
+   * recently read or written entries (and known-absent keys) are kept in memory. Only commit
+   * writes state and it updates the cache after its batch succeeds, so the cache never disagrees
+   * with what this node committed. Range reads and verification always read the database.
+   */
+  private remember(key: string, entry: StateEntry | null): void {
+    this.cache.delete(key);
+    this.cache.set(key, entry);
+    if (this.cache.size > STATE_CACHE_ENTRIES)
+      this.cache.delete(this.cache.keys().next().value as string);
   }
 
   async *range(startKey: string, endKey: string): AsyncIterable<KeyedEntry> {
@@ -211,6 +242,7 @@ export class LedgerStore implements StateReader {
     ops.push({ type: 'put', sublevel: this.blocks, key: blockKey(n), value: record });
     ops.push({ type: 'put', sublevel: this.meta, key: 'tip', value: tip });
     await atomicWrite(this.db, ops, durable);
+    for (const u of updates) for (const { key, entry } of u.state) this.remember(key, entry);
     this.current = tip;
   }
 
@@ -219,6 +251,7 @@ export class LedgerStore implements StateReader {
     return (await this.state.getMany([key]))[0];
   }
 
+  /** Tamper tests only: rewrites a stored state value behind the node's back. */
   async putRawState(key: string, value: unknown): Promise<void> {
     await this.state.put(key, value);
   }

@@ -9,6 +9,7 @@
  * write set and metadata (key-level policy) writes, as Fabric's TxSimulator does. Responses are
  * the same protobuf messages a peer sends, decoded by fabric-shim's own iterators.
  */
+import './shim-logging.js';
 import { createRequire } from 'node:module';
 import { common, ledger, msp, peer } from '@hyperledger/fabric-protos';
 import type { ChaincodeInterface, ChaincodeStub } from 'fabric-shim';

@@ -43,6 +43,8 @@ export interface ValidationContext {
 
 export interface CommittedState extends StateReader {
   hasTxIds(txIds: string[]): Promise<boolean[]>;
+  /** A hint that these keys are about to be read (one database call instead of many). */
+  prefetch?(keys: Iterable<string>): Promise<void>;
 }
 
 export interface BlockValidation {
@@ -217,6 +219,16 @@ export async function validateBlock(
   const view = new BlockView(state);
   const txIds = block.transactions.map((tx) => tx.proposal.txId);
   const committedIds = await state.hasTxIds(txIds);
+  await state.prefetch?.(
+    block.transactions.flatMap((tx) => {
+      const rw = tx.payload.rwset;
+      return [
+        ...rw.reads.map((r) => r.key),
+        ...rw.writes.map((w) => w.key),
+        ...rw.metadataWrites.map((m) => m.key),
+      ];
+    }),
+  );
   const seen = new Set<string>();
   const codes: ValidationCode[] = [];
   const updates: TxUpdates[] = [];

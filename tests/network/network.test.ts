@@ -27,7 +27,7 @@ describe('embedded network: execute-order-validate', () => {
     expect(r.blockNumber).toBe(0);
     expect(text(r.payload)).toBe('v');
     expect(r.transaction.endorsements.length).toBeGreaterThanOrEqual(2);
-    await Promise.all(net.nodes.map((n) => n.waitForBlock(0)));
+    await net.settle();
     for (const n of net.nodes)
       expect(text((await n.ledger().get('k'))?.value ?? new Uint8Array())).toBe('v');
     expect(text(await net.evaluate(alice, 'Get', ['k']))).toBe('v');
@@ -95,6 +95,7 @@ describe('embedded network: execute-order-validate', () => {
     for (let i = 0; i < 5; i++) await net.submit(alice, 'Put', [`k${i}`, String(i)]);
     expect(net.node('health').running).toBe(false);
     await net.startNode('health');
+    await net.settle();
     const heights = net.nodeStates().map((s) => s.height);
     expect(new Set(heights).size).toBe(1);
     expect((await net.verify()).ok).toBe(true);
@@ -102,6 +103,7 @@ describe('embedded network: execute-order-validate', () => {
 
   it('survives a full restart without replaying the chain', async () => {
     for (let i = 0; i < 3; i++) await net.submit(alice, 'Put', [`k${i}`, String(i)]);
+    await net.settle();
     const before = net.nodeStates();
     await net.close();
     net = await openTestNetwork(dir);

@@ -8,12 +8,16 @@ describe('harness with the compiled Shulian chaincode', () => {
     const h = await createChaincodeHarness();
     const config = await loadNetworkConfig();
     const admin = await h.identity(config.coordinator, 'admin', 'admin');
-    const r = await h.submit(admin, TX.governance.InitLedger, [JSON.stringify(initLedgerConfig(config))]);
+    const r = await h.submit(admin, TX.governance.InitLedger, [
+      JSON.stringify(initLedgerConfig(config)),
+    ]);
     expect(r.status, r.message).toBe(200);
     expect(r.event?.name).toBeTruthy();
     const who = await h.evaluate(admin, TX.governance.WhoAmI, []);
     expect(who.status, who.message).toBe(200);
-    const again = await h.submit(admin, TX.governance.InitLedger, [JSON.stringify(initLedgerConfig(config))]);
+    const again = await h.submit(admin, TX.governance.InitLedger, [
+      JSON.stringify(initLedgerConfig(config)),
+    ]);
     expect(again.status).toBe(500);
     expect(again.message).toMatch(/^\[ALREADY_INITIALIZED\]/);
   });
