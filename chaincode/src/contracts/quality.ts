@@ -11,14 +11,14 @@ import {
   openSession,
   requireOversight,
   requireOwner,
-  requireParty,
+  objectionParties,
   requireRole,
   requireSubset,
 } from '../lib/access.js';
 import { workingDeadline } from '../lib/deadlines.js';
 import { ChaincodeError } from '../lib/errors.js';
 import { CATALOG, DATASET_VERSIONS, OBJECTIONS, padVersion } from '../lib/keys.js';
-import { listByDepartment } from '../lib/queries.js';
+import { listByCatalog, listByDepartment, readAsParty } from '../lib/queries.js';
 import { emit, get, history, list, put, reply } from '../lib/state.js';
 import {
   checkArg,
@@ -126,26 +126,13 @@ export class QualityContract extends ShulianContract {
   @Transaction(false)
   @Returns('string')
   async GetObjection(ctx: Context, id: string): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const objection = await getObjection(ctx, id);
-    requireParty(
-      session,
-      [objection.raisedBy.department, objection.provider],
-      `objection ${objection.id}`,
-    );
-    return reply(objection);
+    return reply(await readAsParty(ctx, OBJECTIONS, id, objectionParties));
   }
 
   @Transaction(false)
   @Returns('string')
   async GetObjectionHistory(ctx: Context, id: string): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const objection = await getObjection(ctx, id);
-    requireParty(
-      session,
-      [objection.raisedBy.department, objection.provider],
-      `objection ${objection.id}`,
-    );
+    const objection = await readAsParty(ctx, OBJECTIONS, id, objectionParties);
     return reply(await history(ctx, OBJECTIONS, [objection.id]));
   }
 
@@ -157,12 +144,7 @@ export class QualityContract extends ShulianContract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const entry = await get(ctx, CATALOG, [checkArg(identifier, catalogId, 'catalogId')]);
-    requireParty(session, [entry.owner], `objections on ${entry.id}`);
-    return reply(
-      await list(ctx, OBJECTIONS, { index: 'catalog', prefix: [entry.id] }, pageSize, bookmark),
-    );
+    return listByCatalog(ctx, OBJECTIONS, catalogId, pageSize, bookmark);
   }
 
   @Transaction(false)

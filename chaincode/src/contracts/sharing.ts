@@ -11,6 +11,7 @@ import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { ShulianContract } from '../lib/contract.js';
 import { ErrorCode, EVENTS, REQUEST_STATUSES, type EventName } from '../constants.js';
 import {
+  grantParties,
   newId,
   openSession,
   requireCoordinatorAdmin,
@@ -19,13 +20,14 @@ import {
   requireParty,
   requireRole,
   requireSubset,
+  requestParties,
   type Session,
 } from '../lib/access.js';
 import { cstDate, endOfCstDay, startOfCstDay } from '../lib/calendar.js';
-import { emergencyDeadline, workingDeadline } from '../lib/deadlines.js';
+import { answerDeadline } from '../lib/deadlines.js';
 import { ChaincodeError } from '../lib/errors.js';
 import { CATALOG, GRANTS, REQUESTS } from '../lib/keys.js';
-import { listByDepartment } from '../lib/queries.js';
+import { listByCatalog, listByDepartment, readAsParty } from '../lib/queries.js';
 import { emit, get, history, list, put, reply } from '../lib/state.js';
 import {
   approveInput,
@@ -86,9 +88,11 @@ export class SharingContract extends ShulianContract {
       requester: session.actor,
       status: 'pending',
       createdAt: session.nowIso,
-      deadline: input.emergency
-        ? emergencyDeadline(session)
-        : await workingDeadline(ctx, session, session.config.deadlines.requestWorkingDays),
+      // An unconditional entry is answered by this very transaction.
+      deadline:
+        entry.shareType === 'unconditional'
+          ? session.nowIso
+          : await answerDeadline(ctx, session, input.emergency),
       escalation: null,
       decision: null,
       grantId: null,
@@ -173,9 +177,7 @@ export class SharingContract extends ShulianContract {
         by: session.actor,
         at: session.nowIso,
         reason: why,
-        deadline: request.emergency
-          ? emergencyDeadline(session)
-          : await workingDeadline(ctx, session, session.config.deadlines.requestWorkingDays),
+        deadline: await answerDeadline(ctx, session, request.emergency),
       },
     };
     return saveRequest(ctx, updated, request, EVENTS.ShareRequestEscalated, null);
@@ -208,11 +210,7 @@ export class SharingContract extends ShulianContract {
   async ExpireRequest(ctx: Context, id: string): Promise<string> {
     const session = await openSession(ctx, 'write');
     const request = await getRequest(ctx, id);
-    requireParty(
-      session,
-      [request.requester.department, request.provider],
-      `share request ${request.id}`,
-    );
+    requireParty(session, requestParties(request), `share request ${request.id}`);
     requireStatus(request, ['pending', 'escalated'], 'expired');
     if (session.now <= endOfCstDay(request.period.to)) {
       throw new ChaincodeError(
@@ -258,26 +256,13 @@ export class SharingContract extends ShulianContract {
   @Transaction(false)
   @Returns('string')
   async GetRequest(ctx: Context, id: string): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const request = await getRequest(ctx, id);
-    requireParty(
-      session,
-      [request.requester.department, request.provider],
-      `share request ${request.id}`,
-    );
-    return reply(request);
+    return reply(await readAsParty(ctx, REQUESTS, id, requestParties));
   }
 
   @Transaction(false)
   @Returns('string')
   async GetRequestHistory(ctx: Context, id: string): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const request = await getRequest(ctx, id);
-    requireParty(
-      session,
-      [request.requester.department, request.provider],
-      `share request ${request.id}`,
-    );
+    const request = await readAsParty(ctx, REQUESTS, id, requestParties);
     return reply(await history(ctx, REQUESTS, [request.id]));
   }
 
@@ -325,29 +310,19 @@ export class SharingContract extends ShulianContract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const entry = await get(ctx, CATALOG, [checkArg(identifier, catalogId, 'catalogId')]);
-    requireParty(session, [entry.owner], `requests for ${entry.id}`);
-    return reply(
-      await list(ctx, REQUESTS, { index: 'catalog', prefix: [entry.id] }, pageSize, bookmark),
-    );
+    return listByCatalog(ctx, REQUESTS, catalogId, pageSize, bookmark);
   }
 
   @Transaction(false)
   @Returns('string')
   async GetGrant(ctx: Context, id: string): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const grant = await get(ctx, GRANTS, [checkArg(identifier, id, 'id')]);
-    requireParty(session, [grant.consumer, grant.provider], `grant ${grant.id}`);
-    return reply(grant);
+    return reply(await readAsParty(ctx, GRANTS, id, grantParties));
   }
 
   @Transaction(false)
   @Returns('string')
   async GetGrantHistory(ctx: Context, id: string): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const grant = await get(ctx, GRANTS, [checkArg(identifier, id, 'id')]);
-    requireParty(session, [grant.consumer, grant.provider], `grant ${grant.id}`);
+    const grant = await readAsParty(ctx, GRANTS, id, grantParties);
     return reply(await history(ctx, GRANTS, [grant.id]));
   }
 
@@ -381,12 +356,7 @@ export class SharingContract extends ShulianContract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const entry = await get(ctx, CATALOG, [checkArg(identifier, catalogId, 'catalogId')]);
-    requireParty(session, [entry.owner], `grants on ${entry.id}`);
-    return reply(
-      await list(ctx, GRANTS, { index: 'catalog', prefix: [entry.id] }, pageSize, bookmark),
-    );
+    return listByCatalog(ctx, GRANTS, catalogId, pageSize, bookmark);
   }
 }
 

@@ -6,13 +6,19 @@
 import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { ShulianContract } from '../lib/contract.js';
 import { ErrorCode, EVENTS } from '../constants.js';
-import { hasRole, newId, openSession, requireParty, type Session } from '../lib/access.js';
+import {
+  grantParties,
+  hasRole,
+  newId,
+  openSession,
+  useParties,
+  type Session,
+} from '../lib/access.js';
 import { ChaincodeError } from '../lib/errors.js';
 import { CATALOG, DATASET_VERSIONS, GRANTS, USES, padVersion } from '../lib/keys.js';
-import { listByDepartment } from '../lib/queries.js';
+import { listByCatalog, listByDepartment, readAsParty } from '../lib/queries.js';
 import { emit, exists, find, get, list, put, reply, scan } from '../lib/state.js';
-import { checkArg, parseInput, useInput } from '../model/inputs.js';
-import { identifier } from '../model/schema.js';
+import { parseInput, useInput } from '../model/inputs.js';
 import type { CatalogEntry, Grant, UsageRecord, UseCheck } from '../model/types.js';
 
 type UseInput = ReturnType<typeof useInput>;
@@ -70,14 +76,7 @@ export class UsageContract extends ShulianContract {
   @Transaction(false)
   @Returns('string')
   async GetUse(ctx: Context, id: string): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const record = await get(ctx, USES, [checkArg(identifier, id, 'id')]);
-    requireParty(
-      session,
-      [record.consumer.department, record.provider],
-      `usage record ${record.id}`,
-    );
-    return reply(record);
+    return reply(await readAsParty(ctx, USES, id, useParties));
   }
 
   @Transaction(false)
@@ -110,12 +109,7 @@ export class UsageContract extends ShulianContract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const entry = await get(ctx, CATALOG, [checkArg(identifier, catalogId, 'catalogId')]);
-    requireParty(session, [entry.owner], `uses of ${entry.id}`);
-    return reply(
-      await list(ctx, USES, { index: 'catalog', prefix: [entry.id] }, pageSize, bookmark),
-    );
+    return listByCatalog(ctx, USES, catalogId, pageSize, bookmark);
   }
 
   @Transaction(false)
@@ -126,9 +120,7 @@ export class UsageContract extends ShulianContract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const grant = await get(ctx, GRANTS, [checkArg(identifier, grantId, 'grantId')]);
-    requireParty(session, [grant.consumer, grant.provider], `uses of grant ${grant.id}`);
+    const grant = await readAsParty(ctx, GRANTS, grantId, grantParties);
     return reply(await list(ctx, USES, { index: 'grant', prefix: [grant.id] }, pageSize, bookmark));
   }
 }

@@ -5,7 +5,15 @@
 import type { Context } from 'fabric-contract-api';
 import { ErrorCode, type Role } from '../constants.js';
 import { ledgerConfig } from '../model/entities.js';
-import type { Actor, Department, LedgerConfig } from '../model/types.js';
+import type {
+  Actor,
+  Department,
+  Grant,
+  LedgerConfig,
+  QualityObjection,
+  ShareRequest,
+  UsageRecord,
+} from '../model/types.js';
 import { ChaincodeError } from './errors.js';
 import { identityFromClient, type CertificateIdentity } from './identity.js';
 import { CONFIG_KEY, DEPARTMENTS, USER_ROLES } from './keys.js';
@@ -132,6 +140,15 @@ export function requireParty(session: Session, parties: readonly string[], what:
     `${what} concerns ${parties.join(' and ')}; only they, the coordinator and supervisors may read it`,
   );
 }
+
+/** The departments each record between departments concerns. */
+export const requestParties = (r: ShareRequest): string[] => [r.requester.department, r.provider];
+export const grantParties = (g: Grant): string[] => [g.consumer, g.provider];
+export const useParties = (u: UsageRecord): string[] => [u.consumer.department, u.provider];
+export const objectionParties = (o: QualityObjection): string[] => [
+  o.raisedBy.department,
+  o.provider,
+];
 
 /** Requested fields must be a subset of what is available (catalog fields, granted fields). */
 export function requireSubset(

@@ -31,3 +31,14 @@ export function emergencyDeadline(session: Session): string {
     hoursDeadline(session.now, session.config.deadlines.emergencyHours),
   ).toISOString();
 }
+
+/** When an answer to a share request (or its escalation) filed now is due. */
+export async function answerDeadline(
+  ctx: Context,
+  session: Session,
+  emergency: boolean,
+): Promise<string> {
+  return emergency
+    ? emergencyDeadline(session)
+    : workingDeadline(ctx, session, session.config.deadlines.requestWorkingDays);
+}

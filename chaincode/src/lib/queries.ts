@@ -1,9 +1,11 @@
-/** Query helpers shared by the contracts' list transactions. */
+/** Query helpers shared by the contracts' read transactions. */
 import type { Context } from 'fabric-contract-api';
 import { departmentId } from '../model/entities.js';
 import { checkArg } from '../model/inputs.js';
+import { identifier } from '../model/schema.js';
 import { openSession, requireParty } from './access.js';
-import { list, reply, type EntityKind } from './state.js';
+import { CATALOG } from './keys.js';
+import { get, list, reply, type EntityKind } from './state.js';
 
 /**
  * A page of one department's records through an index keyed by department first. The
@@ -21,4 +23,32 @@ export async function listByDepartment<T>(
   const dept = checkArg(departmentId, department, 'department');
   requireParty(session, [dept], `${kind.label} records of ${dept}`);
   return reply(await list(ctx, kind, { index, prefix: [dept] }, pageSize, bookmark));
+}
+
+/** A page of records about one catalog entry, for its owner (and coordinator, supervisors). */
+export async function listByCatalog<T>(
+  ctx: Context,
+  kind: EntityKind<T>,
+  catalogId: string,
+  pageSize: string,
+  bookmark: string,
+): Promise<string> {
+  const session = await openSession(ctx, 'read');
+  const entry = await get(ctx, CATALOG, [checkArg(identifier, catalogId, 'catalogId')]);
+  requireParty(session, [entry.owner], `${kind.label} records of ${entry.id}`);
+  const selection = { index: 'catalog', prefix: [entry.id] };
+  return reply(await list(ctx, kind, selection, pageSize, bookmark));
+}
+
+/** One record between departments, for the departments it names (see requireParty). */
+export async function readAsParty<T>(
+  ctx: Context,
+  kind: EntityKind<T>,
+  id: string,
+  partiesOf: (entity: T) => string[],
+): Promise<T> {
+  const session = await openSession(ctx, 'read');
+  const entity = await get(ctx, kind, [checkArg(identifier, id, 'id')]);
+  requireParty(session, partiesOf(entity), `${kind.label} ${id}`);
+  return entity;
 }
