@@ -137,6 +137,18 @@ describe('share requests', () => {
     ).toEqual(grant);
   });
 
+  it('answers unconditional requests at once, needing no calendar for a deadline', async () => {
+    const at = cst('2030-03-02T10:00:00');
+    const r = await w.submit(
+      'marketConsumer',
+      TX.sharing.CreateRequest,
+      [shareRequest('PSB-OPEN', { period: { from: '2030-03-02', to: '2030-12-31' } })],
+      at,
+    );
+    const { request } = ok<RequestDecisionResult>(r);
+    expect(request).toMatchObject({ status: 'approved', deadline: new Date(at).toISOString() });
+  });
+
   it('refuses not-shared entries, citing their legal basis', async () => {
     refused(
       await w.submit('marketConsumer', TX.sharing.CreateRequest, [shareRequest('PSB-SECRET')]),
