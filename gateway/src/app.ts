@@ -20,6 +20,8 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { objectionRoutes } from './routes/objections.js';
 import { requestRoutes } from './routes/requests.js';
 import { statsRoutes } from './routes/stats.js';
+import { verifyRoutes } from './routes/verify.js';
+import { versionRoutes } from './routes/versions.js';
 import { webRoutes } from './routes/web.js';
 
 export type { GatewayContext } from './routes/context.js';
@@ -27,6 +29,8 @@ export type { GatewayContext } from './routes/context.js';
 export interface BuildAppOptions {
   /** Fastify's logger: false in tests, pino options in the server. */
   logger?: boolean | { level: string };
+  /** Serve the web console at / (default true; it needs `npm run build`). */
+  web?: boolean;
 }
 
 export async function buildApp(
@@ -96,12 +100,13 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes, { ctx });
-  await app.register(webRoutes);
   await app.register(
     async (api) => {
       api.addHook('onRequest', authenticate(ctx.tokens));
       await api.register(departmentRoutes, { ctx });
       await api.register(catalogRoutes, { ctx, prefix: '/catalog' });
+      await api.register(versionRoutes, { ctx, prefix: '/catalog' });
+      await api.register(verifyRoutes, { ctx, prefix: '/verify' });
       await api.register(requestRoutes, { ctx, prefix: '/requests' });
       await api.register(grantRoutes, { ctx, prefix: '/grants' });
       await api.register(objectionRoutes, { ctx, prefix: '/objections' });
@@ -112,5 +117,6 @@ export async function buildApp(
     },
     { prefix: '/api/v1' },
   );
+  if (options.web !== false) await app.register(webRoutes);
   return app;
 }

@@ -114,12 +114,13 @@ export class GatewayError extends Error {
   constructor(
     code: AnyErrorCode,
     message: string,
-    options: { details?: unknown; cause?: unknown } = {},
+    options: { details?: unknown; cause?: unknown; status?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;
-    this.statusCode = statusFor(code);
+    // An override is for answers whose meaning is fixed whatever the code (a refused use is 403).
+    this.statusCode = options.status ?? statusFor(code);
     this.details = options.details;
   }
 
@@ -209,8 +210,7 @@ function toGatewayError(error: FastifyError | Error): GatewayError {
   const status = fastifyError.statusCode;
   // Any other framework error with a 4xx status is the client's fault; keep the status.
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const err = new GatewayError('BAD_REQUEST', error.message, { cause: error });
-    return Object.assign(err, { statusCode: status });
+    return new GatewayError('BAD_REQUEST', error.message, { cause: error, status });
   }
   return new GatewayError('INTERNAL', 'internal error', { cause: error });
 }

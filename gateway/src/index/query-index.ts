@@ -13,7 +13,6 @@ import {
   OPEN_REQUEST_STATUSES,
   type CatalogEntry,
   type DatasetVersion,
-  type Department,
   type Grant,
   type QualityObjection,
   type ShareRequest,
@@ -23,11 +22,9 @@ import {
 import type { BlockEvent, LedgerClient } from '../ledger/types.js';
 import { decodeCursor, encodeCursor, idOf, key, padVersion, range, time } from './keys.js';
 
-export type EntityType =
-  'department' | 'catalog' | 'version' | 'request' | 'grant' | 'usage' | 'objection';
+export type EntityType = 'catalog' | 'version' | 'request' | 'grant' | 'usage' | 'objection';
 
 interface EntityTypes {
-  department: Department;
   catalog: CatalogEntry;
   version: DatasetVersion;
   request: ShareRequest;
@@ -59,7 +56,8 @@ export interface CatalogFilter {
   owner?: string;
   shareType?: string;
   sensitivity?: string;
-  level?: string;
+  /** Owners allowed (the departments at a level, resolved by the caller). */
+  ownerIn?: ReadonlySet<string>;
   updateFrequency?: string;
   status?: string;
 }
@@ -128,7 +126,6 @@ export interface QueryIndex {
   ): Promise<Checkpoint | null>;
 
   get<K extends EntityType>(type: K, id: string): Promise<Indexed<EntityTypes[K]> | undefined>;
-  departments(): Promise<Indexed<Department>[]>;
   searchCatalog(
     filter: CatalogFilter,
     page: PageRequest,
@@ -142,6 +139,12 @@ export interface QueryIndex {
     page: PageRequest & { status?: string },
   ): Promise<PageResult<Indexed<ShareRequest>>>;
   grants(scope: GrantScope, page: PageRequest): Promise<PageResult<Indexed<Grant>>>;
+  /** The consumer's newest unrevoked grant on an entry that is valid at `now`, if any. */
+  currentGrant(
+    consumer: string,
+    catalogId: string,
+    now: number,
+  ): Promise<Indexed<Grant> | undefined>;
   objections(
     scope: ObjectionScope,
     page: PageRequest & { status?: string },
@@ -168,8 +171,6 @@ const entityKey = (type: EntityType, id: string): string => key(ENTITY, type, id
 
 function secondaryKeys(type: EntityType, value: EntityTypes[EntityType], id: string): string[] {
   switch (type) {
-    case 'department':
-      return [];
     case 'catalog': {
       const c = value as CatalogEntry;
       return [key('cat.owner', c.owner, id)];
@@ -238,9 +239,6 @@ function entitiesOf(name: string, payload: unknown): [EntityType, { id: string }
   const one = (type: EntityType): [EntityType, { id: string }][] =>
     typeof p.id === 'string' ? [[type, p as { id: string }]] : [];
   switch (name) {
-    case EVENTS.DepartmentRegistered:
-    case EVENTS.DepartmentUpdated:
-      return one('department');
     case EVENTS.CatalogEntryCreated:
     case EVENTS.CatalogEntryUpdated:
     case EVENTS.CatalogEntryRetired:
@@ -490,13 +488,6 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
 
     get: getEntity,
 
-    async departments() {
-      const out: Indexed<Department>[] = [];
-      for await (const raw of db.values(range([ENTITY, 'department'])))
-        out.push(unwrap<Department>(raw));
-      return out.sort((a, b) => a.id.localeCompare(b.id));
-    },
-
     async *allCatalog() {
       for await (const raw of db.values(range([ENTITY, 'catalog'])))
         yield unwrap<CatalogEntry>(raw);
@@ -505,9 +496,6 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
     async searchCatalog(filter, page) {
       // Catalogs hold thousands of entries, not millions: a filtered scan in id order is cheap
       // and keeps every combination of filters possible without an index per combination.
-      const departments = filter.level
-        ? new Map((await index.departments()).map((d) => [d.id, d.level]))
-        : null;
       const q = filter.q?.toLowerCase();
       const matches = (c: CatalogEntry): boolean =>
         (!filter.owner || c.owner === filter.owner) &&
@@ -515,7 +503,7 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
         (!filter.updateFrequency || c.updateFrequency === filter.updateFrequency) &&
         (!filter.status || c.status === filter.status) &&
         (!filter.sensitivity || c.fields.some((f) => f.sensitivity === filter.sensitivity)) &&
-        (!departments || departments.get(c.owner) === filter.level) &&
+        (!filter.ownerIn || filter.ownerIn.has(c.owner)) &&
         (!q ||
           [c.id, c.name, c.abstract, ...c.fields.map((f) => `${f.name} ${f.nameZh ?? ''}`)].some(
             (s) => s.toLowerCase().includes(q),
@@ -565,6 +553,23 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
           ? ['grant.catalog', scope.catalogId]
           : [`grant.${scope.by}`, scope.department];
       return pageOf<Grant>('grant', range(prefix), page);
+    },
+
+    async currentGrant(consumer, catalogId, now) {
+      const all = await allOf<Grant>('grant', ['grant.catalog', catalogId]);
+      // Validity bounds are days or instants; a bound's day is compared by its start (from) and
+      // end (to), so a grant valid "to 2026-12-31" covers that whole day.
+      const start = (v: string) => Date.parse(v.length === 10 ? `${v}T00:00:00+08:00` : v);
+      const end = (v: string) => (v.length === 10 ? start(v) + 86_400_000 - 1 : Date.parse(v));
+      return all
+        .reverse()
+        .find(
+          (g) =>
+            g.consumer === consumer &&
+            g.revocation === null &&
+            start(g.validFrom) <= now &&
+            now <= end(g.validTo),
+        );
     },
 
     objections(scope, page) {

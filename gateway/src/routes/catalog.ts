@@ -10,6 +10,7 @@ import {
 } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
 import type { RouteOptions } from './context.js';
+import { listDepartments } from './departments.js';
 import { page, responses, written } from './helpers.js';
 import {
   CatalogEntry,
@@ -108,8 +109,18 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request) => {
-      const { limit, cursor, ...filter } = request.query;
-      return ctx.index.searchCatalog(filter, page({ limit, cursor }));
+      const { limit, cursor, level, ...filter } = request.query;
+      const ownerIn = level
+        ? new Set(
+            (await listDepartments(ctx, callerOf(request)))
+              .filter((d) => d.level === level)
+              .map((d) => d.id),
+          )
+        : undefined;
+      return ctx.index.searchCatalog(
+        { ...filter, ...(ownerIn ? { ownerIn } : {}) },
+        page({ limit, cursor }),
+      );
     },
   );
 

@@ -8,6 +8,8 @@ import type { QueryIndex } from '../index/query-index.js';
 import type { LedgerClient } from '../ledger/types.js';
 import type { Chaincode } from '../services/chaincode.js';
 import type { Metrics } from '../services/metrics.js';
+import type { Datasets } from '../services/datasets.js';
+import type { TrustFile } from '../proof/bundle.js';
 
 export interface DemoIdentity {
   department: string;
@@ -24,6 +26,9 @@ export interface GatewayContext {
   tokens: TokenStore;
   index: QueryIndex;
   metrics: Metrics;
+  datasets: Datasets;
+  /** Department CA certificates and orderer keys that proof bundles verify against. */
+  trust: TrustFile;
   /** The coordinator department (from the ledger's configuration). */
   coordinator: string;
   /** Demo sign-in identities; present only when the gateway seeded the demo data. */

@@ -6,7 +6,9 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { CatalogEntry, UpdateFrequency } from '@shulian/chaincode/constants';
 import type { Indexed } from '../index/query-index.js';
+import { callerOf } from '../auth/guard.js';
 import type { RouteOptions } from './context.js';
+import { listDepartments } from './departments.js';
 import { responses } from './helpers.js';
 
 /** EU publications office frequency vocabulary, which DCAT-AP prescribes. */
@@ -44,7 +46,9 @@ export const dcatRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
     },
     async (request, reply) => {
       const base = `${request.protocol}://${request.host}/api/v1`;
-      const departments = new Map((await ctx.index.departments()).map((d) => [d.id, d]));
+      const departments = new Map(
+        (await listDepartments(ctx, callerOf(request))).map((d) => [d.id, d]),
+      );
       const datasets: object[] = [];
       const entries: Indexed<CatalogEntry>[] = [];
       for await (const entry of ctx.index.allCatalog())

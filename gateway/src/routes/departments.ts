@@ -3,16 +3,19 @@
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import {
+  MAX_PAGE_SIZE,
   REGISTRY_ROLES,
   ROLES,
   TX,
   type CallerInfo,
   type Department,
+  type Page,
   type UserRoles,
 } from '@shulian/chaincode/constants';
+import type { Caller } from '../ledger/types.js';
 import { callerOf, principalOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
-import type { RouteOptions } from './context.js';
+import type { GatewayContext, RouteOptions } from './context.js';
 import { responses, written } from './helpers.js';
 import {
   Actor,
@@ -61,6 +64,25 @@ const Me = Type.Object({
   departmentRegistered: Type.Boolean(),
 });
 
+/**
+ * Departments come from the ledger, not the index: they are few, and the coordinator's own entry
+ * is written by InitLedger, whose event carries the ledger configuration rather than the department.
+ */
+export async function listDepartments(ctx: GatewayContext, caller: Caller): Promise<Department[]> {
+  const out: Department[] = [];
+  let bookmark = '';
+  do {
+    const page = await ctx.chaincode.evaluate<Page<Department>>(
+      caller,
+      TX.governance.ListDepartments,
+      [String(MAX_PAGE_SIZE), bookmark],
+    );
+    out.push(...page.items);
+    bookmark = page.items.length === MAX_PAGE_SIZE ? page.bookmark : '';
+  } while (bookmark);
+  return out;
+}
+
 export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
   app,
   { ctx },
@@ -89,6 +111,36 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
   );
 
   app.get(
+    '/demo/identities',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['demo'],
+        summary: 'demo sign-in identities (only when the gateway seeded the demo data)',
+        response: responses(
+          Type.Object({
+            items: Type.Array(
+              Type.Object({
+                department: Type.String(),
+                user: Type.String(),
+                roles: Type.Array(Type.String()),
+                token: Type.String(),
+                label: Type.Optional(Type.String()),
+              }),
+            ),
+          }),
+        ),
+      },
+    },
+    () =>
+      ctx.demoIdentities
+        ? Promise.resolve({ items: ctx.demoIdentities })
+        : Promise.reject(
+            new GatewayError('ROUTE_NOT_FOUND', 'this gateway runs without demo data'),
+          ),
+  );
+
+  app.get(
     '/departments',
     {
       schema: {
@@ -97,7 +149,7 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
         response: responses(Type.Object({ items: Type.Array(DepartmentSchema) })),
       },
     },
-    async () => ({ items: await ctx.index.departments() }),
+    async (request) => ({ items: await listDepartments(ctx, callerOf(request)) }),
   );
 
   app.post(

@@ -212,6 +212,20 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     },
   );
 
+  app.get(
+    '/trust',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary:
+          'the trust file: department CA certificates and orderer keys, for offline proof verification',
+        response: responses(Type.Object({}, { additionalProperties: true })),
+      },
+    },
+    () => Promise.resolve(ctx.trust),
+  );
+
   app.post(
     '/verify',
     {

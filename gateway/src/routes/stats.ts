@@ -3,7 +3,9 @@
  * objections, share rate (按需共享率) and quality rate, computed from the index.
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { callerOf } from '../auth/guard.js';
 import type { RouteOptions } from './context.js';
+import { listDepartments } from './departments.js';
 import { responses } from './helpers.js';
 import { Id, Nullable } from './schemas.js';
 
@@ -44,9 +46,9 @@ export const statsRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
         response: responses(Type.Object({ at: Type.String(), items: Type.Array(DepartmentStats) })),
       },
     },
-    async () => {
+    async (request) => {
       const now = ctx.now();
-      const departments = await ctx.index.departments();
+      const departments = await listDepartments(ctx, callerOf(request));
       return {
         at: new Date(now).toISOString(),
         items: await Promise.all(departments.map((d) => ctx.index.stats(d.id, now))),

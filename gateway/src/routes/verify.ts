@@ -1,0 +1,225 @@
+/**
+ * Verification (核验) for anyone, without a token: is this digest, this file, this record proof or
+ * this proof bundle anchored on the ledger? Digest lookups come from the index (fed by the ledger);
+ * uploaded files are hashed as they stream and never stored.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  Type,
+  type FastifyPluginCallbackTypebox,
+  type TypeBoxTypeProvider,
+} from '@fastify/type-provider-typebox';
+import type { Json } from '@shulian/chaincode/canonical';
+import type { DatasetVersion } from '@shulian/chaincode/constants';
+import { GatewayError } from '../errors.js';
+import type { Indexed } from '../index/query-index.js';
+import { verifyBundle } from '../proof/bundle.js';
+import { nodeProofCrypto, nodeSha256, nodeSm3 } from '../proof/node.js';
+import { verifyRecordProof, type RecordProof } from '../proof/records.js';
+import type { GatewayContext, RouteOptions } from './context.js';
+import { responses } from './helpers.js';
+import { Enums, Hex64, Nullable } from './schemas.js';
+import { VersionMatch } from './versions.js';
+
+const Matches = Type.Object({
+  matches: Type.Array(VersionMatch, { description: 'empty: not anchored' }),
+});
+const Failure = Type.Object({ check: Type.String(), message: Type.String() });
+
+const RecordProofSchema = Type.Object(
+  {
+    algorithm: Enums.digestAlgorithm,
+    record: Type.Unknown(),
+    salt: Hex64,
+    index: Type.Integer({ minimum: 0 }),
+    count: Type.Integer({ minimum: 1 }),
+    path: Type.Array(Hex64, { maxItems: 64 }),
+    root: Hex64,
+  },
+  { additionalProperties: false },
+);
+
+async function matches(ctx: GatewayContext, versions: Indexed<DatasetVersion>[]) {
+  return Promise.all(
+    versions.map(async (v) => ({
+      catalogId: v.catalogId,
+      catalogName: (await ctx.index.get('catalog', v.catalogId))?.name ?? null,
+      version: v.version,
+      owner: v.owner,
+      digest: v.digest,
+      recordRoot: v.recordRoot,
+      txId: v.txId,
+      blockNumber: v.blockNumber,
+      anchoredAt: v.anchoredAt,
+    })),
+  );
+}
+
+export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const tags = ['verify'];
+  const config = { public: true };
+
+  app.get(
+    '/',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'is this digest (or record root) anchored? (no token needed)',
+        querystring: Type.Object(
+          {
+            algorithm: Type.Optional(Enums.digestAlgorithm),
+            digest: Type.Optional(Hex64),
+            recordRoot: Type.Optional(Hex64),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses(Matches),
+      },
+    },
+    async (request) => {
+      const { algorithm = 'sha256', digest, recordRoot } = request.query;
+      if ((digest === undefined) === (recordRoot === undefined)) {
+        throw new GatewayError('VALIDATION_FAILED', 'give exactly one of digest or recordRoot');
+      }
+      const versions =
+        digest !== undefined
+          ? await ctx.index.versionsByDigest(algorithm, digest)
+          : await ctx.index.versionsByRecordRoot(recordRoot!);
+      return { matches: await matches(ctx, versions) };
+    },
+  );
+
+  app.register((instance, _opts, registered) => {
+    const upload = instance.withTypeProvider<TypeBoxTypeProvider>();
+    upload.removeAllContentTypeParsers();
+    upload.addContentTypeParser('*', (_request, payload, parsed) => parsed(null, payload));
+    upload.post(
+      '/file',
+      {
+        config,
+        bodyLimit: Number.MAX_SAFE_INTEGER,
+        schema: {
+          tags,
+          summary: 'hash an uploaded file as it streams (not stored) and look its digest up',
+          querystring: Type.Object(
+            { algorithm: Type.Optional(Enums.digestAlgorithm) },
+            { additionalProperties: false },
+          ),
+          response: responses(
+            Type.Object({
+              digest: Type.Object({ algorithm: Type.String(), value: Type.String() }),
+              size: Type.Integer(),
+              ...Matches.properties,
+            }),
+          ),
+        },
+      },
+      async (request) => {
+        const algorithm = request.query.algorithm ?? 'sha256';
+        const hash = createHash(algorithm);
+        let size = 0;
+        for await (const chunk of request.body as Readable) {
+          size += (chunk as Buffer).length;
+          if (size > ctx.config.uploadLimit)
+            throw new GatewayError(
+              'PAYLOAD_TOO_LARGE',
+              `files are limited to ${ctx.config.uploadLimit} bytes`,
+            );
+          hash.update(chunk as Buffer);
+        }
+        const value = hash.digest('hex');
+        return {
+          digest: { algorithm, value },
+          size,
+          matches: await matches(ctx, await ctx.index.versionsByDigest(algorithm, value)),
+        };
+      },
+    );
+    registered();
+  });
+
+  app.post(
+    '/record',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'check a record proof, then whether its root is anchored',
+        body: Type.Object({ proof: RecordProofSchema }, { additionalProperties: false }),
+        response: responses(
+          Type.Object({ ok: Type.Boolean(), failures: Type.Array(Failure), ...Matches.properties }),
+        ),
+      },
+    },
+    async (request) => {
+      const proof = request.body.proof as RecordProof & { record: Json };
+      const check = verifyRecordProof(proof.algorithm === 'sm3' ? nodeSm3 : nodeSha256, proof);
+      const found = check.ok
+        ? await matches(ctx, await ctx.index.versionsByRecordRoot(proof.root))
+        : [];
+      const failures = check.ok
+        ? found.length === 0
+          ? [{ check: 'root', message: 'the record root is not anchored on this ledger' }]
+          : []
+        : [{ check: `proof.${String(check.field)}`, message: check.reason }];
+      return { ok: failures.length === 0, failures, matches: found };
+    },
+  );
+
+  app.post(
+    '/bundle',
+    {
+      config,
+      bodyLimit: 4 * 1024 * 1024,
+      schema: {
+        tags,
+        summary:
+          "check a proof bundle against this network's trust file (what `shulian verify --proof` does offline)",
+        body: Type.Object(
+          {
+            bundle: Type.Unknown(),
+            digest: Type.Optional(
+              Type.Object(
+                { algorithm: Enums.digestAlgorithm, value: Hex64 },
+                { additionalProperties: false },
+              ),
+            ),
+            record: Type.Optional(Type.Unknown()),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses(
+          Type.Object({
+            ok: Type.Boolean(),
+            failures: Type.Array(Failure),
+            txId: Nullable(Type.String()),
+            blockNumber: Nullable(Type.Integer()),
+            department: Nullable(Type.String()),
+          }),
+        ),
+      },
+    },
+    async (request) => {
+      const { bundle, digest, record } = request.body;
+      const held = digest
+        ? { kind: 'file' as const, digest }
+        : record !== undefined
+          ? { kind: 'record' as const, record: record as Json }
+          : undefined;
+      const result = await verifyBundle(bundle, ctx.trust, nodeProofCrypto, held);
+      return result.ok
+        ? {
+            ok: true,
+            failures: [],
+            txId: result.txId,
+            blockNumber: result.blockNumber,
+            department: result.department,
+          }
+        : { ok: false, failures: result.failures, txId: null, blockNumber: null, department: null };
+    },
+  );
+
+  done();
+};

@@ -1,0 +1,263 @@
+/**
+ * Dataset versions under /catalog/:id/versions: streaming upload (store, anchor, mark anchored),
+ * lists from the index, one version from the ledger, proof bundles, and content download after
+ * the use is recorded on chain.
+ */
+import {
+  Type,
+  type FastifyPluginCallbackTypebox,
+  type TypeBoxTypeProvider,
+} from '@fastify/type-provider-typebox';
+import { TX, type DatasetVersion as DatasetVersionType } from '@shulian/chaincode/constants';
+import type { Readable } from 'node:stream';
+import { callerOf } from '../auth/guard.js';
+import { GatewayError } from '../errors.js';
+import type { RouteOptions } from './context.js';
+import { responses, written } from './helpers.js';
+import { CatalogParams } from './catalog.js';
+import { DatasetVersion, Enums, Id, Nullable, StreamBody, Text, Written } from './schemas.js';
+
+const VersionParams = Type.Object(
+  { id: Id('catalog entry id'), version: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }) },
+  { additionalProperties: false },
+);
+
+/** A version as listed: where it was anchored travels with it (txId, block). */
+const AnchoredVersion = Type.Intersect([
+  DatasetVersion,
+  Type.Object({ txId: Type.String(), blockNumber: Type.Integer() }),
+]);
+
+const Bundle = Type.Object(
+  {},
+  {
+    additionalProperties: true,
+    description: 'proof bundle (format shulian-proof, version 1; see README)',
+  },
+);
+
+const FieldList = Type.String({
+  pattern: '^[A-Za-z_][A-Za-z0-9_]*(,[A-Za-z_][A-Za-z0-9_]*)*$',
+  maxLength: 8192,
+  description: 'comma-separated field names; default: the grant’s fields',
+});
+
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+
+export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const tags = ['datasets'];
+
+  // The upload route gets the raw request stream whatever its content type: the bytes are the
+  // dataset, hashed and stored as they arrive, never buffered or parsed as JSON.
+  app.register((instance, _opts, registered) => {
+    const upload = instance.withTypeProvider<TypeBoxTypeProvider>();
+    upload.removeAllContentTypeParsers();
+    upload.addContentTypeParser('*', (_request, payload, parsed) => parsed(null, payload));
+    upload.post(
+      '/:id/versions',
+      {
+        bodyLimit: Number.MAX_SAFE_INTEGER,
+        schema: {
+          tags,
+          summary: 'upload and anchor a new dataset version (publisher of the owner department)',
+          description:
+            'The request body is the file, streamed (any size up to the configured limit). It is hashed while it arrives ' +
+            '(sha256 or sm3, plus a 1 MiB chunk Merkle root), stored content-addressed, and anchored on chain. CSV ' +
+            '(text/csv) and JSON Lines (application/x-ndjson) are also anchored record by record. The content type is the ' +
+            "dataset's media type.",
+          params: CatalogParams,
+          querystring: Type.Object(
+            {
+              reason: Type.Optional(Text(2048, 1)),
+              algorithm: Type.Optional(Enums.digestAlgorithm),
+              records: Type.Optional(
+                Type.Boolean({
+                  description: 'anchor record by record (default: for CSV and JSON Lines)',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: responses(Written(DatasetVersion), 201),
+        },
+      },
+      async (request, reply) => {
+        const mediaType = (request.headers['content-type'] ?? 'application/octet-stream')
+          .split(';')[0]!
+          .trim()
+          .toLowerCase();
+        if (!MEDIA_TYPE.test(mediaType))
+          throw new GatewayError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            `invalid media type ${JSON.stringify(mediaType)}`,
+          );
+        const declared = Number(request.headers['content-length'] ?? 'NaN');
+        if (Number.isFinite(declared) && declared > ctx.config.uploadLimit) {
+          throw new GatewayError(
+            'PAYLOAD_TOO_LARGE',
+            `uploads are limited to ${ctx.config.uploadLimit} bytes`,
+          );
+        }
+        const s = await ctx.datasets.anchor(callerOf(request), {
+          catalogId: request.params.id,
+          source: request.body as Readable,
+          mediaType,
+          reason: request.query.reason ?? null,
+          algorithm: request.query.algorithm ?? 'sha256',
+          ...(request.query.records === undefined ? {} : { records: request.query.records }),
+          maxBytes: ctx.config.uploadLimit,
+        });
+        ctx.metrics.increment(
+          'uploaded_bytes_total',
+          'bytes anchored through uploads',
+          {},
+          s.value.size,
+        );
+        return reply.status(201).send(await written(ctx, s));
+      },
+    );
+    registered();
+  });
+
+  app.get(
+    '/:id/versions',
+    {
+      schema: {
+        tags,
+        summary:
+          "a catalog entry's anchored versions, oldest first, with their anchoring transaction",
+        params: CatalogParams,
+        response: responses(Type.Object({ items: Type.Array(AnchoredVersion) })),
+      },
+    },
+    async (request) => ({ items: await ctx.index.versions(request.params.id) }),
+  );
+
+  app.get(
+    '/:id/versions/:version',
+    {
+      schema: {
+        tags,
+        summary: 'one version, from the ledger',
+        params: VersionParams,
+        response: responses(DatasetVersion),
+      },
+    },
+    async (request) =>
+      ctx.chaincode.evaluate<DatasetVersionType>(callerOf(request), TX.dataset.GetVersion, [
+        request.params.id,
+        String(request.params.version),
+      ]),
+  );
+
+  app.get(
+    '/:id/versions/:version/proof',
+    {
+      schema: {
+        tags,
+        summary:
+          'proof bundle for the file: verify offline with `shulian verify <file> --proof --trust`',
+        params: VersionParams,
+        response: responses(Bundle),
+      },
+    },
+    async (request) =>
+      ctx.datasets.proof(callerOf(request), request.params.id, request.params.version),
+  );
+
+  app.get(
+    '/:id/versions/:version/records/:index/proof',
+    {
+      schema: {
+        tags,
+        summary: 'proof bundle for one record (reveals that record and no other)',
+        params: Type.Object(
+          {
+            id: Id(),
+            version: Type.Integer({ minimum: 1 }),
+            index: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses(Bundle),
+      },
+    },
+    async (request) =>
+      ctx.datasets.recordProof(
+        callerOf(request),
+        request.params.id,
+        request.params.version,
+        request.params.index,
+      ),
+  );
+
+  app.get(
+    '/:id/versions/:version/content',
+    {
+      schema: {
+        tags,
+        summary:
+          'download: the use is checked and recorded on chain first; tabular data is projected to the granted fields',
+        description:
+          'A refused download is recorded on chain as DENIED and answered 403 with its code (GRANT_EXPIRED, FIELDS_NOT_GRANTED...).',
+        params: VersionParams,
+        querystring: Type.Object(
+          {
+            grantId: Type.Optional(Id('the grant to use')),
+            fields: Type.Optional(FieldList),
+            purpose: Type.Optional(Enums.purpose),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses(StreamBody('the dataset (projected for CSV / JSON Lines)')),
+      },
+    },
+    async (request, reply) => {
+      const { fields, purpose } = request.query;
+      const caller = callerOf(request);
+      // Without a grant named, the consumer's current grant on the entry is used, and with it
+      // its fields, so a plain download gets what was granted instead of a refusal.
+      const grant =
+        request.query.grantId === undefined && fields === undefined
+          ? await ctx.index.currentGrant(caller.department, request.params.id, ctx.now())
+          : undefined;
+      const opened = await ctx.datasets.open(caller, request.params.id, request.params.version, {
+        grantId: request.query.grantId ?? grant?.id ?? null,
+        fields: fields ? fields.split(',') : null,
+        purpose: purpose ?? null,
+      });
+      ctx.metrics.increment('downloads_total', 'recorded downloads', {
+        projected: String(opened.projected),
+      });
+      const extension =
+        opened.mediaType === 'text/csv'
+          ? '.csv'
+          : opened.mediaType === 'application/x-ndjson'
+            ? '.jsonl'
+            : '';
+      return reply
+        .type(opened.mediaType)
+        .header('x-shulian-usage-id', opened.usage.id)
+        .header('x-shulian-fields', opened.usage.fields.join(','))
+        .header(
+          'content-disposition',
+          `attachment; filename="${opened.version.catalogId}-v${opened.version.version}${extension}"`,
+        )
+        .send(opened.stream);
+    },
+  );
+
+  done();
+};
+
+export const VersionMatch = Type.Object({
+  catalogId: Type.String(),
+  catalogName: Nullable(Type.String()),
+  version: Type.Integer(),
+  owner: Type.String(),
+  digest: Type.Object({ algorithm: Type.String(), value: Type.String() }),
+  recordRoot: Nullable(Type.String()),
+  txId: Type.String(),
+  blockNumber: Type.Integer(),
+  anchoredAt: Type.String(),
+});

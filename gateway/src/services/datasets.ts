@@ -1,0 +1,293 @@
+/**
+ * Dataset versions end to end: stream an upload into the store (hashed while it arrives), anchor
+ * its commitment on chain through the dataset contract, then mark the blob anchored so the store
+ * serves it; open a version's content for a consumer after the usage contract records the use
+ * (projected to the granted fields for tabular data); assemble proof bundles from the ledger's
+ * transaction material.
+ */
+import type { Readable } from 'node:stream';
+import { Level } from 'level';
+import {
+  TX,
+  type CatalogEntry,
+  type DatasetVersion,
+  type DigestAlgorithm,
+  type Grant,
+  type Purpose,
+  type UsageRecord,
+} from '@shulian/chaincode/constants';
+import { GatewayError } from '../errors.js';
+import type { Caller, LedgerClient } from '../ledger/types.js';
+import type { ProofBundle } from '../proof/bundle.js';
+import type { RecordProof } from '../proof/records.js';
+import { StoreError, type BlobInfo, type DatasetStore } from '../store/dataset-store.js';
+import type { Chaincode, Submitted } from './chaincode.js';
+import { projectRecords, recordFormatOf } from './projection.js';
+import { bundleFromMaterial } from './proofs.js';
+
+export interface AnchorInput {
+  catalogId: string;
+  source: AsyncIterable<Uint8Array>;
+  mediaType: string;
+  reason: string | null;
+  algorithm: DigestAlgorithm;
+  /** Anchor CSV / JSON Lines record by record (default: when the media type is tabular). */
+  records?: boolean;
+  maxBytes: number;
+}
+
+export interface ContentRequest {
+  grantId: string | null;
+  fields: string[] | null;
+  purpose: Purpose | null;
+}
+
+export interface OpenedContent {
+  usage: UsageRecord;
+  version: DatasetVersion;
+  stream: Readable;
+  mediaType: string;
+  projected: boolean;
+}
+
+export interface Datasets {
+  anchor(
+    caller: Caller,
+    input: AnchorInput,
+  ): Promise<Submitted<DatasetVersion> & { blob: BlobInfo }>;
+  /** Records the use on chain first; a refused use is recorded and thrown as its denial code. */
+  open(
+    caller: Caller,
+    catalogId: string,
+    version: number,
+    request: ContentRequest,
+  ): Promise<OpenedContent>;
+  proof(caller: Caller, catalogId: string, version: number): Promise<ProofBundle>;
+  recordProof(
+    caller: Caller,
+    catalogId: string,
+    version: number,
+    index: number,
+  ): Promise<ProofBundle>;
+  close(): Promise<void>;
+}
+
+/** Maps the store's SHA-256 address to and from an anchored digest of any algorithm (SM3). */
+const addressKey = (algorithm: string, value: string): string => `${algorithm}:${value}`;
+
+const storeError = (err: unknown): GatewayError => {
+  if (err instanceof StoreError) {
+    const code =
+      err.code === 'BLOB_TOO_LARGE'
+        ? 'PAYLOAD_TOO_LARGE'
+        : err.code === 'BLOB_NOT_ANCHORED'
+          ? 'BLOB_NOT_FOUND'
+          : err.code;
+    const known = [
+      'INVALID_DIGEST',
+      'BLOB_NOT_FOUND',
+      'DIGEST_MISMATCH',
+      'PAYLOAD_TOO_LARGE',
+    ] as const;
+    const mapped = (known as readonly string[]).includes(code)
+      ? (code as (typeof known)[number])
+      : 'BAD_REQUEST';
+    return new GatewayError(mapped, err.message, { cause: err });
+  }
+  if (err instanceof SyntaxError)
+    return new GatewayError(
+      'VALIDATION_FAILED',
+      `dataset is not valid tabular data: ${err.message}`,
+      { cause: err },
+    );
+  return err instanceof GatewayError
+    ? err
+    : new GatewayError('INTERNAL', 'store failure', { cause: err });
+};
+
+export async function createDatasets(deps: {
+  chaincode: Chaincode;
+  ledger: LedgerClient;
+  store: DatasetStore;
+  /** gateway-local database of digest -> store address */
+  addressBook: string;
+  /** 32 random bytes kept by the gateway; record salts derive from it, so proofs can be re-issued */
+  recordSecret: Uint8Array;
+}): Promise<Datasets> {
+  const { chaincode, ledger, store } = deps;
+  const addresses = new Level<string, string>(deps.addressBook, { valueEncoding: 'utf8' });
+  await addresses.open();
+
+  async function addressOf(v: DatasetVersion): Promise<string> {
+    if (v.digest.algorithm === 'sha256') return v.digest.value;
+    try {
+      return await addresses.get(addressKey(v.digest.algorithm, v.digest.value));
+    } catch {
+      throw new GatewayError('BLOB_NOT_FOUND', `this gateway holds no content for ${v.id}`);
+    }
+  }
+
+  const getVersion = (caller: Caller, catalogId: string, version: number) =>
+    chaincode.evaluate<DatasetVersion>(caller, TX.dataset.GetVersion, [catalogId, String(version)]);
+
+  /** The anchoring txId is kept by the store when the blob is marked anchored. */
+  async function anchoredTx(v: DatasetVersion): Promise<{ txId: string; sha256: string }> {
+    const sha256 = await addressOf(v);
+    const info = await store.stat(sha256);
+    if (!info?.anchored)
+      throw new GatewayError(
+        'BLOB_NOT_FOUND',
+        `no anchored content for ${v.id} in this gateway's store`,
+      );
+    return { txId: info.anchored.txId, sha256 };
+  }
+
+  return {
+    async anchor(caller, input) {
+      const entry = await chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [
+        input.catalogId,
+      ]);
+      // The chaincode enforces ownership too; checking first avoids storing an upload it will refuse.
+      if (entry.owner !== caller.department) {
+        throw new GatewayError('NOT_OWNER', `only ${entry.owner} anchors versions of ${entry.id}`);
+      }
+      const format = recordFormatOf(input.mediaType);
+      const byRecord = input.records ?? format !== null;
+      if (byRecord && format === null) {
+        throw new GatewayError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'record-by-record anchoring needs text/csv or application/x-ndjson',
+        );
+      }
+      let blob: BlobInfo;
+      try {
+        // One gateway secret salts every record leaf (per record index); it never leaves the
+        // gateway, and proofs are re-issued from it and the stored leaves.
+        blob = await store.put(input.source, {
+          algorithm: input.algorithm,
+          maxBytes: input.maxBytes,
+          ...(byRecord && format ? { records: { format, secret: deps.recordSecret } } : {}),
+        });
+      } catch (err) {
+        throw storeError(err);
+      }
+      if (blob.commitment.size === 0) throw new GatewayError('EMPTY_UPLOAD', 'the upload is empty');
+      const s = await chaincode.submit<DatasetVersion>(caller, TX.dataset.AnchorVersion, [
+        {
+          catalogId: input.catalogId,
+          digest: blob.commitment.digest,
+          chunkRoot: blob.commitment.chunkRoot,
+          chunkSize: blob.commitment.chunkSize,
+          size: blob.commitment.size,
+          mediaType: input.mediaType,
+          recordRoot: blob.records?.root ?? null,
+          recordCount: blob.records?.count ?? null,
+          reason: input.reason,
+        },
+      ]);
+      if (blob.commitment.digest.algorithm !== 'sha256') {
+        await addresses.put(
+          addressKey(blob.commitment.digest.algorithm, blob.commitment.digest.value),
+          blob.sha256,
+        );
+      }
+      const anchored = await store.markAnchored(blob.sha256, s.txId);
+      return { ...s, blob: anchored };
+    },
+
+    async open(caller, catalogId, versionNumber, request) {
+      const version = await getVersion(caller, catalogId, versionNumber);
+      let fields = request.fields;
+      if (fields === null && request.grantId !== null) {
+        fields = (await chaincode.evaluate<Grant>(caller, TX.sharing.GetGrant, [request.grantId]))
+          .fields;
+      }
+      if (fields === null) {
+        fields = (
+          await chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [catalogId])
+        ).fields.map((f) => f.name);
+      }
+      const sha256 = await addressOf(version);
+      const recorded = await chaincode.submit<UsageRecord>(caller, TX.usage.RecordUse, [
+        {
+          grantId: request.grantId,
+          catalogId,
+          datasetVersion: versionNumber,
+          action: 'download',
+          fields,
+          bytes: version.size,
+          deliveredDigest: null,
+          purpose: request.purpose,
+        },
+      ]);
+      const usage = recorded.value;
+      if (usage.outcome === 'DENIED') {
+        throw new GatewayError(
+          usage.denialCode ?? 'FORBIDDEN',
+          usage.denialMessage ?? 'use refused',
+          {
+            details: { usageId: usage.id, txId: recorded.txId, recorded: true },
+            status: 403,
+          },
+        );
+      }
+      let stream: Readable;
+      try {
+        stream = await store.get(sha256);
+      } catch (err) {
+        throw storeError(err);
+      }
+      const format = recordFormatOf(version.mediaType);
+      if (format === null)
+        return { usage, version, stream, mediaType: version.mediaType, projected: false };
+      return {
+        usage,
+        version,
+        stream: stream.pipe(projectRecords(format, fields)),
+        mediaType: version.mediaType,
+        projected: true,
+      };
+    },
+
+    async proof(caller, catalogId, versionNumber) {
+      const version = await getVersion(caller, catalogId, versionNumber);
+      const { txId } = await anchoredTx(version);
+      const material = await ledger.getTransactionProof(txId);
+      return bundleFromMaterial(material, version, {
+        kind: 'file',
+        digest: version.digest,
+        size: version.size,
+      });
+    },
+
+    async recordProof(caller, catalogId, versionNumber, index) {
+      const version = await getVersion(caller, catalogId, versionNumber);
+      if (version.recordRoot === null || version.recordCount === null) {
+        throw new GatewayError(
+          'VALIDATION_FAILED',
+          `${version.id} was not anchored record by record`,
+        );
+      }
+      if (index >= version.recordCount) {
+        throw new GatewayError(
+          'NOT_FOUND',
+          `${version.id} has ${version.recordCount} records; no record ${index}`,
+        );
+      }
+      const { txId, sha256 } = await anchoredTx(version);
+      let proof: RecordProof;
+      try {
+        proof = await store.recordProof(sha256, index, deps.recordSecret);
+      } catch (err) {
+        throw storeError(err);
+      }
+      const material = await ledger.getTransactionProof(txId);
+      return bundleFromMaterial(material, version, {
+        kind: 'record',
+        proof: proof,
+      });
+    },
+
+    close: () => addresses.close(),
+  };
+}

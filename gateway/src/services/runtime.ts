@@ -1,0 +1,203 @@
+/**
+ * The composition root shared by the server, the CLI's local commands and the tests: opens the
+ * embedded ledger, the query index (following the ledger), the dataset store, the token file and
+ * the services, under one data directory:
+ *
+ *   data/network/          the embedded network (one directory per department, the orderer's)
+ *   data/gateway/index/    query index (derived; `shulian index rebuild`)
+ *   data/gateway/store/    off-chain dataset store
+ *   data/gateway/tokens.json, record.key, addresses/, demo.json
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TX, type LedgerConfig } from '@shulian/chaincode/constants';
+import { loadNetworkConfig, type NetworkConfig } from '../../../network/embedded/config.js';
+import { createTokenStore, type TokenStore } from '../auth/tokens.js';
+import type { GatewayConfig } from '../config.js';
+import { GatewayError } from '../errors.js';
+import { openQueryIndex, type QueryIndex } from '../index/query-index.js';
+import { createEmbeddedLedger, type EmbeddedLedger } from '../ledger/embedded.js';
+import type { TrustFile } from '../proof/bundle.js';
+import type { DemoIdentity, GatewayContext } from '../routes/context.js';
+import { createDatasetStore, type DatasetStore } from '../store/dataset-store.js';
+import { createChaincode, type Chaincode } from './chaincode.js';
+import { createDatasets, type Datasets } from './datasets.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { trustFileFrom } from './trust.js';
+
+export interface Runtime {
+  config: GatewayConfig;
+  network: NetworkConfig;
+  ledger: EmbeddedLedger;
+  chaincode: Chaincode;
+  index: QueryIndex;
+  store: DatasetStore;
+  datasets: Datasets;
+  tokens: TokenStore;
+  metrics: Metrics;
+  trust: TrustFile;
+  coordinator: string;
+  /** The coordinator's administrator, who initialises the ledger and registers departments. */
+  coordinatorAdmin: { department: string; user: string };
+  exportTrust(): TrustFile;
+  context(extra?: { demoIdentities?: DemoIdentity[]; now?: () => number }): GatewayContext;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Follow the ledger's blocks into the index (the server does; `index rebuild` does not). */
+  follow: boolean;
+  /** fsync every block (default true; tests turn it off for speed). */
+  durable?: boolean;
+  /** Orderer batch timeout override, ms (tests use short ones). */
+  batchTimeoutMs?: number;
+  onIndexError?: (err: unknown) => void;
+}
+
+export const gatewayDir = (config: GatewayConfig): string => join(config.dataDir, 'gateway');
+
+async function recordKey(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const key = randomBytes(32);
+    await writeFile(file, key, { mode: 0o600, flag: 'wx' });
+    return key;
+  }
+}
+
+/** The level databases refuse a second process; say so instead of showing a lock error. */
+function lockHint(err: unknown, what: string): never {
+  const code = (err as { code?: string; cause?: { code?: string } }).code;
+  const cause = (err as { cause?: { code?: string } }).cause?.code;
+  if (code === 'LEVEL_DATABASE_NOT_OPEN' || cause === 'LEVEL_LOCKED') {
+    throw new GatewayError(
+      'CONFLICT',
+      `${what} is in use by another process (is the server running? stop it first)`,
+      { cause: err },
+    );
+  }
+  throw err;
+}
+
+export async function openRuntime(
+  config: GatewayConfig,
+  options: RuntimeOptions,
+): Promise<Runtime> {
+  const dir = gatewayDir(config);
+  await mkdir(dir, { recursive: true });
+  const network = await loadNetworkConfig(config.networkFile);
+  const ledger = await createEmbeddedLedger({
+    dataDir: join(config.dataDir, 'network'),
+    config: network,
+    ...(options.durable === undefined ? {} : { durable: options.durable }),
+    ...(options.batchTimeoutMs === undefined
+      ? {}
+      : { batch: { timeoutMs: options.batchTimeoutMs } }),
+  }).catch((err: unknown) => lockHint(err, 'the ledger'));
+  const index = await openQueryIndex(join(dir, 'index')).catch((err: unknown) =>
+    lockHint(err, 'the query index'),
+  );
+  const store = await createDatasetStore({ dir: join(dir, 'store') });
+  const chaincode = createChaincode(ledger);
+  const datasets = await createDatasets({
+    chaincode,
+    ledger,
+    store,
+    addressBook: join(dir, 'addresses'),
+    recordSecret: await recordKey(join(dir, 'record.key')),
+  });
+  const tokens = createTokenStore(join(dir, 'tokens.json'));
+  const metrics = createMetrics();
+  const trust = trustFileFrom(ledger.trust);
+  const coordinator = network.coordinator;
+  const coordinatorAdmin = { department: coordinator, user: 'admin' };
+  await initialise(chaincode, network, coordinatorAdmin);
+
+  const abort = new AbortController();
+  const following = options.follow
+    ? index.follow(ledger, abort.signal, options.onIndexError)
+    : Promise.resolve();
+
+  metrics.gauge(
+    'ledger_height',
+    'blocks on the ledger',
+    async () => (await ledger.status()).height,
+  );
+  metrics.gauge(
+    'index_block',
+    'last block in the query index',
+    async () => (await index.checkpoint())?.blockNumber ?? -1,
+  );
+  metrics.gauge('ledger_agreement', '1 when every running node agrees', async () =>
+    (await ledger.status()).agreement ? 1 : 0,
+  );
+
+  const runtime: Runtime = {
+    config,
+    network,
+    ledger,
+    chaincode,
+    index,
+    store,
+    datasets,
+    tokens,
+    metrics,
+    trust,
+    coordinator,
+    coordinatorAdmin,
+    exportTrust: () => trust,
+    context: (extra = {}) => ({
+      config,
+      ledger,
+      chaincode,
+      tokens,
+      index,
+      metrics,
+      datasets,
+      trust,
+      coordinator,
+      now: extra.now ?? Date.now,
+      ...(extra.demoIdentities ? { demoIdentities: extra.demoIdentities } : {}),
+    }),
+    async close() {
+      abort.abort();
+      await following;
+      await datasets.close();
+      await index.close();
+      await ledger.close();
+    },
+  };
+  return runtime;
+}
+
+/** First start of a network: the coordinator's admin initialises the ledger (once, ever). */
+async function initialise(
+  chaincode: Chaincode,
+  network: NetworkConfig,
+  admin: { department: string; user: string },
+): Promise<void> {
+  try {
+    await chaincode.evaluate<LedgerConfig>(admin, TX.governance.GetConfig, []);
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'NOT_INITIALIZED') throw err;
+  }
+  const c = network.departments.find((d) => d.id === network.coordinator);
+  if (!c)
+    throw new Error(`coordinator ${network.coordinator} is not among the network's departments`);
+  await chaincode.submit(admin, TX.governance.InitLedger, [
+    {
+      coordinator: {
+        id: c.id,
+        nameZh: c.names.zh,
+        nameEn: c.names.en,
+        level: c.level,
+        parent: null,
+      },
+      deadlines: network.deadlines,
+    },
+  ]);
+}
