@@ -97,7 +97,11 @@ describe('usage records', () => {
 
   it("finds the caller's covering grant when none is named", async () => {
     const u = ok<UsageRecord>(await record());
-    expect(u).toMatchObject({ outcome: 'ALLOWED', grantId: grant.id });
+    expect(u).toMatchObject({
+      outcome: 'ALLOWED',
+      grantId: grant.id,
+      purpose: 'data_verification',
+    });
   });
 
   /** A refused use is a successful transaction that stores the denial, and the grant is not spent. */

@@ -45,6 +45,8 @@ export class UsageContract extends ShulianContract {
       ...input,
       id: newId(session, 'USE'),
       grantId: grant?.id ?? input.grantId,
+      // The purpose the use is accountable to: as declared, else the grant's.
+      purpose: input.purpose ?? grant?.purpose ?? null,
       provider: entry.owner,
       consumer: session.actor,
       outcome: denial ? 'DENIED' : 'ALLOWED',
