@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -175,6 +175,21 @@ describe('dataset store', () => {
         );
       },
     );
+
+    it('notices damaged leaves instead of issuing a proof that cannot verify', async () => {
+      const info = await store.put(from(pieces(csv)), { records: { format: 'csv', secret } });
+      const leaves = join(dir, 'blobs', `${info.sha256}.leaves`);
+      const bytes = await readFile(leaves);
+      bytes[40]! ^= 1;
+      await writeFile(leaves, bytes);
+      expect((await rejection(store.recordProof(info.sha256, 0, secret))).code).toBe(
+        'RECORD_LEAVES_DAMAGED',
+      );
+      await writeFile(leaves, bytes.subarray(1));
+      expect((await rejection(store.recordProof(info.sha256, 0, secret))).code).toBe(
+        'RECORD_LEAVES_DAMAGED',
+      );
+    });
 
     it('rejects a malformed table and keeps nothing', async () => {
       const bad = Buffer.from('a,b\n1,2\n3\n');

@@ -70,32 +70,41 @@ function splitPoint(n: number): number {
   return k;
 }
 
-/** The RFC 6962 audit path PATH(index, leaves), leaf-side first. */
+/**
+ * The leaf ranges [start, end) whose subtree roots make the audit path of `index` in a tree of
+ * `size`, leaf side first. Separate from hashing so a path can be built from leaves held anywhere
+ * (the store streams them from disk).
+ */
+export function auditPathRanges(size: number, index: number): [number, number][] {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+    throw new RangeError(`leaf index ${index} outside a tree of ${size}`);
+  }
+  const ranges: [number, number][] = [];
+  let lo = 0;
+  let hi = size;
+  // Walk down from the root, remembering siblings, then reverse so the path starts at the leaf.
+  while (hi - lo > 1) {
+    const mid = lo + splitPoint(hi - lo);
+    if (index < mid) {
+      ranges.push([mid, hi]);
+      hi = mid;
+    } else {
+      ranges.push([lo, mid]);
+      lo = mid;
+    }
+  }
+  return ranges.reverse();
+}
+
+/** The RFC 6962 audit path PATH(index, leaves), leaf side first. */
 export function inclusionProof(
   hash: HashFunction,
   leaves: readonly Uint8Array[],
   index: number,
 ): Uint8Array[] {
-  if (!Number.isSafeInteger(index) || index < 0 || index >= leaves.length) {
-    throw new RangeError(`leaf index ${index} outside a tree of ${leaves.length}`);
-  }
-  const path: Uint8Array[] = [];
-  let lo = 0;
-  let hi = leaves.length;
-  let m = index;
-  // Walk down from the root, remembering siblings, then reverse so the path starts at the leaf.
-  while (hi - lo > 1) {
-    const k = splitPoint(hi - lo);
-    if (m < k) {
-      path.push(merkleRoot(hash, leaves.slice(lo + k, hi)));
-      hi = lo + k;
-    } else {
-      path.push(merkleRoot(hash, leaves.slice(lo, lo + k)));
-      lo += k;
-      m -= k;
-    }
-  }
-  return path.reverse();
+  return auditPathRanges(leaves.length, index).map(([start, end]) =>
+    merkleRoot(hash, leaves.slice(start, end)),
+  );
 }
 
 export type InclusionCheck = { ok: true } | { ok: false; reason: string };

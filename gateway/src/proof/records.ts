@@ -209,6 +209,41 @@ export interface RecordProof {
   root: string;
 }
 
+/** Where a record's leaf sits in its tree, as the provider holds it. */
+export interface RecordTreePosition {
+  index: number;
+  count: number;
+  leaf: Uint8Array;
+  path: readonly Uint8Array[];
+  root: Uint8Array;
+}
+
+/**
+ * Builds a record's proof from its tree position, refusing a record or secret that does not
+ * reproduce the anchored leaf (a proof that could never verify).
+ */
+export function assembleRecordProof(
+  hash: HashFunction,
+  secret: Uint8Array,
+  record: Json,
+  position: RecordTreePosition,
+): RecordProof {
+  const salt = deriveSalt(hash, secret, position.index);
+  if (!bytesEqual(recordLeaf(hash, salt, record), position.leaf)) {
+    throw new Error(`record ${position.index} does not match its anchored leaf`);
+  }
+  return {
+    algorithm: hash.algorithm,
+    record,
+    salt: toHex(salt),
+    index: position.index,
+    count: position.count,
+    path: position.path.map(toHex),
+    root: toHex(position.root),
+  };
+}
+
+/** A record's proof from all the leaves in memory. */
 export function issueRecordProof(
   hash: HashFunction,
   secret: Uint8Array,
@@ -216,21 +251,15 @@ export function issueRecordProof(
   index: number,
   record: Json,
 ): RecordProof {
-  const salt = deriveSalt(hash, secret, index);
-  const leaf = recordLeaf(hash, salt, record);
-  const anchored = leaves[index];
-  if (!anchored || !bytesEqual(leaf, anchored)) {
-    throw new Error(`record ${index} does not match its anchored leaf`);
-  }
-  return {
-    algorithm: hash.algorithm,
-    record,
-    salt: toHex(salt),
+  const leaf = leaves[index];
+  if (!leaf) throw new RangeError(`no record ${index} among ${leaves.length}`);
+  return assembleRecordProof(hash, secret, record, {
     index,
     count: leaves.length,
-    path: inclusionProof(hash, leaves, index).map(toHex),
-    root: toHex(merkleRoot(hash, leaves)),
-  };
+    leaf,
+    path: inclusionProof(hash, leaves, index),
+    root: merkleRoot(hash, leaves),
+  });
 }
 
 export type RecordCheck = { ok: true } | { ok: false; field: keyof RecordProof; reason: string };

@@ -19,15 +19,23 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Json } from '@shulian/chaincode/canonical';
 import { FileCommitmentBuilder, DEFAULT_CHUNK_SIZE, type FileCommitment } from '../proof/chunks.js';
-import { isHex, HASH_BYTES, type DigestAlgorithm } from '../proof/hash.js';
-import { nodeSha256, nodeSm3 } from '../proof/node.js';
 import {
-  issueRecordProof,
+  isHex,
+  HASH_BYTES,
+  toHex,
+  type DigestAlgorithm,
+  type HashFunction,
+} from '../proof/hash.js';
+import { nodeSha256, nodeSm3 } from '../proof/node.js';
+import { auditPathRanges, MerkleRootBuilder } from '../proof/merkle.js';
+import {
+  assembleRecordProof,
   RecordCommitmentBuilder,
   RecordParser,
   type RecordCommitment,
   type RecordFormat,
   type RecordProof,
+  type RecordTreePosition,
 } from '../proof/records.js';
 
 export type StoreErrorCode =
@@ -37,7 +45,8 @@ export type StoreErrorCode =
   | 'BLOB_TOO_LARGE'
   | 'DIGEST_MISMATCH'
   | 'COMMITMENT_CONFLICT'
-  | 'RECORD_NOT_FOUND';
+  | 'RECORD_NOT_FOUND'
+  | 'RECORD_LEAVES_DAMAGED';
 
 export class StoreError extends Error {
   constructor(
@@ -121,6 +130,55 @@ class LeafWriter {
     this.fill = 0;
     this.pending = this.pending.then(() => this.file.write(full));
   }
+}
+
+/** The 32-byte leaves of a leaves file, in order, reading 1 MiB at a time. */
+async function* readLeaves(path: string): AsyncIterable<Uint8Array> {
+  let carry: Uint8Array = new Uint8Array(0);
+  for await (const data of createReadStream(path, {
+    highWaterMark: 1024 * 1024,
+  }) as AsyncIterable<Uint8Array>) {
+    const bytes = carry.length > 0 ? Buffer.concat([carry, data]) : data;
+    const whole = bytes.length - (bytes.length % HASH_BYTES);
+    for (let i = 0; i < whole; i += HASH_BYTES) yield bytes.subarray(i, i + HASH_BYTES);
+    carry = bytes.subarray(whole);
+  }
+  if (carry.length > 0) {
+    throw new StoreError('RECORD_LEAVES_DAMAGED', `${path} is not a whole number of leaves`);
+  }
+}
+
+/**
+ * A record's audit path from the leaves file in one sequential pass and O(log n) memory: each
+ * path element is the root of a leaf range, built as the range streams by. The whole root is
+ * rebuilt too, so a damaged leaves file is caught rather than turned into a bad proof.
+ */
+async function treePosition(
+  hash: HashFunction,
+  leavesPath: string,
+  tree: RecordCommitment,
+  index: number,
+): Promise<RecordTreePosition> {
+  const ranges = auditPathRanges(tree.count, index);
+  const builders = ranges.map(() => new MerkleRootBuilder(hash));
+  const whole = new MerkleRootBuilder(hash);
+  let leaf: Uint8Array | undefined;
+  let i = 0;
+  for await (const l of readLeaves(leavesPath)) {
+    whole.append(l);
+    if (i === index) leaf = l;
+    const range = ranges.findIndex(([start, end]) => i >= start && i < end);
+    if (range >= 0) builders[range]!.append(l);
+    i++;
+  }
+  const root = whole.root();
+  if (!leaf || i !== tree.count || toHex(root) !== tree.root) {
+    throw new StoreError(
+      'RECORD_LEAVES_DAMAGED',
+      `${leavesPath} does not match the stored record root`,
+    );
+  }
+  return { index, count: tree.count, leaf, path: builders.map((b) => b.root()), root };
 }
 
 export async function createDatasetStore(options: { dir: string }): Promise<DatasetStore> {
@@ -286,10 +344,6 @@ export async function createDatasetStore(options: { dir: string }): Promise<Data
       ) {
         throw new StoreError('RECORD_NOT_FOUND', `blob ${sha256} has no record ${index}`);
       }
-      const bytes = await readFile(`${blobPath(sha256)}.leaves`);
-      const leaves = Array.from({ length: bytes.length / HASH_BYTES }, (_, i) =>
-        bytes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES),
-      );
       const { algorithm, format } = info.records;
       const parser = new RecordParser(format);
       let seen = 0;
@@ -305,7 +359,14 @@ export async function createDatasetStore(options: { dir: string }): Promise<Data
       }
       record ??= find(parser.end());
       if (record !== undefined) {
-        return issueRecordProof(hashFor(algorithm), secret, leaves, index, record);
+        const hash = hashFor(algorithm);
+        const position = await treePosition(
+          hash,
+          `${blobPath(sha256)}.leaves`,
+          info.records,
+          index,
+        );
+        return assembleRecordProof(hash, secret, record, position);
       }
       throw new StoreError('RECORD_NOT_FOUND', `blob ${sha256} ends before record ${index}`);
     },
