@@ -2,6 +2,7 @@
  * network/departments.yaml: parsed and validated into the network description that the
  * embedded nodes (and the Fabric config generators) are built from. Errors name the field.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -50,7 +51,10 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../departments.yaml', import.meta.url));
+/** network/departments.yaml, found from this module in the source tree or in its dist/ build. */
+export const DEFAULT_CONFIG_PATH = [new URL('../departments.yaml', import.meta.url), new URL('../../../network/departments.yaml', import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((file) => existsSync(file)) ?? fileURLToPath(new URL('../departments.yaml', import.meta.url));
 
 const ID = /^[a-z][a-z0-9]{1,15}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
