@@ -211,6 +211,19 @@ describe('governance: departments, roles and calendar', () => {
       await w.submit('psbAdmin', TX.governance.UpdateDepartment, [PSB, '{"nameEn":"Police"}']),
       ErrorCode.NOT_COORDINATOR,
     );
+    ok(
+      await w.submit('coordAdmin', TX.governance.RegisterDepartment, [
+        departmentJson('StationMSP', 'Police station', PSB),
+      ]),
+    );
+    refused(
+      await w.submit('coordAdmin', TX.governance.UpdateDepartment, [
+        PSB,
+        '{"parent":"StationMSP"}',
+      ]),
+      ErrorCode.INVALID_ARGUMENT,
+      /own ancestor/,
+    );
     refused(
       await w.submit('coordAdmin', TX.governance.UpdateDepartment, ['NoMSP', '{"nameEn":"x"}']),
       ErrorCode.DEPARTMENT_NOT_FOUND,

@@ -300,15 +300,22 @@ export class GovernanceContract extends ShulianContract {
   }
 }
 
+/** The parent must be registered, and the hierarchy (纵向级联) must stay a tree. */
 async function requireParent(ctx: Context, parent: string | null, child: string): Promise<void> {
-  if (parent === null) return;
-  if (parent === child) {
-    throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, `parent of ${child} cannot be itself`);
-  }
-  if (!(await exists(ctx, DEPARTMENTS, [parent]))) {
-    throw new ChaincodeError(
-      ErrorCode.DEPARTMENT_NOT_FOUND,
-      `parent department ${parent} is not registered`,
-    );
+  for (let ancestor = parent; ancestor !== null;) {
+    if (ancestor === child) {
+      throw new ChaincodeError(
+        ErrorCode.INVALID_ARGUMENT,
+        `parent ${String(parent)} would make ${child} its own ancestor`,
+      );
+    }
+    const department = await find(ctx, DEPARTMENTS, [ancestor]);
+    if (!department) {
+      throw new ChaincodeError(
+        ErrorCode.DEPARTMENT_NOT_FOUND,
+        `parent department ${ancestor} is not registered`,
+      );
+    }
+    ancestor = department.parent;
   }
 }
