@@ -102,10 +102,6 @@ export function oneOf<T extends string>(values: readonly T[]): Check<T> {
   };
 }
 
-export function literal<T extends string>(expected: T): Check<T> {
-  return oneOf([expected]);
-}
-
 /** Absent and null both mean "not given" and are stored as null. */
 export function nullable<T>(check: Check<T>): Check<T | null> {
   return (value, path) => (value === undefined || value === null ? null : check(value, path));
