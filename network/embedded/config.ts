@@ -52,9 +52,14 @@ export class ConfigError extends Error {
 }
 
 /** network/departments.yaml, found from this module in the source tree or in its dist/ build. */
-export const DEFAULT_CONFIG_PATH = [new URL('../departments.yaml', import.meta.url), new URL('../../../network/departments.yaml', import.meta.url)]
-  .map((url) => fileURLToPath(url))
-  .find((file) => existsSync(file)) ?? fileURLToPath(new URL('../departments.yaml', import.meta.url));
+export const DEFAULT_CONFIG_PATH =
+  [
+    new URL('../departments.yaml', import.meta.url),
+    new URL('../../../network/departments.yaml', import.meta.url),
+  ]
+    .map((url) => fileURLToPath(url))
+    .find((file) => existsSync(file)) ??
+  fileURLToPath(new URL('../departments.yaml', import.meta.url));
 
 const ID = /^[a-z][a-z0-9]{1,15}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;

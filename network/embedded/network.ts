@@ -4,7 +4,6 @@
  * execute-order-validate flow (endorse on enough nodes for the chaincode-level and key-level
  * policies, check the results agree, order, wait for commit and report the validation code).
  */
-import { createPublicKey } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChaincodeInterface } from 'fabric-shim';
@@ -56,27 +55,29 @@ export interface Committed {
   transaction: Transaction;
 }
 
-/** What a third party needs to verify proofs offline: member CAs and the orderer's key. */
+/**
+ * What a third party needs to verify proofs offline (the gateway's trust file): each
+ * department's CA certificate and the orderer's certificate.
+ */
 export interface TrustBundle {
   format: 'shulian-trust';
   version: 1;
-  network: string;
   channel: string;
-  chaincode: string;
-  endorsementPolicy: string;
-  /** MSP id -> CA certificate (PEM), departments and the orderer organisation. */
-  members: Record<string, string>;
-  orderer: { mspId: string; certificate: string; publicKey: string };
+  departments: Record<string, { caCertificate: string }>;
+  orderers: { mspId: string; certificate: string }[];
 }
 
-/** Offline-verifiable material for one transaction (embedded engine). */
+/**
+ * Offline-verifiable material for one transaction (embedded engine): the transaction, its
+ * position, the orderer-signed header and the RFC 6962 audit path to header.dataHash.
+ */
 export interface EmbeddedProof {
   transaction: Transaction;
-  index: number;
+  txIndex: number;
   header: Block['header'];
   ordererSignature: Block['ordererSignature'];
-  /** RFC 6962 audit path from the transaction's leaf to header.dataHash. */
-  path: string[];
+  /** hex sibling hashes from the transaction's leaf up to header.dataHash */
+  inclusionPath: string[];
   validationCode: ValidationCode;
 }
 
@@ -154,20 +155,14 @@ export class EmbeddedNetwork {
       nodeMap.set(d.id, node);
       wallets.set(d.id, new Wallet(dir, org.ca));
     }
-    const publicKey = createPublicKey(ordererOrg.node.privateKey);
     const trust: TrustBundle = {
       format: 'shulian-trust',
       version: 1,
-      network: config.name,
       channel: config.channel,
-      chaincode: config.chaincode.name,
-      endorsementPolicy: config.chaincode.endorsementPolicy,
-      members,
-      orderer: {
-        mspId: config.orderer.id,
-        certificate: ordererOrg.node.certificate,
-        publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      },
+      departments: Object.fromEntries(
+        config.departments.map((d) => [d.id, { caCertificate: members[d.id] as string }]),
+      ),
+      orderers: [{ mspId: config.orderer.id, certificate: ordererOrg.node.certificate }],
     };
     const network = new EmbeddedNetwork(
       config,
@@ -373,10 +368,10 @@ export class EmbeddedNetwork {
     const items = record.block.transactions.map(encodeTransaction);
     return {
       transaction: record.block.transactions[index] as Transaction,
-      index,
+      txIndex: index,
       header: record.block.header,
       ordererSignature: record.block.ordererSignature,
-      path: inclusionPath(items, index),
+      inclusionPath: inclusionPath(items, index),
       validationCode: record.codes[index] as ValidationCode,
       blockNumber: record.block.header.number,
     };

@@ -121,12 +121,13 @@ describe('embedded network: execute-order-validate', () => {
     expect(
       rootFromPath(
         encodeTransaction(proof.transaction),
-        proof.index,
+        proof.txIndex,
         proof.header.txCount,
-        proof.path,
+        proof.inclusionPath,
       ),
     ).toBe(proof.header.dataHash);
     expect(proof.validationCode).toBe('VALID');
-    expect(net.trust.members.coord).toMatch(/BEGIN CERTIFICATE/);
+    expect(net.trust.departments.coord?.caCertificate).toMatch(/BEGIN CERTIFICATE/);
+    expect(net.trust.orderers[0]?.certificate).toBe(proof.ordererSignature.orderer.certificate);
   });
 });
