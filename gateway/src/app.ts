@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authenticate } from './auth/guard.js';
-import { clientErrorHandler, installErrorHandling } from './errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
 import type { GatewayContext } from './routes/context.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -44,6 +44,7 @@ export async function buildApp(
     maxParamLength: 200,
     http: { maxHeaderSize: ctx.config.maxHeaderSize },
     clientErrorHandler,
+    frameworkErrors,
     // Fastify's default AJV strips unknown properties; TypeBox's compiler checks bodies as
     // declared (additionalProperties: false is a 400, not a silent drop) and converts only
     // querystring, params and headers, which arrive as text.
@@ -103,6 +104,8 @@ export async function buildApp(
   await app.register(
     async (api) => {
       api.addHook('onRequest', authenticate(ctx.tokens));
+      // The API speaks JSON; uploads register their own raw-stream parser in their scope.
+      api.removeContentTypeParser('text/plain');
       await api.register(departmentRoutes, { ctx });
       await api.register(catalogRoutes, { ctx, prefix: '/catalog' });
       await api.register(versionRoutes, { ctx, prefix: '/catalog' });

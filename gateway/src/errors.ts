@@ -28,6 +28,7 @@ const GATEWAY_CODES = {
   CONFLICT: 409,
   DIGEST_MISMATCH: 409,
   PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
@@ -154,15 +155,28 @@ export function fromLedgerError(err: unknown): GatewayError {
   if (code !== undefined && REGISTRY.has(code)) {
     return new GatewayError(code as AnyErrorCode, (match?.[2] ?? '').trim(), { cause: err });
   }
-  if (/MVCC_READ_CONFLICT|PHANTOM_READ_CONFLICT/.test(message)) {
-    return new GatewayError(
-      'MVCC_CONFLICT',
-      `transaction conflicted with a concurrent one; retry: ${message}`,
-      { cause: err },
-    );
-  }
+  const ledgerCode = (err as { code?: unknown }).code;
+  const mapped = typeof ledgerCode === 'string' ? LEDGER_CODES[ledgerCode] : undefined;
+  if (mapped) return new GatewayError(mapped, message, { cause: err });
   return new GatewayError('LEDGER_ERROR', `ledger call failed: ${message}`, { cause: err });
 }
+
+/**
+ * The ledger's own error codes (network/embedded/errors.ts; Fabric's validation codes) that mean
+ * something to a client. Conflicts are transient and retryable, hence 503 rather than 409.
+ */
+const LEDGER_CODES: Readonly<Record<string, GatewayErrorCode>> = {
+  TX_NOT_FOUND: 'TRANSACTION_NOT_FOUND',
+  BLOCK_NOT_FOUND: 'BLOCK_NOT_FOUND',
+  MVCC_READ_CONFLICT: 'MVCC_CONFLICT',
+  PHANTOM_READ_CONFLICT: 'MVCC_CONFLICT',
+  ENDORSEMENT_MISMATCH: 'MVCC_CONFLICT',
+  NODE_STOPPED: 'LEDGER_UNAVAILABLE',
+  ORDERER_STOPPED: 'LEDGER_UNAVAILABLE',
+  NETWORK_CLOSED: 'LEDGER_UNAVAILABLE',
+  NO_ENDORSERS: 'LEDGER_UNAVAILABLE',
+  TX_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+};
 
 /** Fastify's own error codes mapped onto ours, so framework errors keep our shape. */
 const FASTIFY_CODES: Readonly<Record<string, GatewayErrorCode>> = {
@@ -174,6 +188,7 @@ const FASTIFY_CODES: Readonly<Record<string, GatewayErrorCode>> = {
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
   FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
   FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
   FST_ERR_ASYNC_CONSTRAINT: 'BAD_REQUEST',
   FST_ERR_INVALID_URL: 'BAD_REQUEST',
 };
@@ -213,6 +228,17 @@ function toGatewayError(error: FastifyError | Error): GatewayError {
     return new GatewayError('BAD_REQUEST', error.message, { cause: error, status });
   }
   return new GatewayError('INTERNAL', 'internal error', { cause: error });
+}
+
+/** Errors Fastify raises before routing (bad URL encoding, over-long parameters). */
+export function frameworkErrors(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const err = toGatewayError(error);
+  request.log.info({ code: err.code }, err.message);
+  void reply.status(err.statusCode).send(err.toBody());
 }
 
 /** Installs the error and not-found handlers and the raw-socket client error handler. */

@@ -11,6 +11,7 @@ import {
   type Department,
   type Page,
   type UserRoles,
+  type WorkingCalendar,
 } from '@shulian/chaincode/constants';
 import type { Caller } from '../ledger/types.js';
 import { callerOf, principalOf } from '../auth/guard.js';
@@ -19,6 +20,7 @@ import type { GatewayContext, RouteOptions } from './context.js';
 import { responses, written } from './helpers.js';
 import {
   Actor,
+  Day,
   Department as DepartmentSchema,
   Enums,
   Id,
@@ -245,5 +247,62 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       return written(ctx, s);
     },
   );
+  const YearParams = Type.Object(
+    { year: Type.String({ pattern: '^2\\d{3}$' }) },
+    { additionalProperties: false },
+  );
+  const Calendar = Type.Object({
+    year: Type.Integer(),
+    holidays: Type.Array(Day),
+    workdays: Type.Array(Day),
+    updatedAt: Type.String(),
+    updatedBy: Actor,
+  });
+
+  app.get(
+    '/calendar/:year',
+    {
+      schema: {
+        tags,
+        summary: 'the working-day calendar of a year',
+        params: YearParams,
+        response: responses(Calendar),
+      },
+    },
+    async (request) =>
+      ctx.chaincode.evaluate<WorkingCalendar>(callerOf(request), TX.governance.GetCalendar, [
+        request.params.year,
+      ]),
+  );
+
+  app.put(
+    '/calendar/:year',
+    {
+      schema: {
+        tags,
+        summary: "publish a year's working-day calendar (coordinator admin)",
+        description:
+          'Public holidays on otherwise working days, and weekend days worked in exchange (调休).',
+        params: YearParams,
+        body: Type.Object(
+          {
+            holidays: Type.Array(Day, { maxItems: 366, uniqueItems: true }),
+            workdays: Type.Array(Day, { maxItems: 366, uniqueItems: true }),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses(Written(Calendar)),
+      },
+    },
+    async (request) => {
+      const s = await ctx.chaincode.submit<WorkingCalendar>(
+        callerOf(request),
+        TX.governance.SetCalendar,
+        [request.params.year, request.body],
+      );
+      return written(ctx, s);
+    },
+  );
+
   done();
 };

@@ -90,18 +90,10 @@ const MAX_BLOCKS_PER_PAGE = 100;
 
 export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['ledger'];
-  const ledgerCall = async <T>(
-    call: () => Promise<T>,
-    notFound?: () => GatewayError,
-  ): Promise<T> => {
+  const ledgerCall = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
     } catch (err) {
-      if (
-        notFound &&
-        /not found|no such|out of range|beyond/i.test(err instanceof Error ? err.message : '')
-      )
-        throw notFound();
       throw fromLedgerError(err);
     }
   };
@@ -204,10 +196,7 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     },
     async (request) => {
       const { txId } = request.params;
-      const tx = await ledgerCall(
-        () => ctx.ledger.getTransaction(txId),
-        () => new GatewayError('TRANSACTION_NOT_FOUND', `transaction ${txId} not found`),
-      );
+      const tx = await ledgerCall(() => ctx.ledger.getTransaction(txId));
       return txView(tx, tx.blockNumber);
     },
   );

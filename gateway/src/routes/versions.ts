@@ -12,6 +12,7 @@ import { TX, type DatasetVersion as DatasetVersionType } from '@shulian/chaincod
 import type { Readable } from 'node:stream';
 import { callerOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
+import type { OpenedContent } from '../services/datasets.js';
 import type { RouteOptions } from './context.js';
 import { responses, written } from './helpers.js';
 import { CatalogParams } from './catalog.js';
@@ -221,11 +222,21 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         request.query.grantId === undefined && fields === undefined
           ? await ctx.index.currentGrant(caller.department, request.params.id, ctx.now())
           : undefined;
-      const opened = await ctx.datasets.open(caller, request.params.id, request.params.version, {
-        grantId: request.query.grantId ?? grant?.id ?? null,
-        fields: fields ? fields.split(',') : null,
-        purpose: purpose ?? null,
-      });
+      let opened: OpenedContent;
+      try {
+        opened = await ctx.datasets.open(caller, request.params.id, request.params.version, {
+          grantId: request.query.grantId ?? grant?.id ?? null,
+          fields: fields ? fields.split(',') : null,
+          purpose: purpose ?? null,
+        });
+      } catch (err) {
+        // A refusal is on the ledger; let the audit trail show it before answering.
+        const block = (err as GatewayError).details as { blockNumber?: number } | undefined;
+        if (block?.blockNumber !== undefined)
+          await ctx.index.waitFor(block.blockNumber, 5_000).catch(() => undefined);
+        throw err;
+      }
+      await ctx.index.waitFor(opened.tx.blockNumber, 5_000).catch(() => undefined);
       ctx.metrics.increment('downloads_total', 'recorded downloads', {
         projected: String(opened.projected),
       });

@@ -44,6 +44,8 @@ export interface ContentRequest {
 
 export interface OpenedContent {
   usage: UsageRecord;
+  /** Where the use was recorded. */
+  tx: { txId: string; blockNumber: number };
   version: DatasetVersion;
   stream: Readable;
   mediaType: string;
@@ -226,7 +228,12 @@ export async function createDatasets(deps: {
           usage.denialCode ?? 'FORBIDDEN',
           usage.denialMessage ?? 'use refused',
           {
-            details: { usageId: usage.id, txId: recorded.txId, recorded: true },
+            details: {
+              usageId: usage.id,
+              txId: recorded.txId,
+              blockNumber: recorded.blockNumber,
+              recorded: true,
+            },
             status: 403,
           },
         );
@@ -238,10 +245,12 @@ export async function createDatasets(deps: {
         throw storeError(err);
       }
       const format = recordFormatOf(version.mediaType);
+      const tx = { txId: recorded.txId, blockNumber: recorded.blockNumber };
       if (format === null)
-        return { usage, version, stream, mediaType: version.mediaType, projected: false };
+        return { usage, tx, version, stream, mediaType: version.mediaType, projected: false };
       return {
         usage,
+        tx,
         version,
         stream: stream.pipe(projectRecords(format, fields)),
         mediaType: version.mediaType,

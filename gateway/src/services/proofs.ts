@@ -5,21 +5,12 @@
  */
 import { parseJson, type Json } from '@shulian/chaincode/canonical';
 import type { DatasetVersion } from '@shulian/chaincode/constants';
-import type { Block, Transaction } from '../../../network/embedded/format.js';
+import type { Transaction } from '../../../network/embedded/format.js';
+import type { EmbeddedProof } from '../ledger/embedded.js';
 import { GatewayError } from '../errors.js';
 import type { TransactionProofMaterial } from '../ledger/types.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type ProofBundle } from '../proof/bundle.js';
 import { fromBase64 } from '../proof/hash.js';
-
-/** The embedded engine's material (network/embedded EmbeddedProof). */
-interface EmbeddedMaterial {
-  transaction: Transaction;
-  index: number;
-  header: Block['header'];
-  ordererSignature: Block['ordererSignature'];
-  path: string[];
-  validationCode: string;
-}
 
 /** The state key the transaction wrote the version at: the write whose value is this version. */
 function anchorOf(transaction: Transaction, version: DatasetVersion): { key: string; value: Json } {
@@ -58,7 +49,7 @@ export function bundleFromMaterial(
       `proof bundles for the ${material.engine} engine are not supported by this gateway`,
     );
   }
-  const m = material.material as EmbeddedMaterial;
+  const m = material.material as EmbeddedProof;
   return {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
@@ -68,8 +59,8 @@ export function bundleFromMaterial(
     block: {
       header: m.header,
       ordererSignature: m.ordererSignature,
-      txIndex: m.index,
-      inclusionPath: m.path,
+      txIndex: m.txIndex,
+      inclusionPath: m.inclusionPath,
     },
     validationCode: material.validationCode,
   };

@@ -24,7 +24,6 @@ import { createDatasetStore, type DatasetStore } from '../store/dataset-store.js
 import { createChaincode, type Chaincode } from './chaincode.js';
 import { createDatasets, type Datasets } from './datasets.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { trustFileFrom } from './trust.js';
 
 export interface Runtime {
   config: GatewayConfig;
@@ -111,7 +110,8 @@ export async function openRuntime(
   });
   const tokens = createTokenStore(join(dir, 'tokens.json'));
   const metrics = createMetrics();
-  const trust = trustFileFrom(ledger.trust);
+  // The network's trust bundle is the proof module's trust file format.
+  const trust: TrustFile = ledger.trust;
   const coordinator = network.coordinator;
   const coordinatorAdmin = { department: coordinator, user: 'admin' };
   await initialise(chaincode, network, coordinatorAdmin);

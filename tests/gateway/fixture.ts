@@ -1,0 +1,59 @@
+/**
+ * A real gateway for tests: the embedded network, index, store and services in a temporary data
+ * directory, seeded with the demo data, behind buildApp (driven with app.inject).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { seedDemo } from '../../scripts/seed.js';
+import { buildApp } from '../../gateway/src/app.js';
+import { loadConfig } from '../../gateway/src/config.js';
+import type { DemoIdentity } from '../../gateway/src/routes/context.js';
+import { openRuntime, type Runtime } from '../../gateway/src/services/runtime.js';
+
+export interface Fixture {
+  app: FastifyInstance;
+  runtime: Runtime;
+  demo: DemoIdentity[];
+  token(department: string, user: string): string;
+  auth(department: string, user: string): { authorization: string };
+  height(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function openFixture(
+  options: { seed?: boolean; bodyLimit?: number } = {},
+): Promise<Fixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'shulian-gw-'));
+  const config = loadConfig(
+    {},
+    {
+      dataDir: dir,
+      logLevel: 'silent',
+      ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    },
+  );
+  const runtime = await openRuntime(config, { follow: true, durable: false, batchTimeoutMs: 5 });
+  const demo = options.seed === false ? [] : await seedDemo(runtime);
+  const app = await buildApp(runtime.context({ demoIdentities: demo }), { web: false });
+  await app.ready();
+  const token = (department: string, user: string): string => {
+    const found = demo.find((d) => d.department === department && d.user === user);
+    if (!found) throw new Error(`no demo identity ${department}/${user}`);
+    return found.token;
+  };
+  return {
+    app,
+    runtime,
+    demo,
+    token,
+    auth: (department, user) => ({ authorization: `Bearer ${token(department, user)}` }),
+    height: async () => (await runtime.ledger.status()).height,
+    async close() {
+      await app.close();
+      await runtime.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
