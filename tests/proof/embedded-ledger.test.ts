@@ -24,6 +24,7 @@ import {
 import {
   createBundle,
   verifyBundle,
+  type TransactionEvidence,
   type ProofBundle,
   type TrustFile,
 } from '../../gateway/src/proof/bundle.js';
@@ -44,7 +45,7 @@ let dir: string;
 let ledger: EmbeddedLedger;
 let trust: TrustFile;
 let blob: BlobInfo;
-let evidence: Parameters<typeof createBundle>[0];
+let evidence: TransactionEvidence;
 let anchorKey: string;
 let recordBundle: ProofBundle;
 const secret = randomBytes(32);
@@ -103,28 +104,10 @@ beforeAll(async () => {
   await store.markAnchored(blob.sha256, anchored.txId);
 
   const material = await ledger.getTransactionProof(anchored.txId);
-  const proof = material.material as EmbeddedProof;
-  evidence = {
-    transaction: proof.transaction,
-    txIndex: proof.index,
-    header: proof.header,
-    ordererSignature: proof.ordererSignature,
-    inclusionPath: proof.path,
-    validationCode: material.validationCode,
-  };
-  anchorKey = anchorWrite(proof.transaction);
-  const { members, orderer, channel } = ledger.trust;
-  trust = {
-    format: 'shulian-trust',
-    version: 1,
-    channel,
-    departments: Object.fromEntries(
-      Object.entries(members)
-        .filter(([mspId]) => mspId !== orderer.mspId)
-        .map(([mspId, caCertificate]) => [mspId, { caCertificate }]),
-    ),
-    orderers: [{ mspId: orderer.mspId, certificate: orderer.certificate }],
-  };
+  // The embedded engine's material is the proof module's TransactionEvidence, as is its trust file.
+  evidence = material.material as EmbeddedProof;
+  anchorKey = anchorWrite(evidence.transaction);
+  trust = ledger.trust;
 
   // Record proofs come from the store's leaves and the secret.
   recordBundle = createBundle(evidence, anchorKey, {
@@ -168,11 +151,10 @@ describe('bundles from the embedded ledger', () => {
   });
 
   it('fail against another network', async () => {
+    // Every department "trusts" the orderer organisation's certificate instead of its own CA.
+    const stranger = { caCertificate: ledger.trust.orderers[0]!.certificate };
     const departments = Object.fromEntries(
-      Object.keys(trust.departments).map((id) => [
-        id,
-        { caCertificate: ledger.trust.orderer.certificate },
-      ]),
+      Object.keys(trust.departments).map((id) => [id, stranger]),
     );
     const result = await verifyBundle(recordBundle, { ...trust, departments }, nodeProofCrypto);
     expect(result.ok).toBe(false);

@@ -57,6 +57,12 @@ describe('record parsing', () => {
     expect(() => parseIn(format, text, 1000)).toThrow(message);
   });
 
+  it('keeps a column named __proto__ as a column', () => {
+    const [record] = parseIn('csv', '__proto__,constructor\nx,y\n', 1000);
+    expect(Object.keys(record as object)).toEqual(['__proto__', 'constructor']);
+    expect(JSON.stringify(record)).toBe('{"__proto__":"x","constructor":"y"}');
+  });
+
   it('rejects invalid UTF-8', () => {
     const parser = new RecordParser('jsonl');
     expect(() => parser.push(Uint8Array.of(0x22, 0xff, 0x22, 0x0a))).toThrow();

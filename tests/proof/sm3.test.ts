@@ -1,6 +1,13 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hashParts, hmac, toHex, utf8 } from '../../gateway/src/proof/hash.js';
+import {
+  hashParts,
+  hmac,
+  toHex,
+  utf8,
+  type HashFunction,
+  type IncrementalHash,
+} from '../../gateway/src/proof/hash.js';
 import { nodeSha256, nodeSm3 } from '../../gateway/src/proof/node.js';
 import { sm3 } from '../../gateway/src/proof/sm3.js';
 
@@ -36,6 +43,18 @@ describe('sm3 (GB/T 32905-2016)', () => {
     }
   });
 
+  it('copies its state: a copy and the original continue independently', () => {
+    const data = randomBytes(150);
+    const h = sm3.create().update(data.subarray(0, 70));
+    const twin = h.copy!();
+    h.update(data.subarray(70));
+    twin.update(Buffer.from('other'));
+    expect(toHex(h.digest())).toBe(createHash('sm3').update(data).digest('hex'));
+    expect(toHex(twin.digest())).toBe(
+      createHash('sm3').update(data.subarray(0, 70)).update('other').digest('hex'),
+    );
+  });
+
   it('refuses to be used after digest', () => {
     const h = sm3.create();
     h.digest();
@@ -48,6 +67,26 @@ describe('hmac', () => {
   it('matches RFC 4231 test case 2 for SHA-256', () => {
     expect(toHex(hmac(nodeSha256, utf8('Jefe'), utf8('what do ya want for nothing?')))).toBe(
       '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
+  });
+
+  it('gives the same MAC with and without state copies', () => {
+    // The same hash without copy(): HMAC falls back to hashing the padded key per message.
+    const withoutCopy: HashFunction = {
+      algorithm: 'sha256',
+      create: () => {
+        const inner = nodeSha256.create();
+        const h: IncrementalHash = {
+          update: (d) => (inner.update(d), h),
+          digest: () => inner.digest(),
+        };
+        return h;
+      },
+    };
+    const key = randomBytes(32);
+    const message = randomBytes(40);
+    expect(toHex(hmac(withoutCopy, key, message))).toBe(
+      createHmac('sha256', key).update(message).digest('hex'),
     );
   });
 

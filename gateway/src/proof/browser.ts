@@ -9,19 +9,24 @@ import type { ProofCrypto } from './bundle.js';
 import { bytesEqual, fromBase64, type HashFunction, type IncrementalHash } from './hash.js';
 import { sm3 } from './sm3.js';
 
+type NobleHash = ReturnType<typeof nobleSha256.create>;
+
+function wrap(state: NobleHash): IncrementalHash {
+  const hash: IncrementalHash = {
+    update(data) {
+      state.update(data);
+      return hash;
+    },
+    digest: () => state.digest(),
+    // noble types clone() loosely; it returns the same kind of hash.
+    copy: () => wrap(state.clone() as NobleHash),
+  };
+  return hash;
+}
+
 export const browserSha256: HashFunction = {
   algorithm: 'sha256',
-  create() {
-    const state = nobleSha256.create();
-    const hash: IncrementalHash = {
-      update(data) {
-        state.update(data);
-        return hash;
-      },
-      digest: () => state.digest(),
-    };
-    return hash;
-  },
+  create: () => wrap(nobleSha256.create()),
 };
 
 interface Tlv {

@@ -14,6 +14,8 @@ export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['sha256', 'sm3'];
 export interface IncrementalHash {
   update(data: Uint8Array): IncrementalHash;
   digest(): Uint8Array;
+  /** An independent hash with the same state so far; optional, for speed. */
+  copy?(): IncrementalHash;
 }
 
 /** A 32-byte, 64-byte-block Merkle–Damgård hash (SHA-256 or SM3): HMAC relies on both sizes. */
@@ -32,20 +34,29 @@ export function hashParts(hash: HashFunction, ...parts: Uint8Array[]): Uint8Arra
   return h.digest();
 }
 
-/** RFC 2104 HMAC over the injected hash. */
-export function hmac(hash: HashFunction, key: Uint8Array, message: Uint8Array): Uint8Array {
-  let block = key.length > HASH_BLOCK_BYTES ? hashParts(hash, key) : key;
-  const padded = new Uint8Array(HASH_BLOCK_BYTES);
-  padded.set(block);
-  block = padded;
-  const inner = new Uint8Array(HASH_BLOCK_BYTES);
-  const outer = new Uint8Array(HASH_BLOCK_BYTES);
-  for (let i = 0; i < HASH_BLOCK_BYTES; i++) {
-    inner[i] = block[i]! ^ 0x36;
-    outer[i] = block[i]! ^ 0x5c;
+/**
+ * RFC 2104 HMAC with a fixed key: the padded key blocks are hashed once, and each message costs
+ * two short hashes when the hash can copy its state (record salts are one HMAC per record).
+ */
+export function hmacWithKey(
+  hash: HashFunction,
+  key: Uint8Array,
+): (message: Uint8Array) => Uint8Array {
+  const block = new Uint8Array(HASH_BLOCK_BYTES);
+  block.set(key.length > HASH_BLOCK_BYTES ? hashParts(hash, key) : key);
+  const innerPad = block.map((b) => b ^ 0x36);
+  const outerPad = block.map((b) => b ^ 0x5c);
+  const inner = hash.create().update(innerPad);
+  const outer = hash.create().update(outerPad);
+  if (inner.copy && outer.copy) {
+    const [i, o] = [inner, outer] as [Required<IncrementalHash>, Required<IncrementalHash>];
+    return (message) => o.copy().update(i.copy().update(message).digest()).digest();
   }
-  return hashParts(hash, outer, hashParts(hash, inner, message));
+  return (message) => hashParts(hash, outerPad, hashParts(hash, innerPad, message));
 }
+
+export const hmac = (hash: HashFunction, key: Uint8Array, message: Uint8Array): Uint8Array =>
+  hmacWithKey(hash, key)(message);
 
 const HEX = /^(?:[0-9a-f]{2})*$/;
 

@@ -4,26 +4,33 @@
  * verifier sees the same few department certificates in every bundle, and parsing a certificate
  * costs more than checking a signature.
  */
-import { createHash, createPublicKey, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  verify,
+  X509Certificate,
+  type Hash,
+  type KeyObject,
+} from 'node:crypto';
 import type { ProofCrypto } from './bundle.js';
-import type { DigestAlgorithm, HashFunction } from './hash.js';
+import type { DigestAlgorithm, HashFunction, IncrementalHash } from './hash.js';
 
-function nodeHash(algorithm: DigestAlgorithm): HashFunction {
-  return {
-    algorithm,
-    create() {
-      const h = createHash(algorithm);
-      const incremental = {
-        update(data: Uint8Array) {
-          h.update(data);
-          return incremental;
-        },
-        digest: (): Uint8Array => h.digest(),
-      };
+function wrap(h: Hash): IncrementalHash {
+  const incremental: IncrementalHash = {
+    update(data) {
+      h.update(data);
       return incremental;
     },
+    digest: () => h.digest(),
+    copy: () => wrap(h.copy()),
   };
+  return incremental;
 }
+
+const nodeHash = (algorithm: DigestAlgorithm): HashFunction => ({
+  algorithm,
+  create: () => wrap(createHash(algorithm)),
+});
 
 export const nodeSha256 = nodeHash('sha256');
 export const nodeSm3 = nodeHash('sm3');

@@ -14,7 +14,7 @@ import {
   fromHex,
   hashParts,
   HASH_BYTES,
-  hmac,
+  hmacWithKey,
   isHex,
   toHex,
   utf8,
@@ -28,13 +28,20 @@ export type RecordFormat = 'csv' | 'jsonl';
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const SALT_LABEL = utf8('shulian/record-salt/v1');
 
-/** Salt of record `index`: HMAC(secret, label || uint64be(index)). */
-export function deriveSalt(hash: HashFunction, secret: Uint8Array, index: number): Uint8Array {
+/** Salts of a dataset's records: salt(i) = HMAC(secret, label || uint64be(i)). */
+export function saltDeriver(hash: HashFunction, secret: Uint8Array): (index: number) => Uint8Array {
+  const mac = hmacWithKey(hash, secret);
   const message = new Uint8Array(SALT_LABEL.length + 8);
   message.set(SALT_LABEL);
-  new DataView(message.buffer).setBigUint64(SALT_LABEL.length, BigInt(index));
-  return hmac(hash, secret, message);
+  const view = new DataView(message.buffer);
+  return (index) => {
+    view.setBigUint64(SALT_LABEL.length, BigInt(index));
+    return mac(message);
+  };
 }
+
+export const deriveSalt = (hash: HashFunction, secret: Uint8Array, index: number): Uint8Array =>
+  saltDeriver(hash, secret)(index);
 
 export const recordLeaf = (hash: HashFunction, salt: Uint8Array, record: Json): Uint8Array =>
   hashParts(hash, LEAF_PREFIX, salt, canonicalBytes(record));
@@ -101,9 +108,8 @@ export class RecordParser {
         `line ${this.line}: ${fields.length} fields where the header has ${this.header.length}`,
       );
     }
-    const record: Record<string, Json> = {};
-    this.header.forEach((name, i) => (record[name] = fields[i]!));
-    return record;
+    // fromEntries defines own properties, so a column named __proto__ stays a column.
+    return Object.fromEntries(this.header.map((name, i) => [name, fields[i]!]));
   }
 }
 
@@ -165,15 +171,17 @@ export interface RecordCommitment {
 export class RecordCommitmentBuilder {
   private readonly parser: RecordParser;
   private readonly tree: MerkleRootBuilder;
+  private readonly salt: (index: number) => Uint8Array;
 
   constructor(
     private readonly hash: HashFunction,
     format: RecordFormat,
-    private readonly secret: Uint8Array,
+    secret: Uint8Array,
     private readonly onLeaf?: (leaf: Uint8Array, index: number) => void,
   ) {
     this.parser = new RecordParser(format);
     this.tree = new MerkleRootBuilder(hash);
+    this.salt = saltDeriver(hash, secret);
   }
 
   update(bytes: Uint8Array): void {
@@ -188,7 +196,7 @@ export class RecordCommitmentBuilder {
   private add(records: Json[]): void {
     for (const record of records) {
       const index = this.tree.size;
-      const leaf = recordLeaf(this.hash, deriveSalt(this.hash, this.secret, index), record);
+      const leaf = recordLeaf(this.hash, this.salt(index), record);
       this.onLeaf?.(leaf, index);
       this.tree.append(leaf);
     }

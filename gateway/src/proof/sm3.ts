@@ -27,6 +27,16 @@ class Sm3 implements IncrementalHash {
   private length = 0;
   private finished = false;
 
+  copy(): Sm3 {
+    const twin = new Sm3();
+    twin.state.set(this.state);
+    twin.buffer.set(this.buffer);
+    twin.buffered = this.buffered;
+    twin.length = this.length;
+    twin.finished = this.finished;
+    return twin;
+  }
+
   update(data: Uint8Array): this {
     if (this.finished) throw new Error('sm3: update after digest');
     this.length += data.length;
