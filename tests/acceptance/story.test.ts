@@ -1,0 +1,459 @@
+/**
+ * The full story over real HTTP against a started server (`node dist/gateway/src/server.js`, the
+ * build `npm test` makes first) and the real CLI: register departments, anchor, verify offline,
+ * request, approve, download, trace, object, correct; with the failure paths along the way.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+const SERVER = join(ROOT, 'dist/gateway/src/server.js');
+const CLI = join(ROOT, 'dist/gateway/src/cli.js');
+
+let dir: string;
+let server: ChildProcess;
+let base: string;
+const tokens: Record<string, string> = {};
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      s.close(() =>
+        typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port')),
+      );
+    });
+  });
+}
+
+const env = () => ({
+  ...process.env,
+  SHULIAN_DATA_DIR: dir,
+  SHULIAN_SEED: '0',
+  SHULIAN_LOG_LEVEL: 'warn',
+});
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [CLI, ...args], { env: env(), cwd: dir });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
+
+async function api<T = unknown>(
+  who: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${tokens[who]}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: (text && res.headers.get('content-type')?.includes('json')
+      ? JSON.parse(text)
+      : text) as T,
+  };
+}
+
+const code = (r: { body: unknown }): string | undefined =>
+  (r.body as { error?: { code?: string } }).error?.code;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'shulian-acceptance-'));
+  for (const [name, department, user, role] of [
+    ['coordAdmin', 'coord', 'admin', 'admin'],
+    ['auditor', 'coord', 'auditor', 'supervisor'],
+    ['psbAdmin', 'psb', 'admin', 'admin'],
+    ['psb', 'psb', 'clerk', 'publisher'],
+    ['healthAdmin', 'health', 'admin', 'admin'],
+    ['health', 'health', 'clerk', 'consumer'],
+  ] as const) {
+    const r = await cli([
+      'tokens',
+      'create',
+      '--department',
+      department,
+      '--user',
+      user,
+      '--role',
+      role,
+      '--json',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    tokens[name] = (JSON.parse(r.out) as { token: string }).token;
+  }
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn('node', [SERVER], {
+    env: { ...env(), SHULIAN_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  server.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  server.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 300 || server.exitCode !== null) throw new Error(`server did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}, 90_000);
+
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the Shulian story over HTTP', () => {
+  const csv =
+    [
+      'id_number,name,birth_date,address',
+      '130682199001011234,王伟,1990-01-01,北城区1号',
+      '130682198505052345,李娜,1985-05-05,南城区2号',
+    ].join('\n') + '\n';
+  let datasetFile: string;
+  let requestId: string;
+  let objectionId: string;
+
+  it('registers departments and roles (coordinator only)', async () => {
+    const calendar = await api('coordAdmin', 'PUT', '/api/v1/calendar/2026', {
+      holidays: [
+        '2026-01-01',
+        '2026-10-01',
+        '2026-10-02',
+        '2026-10-05',
+        '2026-10-06',
+        '2026-10-07',
+      ],
+      workdays: ['2026-01-04', '2026-09-20', '2026-10-10'],
+    });
+    expect(calendar.status).toBe(200);
+    for (const [id, nameZh, nameEn] of [
+      ['psb', '市公安局', 'Public Security'],
+      ['health', '市卫生健康委员会', 'Health Commission'],
+    ]) {
+      const r = await api('coordAdmin', 'POST', '/api/v1/departments', {
+        id,
+        nameZh,
+        nameEn,
+        level: 'city',
+        parent: 'coord',
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+    }
+    const refused = await api('psbAdmin', 'POST', '/api/v1/departments', {
+      id: 'amr',
+      nameZh: '市场监管局',
+      nameEn: 'AMR',
+      level: 'city',
+      parent: 'coord',
+    });
+    expect(refused.status).toBe(403);
+    expect(code(refused)).toBe('NOT_COORDINATOR');
+    expect(
+      (
+        await api('psbAdmin', 'PUT', '/api/v1/departments/psb/users/clerk/roles', {
+          roles: ['publisher'],
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await api('healthAdmin', 'PUT', '/api/v1/departments/health/users/clerk/roles', {
+          roles: ['consumer'],
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await api('coordAdmin', 'PUT', '/api/v1/departments/coord/users/auditor/roles', {
+          roles: ['supervisor'],
+        })
+      ).status,
+    ).toBe(200);
+    const crossDepartment = await api(
+      'psbAdmin',
+      'PUT',
+      '/api/v1/departments/health/users/clerk/roles',
+      { roles: ['publisher'] },
+    );
+    expect(crossDepartment.status).toBe(403);
+  });
+
+  it('publishes a catalog entry; refuses 不予共享 without a legal basis', async () => {
+    const entry = {
+      id: 'PSB-POP-9',
+      name: '人口基本信息',
+      classification: 'base',
+      abstract: '户籍人口基本信息',
+      format: 'CSV',
+      fields: [
+        { name: 'id_number', type: 'string', sensitivity: 'sensitive' },
+        { name: 'name', type: 'string', sensitivity: 'internal' },
+        { name: 'birth_date', type: 'date', sensitivity: 'sensitive' },
+        { name: 'address', type: 'string', sensitivity: 'sensitive' },
+      ],
+      shareType: 'conditional',
+      shareConditions: '按字段申请',
+      shareMethods: ['file'],
+      openness: 'not_open',
+      updateFrequency: 'daily',
+      publishDate: '2026-01-05',
+    };
+    const noBasis = await api('psb', 'POST', '/api/v1/catalog', {
+      ...entry,
+      id: 'PSB-SECRET-9',
+      shareType: 'not_shared',
+    });
+    expect(noBasis.status).toBe(400);
+    expect(code(noBasis)).toBe('LEGAL_BASIS_REQUIRED');
+    const created = await api('psb', 'POST', '/api/v1/catalog', entry);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+  });
+
+  it('anchors a dataset with the CLI; a non-owner cannot', async () => {
+    datasetFile = join(dir, 'population.csv');
+    await writeFile(datasetFile, csv);
+    const anchored = await cli([
+      'anchor',
+      datasetFile,
+      '--catalog',
+      'PSB-POP-9',
+      '--url',
+      base,
+      '--token',
+      tokens.psb!,
+      '--json',
+    ]);
+    expect(anchored.code, anchored.out + anchored.err).toBe(0);
+    expect((JSON.parse(anchored.out) as { data: { version: number } }).data.version).toBe(1);
+    const foreign = await cli([
+      'anchor',
+      datasetFile,
+      '--catalog',
+      'PSB-POP-9',
+      '--url',
+      base,
+      '--token',
+      tokens.health!,
+      '--json',
+    ]);
+    expect(foreign.code).toBe(1);
+    expect((JSON.parse(foreign.out) as { error: { code: string } }).error.code).toBe('NOT_OWNER');
+  });
+
+  it('verifies the file offline against a proof bundle and the trust file; a changed byte fails', async () => {
+    const proof = join(dir, 'proof.json');
+    const trust = join(dir, 'trust.json');
+    expect(
+      (
+        await cli([
+          'proof',
+          '--catalog',
+          'PSB-POP-9',
+          '--version',
+          '1',
+          '--out',
+          proof,
+          '--url',
+          base,
+          '--token',
+          tokens.health!,
+        ])
+      ).code,
+    ).toBe(0);
+    expect((await cli(['trust', 'export', '--out', trust, '--url', base])).code).toBe(0);
+    // Offline from here: the server is not asked (no --url), stopping it would not matter.
+    const ok = await cli(['verify', datasetFile, '--proof', proof, '--trust', trust, '--json']);
+    expect(ok.code, ok.out).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ ok: true, offline: true });
+    const tampered = join(dir, 'tampered.csv');
+    await writeFile(tampered, csv.replace('王伟', '王五'));
+    const bad = await cli(['verify', tampered, '--proof', proof, '--trust', trust]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/NOT VERIFIED/);
+    const bundle = JSON.parse(await readFile(proof, 'utf8')) as {
+      block: { header: { dataHash: string } };
+    };
+    bundle.block.header.dataHash = '0'.repeat(64);
+    await writeFile(proof, JSON.stringify(bundle));
+    expect((await cli(['verify', datasetFile, '--proof', proof, '--trust', trust])).code).toBe(1);
+    const online = await cli(['verify', datasetFile, '--url', base, '--json']);
+    expect(JSON.parse(online.out)).toMatchObject({ ok: true });
+  });
+
+  it('requests data; a download before approval is refused and recorded', async () => {
+    const created = await api<{ data: { request: { id: string; status: string } } }>(
+      'health',
+      'POST',
+      '/api/v1/requests',
+      {
+        catalogId: 'PSB-POP-9',
+        fields: ['id_number', 'name'],
+        purpose: 'data_verification',
+        scenario: '出生登记核验父母身份',
+        period: { from: '2026-01-01', to: '2026-12-31' },
+      },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.data.request.status).toBe('pending');
+    requestId = created.body.data.request.id;
+    const inbox = await api<{ items: { id: string }[] }>(
+      'psb',
+      'GET',
+      '/api/v1/requests?box=inbox',
+    );
+    expect(inbox.body.items.map((r) => r.id)).toContain(requestId);
+    const early = await api('health', 'GET', '/api/v1/catalog/PSB-POP-9/versions/1/content');
+    expect(early.status).toBe(403);
+    expect(code(early)).toBe('GRANT_NOT_FOUND');
+  });
+
+  it('approves (provider only) and downloads projected to the granted fields', async () => {
+    const wrong = await api('health', 'POST', `/api/v1/requests/${requestId}/approve`, {});
+    expect(wrong.status).toBe(403);
+    const approved = await api<{ data: { grant: { id: string } } }>(
+      'psb',
+      'POST',
+      `/api/v1/requests/${requestId}/approve`,
+      { reason: '依法核验' },
+    );
+    expect(approved.status).toBe(200);
+    const download = await api<string>(
+      'health',
+      'GET',
+      '/api/v1/catalog/PSB-POP-9/versions/1/content',
+    );
+    expect(download.status).toBe(200);
+    expect(download.body.split('\r\n').slice(0, 2)).toEqual([
+      'id_number,name',
+      '130682199001011234,王伟',
+    ]);
+    const tooMuch = await api(
+      'health',
+      'GET',
+      '/api/v1/catalog/PSB-POP-9/versions/1/content?fields=name,address',
+    );
+    expect(tooMuch.status).toBe(403);
+    expect(code(tooMuch)).toBe('FIELDS_NOT_GRANTED');
+  });
+
+  it('traces every use, refused ones included; departments see only their own', async () => {
+    const trace = await cli([
+      'trace',
+      '--catalog',
+      'PSB-POP-9',
+      '--url',
+      base,
+      '--token',
+      tokens.auditor!,
+      '--json',
+    ]);
+    expect(trace.code).toBe(0);
+    const outcomes = (
+      JSON.parse(trace.out) as { items: { outcome: string; denialCode: string | null }[] }
+    ).items.map((u) => u.denialCode ?? u.outcome);
+    expect(outcomes).toEqual(['FIELDS_NOT_GRANTED', 'ALLOWED', 'GRANT_NOT_FOUND']);
+    const foreign = await api('health', 'GET', '/api/v1/audit/usage?provider=psb');
+    expect(foreign.status).toBe(403);
+  });
+
+  it('objects to a value; the provider corrects it with a new version', async () => {
+    const own = await api('psb', 'POST', '/api/v1/objections', {
+      catalogId: 'PSB-POP-9',
+      version: 1,
+      description: 'x',
+      recordRefs: ['1'],
+    });
+    expect(own.status).toBe(403);
+    const raised = await api<{ data: { id: string; status: string } }>(
+      'health',
+      'POST',
+      '/api/v1/objections',
+      {
+        catalogId: 'PSB-POP-9',
+        version: 1,
+        description: '李娜出生日期与出生医学证明不符',
+        recordRefs: ['1'],
+        fields: ['birth_date'],
+      },
+    );
+    expect(raised.status).toBe(201);
+    objectionId = raised.body.data.id;
+    const premature = await api('psb', 'POST', `/api/v1/objections/${objectionId}/resolve`, {
+      resolution: 'corrected',
+      correctedVersion: 2,
+    });
+    expect(premature.status).toBe(404);
+    expect(code(premature)).toBe('DATASET_VERSION_NOT_FOUND');
+    await writeFile(datasetFile, csv.replace('1985-05-05', '1985-06-05'));
+    const v2 = await cli([
+      'anchor',
+      datasetFile,
+      '--catalog',
+      'PSB-POP-9',
+      '--reason',
+      `corrects ${objectionId}`,
+      '--url',
+      base,
+      '--token',
+      tokens.psb!,
+      '--json',
+    ]);
+    expect(v2.code, v2.out).toBe(0);
+    const resolved = await api<{
+      data: { status: string; resolution: { correctedVersion: number } };
+    }>('psb', 'POST', `/api/v1/objections/${objectionId}/resolve`, {
+      resolution: 'corrected',
+      correctedVersion: 2,
+      reason: '已按出生医学证明更正',
+    });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.data).toMatchObject({
+      status: 'corrected',
+      resolution: { correctedVersion: 2 },
+    });
+    const versions = await api<{ items: { version: number; reason: string | null }[] }>(
+      'health',
+      'GET',
+      '/api/v1/catalog/PSB-POP-9/versions',
+    );
+    expect(versions.body.items.map((v) => v.version)).toEqual([1, 2]);
+  });
+
+  it('keeps every node in agreement', async () => {
+    const verified = await api<{ ok: boolean }>('auditor', 'POST', '/api/v1/ledger/verify');
+    expect(verified.body.ok).toBe(true);
+    const status = await api<{ agreement: boolean; nodes: unknown[] }>(
+      'auditor',
+      'GET',
+      '/api/v1/ledger/status',
+    );
+    expect(status.body.agreement).toBe(true);
+  });
+});
