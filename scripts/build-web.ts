@@ -32,44 +32,69 @@ async function main(): Promise<void> {
     minify: true,
     sourcemap: 'linked',
     legalComments: 'none',
+    // Code only some pages need (proof bundle verification) is split into chunks loaded on use.
+    splitting: true,
     entryNames: '[name]-[hash]',
+    chunkNames: 'chunk-[hash]',
     outdir,
     metafile: true,
     logLevel: 'warning',
   });
 
-  const outputs = Object.keys(result.metafile.outputs).map((file) => join(root, file));
-  const script = outputs.find((file) => file.endsWith('.js'));
-  const stylesheet = outputs.find((file) => file.endsWith('.css'));
-  if (!script || !stylesheet) throw new Error('esbuild produced no script or no stylesheet');
+  const outputs = result.metafile.outputs;
+  const entry = (name: string, extension: string): string => {
+    const found = Object.entries(outputs).find(
+      ([file, output]) => file.endsWith(extension) && output.entryPoint?.endsWith(name),
+    );
+    if (!found) throw new Error(`esbuild produced no ${extension} for ${name}`);
+    return found[0];
+  };
+  const script = entry('main.ts', '.js');
+  const stylesheet = entry('styles.css', '.css');
+
+  // What a first visit downloads: the entry script and the chunks it imports statically.
+  const firstLoad = new Set<string>();
+  const visit = (file: string): void => {
+    if (firstLoad.has(file)) return;
+    firstLoad.add(file);
+    for (const i of outputs[file]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+  };
+  visit(script);
 
   const template = await readFile(join(source, 'index.html'), 'utf8');
+  // Preloading the statically imported chunks saves a round trip per level of imports.
+  const preload = [...firstLoad]
+    .filter((file) => file !== script)
+    .map((file) => `<link rel="modulepreload" href="/${basename(file)}" />`)
+    .join('\n    ');
   const html = template
+    .replace('%PRELOAD%', preload)
     .replace('%SCRIPT%', `/${basename(script)}`)
     .replace('%STYLESHEET%', `/${basename(stylesheet)}`);
   await writeFile(join(outdir, 'index.html'), html);
 
-  const sizes = await Promise.all(
-    [join(outdir, 'index.html'), script, stylesheet].map(async (file) => {
-      const bytes = await readFile(file);
-      return {
-        file: basename(file),
-        raw: bytes.length,
-        gzip: gzipSync(bytes, { level: 9 }).length,
-      };
-    }),
-  );
+  const gzipped = async (file: string): Promise<{ raw: number; gzip: number }> => {
+    const bytes = await readFile(join(root, file));
+    return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  };
   const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
-  for (const s of sizes) {
+  let firstLoadGzip = 0;
+  const files = [...Object.keys(outputs).filter((f) => !f.endsWith('.map')), 'dist/web/index.html'];
+  for (const file of files.sort()) {
+    const size = await gzipped(file);
+    const initial = firstLoad.has(file);
+    if (initial) firstLoadGzip += size.gzip;
+    const label = `${basename(file)}${initial ? '' : file.endsWith('.js') ? ' (on demand)' : ''}`;
     console.log(
-      `web: ${s.file.padEnd(28)} ${kib(s.raw).padStart(10)} raw ${kib(s.gzip).padStart(10)} gzip`,
+      `web: ${label.padEnd(36)} ${kib(size.raw).padStart(10)} raw ${kib(size.gzip).padStart(10)} gzip`,
     );
   }
-  const jsGzip = sizes.find((s) => s.file === basename(script))?.gzip ?? 0;
-  console.log(`web: first-load JavaScript ${kib(jsGzip)} gzipped (budget ${kib(JS_BUDGET_BYTES)})`);
-  if (jsGzip > JS_BUDGET_BYTES) {
+  console.log(
+    `web: first-load JavaScript ${kib(firstLoadGzip)} gzipped (budget ${kib(JS_BUDGET_BYTES)})`,
+  );
+  if (firstLoadGzip > JS_BUDGET_BYTES) {
     throw new Error(
-      `console JavaScript is ${kib(jsGzip)} gzipped, over the ${kib(JS_BUDGET_BYTES)} budget`,
+      `console JavaScript is ${kib(firstLoadGzip)} gzipped, over the ${kib(JS_BUDGET_BYTES)} budget`,
     );
   }
 }

@@ -65,14 +65,13 @@ async function open(page: Page, route: string): Promise<void> {
   await page.locator('main[aria-busy="true"]').waitFor({ state: 'detached' });
 }
 
-/** Signs in through the demo picker on the sign-in page. */
+/** Signs in through the demo picker on the sign-in page (rows show the department id). */
 async function signIn(page: Page, who: Identity): Promise<void> {
   await page.goto(`${gateway.url}/#/signin`);
-  const row = page
+  await page
     .getByRole('row')
-    .filter({ has: page.getByRole('cell', { name: who.user, exact: true }) });
-  await row
-    .filter({ hasText: await departmentName(who.department) })
+    .filter({ has: page.getByRole('cell', { name: who.user, exact: true }) })
+    .filter({ has: page.getByText(who.department, { exact: true }) })
     .getByRole('button')
     .click();
   await page.getByRole('heading', { level: 1, name: '政务数据资源目录' }).waitFor();
@@ -185,19 +184,64 @@ describe('web console', () => {
     await consumerPage.getByText('文件与登记版本一致').waitFor();
     const match = consumerPage.getByRole('table').getByRole('row').nth(1);
     await expect(match.textContent()).resolves.toContain(await departmentName(entry.owner));
-    expect(await consumerPage.locator('#verify-progress').evaluate('(el) => el.value')).toBe(1);
+    // <progress> reflects its value as an attribute: the whole file was hashed.
+    expect(await consumerPage.locator('#verify-progress').getAttribute('value')).toBe('1');
     await screenshot(consumerPage, '06-verify');
 
     // A file nobody anchored.
-    await consumerPage
-      .locator('#verify-file')
-      .setInputFiles({
-        name: 'other.txt',
-        mimeType: 'text/plain',
-        buffer: Buffer.from('not anchored'),
-      });
+    await consumerPage.locator('#verify-file').setInputFiles({
+      name: 'other.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('not anchored'),
+    });
     await consumerPage.getByText('账本上没有与此摘要一致的数据版本').waitFor();
     expect(await unlabelledControls(consumerPage)).toEqual([]);
+  });
+
+  it('verifies proof bundles of a file and of one record in the browser', async () => {
+    const save = async (page: Page, click: () => Promise<void>): Promise<string> => {
+      const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+      const path = join(files, download.suggestedFilename());
+      await download.saveAs(path);
+      return path;
+    };
+    await open(providerPage, `catalog/${encodeURIComponent(entry.id)}`);
+    const fileProof = await save(providerPage, () =>
+      providerPage
+        .getByRole('button', { name: /下载版本 \d+ 的证明文件/ })
+        .last()
+        .click(),
+    );
+    const recordProof = await save(providerPage, () =>
+      providerPage.getByRole('button', { name: '下载记录证明' }).click(),
+    );
+
+    // The consumer hashes the file again, then checks its bundle with it as the subject.
+    await open(consumerPage, 'verify');
+    await consumerPage.locator('#verify-file').setInputFiles(join(files, 'dataset.csv'));
+    await consumerPage.getByText('文件与登记版本一致').waitFor();
+    const proofBox = consumerPage.getByLabel('证明内容 (JSON)');
+    await consumerPage.getByLabel('证明文件', { exact: true }).setInputFiles(fileProof);
+    await expect.poll(() => proofBox.inputValue()).toContain('shulian-proof');
+    await consumerPage.getByRole('button', { name: '核验证明' }).click();
+    await consumerPage.getByText('证明有效').waitFor();
+    await consumerPage.getByText('已与上面计算的文件 dataset.csv 的摘要比对').waitFor();
+    await screenshot(consumerPage, '06b-verify-bundle');
+
+    // One changed byte in the bundle fails it, saying what failed.
+    const tampered = JSON.parse(await readFile(fileProof, 'utf8')) as {
+      block: { header: { timestamp: number } };
+    };
+    tampered.block.header.timestamp += 1;
+    await proofBox.fill(JSON.stringify(tampered));
+    await consumerPage.getByRole('button', { name: '核验证明' }).click();
+    await consumerPage.getByText(/证明无效：\d+ 项检查未通过/).waitFor();
+
+    await consumerPage.getByLabel('证明文件', { exact: true }).setInputFiles(recordProof);
+    await expect.poll(() => proofBox.inputValue()).toContain('"record"');
+    await consumerPage.getByRole('button', { name: '核验证明' }).click();
+    await consumerPage.getByText('证明有效').waitFor();
+    await screenshot(consumerPage, '06c-verify-record');
   });
 
   it('creates a request as the consumer', async () => {

@@ -122,6 +122,8 @@ export async function launchBrowser(viewport = { width: 1280, height: 800 }): Pr
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
   });
+  // Ledger writes commit in well under a second here; a step stuck for 15 s is a failure.
+  context.setDefaultTimeout(15_000);
   const errors: string[] = [];
   return {
     context,

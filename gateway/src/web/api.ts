@@ -135,6 +135,7 @@ export interface DemoIdentity {
   user: string;
   roles: Role[];
   token: string;
+  label?: string;
 }
 
 /** A version as listed, with where it was anchored. */
@@ -343,5 +344,7 @@ export const api = {
   ledger: {
     status: () => call<NetworkStatus>('GET', '/ledger/status'),
     verify: () => call<VerifyReport>('POST', '/ledger/verify'),
+    /** Department CA certificates and orderer keys, for verifying proof bundles offline. */
+    trust: () => call<unknown>('GET', '/ledger/trust'),
   },
 };

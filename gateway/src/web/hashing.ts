@@ -3,28 +3,16 @@
  * stays flat whatever the file size and a progress bar can follow. Nothing is uploaded; only the
  * hex digest leaves this module.
  */
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2';
+import { browserSha256 } from '../proof/browser.js';
 import type { DigestAlgorithm, HashFunction } from '../proof/hash.js';
 import { toHex } from '../proof/hash.js';
 import { sm3 } from '../proof/sm3.js';
 
-/** @noble/hashes' SHA-256 behind the proof modules' HashFunction interface. */
-const sha256: HashFunction = {
-  algorithm: 'sha256',
-  create() {
-    const state = nobleSha256.create();
-    const hash = {
-      update(data: Uint8Array) {
-        state.update(data);
-        return hash;
-      },
-      digest: () => state.digest(),
-    };
-    return hash;
-  },
+/** @noble/hashes' SHA-256 and the pure SM3, as the proof modules use them in browsers. */
+export const HASHES: Readonly<Record<DigestAlgorithm, HashFunction>> = {
+  sha256: browserSha256,
+  sm3,
 };
-
-export const HASHES: Readonly<Record<DigestAlgorithm, HashFunction>> = { sha256, sm3 };
 
 /** 4 MiB: large enough that per-slice overhead is negligible, small enough for smooth progress. */
 const SLICE_BYTES = 4 * 1024 * 1024;

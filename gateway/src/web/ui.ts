@@ -314,7 +314,7 @@ export const mono = (value: string): HTMLElement => h('code', { class: 'mono' },
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** A ledger instant in China Standard Time, which is what deadlines are counted in. */
-export function formatTime(iso: string | null | undefined): Text {
+export function formatTime(iso: string | null | undefined): HTMLElement | Text {
   if (!iso) return text('—');
   const key = locale();
   let format = dateTimeFormats.get(key);
@@ -329,7 +329,7 @@ export function formatTime(iso: string | null | undefined): Text {
     });
     dateTimeFormats.set(key, format);
   }
-  return text(format.format(new Date(iso)));
+  return h('time', { class: 'nowrap', datetime: iso }, text(format.format(new Date(iso))));
 }
 
 export const formatNumber = (value: number, digits = 0): Text =>
@@ -352,6 +352,16 @@ export function formatBytes(bytes: number): Text {
     `${value.toLocaleString(locale(), { maximumFractionDigits: unit ? 1 : 0 })} ${units[unit] ?? ''}`,
   );
 }
+
+/** A period of CST days, each date kept on one line. */
+export const period = (from: string, to: string): HTMLElement =>
+  h(
+    'span',
+    null,
+    h('span', { class: 'nowrap' }, text(from)),
+    text(' – '),
+    h('span', { class: 'nowrap' }, text(to)),
+  );
 
 /** A deadline with an overdue badge when it has passed while still open. */
 export function deadline(iso: string, overdue: boolean | undefined): HTMLElement {
@@ -384,8 +394,11 @@ export function errorText(err: unknown): Msg {
   return t('error.unexpected', { message: err instanceof Error ? err.message : String(err) });
 }
 
-export const errorBox = (err: unknown): HTMLElement =>
-  h('p', { class: 'alert error', role: 'alert' }, errorText(err));
+/** A coloured message; failures are announced at once, successes politely. */
+export const notice = (kind: 'ok' | 'warn' | 'error', message: Msg): HTMLElement =>
+  h('p', { class: `alert ${kind}`, role: kind === 'ok' ? 'status' : 'alert' }, message);
+
+export const errorBox = (err: unknown): HTMLElement => notice('error', errorText(err));
 
 /** Saves a downloaded file through a temporary object URL. */
 export function save(file: Downloaded | { blob: Blob; filename: string }): void {

@@ -47,6 +47,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'signin.demo': 'Demo users',
   'signin.demoHint':
     'The demo network has users in every department: pick a department and role to sign in.',
+  'signin.label': 'Description',
   'signin.as': 'Sign in as {user}',
   'signin.asLabel': 'Sign in as {user} of {department}',
 
@@ -140,18 +141,30 @@ export const en: Readonly<Record<MessageKey, string>> = {
     'No dataset version on the ledger has this digest: the file was changed, or never registered.',
   'verify.matches': 'Matching anchors',
   'verify.dataset': 'Dataset',
-  'verify.recordTitle': 'Verify a single record',
-  'verify.recordFile': 'Record proof file',
-  'verify.recordNotRecord': 'This is not a single-record proof (perhaps a whole-file proof).',
-  'verify.recordProof': 'Record proof (JSON)',
-  'verify.recordHint':
-    'Paste the record proof issued by the provider: it is checked here first, then its record root against the ledger.',
-  'verify.recordPlaceholder':
-    '{"algorithm":"sha256","record":{…},"salt":"…","path":[…],"root":"…"}',
-  'verify.recordSubmit': 'Verify the record',
+
+  'verify.proofTitle': 'Verify a proof',
+  'verify.proofHint':
+    'Choose or paste the proof of a dataset version or of a single record. It is verified completely in this browser (transaction signatures, endorsements, block signature and Merkle paths) without asking the gateway; a record proof reveals that record only.',
+  'verify.proofFile': 'Proof file',
+  'verify.proof': 'Proof (JSON)',
+  'verify.proofPlaceholder': '{"format":"shulian-proof","version":1,"subject":{…},…}',
+  'verify.trustFile': 'Trust file',
+  'verify.trustHint':
+    "The departments' CA certificates and the orderers' keys; taken from this gateway when none is chosen.",
+  'verify.trustRequired':
+    'Choose a trust file (it cannot be fetched from the gateway without signing in).',
+  'verify.trustFromGateway':
+    'The trust file came from this gateway; for an independent check use one obtained another way.',
+  'verify.proofSubmit': 'Verify the proof',
+  'verify.heldFile': 'Compared with the digest of {name}, hashed above.',
+  'verify.noHeldFile':
+    'The file itself was not compared: hash it above with the same algorithm first, or only the proof is checked.',
+  'verify.bundleOk':
+    'The proof is valid: the data is anchored on the ledger and every signature and block checks out.',
+  'verify.bundleFailed': 'The proof is invalid: {count} check(s) failed.',
   'verify.recordNotJson': 'This is not valid JSON.',
   'verify.recordBad': 'The record proof is invalid: {field} — {reason}',
-  'verify.recordProofOk': 'The record proof is valid in itself; checking the ledger…',
+  'verify.recordProofOk': 'The record proof is valid in itself; its anchor on the ledger:',
 
   'requests.title': 'Share requests',
   'requests.inbox': 'Requests to my department',

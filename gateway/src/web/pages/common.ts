@@ -4,13 +4,19 @@
  */
 import type { Department, Role } from '@shulian/chaincode/constants';
 import { api } from '../api.js';
+import { currentUser } from '../session.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
-import { h, text } from '../dom.js';
+import { h, text, type Child } from '../dom.js';
 import type { Option } from '../ui.js';
 
 let departments: Map<string, Department> | null = null;
 
+/**
+ * The directory needs a token; signed out (sign-in and verify pages) names fall back to ids rather
+ * than making a request that is bound to fail.
+ */
 export async function loadDepartments(): Promise<Map<string, Department>> {
+  if (!currentUser()) return departments ?? new Map<string, Department>();
   departments ??= new Map((await api.departments()).items.map((d) => [d.id, d]));
   return departments;
 }
@@ -20,6 +26,13 @@ export function departmentName(id: string): Msg {
   const d = departments?.get(id);
   return d ? pick({ zh: d.nameZh, en: d.nameEn }) : pick({ zh: id, en: id });
 }
+
+/** The department's name with its id below it, where both help (sign-in, network nodes). */
+export const departmentCell = (id: string): Child => [
+  departmentName(id),
+  h('br'),
+  h('small', null, text(id)),
+];
 
 export const departmentOptions = (): Option[] =>
   [...(departments?.values() ?? [])].map((d) => ({ value: d.id, label: departmentName(d.id) }));

@@ -18,6 +18,7 @@ import {
   input,
   onSubmit,
   pageTitle,
+  period,
   section,
   reasonForm,
   submit,
@@ -79,7 +80,7 @@ function grantsTable(grants: readonly Grant[]): HTMLElement {
         cell: (g) => list(g.fields.map((f) => pick({ zh: f, en: f }))),
       },
       { header: t('requests.purpose'), cell: (g) => pick(PURPOSE_LABELS[g.purpose]) },
-      { header: t('grants.valid'), cell: (g) => text(`${g.validFrom} – ${g.validTo}`) },
+      { header: t('grants.valid'), cell: (g) => period(g.validFrom, g.validTo) },
       {
         header: t('grants.uses'),
         cell: (g) =>

@@ -5,8 +5,18 @@
 import { api, type NodeStatus, type VerifyReport } from '../api.js';
 import { h, text } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { badge, details, errorBox, button, mono, pageTitle, section, table } from '../ui.js';
-import { departmentName, loadDepartments } from './common.js';
+import {
+  badge,
+  button,
+  details,
+  errorBox,
+  mono,
+  notice,
+  pageTitle,
+  section,
+  table,
+} from '../ui.js';
+import { departmentCell, loadDepartments } from './common.js';
 
 export async function networkPage(): Promise<HTMLElement> {
   const [status] = await Promise.all([api.ledger.status(), loadDepartments()]);
@@ -49,7 +59,7 @@ export async function networkPage(): Promise<HTMLElement> {
         [
           {
             header: t('common.department'),
-            cell: (n) => [departmentName(n.id), h('br'), h('small', null, text(n.id))],
+            cell: (n) => departmentCell(n.id),
           },
           {
             header: t('network.running'),
@@ -68,12 +78,7 @@ export async function networkPage(): Promise<HTMLElement> {
 }
 
 function verifyReport(r: VerifyReport): HTMLElement {
-  if (r.ok)
-    return h(
-      'p',
-      { class: 'alert ok', role: 'status' },
-      t('network.verified', { blocks: r.checkedBlocks }),
-    );
+  if (r.ok) return notice('ok', t('network.verified', { blocks: r.checkedBlocks }));
   return h(
     'div',
     { class: 'alert error', role: 'alert' },

@@ -20,6 +20,7 @@ import {
   input,
   onSubmit,
   pageTitle,
+  period,
   section,
   reasonForm,
   select,
@@ -166,7 +167,7 @@ function inboxTable(rows: readonly Row[]): HTMLElement {
         cell: (r) => [purposeLabel(r), h('br'), h('small', null, text(r.scenario))],
       },
       { header: t('requests.fields'), cell: (r) => fieldsLabel(r.fields) },
-      { header: t('requests.period'), cell: (r) => text(`${r.period.from} – ${r.period.to}`) },
+      { header: t('requests.period'), cell: (r) => period(r.period.from, r.period.to) },
       { header: t('common.status'), cell: statusCell },
       { header: t('requests.deadline'), cell: (r) => deadline(r.deadline, r.overdue) },
       {

@@ -18,7 +18,7 @@ import {
   submit,
   table,
 } from '../ui.js';
-import { departmentName, loadDepartments, rolesLabel } from './common.js';
+import { departmentCell, departmentName, rolesLabel } from './common.js';
 
 export async function signInPage(params: RouteParams): Promise<HTMLElement> {
   const next = params.query.get('next') ?? 'catalog';
@@ -61,8 +61,6 @@ async function demoSection(enter: (token: string) => Promise<void>): Promise<HTM
   } catch {
     return null;
   }
-  // Names make the list readable; without them (directory needs a token) ids still work.
-  await loadDepartments().catch(() => undefined);
   const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
   const pickUser = (identity: DemoIdentity): void => {
     status.replaceChildren(t('common.working'));
@@ -77,9 +75,10 @@ async function demoSection(enter: (token: string) => Promise<void>): Promise<HTM
     table(
       t('signin.demo'),
       [
-        { header: t('common.department'), cell: (i) => departmentName(i.department) },
+        { header: t('common.department'), cell: (i) => departmentCell(i.department) },
         { header: t('common.user'), cell: (i) => text(i.user) },
         { header: t('common.roles'), cell: (i) => rolesLabel(i.roles) },
+        { header: t('signin.label'), cell: (i) => text(i.label ?? '') },
         {
           header: t('common.actions'),
           cell: (i) =>

@@ -1,15 +1,20 @@
 /**
- * Verify a file or a single record against the ledger. The file is hashed here, in the browser,
- * and only its digest is sent; a record proof is checked offline first and then its root is
- * looked up on the ledger, so a forged proof fails before any request is made.
+ * Verify a file, a proof bundle or a single record, in the browser. A file is hashed here and only
+ * its digest is sent to the ledger; a proof bundle is verified entirely here (signatures with
+ * WebCrypto against the network's trust file), with the file hashed above as the subject when
+ * there is one; a bare record proof is checked here and its root then looked up on the ledger.
  */
+import type { Json } from '@shulian/chaincode/canonical';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '@shulian/chaincode/constants';
+import type { HeldSubject, VerifyResult } from '../../proof/bundle.js';
 import { verifyRecordProof, type RecordProof } from '../../proof/records.js';
 import { api, type DigestMatch } from '../api.js';
 import { h, text } from '../dom.js';
-import { t, type Msg } from '../i18n/index.js';
+import { t } from '../i18n/index.js';
 import { HASHES, hashFile } from '../hashing.js';
+import { currentUser } from '../session.js';
 import {
+  details,
   enumOptions,
   errorBox,
   errorText,
@@ -17,6 +22,7 @@ import {
   formatBytes,
   formatTime,
   mono,
+  notice,
   pageTitle,
   section,
   select,
@@ -26,18 +32,25 @@ import {
 } from '../ui.js';
 import { catalogLink, departmentName, loadDepartments } from './common.js';
 
+/** The file hashed in the first section, which a proof bundle is then checked against. */
+let hashed: {
+  name: string;
+  digest: { algorithm: DigestAlgorithm; value: string };
+  size: number;
+} | null = null;
+
 export async function verifyPage(): Promise<HTMLElement> {
-  await loadDepartments().catch(() => undefined);
-  return h('div', null, pageTitle(t('verify.title')), fileSection(), recordSection());
+  await loadDepartments();
+  hashed = null;
+  return h('div', null, pageTitle(t('verify.title')), fileSection(), proofSection());
 }
 
 function matchesTable(matches: readonly DigestMatch[]): HTMLElement {
-  if (matches.length === 0)
-    return h('p', { class: 'alert warn', role: 'alert' }, t('verify.noMatch'));
+  if (matches.length === 0) return notice('warn', t('verify.noMatch'));
   return h(
     'div',
     null,
-    h('p', { class: 'alert ok', role: 'status' }, t('verify.matched', { count: matches.length })),
+    notice('ok', t('verify.matched', { count: matches.length })),
     table<DigestMatch>(
       t('verify.matches'),
       [
@@ -97,6 +110,7 @@ function fileSection(): HTMLElement {
         },
         controller.signal,
       );
+      hashed = { name: file.name, digest: { algorithm: alg, value: digest }, size: file.size };
       result.replaceChildren(
         h('p', null, t('verify.digestOf', { name: file.name }), text(' '), formatBytes(file.size)),
         h('p', null, h('span', { class: 'alg' }, t(`algorithm.${alg}`)), mono(digest)),
@@ -143,78 +157,145 @@ function fileSection(): HTMLElement {
   );
 }
 
-function recordSection(): HTMLElement {
+function proofSection(): HTMLElement {
   const proofInput = textarea('proof', {
-    rows: 8,
+    rows: 6,
     required: true,
-    placeholder: t('verify.recordPlaceholder'),
+    placeholder: t('verify.proofPlaceholder'),
   });
-  // A proof file may also be chosen; its text lands in the box so the user sees what is checked.
+  // A proof file may be chosen instead of pasted; its text lands in the box so the user sees it.
   const proofFile = h('input', { type: 'file', accept: '.json,application/json' });
   proofFile.addEventListener('change', () => {
     void proofFile.files?.[0]?.text().then((content) => {
       proofInput.value = content;
     });
   });
+  const trustFile = h('input', { type: 'file', accept: '.json,application/json' });
   const result = h('div', { 'aria-live': 'polite' });
   const form = h(
     'form',
     { class: 'stack' },
-    field(t('verify.recordFile'), proofFile),
-    field(t('verify.recordProof'), proofInput, t('verify.recordHint')),
-    h('div', null, submit(t('verify.recordSubmit'))),
+    h('p', null, t('verify.proofHint')),
+    h(
+      'div',
+      { class: 'grid2' },
+      field(t('verify.proofFile'), proofFile),
+      field(t('verify.trustFile'), trustFile, t('verify.trustHint')),
+    ),
+    field(t('verify.proof'), proofInput),
+    h('div', null, submit(t('verify.proofSubmit'))),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    void checkRecord(proofInput.value, result);
+    result.replaceChildren(h('p', null, t('common.working')));
+    checkProof(proofInput.value, trustFile.files?.[0]).then(
+      (shown) => result.replaceChildren(...shown),
+      (err: unknown) => result.replaceChildren(errorBox(err)),
+    );
   });
-  return section(t('verify.recordTitle'), form, result);
+  return section(t('verify.proofTitle'), form, result);
 }
 
-/** A record-proof bundle as the gateway issues it, or the bare record proof inside one. */
-type RecordInput =
-  RecordProof | { format: 'shulian-proof'; subject: { kind: string; proof?: RecordProof } };
-
-function recordProofOf(input: RecordInput): RecordProof | null {
-  if ('format' in input)
-    return input.subject.kind === 'record' ? (input.subject.proof ?? null) : null;
-  return input;
+interface BundleLike {
+  format: 'shulian-proof';
+  subject:
+    { kind: 'file'; digest: { algorithm: DigestAlgorithm; value: string } } | { kind: 'record' };
 }
 
-async function checkRecord(raw: string, result: HTMLElement): Promise<void> {
-  const fail = (message: Msg): void =>
-    result.replaceChildren(h('p', { class: 'alert error', role: 'alert' }, message));
-  let proof: RecordProof | null;
+const isBundle = (value: unknown): value is BundleLike =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as { format?: unknown }).format === 'shulian-proof';
+
+async function checkProof(raw: string, trustFile: File | undefined): Promise<HTMLElement[]> {
+  let parsed: unknown;
   try {
-    proof = recordProofOf(JSON.parse(raw) as RecordInput);
+    parsed = JSON.parse(raw);
   } catch {
-    fail(t('verify.recordNotJson'));
-    return;
+    return [notice('error', t('verify.recordNotJson'))];
   }
-  if (!proof) {
-    fail(t('verify.recordNotRecord'));
-    return;
+  return isBundle(parsed)
+    ? checkBundle(parsed, trustFile)
+    : checkRecordProof(parsed as RecordProof);
+}
+
+/** Full offline verification: nothing about the bundle is asked of the gateway. */
+async function checkBundle(
+  bundle: BundleLike,
+  trustFile: File | undefined,
+): Promise<HTMLElement[]> {
+  // The trust file should come from outside the gateway being checked; fetching it from this
+  // gateway is offered for convenience and said so.
+  const trust: unknown = trustFile
+    ? JSON.parse(await trustFile.text())
+    : currentUser()
+      ? await api.ledger.trust()
+      : null;
+  if (trust === null) return [notice('error', t('verify.trustRequired'))];
+  let held: HeldSubject | undefined;
+  const notes: HTMLElement[] = [];
+  if (bundle.subject.kind === 'file') {
+    if (hashed && hashed.digest.algorithm === bundle.subject.digest.algorithm) {
+      held = { kind: 'file', digest: hashed.digest, size: hashed.size };
+      notes.push(h('p', null, t('verify.heldFile', { name: hashed.name })));
+    } else {
+      notes.push(notice('warn', t('verify.noHeldFile')));
+    }
   }
+  if (!trustFile) notes.push(h('p', { class: 'hint' }, t('verify.trustFromGateway')));
+  // Loaded on first use: the verifier (schemas, DER, signature checks) is most of the bundle's
+  // weight and only this section needs it.
+  const [{ verifyBundle }, { browserProofCrypto }] = await Promise.all([
+    import('../../proof/bundle.js'),
+    import('../../proof/browser.js'),
+  ]);
+  const result: VerifyResult = await verifyBundle(bundle, trust, browserProofCrypto(), held);
+  if (!result.ok) {
+    return [
+      notice('error', t('verify.bundleFailed', { count: result.failures.length })),
+      h(
+        'ul',
+        { class: 'failures' },
+        result.failures.map((f) => h('li', null, mono(f.check), text(` ${f.message}`))),
+      ),
+      ...notes,
+    ];
+  }
+  const anchor = result.anchor.value as { [key: string]: Json };
+  const catalogId = typeof anchor.catalogId === 'string' ? anchor.catalogId : '';
+  return [
+    notice('ok', t('verify.bundleOk')),
+    ...notes,
+    details([
+      [t('verify.dataset'), catalogLink(catalogId)],
+      [t('catalog.version'), text(typeof anchor.version === 'number' ? anchor.version : '—')],
+      [t('common.department'), departmentName(result.department)],
+      [t('common.block'), text(result.blockNumber)],
+      [t('common.tx'), mono(result.txId)],
+      [t('common.time'), formatTime(new Date(result.timestamp).toISOString())],
+    ]),
+  ];
+}
+
+/** A bare record proof: the Merkle path is checked here, then its root is looked up on the ledger. */
+async function checkRecordProof(proof: RecordProof): Promise<HTMLElement[]> {
   const hash = (HASHES as Partial<Record<string, (typeof HASHES)[DigestAlgorithm]>>)[
     proof.algorithm
   ];
-  if (!hash) {
-    fail(t('verify.recordBad', { field: 'algorithm', reason: String(proof.algorithm) }));
-    return;
-  }
+  if (!hash)
+    return [
+      notice(
+        'error',
+        t('verify.recordBad', { field: 'algorithm', reason: String(proof.algorithm) }),
+      ),
+    ];
   const check = verifyRecordProof(hash, proof);
-  if (!check.ok) {
-    fail(t('verify.recordBad', { field: check.field, reason: check.reason }));
-    return;
-  }
-  result.replaceChildren(
-    h('p', { class: 'alert ok' }, t('verify.recordProofOk')),
-    h('p', null, t('common.working')),
-  );
+  if (!check.ok)
+    return [notice('error', t('verify.recordBad', { field: check.field, reason: check.reason }))];
   try {
     const { matches } = await api.verify.recordRoot(proof.root);
-    result.lastElementChild?.replaceWith(matchesTable(matches));
+    return [notice('ok', t('verify.recordProofOk')), matchesTable(matches)];
   } catch (err) {
-    fail(errorText(err));
+    return [notice('error', errorText(err))];
   }
 }
