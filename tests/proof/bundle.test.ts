@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Json } from '@shulian/chaincode/canonical';
 import {
   verifyBundle,
+  type HeldSubject,
   type ProofBundle,
   type ProofCrypto,
   type TrustFile,
@@ -212,6 +213,12 @@ describe.each(CRYPTOS)(
         expect(second.ok ? [] : second.failures.map((f) => f.message)).toContain(
           'signature cannot be checked: token removed',
         );
+      });
+
+      it('on a malformed held subject', async () => {
+        const held = { kind: 'file' } as unknown as HeldSubject;
+        const result = await verifyBundle(bundles.file, trust, crypto, held);
+        expect(result.ok ? [] : result.failures.map((f) => f.check)).toEqual(['verifier']);
       });
 
       it('on a record that cannot be canonically encoded', async () => {

@@ -142,8 +142,13 @@ export async function verifyBundle(
     ...shapeFailures(BundleSchema, bundle, 'bundle'),
   ];
   if (shape.length > 0) return { ok: false, failures: shape };
-  const checker = new BundleChecker(bundle as ProofBundle, trust as TrustFile, crypto);
-  const failures = await checker.run(held);
+  let failures: Failure[];
+  try {
+    failures = await new BundleChecker(bundle as ProofBundle, trust as TrustFile, crypto).run(held);
+  } catch (error) {
+    // Each check catches what it expects; this is the promise never to throw, whatever comes in.
+    return { ok: false, failures: [{ check: 'verifier', message: errorMessage(error) }] };
+  }
   if (failures.length > 0) return { ok: false, failures };
   const { transaction: tx, block, anchor } = bundle as ProofBundle;
   return {
