@@ -3,6 +3,7 @@
  * Hash routes keep the console a set of static files that any path of the gateway can serve
  * and make every page linkable without server-side routing.
  */
+import { ApiError } from './api.js';
 import { h, replace, type Child } from './dom.js';
 import {
   applyDocumentLang,
@@ -154,12 +155,19 @@ async function render(): Promise<void> {
     try {
       content = await page.render(params);
     } catch (err) {
+      // A token revoked or expired while the tab was open: sign in again, then come back.
+      if (err instanceof ApiError && err.status === 401) {
+        signOut();
+        go(`signin?next=${encodeURIComponent(location.hash.slice(2))}`);
+        return;
+      }
       content = errorBox(err);
     }
     // A later navigation finished first: drop this stale page.
     if (seq !== renderSeq) return;
     replace(main, content);
     main.removeAttribute('aria-busy');
+    document.title = t('app.pageTitle', { page: t(page.nav) });
   }
   // After a navigation, focus the new page's heading so screen readers announce it; on the first
   // load leave focus at the top, where the skip link is the first stop.

@@ -4,6 +4,7 @@ import type { MessageKey } from './zh.js';
 export const en: Readonly<Record<MessageKey, string>> = {
   'app.name': 'Shulian',
   'app.title': 'Shulian · government data sharing ledger',
+  'app.pageTitle': '{page} · Shulian',
   'app.tagline': 'Government data sharing ledger',
   'app.skip': 'Skip to main content',
 

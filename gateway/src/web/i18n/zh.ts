@@ -6,6 +6,7 @@
 export const zh = {
   'app.name': '数链',
   'app.title': '数链 · 政务数据共享存证',
+  'app.pageTitle': '{page} · 数链',
   'app.tagline': '政务数据共享存证',
   'app.skip': '跳到主要内容',
 
