@@ -10,7 +10,7 @@ export const sha256Hex = (bytes: Uint8Array): string =>
   createHash('sha256').update(bytes).digest('hex');
 
 export const sign = (key: KeyObject, bytes: Uint8Array): string =>
-  nodeSign('sha256', bytes, key).toString('base64');
+  timed('sign', () => nodeSign('sha256', bytes, key).toString('base64'));
 
 export function verify(key: KeyObject, bytes: Uint8Array, signature: string): boolean {
   try {

@@ -9,19 +9,15 @@ import { parseJson } from '@shulian/chaincode/canonical';
 import { loadChaincode, type ChaincodeSource } from './chaincode.js';
 import { fromBase64 } from './crypto.js';
 import { CertificateAuthority, type NodeOU, type SigningIdentity } from './identity.js';
-import { createProposal } from './proposal.js';
+import { proposalFor, type CallOptions } from './proposal.js';
+
+export type { CallOptions };
 import { MemoryState, txUpdates, type StateReader } from './state.js';
 import { simulate } from './stub.js';
 
 export interface HarnessOptions extends ChaincodeSource {
   channel?: string;
   chaincode?: string;
-}
-
-export interface CallOptions {
-  /** Transaction time, ms since the epoch; defaults to now. */
-  timestamp?: number;
-  transient?: Record<string, Uint8Array>;
 }
 
 export interface HarnessResult {
@@ -87,14 +83,13 @@ export async function createChaincodeHarness(
     commit: boolean,
   ): Promise<HarnessResult> => {
     const transient = opts.transient ?? {};
-    const { proposal, clientSignature } = createProposal(identity, {
-      channel,
-      chaincode: chaincodeName,
+    const { proposal, clientSignature } = proposalFor(
+      identity,
+      { channel, chaincode: chaincodeName },
       fcn,
       args,
-      transientKeys: Object.keys(transient),
-      ...(opts.timestamp === undefined ? {} : { timestamp: opts.timestamp }),
-    });
+      opts,
+    );
     const result = await simulate(chaincode, state, proposal, clientSignature, transient);
     const { response, event } = result;
     if (commit && response.status === 200) {

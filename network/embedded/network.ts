@@ -24,7 +24,7 @@ import { inclusionPath } from './merkle.js';
 import { DepartmentNode, type EndorsementResult } from './node.js';
 import { Orderer } from './orderer.js';
 import { chooseEndorsers, policyMembers } from './policy.js';
-import { createProposal } from './proposal.js';
+import { proposalFor, type CallOptions } from './proposal.js';
 import type { BlockRecord } from './store.js';
 import { requiredPolicies, type ValidationContext } from './validator.js';
 import { compareNodes, verifyNode, type NodeDivergence } from './verify.js';
@@ -39,12 +39,6 @@ export interface NetworkOptions {
   durable?: boolean;
   /** Overrides of the orderer's batch settings (tests use small batches). */
   batch?: Partial<BatchConfig>;
-}
-
-export interface CallOptions {
-  transient?: Record<string, Uint8Array>;
-  /** Transaction time, ms since the epoch; defaults to now. */
-  timestamp?: number;
 }
 
 export interface Committed {
@@ -91,6 +85,8 @@ export interface NodeState {
 }
 
 const ENDORSE_ATTEMPTS = 4;
+
+type VerifyResult = { ok: boolean; checkedBlocks: number; divergences: NodeDivergence[] };
 
 export class EmbeddedNetwork {
   private closed = false;
@@ -177,6 +173,10 @@ export class EmbeddedNetwork {
     return network;
   }
 
+  private get target(): { channel: string; chaincode: string } {
+    return { channel: this.config.channel, chaincode: this.config.chaincode.name };
+  }
+
   get nodes(): DepartmentNode[] {
     return [...this.nodeMap.values()];
   }
@@ -222,14 +222,7 @@ export class EmbeddedNetwork {
     options: CallOptions = {},
   ): Promise<Committed> {
     const transient = options.transient ?? {};
-    const { proposal, clientSignature } = createProposal(identity, {
-      channel: this.config.channel,
-      chaincode: this.config.chaincode.name,
-      fcn,
-      args,
-      transientKeys: Object.keys(transient),
-      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
-    });
+    const { proposal, clientSignature } = proposalFor(identity, this.target, fcn, args, options);
     const first = this.gatewayNode(identity.mspId);
     let endorsed: { result: EndorsementResult; endorsements: Endorsement[] } | undefined;
     for (let attempt = 1; !endorsed; attempt++) {
@@ -329,14 +322,7 @@ export class EmbeddedNetwork {
     options: CallOptions = {},
   ): Promise<Uint8Array> {
     const transient = options.transient ?? {};
-    const { proposal, clientSignature } = createProposal(identity, {
-      channel: this.config.channel,
-      chaincode: this.config.chaincode.name,
-      fcn,
-      args,
-      transientKeys: Object.keys(transient),
-      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
-    });
+    const { proposal, clientSignature } = proposalFor(identity, this.target, fcn, args, options);
     return this.gatewayNode(identity.mspId).evaluate(proposal, clientSignature, transient);
   }
 
@@ -415,24 +401,32 @@ export class EmbeddedNetwork {
     await this.node(id).start();
   }
 
-  /** Checks every running node's own chain, commit hashes and state, then compares nodes. */
-  async verify(): Promise<{ ok: boolean; checkedBlocks: number; divergences: NodeDivergence[] }> {
+  /**
+   * Checks every running node's own chain, commit hashes and state, then compares nodes. Nodes
+   * commit nothing meanwhile, so each is read at one height; they catch up afterwards.
+   */
+  async verify(): Promise<VerifyResult> {
     const running = this.nodes.filter((n) => n.running);
-    const own = await Promise.all(
-      running.map((n) => verifyNode(n.id, n.ledger(), this.validation)),
-    );
-    const divergences = own.flatMap((r) => r.divergences);
-    const faulty = new Set(divergences.map((d) => d.node));
-    divergences.push(
-      ...(await compareNodes(
-        running.filter((n) => !faulty.has(n.id)).map((n) => ({ id: n.id, store: n.ledger() })),
-      )),
-    );
-    return {
-      ok: divergences.length === 0,
-      checkedBlocks: own.reduce((s, r) => s + r.checkedBlocks, 0),
-      divergences,
+    const pauseAll = (i: number, fn: () => Promise<VerifyResult>): Promise<VerifyResult> => {
+      const node = running[i];
+      return node ? node.withCommitsPaused(() => pauseAll(i + 1, fn)) : fn();
     };
+    return pauseAll(0, async () => {
+      const own = await Promise.all(
+        running.map((n) => verifyNode(n.id, n.ledger(), this.validation)),
+      );
+      const divergences = own.flatMap((r) => r.divergences);
+      const faulty = new Set(divergences.map((d) => d.node));
+      const healthy = running
+        .filter((n) => !faulty.has(n.id))
+        .map((n) => ({ id: n.id, store: n.ledger() }));
+      divergences.push(...(await compareNodes(healthy)));
+      return {
+        ok: divergences.length === 0,
+        checkedBlocks: own.reduce((s, r) => s + r.checkedBlocks, 0),
+        divergences,
+      };
+    });
   }
 
   /** Rebuilds a node from scratch: its ledger directory is discarded and every block re-validated. */

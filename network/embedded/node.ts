@@ -48,6 +48,8 @@ export class DepartmentNode {
   private readonly events = new EventEmitter();
   private unsubscribe: (() => void) | undefined;
   private syncing: Promise<void> | undefined;
+  /** While positive, no block is committed (verification reads a still ledger). */
+  private paused = 0;
   private resync = false;
   /** The last few committed blocks, by number. */
   private readonly recent = new Map<number, BlockRecord>();
@@ -220,6 +222,18 @@ export class DepartmentNode {
     }
   }
 
+  /** Runs `fn` while this node commits nothing, then catches up on what arrived meanwhile. */
+  async withCommitsPaused<T>(fn: () => Promise<T>): Promise<T> {
+    this.paused += 1;
+    try {
+      await this.syncing;
+      return await fn();
+    } finally {
+      this.paused -= 1;
+      if (this.paused === 0 && this.store) void this.sync();
+    }
+  }
+
   /** Pulls, checks, validates and commits every block the orderer has that this node lacks. */
   sync(): Promise<void> {
     if (this.syncing) {
@@ -237,7 +251,7 @@ export class DepartmentNode {
       this.resync = false;
       for (;;) {
         const store = this.store;
-        if (!store || this.halted || !this.unsubscribe) return;
+        if (!store || this.halted || !this.unsubscribe || this.paused > 0) return;
         const height = store.tip.height;
         if (height >= this.options.orderer.height) break;
         const block = await this.options.orderer.block(height);

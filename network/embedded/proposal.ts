@@ -7,6 +7,14 @@ import { encodeProposal, FORMAT_VERSION, type Proposal } from './format.js';
 import { sha256Hex } from './crypto.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';
 
+/** Per-call options of a submit or evaluate. */
+export interface CallOptions {
+  /** Private inputs the chaincode may read; only their names reach the proposal. */
+  transient?: Record<string, Uint8Array>;
+  /** Transaction time, ms since the epoch; defaults to now. */
+  timestamp?: number;
+}
+
 export interface ProposalInput {
   channel: string;
   chaincode: string;
@@ -42,4 +50,21 @@ export function createProposal(
     creator: signerRef(creator),
   };
   return { proposal, clientSignature: signWith(creator, encodeProposal(proposal)) };
+}
+
+/** A proposal for calling `fcn` on a channel's chaincode with the call's options. */
+export function proposalFor(
+  creator: SigningIdentity,
+  target: { channel: string; chaincode: string },
+  fcn: string,
+  args: string[],
+  options: CallOptions,
+): { proposal: Proposal; clientSignature: string } {
+  return createProposal(creator, {
+    ...target,
+    fcn,
+    args,
+    transientKeys: Object.keys(options.transient ?? {}),
+    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+  });
 }

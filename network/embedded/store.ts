@@ -88,6 +88,8 @@ const STATE_CACHE_ENTRIES = 200_000;
 
 export class LedgerStore implements StateReader {
   private readonly cache = new Map<string, StateEntry | null>();
+  /** Counts commits, so reads can tell whether one happened while they waited. */
+  private commits = 0;
   private constructor(
     private readonly db: Json,
     private readonly state: Sublevel,
@@ -126,9 +128,10 @@ export class LedgerStore implements StateReader {
   async get(key: string): Promise<StateEntry | undefined> {
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached ?? undefined;
+    const epoch = this.commits;
     const s = (await this.state.getMany([key]))[0] as StoredState | undefined;
     const entry = s ? decodeState(s) : undefined;
-    this.remember(key, entry ?? null);
+    if (epoch === this.commits) this.remember(key, entry ?? null);
     return entry;
   }
 
@@ -136,7 +139,10 @@ export class LedgerStore implements StateReader {
   async prefetch(keys: Iterable<string>): Promise<void> {
     const missing = [...new Set(keys)].filter((k) => !this.cache.has(k));
     if (missing.length === 0) return;
+    const epoch = this.commits;
     const values = await this.state.getMany(missing);
+    // A commit that landed during the read may have superseded what was read.
+    if (epoch !== this.commits) return;
     missing.forEach((key, i) => {
       const s = values[i] as StoredState | undefined;
       this.remember(key, s ? decodeState(s) : null);
@@ -146,8 +152,9 @@ export class LedgerStore implements StateReader {
   /**
    * Point reads dominate simulation and validation and each costs a round trip into LevelDB, so
    * recently read or written entries (and known-absent keys) are kept in memory. Only commit
-   * writes state and it updates the cache after its batch succeeds, so the cache never disagrees
-   * with what this node committed. Range reads and verification always read the database.
+   * writes state and it updates the cache after its batch succeeds; a read that overlapped a
+   * commit is not cached (it may predate it), so the cache never disagrees with what this node
+   * committed. Range reads and verification always read the database.
    */
   private remember(key: string, entry: StateEntry | null): void {
     this.cache.delete(key);
@@ -242,6 +249,7 @@ export class LedgerStore implements StateReader {
     ops.push({ type: 'put', sublevel: this.blocks, key: blockKey(n), value: record });
     ops.push({ type: 'put', sublevel: this.meta, key: 'tip', value: tip });
     await atomicWrite(this.db, ops, durable);
+    this.commits += 1;
     for (const u of updates) for (const { key, entry } of u.state) this.remember(key, entry);
     this.current = tip;
   }
