@@ -5,6 +5,7 @@ import {
   leafHash,
   MerkleRootBuilder,
   merkleRoot,
+  streamedInclusionProof,
   verifyInclusion,
 } from '../../gateway/src/proof/merkle.js';
 import { nodeSha256 } from '../../gateway/src/proof/node.js';
@@ -109,6 +110,20 @@ describe('RFC 6962 Merkle tree', () => {
         expect(check, `leaf ${i} of ${n}`).toEqual({ ok: true });
       }
     }
+  });
+
+  it('builds the same path from leaves streaming by once', async () => {
+    const many = Array.from({ length: 21 }, (_, i) => leafHash(h, Uint8Array.of(i, 9)));
+    for (let n = 1; n <= many.length; n++) {
+      const leaves = many.slice(0, n);
+      for (let i = 0; i < n; i++) {
+        const position = await streamedInclusionProof(h, leaves, n, i);
+        expect(position.path.map(toHex)).toEqual(inclusionProof(h, leaves, i).map(toHex));
+        expect(toHex(position.root)).toBe(toHex(merkleRoot(h, leaves)));
+        expect(position.leaf).toBe(leaves[i]);
+      }
+    }
+    await expect(streamedInclusionProof(h, many.slice(0, 5), 6, 1)).rejects.toThrow('expected 6');
   });
 
   describe('rejects', () => {

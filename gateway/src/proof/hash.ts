@@ -80,10 +80,6 @@ export function fromHex(text: string): Uint8Array {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export function isBase64(text: string): boolean {
-  return BASE64.test(text);
-}
-
 /**
  * Strict base64: rejects non-canonical spellings (stray characters, non-zero padding bits) so
  * that every changed character of a bundle changes the decoded bytes.

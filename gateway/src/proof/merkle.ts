@@ -107,6 +107,43 @@ export function inclusionProof(
   );
 }
 
+/** A leaf's position in a tree, with its audit path and the tree's root. */
+export interface TreePosition {
+  index: number;
+  count: number;
+  leaf: Uint8Array;
+  path: Uint8Array[];
+  root: Uint8Array;
+}
+
+/**
+ * The audit path of `index` from leaves that stream by once, in O(log n) memory: each path
+ * element is the root of one leaf range, built as that range passes. The whole root is rebuilt
+ * too, so the caller can compare it with the root it expects.
+ */
+export async function streamedInclusionProof(
+  hash: HashFunction,
+  leaves: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  count: number,
+  index: number,
+): Promise<TreePosition> {
+  const ranges = auditPathRanges(count, index);
+  const builders = ranges.map(() => new MerkleRootBuilder(hash));
+  const whole = new MerkleRootBuilder(hash);
+  let leaf: Uint8Array | undefined;
+  for await (const l of leaves) {
+    const i = whole.size;
+    if (i === index) leaf = l;
+    const range = ranges.findIndex(([start, end]) => i >= start && i < end);
+    if (range >= 0) builders[range]!.append(l);
+    whole.append(l);
+  }
+  if (!leaf || whole.size !== count) {
+    throw new RangeError(`expected ${count} leaves, got ${whole.size}`);
+  }
+  return { index, count, leaf, path: builders.map((b) => b.root()), root: whole.root() };
+}
+
 export type InclusionCheck = { ok: true } | { ok: false; reason: string };
 
 /**

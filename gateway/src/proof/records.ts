@@ -21,7 +21,13 @@ import {
   type DigestAlgorithm,
   type HashFunction,
 } from './hash.js';
-import { inclusionProof, MerkleRootBuilder, merkleRoot, verifyInclusion } from './merkle.js';
+import {
+  inclusionProof,
+  MerkleRootBuilder,
+  merkleRoot,
+  verifyInclusion,
+  type TreePosition,
+} from './merkle.js';
 
 export type RecordFormat = 'csv' | 'jsonl';
 
@@ -217,15 +223,6 @@ export interface RecordProof {
   root: string;
 }
 
-/** Where a record's leaf sits in its tree, as the provider holds it. */
-export interface RecordTreePosition {
-  index: number;
-  count: number;
-  leaf: Uint8Array;
-  path: readonly Uint8Array[];
-  root: Uint8Array;
-}
-
 /**
  * Builds a record's proof from its tree position, refusing a record or secret that does not
  * reproduce the anchored leaf (a proof that could never verify).
@@ -234,7 +231,7 @@ export function assembleRecordProof(
   hash: HashFunction,
   secret: Uint8Array,
   record: Json,
-  position: RecordTreePosition,
+  position: TreePosition,
 ): RecordProof {
   const salt = deriveSalt(hash, secret, position.index);
   if (!bytesEqual(recordLeaf(hash, salt, record), position.leaf)) {

@@ -133,7 +133,7 @@ const PayloadSchema = schemaOf<ProposalResponsePayload>()(
   ),
 );
 
-export const TransactionSchema = schemaOf<Transaction>()(
+const TransactionSchema = schemaOf<Transaction>()(
   Type.Object(
     {
       proposal: ProposalSchema,

@@ -19,15 +19,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Json } from '@shulian/chaincode/canonical';
 import { FileCommitmentBuilder, DEFAULT_CHUNK_SIZE, type FileCommitment } from '../proof/chunks.js';
-import {
-  isHex,
-  HASH_BYTES,
-  toHex,
-  type DigestAlgorithm,
-  type HashFunction,
-} from '../proof/hash.js';
+import { isHex, HASH_BYTES, toHex, type DigestAlgorithm } from '../proof/hash.js';
 import { nodeSha256, nodeSm3 } from '../proof/node.js';
-import { auditPathRanges, MerkleRootBuilder } from '../proof/merkle.js';
+import { streamedInclusionProof, type TreePosition } from '../proof/merkle.js';
 import {
   assembleRecordProof,
   RecordCommitmentBuilder,
@@ -35,7 +29,6 @@ import {
   type RecordCommitment,
   type RecordFormat,
   type RecordProof,
-  type RecordTreePosition,
 } from '../proof/records.js';
 
 export type StoreErrorCode =
@@ -146,39 +139,6 @@ async function* readLeaves(path: string): AsyncIterable<Uint8Array> {
   if (carry.length > 0) {
     throw new StoreError('RECORD_LEAVES_DAMAGED', `${path} is not a whole number of leaves`);
   }
-}
-
-/**
- * A record's audit path from the leaves file in one sequential pass and O(log n) memory: each
- * path element is the root of a leaf range, built as the range streams by. The whole root is
- * rebuilt too, so a damaged leaves file is caught rather than turned into a bad proof.
- */
-async function treePosition(
-  hash: HashFunction,
-  leavesPath: string,
-  tree: RecordCommitment,
-  index: number,
-): Promise<RecordTreePosition> {
-  const ranges = auditPathRanges(tree.count, index);
-  const builders = ranges.map(() => new MerkleRootBuilder(hash));
-  const whole = new MerkleRootBuilder(hash);
-  let leaf: Uint8Array | undefined;
-  let i = 0;
-  for await (const l of readLeaves(leavesPath)) {
-    whole.append(l);
-    if (i === index) leaf = l;
-    const range = ranges.findIndex(([start, end]) => i >= start && i < end);
-    if (range >= 0) builders[range]!.append(l);
-    i++;
-  }
-  const root = whole.root();
-  if (!leaf || i !== tree.count || toHex(root) !== tree.root) {
-    throw new StoreError(
-      'RECORD_LEAVES_DAMAGED',
-      `${leavesPath} does not match the stored record root`,
-    );
-  }
-  return { index, count: tree.count, leaf, path: builders.map((b) => b.root()), root };
 }
 
 export async function createDatasetStore(options: { dir: string }): Promise<DatasetStore> {
@@ -360,12 +320,24 @@ export async function createDatasetStore(options: { dir: string }): Promise<Data
       record ??= find(parser.end());
       if (record !== undefined) {
         const hash = hashFor(algorithm);
-        const position = await treePosition(
-          hash,
-          `${blobPath(sha256)}.leaves`,
-          info.records,
-          index,
-        );
+        const leaves = readLeaves(`${blobPath(sha256)}.leaves`);
+        let position: TreePosition;
+        try {
+          position = await streamedInclusionProof(hash, leaves, info.records.count, index);
+        } catch (error) {
+          if (error instanceof StoreError) throw error;
+          throw new StoreError(
+            'RECORD_LEAVES_DAMAGED',
+            `leaves of ${sha256}: ${(error as Error).message}`,
+          );
+        }
+        // A damaged leaves file would give a proof that cannot verify: refuse it here.
+        if (toHex(position.root) !== info.records.root) {
+          throw new StoreError(
+            'RECORD_LEAVES_DAMAGED',
+            `leaves of ${sha256} do not give its record root`,
+          );
+        }
         return assembleRecordProof(hash, secret, record, position);
       }
       throw new StoreError('RECORD_NOT_FOUND', `blob ${sha256} ends before record ${index}`);
