@@ -358,10 +358,22 @@ export const period = (from: string, to: string): HTMLElement =>
   h(
     'span',
     null,
-    h('span', { class: 'nowrap' }, text(from)),
+    h('span', { class: 'nowrap' }, text(cstDay(from))),
     text(' – '),
-    h('span', { class: 'nowrap' }, text(to)),
+    h('span', { class: 'nowrap' }, text(cstDay(to))),
   );
+
+const cstDays = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' });
+
+/** A CST calendar day; the ledger gives periods as days or as the instants bounding them. */
+export const cstDay = (value: string): string =>
+  /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : cstDays.format(new Date(value));
+
+/** The instant a period bound stands for: a bare day means that whole CST day. */
+export const boundInstant = (value: string, end: boolean): number =>
+  /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? Date.parse(`${value}T${end ? '23:59:59.999' : '00:00:00.000'}+08:00`)
+    : Date.parse(value);
 
 /** A deadline with an overdue badge when it has passed while still open. */
 export function deadline(iso: string, overdue: boolean | undefined): HTMLElement {

@@ -2,7 +2,7 @@
  * The audit trail for supervisors (全流程审计): every use and every refused attempt, filtered by
  * dataset, department, user and period, refusals highlighted, exportable as CSV or PROV-JSON.
  */
-import { PURPOSE_LABELS, type UsageRecord } from '@shulian/chaincode/constants';
+import type { UsageRecord } from '@shulian/chaincode/constants';
 import { api, type UsageFilters } from '../api.js';
 import { h, text } from '../dom.js';
 import { list, pick, t } from '../i18n/index.js';
@@ -23,7 +23,13 @@ import {
   table,
   withAny,
 } from '../ui.js';
-import { catalogLink, departmentName, departmentOptions, loadDepartments } from './common.js';
+import {
+  catalogLink,
+  departmentName,
+  departmentOptions,
+  loadDepartments,
+  purposeLabel,
+} from './common.js';
 import { outcomeBadge } from './labels.js';
 
 const FILTERS = ['catalogId', 'department', 'user', 'from', 'to'] as const;
@@ -95,7 +101,7 @@ export async function auditPage(params: RouteParams): Promise<HTMLElement> {
         { header: t('audit.action'), cell: (u) => t(`action.${u.action}`) },
         {
           header: t('requests.purpose'),
-          cell: (u) => (u.purpose ? pick(PURPOSE_LABELS[u.purpose]) : text('—')),
+          cell: (u) => (u.purpose ? purposeLabel(u.purpose) : text('—')),
         },
         {
           header: t('requests.fields'),

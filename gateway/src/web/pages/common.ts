@@ -2,7 +2,12 @@
  * Data several pages label things with: the department directory (names in both languages,
  * levels) and role lists. Loaded once per session and kept, since departments change rarely.
  */
-import type { Department, Role } from '@shulian/chaincode/constants';
+import {
+  PURPOSE_LABELS,
+  type Department,
+  type Purpose,
+  type Role,
+} from '@shulian/chaincode/constants';
 import { api } from '../api.js';
 import { currentUser } from '../session.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
@@ -36,6 +41,10 @@ export const departmentCell = (id: string): Child => [
 
 export const departmentOptions = (): Option[] =>
   [...(departments?.values() ?? [])].map((d) => ({ value: d.id, label: departmentName(d.id) }));
+
+/** 行政依据 / 工作参考 / …, kept on one line in narrow table columns. */
+export const purposeLabel = (purpose: Purpose): HTMLElement =>
+  h('span', { class: 'nowrap' }, pick(PURPOSE_LABELS[purpose]));
 
 export const rolesLabel = (roles: readonly Role[]): Msg => list(roles.map((r) => t(`role.${r}`)));
 

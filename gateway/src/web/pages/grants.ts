@@ -4,13 +4,13 @@
  * or rejected with a reason).
  */
 import type { Grant, QualityObjection } from '@shulian/chaincode/constants';
-import { PURPOSE_LABELS } from '@shulian/chaincode/constants';
 import { api, type Overdue } from '../api.js';
 import { h, text } from '../dom.js';
 import { list, pick, t } from '../i18n/index.js';
 import { currentUser, hasRole } from '../session.js';
 import {
   badge,
+  boundInstant,
   deadline,
   field,
   formatTime,
@@ -26,7 +26,7 @@ import {
   textarea,
   UserError,
 } from '../ui.js';
-import { catalogLink, cstToday, departmentName, loadDepartments } from './common.js';
+import { catalogLink, departmentName, loadDepartments, purposeLabel } from './common.js';
 import { objectionStatusBadge } from './labels.js';
 
 type ObjectionRow = QualityObjection & Overdue;
@@ -61,9 +61,9 @@ const uniqueById = <T extends { id: string }>(items: readonly T[]): T[] => [
 
 function grantState(g: Grant): HTMLElement {
   if (g.revocation) return badge(t('grants.revoked'), 'bad');
-  const today = cstToday();
-  if (g.validTo < today) return badge(t('grants.expired'), 'muted');
-  if (g.validFrom > today) return badge(t('grants.notYet'), 'info');
+  const now = Date.now();
+  if (boundInstant(g.validTo, true) < now) return badge(t('grants.expired'), 'muted');
+  if (boundInstant(g.validFrom, false) > now) return badge(t('grants.notYet'), 'info');
   return badge(t('grants.active'), 'ok');
 }
 
@@ -79,7 +79,7 @@ function grantsTable(grants: readonly Grant[]): HTMLElement {
         header: t('requests.fields'),
         cell: (g) => list(g.fields.map((f) => pick({ zh: f, en: f }))),
       },
-      { header: t('requests.purpose'), cell: (g) => pick(PURPOSE_LABELS[g.purpose]) },
+      { header: t('requests.purpose'), cell: (g) => purposeLabel(g.purpose) },
       { header: t('grants.valid'), cell: (g) => period(g.validFrom, g.validTo) },
       {
         header: t('grants.uses'),

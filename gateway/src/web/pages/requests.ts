@@ -28,7 +28,7 @@ import {
   table,
   textarea,
 } from '../ui.js';
-import { catalogLink, cstToday, departmentName, loadDepartments } from './common.js';
+import { catalogLink, cstToday, departmentName, loadDepartments, purposeLabel } from './common.js';
 import { requestStatusBadge } from './labels.js';
 
 type Row = ShareRequest & Overdue;
@@ -55,7 +55,6 @@ export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
   );
 }
 
-const purposeLabel = (r: ShareRequest): Msg => pick(PURPOSE_LABELS[r.purpose]);
 const fieldsLabel = (fields: readonly string[]): Msg =>
   list(fields.map((f) => pick({ zh: f, en: f })));
 
@@ -124,7 +123,7 @@ function outboxTable(rows: readonly Row[]): HTMLElement {
         cell: (r) => catalogLink(r.catalogId),
       },
       { header: t('requests.provider'), cell: (r) => departmentName(r.provider) },
-      { header: t('requests.purpose'), cell: purposeLabel },
+      { header: t('requests.purpose'), cell: (r) => purposeLabel(r.purpose) },
       { header: t('requests.fields'), cell: (r) => fieldsLabel(r.fields) },
       { header: t('common.status'), cell: statusCell },
       { header: t('requests.created'), cell: (r) => formatTime(r.createdAt) },
@@ -164,7 +163,7 @@ function inboxTable(rows: readonly Row[]): HTMLElement {
       },
       {
         header: t('requests.purpose'),
-        cell: (r) => [purposeLabel(r), h('br'), h('small', null, text(r.scenario))],
+        cell: (r) => [purposeLabel(r.purpose), h('br'), h('small', null, text(r.scenario))],
       },
       { header: t('requests.fields'), cell: (r) => fieldsLabel(r.fields) },
       { header: t('requests.period'), cell: (r) => period(r.period.from, r.period.to) },
