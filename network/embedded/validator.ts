@@ -66,8 +66,48 @@ export class BlockError extends Error {
 
 export const headerHash = (block: Block): string => sha256Hex(encodeHeader(block.header));
 
+/** Canonical encodings of a transaction and of its two signed parts. */
+export interface EncodedTransaction {
+  proposal: Uint8Array;
+  payload: Uint8Array;
+  transaction: Uint8Array;
+}
+
+const TX_MEMBERS = 'clientSignature,endorsements,payload,proposal';
+
+/**
+ * Canonical JSON is compositional (members in key order, each member canonically encoded), so
+ * the transaction's bytes are assembled from its signed parts, encoded once for the signature
+ * checks, rather than re-encoded. A transaction with any other shape is encoded in full, so the
+ * bytes always equal encodeTransaction's.
+ */
+export function encodeParts(tx: Transaction): EncodedTransaction {
+  const proposal = encodeProposal(tx.proposal);
+  const payload = encodeResponsePayload(tx.payload);
+  if (Object.keys(tx).sort().join(',') !== TX_MEMBERS)
+    return { proposal, payload, transaction: encodeTransaction(tx) };
+  const head = canonicalBytes({
+    clientSignature: tx.clientSignature,
+    endorsements: tx.endorsements,
+  });
+  const transaction = Buffer.concat([
+    head.subarray(0, head.length - 1),
+    Buffer.from(',"payload":'),
+    payload,
+    Buffer.from(',"proposal":'),
+    proposal,
+    Buffer.from('}'),
+  ]);
+  return { proposal, payload, transaction };
+}
+
 /** Checks what the orderer vouches for: signature, chain to the previous header, data hash. */
-export function checkBlock(block: Block, previousHash: string, ctx: ValidationContext): void {
+export function checkBlock(
+  block: Block,
+  previousHash: string,
+  ctx: ValidationContext,
+  encoded: EncodedTransaction[] = block.transactions.map(encodeParts),
+): void {
   const n = block.header.number;
   const orderer = ctx.msp.identify(block.ordererSignature.orderer);
   if (!orderer || orderer.mspId !== ctx.ordererMspId || orderer.ou !== 'orderer') {
@@ -87,7 +127,7 @@ export function checkBlock(block: Block, previousHash: string, ctx: ValidationCo
   }
   if (block.header.txCount !== block.transactions.length)
     throw new BlockError(`block ${n}: txCount does not match its transactions`, 'BAD_BLOCK');
-  if (merkleRoot(block.transactions.map(encodeTransaction)) !== block.header.dataHash) {
+  if (merkleRoot(encoded.map((e) => e.transaction)) !== block.header.dataHash) {
     throw new BlockError(`block ${n}: dataHash does not match its transactions`, 'BAD_DATA_HASH');
   }
 }
@@ -95,6 +135,7 @@ export function checkBlock(block: Block, previousHash: string, ctx: ValidationCo
 /** Structure, creator and endorsement checks that need no state. */
 function checkTransaction(
   tx: Transaction,
+  encoded: EncodedTransaction,
   ctx: ValidationContext,
 ): { code: ValidationCode; signers: Signer[] } {
   const fail = (code: ValidationCode): { code: ValidationCode; signers: Signer[] } => ({
@@ -107,17 +148,17 @@ function checkTransaction(
   if (p.txId !== txIdFor(p.nonce, p.creator.certificate))
     return fail(ValidationCode.BAD_PROPOSAL_TXID);
   const creator = ctx.msp.identify(p.creator);
-  if (!creator || !verify(creator.publicKey, encodeProposal(p), tx.clientSignature))
+  if (!creator || !verify(creator.publicKey, encoded.proposal, tx.clientSignature))
     return fail(ValidationCode.BAD_CREATOR_SIGNATURE);
   const payload = tx.payload;
   if (
     payload.txId !== p.txId ||
-    payload.proposalHash !== sha256Hex(encodeProposal(p)) ||
+    payload.proposalHash !== sha256Hex(encoded.proposal) ||
     payload.response.status >= 400
   ) {
     return fail(ValidationCode.BAD_RESPONSE_PAYLOAD);
   }
-  const payloadBytes = encodeResponsePayload(payload);
+  const payloadBytes = encoded.payload;
   const signers: Signer[] = [];
   const seen = new Set<string>();
   for (const e of tx.endorsements) {
@@ -214,6 +255,7 @@ export async function validateBlock(
   state: CommittedState,
   ctx: ValidationContext,
   previousCommitHash: string,
+  encoded: EncodedTransaction[] = block.transactions.map(encodeParts),
 ): Promise<BlockValidation> {
   const n = block.header.number;
   const view = new BlockView(state);
@@ -240,7 +282,7 @@ export async function validateBlock(
     const txId = tx.proposal.txId;
     if (committedIds[i] || seen.has(txId)) return ValidationCode.DUPLICATE_TXID;
     seen.add(txId);
-    const checked = checkTransaction(tx, ctx);
+    const checked = checkTransaction(tx, encoded[i] as EncodedTransaction, ctx);
     if (checked.code !== ValidationCode.VALID) return checked.code;
     let policies: Policy[];
     try {

@@ -127,6 +127,14 @@ describe('embedded network: execute-order-validate', () => {
       ),
     ).toBe(proof.header.dataHash);
     expect(proof.validationCode).toBe('VALID');
+    // Validators assemble the leaf from the signed parts; it must be the canonical encoding.
+    const { encodeParts } = await import('../../network/embedded/validator.js');
+    const same = (tx: object): void =>
+      expect(Buffer.from(encodeParts(tx as never).transaction).toString()).toBe(
+        Buffer.from(encodeTransaction(tx as never)).toString(),
+      );
+    same(proof.transaction);
+    same({ ...proof.transaction, extra: 1 });
     expect(net.trust.departments.coord?.caCertificate).toMatch(/BEGIN CERTIFICATE/);
     expect(net.trust.orderers[0]?.certificate).toBe(proof.ordererSignature.orderer.certificate);
   });
