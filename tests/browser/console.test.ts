@@ -164,8 +164,36 @@ describe('web console', () => {
     expect(await unlabelledControls(consumerPage)).toEqual([]);
   });
 
-  it('anchors a file as the owner and verifies it in the browser', async () => {
+  it('publishes and edits a catalog entry as the owner', async () => {
     await signIn(providerPage, provider);
+    await providerPage.getByRole('link', { name: '发布资源' }).click();
+    await providerPage.getByRole('heading', { level: 1, name: '发布数据资源' }).waitFor();
+    const code = `WEB-${Date.now().toString(36).toUpperCase()}`;
+    await providerPage.getByLabel('资源代码').fill(code);
+    await providerPage.getByLabel('资源名称').fill('浏览器测试资源');
+    await providerPage.getByLabel('资源摘要').fill('用于验证控制台发布与编辑流程的资源。');
+    await providerPage.getByLabel('共享条件').fill('仅限测试使用');
+    await providerPage.getByLabel('字段名').fill('record_no');
+    await providerPage.getByLabel('中文名称').fill('记录编号');
+    expect(await unlabelledControls(providerPage)).toEqual([]);
+    await screenshot(providerPage, '04b-publish');
+    await providerPage.getByRole('button', { name: '发布', exact: true }).click();
+    await providerPage.getByRole('heading', { level: 1, name: '浏览器测试资源' }).waitFor();
+
+    await providerPage.getByRole('link', { name: '编辑' }).click();
+    await providerPage.getByLabel('资源名称').fill('浏览器测试资源（修订）');
+    await providerPage.getByRole('button', { name: '添加信息项' }).click();
+    await providerPage.getByLabel('字段名').last().fill('issued_on');
+    await providerPage.getByLabel('数据类型').last().selectOption('date');
+    await providerPage.getByLabel('变更原因').fill('增加签发日期');
+    await providerPage.getByRole('button', { name: '保存新版本' }).click();
+    await providerPage.getByRole('heading', { level: 1, name: '浏览器测试资源（修订）' }).waitFor();
+    const history = providerPage.getByRole('table', { name: '变更历史' });
+    await history.getByRole('row').filter({ hasText: '增加签发日期' }).waitFor();
+    expect(await history.getByRole('row').count()).toBe(3);
+  });
+
+  it('anchors a file as the owner and verifies it in the browser', async () => {
     await open(providerPage, `catalog/${encodeURIComponent(entry.id)}`);
     const csv = join(files, 'dataset.csv');
     const header = entry.fields.map((f) => f.name).join(',');
