@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { commitFile, FileCommitmentBuilder } from '../../gateway/src/proof/chunks.js';
+import { commitFile, FileCommitmentBuilder, verifyChunk } from '../../gateway/src/proof/chunks.js';
 import { toHex } from '../../gateway/src/proof/hash.js';
-import { leafHash, merkleRoot } from '../../gateway/src/proof/merkle.js';
+import { inclusionProof, leafHash, merkleRoot } from '../../gateway/src/proof/merkle.js';
 import { nodeSha256, nodeSm3 } from '../../gateway/src/proof/node.js';
 import { sm3 } from '../../gateway/src/proof/sm3.js';
 
@@ -57,5 +57,49 @@ describe('file commitment', () => {
 
   it('rejects a chunk size that is not a positive integer', () => {
     expect(() => new FileCommitmentBuilder(nodeSha256, 0)).toThrow(RangeError);
+  });
+});
+
+describe('chunk proofs', () => {
+  const data = randomBytes(2500);
+  const chunks = [data.subarray(0, 1000), data.subarray(1000, 2000), data.subarray(2000)];
+  const leaves = chunks.map((c) => leafHash(nodeSha256, c));
+  const anchored = {
+    chunkRoot: toHex(merkleRoot(nodeSha256, leaves)),
+    chunkSize: 1000,
+    size: 2500,
+  };
+  const proofOf = (index: number) => ({
+    index,
+    path: inclusionProof(nodeSha256, leaves, index).map(toHex),
+  });
+
+  it('verifies every chunk, the short last one included', () => {
+    chunks.forEach((chunk, i) => {
+      expect(verifyChunk(nodeSha256, anchored, proofOf(i), chunk)).toEqual({ ok: true });
+    });
+  });
+
+  it.each([
+    ['a changed byte', 1, () => Buffer.from(chunks[1]!).fill(0, 10, 11), 'root'],
+    ['another chunk', 1, () => chunks[0]!, 'root'],
+    ['a short chunk', 0, () => chunks[0]!.subarray(1), 'expected 1000'],
+    ['a padded last chunk', 2, () => data.subarray(1500), 'expected 500'],
+    ['an index past the end', 3, () => chunks[2]!, 'outside'],
+  ] as const)('rejects %s', (_, index, chunk, reason) => {
+    const proof = { ...proofOf(Math.min(index, 2)), index };
+    const check = verifyChunk(nodeSha256, anchored, proof, chunk());
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.reason).toContain(reason);
+  });
+
+  it('rejects malformed hex without throwing', () => {
+    const check = verifyChunk(
+      nodeSha256,
+      { ...anchored, chunkRoot: 'XYZ' },
+      proofOf(0),
+      chunks[0]!,
+    );
+    expect(check.ok).toBe(false);
   });
 });

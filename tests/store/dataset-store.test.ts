@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { text } from 'node:stream/consumers';
+import { buffer, text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyChunk } from '../../gateway/src/proof/chunks.js';
 import { verifyRecordProof } from '../../gateway/src/proof/records.js';
 import { nodeSha256, nodeSm3 } from '../../gateway/src/proof/node.js';
 import {
@@ -134,6 +135,24 @@ describe('dataset store', () => {
       }
     },
   );
+
+  it('proves a range: chunk proofs verify what get returns for that range', async () => {
+    const { sha256: digest, commitment } = await store.put(from(pieces(data)), { chunkSize: 4096 });
+    await store.markAnchored(digest, TX);
+    for (const index of [0, 5, 12]) {
+      const proof = await store.chunkProof(digest, index);
+      const start = index * 4096;
+      const end = Math.min(start + 4096, data.length) - 1;
+      const chunk = await buffer(await store.get(digest, { start, end }));
+      expect(verifyChunk(nodeSha256, commitment, proof, chunk)).toEqual({ ok: true });
+    }
+    expect((await rejection(store.chunkProof(digest, 13))).code).toBe('CHUNK_NOT_FOUND');
+    const blob = join(dir, 'blobs', digest);
+    const bytes = await readFile(blob);
+    bytes[7]! ^= 1;
+    await writeFile(blob, bytes);
+    expect((await rejection(store.chunkProof(digest, 3))).code).toBe('BLOB_DAMAGED');
+  });
 
   it('reports unknown blobs', async () => {
     expect(await store.stat('0'.repeat(64))).toBeNull();

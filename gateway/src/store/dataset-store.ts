@@ -18,7 +18,14 @@ import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/prom
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Json } from '@shulian/chaincode/canonical';
-import { FileCommitmentBuilder, DEFAULT_CHUNK_SIZE, type FileCommitment } from '../proof/chunks.js';
+import {
+  chunkCount,
+  chunkLeaves,
+  DEFAULT_CHUNK_SIZE,
+  FileCommitmentBuilder,
+  type ChunkProof,
+  type FileCommitment,
+} from '../proof/chunks.js';
 import { isHex, HASH_BYTES, toHex, type DigestAlgorithm } from '../proof/hash.js';
 import { nodeSha256, nodeSm3 } from '../proof/node.js';
 import { streamedInclusionProof, type TreePosition } from '../proof/merkle.js';
@@ -39,7 +46,9 @@ export type StoreErrorCode =
   | 'DIGEST_MISMATCH'
   | 'COMMITMENT_CONFLICT'
   | 'RECORD_NOT_FOUND'
-  | 'RECORD_LEAVES_DAMAGED';
+  | 'RECORD_LEAVES_DAMAGED'
+  | 'CHUNK_NOT_FOUND'
+  | 'BLOB_DAMAGED';
 
 export class StoreError extends Error {
   constructor(
@@ -83,6 +92,8 @@ export interface DatasetStore {
   /** The bytes (optionally a range, inclusive end), only for anchored blobs. */
   get(sha256: string, range?: { start?: number; end?: number }): Promise<Readable>;
   markAnchored(sha256: string, txId: string): Promise<BlobInfo>;
+  /** The audit path of chunk `index` (for verifying a range download against the chunk root). */
+  chunkProof(sha256: string, index: number): Promise<ChunkProof>;
   /** Re-issues the proof of record `index` from the stored leaves and the dataset secret. */
   recordProof(sha256: string, index: number, secret: Uint8Array): Promise<RecordProof>;
 }
@@ -292,6 +303,22 @@ export async function createDatasetStore(options: { dir: string }): Promise<Data
       await writeDurably(join(anchoredDir, sha256), JSON.stringify(anchored));
       await syncDir(anchoredDir);
       return { ...info, anchored };
+    },
+
+    async chunkProof(sha256, index) {
+      const { commitment } = await requireBlob(sha256);
+      const count = chunkCount(commitment.size, commitment.chunkSize);
+      if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
+        throw new StoreError('CHUNK_NOT_FOUND', `blob ${sha256} has no chunk ${index}`);
+      }
+      const hash = hashFor(commitment.digest.algorithm);
+      const bytes = createReadStream(blobPath(sha256), { highWaterMark: 1024 * 1024 });
+      const leaves = chunkLeaves(hash, bytes as AsyncIterable<Uint8Array>, commitment.chunkSize);
+      const position = await streamedInclusionProof(hash, leaves, count, index);
+      if (toHex(position.root) !== commitment.chunkRoot) {
+        throw new StoreError('BLOB_DAMAGED', `blob ${sha256} no longer gives its chunk root`);
+      }
+      return { index, path: position.path.map(toHex) };
     },
 
     async recordProof(sha256, index, secret) {
