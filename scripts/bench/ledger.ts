@@ -143,12 +143,14 @@ async function throughput(): Promise<Record<string, unknown>> {
     await new Promise((r) => setTimeout(r, deadline.warmupEnd - performance.now()));
     resetPhaseTotals();
     const cpuStart = process.cpuUsage();
+    const eluStart = performance.eventLoopUtilization();
     const wallStart = performance.now();
     const heightStart = net.orderer.height;
     measuring = true;
     await Promise.all(runs);
     const wall = (performance.now() - wallStart) / 1000;
     const cpu = process.cpuUsage(cpuStart);
+    const elu = performance.eventLoopUtilization(eluStart);
     const sorted = latencies.sort((a, b) => a - b);
     const phases = phaseTotals();
     const verified = await net.verify();
@@ -172,6 +174,8 @@ async function throughput(): Promise<Record<string, unknown>> {
       setupBlocks: startHeight,
       processCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
       cpuCores: cpus().length,
+      // Share of wall time the JavaScript thread was busy: near 1 means CPU-bound on one core.
+      mainThreadUtilization: Number(elu.utilization.toFixed(2)),
       // sign and verify are exact CPU time; simulate and commit are wall time of async work
       // (simulate includes level reads, commit the fsync'd batch) and overlap across clients.
       phaseMs: Object.fromEntries(PHASES.map((p) => [p, Math.round(phases[p])])),
