@@ -2,14 +2,13 @@
  * Offline verification for `shulian verify --proof`: hash the file locally and check the bundle
  * against the trust file with the proof module. Nothing here opens a socket.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { Json } from '@shulian/chaincode/canonical';
 import { verifyBundle, type HeldSubject, type VerifyResult } from '../proof/bundle.js';
 import type { Digest } from '../proof/chunks.js';
 import type { DigestAlgorithm } from '../proof/hash.js';
 import { nodeProofCrypto } from '../proof/node.js';
+import { digestFile } from '../store/digest-file.js';
 import { CliError } from './client.js';
 import type { Progress } from './progress.js';
 
@@ -33,20 +32,19 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
   }
 }
 
-/** Streams a file through node:crypto (SHA extensions / OpenSSL SM3) with 1 MiB reads. */
+/** Hashes a file as `shulian verify` does (the store's digestFile), drawing progress. */
 export async function hashFile(
   path: string,
   algorithm: DigestAlgorithm,
   progress: Progress,
 ): Promise<Digest & { size: number }> {
-  const { size } = await stat(path);
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-    progress.advance((chunk as Buffer).length);
-  }
+  let seen = 0;
+  const digest = await digestFile(path, algorithm, (total) => {
+    progress.advance(total - seen);
+    seen = total;
+  });
   progress.done();
-  return { algorithm, value: hash.digest('hex'), size };
+  return digest;
 }
 
 /** The digest algorithm the bundle's anchor uses, so the file is hashed once, the right way. */

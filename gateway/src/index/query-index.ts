@@ -132,8 +132,10 @@ export interface QueryIndex {
   ): Promise<PageResult<Indexed<CatalogEntry>>>;
   allCatalog(): AsyncIterable<Indexed<CatalogEntry>>;
   versions(catalogId: string): Promise<Indexed<DatasetVersion>[]>;
-  versionsByDigest(algorithm: string, value: string): Promise<Indexed<DatasetVersion>[]>;
-  versionsByRecordRoot(root: string): Promise<Indexed<DatasetVersion>[]>;
+  /** Served from memory: verification is the hottest public read. */
+  versionsByDigest(algorithm: string, value: string): Indexed<DatasetVersion>[];
+  versionsByRecordRoot(root: string): Indexed<DatasetVersion>[];
+  catalogName(id: string): string | null;
   requests(
     box: RequestBox,
     page: PageRequest & { status?: string },
@@ -160,6 +162,11 @@ export interface QueryIndex {
 }
 
 type Stored<T> = { v: T; tx: string; b: number };
+
+function unwrapRaw<T>(raw: string): Indexed<T> {
+  const s = JSON.parse(raw) as Stored<T>;
+  return { ...s.v, txId: s.tx, blockNumber: s.b };
+}
 type BatchOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
 
 const ENTITY = 'e';
@@ -206,13 +213,19 @@ function secondaryKeys(type: EntityType, value: EntityTypes[EntityType], id: str
     case 'usage': {
       const u = value as UsageRecord;
       const t = time(u.at);
-      return [
-        key('use.all', t, id),
-        key('use.catalog', u.catalogId, t, id),
-        key('use.consumer', u.consumer.department, t, id),
-        key('use.user', u.consumer.department, u.consumer.user, t, id),
-        key('use.provider', u.provider, t, id),
+      const scopes: (string | number)[][] = [
+        ['all', t],
+        ['catalog', u.catalogId, t],
+        ['consumer', u.consumer.department, t],
+        ['user', u.consumer.department, u.consumer.user, t],
+        ['provider', u.provider, t],
       ];
+      // Refused uses get keys of their own too: supervisors ask for them, and they are rare,
+      // so a filtered scan over all uses would read far more than it returns.
+      const kinds = u.outcome === 'DENIED' ? ['use.', 'use.denied.'] : ['use.'];
+      return kinds.flatMap((kind) =>
+        scopes.map(([scope, ...parts]) => key(`${kind}${String(scope)}`, ...parts, id)),
+      );
     }
     case 'objection': {
       const o = value as QualityObjection;
@@ -289,6 +302,27 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
   }
   const waiters = new Set<{ block: number; resolve: () => void }>();
 
+  /**
+   * Anchored versions by digest and by record root, and catalog names, kept in memory as well:
+   * one small entry per dataset version or entry (thousands, not millions), loaded at open and
+   * moved with each committed block, so that public verification never waits on the disk.
+   */
+  const byDigest = new Map<string, Indexed<DatasetVersion>[]>();
+  const byRecordRoot = new Map<string, Indexed<DatasetVersion>[]>();
+  const catalogNames = new Map<string, string>();
+  const remember = (type: EntityType, raw: string): void => {
+    if (type === 'catalog') {
+      const c = unwrapRaw<CatalogEntry>(raw);
+      catalogNames.set(c.id, c.name);
+    } else if (type === 'version') {
+      const v = unwrapRaw<DatasetVersion>(raw);
+      const add = (map: Map<string, Indexed<DatasetVersion>[]>, k: string) =>
+        map.set(k, [...(map.get(k) ?? []).filter((x) => x.id !== v.id), v]);
+      add(byDigest, `${v.digest.algorithm}:${v.digest.value}`);
+      if (v.recordRoot) add(byRecordRoot, v.recordRoot);
+    }
+  };
+
   async function readRaw(k: string): Promise<string | undefined> {
     try {
       return await db.get(k);
@@ -298,10 +332,7 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
     }
   }
 
-  const unwrap = <T>(raw: string): Indexed<T> => {
-    const s = JSON.parse(raw) as Stored<T>;
-    return { ...s.v, txId: s.tx, blockNumber: s.b };
-  };
+  const unwrap = <T>(raw: string): Indexed<T> => unwrapRaw<T>(raw);
 
   async function getEntity<K extends EntityType>(
     type: K,
@@ -366,6 +397,7 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
     const read = async (k: string): Promise<string | undefined> =>
       overlay.get(k) ?? (await readRaw(k));
 
+    const memory: [EntityType, string][] = [];
     const put = (type: EntityType, entity: { id: string }, txId: string): void => {
       const k = entityKey(type, entity.id);
       const value = JSON.stringify({
@@ -375,6 +407,7 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
       } satisfies Stored<unknown>);
       overlay.set(k, value);
       ops.push({ type: 'put', key: k, value });
+      if (type === 'catalog' || type === 'version') memory.push([type, value]);
       for (const sk of secondaryKeys(type, entity as EntityTypes[EntityType], entity.id)) {
         ops.push({ type: 'put', key: sk, value: '' });
       }
@@ -419,6 +452,7 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
     const next: Checkpoint = { blockNumber: block.blockNumber, blockHash: block.blockHash };
     ops.push({ type: 'put', key: META_CHECKPOINT, value: JSON.stringify(next) });
     await db.batch(ops);
+    for (const [type, raw] of memory) remember(type, raw);
     current = next;
     for (const w of waiters) {
       if (w.block <= block.blockNumber) {
@@ -435,6 +469,10 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
   async function allOf<T>(type: EntityType, prefix: string[]): Promise<Indexed<T>[]> {
     const ids = await db.keys(range(prefix)).all();
     return getMany<T>(type, ids.map(idOf));
+  }
+
+  for (const type of ['catalog', 'version'] as const) {
+    for await (const raw of db.values(range([ENTITY, type]))) remember(type, raw);
   }
 
   const index: QueryIndex = {
@@ -477,6 +515,9 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
 
     async rebuild(ledger, onProgress) {
       await db.clear();
+      byDigest.clear();
+      byRecordRoot.clear();
+      catalogNames.clear();
       current = null;
       const { height } = await ledger.status();
       for (let n = 0; n < height; n++) {
@@ -531,9 +572,9 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
       );
     },
 
-    versionsByDigest: (algorithm, value) =>
-      allOf<DatasetVersion>('version', ['dig', algorithm, value]),
-    versionsByRecordRoot: (root) => allOf<DatasetVersion>('version', ['rroot', root]),
+    versionsByDigest: (algorithm, value) => byDigest.get(`${algorithm}:${value}`) ?? [],
+    versionsByRecordRoot: (root) => byRecordRoot.get(root) ?? [],
+    catalogName: (id) => catalogNames.get(id) ?? null,
 
     requests(box, page) {
       const prefix =
@@ -588,25 +629,23 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
 
     usage(query) {
       const s = query.scope;
+      // Refused uses have their own keys; allowed ones are the rest, filtered while scanning.
+      const kind = query.outcome === 'DENIED' ? 'use.denied.' : 'use.';
       const prefix =
         s.by === 'all'
-          ? ['use.all']
+          ? [`${kind}all`]
           : s.by === 'catalog'
-            ? ['use.catalog', s.catalogId]
+            ? [`${kind}catalog`, s.catalogId]
             : s.by === 'user'
-              ? ['use.user', s.department, s.user]
-              : [`use.${s.by}`, s.department];
+              ? [`${kind}user`, s.department, s.user]
+              : [`${kind}${s.by}`, s.department];
       const window = {
         ...(query.from === undefined ? {} : { from: query.from }),
         ...(query.to === undefined ? {} : { to: query.to }),
       };
-      const outcome = query.outcome;
-      return pageOf<UsageRecord>(
-        'usage',
-        range(prefix, window),
-        query,
-        outcome ? (u) => u.outcome === outcome : undefined,
-      );
+      const accept =
+        query.outcome === 'ALLOWED' ? (u: UsageRecord) => u.outcome === 'ALLOWED' : undefined;
+      return pageOf<UsageRecord>('usage', range(prefix, window), query, accept);
     },
 
     async stats(department, now) {

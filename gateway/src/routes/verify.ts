@@ -40,20 +40,18 @@ const RecordProofSchema = Type.Object(
   { additionalProperties: false },
 );
 
-async function matches(ctx: GatewayContext, versions: Indexed<DatasetVersion>[]) {
-  return Promise.all(
-    versions.map(async (v) => ({
-      catalogId: v.catalogId,
-      catalogName: (await ctx.index.get('catalog', v.catalogId))?.name ?? null,
-      version: v.version,
-      owner: v.owner,
-      digest: v.digest,
-      recordRoot: v.recordRoot,
-      txId: v.txId,
-      blockNumber: v.blockNumber,
-      anchoredAt: v.anchoredAt,
-    })),
-  );
+function matches(ctx: GatewayContext, versions: Indexed<DatasetVersion>[]) {
+  return versions.map((v) => ({
+    catalogId: v.catalogId,
+    catalogName: ctx.index.catalogName(v.catalogId),
+    version: v.version,
+    owner: v.owner,
+    digest: v.digest,
+    recordRoot: v.recordRoot,
+    txId: v.txId,
+    blockNumber: v.blockNumber,
+    anchoredAt: v.anchoredAt,
+  }));
 }
 
 export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
@@ -78,16 +76,18 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         response: responses(Matches),
       },
     },
-    async (request) => {
+    (request) => {
       const { algorithm = 'sha256', digest, recordRoot } = request.query;
       if ((digest === undefined) === (recordRoot === undefined)) {
-        throw new GatewayError('VALIDATION_FAILED', 'give exactly one of digest or recordRoot');
+        return Promise.reject(
+          new GatewayError('VALIDATION_FAILED', 'give exactly one of digest or recordRoot'),
+        );
       }
       const versions =
         digest !== undefined
-          ? await ctx.index.versionsByDigest(algorithm, digest)
-          : await ctx.index.versionsByRecordRoot(recordRoot!);
-      return { matches: await matches(ctx, versions) };
+          ? ctx.index.versionsByDigest(algorithm, digest)
+          : ctx.index.versionsByRecordRoot(recordRoot!);
+      return Promise.resolve({ matches: matches(ctx, versions) });
     },
   );
 
@@ -133,7 +133,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         return {
           digest: { algorithm, value },
           size,
-          matches: await matches(ctx, await ctx.index.versionsByDigest(algorithm, value)),
+          matches: matches(ctx, ctx.index.versionsByDigest(algorithm, value)),
         };
       },
     );
@@ -153,18 +153,16 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         ),
       },
     },
-    async (request) => {
+    (request) => {
       const proof = request.body.proof as RecordProof & { record: Json };
       const check = verifyRecordProof(proof.algorithm === 'sm3' ? nodeSm3 : nodeSha256, proof);
-      const found = check.ok
-        ? await matches(ctx, await ctx.index.versionsByRecordRoot(proof.root))
-        : [];
+      const found = check.ok ? matches(ctx, ctx.index.versionsByRecordRoot(proof.root)) : [];
       const failures = check.ok
         ? found.length === 0
           ? [{ check: 'root', message: 'the record root is not anchored on this ledger' }]
           : []
         : [{ check: `proof.${String(check.field)}`, message: check.reason }];
-      return { ok: failures.length === 0, failures, matches: found };
+      return Promise.resolve({ ok: failures.length === 0, failures, matches: found });
     },
   );
 

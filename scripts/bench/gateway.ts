@@ -1,0 +1,323 @@
+/**
+ * `npm run bench:gateway`: the gateway's figures, each against its baseline in the same run.
+ *
+ *  1. Upload of a file (default 1 GiB) over HTTP into the store and anchored on chain, against
+ *     `openssl dgst -sha256` on the same file; the gateway process's peak RSS (VmHWM).
+ *  2. Verify-by-digest requests/s (index lookup) against a bare Fastify route, both in their own
+ *     process, 64 connections, autocannon.
+ *  3. Audit trace latency over 1,000,000 usage records in the query index (p50/p95/p99).
+ *  4. The proof engineer's hashing and bundle benchmarks (scripts/bench/hash.ts, proof.ts), run
+ *     as they are when built (`--with-proofs`).
+ *
+ *   npm run build && npm run bench:gateway -- [--size-mib 1024] [--records 1000000] [--duration 10]
+ *
+ * Prints a human summary on stderr and one JSON object on stdout.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { UsageRecord } from '@shulian/chaincode/constants';
+import { openQueryIndex } from '../../gateway/src/index/query-index.js';
+
+const { values } = parseArgs({
+  options: {
+    'size-mib': { type: 'string', default: '1024' },
+    records: { type: 'string', default: '1000000' },
+    duration: { type: 'string', default: '10' },
+    queries: { type: 'string', default: '2000' },
+    'with-proofs': { type: 'boolean', default: false },
+  },
+});
+const MIB = 1024 * 1024;
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../../..');
+const log = (line: string): void => void process.stderr.write(line + '\n');
+
+const seconds = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a ? ok(a.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+async function writeFileOf(path: string, bytes: number): Promise<void> {
+  const file = await open(path, 'w');
+  const block = randomBytes(4 * MIB);
+  for (let written = 0; written < bytes; written += block.length) {
+    await file.write(block, 0, Math.min(block.length, bytes - written));
+  }
+  await file.close();
+}
+
+function openssl(path: string): number {
+  const t0 = process.hrtime.bigint();
+  execFileSync('openssl', ['dgst', '-sha256', path], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return seconds(t0);
+}
+
+function vmHwmKiB(pid: number): Promise<number> {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) =>
+    Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? NaN),
+  );
+}
+
+async function startGateway(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
+  const port = await freePort();
+  const child = spawn('node', [join(ROOT, 'dist/gateway/src/server.js')], {
+    env: {
+      ...process.env,
+      SHULIAN_DATA_DIR: dataDir,
+      SHULIAN_PORT: String(port),
+      SHULIAN_LOG_LEVEL: 'warn',
+      SHULIAN_UPLOAD_LIMIT: String(8 * 1024 ** 3),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/ready`)).ok) return { child, base };
+    } catch {
+      // starting
+    }
+    if (i > 1200 || child.exitCode !== null) throw new Error('gateway did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function upload(
+  base: string,
+  token: string,
+  path: string,
+  size: number,
+): Promise<{ seconds: number; digest: string }> {
+  const t0 = process.hrtime.bigint();
+  const body = await new Promise<string>((ok, fail) => {
+    const req = request(
+      `${base}/api/v1/catalog/PSB-POP-001/versions?reason=bench`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/octet-stream',
+          'content-length': String(size),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          res.statusCode === 201
+            ? ok(text)
+            : fail(new Error(`upload: HTTP ${res.statusCode}: ${text}`)),
+        );
+      },
+    );
+    req.on('error', fail);
+    pipeline(createReadStream(path, { highWaterMark: MIB }), req).catch(fail);
+  });
+  const elapsed = seconds(t0);
+  return {
+    seconds: elapsed,
+    digest: (JSON.parse(body) as { data: { digest: { value: string } } }).data.digest.value,
+  };
+}
+
+interface Cannon {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+}
+
+function autocannon(url: string, duration: number): Cannon {
+  const out = execFileSync(
+    'node',
+    [
+      join(ROOT, 'node_modules/autocannon/autocannon.js'),
+      '-c',
+      '64',
+      '-d',
+      String(duration),
+      '-j',
+      url,
+    ],
+    {
+      maxBuffer: 64 * MIB,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  return JSON.parse(out.toString()) as Cannon;
+}
+
+async function traceBench(dir: string, total: number, queries: number) {
+  const index = await openQueryIndex(join(dir, 'trace-index'));
+  const departments = ['coord', 'psb', 'amr', 'health'];
+  const start = Date.UTC(2025, 0, 1);
+  const year = 365 * 86_400_000;
+  const t0 = process.hrtime.bigint();
+  const BATCH = 5_000;
+  for (let i = 0; i < total; i += BATCH) {
+    const records: UsageRecord[] = [];
+    for (let j = i; j < Math.min(total, i + BATCH); j++) {
+      const consumer = departments[j % 4]!;
+      records.push({
+        id: `USE-${j.toString(16).padStart(12, '0')}`,
+        grantId: `GRANT-${j % 500}`,
+        catalogId: `CAT-${j % 50}`,
+        provider: departments[(j + 1) % 4]!,
+        consumer: { department: consumer, user: `user${j % 20}` },
+        datasetVersion: 1 + (j % 3),
+        action: 'download',
+        fields: ['name', 'id_number'],
+        bytes: 1000 + (j % 1000),
+        deliveredDigest: null,
+        purpose: 'data_verification',
+        outcome: j % 10 === 0 ? 'DENIED' : 'ALLOWED',
+        denialCode: j % 10 === 0 ? 'FIELDS_NOT_GRANTED' : null,
+        denialMessage: null,
+        at: new Date(start + Math.floor((j / total) * year)).toISOString(),
+      });
+    }
+    await index.putUsage(records, { txId: 'f'.repeat(64), blockNumber: i / BATCH });
+  }
+  const loadSeconds = seconds(t0);
+  const latencies: number[] = [];
+  for (let q = 0; q < queries; q++) {
+    const kind = q % 4;
+    const dept = departments[q % 4]!;
+    const scope =
+      kind === 0
+        ? ({ by: 'catalog', catalogId: `CAT-${q % 50}` } as const)
+        : kind === 1
+          ? ({ by: 'consumer', department: dept } as const)
+          : kind === 2
+            ? ({ by: 'user', department: dept, user: `user${(q * 4 + (q % 4)) % 20}` } as const)
+            : ({ by: 'provider', department: dept } as const);
+    // Every other query is windowed to a random month; a quarter filter refused uses only.
+    const from = q % 2 ? start + ((q * 7919) % 330) * 86_400_000 : undefined;
+    const t = process.hrtime.bigint();
+    const page = await index.usage({
+      scope,
+      limit: 100,
+      ...(from === undefined ? {} : { from, to: from + 30 * 86_400_000 }),
+      ...(q % 4 === 3 ? { outcome: 'DENIED' as const } : {}),
+    });
+    latencies.push(seconds(t) * 1000);
+    if (page.items.length === 0) throw new Error(`trace query ${q} found nothing`);
+  }
+  await index.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+  return { records: total, loadSeconds, queries, p50Ms: pct(50), p95Ms: pct(95), p99Ms: pct(99) };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'shulian-bench-'));
+const results: Record<string, unknown> = {};
+let gateway: ChildProcess | undefined;
+let bare: ChildProcess | undefined;
+try {
+  const sizeMib = Number(values['size-mib']);
+  const size = sizeMib * MIB;
+  const file = join(dir, 'dataset.bin');
+  log(`writing a ${sizeMib} MiB file…`);
+  await writeFileOf(file, size);
+  openssl(file); // warm the page cache for both sides
+  const opensslSeconds = Math.min(openssl(file), openssl(file));
+
+  log('starting the gateway (demo network)…');
+  const started = await startGateway(join(dir, 'data'));
+  gateway = started.child;
+  const demo = JSON.parse(await readFile(join(dir, 'data/gateway/demo.json'), 'utf8')) as {
+    identities: { department: string; user: string; token: string }[];
+  };
+  const token = demo.identities.find((d) => d.department === 'psb' && d.user === 'clerk')!.token;
+  log('uploading…');
+  const up = await upload(started.base, token, file, size);
+  const rssMiB = (await vmHwmKiB(gateway.pid!)) / 1024;
+  results.upload = {
+    sizeMiB: sizeMib,
+    gatewayMiBps: sizeMib / up.seconds,
+    opensslMiBps: sizeMib / opensslSeconds,
+    ratio: opensslSeconds / up.seconds,
+    target: 0.5,
+    gatewayPeakRssMiB: rssMiB,
+    rssTargetMiB: 200,
+  };
+  log(
+    `upload: ${(sizeMib / up.seconds).toFixed(0)} MiB/s vs openssl ${(sizeMib / opensslSeconds).toFixed(0)} MiB/s = ${(opensslSeconds / up.seconds).toFixed(2)}x; peak RSS ${rssMiB.toFixed(0)} MiB`,
+  );
+
+  log('verify-by-digest: bare Fastify route…');
+  const barePort = await freePort();
+  bare = spawn('node', [join(ROOT, 'dist/scripts/bench/bare-server.js')], {
+    env: { ...process.env, PORT: String(barePort) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  const duration = Number(values.duration);
+  const query = `/api/v1/verify?algorithm=sha256&digest=${up.digest}`;
+  const baseline = autocannon(`http://127.0.0.1:${barePort}${query}`, duration);
+  await stop(bare);
+  log('verify-by-digest: gateway…');
+  const measured = autocannon(`${started.base}${query}`, duration);
+  results.verifyByDigest = {
+    connections: 64,
+    durationSeconds: duration,
+    gatewayReqPerSec: measured.requests.average,
+    bareFastifyReqPerSec: baseline.requests.average,
+    ratio: measured.requests.average / baseline.requests.average,
+    target: 0.5,
+    gatewayLatencyP99Ms: measured.latency.p99,
+    errors: measured.errors + measured.non2xx,
+  };
+  log(
+    `verify-by-digest: ${measured.requests.average.toFixed(0)} req/s vs bare ${baseline.requests.average.toFixed(0)} req/s = ${(measured.requests.average / baseline.requests.average).toFixed(2)}x`,
+  );
+  await stop(gateway);
+
+  log(`audit trace: loading ${values.records} usage records…`);
+  const trace = await traceBench(dir, Number(values.records), Number(values.queries));
+  results.auditTrace = { ...trace, targetP95Ms: 20 };
+  log(
+    `audit trace over ${trace.records} records: p50 ${trace.p50Ms.toFixed(2)} ms, p95 ${trace.p95Ms.toFixed(2)} ms, p99 ${trace.p99Ms.toFixed(2)} ms (load ${trace.loadSeconds.toFixed(0)} s)`,
+  );
+
+  if (values['with-proofs']) {
+    for (const name of ['hash', 'proof']) {
+      log(`proofs bench: ${name}…`);
+      const out = execFileSync(
+        'node',
+        [join(ROOT, `dist/scripts/bench/${name}.js`), '--size-mib', String(sizeMib)],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      results[name] = JSON.parse(out.toString()) as unknown;
+    }
+  }
+} finally {
+  if (bare) await stop(bare);
+  if (gateway) await stop(gateway);
+  await rm(dir, { recursive: true, force: true });
+}
+process.stdout.write(JSON.stringify(results, null, 2) + '\n');
