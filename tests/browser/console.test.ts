@@ -37,6 +37,9 @@ let provider: Identity;
 let supervisor: Identity;
 let entry: CatalogEntry;
 let consumerPage: Page;
+/** A conditional entry the consumer holds no grant for, once found. */
+let refused: string | undefined;
+const expectedErrors: RegExp[] = [];
 let providerPage: Page;
 
 async function apiGet<T>(path: string, token?: string): Promise<T> {
@@ -87,6 +90,28 @@ async function departmentName(id: string): Promise<string> {
     for (const d of items) departmentNames.set(d.id, d.nameZh);
   }
   return departmentNames.get(id) ?? id;
+}
+
+/** A conditional entry of another department, with a version, that the consumer has no grant for. */
+async function ungrantedEntry(): Promise<string | undefined> {
+  const grants = await apiGet<{ items: { catalogId: string }[] }>(
+    '/grants?as=consumer',
+    consumer.token,
+  );
+  const granted = new Set(grants.items.map((g) => g.catalogId));
+  const { items } = await apiGet<{ items: CatalogEntry[] }>(
+    '/catalog?shareType=conditional',
+    consumer.token,
+  );
+  for (const e of items) {
+    if (e.owner === consumer.department || granted.has(e.id)) continue;
+    const versions = await apiGet<{ items: unknown[] }>(
+      `/catalog/${encodeURIComponent(e.id)}/versions`,
+      consumer.token,
+    );
+    if (versions.items.length > 0) return e.id;
+  }
+  return undefined;
 }
 
 beforeAll(async () => {
@@ -193,20 +218,38 @@ describe('web console', () => {
     expect(await history.getByRole('row').count()).toBe(3);
   });
 
-  it('anchors a file as the owner and verifies it in the browser', async () => {
+  it('anchors files as the owner and verifies them in the browser (SM3 and SHA-256)', async () => {
     await open(providerPage, `catalog/${encodeURIComponent(entry.id)}`);
-    const csv = join(files, 'dataset.csv');
     const header = entry.fields.map((f) => f.name).join(',');
-    const rows = [1, 2, 3].map((n) => entry.fields.map((f) => `${f.name}-${n}`).join(','));
-    await writeFile(csv, [header, ...rows].join('\n') + '\n');
-    await providerPage
-      .getByLabel('数据文件')
-      .setInputFiles({ name: 'dataset.csv', mimeType: 'text/csv', buffer: await readFile(csv) });
-    await providerPage.getByLabel('版本说明').fill('browser test');
-    await providerPage.getByRole('button', { name: '上传并上链' }).click();
-    await providerPage.getByRole('cell', { name: 'browser test' }).waitFor();
+    const anchor = async (
+      name: string,
+      algorithm: 'sm3' | 'sha256',
+      rows: number,
+    ): Promise<string> => {
+      const path = join(files, name);
+      const lines = Array.from({ length: rows }, (_, n) =>
+        entry.fields.map((f) => `${f.name}-${n}`).join(','),
+      );
+      await writeFile(path, [header, ...lines].join('\n') + '\n');
+      await providerPage
+        .getByLabel('数据文件')
+        .setInputFiles({ name, mimeType: 'text/csv', buffer: await readFile(path) });
+      await providerPage.getByLabel('摘要算法').selectOption(algorithm);
+      await providerPage.getByLabel('版本说明').fill(`browser test ${algorithm}`);
+      await providerPage.getByRole('button', { name: '上传并上链' }).click();
+      await providerPage.getByRole('cell', { name: `browser test ${algorithm}` }).waitFor();
+      return path;
+    };
+    // SHA-256 last: later steps use the newest version with the default algorithm.
+    const sm3File = await anchor('dataset-sm3.csv', 'sm3', 2);
+    const csv = await anchor('dataset.csv', 'sha256', 3);
     await screenshot(providerPage, '05-entry-owner');
 
+    await open(consumerPage, 'verify');
+    await consumerPage.getByLabel('摘要算法').selectOption('sm3');
+    await consumerPage.locator('#verify-file').setInputFiles(sm3File);
+    await consumerPage.getByText('文件与登记版本一致').waitFor();
+    await consumerPage.getByLabel('摘要算法').selectOption('sha256');
     await open(consumerPage, 'verify');
     await consumerPage.locator('#verify-file').setInputFiles(csv);
     await consumerPage.getByText('文件与登记版本一致').waitFor();
@@ -330,6 +373,24 @@ describe('web console', () => {
     await download.saveAs(saved);
     expect((await readFile(saved, 'utf8')).split('\n')[0]).toContain(entry.fields[0]?.name ?? '');
     await consumerPage.getByText(/已下载/).waitFor();
+
+    // Outside any grant the download is refused, recorded on chain and explained.
+    refused = await ungrantedEntry();
+    if (refused) {
+      expectedErrors.push(
+        new RegExp(`status of 403 .*/catalog/${refused}/versions/\\d+/content\\)$`),
+      );
+      await open(consumerPage, `catalog/${encodeURIComponent(refused)}`);
+      await consumerPage
+        .getByRole('button', { name: /下载版本 \d+ 的数据/ })
+        .last()
+        .click();
+      await consumerPage
+        .getByRole('alert')
+        .filter({ hasText: /GRANT|FORBIDDEN/ })
+        .waitFor();
+      await screenshot(consumerPage, '10b-download-refused');
+    }
   });
 
   it('shows the download in the audit trail to a supervisor', async () => {
@@ -347,6 +408,14 @@ describe('web console', () => {
     await use.first().waitFor();
     await expect(use.first().textContent()).resolves.toContain('允许');
     await screenshot(page, '11-audit');
+    if (refused) {
+      await page.getByLabel('数据资源').fill(refused);
+      await page.getByRole('button', { name: '筛选' }).click();
+      const row = page.locator('tr.refused').filter({ hasText: consumer.user });
+      await row.first().waitFor();
+      await expect(row.first().textContent()).resolves.toContain('拒绝');
+      await screenshot(page, '11b-audit-refused');
+    }
     const [csv] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: '导出 CSV' }).click(),
@@ -402,6 +471,9 @@ describe('web console', () => {
   });
 
   it('logged no console errors', () => {
-    expect(browser.errors).toEqual([]);
+    // Only the refused download's 403, which the browser logs for any failed fetch, is expected.
+    expect(
+      browser.errors.filter((e) => !expectedErrors.some((pattern) => pattern.test(e))),
+    ).toEqual([]);
   });
 });
