@@ -281,7 +281,7 @@ export class EmbeddedNetwork {
       endorsements: endorsed.endorsements,
     };
     const { blockNumber, index } = await this.orderer.broadcast(transaction);
-    const record = await this.awaitCommit(identity.mspId, blockNumber);
+    const record = await this.awaitBlock(identity.mspId, blockNumber);
     const code = record.codes[index] as ValidationCode;
     if (code !== ValidationCode.VALID) {
       throw new LedgerError(
@@ -299,18 +299,22 @@ export class EmbeddedNetwork {
     };
   }
 
-  /** Waits until the client's node (or, if it stops, another) has committed the block. */
-  private async awaitCommit(mspId: string, blockNumber: number): Promise<BlockRecord> {
+  /**
+   * Waits until the preferred department's node has committed block `n`; if that node stops or
+   * halts meanwhile, another running node answers.
+   */
+  private async awaitBlock(
+    preferred: string,
+    n: number,
+    signal?: AbortSignal,
+  ): Promise<BlockRecord> {
     for (;;) {
-      const node = this.gatewayNode(mspId);
       try {
-        return await node.waitForBlock(blockNumber);
+        return await this.gatewayNode(preferred).waitForBlock(n, signal);
       } catch (err) {
-        if (
-          !(err instanceof LedgerError) ||
-          (err.code !== 'NODE_STOPPED' && err.code !== 'NODE_HALTED')
-        )
-          throw err;
+        const nodeGone =
+          err instanceof LedgerError && (err.code === 'NODE_STOPPED' || err.code === 'NODE_HALTED');
+        if (!nodeGone || signal?.aborted) throw err;
       }
     }
   }
@@ -328,8 +332,8 @@ export class EmbeddedNetwork {
 
   /** The committed record of a block from a running node (the coordinator's when it runs). */
   async blockRecord(n: number, wait = false, signal?: AbortSignal): Promise<BlockRecord> {
+    if (wait) return this.awaitBlock(this.config.coordinator, n, signal);
     const node = this.gatewayNode(this.config.coordinator);
-    if (wait) return node.waitForBlock(n, signal);
     const record = n < node.tip.height ? await node.ledger().blockRecord(n) : undefined;
     if (!record)
       throw new LedgerError(
