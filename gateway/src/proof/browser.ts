@@ -153,8 +153,18 @@ export interface EcdsaSubtle {
   ): Promise<boolean>;
 }
 
+/**
+ * The page's WebCrypto. Through `unknown` because the DOM typings' BufferSource excludes views of
+ * a SharedArrayBuffer (which this module never makes), so DOM's SubtleCrypto does not match
+ * EcdsaSubtle structurally even though it is exactly what EcdsaSubtle describes.
+ */
+function pageSubtle(): EcdsaSubtle {
+  const subtle: unknown = globalThis.crypto.subtle;
+  return subtle as EcdsaSubtle;
+}
+
 /** Caches parsed certificates and imported keys for its lifetime: one per verifying page. */
-export function browserProofCrypto(subtle: EcdsaSubtle = globalThis.crypto.subtle): ProofCrypto {
+export function browserProofCrypto(subtle: EcdsaSubtle = pageSubtle()): ProofCrypto {
   const certificates = new Map<string, ParsedCertificate>();
   const keys = new Map<string, Promise<unknown>>();
 
