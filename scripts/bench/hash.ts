@@ -4,7 +4,7 @@
  * store's put (digest + chunk tree + write + fsync) against copying the file durably, which bounds
  * it; and SM3 (OpenSSL through node, and the pure browser implementation).
  *
- *   npx vite-node scripts/bench/hash.ts [--size-mib 1024] [--runs 5]
+ *   npx tsx scripts/bench/hash.ts [--size-mib 1024] [--runs 5]
  *
  * Prints one JSON object. Ratios above 1 mean faster than OpenSSL.
  */

@@ -7,9 +7,9 @@
  * pool, so a verifier with several bundles in flight uses every core: measured with one bundle at
  * a time and with `--concurrency` in flight.
  *
- *   npx vite-node scripts/bench/proof.ts [--seconds 5] [--concurrency 16]
+ *   npx tsx scripts/bench/proof.ts [--seconds 5] [--concurrency 16]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { verifyBundle, type ProofBundle, type TrustFile } from '../../gateway/src/proof/bundle.js';
@@ -21,9 +21,19 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
   },
 });
-const vectors = JSON.parse(
-  readFileSync(new URL('../../tests/vectors/bundle-v1.json', import.meta.url), 'utf8'),
-) as { trust: TrustFile; bundles: Record<'file' | 'record', ProofBundle> };
+/** The committed vectors, found from the source tree or from a build under dist/. */
+function readVectors(): string {
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
+    const candidate = new URL('tests/vectors/bundle-v1.json', dir);
+    if (existsSync(candidate)) return readFileSync(candidate, 'utf8');
+  }
+  throw new Error('tests/vectors/bundle-v1.json not found above this script');
+}
+
+const vectors = JSON.parse(readVectors()) as {
+  trust: TrustFile;
+  bundles: Record<'file' | 'record', ProofBundle>;
+};
 
 async function measure(
   bundle: ProofBundle,

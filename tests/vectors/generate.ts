@@ -7,7 +7,7 @@
  * Identities are made here with @peculiar/x509 rather than by the embedded network's code, so the
  * vectors stay independent of the implementation they test.
  *
- *   npx vite-node tests/vectors/generate.ts
+ *   npx tsx tests/vectors/generate.ts
  */
 import {
   createHash,
