@@ -37,8 +37,13 @@ let provider: Identity;
 let supervisor: Identity;
 let entry: CatalogEntry;
 let consumerPage: Page;
-/** A conditional entry the consumer holds no grant for, once found. */
-let refused: string | undefined;
+interface Refusal {
+  who: Identity;
+  catalogId: string;
+}
+let identities: Identity[];
+/** A download that must be refused, when the demo offers one. */
+let refused: Refusal | undefined;
 const expectedErrors: RegExp[] = [];
 let providerPage: Page;
 
@@ -61,16 +66,24 @@ const unlabelledControls = (page: Page): Promise<string[]> =>
 const overflowsHorizontally = (page: Page): Promise<boolean> =>
   page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth + 1');
 
-/** Navigates within the console and waits for the page heading. */
+/** Waits until the page of the current URL (not the previous one) is rendered. */
+async function settled(page: Page): Promise<void> {
+  const hash = new URL(page.url()).hash;
+  await page.locator(`main[data-route="${hash}"] h1`).waitFor();
+}
+
+/** Navigates within the console and waits for the page. */
 async function open(page: Page, route: string): Promise<void> {
-  await page.goto(`${gateway.url}/#/${route}`);
-  await page.locator('main h1').waitFor();
-  await page.locator('main[aria-busy="true"]').waitFor({ state: 'detached' });
+  const target = `${gateway.url}/#/${route}`;
+  // Going to the URL already shown changes nothing; reload so the page shows fresh data.
+  if (page.url() === target) await page.reload();
+  else await page.goto(target);
+  await settled(page);
 }
 
 /** Signs in through the demo picker on the sign-in page (rows show the department id). */
 async function signIn(page: Page, who: Identity): Promise<void> {
-  await page.goto(`${gateway.url}/#/signin`);
+  await open(page, 'signin');
   await page
     .getByRole('row')
     .filter({ has: page.getByRole('cell', { name: who.user, exact: true }) })
@@ -92,24 +105,29 @@ async function departmentName(id: string): Promise<string> {
   return departmentNames.get(id) ?? id;
 }
 
-/** A conditional entry of another department, with a version, that the consumer has no grant for. */
-async function ungrantedEntry(): Promise<string | undefined> {
-  const grants = await apiGet<{ items: { catalogId: string }[] }>(
-    '/grants?as=consumer',
-    consumer.token,
-  );
-  const granted = new Set(grants.items.map((g) => g.catalogId));
-  const { items } = await apiGet<{ items: CatalogEntry[] }>(
-    '/catalog?shareType=conditional',
-    consumer.token,
-  );
-  for (const e of items) {
-    if (e.owner === consumer.department || granted.has(e.id)) continue;
-    const versions = await apiGet<{ items: unknown[] }>(
-      `/catalog/${encodeURIComponent(e.id)}/versions`,
-      consumer.token,
+/**
+ * A consumer and a conditional entry of another department, with a version, that the consumer
+ * holds no grant for: a download there must be refused.
+ */
+async function ungranted(identities: readonly Identity[]): Promise<Refusal | undefined> {
+  for (const who of identities.filter((i) => i.roles.includes('consumer'))) {
+    const grants = await apiGet<{ items: { catalogId: string }[] }>(
+      '/grants?as=consumer',
+      who.token,
     );
-    if (versions.items.length > 0) return e.id;
+    const granted = new Set(grants.items.map((g) => g.catalogId));
+    const { items } = await apiGet<{ items: CatalogEntry[] }>(
+      '/catalog?shareType=conditional',
+      who.token,
+    );
+    for (const e of items) {
+      if (e.owner === who.department || granted.has(e.id)) continue;
+      const versions = await apiGet<{ items: unknown[] }>(
+        `/catalog/${encodeURIComponent(e.id)}/versions`,
+        who.token,
+      );
+      if (versions.items.length > 0) return { who, catalogId: e.id };
+    }
   }
   return undefined;
 }
@@ -117,7 +135,7 @@ async function ungrantedEntry(): Promise<string | undefined> {
 beforeAll(async () => {
   gateway = await startGateway();
   files = await mkdtemp(join(tmpdir(), 'shulian-browser-files-'));
-  const { items: identities } = await apiGet<{ items: Identity[] }>('/demo/identities');
+  ({ items: identities } = await apiGet<{ items: Identity[] }>('/demo/identities'));
   const find = (test: (i: Identity) => boolean, what: string): Identity => {
     const found = identities.find(test);
     if (!found) throw new Error(`the demo has no ${what}: ${JSON.stringify(identities)}`);
@@ -175,11 +193,13 @@ describe('web console', () => {
     await consumerPage.getByLabel('搜索').fill(entry.name);
     await consumerPage.getByRole('button', { name: '筛选' }).click();
     await consumerPage.waitForURL(/q=/);
+    await settled(consumerPage);
     const link = consumerPage.getByRole('link', { name: entry.name, exact: true });
     await link.waitFor();
     await consumerPage.getByLabel('共享类型').selectOption('conditional');
     await consumerPage.getByRole('button', { name: '筛选' }).click();
     await consumerPage.waitForURL(/shareType=conditional/);
+    await settled(consumerPage);
     await link.waitFor();
     await screenshot(consumerPage, '03-catalog-search');
     await link.click();
@@ -325,6 +345,7 @@ describe('web console', () => {
     expect(await unlabelledControls(consumerPage)).toEqual([]);
     await consumerPage.getByRole('button', { name: '提交申请' }).click();
     await consumerPage.waitForURL(/#\/requests$/);
+    await settled(consumerPage);
     const outbox = consumerPage.getByRole('table', { name: '我部门提出的申请' });
     await outbox
       .getByRole('row')
@@ -374,22 +395,26 @@ describe('web console', () => {
     expect((await readFile(saved, 'utf8')).split('\n')[0]).toContain(entry.fields[0]?.name ?? '');
     await consumerPage.getByText(/已下载/).waitFor();
 
-    // Outside any grant the download is refused, recorded on chain and explained.
-    refused = await ungrantedEntry();
+    // Outside any grant a download is refused, recorded on chain and explained.
+    refused = await ungranted(identities);
     if (refused) {
+      const { who, catalogId } = refused;
       expectedErrors.push(
-        new RegExp(`status of 403 .*/catalog/${refused}/versions/\\d+/content\\)$`),
+        new RegExp(`status of 403 .*/catalog/${catalogId}/versions/\\d+/content\\)$`),
       );
-      await open(consumerPage, `catalog/${encodeURIComponent(refused)}`);
-      await consumerPage
+      const page = await browser.newPage();
+      await signIn(page, who);
+      await open(page, `catalog/${encodeURIComponent(catalogId)}`);
+      await page
         .getByRole('button', { name: /下载版本 \d+ 的数据/ })
         .last()
         .click();
-      await consumerPage
+      await page
         .getByRole('alert')
         .filter({ hasText: /GRANT|FORBIDDEN/ })
         .waitFor();
-      await screenshot(consumerPage, '10b-download-refused');
+      await screenshot(page, '10b-download-refused');
+      await page.close();
     }
   });
 
@@ -400,18 +425,21 @@ describe('web console', () => {
     await page.getByLabel('数据资源').fill(entry.id);
     await page.getByRole('button', { name: '筛选' }).click();
     await page.waitForURL(/catalogId=/);
+    await settled(page);
     const use = page
       .getByRole('table', { name: '使用记录时间线' })
       .getByRole('row')
-      .filter({ hasText: consumer.user })
-      .filter({ hasText: '下载' });
+      .filter({ hasText: `${await departmentName(consumer.department)} · ${consumer.user}` })
+      .filter({ hasText: '下载' })
+      .filter({ hasText: '允许' });
     await use.first().waitFor();
-    await expect(use.first().textContent()).resolves.toContain('允许');
     await screenshot(page, '11-audit');
     if (refused) {
-      await page.getByLabel('数据资源').fill(refused);
+      await page.getByLabel('数据资源').fill(refused.catalogId);
       await page.getByRole('button', { name: '筛选' }).click();
-      const row = page.locator('tr.refused').filter({ hasText: consumer.user });
+      const row = page
+        .locator('tr.refused')
+        .filter({ hasText: await departmentName(refused.who.department) });
       await row.first().waitFor();
       await expect(row.first().textContent()).resolves.toContain('拒绝');
       await screenshot(page, '11b-audit-refused');

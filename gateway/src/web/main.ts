@@ -139,9 +139,12 @@ async function render(): Promise<void> {
   const seq = ++renderSeq;
   const { name, params } = parseHash();
   const page = PAGES.find((p) => p.name === name);
+  let title: MessageKey;
+  let content: Child;
   if (name === 'signin') {
     renderHeader('signin');
-    replace(main, await signInPage(params));
+    title = 'account.signIn';
+    content = await signInPage(params);
   } else if (!page) {
     go(currentUser() ? 'catalog' : 'signin');
     return;
@@ -151,7 +154,7 @@ async function render(): Promise<void> {
   } else {
     renderHeader(page.name);
     main.setAttribute('aria-busy', 'true');
-    let content: Child;
+    title = page.nav;
     try {
       content = await page.render(params);
     } catch (err) {
@@ -163,12 +166,14 @@ async function render(): Promise<void> {
       }
       content = errorBox(err);
     }
-    // A later navigation finished first: drop this stale page.
-    if (seq !== renderSeq) return;
-    replace(main, content);
-    main.removeAttribute('aria-busy');
-    document.title = t('app.pageTitle', { page: t(page.nav) });
   }
+  // A later navigation finished first: drop this stale page.
+  if (seq !== renderSeq) return;
+  replace(main, content);
+  main.removeAttribute('aria-busy');
+  // Which route is on screen, for tools (and tests) that must not act on the previous page.
+  main.setAttribute('data-route', location.hash);
+  document.title = t('app.pageTitle', { page: t(title) });
   // After a navigation, focus the new page's heading so screen readers announce it; on the first
   // load leave focus at the top, where the skip link is the first stop.
   if (seq > 1) main.querySelector<HTMLElement>('h1')?.focus();
