@@ -41,7 +41,7 @@ export async function buildApp(
     logger: options.logger ?? false,
     bodyLimit: ctx.config.bodyLimit,
     // Ids are short; a long parameter is an attack or a mistake, answered 414 by find-my-way.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     http: { maxHeaderSize: ctx.config.maxHeaderSize },
     clientErrorHandler,
     frameworkErrors,

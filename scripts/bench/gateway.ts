@@ -99,7 +99,8 @@ async function startGateway(dataDir: string): Promise<{ child: ChildProcess; bas
 }
 
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  // A child killed by a signal has signalCode set and exitCode null.
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;

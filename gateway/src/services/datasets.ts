@@ -198,17 +198,17 @@ export async function createDatasets(deps: {
     },
 
     async open(caller, catalogId, versionNumber, request) {
-      const version = await getVersion(caller, catalogId, versionNumber);
+      const [version, entry] = await Promise.all([
+        getVersion(caller, catalogId, versionNumber),
+        chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [catalogId]),
+      ]);
+      const allFields = entry.fields.map((f) => f.name);
       let fields = request.fields;
       if (fields === null && request.grantId !== null) {
         fields = (await chaincode.evaluate<Grant>(caller, TX.sharing.GetGrant, [request.grantId]))
           .fields;
       }
-      if (fields === null) {
-        fields = (
-          await chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [catalogId])
-        ).fields.map((f) => f.name);
-      }
+      fields ??= allFields;
       const sha256 = await addressOf(version);
       const recorded = await chaincode.submit<UsageRecord>(caller, TX.usage.RecordUse, [
         {
@@ -244,7 +244,10 @@ export async function createDatasets(deps: {
       } catch (err) {
         throw storeError(err);
       }
-      const format = recordFormatOf(version.mediaType);
+      // Every field granted: the anchored bytes themselves, which verify against the proof.
+      const format = allFields.every((f) => fields.includes(f))
+        ? null
+        : recordFormatOf(version.mediaType);
       const tx = { txId: recorded.txId, blockNumber: recorded.blockNumber };
       if (format === null)
         return { usage, tx, version, stream, mediaType: version.mediaType, projected: false };
