@@ -95,13 +95,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 /** Data (names, ids, digests, numbers) shown as it is, never translated. */
 export const text = (value: string | number): Text => document.createTextNode(String(value));
 
-/** A DocumentFragment of children, for helpers that return several siblings. */
-export function fragment(...children: Child[]): DocumentFragment {
-  const frag = document.createDocumentFragment();
-  for (const child of children) append(frag, child);
-  return frag;
-}
-
 /** Replaces everything inside `parent`. */
 export function replace(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();

@@ -131,7 +131,7 @@ export const statusLine = (): HTMLElement =>
  * A button that runs an action, then re-renders the page to show its effect. The outcome is
  * announced next to the button, or in `shared` when a row's buttons share one status line.
  */
-export function actionButton(
+function actionButton(
   label: Msg,
   run: () => Promise<unknown>,
   kind: ButtonKind = 'secondary',
@@ -366,7 +366,7 @@ export const period = (from: string, to: string): HTMLElement =>
 const cstDays = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' });
 
 /** A CST calendar day; the ledger gives periods as days or as the instants bounding them. */
-export const cstDay = (value: string): string =>
+const cstDay = (value: string): string =>
   /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : cstDays.format(new Date(value));
 
 /** The instant a period bound stands for: a bare day means that whole CST day. */

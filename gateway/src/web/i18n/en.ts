@@ -242,6 +242,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'stats.title': 'Sharing statistics',
   'stats.responseTime': 'Mean response time',
   'stats.hours': '{hours} h',
+  'stats.minutes': '{minutes} min',
+  'stats.underMinute': 'under 1 min',
   'stats.overdue': 'Overdue items',
   'stats.overdueRequests': 'Overdue requests',
   'stats.overdueObjections': 'Overdue objections',

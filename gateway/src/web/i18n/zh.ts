@@ -233,6 +233,8 @@ export const zh = {
   'stats.title': '共享统计',
   'stats.responseTime': '平均答复时长',
   'stats.hours': '{hours} 小时',
+  'stats.minutes': '{minutes} 分钟',
+  'stats.underMinute': '不到 1 分钟',
   'stats.overdue': '逾期事项',
   'stats.overdueRequests': '逾期申请',
   'stats.overdueObjections': '逾期异议',

@@ -4,7 +4,7 @@
  */
 import { api, type DepartmentStats } from '../api.js';
 import { barChart } from '../charts.js';
-import { h } from '../dom.js';
+import { h, text } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { formatNumber, formatPercent, pageTitle, section, table } from '../ui.js';
 import { departmentName, loadDepartments } from './common.js';
@@ -15,6 +15,14 @@ const QUALITY_RATE_TARGET = 0.95;
 
 /** Requests and objections still open past their deadlines. */
 const overdue = (s: DepartmentStats): number => s.overdueRequests + s.overdueObjections;
+
+/** Hours when answers take hours (the policy counts days), minutes when they are quick. */
+function responseTime(hours: number | null): string {
+  if (hours === null) return '—';
+  if (hours >= 1) return t('stats.hours', { hours: formatNumber(hours, 1).data });
+  const minutes = Math.round(hours * 60);
+  return minutes < 1 ? t('stats.underMinute') : t('stats.minutes', { minutes });
+}
 
 const percent = (ratio: number | null): string => formatPercent(ratio).data;
 
@@ -42,10 +50,7 @@ export async function statsPage(): Promise<HTMLElement> {
         t('stats.responseTime'),
         bars(
           (s) => s.meanResponseHours,
-          (s) =>
-            s.meanResponseHours === null
-              ? '—'
-              : t('stats.hours', { hours: formatNumber(s.meanResponseHours, 1).data }),
+          (s) => responseTime(s.meanResponseHours),
           () => false,
         ),
       ),
@@ -90,10 +95,7 @@ export async function statsPage(): Promise<HTMLElement> {
           { header: t('stats.answered'), cell: (s) => formatNumber(s.answered), numeric: true },
           {
             header: t('stats.responseTime'),
-            cell: (s) =>
-              s.meanResponseHours === null
-                ? formatPercent(null)
-                : formatNumber(s.meanResponseHours, 1),
+            cell: (s) => text(responseTime(s.meanResponseHours)),
             numeric: true,
           },
           {
