@@ -5,14 +5,14 @@
  * `trust export` work on the local data directory. Every command takes --json for a machine
  * answer on stdout; progress goes to stderr and only to a terminal.
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Json } from '@shulian/chaincode/canonical';
 import { isRole, ROLES, createTokenStore, type Role } from './auth/tokens.js';
 import { CliError, createClient } from './cli/client.js';
-import { readJsonFile, verifyOffline, type HeldInput } from './cli/offline.js';
-import { progressBar, formatBytes } from './cli/progress.js';
+import { hashFile, readJsonFile, verifyOffline, type HeldInput } from './cli/offline.js';
+import { progressBar, formatBytes, NO_PROGRESS, type Progress } from './cli/progress.js';
 import { loadConfig } from './config.js';
 import { isEntryPoint } from './services/entry.js';
 import { openRuntime } from './services/runtime.js';
@@ -82,6 +82,8 @@ class UsageError extends CliError {
 
 interface Output {
   json: boolean;
+  /** A progress bar on stderr; none with --json (machine consumers want one clean answer). */
+  progress(label: string, total: number | undefined): Progress;
   /** Print the result: JSON on --json, else the human line(s). */
   result(value: unknown, human: string): void;
 }
@@ -138,10 +140,8 @@ async function anchor(values: Values, positionals: string[], out: Output): Promi
   const mediaType =
     values['media-type'] ?? MEDIA_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
   const path = `/api/v1/catalog/${encodeURIComponent(catalog)}/versions${q({ reason: values.reason, algorithm: algorithmOf(values) })}`;
-  const { size } = await import('node:fs/promises').then((fs) => fs.stat(file));
-  const bar = out.json
-    ? progressBar('', 0, { isTTY: false } as NodeJS.WriteStream)
-    : progressBar(`anchor ${basename(file)}`, size);
+  const { size } = await stat(file);
+  const bar = out.progress(`anchor ${basename(file)}`, size);
   const result = await client(values).upload<{
     data: { version: number; digest: { algorithm: string; value: string } };
     tx: { txId: string; blockNumber: number };
@@ -177,9 +177,7 @@ async function verify(values: Values, positionals: string[], out: Output): Promi
     } else
       held = { kind: 'record', record: (await readJsonFile(values.record!, 'record')) as Json };
     const result = await verifyOffline(values.proof, trust, held, (total) =>
-      out.json
-        ? progressBar('', 0, { isTTY: false } as NodeJS.WriteStream)
-        : progressBar('hash', total),
+      out.progress('hash', total),
     );
     if (result.ok) {
       out.result(
@@ -199,12 +197,8 @@ async function verify(values: Values, positionals: string[], out: Output): Promi
   let algorithm = algorithmOf(values);
   let digest = values.digest;
   if (file !== undefined) {
-    const { hashFile } = await import('./cli/offline.js');
-    const { size } = await import('node:fs/promises').then((fs) => fs.stat(file));
-    const bar = out.json
-      ? progressBar('', 0, { isTTY: false } as NodeJS.WriteStream)
-      : progressBar('hash', size);
-    const h = await hashFile(file, algorithm, bar);
+    const { size } = await stat(file);
+    const h = await hashFile(file, algorithm, out.progress('hash', size));
     ({ algorithm, value: digest } = h);
   }
   if (digest === undefined) throw new UsageError('online verify takes a file or --digest');
@@ -333,9 +327,7 @@ async function tokens(values: Values, positionals: string[], out: Output): Promi
 async function indexRebuild(values: Values, out: Output): Promise<number> {
   const runtime = await openRuntime(config(values), { follow: false });
   try {
-    const bar = out.json
-      ? progressBar('', 0, { isTTY: false } as NodeJS.WriteStream)
-      : progressBar('rebuild (blocks)', undefined);
+    const bar = out.progress('rebuild (blocks)', undefined);
     let last = 0;
     const checkpoint = await runtime.index.rebuild(runtime.ledger, (n) => {
       bar.advance(n + 1 - last);
@@ -361,6 +353,9 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = positionals;
   const out: Output = {
     json: values.json === true,
+    progress(label, total) {
+      return this.json ? NO_PROGRESS : progressBar(label, total);
+    },
     result(value, human) {
       process.stdout.write(this.json ? JSON.stringify(value, null, 2) + '\n' : human + '\n');
     },

@@ -8,7 +8,7 @@ export interface Progress {
   done(): void;
 }
 
-const NOOP: Progress = { advance: () => undefined, done: () => undefined };
+export const NO_PROGRESS: Progress = { advance: () => undefined, done: () => undefined };
 
 const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 export function formatBytes(n: number): string {
@@ -26,7 +26,7 @@ export function progressBar(
   total: number | undefined,
   stream: NodeJS.WriteStream = process.stderr,
 ): Progress {
-  if (!stream.isTTY) return NOOP;
+  if (!stream.isTTY) return NO_PROGRESS;
   const started = performance.now();
   let seen = 0;
   let lastDraw = 0;

@@ -74,6 +74,31 @@ export interface Datasets {
   close(): Promise<void>;
 }
 
+/**
+ * Sockets deliver uploads in 16-64 KiB pieces; the store hashes and writes each piece it is given,
+ * one file write (a thread-pool round trip) per piece. Handing it 1 MiB at a time cuts that
+ * per-piece cost sixteenfold or more for one bounded buffer.
+ */
+const COALESCE_BYTES = 1 << 20;
+
+async function* coalesce(
+  source: AsyncIterable<Uint8Array>,
+  bytes: number,
+): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const part of source) {
+    parts.push(part);
+    size += part.length;
+    if (size >= bytes) {
+      yield Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield Buffer.concat(parts, size);
+}
+
 /** Maps the store's SHA-256 address to and from an anchored digest of any algorithm (SM3). */
 const addressKey = (algorithm: string, value: string): string => `${algorithm}:${value}`;
 
@@ -165,7 +190,7 @@ export async function createDatasets(deps: {
       try {
         // One gateway secret salts every record leaf (per record index); it never leaves the
         // gateway, and proofs are re-issued from it and the stored leaves.
-        blob = await store.put(input.source, {
+        blob = await store.put(coalesce(input.source, COALESCE_BYTES), {
           algorithm: input.algorithm,
           maxBytes: input.maxBytes,
           ...(byRecord && format ? { records: { format, secret: deps.recordSecret } } : {}),

@@ -40,19 +40,20 @@ export function createMetrics(prefix = 'shulian_'): Metrics {
 
   return {
     observeRequest({ method, route, status }, seconds) {
-      const labels = { method, route, status: String(status) };
-      const key = renderLabels(labels);
+      // A plain key on the hot path; the label set is built once per series.
+      const key = `${method} ${status} ${route}`;
       let entry = requests.get(key);
       if (!entry) {
+        const labels = { method, route, status: String(status) };
         entry = { labels, h: { buckets: BUCKETS_SECONDS.map(() => 0), count: 0, sum: 0 } };
         requests.set(key, entry);
       }
       const { h } = entry;
       h.count++;
       h.sum += seconds;
-      BUCKETS_SECONDS.forEach((le, i) => {
-        if (seconds <= le) h.buckets[i] = (h.buckets[i] ?? 0) + 1;
-      });
+      for (let i = BUCKETS_SECONDS.length - 1; i >= 0 && seconds <= BUCKETS_SECONDS[i]!; i--) {
+        h.buckets[i] = (h.buckets[i] ?? 0) + 1;
+      }
     },
 
     increment(name, help, labels = {}, by = 1) {
