@@ -418,6 +418,40 @@ describe('web console', () => {
     }
   });
 
+  it('raises a data objection as the consumer and resolves it as the provider', async () => {
+    await open(consumerPage, `catalog/${encodeURIComponent(entry.id)}`);
+    await consumerPage
+      .getByRole('link', { name: /对版本 \d+ 的数据提出异议/ })
+      .last()
+      .click();
+    await consumerPage.getByRole('heading', { name: '提出数据异议' }).waitFor();
+    expect(await consumerPage.getByLabel('数据资源', { exact: true }).inputValue()).toBe(entry.id);
+    await consumerPage.getByLabel('异议内容').fill('浏览器测试：第 1 行出生日期与纸质证明不一致');
+    await consumerPage.getByLabel('涉及记录').fill('1');
+    await consumerPage.getByRole('button', { name: '提交异议' }).click();
+    const objections = consumerPage.getByRole('table', { name: '数据异议' });
+    await objections
+      .getByRole('row')
+      .filter({ hasText: '浏览器测试：第 1 行' })
+      .filter({ hasText: '待处理' })
+      .waitFor();
+
+    await open(providerPage, 'grants');
+    const row = providerPage
+      .getByRole('table', { name: '数据异议' })
+      .getByRole('row')
+      .filter({ hasText: '浏览器测试：第 1 行' });
+    await screenshot(providerPage, '10c-objections');
+    await row.getByLabel(/处理说明/).fill('经核实与出生医学证明存根一致，数据无误');
+    await row.getByRole('button', { name: '驳回' }).click();
+    await providerPage
+      .getByRole('table', { name: '数据异议' })
+      .getByRole('row')
+      .filter({ hasText: '浏览器测试：第 1 行' })
+      .filter({ hasText: '已驳回' })
+      .waitFor();
+  });
+
   it('shows the download in the audit trail to a supervisor', async () => {
     const page = await browser.newPage();
     await signIn(page, supervisor);

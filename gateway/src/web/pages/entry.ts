@@ -192,6 +192,18 @@ function versionsTable(entry: CatalogEntry, versions: readonly AnchoredVersion[]
                       'aria-label': t('entry.downloadLabel', { version: v.version }),
                     },
                   ),
+              // A consumer who doubts a value raises an objection against this version.
+              !owner && hasRole('consumer')
+                ? h(
+                    'a',
+                    {
+                      class: 'btn link',
+                      href: `#/grants?catalogId=${encodeURIComponent(entry.id)}&version=${v.version}`,
+                      'aria-label': t('entry.objectLabel', { version: v.version }),
+                    },
+                    t('entry.object'),
+                  )
+                : null,
             ),
         },
       ],

@@ -7,6 +7,7 @@ import type { Grant, QualityObjection } from '@shulian/chaincode/constants';
 import { api, type Overdue } from '../api.js';
 import { h, text } from '../dom.js';
 import { list, pick, t } from '../i18n/index.js';
+import { refresh, type RouteParams } from '../router.js';
 import { currentUser, hasRole } from '../session.js';
 import {
   badge,
@@ -31,7 +32,7 @@ import { objectionStatusBadge } from './labels.js';
 
 type ObjectionRow = QualityObjection & Overdue;
 
-export async function grantsPage(): Promise<HTMLElement> {
+export async function grantsPage(params: RouteParams): Promise<HTMLElement> {
   // A department is on both sides: it holds grants and objections as consumer and as provider.
   const [consumed, provided, raised, received] = await Promise.all([
     api.grants.list('consumer'),
@@ -50,7 +51,9 @@ export async function grantsPage(): Promise<HTMLElement> {
     section(
       t('objections.title'),
       objectionsTable(objections),
-      hasRole('consumer') ? raiseForm() : null,
+      hasRole('consumer')
+        ? raiseForm(params.query.get('catalogId') ?? '', params.query.get('version') ?? '')
+        : null,
     ),
   );
 }
@@ -189,7 +192,8 @@ function resolveForm(o: QualityObjection): HTMLElement {
   );
 }
 
-function raiseForm(): HTMLElement {
+/** Prefilled when the user came from a version's "raise an objection" link. */
+function raiseForm(catalogId: string, version: string): HTMLElement {
   const form = h(
     'form',
     { class: 'stack' },
@@ -197,8 +201,14 @@ function raiseForm(): HTMLElement {
     h(
       'div',
       { class: 'grid2' },
-      field(t('requests.catalog'), input('catalogId', { required: true, autocomplete: 'off' })),
-      field(t('catalog.version'), input('version', { type: 'number', min: 1, required: true })),
+      field(
+        t('requests.catalog'),
+        input('catalogId', { required: true, autocomplete: 'off', value: catalogId }),
+      ),
+      field(
+        t('catalog.version'),
+        input('version', { type: 'number', min: 1, required: true, value: version }),
+      ),
     ),
     field(t('objections.description'), textarea('description', { required: true })),
     field(
@@ -217,6 +227,6 @@ function raiseForm(): HTMLElement {
         .split(/[,，\s]+/)
         .filter(Boolean),
     });
-    return t('objections.raised');
+    await refresh();
   });
 }
