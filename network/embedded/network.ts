@@ -202,7 +202,7 @@ export class EmbeddedNetwork {
 
   private live(): DepartmentNode[] {
     this.assertOpen();
-    return this.nodes.filter((n) => n.running && !n.halted);
+    return this.nodes.filter((n) => n.serving);
   }
 
   /** The node a client of `mspId` talks to: its own department's when it runs. */
@@ -282,6 +282,9 @@ export class EmbeddedNetwork {
     };
     const { blockNumber, index } = await this.orderer.broadcast(transaction);
     const record = await this.awaitBlock(identity.mspId, blockNumber);
+    // Read-your-writes on every node: the gateway may read through any department's node next.
+    // A node that stops or halts meanwhile is not waited for.
+    await Promise.all(this.live().map((n) => n.waitForBlock(blockNumber).catch(() => undefined)));
     const code = record.codes[index] as ValidationCode;
     if (code !== ValidationCode.VALID) {
       throw new LedgerError(

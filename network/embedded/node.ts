@@ -59,6 +59,7 @@ export class DepartmentNode {
   private resync = false;
   /** The last few committed blocks, by number. */
   private readonly recent = new Map<number, BlockRecord>();
+  private caughtUp = false;
   /** Why the node stopped committing (a block failed its checks), if it did. */
   halted: Error | undefined;
 
@@ -94,6 +95,12 @@ export class DepartmentNode {
     this.halted = undefined;
     this.unsubscribe = this.options.orderer.onHeight(() => void this.sync());
     await this.sync();
+    this.caughtUp = true;
+  }
+
+  /** Running, not halted, and past the catch-up that follows a start: fit to endorse and serve. */
+  get serving(): boolean {
+    return this.caughtUp && this.store !== undefined && !this.halted;
   }
 
   async stop(): Promise<void> {
@@ -103,6 +110,7 @@ export class DepartmentNode {
     this.unsubscribe = undefined;
     await this.syncing;
     this.store = undefined;
+    this.caughtUp = false;
     this.recent.clear();
     await store.close();
     this.events.emit('stopped');
