@@ -14,6 +14,12 @@ const uid = (prefix: string): string => `${prefix}-${String(++nextId)}`;
 
 type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
+const isFormControl = (el: Element): el is Control | HTMLButtonElement =>
+  el instanceof HTMLInputElement ||
+  el instanceof HTMLSelectElement ||
+  el instanceof HTMLTextAreaElement ||
+  el instanceof HTMLButtonElement;
+
 /** A control with its visible label (and optional hint) bound by id, for screen readers. */
 export function field(label: Msg, control: Control, hint?: Msg): HTMLElement {
   control.id ||= uid('f');
@@ -213,7 +219,8 @@ export function onSubmit(
   form.appendChild(status);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const controls = [...form.elements] as HTMLButtonElement[];
+    // Only those enabled now, so a control that was disabled on purpose stays so afterwards.
+    const controls = [...form.elements].filter(isFormControl).filter((c) => !c.disabled);
     for (const c of controls) c.disabled = true;
     form.setAttribute('aria-busy', 'true');
     status.className = 'form-status';
