@@ -204,7 +204,10 @@ async function traceBench(dir: string, total: number, queries: number) {
   }
   const loadSeconds = seconds(t0);
   const latencies: number[] = [];
-  for (let q = 0; q < queries; q++) {
+  // The first round runs right after a bulk load, while LevelDB still compacts it; only the second,
+  // the steady state of an index that grew over months, is measured.
+  for (let q = 0; q < queries * 2; q++) {
+    const measured = q >= queries;
     const kind = q % 4;
     const dept = departments[q % 4]!;
     const scope =
@@ -224,7 +227,7 @@ async function traceBench(dir: string, total: number, queries: number) {
       ...(from === undefined ? {} : { from, to: from + 30 * 86_400_000 }),
       ...(q % 4 === 3 ? { outcome: 'DENIED' as const } : {}),
     });
-    latencies.push(seconds(t) * 1000);
+    if (measured) latencies.push(seconds(t) * 1000);
     if (page.items.length === 0) throw new Error(`trace query ${q} found nothing`);
   }
   await index.close();

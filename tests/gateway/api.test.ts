@@ -290,6 +290,82 @@ describe('datasets, downloads and proofs', () => {
   });
 });
 
+describe('uploads', () => {
+  const upload = (url: string, payload: string, who: [string, string], type = 'text/csv') =>
+    f.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...f.auth(...who), 'content-type': type },
+      payload,
+    });
+
+  it('anchors an SM3 version end to end: upload, verify by SM3 digest, download, proof', async () => {
+    const csv = 'licence_no,name,category,address,valid_to\nPDY1,站一,医院,北城区1号,2027-01-01\n';
+    const res = await upload(
+      '/api/v1/catalog/HLT-ORG-001/versions?algorithm=sm3&reason=sm3%20test',
+      csv,
+      ['health', 'clerk'],
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    const version = res.json<{
+      data: { version: number; digest: { algorithm: string; value: string }; recordCount: number };
+    }>().data;
+    expect(version.digest.algorithm).toBe('sm3');
+    expect(version.recordCount).toBe(1);
+    const found = (
+      await f.app.inject(`/api/v1/verify?algorithm=sm3&digest=${version.digest.value}`)
+    ).json<{ matches: { version: number }[] }>();
+    expect(found.matches.map((m) => m.version)).toEqual([version.version]);
+    const content = await get(`/api/v1/catalog/HLT-ORG-001/versions/${version.version}/content`, [
+      'health',
+      'clerk',
+    ]);
+    expect(content.body).toBe(csv);
+    const bundle = (
+      await get(`/api/v1/catalog/HLT-ORG-001/versions/${version.version}/proof`)
+    ).json();
+    const checked = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/verify/bundle',
+      payload: { bundle, digest: version.digest },
+    });
+    expect(checked.json()).toMatchObject({ ok: true });
+  });
+
+  it('refuses empty, foreign and oversized uploads without anchoring', async () => {
+    const before = await f.height();
+    const empty = await upload(
+      '/api/v1/catalog/HLT-ORG-001/versions',
+      '',
+      ['health', 'clerk'],
+      'application/octet-stream',
+    );
+    expect(empty.statusCode).toBe(400);
+    const foreign = await upload('/api/v1/catalog/HLT-ORG-001/versions', 'a,b\n1,2\n', [
+      'psb',
+      'clerk',
+    ]);
+    expect(foreign.json<{ error: { code: string } }>().error.code).toBe('NOT_OWNER');
+    const oversized = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/catalog/HLT-ORG-001/versions',
+      headers: {
+        ...f.auth('health', 'clerk'),
+        'content-type': 'application/octet-stream',
+        'content-length': String(2 ** 40),
+      },
+      payload: 'x',
+    });
+    expect(oversized.statusCode).toBe(413);
+    const badCsv = await upload('/api/v1/catalog/HLT-ORG-001/versions', 'a,b\n1,2,3\n', [
+      'health',
+      'clerk',
+    ]);
+    expect(badCsv.statusCode).toBe(400);
+    expect(await f.height()).toBe(before);
+  });
+});
+
 describe('audit exports, DCAT, ledger', () => {
   it('exports the trail as CSV and PROV-JSON', async () => {
     const csv = await get('/api/v1/audit/usage.csv?catalogId=PSB-POP-001', ['psb', 'clerk']);
@@ -313,8 +389,10 @@ describe('audit exports, DCAT, ledger', () => {
     }>();
     expect(doc['@type']).toBe('dcat:Catalog');
     expect(
-      doc['dcat:dataset'].find((d) => d['dct:identifier'] === 'HLT-ORG-001')?.['dcat:distribution'],
-    ).toHaveLength(2);
+      doc['dcat:dataset'].find((d) => d['dct:identifier'] === 'HLT-BIRTH-001')?.[
+        'dcat:distribution'
+      ],
+    ).toHaveLength(1);
   });
 
   it('shows nodes, blocks, transactions and verifies the ledger', async () => {
