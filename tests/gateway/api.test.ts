@@ -323,13 +323,13 @@ describe('uploads', () => {
     expect(content.body).toBe(csv);
     const bundle = (
       await get(`/api/v1/catalog/HLT-ORG-001/versions/${version.version}/proof`)
-    ).json();
+    ).json<unknown>();
     const checked = await f.app.inject({
       method: 'POST',
       url: '/api/v1/verify/bundle',
       payload: { bundle, digest: version.digest },
     });
-    expect(checked.json()).toMatchObject({ ok: true });
+    expect(checked.json<unknown>()).toMatchObject({ ok: true });
   });
 
   it('refuses empty, foreign and oversized uploads without anchoring', async () => {
