@@ -96,7 +96,12 @@ export interface TransactionProofMaterial {
 }
 
 export interface LedgerClient {
-  submit(caller: Caller, fcn: string, args: string[], options?: SubmitOptions): Promise<SubmitResult>;
+  submit(
+    caller: Caller,
+    fcn: string,
+    args: string[],
+    options?: SubmitOptions,
+  ): Promise<SubmitResult>;
   evaluate(caller: Caller, fcn: string, args: string[]): Promise<Uint8Array>;
   /** Block events from `startBlock` on, in order, without gaps; ends when the signal aborts. */
   blockEvents(options?: EventOptions): AsyncIterable<BlockEvent>;
