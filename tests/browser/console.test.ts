@@ -372,6 +372,44 @@ describe('web console', () => {
     expect(await unlabelledControls(providerPage)).toEqual([]);
   });
 
+  it('escalates a pending request to the coordinator, who decides it', async () => {
+    await open(providerPage, 'requests');
+    const pending = providerPage
+      .getByRole('table', { name: '待我部门答复的申请' })
+      .getByRole('row')
+      .filter({ hasText: '待答复' });
+    if ((await pending.count()) === 0) return; // the demo left nothing else pending
+    const row = pending.first();
+    await row.getByRole('textbox').fill('浏览器测试：双方对共享范围有分歧');
+    await row.getByRole('button', { name: '提请协调' }).click();
+    await providerPage
+      .getByRole('table', { name: '待我部门答复的申请' })
+      .getByRole('row')
+      .filter({ hasText: '提请协调：浏览器测试' })
+      .waitFor();
+
+    // The coordinator's administrator: whichever admin the ledger calls the coordinator.
+    let admin: Identity | undefined;
+    for (const i of identities.filter((x) => x.roles.includes('admin'))) {
+      if ((await apiGet<{ isCoordinator: boolean }>('/me', i.token)).isCoordinator) admin = i;
+    }
+    if (!admin) throw new Error('the demo has no coordinator administrator');
+    const page = await browser.newPage();
+    await signIn(page, admin);
+    await open(page, 'requests');
+    const escalations = page.getByRole('table', { name: /提请协调的申请/ });
+    const escalated = escalations.getByRole('row').filter({ hasText: '提请协调：浏览器测试' });
+    await escalated.waitFor();
+    await screenshot(page, '09b-escalations');
+    await escalated.getByRole('textbox').fill('超出申请用途，不予共享');
+    await escalated.getByRole('button', { name: '拒绝' }).click();
+    await escalations
+      .getByRole('row')
+      .filter({ hasText: '提请协调：浏览器测试' })
+      .waitFor({ state: 'detached' });
+    await page.close();
+  });
+
   it('downloads within the grant as the consumer', async () => {
     await open(consumerPage, 'grants');
     await consumerPage

@@ -13,6 +13,7 @@ import type {
   HistoryItem,
   Purpose,
   QualityObjection,
+  RequestStatus,
   Role,
   ShareRequest,
   UsageRecord,
@@ -283,8 +284,9 @@ export const api = {
   },
 
   requests: {
-    list: (box: 'outbox' | 'inbox') =>
-      call<Page<ShareRequest & Overdue>>('GET', '/requests', { box }),
+    /** `department`: whose box (the coordinator and supervisors may read any); default mine. */
+    list: (box: 'outbox' | 'inbox', filter: { department?: string; status?: RequestStatus } = {}) =>
+      call<Page<ShareRequest & Overdue>>('GET', '/requests', { box, ...filter }),
     create: (input: RequestInput) =>
       call<Written<ShareRequest>>('POST', '/requests', undefined, input),
     approve: (id: string, reason: string) =>

@@ -197,6 +197,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'common.reasonRequired': 'A reason is required to reject, escalate, withdraw or revoke.',
   'requests.withdrawReason': 'Reason to withdraw request {id}',
   'requests.sent': 'Request {id} sent.',
+  'requests.escalations': 'Escalated requests (decided by the coordinator)',
+  'requests.escalatedBecause': 'Escalated: {reason}',
   'requests.approve': 'Approve',
   'requests.reject': 'Reject',
   'requests.escalate': 'Escalate',

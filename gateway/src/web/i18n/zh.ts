@@ -188,6 +188,8 @@ export const zh = {
   'common.reasonRequired': '拒绝、提请协调、撤回或撤销时必须填写理由。',
   'requests.withdrawReason': '撤回申请 {id} 的理由',
   'requests.sent': '申请 {id} 已提交。',
+  'requests.escalations': '提请协调的申请（由主管部门裁决）',
+  'requests.escalatedBecause': '提请协调：{reason}',
   'requests.approve': '同意',
   'requests.reject': '拒绝',
   'requests.escalate': '提请协调',

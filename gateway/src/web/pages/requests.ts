@@ -8,7 +8,7 @@ import { api, type Overdue } from '../api.js';
 import { h, text } from '../dom.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { go, type RouteParams } from '../router.js';
-import { hasRole } from '../session.js';
+import { currentUser, hasRole } from '../session.js';
 import {
   badge,
   checkboxes,
@@ -33,23 +33,33 @@ import { requestStatusBadge } from './labels.js';
 
 type Row = ShareRequest & Overdue;
 
-const OPEN = new Set(['pending', 'escalated']);
-
 export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
-  await loadDepartments();
   const consumer = hasRole('consumer');
   const provider = hasRole('publisher', 'admin');
   const newFor = params.query.get('new');
-  const [outbox, inbox] = await Promise.all([
+  // Escalated requests are decided by the coordinator's administrators, whatever their provider.
+  const arbiter = currentUser()?.isCoordinator === true && hasRole('admin');
+  const departments = await loadDepartments();
+  const [outbox, inbox, escalated] = await Promise.all([
     consumer ? api.requests.list('outbox').then((r) => r.items) : Promise.resolve([]),
     provider ? api.requests.list('inbox').then((r) => r.items) : Promise.resolve([]),
+    arbiter
+      ? Promise.all(
+          [...departments.keys()].map((department) =>
+            api.requests.list('inbox', { department, status: 'escalated' }).then((r) => r.items),
+          ),
+        ).then((lists) => lists.flat())
+      : Promise.resolve([]),
   ]);
   return h(
     'div',
     null,
     pageTitle(t('requests.title')),
     newFor && consumer ? await createForm(newFor) : null,
-    provider ? section(t('requests.inbox'), inboxTable(inbox)) : null,
+    arbiter
+      ? section(t('requests.escalations'), inboxTable(t('requests.escalations'), escalated, true))
+      : null,
+    provider ? section(t('requests.inbox'), inboxTable(t('requests.inbox'), inbox, false)) : null,
     consumer ? section(t('requests.outbox'), outboxTable(outbox)) : null,
     !consumer && !provider ? h('p', { class: 'empty' }, t('requests.noRole')) : null,
   );
@@ -146,17 +156,32 @@ function statusCell(r: Row): HTMLElement {
     requestStatusBadge(r.status),
     r.emergency ? badge(t('requests.emergencyBadge'), 'bad') : null,
     r.automatic ? badge(t('requests.automatic'), 'muted') : null,
+    r.escalation
+      ? h(
+          'small',
+          { class: 'escalation' },
+          t('requests.escalatedBecause', { reason: r.escalation.reason }),
+        )
+      : null,
   );
 }
 
-function inboxTable(rows: readonly Row[]): HTMLElement {
+/**
+ * Requests awaiting an answer: the provider's own inbox (it decides pending ones), or the
+ * coordinator's list of escalations (it decides those, and sees whose they are).
+ */
+function inboxTable(caption: Msg, rows: readonly Row[], arbitration: boolean): HTMLElement {
+  const decides = (r: Row): boolean => r.status === (arbitration ? 'escalated' : 'pending');
   return table<Row>(
-    t('requests.inbox'),
+    caption,
     [
       {
         header: t('requests.catalog'),
         cell: (r) => catalogLink(r.catalogId),
       },
+      ...(arbitration
+        ? [{ header: t('requests.provider'), cell: (r: Row) => departmentName(r.provider) }]
+        : []),
       {
         header: t('requests.requester'),
         cell: (r) => [departmentName(r.requester.department), text(` · ${r.requester.user}`)],
@@ -168,10 +193,14 @@ function inboxTable(rows: readonly Row[]): HTMLElement {
       { header: t('requests.fields'), cell: (r) => fieldsLabel(r.fields) },
       { header: t('requests.period'), cell: (r) => period(r.period.from, r.period.to) },
       { header: t('common.status'), cell: statusCell },
-      { header: t('requests.deadline'), cell: (r) => deadline(r.deadline, r.overdue) },
+      {
+        header: t('requests.deadline'),
+        // Once escalated, what is due is the coordinator's answer.
+        cell: (r) => deadline(r.escalation?.deadline ?? r.deadline, r.overdue),
+      },
       {
         header: t('common.actions'),
-        cell: (r) => (OPEN.has(r.status) ? decisionForm(r) : text(r.decision?.reason ?? '')),
+        cell: (r) => (decides(r) ? decisionForm(r) : text(r.decision?.reason ?? '')),
       },
     ],
     rows,
