@@ -553,7 +553,15 @@ describe('web console', () => {
 
   it('fits a smaller laptop screen and works from the keyboard', async () => {
     await consumerPage.setViewportSize({ width: 1024, height: 768 });
-    for (const route of ['catalog', 'requests', 'grants', 'verify']) {
+    for (const route of [
+      'catalog',
+      `catalog/${encodeURIComponent(entry.id)}`,
+      'verify',
+      'requests',
+      'grants',
+      'stats',
+      'network',
+    ]) {
       await open(consumerPage, route);
       expect(await overflowsHorizontally(consumerPage), route).toBe(false);
     }
