@@ -2,7 +2,7 @@
  * Shared building blocks for pages: labelled form controls, tables, badges, formatting and
  * downloads. Pages compose these so that every control has a label and every table a caption.
  */
-import { ApiError, type Downloaded } from './api.js';
+import { ApiError, type Downloaded, type Page } from './api.js';
 import { refresh } from './router.js';
 import { h, text, type Attrs, type Child } from './dom.js';
 import { isMessageKey, locale, t, type Msg } from './i18n/index.js';
@@ -416,6 +416,12 @@ export function errorText(err: unknown): Msg {
 /** A coloured message; failures are announced at once, successes politely. */
 export const notice = (kind: 'ok' | 'warn' | 'error', message: Msg): HTMLElement =>
   h('p', { class: `alert ${kind}`, role: kind === 'ok' ? 'status' : 'alert' }, message);
+
+/** Said under a list that has further pages: the console shows the first and asks to narrow. */
+export const truncated = (page: Page<unknown>): HTMLElement | null =>
+  page.nextCursor === null
+    ? null
+    : notice('warn', t('common.truncated', { count: page.items.length }));
 
 export const errorBox = (err: unknown): HTMLElement => notice('error', errorText(err));
 

@@ -26,6 +26,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
 
   'common.any': 'Any',
   'common.empty': 'Nothing here yet',
+  'common.truncated': 'Only the first {count} are shown; narrow the filters to see others.',
   'common.working': 'Working…',
   'common.overdue': 'Overdue',
   'common.actions': 'Actions',

@@ -28,6 +28,7 @@ export const zh = {
 
   'common.any': '全部',
   'common.empty': '暂无记录',
+  'common.truncated': '只显示了前 {count} 条，请用筛选条件缩小范围。',
   'common.working': '处理中…',
   'common.overdue': '已逾期',
   'common.actions': '操作',

@@ -21,6 +21,7 @@ import {
   statusLine,
   submit,
   table,
+  truncated,
   withAny,
 } from '../ui.js';
 import {
@@ -37,7 +38,8 @@ const FILTERS = ['catalogId', 'department', 'user', 'from', 'to'] as const;
 export async function auditPage(params: RouteParams): Promise<HTMLElement> {
   const filters: UsageFilters = {};
   for (const name of FILTERS) filters[name] = params.query.get(name) ?? '';
-  const [{ items }] = await Promise.all([api.audit.usage(filters), loadDepartments()]);
+  const [found] = await Promise.all([api.audit.usage(filters), loadDepartments()]);
+  const { items } = found;
 
   const form = h(
     'form',
@@ -85,6 +87,7 @@ export async function auditPage(params: RouteParams): Promise<HTMLElement> {
     status,
     form,
     h('p', { class: 'count', role: 'status' }, t('audit.count', { count: items.length, refused })),
+    truncated(found),
     table<UsageRecord>(
       t('audit.timeline'),
       [

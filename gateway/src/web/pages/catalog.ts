@@ -23,6 +23,7 @@ import {
   select,
   submit,
   table,
+  truncated,
   withAny,
 } from '../ui.js';
 import { departmentName, departmentOptions, loadDepartments } from './common.js';
@@ -33,7 +34,8 @@ const FILTERS = ['q', 'owner', 'shareType', 'sensitivity', 'level', 'updateFrequ
 export async function catalogPage(params: RouteParams): Promise<HTMLElement> {
   const filters: CatalogFilters = {};
   for (const name of FILTERS) filters[name] = params.query.get(name) ?? '';
-  const [{ items }] = await Promise.all([api.catalog.search(filters), loadDepartments()]);
+  const [found] = await Promise.all([api.catalog.search(filters), loadDepartments()]);
+  const { items } = found;
 
   const form = h(
     'form',
@@ -102,6 +104,7 @@ export async function catalogPage(params: RouteParams): Promise<HTMLElement> {
     ),
     form,
     h('p', { class: 'count', role: 'status' }, t('catalog.count', { count: items.length })),
+    truncated(found),
     table<CatalogEntry>(
       t('catalog.results'),
       [
