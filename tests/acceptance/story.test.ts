@@ -446,6 +446,14 @@ describe('the Shulian story over HTTP', () => {
     expect(versions.body.items.map((v) => v.version)).toEqual([1, 2]);
   });
 
+  it('serves the public directory and no demo identities outside demo mode', async () => {
+    const departments = (await (await fetch(`${base}/api/v1/departments`)).json()) as {
+      items: { id: string }[];
+    };
+    expect(departments.items.map((d) => d.id).sort()).toEqual(['coord', 'health', 'psb']);
+    expect(await (await fetch(`${base}/api/v1/demo/identities`)).json()).toEqual({ items: [] });
+  });
+
   it('keeps every node in agreement', async () => {
     const verified = await api<{ ok: boolean }>('auditor', 'POST', '/api/v1/ledger/verify');
     expect(verified.body.ok).toBe(true);

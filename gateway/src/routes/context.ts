@@ -5,7 +5,7 @@
 import type { GatewayConfig } from '../config.js';
 import type { TokenStore } from '../auth/tokens.js';
 import type { QueryIndex } from '../index/query-index.js';
-import type { LedgerClient } from '../ledger/types.js';
+import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { Chaincode } from '../services/chaincode.js';
 import type { Metrics } from '../services/metrics.js';
 import type { Datasets } from '../services/datasets.js';
@@ -31,6 +31,8 @@ export interface GatewayContext {
   trust: TrustFile;
   /** The coordinator department (from the ledger's configuration). */
   coordinator: string;
+  /** The identity public reads (department directory) are evaluated as: the coordinator's gateway. */
+  publicReader: Caller;
   /** Demo sign-in identities; present only when the gateway seeded the demo data. */
   demoIdentities?: DemoIdentity[];
   /** The clock for overdue checks; injectable so tests can move time. */

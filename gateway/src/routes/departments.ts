@@ -118,7 +118,7 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       config: { public: true },
       schema: {
         tags: ['demo'],
-        summary: 'demo sign-in identities (only when the gateway seeded the demo data)',
+        summary: 'demo sign-in identities (empty unless the gateway seeded the demo data)',
         response: responses(
           Type.Object({
             items: Type.Array(
@@ -134,24 +134,24 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
         ),
       },
     },
-    () =>
-      ctx.demoIdentities
-        ? Promise.resolve({ items: ctx.demoIdentities })
-        : Promise.reject(
-            new GatewayError('ROUTE_NOT_FOUND', 'this gateway runs without demo data'),
-          ),
+    // Empty outside demo mode rather than 404: the console asks on every sign-in page.
+    () => Promise.resolve({ items: ctx.demoIdentities ?? [] }),
   );
 
   app.get(
     '/departments',
     {
+      // Department names and levels are public; a citizen verifying a certificate sees names.
+      config: { public: true },
       schema: {
         tags,
-        summary: 'all registered departments',
+        summary: 'all registered departments (no token needed)',
         response: responses(Type.Object({ items: Type.Array(DepartmentSchema) })),
       },
     },
-    async (request) => ({ items: await listDepartments(ctx, callerOf(request)) }),
+    async (request) => ({
+      items: await listDepartments(ctx, request.principal ? callerOf(request) : ctx.publicReader),
+    }),
   );
 
   app.post(

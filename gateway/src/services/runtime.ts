@@ -159,6 +159,7 @@ export async function openRuntime(
       datasets,
       trust,
       coordinator,
+      publicReader: { department: coordinator, user: 'gateway' },
       now: extra.now ?? Date.now,
       ...(extra.demoIdentities ? { demoIdentities: extra.demoIdentities } : {}),
     }),
