@@ -4,6 +4,7 @@
  * so every call goes through fabric-contract-api's own dispatch, parameter marshalling and hooks.
  */
 import './shim-logging.js';
+import './shim-certificates.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ChaincodeInterface } from 'fabric-shim';
