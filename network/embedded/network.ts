@@ -8,7 +8,6 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChaincodeInterface } from 'fabric-shim';
 import {
-  encodeResponsePayload,
   encodeTransaction,
   ValidationCode,
   type Block,
@@ -256,8 +255,7 @@ export class EmbeddedNetwork {
             return node.endorse(proposal, clientSignature, transient);
           }),
       );
-      const expected = Buffer.from(encodeResponsePayload(result.payload));
-      if (others.every((o) => expected.equals(encodeResponsePayload(o.payload)))) {
+      if (others.every((o) => Buffer.compare(result.payloadBytes, o.payloadBytes) === 0)) {
         endorsed = {
           result,
           endorsements: [result.endorsement, ...others.map((o) => o.endorsement)],

@@ -46,6 +46,8 @@ export interface NodeOptions {
 
 export interface EndorsementResult {
   payload: ProposalResponsePayload;
+  /** The canonical bytes the endorser signed, so a client compares results without re-encoding. */
+  payloadBytes: Uint8Array;
   endorsement: Endorsement;
 }
 
@@ -169,8 +171,13 @@ export class DepartmentNode {
       event: result.event,
       response: result.response,
     };
-    const signature = signWith(this.options.identity, encodeResponsePayload(payload));
-    return { payload, endorsement: { endorser: signerRef(this.options.identity), signature } };
+    const payloadBytes = encodeResponsePayload(payload);
+    const signature = signWith(this.options.identity, payloadBytes);
+    return {
+      payload,
+      payloadBytes,
+      endorsement: { endorser: signerRef(this.options.identity), signature },
+    };
   }
 
   /** Runs a query on committed state; nothing is signed or ordered. */
