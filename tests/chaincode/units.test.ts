@@ -2,6 +2,7 @@
  * Pure building blocks of the chaincode, imported from its compiled package as the contracts
  * use them: working-day arithmetic, identity parsing, validation and canonical encoding.
  */
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '@shulian/chaincode/canonical';
 import {
@@ -17,7 +18,7 @@ import { parseSubject, identityFromClient } from '../../chaincode/dist/lib/ident
 import { parseInput } from '../../chaincode/dist/model/inputs.js';
 import { catalogField } from '../../chaincode/dist/model/entities.js';
 import { object } from '../../chaincode/dist/model/schema.js';
-import { CALENDAR_2026, T0 } from './world.js';
+import { CALENDAR_2026, readCalendarFile, T0 } from './world.js';
 
 const calendar: CalendarLookup = new Map([[2026, CALENDAR_2026]]);
 
@@ -55,6 +56,28 @@ describe('working-day calendar', () => {
     expect(() => nthWorkingDayAfter('2026-12-28', 10, calendar)).toThrow(
       /\[CALENDAR_NOT_FOUND\] .*2027/,
     );
+  });
+});
+
+describe('calendar files in network/calendars', () => {
+  const years = readdirSync(new URL('../../network/calendars/', import.meta.url))
+    .filter((name) => /^\d{4}\.json$/.test(name))
+    .map((name) => Number(name.slice(0, 4)));
+
+  it('hold 2025 and 2026', () => {
+    expect(years).toEqual(expect.arrayContaining([2025, 2026]));
+  });
+
+  it.each(years)('%i: sorted dates of its year, make-up days on weekends, no clash', (year) => {
+    const { holidays, workdays, source } = readCalendarFile(year);
+    expect(source).toMatch(/国办发明电/);
+    for (const dates of [holidays, workdays]) {
+      expect(dates).toEqual([...new Set(dates)].sort());
+      for (const d of dates) expect(cstDate(Date.parse(`${d}T00:00:00+08:00`))).toBe(d);
+      for (const d of dates) expect(d.startsWith(`${year}-`)).toBe(true);
+    }
+    for (const d of workdays) expect([0, 6]).toContain(new Date(`${d}T00:00:00Z`).getUTCDay());
+    expect(holidays.filter((d) => workdays.includes(d))).toEqual([]);
   });
 });
 

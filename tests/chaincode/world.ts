@@ -3,6 +3,7 @@
  * certificates, roles assigned on chain, and the 2026 calendar, all through the compiled
  * chaincode's own dispatch (network/embedded/harness.ts).
  */
+import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { TX, type ErrorCode } from '@shulian/chaincode/constants';
 import {
@@ -17,49 +18,43 @@ export const T0 = Date.parse('2026-02-13T10:00:00+08:00');
 export const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;
 
+/** A year's working-day calendar as kept in `network/calendars/<year>.json`. */
+export interface CalendarFile {
+  year: number;
+  /** The State Council notice the dates come from. */
+  source: string;
+  holidays: string[];
+  workdays: string[];
+}
+
 /**
- * 2026 public holidays and make-up working days as announced by the General Office of the
- * State Council (国办发明电〔2025〕7号). Test data, not logic: the chaincode only knows what the
- * coordinator publishes.
+ * Reads a published calendar from `network/calendars/`, the one copy of the State Council's
+ * dates that tests and the demo seed share. Test data, not logic: the chaincode only knows what
+ * the coordinator publishes.
  */
-export const CALENDAR_2026 = {
-  holidays: [
-    '2026-01-01',
-    '2026-01-02',
-    '2026-01-03',
-    '2026-02-15',
-    '2026-02-16',
-    '2026-02-17',
-    '2026-02-18',
-    '2026-02-19',
-    '2026-02-20',
-    '2026-02-21',
-    '2026-02-22',
-    '2026-02-23',
-    '2026-04-04',
-    '2026-04-05',
-    '2026-04-06',
-    '2026-05-01',
-    '2026-05-02',
-    '2026-05-03',
-    '2026-05-04',
-    '2026-05-05',
-    '2026-06-19',
-    '2026-06-20',
-    '2026-06-21',
-    '2026-09-25',
-    '2026-09-26',
-    '2026-09-27',
-    '2026-10-01',
-    '2026-10-02',
-    '2026-10-03',
-    '2026-10-04',
-    '2026-10-05',
-    '2026-10-06',
-    '2026-10-07',
-  ],
-  workdays: ['2026-01-04', '2026-02-14', '2026-02-28', '2026-05-09', '2026-09-20', '2026-10-10'],
-};
+export function readCalendarFile(year: number): CalendarFile {
+  const url = new URL(`../../network/calendars/${year}.json`, import.meta.url);
+  const file = JSON.parse(readFileSync(url, 'utf8')) as unknown;
+  if (!isCalendarFile(file) || file.year !== year) {
+    throw new Error(
+      `${url.pathname} is not a {year, source, holidays, workdays} calendar of ${year}`,
+    );
+  }
+  return file;
+}
+
+function isCalendarFile(value: unknown): value is CalendarFile {
+  if (typeof value !== 'object' || value === null) return false;
+  const { year, source, holidays, workdays } = value as Record<string, unknown>;
+  const dates = (list: unknown) => Array.isArray(list) && list.every((d) => typeof d === 'string');
+  return (
+    typeof year === 'number' && typeof source === 'string' && dates(holidays) && dates(workdays)
+  );
+}
+
+/** 2026 as announced in 国办发明电〔2025〕7号: what SetCalendar takes. */
+const { holidays, workdays } = readCalendarFile(2026);
+export const CALENDAR_2026 = { holidays, workdays };
 
 export const COORD = 'CoordMSP';
 export const PSB = 'PsbMSP';
