@@ -491,9 +491,14 @@ describe('web console', () => {
   });
 
   it('shows the download in the audit trail to a supervisor', async () => {
+    // A real deployment has no demo picker: the supervisor pastes a token and lands on the page asked for.
     const page = await browser.newPage();
-    await signIn(page, supervisor);
-    await open(page, 'audit');
+    await page.goto(`${gateway.url}/#/audit`);
+    await page.waitForURL(/#\/signin\?next=audit/);
+    await page.getByLabel('访问令牌').fill(supervisor.token);
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await page.waitForURL(/#\/audit$/);
+    await settled(page);
     await page.getByLabel('数据资源').fill(entry.id);
     await page.getByRole('button', { name: '筛选' }).click();
     await page.waitForURL(/catalogId=/);
@@ -521,6 +526,13 @@ describe('web console', () => {
       page.getByRole('button', { name: '导出 CSV' }).click(),
     ]);
     expect(csv.suggestedFilename()).toMatch(/\.csv$/);
+    const [prov] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: '导出 PROV-JSON' }).click(),
+    ]);
+    const provPath = join(files, prov.suggestedFilename());
+    await prov.saveAs(provPath);
+    expect(JSON.parse(await readFile(provPath, 'utf8'))).toHaveProperty('activity');
 
     await open(page, 'stats');
     await page.locator('svg.chart').first().waitFor();
