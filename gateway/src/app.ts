@@ -60,6 +60,8 @@ export async function buildApp(
     },
     ajv: { customOptions: { removeAdditional: false } },
     requestIdHeader: false,
+    // One line per request is noise on a console; errors are logged by the error handler.
+    disableRequestLogging: true,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);

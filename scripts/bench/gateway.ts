@@ -309,13 +309,15 @@ try {
   );
 
   if (values['with-proofs']) {
-    for (const name of ['hash', 'proof']) {
+    const proofBenches: [string, string[]][] = [
+      ['hash', ['--size-mib', String(sizeMib)]],
+      ['proof', []],
+    ];
+    for (const [name, args] of proofBenches) {
       log(`proofs bench: ${name}…`);
-      const out = execFileSync(
-        'node',
-        [join(ROOT, `dist/scripts/bench/${name}.js`), '--size-mib', String(sizeMib)],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
+      const out = execFileSync('node', [join(ROOT, `dist/scripts/bench/${name}.js`), ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       results[name] = JSON.parse(out.toString()) as unknown;
     }
   }
