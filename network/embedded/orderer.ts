@@ -7,7 +7,6 @@ import { EventEmitter } from 'node:events';
 import { Level } from 'level';
 import {
   encodeHeader,
-  encodeTransaction,
   ZERO_HASH,
   type Block,
   type BlockHeader,
@@ -18,6 +17,7 @@ import { signerRef, signWith, type SigningIdentity } from './identity.js';
 import { merkleRoot } from './merkle.js';
 import type { BatchConfig } from './config.js';
 import { atomicWrite, blockKey } from './store.js';
+import { seal } from './validator.js';
 
 export class OrdererError extends Error {
   constructor(
@@ -96,7 +96,7 @@ export class Orderer {
   broadcast(tx: Transaction): Promise<{ blockNumber: number; index: number }> {
     if (this.closed)
       return Promise.reject(new OrdererError('the orderer is stopped', 'ORDERER_STOPPED'));
-    const bytes = encodeTransaction(tx);
+    const bytes = seal(tx).transaction;
     if (bytes.length > this.batch.absoluteMaxBytes) {
       return Promise.reject(
         new OrdererError(

@@ -42,7 +42,8 @@ export function createProposal(
     channel: input.channel,
     chaincode: input.chaincode,
     fcn: input.fcn,
-    args: input.args,
+    // A copy: ordering freezes the transaction, and the caller's array stays the caller's.
+    args: [...input.args],
     transientKeys: [...(input.transientKeys ?? [])].sort(),
     txId: txIdFor(nonce, creator.certificate),
     nonce,

@@ -81,7 +81,7 @@ const TX_MEMBERS = 'clientSignature,endorsements,payload,proposal';
  * checks, rather than re-encoded. A transaction with any other shape is encoded in full, so the
  * bytes always equal encodeTransaction's.
  */
-export function encodeParts(tx: Transaction): EncodedTransaction {
+function encodeOnce(tx: Transaction): EncodedTransaction {
   const proposal = encodeProposal(tx.proposal);
   const payload = encodeResponsePayload(tx.payload);
   if (Object.keys(tx).sort().join(',') !== TX_MEMBERS)
@@ -100,6 +100,38 @@ export function encodeParts(tx: Transaction): EncodedTransaction {
   ]);
   return { proposal, payload, transaction };
 }
+
+/** Encodings of sealed transactions; only seal() adds to it. */
+const sealedEncodings = new WeakMap<Transaction, EncodedTransaction>();
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  // Throws on a typed array with elements: such a transaction has no canonical encoding either.
+  Object.freeze(value);
+  for (const member of Object.values(value)) deepFreeze(member);
+}
+
+/**
+ * Makes a transaction immutable, as ordering makes it, and encodes it once for every node in
+ * this process. Four nodes share one block object in memory and each used to re-encode every
+ * transaction in it. Canonical encoding is a pure function of the object, and a deeply frozen
+ * object cannot change, so every node encoding it would get exactly these bytes: sharing them
+ * shares a computation, not a judgement. Each node still checks the data hash, every signature
+ * and its own state against them. Blocks a node reads back from a log are fresh objects,
+ * not sealed, and are encoded by the node itself.
+ */
+export function seal(tx: Transaction): EncodedTransaction {
+  const known = sealedEncodings.get(tx);
+  if (known) return known;
+  deepFreeze(tx);
+  const encoded = encodeOnce(tx);
+  sealedEncodings.set(tx, encoded);
+  return encoded;
+}
+
+/** A transaction's canonical encodings: a sealed one's from seal(), any other's computed now. */
+export const encodeParts = (tx: Transaction): EncodedTransaction =>
+  sealedEncodings.get(tx) ?? encodeOnce(tx);
 
 /** Checks what the orderer vouches for: signature, chain to the previous header, data hash. */
 export function checkBlock(
