@@ -182,6 +182,15 @@ describe('web console', () => {
     await consumerPage.getByRole('heading', { level: 1, name: '登录' }).waitFor();
     expect(await consumerPage.locator('html').getAttribute('lang')).toBe('zh-CN');
     await screenshot(consumerPage, '01-signin');
+    // Verifying needs no account: a citizen can check a file signed out.
+    await consumerPage.getByRole('link', { name: '核验' }).click();
+    await settled(consumerPage);
+    await consumerPage.locator('#verify-file').setInputFiles({
+      name: 'certificate.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.7 not anchored'),
+    });
+    await consumerPage.getByText('账本上没有与此摘要一致的数据版本').waitFor();
     await signIn(consumerPage, consumer);
     await expect(consumerPage.locator('header .who').textContent()).resolves.toContain(
       consumer.user,
