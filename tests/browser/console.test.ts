@@ -586,7 +586,7 @@ describe('web console', () => {
       await open(consumerPage, route);
       expect(await overflowsHorizontally(consumerPage), route).toBe(false);
     }
-    await screenshot(consumerPage, '16-verify-1024');
+    await screenshot(consumerPage, '16-network-1024');
     // On a fresh load the skip link is the first stop and moves focus to the content.
     await consumerPage.reload();
     await consumerPage.locator('main h1').waitFor();
