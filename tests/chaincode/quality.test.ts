@@ -72,6 +72,8 @@ describe('quality objections', () => {
       raisedBy: { department: MARKET, user: 'mona' },
       recordRefs: ['row:1024', 'row:2048'],
       deadline: new Date(cst('2026-02-24T23:59:59.999')).toISOString(),
+      deadlineProvisional: false,
+      deadlineUnpublishedYears: [],
       resolution: null,
     });
     expect(o.id).toMatch(/^OBJ-/);

@@ -76,6 +76,8 @@ describe('share requests', () => {
         automatic: false,
         createdAt: new Date(T0).toISOString(),
         deadline: new Date(cst('2026-03-05T23:59:59.999')).toISOString(),
+        deadlineProvisional: false,
+        deadlineUnpublishedYears: [],
       });
       expect(request.id).toMatch(/^REQ-[0-9a-f]{16}$/);
       expect(r.event).toEqual({
@@ -98,17 +100,60 @@ describe('share requests', () => {
       expect(isOverdue(request, cst('2026-02-18T02:30:01'))).toBe(true);
     });
 
-    it('refuses to guess a deadline in a year without a published calendar', async () => {
-      refused(
+    it('counts weekdays through a year without a published calendar, marked provisional', async () => {
+      // Mon 28 Dec 2026: 29-31 Dec, then 2027 unpublished, so Fri 1 Jan counts and day 10 is
+      // Mon 11 Jan. The request is filed rather than refused.
+      const period = { from: '2026-12-28', to: '2027-06-30' };
+      const request = await file({ period }, cst('2026-12-28T10:00:00'));
+      expect(request).toMatchObject({
+        status: 'pending',
+        deadline: new Date(cst('2027-01-11T23:59:59.999')).toISOString(),
+        deadlineProvisional: true,
+        deadlineUnpublishedYears: [2027],
+      });
+      const escalated = ok<RequestDecisionResult>(
         await w.submit(
           'marketConsumer',
-          TX.sharing.CreateRequest,
-          [shareRequest('PSB-0001', { period: { from: '2030-01-01', to: '2030-12-31' } })],
-          cst('2030-03-02T10:00:00'),
+          TX.sharing.EscalateRequest,
+          [request.id, 'No answer over the new year'],
+          cst('2026-12-31T10:00:00'),
         ),
-        ErrorCode.CALENDAR_NOT_FOUND,
-        /2030/,
+      ).request;
+      expect(escalated.escalation).toMatchObject({
+        deadline: new Date(cst('2027-01-14T23:59:59.999')).toISOString(),
+        deadlineProvisional: true,
+        deadlineUnpublishedYears: [2027],
+      });
+      // No calendar at all for the year of the request: every year counted is named.
+      const later = await file(
+        { period: { from: '2030-03-01', to: '2030-12-31' } },
+        cst('2030-03-02T10:00:00'),
       );
+      expect(later).toMatchObject({
+        deadline: new Date(cst('2030-03-15T23:59:59.999')).toISOString(),
+        deadlineProvisional: true,
+        deadlineUnpublishedYears: [2030],
+      });
+    });
+
+    it('is final again once the coordinator has published the next year', async () => {
+      ok(
+        await w.submit(
+          'coordAdmin',
+          TX.governance.SetCalendar,
+          ['2027', '{"holidays":["2027-01-01"],"workdays":[]}'],
+          cst('2026-12-01T10:00:00'),
+        ),
+      );
+      const request = await file(
+        { period: { from: '2026-12-28', to: '2027-06-30' } },
+        cst('2026-12-28T10:00:00'),
+      );
+      expect(request).toMatchObject({
+        deadline: new Date(cst('2027-01-12T23:59:59.999')).toISOString(),
+        deadlineProvisional: false,
+        deadlineUnpublishedYears: [],
+      });
     });
   });
 

@@ -16,7 +16,7 @@ import {
 } from '../../chaincode/dist/lib/calendar.js';
 import { parseSubject, identityFromClient } from '../../chaincode/dist/lib/identity.js';
 import { parseInput } from '../../chaincode/dist/model/inputs.js';
-import { catalogField } from '../../chaincode/dist/model/entities.js';
+import { catalogField, qualityObjection } from '../../chaincode/dist/model/entities.js';
 import { object } from '../../chaincode/dist/model/schema.js';
 import { CALENDAR_2026, readCalendarFile, T0 } from './world.js';
 
@@ -40,22 +40,38 @@ describe('working-day calendar', () => {
   });
 
   it('counts N working days after the CST date of the transaction', () => {
-    expect(nthWorkingDayAfter('2026-02-13', 1, calendar)).toBe('2026-02-14');
-    expect(nthWorkingDayAfter('2026-02-13', 2, calendar)).toBe('2026-02-24');
-    expect(nthWorkingDayAfter('2026-02-13', 10, calendar)).toBe('2026-03-05');
-    expect(new Date(workingDaysDeadline(T0, 10, calendar)).toISOString()).toBe(
-      '2026-03-05T15:59:59.999Z',
-    );
+    const day = (date: string, n: number) => nthWorkingDayAfter(date, n, calendar);
+    expect(day('2026-02-13', 1)).toEqual({ value: '2026-02-14', unpublishedYears: [] });
+    expect(day('2026-02-13', 2)).toEqual({ value: '2026-02-24', unpublishedYears: [] });
+    expect(day('2026-02-13', 10)).toEqual({ value: '2026-03-05', unpublishedYears: [] });
+    expect(workingDaysDeadline(T0, 10, calendar)).toEqual({
+      value: Date.parse('2026-03-05T15:59:59.999Z'),
+      unpublishedYears: [],
+    });
     // 23:30 on Friday in Beijing is still Friday, though it is Friday afternoon in UTC
-    expect(workingDaysDeadline(Date.parse('2026-02-13T23:30:00+08:00'), 10, calendar)).toBe(
+    expect(workingDaysDeadline(Date.parse('2026-02-13T23:30:00+08:00'), 10, calendar)).toEqual(
       workingDaysDeadline(T0, 10, calendar),
     );
   });
 
-  it('refuses to count through a year nobody published', () => {
-    expect(() => nthWorkingDayAfter('2026-12-28', 10, calendar)).toThrow(
-      /\[CALENDAR_NOT_FOUND\] .*2027/,
-    );
+  it('counts Monday to Friday through a year nobody published, and names that year', () => {
+    // Mon 28 Dec 2026: 29, 30, 31 Dec, then Fri 1 Jan 2027 counts for want of a calendar.
+    expect(nthWorkingDayAfter('2026-12-28', 10, calendar)).toEqual({
+      value: '2027-01-11',
+      unpublishedYears: [2027],
+    });
+    // Ending before the new year, the count never needed 2027.
+    expect(nthWorkingDayAfter('2026-12-01', 10, calendar)).toEqual({
+      value: '2026-12-15',
+      unpublishedYears: [],
+    });
+    expect(isWorkingDay('2027-01-01', calendar)).toBe(true);
+    expect(isWorkingDay('2027-01-02', calendar)).toBe(false);
+    const published = new Map([...calendar, [2027, { holidays: ['2027-01-01'], workdays: [] }]]);
+    expect(nthWorkingDayAfter('2026-12-28', 10, published)).toEqual({
+      value: '2027-01-12',
+      unpublishedYears: [],
+    });
   });
 });
 
@@ -137,6 +153,48 @@ describe('input validation', () => {
         'e',
       ),
     ).toThrow(/fields\.description must not contain control characters/);
+  });
+});
+
+describe('stored deadlines', () => {
+  const objection = {
+    id: 'OBJ-0123456789abcdef',
+    catalogId: 'PSB-0001',
+    version: 1,
+    provider: 'PsbMSP',
+    raisedBy: { department: 'MarketMSP', user: 'mona' },
+    description: 'Wrong address',
+    recordRefs: ['row-7'],
+    fields: [],
+    status: 'open',
+    raisedAt: '2026-12-30T02:00:00.000Z',
+    deadline: '2027-01-04T15:59:59.999Z',
+    deadlineProvisional: true,
+    deadlineUnpublishedYears: [2027],
+    resolution: null,
+  };
+  const read = (changes: Record<string, unknown>) => () =>
+    qualityObjection({ ...objection, ...changes }, '');
+
+  it('accepts a provisional deadline that names its years, and a final one that names none', () => {
+    expect(read({})()).toEqual(objection);
+    expect(read({ deadlineProvisional: false, deadlineUnpublishedYears: [] })()).toMatchObject({
+      deadlineProvisional: false,
+    });
+  });
+
+  it('refuses a flag that disagrees with its years, and malformed years', () => {
+    const mismatch = /^deadlineUnpublishedYears must list, in ascending order, the years/;
+    expect(read({ deadlineUnpublishedYears: [] })).toThrow(mismatch);
+    expect(read({ deadlineProvisional: false })).toThrow(mismatch);
+    expect(read({ deadlineUnpublishedYears: [2028, 2027] })).toThrow(mismatch);
+    expect(read({ deadlineUnpublishedYears: ['2027'] })).toThrow(
+      /^deadlineUnpublishedYears\[0\] must be an integer/,
+    );
+    expect(read({ deadlineUnpublishedYears: [2027, 2027] })).toThrow(/repeats an earlier item/);
+    expect(read({ deadlineProvisional: undefined })).toThrow(
+      /^deadlineProvisional must be true or false/,
+    );
   });
 });
 

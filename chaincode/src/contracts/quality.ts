@@ -64,7 +64,7 @@ export class QualityContract extends ShulianContract {
       raisedBy: session.actor,
       status: 'open',
       raisedAt: session.nowIso,
-      deadline: await workingDeadline(ctx, session, session.config.deadlines.objectionWorkingDays),
+      ...(await workingDeadline(ctx, session, session.config.deadlines.objectionWorkingDays)),
       resolution: null,
     };
     await put(ctx, OBJECTIONS, objection, null);

@@ -24,7 +24,7 @@ import {
   type Session,
 } from '../lib/access.js';
 import { cstDate, endOfCstDay, startOfCstDay } from '../lib/calendar.js';
-import { answerDeadline } from '../lib/deadlines.js';
+import { answerDeadline, fixedDeadline } from '../lib/deadlines.js';
 import { ChaincodeError } from '../lib/errors.js';
 import { CATALOG, GRANTS, REQUESTS } from '../lib/keys.js';
 import { listByCatalog, listByDepartment, readAsParty } from '../lib/queries.js';
@@ -89,10 +89,9 @@ export class SharingContract extends ShulianContract {
       status: 'pending',
       createdAt: session.nowIso,
       // An unconditional entry is answered by this very transaction.
-      deadline:
-        entry.shareType === 'unconditional'
-          ? session.nowIso
-          : await answerDeadline(ctx, session, input.emergency),
+      ...(entry.shareType === 'unconditional'
+        ? fixedDeadline(session.now)
+        : await answerDeadline(ctx, session, input.emergency)),
       escalation: null,
       decision: null,
       grantId: null,
@@ -177,7 +176,7 @@ export class SharingContract extends ShulianContract {
         by: session.actor,
         at: session.nowIso,
         reason: why,
-        deadline: await answerDeadline(ctx, session, request.emergency),
+        ...(await answerDeadline(ctx, session, request.emergency)),
       },
     };
     return saveRequest(ctx, updated, request, EVENTS.ShareRequestEscalated, null);

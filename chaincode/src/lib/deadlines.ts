@@ -4,8 +4,12 @@ import { hoursDeadline, workingDaysDeadline, cstYear, type CalendarLookup } from
 import type { Session } from './access.js';
 import { CALENDARS } from './keys.js';
 import { find } from './state.js';
+import type { DeadlineTerms } from '../model/types.js';
 
-/** This CST year and the next: enough for any deadline that starts today. */
+/**
+ * This CST year and the next: enough for any deadline that starts today, since the configured
+ * working days are capped (model/entities.ts deadlineRules) well below a year's worth.
+ */
 async function loadCalendar(ctx: Context, fromMs: number): Promise<CalendarLookup> {
   const lookup = new Map<number, { holidays: string[]; workdays: string[] }>();
   const year = cstYear(fromMs);
@@ -16,20 +20,31 @@ async function loadCalendar(ctx: Context, fromMs: number): Promise<CalendarLooku
   return lookup;
 }
 
+/** A deadline that no calendar can move: hours, or an answer given in the same transaction. */
+export function fixedDeadline(instantMs: number): DeadlineTerms {
+  return {
+    deadline: new Date(instantMs).toISOString(),
+    deadlineProvisional: false,
+    deadlineUnpublishedYears: [],
+  };
+}
+
+/**
+ * N working days from now. Through a year the coordinator has not published, weekdays count and
+ * the deadline is marked provisional with those years, so a console can say it may be early.
+ */
 export async function workingDeadline(
   ctx: Context,
   session: Session,
   workingDays: number,
-): Promise<string> {
+): Promise<DeadlineTerms> {
   const calendar = await loadCalendar(ctx, session.now);
-  return new Date(workingDaysDeadline(session.now, workingDays, calendar)).toISOString();
-}
-
-/** 应急绿色通道: emergency requests are answered in hours, whatever the calendar says. */
-export function emergencyDeadline(session: Session): string {
-  return new Date(
-    hoursDeadline(session.now, session.config.deadlines.emergencyHours),
-  ).toISOString();
+  const { value, unpublishedYears } = workingDaysDeadline(session.now, workingDays, calendar);
+  return {
+    ...fixedDeadline(value),
+    deadlineProvisional: unpublishedYears.length > 0,
+    deadlineUnpublishedYears: unpublishedYears,
+  };
 }
 
 /** When an answer to a share request (or its escalation) filed now is due. */
@@ -37,8 +52,9 @@ export async function answerDeadline(
   ctx: Context,
   session: Session,
   emergency: boolean,
-): Promise<string> {
+): Promise<DeadlineTerms> {
+  // 应急绿色通道: emergency requests are answered in hours, whatever the calendar says.
   return emergency
-    ? emergencyDeadline(session)
+    ? fixedDeadline(hoursDeadline(session.now, session.config.deadlines.emergencyHours))
     : workingDeadline(ctx, session, session.config.deadlines.requestWorkingDays);
 }

@@ -37,6 +37,7 @@ import {
   object,
   oneOf,
   optional,
+  refine,
   str,
   type Check,
 } from './schema.js';
@@ -46,6 +47,7 @@ import type {
   CatalogField,
   DatasetVersion,
   Deadlines,
+  DeadlineTerms,
   Department,
   Digest,
   Grant,
@@ -198,28 +200,52 @@ export const datasetVersion: Check<DatasetVersion> = object({
 
 export const datasetHead = object({ catalogId: identifier, latest: versionNumber });
 
+/** Members of every entity that carries a deadline (see DeadlineTerms). */
+export const deadlineTerms = {
+  deadline: isoInstant,
+  deadlineProvisional: bool,
+  // At most this year and the next are ever counted (lib/deadlines.ts).
+  deadlineUnpublishedYears: arrayOf(int(2000, 2999), { unique: true, max: 2 }),
+};
+
+/** Provisional exactly when some year went uncounted by its calendar; years in order. */
+export function withDeadline<T extends DeadlineTerms>(check: Check<T>): Check<T> {
+  return refine(
+    check,
+    'deadlineUnpublishedYears',
+    ({ deadlineProvisional, deadlineUnpublishedYears: years }) =>
+      deadlineProvisional === years.length > 0 &&
+      String(years) === String([...years].sort((a, b) => a - b)),
+    'must list, in ascending order, the years counted without a calendar, exactly when deadlineProvisional is true',
+  );
+}
+
 export const period: Check<Period> = object({ from: isoDate, to: isoDate });
 
 const decision = object({ by: actor, at: isoInstant, reason: nullable(reason) });
 
-export const shareRequest: Check<ShareRequest> = object({
-  id: identifier,
-  catalogId: identifier,
-  provider: departmentId,
-  requester: actor,
-  fields: arrayOf(fieldName, { min: 1, unique: true, max: 500 }),
-  purpose: oneOf(PURPOSES),
-  scenario: text,
-  period,
-  emergency: bool,
-  status: oneOf(REQUEST_STATUSES),
-  createdAt: isoInstant,
-  deadline: isoInstant,
-  escalation: nullable(object({ by: actor, at: isoInstant, reason, deadline: isoInstant })),
-  decision: nullable(decision),
-  grantId: nullable(identifier),
-  automatic: bool,
-});
+export const shareRequest: Check<ShareRequest> = withDeadline(
+  object({
+    id: identifier,
+    catalogId: identifier,
+    provider: departmentId,
+    requester: actor,
+    fields: arrayOf(fieldName, { min: 1, unique: true, max: 500 }),
+    purpose: oneOf(PURPOSES),
+    scenario: text,
+    period,
+    emergency: bool,
+    status: oneOf(REQUEST_STATUSES),
+    createdAt: isoInstant,
+    ...deadlineTerms,
+    escalation: nullable(
+      withDeadline(object({ by: actor, at: isoInstant, reason, ...deadlineTerms })),
+    ),
+    decision: nullable(decision),
+    grantId: nullable(identifier),
+    automatic: bool,
+  }),
+);
 
 export const grant: Check<Grant> = object({
   id: identifier,
@@ -259,25 +285,27 @@ export const usageRecord: Check<UsageRecord> = object({
   at: isoInstant,
 });
 
-export const qualityObjection: Check<QualityObjection> = object({
-  id: identifier,
-  catalogId: identifier,
-  version: versionNumber,
-  provider: departmentId,
-  raisedBy: actor,
-  description: text,
-  recordRefs: arrayOf(shortText, { min: 1, unique: true, max: 1000 }),
-  fields: arrayOf(fieldName, { unique: true, max: 500 }),
-  status: oneOf(OBJECTION_STATUSES),
-  raisedAt: isoInstant,
-  deadline: isoInstant,
-  resolution: nullable(
-    object({
-      resolution: oneOf(OBJECTION_RESOLUTIONS),
-      by: actor,
-      at: isoInstant,
-      correctedVersion: nullable(versionNumber),
-      reason: nullable(reason),
-    }),
-  ),
-});
+export const qualityObjection: Check<QualityObjection> = withDeadline(
+  object({
+    id: identifier,
+    catalogId: identifier,
+    version: versionNumber,
+    provider: departmentId,
+    raisedBy: actor,
+    description: text,
+    recordRefs: arrayOf(shortText, { min: 1, unique: true, max: 1000 }),
+    fields: arrayOf(fieldName, { unique: true, max: 500 }),
+    status: oneOf(OBJECTION_STATUSES),
+    raisedAt: isoInstant,
+    ...deadlineTerms,
+    resolution: nullable(
+      object({
+        resolution: oneOf(OBJECTION_RESOLUTIONS),
+        by: actor,
+        at: isoInstant,
+        correctedVersion: nullable(versionNumber),
+        reason: nullable(reason),
+      }),
+    ),
+  }),
+);

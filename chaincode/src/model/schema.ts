@@ -13,7 +13,7 @@ function fail(path: string, message: string): never {
   throw new SchemaError(`${path || 'value'} ${message}`);
 }
 
-function member(path: string, key: string): string {
+function memberPath(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
@@ -152,15 +152,35 @@ export function object<S extends Shape>(shape: S): Check<Infer<S>> {
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       if (!Object.hasOwn(shape, key)) {
-        fail(member(path, key), `is not a known field (allowed: ${Object.keys(shape).join(', ')})`);
+        fail(
+          memberPath(path, key),
+          `is not a known field (allowed: ${Object.keys(shape).join(', ')})`,
+        );
       }
     }
     const result: Record<string, unknown> = {};
     for (const [key, check] of Object.entries(shape)) {
-      const checked = check(record[key], member(path, key));
+      const checked = check(record[key], memberPath(path, key));
       if (checked !== undefined) result[key] = checked;
     }
     return result as Infer<S>;
+  };
+}
+
+/**
+ * A rule between members that no member's own check can state. It runs after the members are
+ * checked and names `member` when it fails.
+ */
+export function refine<T>(
+  check: Check<T>,
+  member: string,
+  holds: (value: T) => boolean,
+  message: string,
+): Check<T> {
+  return (value, path) => {
+    const checked = check(value, path);
+    if (!holds(checked)) fail(memberPath(path, member), message);
+    return checked;
   };
 }
 

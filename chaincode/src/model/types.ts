@@ -160,15 +160,27 @@ export interface Decision {
   reason: string | null;
 }
 
-export interface Escalation {
+/**
+ * When an answer is due. A working-day deadline counted through a year whose calendar the
+ * coordinator had not yet published is provisional: those years' weekdays all counted, so the
+ * real deadline may be later once their holidays are known. A stored deadline never moves.
+ */
+export interface DeadlineTerms {
+  deadline: string;
+  deadlineProvisional: boolean;
+  /** The years counted Monday to Friday for want of a calendar, ascending; empty if none. */
+  deadlineUnpublishedYears: number[];
+}
+
+/** The coordinator's answer is due by `deadline`. */
+export interface Escalation extends DeadlineTerms {
   by: Actor;
   at: string;
   reason: string;
-  /** The coordinator's answer is due by then. */
-  deadline: string;
 }
 
-export interface ShareRequest {
+/** The provider's answer is due by `deadline`. */
+export interface ShareRequest extends DeadlineTerms {
   id: string;
   catalogId: string;
   provider: string;
@@ -180,8 +192,6 @@ export interface ShareRequest {
   emergency: boolean;
   status: RequestStatus;
   createdAt: string;
-  /** The provider's answer is due by then. */
-  deadline: string;
   escalation: Escalation | null;
   decision: Decision | null;
   grantId: string | null;
@@ -241,7 +251,7 @@ export interface ObjectionResolutionRecord {
   reason: string | null;
 }
 
-export interface QualityObjection {
+export interface QualityObjection extends DeadlineTerms {
   id: string;
   catalogId: string;
   version: number;
@@ -252,7 +262,6 @@ export interface QualityObjection {
   fields: string[];
   status: ObjectionStatus;
   raisedAt: string;
-  deadline: string;
   resolution: ObjectionResolutionRecord | null;
 }
 
