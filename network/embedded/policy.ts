@@ -108,8 +108,37 @@ const ROLE_OF_PB: Record<number, Role> = {
   [msp.MSPRole.MSPRoleType.ORDERER]: 'orderer',
 };
 
+const DECODED_ENTRIES = 4096;
+/**
+ * Decoded validation parameters by their bytes. Every transaction that writes a key with a
+ * key-level policy needs that policy decoded by the client and by every node, and a ledger
+ * holds few distinct policies (a department's ownership policy is the same bytes on all its
+ * keys), so the protobuf decode ran thousands of times for a handful of inputs. Decoding is a
+ * pure function of the bytes; the results are frozen because they are shared.
+ */
+const decoded = new Map<string, Policy>();
+
+function freezePolicy(policy: Policy): Policy {
+  if (policy.kind === 'outOf') {
+    policy.rules.forEach(freezePolicy);
+    Object.freeze(policy.rules);
+  }
+  return Object.freeze(policy);
+}
+
 /** Decodes a serialized SignaturePolicyEnvelope (a key-level validation parameter). */
 export function decodePolicy(bytes: Uint8Array): Policy {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let policy = decoded.get(key);
+  if (!policy) {
+    policy = freezePolicy(decodeEnvelope(bytes));
+    decoded.set(key, policy);
+    if (decoded.size > DECODED_ENTRIES) decoded.delete(decoded.keys().next().value as string);
+  }
+  return policy;
+}
+
+function decodeEnvelope(bytes: Uint8Array): Policy {
   let envelope: common.SignaturePolicyEnvelope;
   try {
     envelope = common.SignaturePolicyEnvelope.deserializeBinary(bytes);
