@@ -19,6 +19,7 @@ import type {
   RangeRead,
   ReadItem,
   RwSet,
+  SignerRef,
   Version,
   WriteItem,
 } from './format.js';
@@ -89,6 +90,25 @@ function timestampPb(ms: number): TimestampPb {
 
 const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
+const SERIALIZED_CREATORS = 4096;
+/** SerializedIdentity bytes by MSP and certificate: a client signs many proposals. */
+const serializedCreators = new Map<string, Uint8Array>();
+
+function serializedCreator(ref: SignerRef): Uint8Array {
+  const key = `${ref.mspId}\n${ref.certificate}`;
+  let bytes = serializedCreators.get(key);
+  if (!bytes) {
+    const creator = new msp.SerializedIdentity();
+    creator.setMspid(ref.mspId);
+    creator.setIdBytes(utf8(ref.certificate));
+    bytes = creator.serializeBinary();
+    serializedCreators.set(key, bytes);
+    if (serializedCreators.size > SERIALIZED_CREATORS)
+      serializedCreators.delete(serializedCreators.keys().next().value as string);
+  }
+  return bytes;
+}
+
 /**
  * Builds the SignedProposal protobuf a Fabric client would send for this proposal, because
  * ChaincodeStub derives the creator, timestamp, transient map and binding from it.
@@ -98,11 +118,8 @@ export function signedProposalPb(
   clientSignature: string,
   transient: Record<string, Uint8Array>,
 ): { input: peer.ChaincodeInput; signed: peer.SignedProposal } {
-  const creator = new msp.SerializedIdentity();
-  creator.setMspid(proposal.creator.mspId);
-  creator.setIdBytes(utf8(proposal.creator.certificate));
   const signatureHeader = new common.SignatureHeader();
-  signatureHeader.setCreator(creator.serializeBinary());
+  signatureHeader.setCreator(serializedCreator(proposal.creator));
   signatureHeader.setNonce(fromBase64(proposal.nonce));
   const channelHeader = new common.ChannelHeader();
   channelHeader.setType(common.HeaderType.ENDORSER_TRANSACTION);
