@@ -41,10 +41,11 @@ const GATEWAY_CODES = {
 export type GatewayErrorCode = keyof typeof GATEWAY_CODES;
 
 /**
- * Every chaincode code with its status. `satisfies Record<ErrorCode, number>` makes a new
- * chaincode code a compile error here until someone decides its status.
+ * Every chaincode code with its status. The `Record<ErrorCode, number>` type makes a new chaincode
+ * code a compile error here until someone decides its status; the string index lets the gateway
+ * list a code before the chaincode's constants carry it.
  */
-const CHAINCODE_CODES = {
+const CHAINCODE_CODES: Readonly<Record<ErrorCode, number> & Record<string, number>> = {
   INVALID_ARGUMENT: 400,
   NOT_INITIALIZED: 503,
   ALREADY_INITIALIZED: 409,
@@ -58,6 +59,7 @@ const CHAINCODE_CODES = {
   CALENDAR_NOT_FOUND: 404,
   CATALOG_NOT_FOUND: 404,
   CATALOG_RETIRED: 409,
+  UPDATE_REQUIREMENT_NOT_FOUND: 404,
   LEGAL_BASIS_REQUIRED: 400,
   NOT_SHARED: 403,
   FIELD_NOT_IN_CATALOG: 400,
@@ -77,7 +79,7 @@ const CHAINCODE_CODES = {
   USAGE_NOT_FOUND: 404,
   OBJECTION_NOT_FOUND: 404,
   CORRUPT_STATE: 500,
-} as const satisfies Record<ErrorCode, number>;
+};
 
 const REGISTRY: ReadonlyMap<string, number> = new Map<string, number>([
   ...Object.entries(GATEWAY_CODES),
