@@ -37,11 +37,16 @@ export const TX = {
     CreateEntry: 'catalog:CreateEntry',
     UpdateEntry: 'catalog:UpdateEntry',
     RetireEntry: 'catalog:RetireEntry',
+    RequireUpdate: 'catalog:RequireUpdate',
     GetEntry: 'catalog:GetEntry',
     GetEntryVersion: 'catalog:GetEntryVersion',
     GetEntryHistory: 'catalog:GetEntryHistory',
     ListEntries: 'catalog:ListEntries',
     ListEntriesByOwner: 'catalog:ListEntriesByOwner',
+    GetUpdateRequirement: 'catalog:GetUpdateRequirement',
+    GetUpdateRequirementHistory: 'catalog:GetUpdateRequirementHistory',
+    ListUpdateRequirementsByOwner: 'catalog:ListUpdateRequirementsByOwner',
+    ListUpdateRequirementsByStatus: 'catalog:ListUpdateRequirementsByStatus',
   },
   dataset: {
     AnchorVersion: 'dataset:AnchorVersion',
@@ -104,6 +109,7 @@ export const SUBMIT_TRANSACTIONS: readonly TransactionName[] = [
   TX.catalog.CreateEntry,
   TX.catalog.UpdateEntry,
   TX.catalog.RetireEntry,
+  TX.catalog.RequireUpdate,
   TX.dataset.AnchorVersion,
   TX.sharing.CreateRequest,
   TX.sharing.ApproveRequest,
@@ -119,7 +125,8 @@ export const SUBMIT_TRANSACTIONS: readonly TransactionName[] = [
 
 /**
  * Chaincode event names. Fabric keeps one event per transaction, so each write emits exactly
- * one; its payload is the canonical JSON of the written entity (see EventPayloads in types).
+ * one; its payload is the canonical JSON of the written entity (share-request transactions:
+ * RequestDecisionResult).
  */
 export const EVENTS = {
   LedgerInitialized: 'LedgerInitialized',
@@ -130,6 +137,11 @@ export const EVENTS = {
   CatalogEntryCreated: 'CatalogEntryCreated',
   CatalogEntryUpdated: 'CatalogEntryUpdated',
   CatalogEntryRetired: 'CatalogEntryRetired',
+  /**
+   * The coordinator requires an entry's update. There is no event for meeting it: the owner's
+   * next CatalogEntryUpdated (or CatalogEntryRetired) of that entry is what closes it.
+   */
+  CatalogUpdateRequired: 'CatalogUpdateRequired',
   DatasetVersionAnchored: 'DatasetVersionAnchored',
   ShareRequestCreated: 'ShareRequestCreated',
   /** Also emitted by CreateRequest when an unconditional entry is granted automatically. */
@@ -187,6 +199,10 @@ export type UpdateFrequency = (typeof UPDATE_FREQUENCIES)[number];
 
 export const CATALOG_STATUSES = ['active', 'retired'] as const;
 export type CatalogStatus = (typeof CATALOG_STATUSES)[number];
+
+/** A required catalog update is open until the owner updates the entry, or retires it. */
+export const CATALOG_UPDATE_STATUSES = ['open', 'updated', 'retired'] as const;
+export type CatalogUpdateStatus = (typeof CATALOG_UPDATE_STATUSES)[number];
 
 export const FIELD_TYPES = [
   'string',
@@ -275,6 +291,7 @@ export const ErrorCode = {
   CALENDAR_NOT_FOUND: 'CALENDAR_NOT_FOUND',
   CATALOG_NOT_FOUND: 'CATALOG_NOT_FOUND',
   CATALOG_RETIRED: 'CATALOG_RETIRED',
+  UPDATE_REQUIREMENT_NOT_FOUND: 'UPDATE_REQUIREMENT_NOT_FOUND',
   LEGAL_BASIS_REQUIRED: 'LEGAL_BASIS_REQUIRED',
   NOT_SHARED: 'NOT_SHARED',
   FIELD_NOT_IN_CATALOG: 'FIELD_NOT_IN_CATALOG',
@@ -301,4 +318,4 @@ export type ErrorCode = Values<typeof ErrorCode>;
 export const ERROR_PATTERN = /\[([A-Z0-9_]+)\] (.*)/s;
 
 export * from './model/types.js';
-export { currentDeadline, isOverdue } from './model/overdue.js';
+export { currentDeadline, isOverdue, type Answerable } from './model/overdue.js';

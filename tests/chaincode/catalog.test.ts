@@ -2,14 +2,17 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ErrorCode,
   EVENTS,
+  isOverdue,
   TX,
   type CatalogEntry,
+  type CatalogUpdateRequirement,
   type DatasetVersion,
   type HistoryItem,
   type Page,
 } from '@shulian/chaincode/constants';
 import {
   anchor,
+  COORD,
   createWorld,
   entry,
   hex,
@@ -242,6 +245,127 @@ describe('catalog entries', () => {
       await w.evaluate('healthConsumer', TX.catalog.ListEntries, ['', '']),
     );
     expect(all.items).toHaveLength(4);
+  });
+});
+
+describe('catalog update requirements', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await createWorld();
+    ok(await w.submit('psbPublisher', TX.catalog.CreateEntry, [JSON.stringify(entry('PSB-0001'))]));
+  });
+
+  const cst = (local: string): number => Date.parse(`${local}+08:00`);
+  const demand = (at = T0, reason = '机构改革: 职责调整') =>
+    w.submit('coordAdmin', TX.catalog.RequireUpdate, ['PSB-0001', reason], at);
+  const current = async () =>
+    ok<CatalogUpdateRequirement>(
+      await w.evaluate('healthConsumer', TX.catalog.GetUpdateRequirement, ['PSB-0001']),
+    );
+  const listed = async (fcn: string, arg: string) =>
+    ok<Page<CatalogUpdateRequirement>>(await w.evaluate('supervisor', fcn, [arg, '', ''])).items;
+
+  it('gives the owner 15 working days; its next update answers the requirement', async () => {
+    const r = await demand();
+    const required = ok<CatalogUpdateRequirement>(r);
+    // Fri 13 Feb: Sat 14 (调休) is day 1, 春节 to 23 Feb, Sat 28 Feb (调休) is day 6: Thu 12 Mar.
+    expect(required).toEqual({
+      catalogId: 'PSB-0001',
+      owner: PSB,
+      reason: '机构改革: 职责调整',
+      status: 'open',
+      requiredAt: new Date(T0).toISOString(),
+      requiredBy: { department: COORD, user: 'alice' },
+      deadline: new Date(cst('2026-03-12T23:59:59.999')).toISOString(),
+      deadlineProvisional: false,
+      deadlineUnpublishedYears: [],
+      answer: null,
+    });
+    expect(r.event).toEqual({ name: EVENTS.CatalogUpdateRequired, payload: required });
+    expect(isOverdue(required, cst('2026-03-12T23:59:59'))).toBe(false);
+    expect(isOverdue(required, cst('2026-03-13T00:00:01'))).toBe(true);
+    expect(await current()).toEqual(required);
+    expect(await listed(TX.catalog.ListUpdateRequirementsByOwner, PSB)).toEqual([required]);
+    expect(await listed(TX.catalog.ListUpdateRequirementsByStatus, 'open')).toEqual([required]);
+    // A second demand would move the deadline already owed.
+    refused(await demand(T0 + DAY), ErrorCode.INVALID_STATE, /already has an update due/);
+
+    const update = JSON.stringify({ ...withoutId(entry('x')), changeReason: '按职责调整更新' });
+    const at = cst('2026-03-10T09:00:00');
+    const u = await w.submit('psbPublisher', TX.catalog.UpdateEntry, ['PSB-0001', update], at);
+    expect(u.event).toEqual({ name: EVENTS.CatalogEntryUpdated, payload: ok<CatalogEntry>(u) });
+    const answered = await current();
+    expect(answered).toEqual({
+      ...required,
+      status: 'updated',
+      answer: { version: 2, at: new Date(at).toISOString(), by: { department: PSB, user: 'pia' } },
+    });
+    expect(isOverdue(answered, cst('2026-12-31T00:00:00'))).toBe(false);
+    expect(await listed(TX.catalog.ListUpdateRequirementsByStatus, 'open')).toEqual([]);
+    expect(await listed(TX.catalog.ListUpdateRequirementsByStatus, 'updated')).toEqual([answered]);
+
+    // Later changes of duty may require the next update; the history keeps each one.
+    ok(await demand(cst('2026-04-01T10:00:00'), '法规修订'));
+    const history = ok<HistoryItem<CatalogUpdateRequirement>[]>(
+      await w.evaluate('marketConsumer', TX.catalog.GetUpdateRequirementHistory, ['PSB-0001']),
+    );
+    expect(history.map((h) => [h.value?.status, h.value?.reason])).toEqual([
+      ['open', '法规修订'],
+      ['updated', '机构改革: 职责调整'],
+      ['open', '机构改革: 职责调整'],
+    ]);
+  });
+
+  it('is answered by retiring the entry too', async () => {
+    ok(await demand());
+    ok(await w.submit('psbPublisher', TX.catalog.RetireEntry, ['PSB-0001', '职责划出, 不再维护']));
+    expect(await current()).toMatchObject({
+      status: 'retired',
+      answer: { version: 2, by: { department: PSB, user: 'pia' } },
+    });
+  });
+
+  it('counts through an unpublished year with a provisional deadline', async () => {
+    // Sun 20 Dec 2026: 21-25 and 28-31 Dec, then 2027 counts Monday to Friday: Fri 8 Jan.
+    expect(ok<CatalogUpdateRequirement>(await demand(cst('2026-12-20T10:00:00')))).toMatchObject({
+      deadline: new Date(cst('2027-01-08T23:59:59.999')).toISOString(),
+      deadlineProvisional: true,
+      deadlineUnpublishedYears: [2027],
+    });
+  });
+
+  it('is for the coordinator admin, with a reason, on an existing active entry', async () => {
+    const args = (id = 'PSB-0001', reason = '职责调整') => [id, reason];
+    refused(
+      await w.submit('psbAdmin', TX.catalog.RequireUpdate, args()),
+      ErrorCode.NOT_COORDINATOR,
+    );
+    refused(
+      await w.submit('supervisor', TX.catalog.RequireUpdate, args()),
+      ErrorCode.FORBIDDEN_ROLE,
+    );
+    refused(
+      await w.submit('coordAdmin', TX.catalog.RequireUpdate, args('PSB-0404')),
+      ErrorCode.CATALOG_NOT_FOUND,
+    );
+    refused(
+      await w.submit('coordAdmin', TX.catalog.RequireUpdate, args('PSB-0001', ' ')),
+      ErrorCode.REASON_REQUIRED,
+    );
+    refused(
+      await w.evaluate('healthConsumer', TX.catalog.GetUpdateRequirement, ['PSB-0001']),
+      ErrorCode.UPDATE_REQUIREMENT_NOT_FOUND,
+    );
+    refused(
+      await w.evaluate('supervisor', TX.catalog.ListUpdateRequirementsByStatus, ['late', '', '']),
+      ErrorCode.INVALID_ARGUMENT,
+      /^status must be one of open, updated, retired$/,
+    );
+    ok(await w.submit('psbPublisher', TX.catalog.RetireEntry, ['PSB-0001', '系统下线']));
+    refused(
+      await w.submit('coordAdmin', TX.catalog.RequireUpdate, args()),
+      ErrorCode.CATALOG_RETIRED,
+    );
   });
 });
 

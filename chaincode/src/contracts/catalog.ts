@@ -1,24 +1,50 @@
 /**
  * The data resource catalog (政务数据资源目录): GB/T 21063.3 core metadata per entry, written
  * only by the owner department, every version kept. Any registered department may read it.
+ * When duties or laws change, the coordinator requires an update, due in
+ * catalogUpdateWorkingDays; the owner's next version of the entry answers it.
  */
 import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { ShulianContract } from '../lib/contract.js';
-import { ErrorCode, EVENTS, type EventName } from '../constants.js';
-import { openSession, requireOwner, requireRole, type Session } from '../lib/access.js';
+import {
+  CATALOG_UPDATE_STATUSES,
+  ErrorCode,
+  EVENTS,
+  type CatalogUpdateStatus,
+  type EventName,
+} from '../constants.js';
+import {
+  openSession,
+  requireCoordinatorAdmin,
+  requireOwner,
+  requireRole,
+  type Session,
+} from '../lib/access.js';
+import { workingDeadline } from '../lib/deadlines.js';
 import { ChaincodeError } from '../lib/errors.js';
-import { CATALOG, CATALOG_VERSIONS, padVersion } from '../lib/keys.js';
-import { emit, exists, get, history, list, put, reply, restrictToOwner } from '../lib/state.js';
+import { CATALOG, CATALOG_UPDATES, CATALOG_VERSIONS, padVersion } from '../lib/keys.js';
+import {
+  emit,
+  exists,
+  find,
+  get,
+  history,
+  list,
+  put,
+  reply,
+  restrictToOwner,
+} from '../lib/state.js';
 import { departmentId, reason as reasonCheck } from '../model/entities.js';
 import {
   catalogCreateInput,
   catalogUpdateInput,
   checkArg,
   parseInput,
+  requiredReason,
   versionArg,
 } from '../model/inputs.js';
-import { identifier } from '../model/schema.js';
-import type { CatalogEntry } from '../model/types.js';
+import { identifier, oneOf } from '../model/schema.js';
+import type { CatalogEntry, CatalogUpdateRequirement } from '../model/types.js';
 
 @Info({ title: 'catalog', description: 'Data resource catalog entries and their versions' })
 export class CatalogContract extends ShulianContract {
@@ -60,6 +86,7 @@ export class CatalogContract extends ShulianContract {
     const current = await ownedActiveEntry(ctx, session, id, 'updating');
     const input = parseInput(catalogUpdateInput, entryJson, 'entry');
     const entry: CatalogEntry = { ...current, ...input, ...nextVersion(session, current) };
+    await answerRequirement(ctx, session, entry, 'updated');
     return writeVersion(ctx, entry, current, EVENTS.CatalogEntryUpdated);
   }
 
@@ -75,7 +102,46 @@ export class CatalogContract extends ShulianContract {
       status: 'retired',
       changeReason: checkArg(reasonCheck, reason, 'reason'),
     };
+    // A retired entry can no longer be updated, so retiring it answers an open requirement too.
+    await answerRequirement(ctx, session, entry, 'retired');
     return writeVersion(ctx, entry, current, EVENTS.CatalogEntryRetired);
+  }
+
+  /**
+   * The coordinator requires the owner to update an entry because duties or laws changed; the
+   * update is due in catalogUpdateWorkingDays. One open requirement per entry: a second one
+   * would move the deadline the owner already owes.
+   */
+  @Transaction()
+  @Returns('string')
+  async RequireUpdate(ctx: Context, entryId: string, reason: string): Promise<string> {
+    const session = await openSession(ctx, 'write');
+    requireCoordinatorAdmin(session, 'requiring catalog updates');
+    const why = requiredReason(reason, 'reason');
+    const entry = await get(ctx, CATALOG, [checkArg(identifier, entryId, 'entryId')]);
+    if (entry.status === 'retired') {
+      throw new ChaincodeError(ErrorCode.CATALOG_RETIRED, `catalog entry ${entry.id} is retired`);
+    }
+    const previous = await find(ctx, CATALOG_UPDATES, [entry.id]);
+    if (previous?.status === 'open') {
+      throw new ChaincodeError(
+        ErrorCode.INVALID_STATE,
+        `catalog entry ${entry.id} already has an update due by ${previous.deadline}`,
+      );
+    }
+    const requirement: CatalogUpdateRequirement = {
+      catalogId: entry.id,
+      owner: entry.owner,
+      reason: why,
+      status: 'open',
+      requiredAt: session.nowIso,
+      requiredBy: session.actor,
+      ...(await workingDeadline(ctx, session, session.config.deadlines.catalogUpdateWorkingDays)),
+      answer: null,
+    };
+    await put(ctx, CATALOG_UPDATES, requirement, previous);
+    emit(ctx, EVENTS.CatalogUpdateRequired, requirement);
+    return reply(requirement);
   }
 
   @Transaction(false)
@@ -120,6 +186,65 @@ export class CatalogContract extends ShulianContract {
     const prefix = [checkArg(departmentId, owner, 'owner')];
     return reply(await list(ctx, CATALOG, { index: 'owner', prefix }, pageSize, bookmark));
   }
+
+  /** The entry's current (or last) update requirement; like the catalog, public to members. */
+  @Transaction(false)
+  @Returns('string')
+  async GetUpdateRequirement(ctx: Context, entryId: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await get(ctx, CATALOG_UPDATES, [checkArg(identifier, entryId, 'entryId')]));
+  }
+
+  /** Every requirement the entry has had and how each was answered, newest first. */
+  @Transaction(false)
+  @Returns('string')
+  async GetUpdateRequirementHistory(ctx: Context, entryId: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await history(ctx, CATALOG_UPDATES, [checkArg(identifier, entryId, 'entryId')]));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async ListUpdateRequirementsByOwner(
+    ctx: Context,
+    owner: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    await openSession(ctx, 'read');
+    const prefix = [checkArg(departmentId, owner, 'owner')];
+    return reply(await list(ctx, CATALOG_UPDATES, { index: 'owner', prefix }, pageSize, bookmark));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async ListUpdateRequirementsByStatus(
+    ctx: Context,
+    status: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    await openSession(ctx, 'read');
+    const prefix = [checkArg(oneOf(CATALOG_UPDATE_STATUSES), status, 'status')];
+    return reply(await list(ctx, CATALOG_UPDATES, { index: 'status', prefix }, pageSize, bookmark));
+  }
+}
+
+/** The owner's new version answers the entry's open update requirement, if it has one. */
+async function answerRequirement(
+  ctx: Context,
+  session: Session,
+  entry: CatalogEntry,
+  status: Exclude<CatalogUpdateStatus, 'open'>,
+): Promise<void> {
+  const open = await find(ctx, CATALOG_UPDATES, [entry.id]);
+  if (open?.status !== 'open') return;
+  const answered: CatalogUpdateRequirement = {
+    ...open,
+    status,
+    answer: { version: entry.version, at: session.nowIso, by: session.actor },
+  };
+  await put(ctx, CATALOG_UPDATES, answered, open);
 }
 
 async function ownedActiveEntry(

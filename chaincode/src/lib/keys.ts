@@ -4,6 +4,7 @@
  */
 import {
   catalogEntry,
+  catalogUpdateRequirement,
   datasetVersion,
   department,
   grant,
@@ -16,6 +17,7 @@ import {
 import { ErrorCode } from '../constants.js';
 import type {
   CatalogEntry,
+  CatalogUpdateRequirement,
   DatasetVersion,
   Department,
   Grant,
@@ -84,6 +86,20 @@ export const CATALOG_VERSIONS: EntityKind<CatalogEntry> = {
   keyOf: (e) => [e.id, padVersion(e.version)],
   keyLength: 2,
   indexes: {},
+};
+
+/**
+ * Kept apart from the entry on purpose: the entry key accepts only its owner's endorsement, and
+ * the owner must not be able to keep the coordinator's demand off the ledger by withholding it.
+ */
+export const CATALOG_UPDATES: EntityKind<CatalogUpdateRequirement> = {
+  type: 'catalogUpdate',
+  label: 'catalog update requirement',
+  check: catalogUpdateRequirement,
+  notFound: ErrorCode.UPDATE_REQUIREMENT_NOT_FOUND,
+  keyOf: (r) => [r.catalogId],
+  keyLength: 1,
+  indexes: { owner: (r) => [r.owner], status: (r) => [r.status] },
 };
 
 export const DATASET_VERSIONS: EntityKind<DatasetVersion> = {

@@ -7,6 +7,7 @@
 import {
   CATALOG_CLASSIFICATIONS,
   CATALOG_STATUSES,
+  CATALOG_UPDATE_STATUSES,
   DEPARTMENT_LEVELS,
   DEPARTMENT_STATUSES,
   DIGEST_ALGORITHMS,
@@ -45,6 +46,7 @@ import type {
   Actor,
   CatalogEntry,
   CatalogField,
+  CatalogUpdateRequirement,
   DatasetVersion,
   Deadlines,
   DeadlineTerms,
@@ -175,6 +177,39 @@ export const catalogEntry: Check<CatalogEntry> = object({
   updatedBy: actor,
 });
 
+/** Members of every entity that carries a deadline (see DeadlineTerms). */
+export const deadlineTerms = {
+  deadline: isoInstant,
+  deadlineProvisional: bool,
+  // At most this year and the next are ever counted (lib/deadlines.ts).
+  deadlineUnpublishedYears: arrayOf(int(2000, 2999), { unique: true, max: 2 }),
+};
+
+/** Provisional exactly when some year went uncounted by its calendar; years in order. */
+export function withDeadline<T extends DeadlineTerms>(check: Check<T>): Check<T> {
+  return refine(
+    check,
+    'deadlineUnpublishedYears',
+    ({ deadlineProvisional, deadlineUnpublishedYears: years }) =>
+      deadlineProvisional === years.length > 0 &&
+      String(years) === String([...years].sort((a, b) => a - b)),
+    'must list, in ascending order, the years counted without a calendar, exactly when deadlineProvisional is true',
+  );
+}
+
+export const catalogUpdateRequirement: Check<CatalogUpdateRequirement> = withDeadline(
+  object({
+    catalogId: identifier,
+    owner: departmentId,
+    reason,
+    status: oneOf(CATALOG_UPDATE_STATUSES),
+    requiredAt: isoInstant,
+    requiredBy: actor,
+    ...deadlineTerms,
+    answer: nullable(object({ version: versionNumber, at: isoInstant, by: actor })),
+  }),
+);
+
 export const digest: Check<Digest> = object({
   algorithm: oneOf(DIGEST_ALGORITHMS),
   value: hex64,
@@ -199,26 +234,6 @@ export const datasetVersion: Check<DatasetVersion> = object({
 });
 
 export const datasetHead = object({ catalogId: identifier, latest: versionNumber });
-
-/** Members of every entity that carries a deadline (see DeadlineTerms). */
-export const deadlineTerms = {
-  deadline: isoInstant,
-  deadlineProvisional: bool,
-  // At most this year and the next are ever counted (lib/deadlines.ts).
-  deadlineUnpublishedYears: arrayOf(int(2000, 2999), { unique: true, max: 2 }),
-};
-
-/** Provisional exactly when some year went uncounted by its calendar; years in order. */
-export function withDeadline<T extends DeadlineTerms>(check: Check<T>): Check<T> {
-  return refine(
-    check,
-    'deadlineUnpublishedYears',
-    ({ deadlineProvisional, deadlineUnpublishedYears: years }) =>
-      deadlineProvisional === years.length > 0 &&
-      String(years) === String([...years].sort((a, b) => a - b)),
-    'must list, in ascending order, the years counted without a calendar, exactly when deadlineProvisional is true',
-  );
-}
 
 export const period: Check<Period> = object({ from: isoDate, to: isoDate });
 

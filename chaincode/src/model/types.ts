@@ -6,6 +6,7 @@
 import type {
   CatalogClassification,
   CatalogStatus,
+  CatalogUpdateStatus,
   DepartmentLevel,
   DepartmentStatus,
   DigestAlgorithm,
@@ -120,6 +121,22 @@ export interface CatalogEntry {
   createdBy: Actor;
   updatedAt: string;
   updatedBy: Actor;
+}
+
+/**
+ * The coordinator's demand that an entry be brought up to date because duties or laws changed
+ * (within catalogUpdateWorkingDays). One per entry at a time, keyed by the entry; the key's
+ * history keeps the earlier ones.
+ */
+export interface CatalogUpdateRequirement extends DeadlineTerms {
+  catalogId: string;
+  owner: string;
+  reason: string;
+  status: CatalogUpdateStatus;
+  requiredAt: string;
+  requiredBy: Actor;
+  /** The entry version that answered it (an update or the retirement); null while open. */
+  answer: { version: number; at: string; by: Actor } | null;
 }
 
 export interface Digest {
