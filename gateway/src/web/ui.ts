@@ -2,6 +2,7 @@
  * Shared building blocks for pages: labelled form controls, tables, badges, formatting and
  * downloads. Pages compose these so that every control has a label and every table a caption.
  */
+import type { DeadlineTerms } from '@shulian/chaincode/constants';
 import { ApiError, type Downloaded, type Page } from './api.js';
 import { refresh } from './router.js';
 import { h, text, type Attrs, type Child } from './dom.js';
@@ -382,13 +383,25 @@ export const boundInstant = (value: string, end: boolean): number =>
     ? Date.parse(`${value}T${end ? '23:59:59.999' : '00:00:00.000'}+08:00`)
     : Date.parse(value);
 
-/** A deadline with an overdue badge when it has passed while still open. */
-export function deadline(iso: string, overdue: boolean | undefined): HTMLElement {
+/**
+ * A deadline, with an overdue badge when it passed while the item is still open, and a
+ * provisional one when the ledger counted Monday to Friday for a year whose working-day
+ * calendar the coordinator has not yet published (the date may move when it is).
+ */
+export function deadline(terms: DeadlineTerms, overdue: boolean | undefined): HTMLElement {
+  const years = terms.deadlineUnpublishedYears ?? [];
   return h(
     'span',
     { class: 'deadline' },
-    formatTime(iso),
+    formatTime(terms.deadline),
     overdue ? badge(t('common.overdue'), 'bad') : null,
+    terms.deadlineProvisional
+      ? h(
+          'span',
+          { class: 'badge muted', title: t('common.provisionalHint', { years: years.join(', ') }) },
+          t('common.provisional'),
+        )
+      : null,
   );
 }
 

@@ -29,6 +29,10 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'common.truncated': 'Only the first {count} are shown; narrow the filters to see others.',
   'common.working': 'Working…',
   'common.overdue': 'Overdue',
+  'common.provisional': 'Provisional',
+  'common.provisionalHint':
+    'No working-day calendar published for {years} yet: counted Monday to Friday for now',
+  'error.UPDATE_REQUIREMENT_NOT_FOUND': 'There is no such catalog update requirement.',
   'common.actions': 'Actions',
   'common.department': 'Department',
   'common.user': 'User',

@@ -136,7 +136,7 @@ function objectionsTable(rows: readonly ObjectionRow[]): HTMLElement {
       { header: t('objections.description'), cell: (o) => text(o.description) },
       { header: t('common.status'), cell: (o) => objectionStatusBadge(o.status) },
       { header: t('objections.raisedAt'), cell: (o) => formatTime(o.raisedAt) },
-      { header: t('requests.deadline'), cell: (o) => deadline(o.deadline, o.overdue) },
+      { header: t('requests.deadline'), cell: (o) => deadline(o, o.overdue) },
       {
         header: t('common.actions'),
         cell: (o) =>

@@ -137,7 +137,7 @@ function outboxTable(rows: readonly Row[]): HTMLElement {
       { header: t('requests.fields'), cell: (r) => fieldsLabel(r.fields) },
       { header: t('common.status'), cell: statusCell },
       { header: t('requests.created'), cell: (r) => formatTime(r.createdAt) },
-      { header: t('requests.deadline'), cell: (r) => deadline(r.deadline, r.overdue) },
+      { header: t('requests.deadline'), cell: (r) => deadline(r, r.overdue) },
       { header: t('requests.decision'), cell: (r) => text(r.decision?.reason ?? '') },
       {
         header: t('common.actions'),
@@ -196,7 +196,7 @@ function inboxTable(caption: Msg, rows: readonly Row[], arbitration: boolean): H
       {
         header: t('requests.deadline'),
         // Once escalated, what is due is the coordinator's answer.
-        cell: (r) => deadline(r.escalation?.deadline ?? r.deadline, r.overdue),
+        cell: (r) => deadline(r.escalation ?? r, r.overdue),
       },
       {
         header: t('common.actions'),
