@@ -88,8 +88,10 @@ const STATE_CACHE_ENTRIES = 200_000;
 
 export class LedgerStore implements StateReader {
   private readonly cache = new Map<string, StateEntry | null>();
-  /** Counts commits, so reads can tell whether one happened while they waited. */
-  private commits = 0;
+  /** State reads from the database that have not returned yet. */
+  private readsInFlight = 0;
+  /** Keys committed while any read was in flight; emptied when none is. */
+  private readonly writtenDuringReads = new Set<string>();
   private constructor(
     private readonly db: Json,
     private readonly state: Sublevel,
@@ -128,34 +130,41 @@ export class LedgerStore implements StateReader {
   async get(key: string): Promise<StateEntry | undefined> {
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached ?? undefined;
-    const epoch = this.commits;
-    const s = (await this.state.getMany([key]))[0] as StoredState | undefined;
-    const entry = s ? decodeState(s) : undefined;
-    if (epoch === this.commits) this.remember(key, entry ?? null);
-    return entry;
+    return (await this.readState([key]))[0];
   }
 
   /** Loads the entries of many keys into the cache with one database call. */
   async prefetch(keys: Iterable<string>): Promise<void> {
     const missing = [...new Set(keys)].filter((k) => !this.cache.has(k));
-    if (missing.length === 0) return;
-    const epoch = this.commits;
-    const values = await this.state.getMany(missing);
-    // A commit that landed during the read may have superseded what was read.
-    if (epoch !== this.commits) return;
-    missing.forEach((key, i) => {
-      const s = values[i] as StoredState | undefined;
-      this.remember(key, s ? decodeState(s) : null);
-    });
+    if (missing.length > 0) await this.readState(missing);
   }
 
   /**
    * Point reads dominate simulation and validation and each costs a round trip into LevelDB, so
    * recently read or written entries (and known-absent keys) are kept in memory. Only commit
-   * writes state and it updates the cache after its batch succeeds; a read that overlapped a
-   * commit is not cached (it may predate it), so the cache never disagrees with what this node
-   * committed. Range reads and verification always read the database.
+   * writes state and it updates the cache after its batch succeeds. A read that overlapped a
+   * commit may predate it, but only for the keys that commit wrote: those are remembered as
+   * written during the read and not cached from it, while the rest of what the read returned is
+   * still current and is cached (under load some commit nearly always overlaps, and discarding
+   * whole reads sent most lookups back to the database). So the cache never disagrees with what
+   * this node committed. Range reads and verification always read the database.
    */
+  private async readState(keys: string[]): Promise<(StateEntry | undefined)[]> {
+    this.readsInFlight += 1;
+    try {
+      const values = await this.state.getMany(keys);
+      return keys.map((key, i) => {
+        const s = values[i] as StoredState | undefined;
+        const entry = s ? decodeState(s) : undefined;
+        if (!this.writtenDuringReads.has(key)) this.remember(key, entry ?? null);
+        return entry;
+      });
+    } finally {
+      this.readsInFlight -= 1;
+      if (this.readsInFlight === 0) this.writtenDuringReads.clear();
+    }
+  }
+
   private remember(key: string, entry: StateEntry | null): void {
     this.cache.delete(key);
     this.cache.set(key, entry);
@@ -249,8 +258,12 @@ export class LedgerStore implements StateReader {
     ops.push({ type: 'put', sublevel: this.blocks, key: blockKey(n), value: record });
     ops.push({ type: 'put', sublevel: this.meta, key: 'tip', value: tip });
     await atomicWrite(this.db, ops, durable);
-    this.commits += 1;
-    for (const u of updates) for (const { key, entry } of u.state) this.remember(key, entry);
+    for (const u of updates) {
+      for (const { key, entry } of u.state) {
+        this.remember(key, entry);
+        if (this.readsInFlight > 0) this.writtenDuringReads.add(key);
+      }
+    }
     this.current = tip;
   }
 
