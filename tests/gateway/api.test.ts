@@ -143,6 +143,55 @@ describe('catalog and departments', () => {
   });
 });
 
+describe('catalog update requirements', () => {
+  it('the coordinator requires an update; the owner answers it by updating', async () => {
+    const refused = await post('/api/v1/catalog/PSB-CRIM-001/require-update', { reason: 'x' }, [
+      'psb',
+      'admin',
+    ]);
+    expect(refused.statusCode).toBe(403);
+    const required = await post(
+      '/api/v1/catalog/PSB-CRIM-001/require-update',
+      { reason: '《刑事诉讼法》修订，请核对法律依据' },
+      ['coord', 'admin'],
+    );
+    expect(required.statusCode, required.body).toBe(201);
+    expect(required.json<{ data: { status: string; overdue: boolean } }>().data).toMatchObject({
+      status: 'open',
+      overdue: false,
+    });
+    const entry = (await get('/api/v1/catalog/PSB-CRIM-001', ['psb', 'clerk'])).json<
+      Record<string, unknown>
+    >();
+    const generated = [
+      'id',
+      'owner',
+      'version',
+      'status',
+      'changeReason',
+      'createdAt',
+      'createdBy',
+      'updatedAt',
+      'updatedBy',
+    ];
+    const metadata = Object.fromEntries(
+      Object.entries(entry).filter(([k]) => !generated.includes(k)),
+    );
+    const updated = await f.app.inject({
+      method: 'PUT',
+      url: '/api/v1/catalog/PSB-CRIM-001',
+      headers: f.auth('psb', 'clerk'),
+      payload: { ...metadata, changeReason: '已核对法律依据' },
+    });
+    expect(updated.statusCode, updated.body).toBe(200);
+    const answered = (await get('/api/v1/catalog/PSB-CRIM-001/update-requirement')).json<{
+      status: string;
+      answer: { version: number };
+    }>();
+    expect(answered).toMatchObject({ status: 'updated', answer: { version: 2 } });
+  });
+});
+
 describe('requests, grants, objections, stats', () => {
   it('shows inbox and outbox with overdue flags', async () => {
     const inbox = (await get('/api/v1/requests?box=inbox')).json<{

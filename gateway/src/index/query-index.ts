@@ -10,7 +10,7 @@ import { Level } from 'level';
 import { parseJson } from '@shulian/chaincode/canonical';
 import {
   EVENTS,
-  OPEN_REQUEST_STATUSES,
+  isOverdue,
   type CatalogEntry,
   type DatasetVersion,
   type Grant,
@@ -680,9 +680,9 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
         maxResponseHours: hours.length ? Math.max(...hours) : null,
         answeredLate: answered.filter((r) => Date.parse(r.decision!.at) > Date.parse(r.deadline))
           .length,
-        overdueRequests: requests.filter((r) => isOverdueRequest(r, now)).length,
+        overdueRequests: requests.filter((r) => isOverdue(r, now)).length,
         objectionsReceived: objections.length,
-        overdueObjections: objections.filter((o) => isOverdueObjection(o, now)).length,
+        overdueObjections: objections.filter((o) => isOverdue(o, now)).length,
         shareRate: answered.length ? approved / answered.length : null,
         qualityRate: versions ? (versions - Math.min(upheld.size, versions)) / versions : null,
         usesAllowed: await counter('provider', 'ALLOWED'),
@@ -707,15 +707,4 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
     close: () => db.close(),
   };
   return index;
-}
-
-export function isOverdueRequest(r: ShareRequest, now: number): boolean {
-  return (
-    OPEN_REQUEST_STATUSES.includes(r.status) &&
-    Date.parse(r.escalation?.deadline ?? r.deadline) < now
-  );
-}
-
-export function isOverdueObjection(o: QualityObjection, now: number): boolean {
-  return o.status === 'open' && Date.parse(o.deadline) < now;
 }

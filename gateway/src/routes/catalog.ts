@@ -4,8 +4,10 @@
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import {
+  isOverdue,
   TX,
   type CatalogEntry as CatalogEntryType,
+  type CatalogUpdateRequirement as UpdateRequirement,
   type HistoryItem as HistoryItemType,
 } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
@@ -15,6 +17,7 @@ import { page, responses, written } from './helpers.js';
 import {
   CatalogEntry,
   CatalogFieldInput,
+  CatalogUpdateRequirement,
   Day,
   Enums,
   HistoryItem,
@@ -221,5 +224,50 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       ),
     }),
   );
+  const withOverdue = (r: UpdateRequirement) => ({ ...r, overdue: isOverdue(r, ctx.now()) });
+
+  app.post(
+    '/:id/require-update',
+    {
+      schema: {
+        tags,
+        summary:
+          'require the owner to update an entry within the working-day deadline (coordinator admin)',
+        description: "The owner's next update, or the entry's retirement, answers it.",
+        params: CatalogParams,
+        body: Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false }),
+        response: responses(Written(CatalogUpdateRequirement), 201),
+      },
+    },
+    async (request, reply) => {
+      const s = await ctx.chaincode.submit<UpdateRequirement>(
+        callerOf(request),
+        TX.catalog.RequireUpdate,
+        [request.params.id, request.body.reason],
+      );
+      return reply.status(201).send(await written(ctx, { ...s, value: withOverdue(s.value) }));
+    },
+  );
+
+  app.get(
+    '/:id/update-requirement',
+    {
+      schema: {
+        tags,
+        summary: "the entry's latest update requirement, from the ledger",
+        params: CatalogParams,
+        response: responses(CatalogUpdateRequirement),
+      },
+    },
+    async (request) =>
+      withOverdue(
+        await ctx.chaincode.evaluate<UpdateRequirement>(
+          callerOf(request),
+          TX.catalog.GetUpdateRequirement,
+          [request.params.id],
+        ),
+      ),
+  );
+
   done();
 };

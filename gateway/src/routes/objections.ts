@@ -3,9 +3,12 @@
  * resolves it within the working-day deadline by correcting (linking the new version) or rejecting.
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { TX, type QualityObjection as ObjectionType } from '@shulian/chaincode/constants';
+import {
+  isOverdue,
+  TX,
+  type QualityObjection as ObjectionType,
+} from '@shulian/chaincode/constants';
 import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js';
-import { isOverdueObjection } from '../index/query-index.js';
 import type { RouteOptions } from './context.js';
 import { page, responses, written } from './helpers.js';
 import {
@@ -49,7 +52,7 @@ const ResolveBody = Type.Object(
 
 export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['objections'];
-  const withOverdue = (o: ObjectionType) => ({ ...o, overdue: isOverdueObjection(o, ctx.now()) });
+  const withOverdue = (o: ObjectionType) => ({ ...o, overdue: isOverdue(o, ctx.now()) });
 
   app.get(
     '/',

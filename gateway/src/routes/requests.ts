@@ -6,12 +6,12 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import {
   TX,
+  isOverdue,
   type HistoryItem as HistoryItemType,
   type RequestDecisionResult,
   type ShareRequest as ShareRequestType,
 } from '@shulian/chaincode/constants';
 import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js';
-import { isOverdueRequest } from '../index/query-index.js';
 import type { RouteOptions } from './context.js';
 import { page, responses, written } from './helpers.js';
 import {
@@ -81,7 +81,7 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   const tags = ['requests'];
   const withOverdue = <T extends ShareRequestType>(r: T) => ({
     ...r,
-    overdue: isOverdueRequest(r, ctx.now()),
+    overdue: isOverdue(r, ctx.now()),
   });
   const decision = (d: RequestDecisionResult) => ({
     request: withOverdue(d.request),

@@ -7,6 +7,7 @@ import { Type, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebo
 import {
   CATALOG_CLASSIFICATIONS,
   CATALOG_STATUSES,
+  CATALOG_UPDATE_STATUSES,
   DEPARTMENT_LEVELS,
   DEPARTMENT_STATUSES,
   DIGEST_ALGORITHMS,
@@ -177,6 +178,32 @@ export const DatasetVersion = entity(
 
 const Decision = Type.Object({ by: Actor, at: Instant, reason: Nullable(Type.String()) });
 
+/** Deadlines counted where a year's calendar was not yet published are provisional. */
+const DeadlineDoc = {
+  deadlineProvisional: Type.Optional(
+    Type.Boolean({
+      description: 'counted Monday to Friday for a year without a published calendar',
+    }),
+  ),
+  deadlineUnpublishedYears: Type.Optional(Type.Array(Type.Integer())),
+};
+
+export const CatalogUpdateRequirement = entity(
+  {
+    catalogId: Type.String(),
+    owner: Type.String(),
+    reason: Type.String(),
+    status: StringEnum(CATALOG_UPDATE_STATUSES),
+    requiredAt: Instant,
+    requiredBy: Actor,
+    deadline: Instant,
+    ...DeadlineDoc,
+    answer: Nullable(Type.Object({ version: Type.Integer(), at: Instant, by: Actor })),
+    overdue: Type.Optional(Type.Boolean()),
+  },
+  "the coordinator's demand that an entry be updated within the working-day deadline",
+);
+
 export const ShareRequest = entity(
   {
     id: Type.String(),
@@ -260,6 +287,7 @@ export const QualityObjection = entity(
     status: Enums.objectionStatus,
     raisedAt: Instant,
     deadline: Instant,
+    ...DeadlineDoc,
     resolution: Nullable(
       Type.Object({
         resolution: StringEnum(['corrected', 'rejected'] as const),
