@@ -25,6 +25,7 @@ import {
   txTime,
 } from '../lib/access.js';
 import { ChaincodeError } from '../lib/errors.js';
+import { listByDepartment } from '../lib/queries.js';
 import { CALENDARS, CONFIG_KEY, DEPARTMENTS, USER_ROLES } from '../lib/keys.js';
 import {
   emit,
@@ -277,10 +278,7 @@ export class GovernanceContract extends ShulianContract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    const dept = checkArg(departmentId, department, 'department');
-    requireParty(session, [dept], 'role assignments');
-    return reply(await list(ctx, USER_ROLES, { index: null, prefix: [dept] }, pageSize, bookmark));
+    return listByDepartment(ctx, USER_ROLES, null, department, pageSize, bookmark);
   }
 
   @Transaction(false)

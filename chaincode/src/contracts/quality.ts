@@ -9,7 +9,6 @@ import { ErrorCode, EVENTS, OBJECTION_STATUSES } from '../constants.js';
 import {
   newId,
   openSession,
-  requireOversight,
   requireOwner,
   objectionParties,
   requireRole,
@@ -18,8 +17,14 @@ import {
 import { workingDeadline } from '../lib/deadlines.js';
 import { ChaincodeError } from '../lib/errors.js';
 import { CATALOG, DATASET_VERSIONS, OBJECTIONS, padVersion } from '../lib/keys.js';
-import { listByCatalog, listByDepartment, readAsParty } from '../lib/queries.js';
-import { emit, get, history, list, put, reply } from '../lib/state.js';
+import {
+  historyAsParty,
+  listByCatalog,
+  listByDepartment,
+  listByStatus,
+  readAsParty,
+} from '../lib/queries.js';
+import { emit, get, put, reply } from '../lib/state.js';
 import {
   checkArg,
   objectionInput,
@@ -27,7 +32,7 @@ import {
   requiredReason,
   resolveInput,
 } from '../model/inputs.js';
-import { identifier, oneOf } from '../model/schema.js';
+import { identifier } from '../model/schema.js';
 import type { QualityObjection } from '../model/types.js';
 
 @Info({ title: 'quality', description: 'Data quality objections and their resolution' })
@@ -132,8 +137,7 @@ export class QualityContract extends ShulianContract {
   @Transaction(false)
   @Returns('string')
   async GetObjectionHistory(ctx: Context, id: string): Promise<string> {
-    const objection = await readAsParty(ctx, OBJECTIONS, id, objectionParties);
-    return reply(await history(ctx, OBJECTIONS, [objection.id]));
+    return historyAsParty(ctx, OBJECTIONS, id, objectionParties);
   }
 
   @Transaction(false)
@@ -177,10 +181,7 @@ export class QualityContract extends ShulianContract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    requireOversight(session, 'listing objections');
-    const prefix = [checkArg(oneOf(OBJECTION_STATUSES), status, 'status')];
-    return reply(await list(ctx, OBJECTIONS, { index: 'status', prefix }, pageSize, bookmark));
+    return listByStatus(ctx, OBJECTIONS, OBJECTION_STATUSES, status, pageSize, bookmark);
   }
 }
 

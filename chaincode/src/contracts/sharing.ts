@@ -15,7 +15,6 @@ import {
   newId,
   openSession,
   requireCoordinatorAdmin,
-  requireOversight,
   requireOwner,
   requireParty,
   requireRole,
@@ -27,8 +26,14 @@ import { cstDate, endOfCstDay, startOfCstDay } from '../lib/calendar.js';
 import { answerDeadline, fixedDeadline } from '../lib/deadlines.js';
 import { ChaincodeError } from '../lib/errors.js';
 import { CATALOG, GRANTS, REQUESTS } from '../lib/keys.js';
-import { listByCatalog, listByDepartment, readAsParty } from '../lib/queries.js';
-import { emit, get, history, list, put, reply } from '../lib/state.js';
+import {
+  historyAsParty,
+  listByCatalog,
+  listByDepartment,
+  listByStatus,
+  readAsParty,
+} from '../lib/queries.js';
+import { emit, get, put, reply } from '../lib/state.js';
 import {
   approveInput,
   checkArg,
@@ -36,7 +41,7 @@ import {
   requestInput,
   requiredReason,
 } from '../model/inputs.js';
-import { identifier, oneOf } from '../model/schema.js';
+import { identifier } from '../model/schema.js';
 import type { CatalogEntry, Grant, RequestDecisionResult, ShareRequest } from '../model/types.js';
 
 @Info({ title: 'sharing', description: 'Share requests, decisions and grants' })
@@ -261,8 +266,7 @@ export class SharingContract extends ShulianContract {
   @Transaction(false)
   @Returns('string')
   async GetRequestHistory(ctx: Context, id: string): Promise<string> {
-    const request = await readAsParty(ctx, REQUESTS, id, requestParties);
-    return reply(await history(ctx, REQUESTS, [request.id]));
+    return historyAsParty(ctx, REQUESTS, id, requestParties);
   }
 
   @Transaction(false)
@@ -295,10 +299,7 @@ export class SharingContract extends ShulianContract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    const session = await openSession(ctx, 'read');
-    requireOversight(session, 'listing requests');
-    const prefix = [checkArg(oneOf(REQUEST_STATUSES), status, 'status')];
-    return reply(await list(ctx, REQUESTS, { index: 'status', prefix }, pageSize, bookmark));
+    return listByStatus(ctx, REQUESTS, REQUEST_STATUSES, status, pageSize, bookmark);
   }
 
   @Transaction(false)
@@ -321,8 +322,7 @@ export class SharingContract extends ShulianContract {
   @Transaction(false)
   @Returns('string')
   async GetGrantHistory(ctx: Context, id: string): Promise<string> {
-    const grant = await readAsParty(ctx, GRANTS, id, grantParties);
-    return reply(await history(ctx, GRANTS, [grant.id]));
+    return historyAsParty(ctx, GRANTS, id, grantParties);
   }
 
   @Transaction(false)
