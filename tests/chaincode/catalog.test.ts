@@ -14,11 +14,13 @@ import {
   anchor,
   COORD,
   createWorld,
+  cst,
   entry,
   hex,
   MARKET,
   ok,
   PSB,
+  publishEntry,
   refused,
   T0,
   DAY,
@@ -252,10 +254,9 @@ describe('catalog update requirements', () => {
   let w: World;
   beforeEach(async () => {
     w = await createWorld();
-    ok(await w.submit('psbPublisher', TX.catalog.CreateEntry, [JSON.stringify(entry('PSB-0001'))]));
+    await publishEntry(w, 'PSB-0001');
   });
 
-  const cst = (local: string): number => Date.parse(`${local}+08:00`);
   const demand = (at = T0, reason = '机构改革: 职责调整') =>
     w.submit('coordAdmin', TX.catalog.RequireUpdate, ['PSB-0001', reason], at);
   const current = async () =>

@@ -10,19 +10,19 @@ import {
 } from '@shulian/chaincode/constants';
 import {
   anchor,
+  anchorVersion,
   createWorld,
-  entry,
+  cst,
   hex,
   HOUR,
   MARKET,
   ok,
   PSB,
+  publishEntry,
   refused,
   T0,
   type World,
 } from './world.js';
-
-const cst = (local: string): number => Date.parse(`${local}+08:00`);
 
 function objection(overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({
@@ -39,15 +39,8 @@ describe('quality objections', () => {
   let w: World;
   beforeEach(async () => {
     w = await createWorld();
-    ok(
-      await w.submit(
-        'psbPublisher',
-        TX.catalog.CreateEntry,
-        [JSON.stringify(entry('PSB-0001'))],
-        T0 - HOUR,
-      ),
-    );
-    ok(await w.submit('psbPublisher', TX.dataset.AnchorVersion, [anchor('PSB-0001')], T0 - HOUR));
+    await publishEntry(w, 'PSB-0001');
+    await anchorVersion(w, 'PSB-0001');
   });
 
   const raise = async (overrides: Record<string, unknown> = {}) =>

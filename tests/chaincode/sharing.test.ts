@@ -13,36 +13,26 @@ import {
 import {
   COORD,
   createWorld,
+  cst,
   DAY,
-  entry,
   HOUR,
   MARKET,
   ok,
   PSB,
+  publishEntry,
   refused,
   shareRequest,
   T0,
   type World,
 } from './world.js';
 
-const cst = (local: string): number => Date.parse(`${local}+08:00`);
-
 describe('share requests', () => {
   let w: World;
   beforeEach(async () => {
     w = await createWorld();
-    const publish = async (id: string, overrides: Record<string, unknown>) =>
-      ok(
-        await w.submit(
-          'psbPublisher',
-          TX.catalog.CreateEntry,
-          [JSON.stringify(entry(id, overrides))],
-          T0 - HOUR,
-        ),
-      );
-    await publish('PSB-0001', {});
-    await publish('PSB-OPEN', { shareType: 'unconditional', shareConditions: null });
-    await publish('PSB-SECRET', {
+    await publishEntry(w, 'PSB-0001');
+    await publishEntry(w, 'PSB-OPEN', { shareType: 'unconditional', shareConditions: null });
+    await publishEntry(w, 'PSB-SECRET', {
       shareType: 'not_shared',
       shareConditions: null,
       legalBasis: '《中华人民共和国反恐怖主义法》第四十八条',

@@ -10,22 +10,21 @@ import {
   type UseCheck,
 } from '@shulian/chaincode/constants';
 import {
-  anchor,
+  anchorVersion,
   createWorld,
+  cst,
   DAY,
-  entry,
   hex,
   HOUR,
   MARKET,
   ok,
   PSB,
+  publishEntry,
   refused,
   shareRequest,
   T0,
   type World,
 } from './world.js';
-
-const cst = (local: string): number => Date.parse(`${local}+08:00`);
 
 function use(overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({
@@ -44,15 +43,8 @@ describe('usage records', () => {
   let grant: Grant;
   beforeEach(async () => {
     w = await createWorld();
-    ok(
-      await w.submit(
-        'psbPublisher',
-        TX.catalog.CreateEntry,
-        [JSON.stringify(entry('PSB-0001'))],
-        T0 - HOUR,
-      ),
-    );
-    ok(await w.submit('psbPublisher', TX.dataset.AnchorVersion, [anchor('PSB-0001')], T0 - HOUR));
+    await publishEntry(w, 'PSB-0001');
+    await anchorVersion(w, 'PSB-0001');
     const { request } = ok<RequestDecisionResult>(
       await w.submit('marketConsumer', TX.sharing.CreateRequest, [
         shareRequest('PSB-0001', { period: { from: '2026-02-13', to: '2026-03-31' } }),

@@ -5,7 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { TX, type ErrorCode } from '@shulian/chaincode/constants';
+import {
+  TX,
+  type CatalogEntry,
+  type DatasetVersion,
+  type ErrorCode,
+} from '@shulian/chaincode/constants';
 import {
   createChaincodeHarness,
   type ChaincodeHarness,
@@ -17,6 +22,9 @@ import type { SigningIdentity } from '../../network/embedded/identity.js';
 export const T0 = Date.parse('2026-02-13T10:00:00+08:00');
 export const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;
+
+/** A wall-clock time in Beijing (`2026-03-05T23:59:59.999`) as an instant. */
+export const cst = (local: string): number => Date.parse(`${local}+08:00`);
 
 /** A year's working-day calendar as kept in `network/calendars/<year>.json`. */
 export interface CalendarFile {
@@ -195,6 +203,26 @@ export function entry(
     scenarios: ['居住证明核验'],
     ...overrides,
   };
+}
+
+/** Public security's publisher lists `entry(id, overrides)` an hour before T0. */
+export async function publishEntry(
+  w: World,
+  id: string,
+  overrides: Record<string, unknown> = {},
+): Promise<CatalogEntry> {
+  const json = JSON.stringify(entry(id, overrides));
+  return ok<CatalogEntry>(
+    await w.submit('psbPublisher', TX.catalog.CreateEntry, [json], T0 - HOUR),
+  );
+}
+
+/** Public security's publisher anchors `anchor(catalogId)` an hour before T0. */
+export async function anchorVersion(w: World, catalogId: string): Promise<DatasetVersion> {
+  const json = anchor(catalogId);
+  return ok<DatasetVersion>(
+    await w.submit('psbPublisher', TX.dataset.AnchorVersion, [json], T0 - HOUR),
+  );
 }
 
 export function shareRequest(catalogId: string, overrides: Record<string, unknown> = {}): string {
