@@ -42,9 +42,9 @@ export const departmentCell = (id: string): Child => [
 export const departmentOptions = (): Option[] =>
   [...(departments?.values() ?? [])].map((d) => ({ value: d.id, label: departmentName(d.id) }));
 
-/** 行政依据 / 工作参考 / …, kept on one line in narrow table columns. */
+/** 行政依据 / 工作参考 / …: never broken inside a Chinese term, free to wrap in English. */
 export const purposeLabel = (purpose: Purpose): HTMLElement =>
-  h('span', { class: 'nowrap' }, pick(PURPOSE_LABELS[purpose]));
+  h('span', { class: 'purpose' }, pick(PURPOSE_LABELS[purpose]));
 
 export const rolesLabel = (roles: readonly Role[]): Msg => list(roles.map((r) => t(`role.${r}`)));
 

@@ -139,10 +139,15 @@ function outboxTable(rows: readonly Row[]): HTMLElement {
       { header: t('requests.created'), cell: (r) => formatTime(r.createdAt) },
       { header: t('requests.deadline'), cell: (r) => deadline(r, r.overdue) },
       { header: t('requests.decision'), cell: (r) => text(r.decision?.reason ?? '') },
-      {
-        header: t('common.actions'),
-        cell: (r) => (r.status === 'pending' ? withdrawForm(r) : null),
-      },
+      // Only pending requests can be withdrawn; without any, the column would stay empty.
+      ...(rows.some((r) => r.status === 'pending')
+        ? [
+            {
+              header: t('common.actions'),
+              cell: (r: Row) => (r.status === 'pending' ? withdrawForm(r) : null),
+            },
+          ]
+        : []),
     ],
     rows,
     (r) => (r.overdue ? 'overdue' : ''),
