@@ -61,6 +61,8 @@ const request = (
   status,
   createdAt,
   deadline: '2026-01-15T00:00:00.000Z',
+  deadlineProvisional: false,
+  deadlineUnpublishedYears: [],
   escalation: null,
   decision: null,
   grantId: null,
