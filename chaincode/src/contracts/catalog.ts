@@ -23,6 +23,7 @@ import {
 import { workingDeadline } from '../lib/deadlines.js';
 import { ChaincodeError } from '../lib/errors.js';
 import { CATALOG, CATALOG_UPDATES, CATALOG_VERSIONS, padVersion } from '../lib/keys.js';
+import { listByOwner } from '../lib/queries.js';
 import {
   emit,
   exists,
@@ -34,7 +35,7 @@ import {
   reply,
   restrictToOwner,
 } from '../lib/state.js';
-import { departmentId, reason as reasonCheck } from '../model/entities.js';
+import { reason as reasonCheck } from '../model/entities.js';
 import {
   catalogCreateInput,
   catalogUpdateInput,
@@ -182,9 +183,7 @@ export class CatalogContract extends ShulianContract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    await openSession(ctx, 'read');
-    const prefix = [checkArg(departmentId, owner, 'owner')];
-    return reply(await list(ctx, CATALOG, { index: 'owner', prefix }, pageSize, bookmark));
+    return listByOwner(ctx, CATALOG, owner, pageSize, bookmark);
   }
 
   /** The entry's current (or last) update requirement; like the catalog, public to members. */
@@ -211,9 +210,7 @@ export class CatalogContract extends ShulianContract {
     pageSize: string,
     bookmark: string,
   ): Promise<string> {
-    await openSession(ctx, 'read');
-    const prefix = [checkArg(departmentId, owner, 'owner')];
-    return reply(await list(ctx, CATALOG_UPDATES, { index: 'owner', prefix }, pageSize, bookmark));
+    return listByOwner(ctx, CATALOG_UPDATES, owner, pageSize, bookmark);
   }
 
   @Transaction(false)

@@ -26,6 +26,22 @@ export async function listByDepartment<T>(
   return reply(await list(ctx, kind, { index, prefix: [dept] }, pageSize, bookmark));
 }
 
+/**
+ * A page of what every registered department may read (catalog entries, their update
+ * requirements) through the kind's `owner` index.
+ */
+export async function listByOwner<T>(
+  ctx: Context,
+  kind: EntityKind<T>,
+  owner: string,
+  pageSize: string,
+  bookmark: string,
+): Promise<string> {
+  await openSession(ctx, 'read');
+  const prefix = [checkArg(departmentId, owner, 'owner')];
+  return reply(await list(ctx, kind, { index: 'owner', prefix }, pageSize, bookmark));
+}
+
 /** A page of records between departments in one status, ledger-wide: for oversight only. */
 export async function listByStatus<T>(
   ctx: Context,
