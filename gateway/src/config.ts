@@ -9,8 +9,8 @@ export interface GatewayConfig {
   port: number;
   /** Root of everything the gateway and the embedded network write (gitignored `data/`). */
   dataDir: string;
-  /** The network description that drives the embedded nodes. */
-  networkFile: string;
+  /** The network description that drives the embedded nodes; default: the repository's network/departments.yaml. */
+  networkFile?: string;
   /** Largest JSON body accepted, in bytes. */
   bodyLimit: number;
   /** Largest dataset upload accepted, in bytes. */
@@ -28,7 +28,6 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   host: '127.0.0.1',
   port: 8080,
   dataDir: resolve('data'),
-  networkFile: resolve('network/departments.yaml'),
   bodyLimit: 1024 * 1024,
   uploadLimit: 64 * 1024 ** 3,
   maxHeaderSize: 16 * 1024,

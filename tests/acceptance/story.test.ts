@@ -464,4 +464,18 @@ describe('the Shulian story over HTTP', () => {
     );
     expect(status.body.agreement).toBe(true);
   });
+
+  it('rebuilds the query index from block 0 once the server is stopped', async () => {
+    const busy = await cli(['index', 'rebuild', '--json']);
+    expect(busy.code).toBe(1);
+    expect((JSON.parse(busy.out) as { error: { code: string } }).error.code).toBe('CONFLICT');
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+    const rebuilt = await cli(['index', 'rebuild', '--json']);
+    expect(rebuilt.code, rebuilt.out + rebuilt.err).toBe(0);
+    expect(
+      (JSON.parse(rebuilt.out) as { checkpoint: { blockNumber: number } }).checkpoint.blockNumber,
+    ).toBeGreaterThan(10);
+  });
 });
