@@ -129,7 +129,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('the Shulian story over HTTP', () => {
+// CLI calls start a node process each; on a loaded CI machine a step can take tens of seconds.
+describe('the Shulian story over HTTP', { timeout: 120_000 }, () => {
   const csv =
     [
       'id_number,name,birth_date,address',
