@@ -13,7 +13,6 @@ const GATEWAY_CODES = {
   BAD_REQUEST: 400,
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
-  INVALID_ID: 400,
   INVALID_DIGEST: 400,
   EMPTY_UPLOAD: 400,
   UNAUTHENTICATED: 401,
@@ -23,7 +22,6 @@ const GATEWAY_CODES = {
   BLOB_NOT_FOUND: 404,
   TRANSACTION_NOT_FOUND: 404,
   BLOCK_NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,
   CONFLICT: 409,
   DIGEST_MISMATCH: 409,
@@ -89,7 +87,7 @@ const REGISTRY: ReadonlyMap<string, number> = new Map<string, number>([
 export type AnyErrorCode = GatewayErrorCode | ErrorCode;
 
 /** The HTTP status for a code. A code nobody declared is a bug on our side: 500. */
-export function statusFor(code: string): number {
+function statusFor(code: string): number {
   return REGISTRY.get(code) ?? 500;
 }
 
@@ -137,12 +135,6 @@ export class GatewayError extends Error {
     };
   }
 }
-
-export const notFound = (
-  what: string,
-  id: string,
-  code: AnyErrorCode = 'NOT_FOUND',
-): GatewayError => new GatewayError(code, `${what} ${JSON.stringify(id)} not found`);
 
 /**
  * A ledger failure as a GatewayError. The chaincode raises `[CODE] message`; the ledger wraps
