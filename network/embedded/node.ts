@@ -7,8 +7,6 @@
 import { EventEmitter } from 'node:events';
 import type { ChaincodeInterface } from 'fabric-shim';
 import {
-  encodeProposal,
-  encodeResponsePayload,
   type Block,
   type Endorsement,
   type Proposal,
@@ -21,6 +19,7 @@ import { addTime } from './metrics.js';
 import type { Orderer } from './orderer.js';
 import { txIdFor } from './proposal.js';
 import { LedgerStore, type BlockRecord, type Tip } from './store.js';
+import { canonical, seal } from './sealed.js';
 import { simulate } from './stub.js';
 import {
   checkBlock,
@@ -130,7 +129,7 @@ export class DepartmentNode {
       throw new LedgerError('ENDORSEMENT_REFUSED', `node ${this.id}: unknown channel or chaincode`);
     }
     const creator = validation.msp.identify(proposal.creator);
-    const proposalBytes = encodeProposal(proposal);
+    const proposalBytes = canonical(proposal);
     if (!creator || !verify(creator.publicKey, proposalBytes, clientSignature)) {
       throw new LedgerError(
         'BAD_CREATOR_SIGNATURE',
@@ -171,7 +170,8 @@ export class DepartmentNode {
       event: result.event,
       response: result.response,
     };
-    const payloadBytes = encodeResponsePayload(payload);
+    // Sealed: the client, the orderer and every node reuse the bytes this endorser signed.
+    const payloadBytes = seal(payload);
     const signature = signWith(this.options.identity, payloadBytes);
     return {
       payload,

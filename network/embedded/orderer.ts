@@ -17,7 +17,7 @@ import { signerRef, signWith, type SigningIdentity } from './identity.js';
 import { merkleRoot } from './merkle.js';
 import type { BatchConfig } from './config.js';
 import { atomicWrite, blockKey } from './store.js';
-import { seal } from './validator.js';
+import { sealTransaction } from './validator.js';
 
 export class OrdererError extends Error {
   constructor(
@@ -96,7 +96,7 @@ export class Orderer {
   broadcast(tx: Transaction): Promise<{ blockNumber: number; index: number }> {
     if (this.closed)
       return Promise.reject(new OrdererError('the orderer is stopped', 'ORDERER_STOPPED'));
-    const bytes = seal(tx).transaction;
+    const bytes = sealTransaction(tx).transaction;
     if (bytes.length > this.batch.absoluteMaxBytes) {
       return Promise.reject(
         new OrdererError(

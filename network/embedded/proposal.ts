@@ -3,9 +3,10 @@
  * id derivation, so a transaction id commits to its creator and cannot be chosen by anyone else.
  */
 import { randomBytes } from 'node:crypto';
-import { encodeProposal, FORMAT_VERSION, type Proposal } from './format.js';
+import { FORMAT_VERSION, type Proposal } from './format.js';
 import { sha256Hex } from './crypto.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';
+import { seal } from './sealed.js';
 
 /** Per-call options of a submit or evaluate. */
 export interface CallOptions {
@@ -42,7 +43,7 @@ export function createProposal(
     channel: input.channel,
     chaincode: input.chaincode,
     fcn: input.fcn,
-    // A copy: ordering freezes the transaction, and the caller's array stays the caller's.
+    // A copy: signing seals (freezes) the proposal, and the caller's array stays the caller's.
     args: [...input.args],
     transientKeys: [...(input.transientKeys ?? [])].sort(),
     txId: txIdFor(nonce, creator.certificate),
@@ -50,7 +51,8 @@ export function createProposal(
     timestamp: input.timestamp ?? Date.now(),
     creator: signerRef(creator),
   };
-  return { proposal, clientSignature: signWith(creator, encodeProposal(proposal)) };
+  // Sealed: what the client signed cannot change, and endorsers, orderer and nodes reuse its bytes.
+  return { proposal, clientSignature: signWith(creator, seal(proposal)) };
 }
 
 /** A proposal for calling `fcn` on a channel's chaincode with the call's options. */

@@ -9,8 +9,6 @@
 import { canonicalBytes } from '@shulian/chaincode/canonical';
 import {
   encodeHeader,
-  encodeProposal,
-  encodeResponsePayload,
   encodeTransaction,
   ValidationCode,
   type Block,
@@ -23,6 +21,7 @@ import {
 import { sha256Hex, verify } from './crypto.js';
 import type { MspVerifier } from './identity.js';
 import { merkleRoot } from './merkle.js';
+import { canonical, freeze } from './sealed.js';
 import { decodePolicy, satisfies, type Policy, type Signer } from './policy.js';
 import { txIdFor } from './proposal.js';
 import {
@@ -82,8 +81,8 @@ const TX_MEMBERS = 'clientSignature,endorsements,payload,proposal';
  * bytes always equal encodeTransaction's.
  */
 function encodeOnce(tx: Transaction): EncodedTransaction {
-  const proposal = encodeProposal(tx.proposal);
-  const payload = encodeResponsePayload(tx.payload);
+  const proposal = canonical(tx.proposal);
+  const payload = canonical(tx.payload);
   if (Object.keys(tx).sort().join(',') !== TX_MEMBERS)
     return { proposal, payload, transaction: encodeTransaction(tx) };
   const head = canonicalBytes({
@@ -101,37 +100,26 @@ function encodeOnce(tx: Transaction): EncodedTransaction {
   return { proposal, payload, transaction };
 }
 
-/** Encodings of sealed transactions; only seal() adds to it. */
-const sealedEncodings = new WeakMap<Transaction, EncodedTransaction>();
-
-function deepFreeze(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
-  // Throws on a typed array with elements: such a transaction has no canonical encoding either.
-  Object.freeze(value);
-  for (const member of Object.values(value)) deepFreeze(member);
-}
+/** Encodings of sealed transactions; only sealTransaction() adds to it. */
+const sealedTransactions = new WeakMap<Transaction, EncodedTransaction>();
 
 /**
- * Makes a transaction immutable, as ordering makes it, and encodes it once for every node in
- * this process. Four nodes share one block object in memory and each used to re-encode every
- * transaction in it. Canonical encoding is a pure function of the object, and a deeply frozen
- * object cannot change, so every node encoding it would get exactly these bytes: sharing them
- * shares a computation, not a judgement. Each node still checks the data hash, every signature
- * and its own state against them. Blocks a node reads back from a log are fresh objects,
- * not sealed, and are encoded by the node itself.
+ * Seals a transaction as ordering makes it immutable (see sealed.ts), and encodes it once for
+ * every node in this process: four nodes share one block object in memory.
  */
-export function seal(tx: Transaction): EncodedTransaction {
-  const known = sealedEncodings.get(tx);
-  if (known) return known;
-  deepFreeze(tx);
-  const encoded = encodeOnce(tx);
-  sealedEncodings.set(tx, encoded);
+export function sealTransaction(tx: Transaction): EncodedTransaction {
+  let encoded = sealedTransactions.get(tx);
+  if (!encoded) {
+    freeze(tx);
+    encoded = encodeOnce(tx);
+    sealedTransactions.set(tx, encoded);
+  }
   return encoded;
 }
 
-/** A transaction's canonical encodings: a sealed one's from seal(), any other's computed now. */
+/** A transaction's canonical encodings: a sealed one's from sealTransaction(), any other's now. */
 export const encodeParts = (tx: Transaction): EncodedTransaction =>
-  sealedEncodings.get(tx) ?? encodeOnce(tx);
+  sealedTransactions.get(tx) ?? encodeOnce(tx);
 
 /** Checks what the orderer vouches for: signature, chain to the previous header, data hash. */
 export function checkBlock(
