@@ -16,6 +16,7 @@ import {
   type QualityObjection,
 } from '@shulian/chaincode/constants';
 import type { Role } from '../gateway/src/auth/tokens.js';
+import { readCalendarFiles } from '../network/embedded/calendars.js';
 import type { Caller } from '../gateway/src/ledger/types.js';
 import type { DemoIdentity } from '../gateway/src/routes/context.js';
 import type { Runtime } from '../gateway/src/services/runtime.js';
@@ -299,41 +300,6 @@ const USERS: DemoUser[] = [
 
 const clerk = (department: string): Caller => ({ department, user: 'clerk' });
 
-const range = (from: string, days: number): string[] =>
-  Array.from({ length: days }, (_, i) =>
-    new Date(Date.parse(`${from}T00:00:00Z`) + i * DAY).toISOString().slice(0, 10),
-  );
-
-/**
- * The State Council's holiday notices (国务院办公厅关于部分节假日安排的通知) for 2025 and 2026:
- * days off, and the weekend days worked in exchange (调休). Data, kept by the coordinator.
- */
-const CALENDARS: Record<string, { holidays: string[]; workdays: string[] }> = {
-  '2025': {
-    holidays: [
-      '2025-01-01',
-      ...range('2025-01-28', 8),
-      ...range('2025-04-04', 3),
-      ...range('2025-05-01', 5),
-      ...range('2025-05-31', 3),
-      ...range('2025-10-01', 8),
-    ],
-    workdays: ['2025-01-26', '2025-02-08', '2025-04-27', '2025-09-28', '2025-10-11'],
-  },
-  '2026': {
-    holidays: [
-      ...range('2026-01-01', 3),
-      ...range('2026-02-15', 9),
-      ...range('2026-04-04', 3),
-      ...range('2026-05-01', 5),
-      ...range('2026-06-19', 3),
-      ...range('2026-09-25', 3),
-      ...range('2026-10-01', 7),
-    ],
-    workdays: ['2026-01-04', '2026-02-14', '2026-02-28', '2026-05-09', '2026-09-20', '2026-10-10'],
-  },
-};
-
 /** Seeds the demo network; returns the demo identities with their (only) plaintext tokens. */
 export async function seedDemo(
   runtime: Runtime,
@@ -343,8 +309,11 @@ export async function seedDemo(
   const now = Date.now();
 
   log('publishing the working-day calendars');
-  for (const [year, calendar] of Object.entries(CALENDARS)) {
-    await chaincode.submit(coordinatorAdmin, TX.governance.SetCalendar, [year, calendar]);
+  for (const { year, holidays, workdays } of readCalendarFiles()) {
+    await chaincode.submit(coordinatorAdmin, TX.governance.SetCalendar, [
+      String(year),
+      { holidays, workdays },
+    ]);
   }
 
   log('registering departments');

@@ -18,7 +18,8 @@ import { parseSubject, identityFromClient } from '../../chaincode/dist/lib/ident
 import { parseInput } from '../../chaincode/dist/model/inputs.js';
 import { catalogField, qualityObjection } from '../../chaincode/dist/model/entities.js';
 import { object } from '../../chaincode/dist/model/schema.js';
-import { CALENDAR_2026, readCalendarFile, T0 } from './world.js';
+import { readCalendarFile } from '../../network/embedded/calendars.js';
+import { CALENDAR_2026, T0 } from './world.js';
 
 const calendar: CalendarLookup = new Map([[2026, CALENDAR_2026]]);
 

@@ -3,7 +3,6 @@
  * certificates, roles assigned on chain, and the 2026 calendar, all through the compiled
  * chaincode's own dispatch (network/embedded/harness.ts).
  */
-import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import {
   TX,
@@ -16,6 +15,7 @@ import {
   type ChaincodeHarness,
   type HarnessResult,
 } from '../../network/embedded/harness.js';
+import { readCalendarFile } from '../../network/embedded/calendars.js';
 import type { SigningIdentity } from '../../network/embedded/identity.js';
 
 /** Friday 13 February 2026, 10:00 in Beijing: the last working Friday before 春节. */
@@ -25,40 +25,6 @@ export const DAY = 24 * HOUR;
 
 /** A wall-clock time in Beijing (`2026-03-05T23:59:59.999`) as an instant. */
 export const cst = (local: string): number => Date.parse(`${local}+08:00`);
-
-/** A year's working-day calendar as kept in `network/calendars/<year>.json`. */
-export interface CalendarFile {
-  year: number;
-  /** The State Council notice the dates come from. */
-  source: string;
-  holidays: string[];
-  workdays: string[];
-}
-
-/**
- * Reads a published calendar from `network/calendars/`, the one copy of the State Council's
- * dates that tests and the demo seed share. Test data, not logic: the chaincode only knows what
- * the coordinator publishes.
- */
-export function readCalendarFile(year: number): CalendarFile {
-  const url = new URL(`../../network/calendars/${year}.json`, import.meta.url);
-  const file = JSON.parse(readFileSync(url, 'utf8')) as unknown;
-  if (!isCalendarFile(file) || file.year !== year) {
-    throw new Error(
-      `${url.pathname} is not a {year, source, holidays, workdays} calendar of ${year}`,
-    );
-  }
-  return file;
-}
-
-function isCalendarFile(value: unknown): value is CalendarFile {
-  if (typeof value !== 'object' || value === null) return false;
-  const { year, source, holidays, workdays } = value as Record<string, unknown>;
-  const dates = (list: unknown) => Array.isArray(list) && list.every((d) => typeof d === 'string');
-  return (
-    typeof year === 'number' && typeof source === 'string' && dates(holidays) && dates(workdays)
-  );
-}
 
 /** 2026 as announced in 国办发明电〔2025〕7号: what SetCalendar takes. */
 const { holidays, workdays } = readCalendarFile(2026);
