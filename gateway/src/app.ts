@@ -11,7 +11,7 @@ import { authenticate } from './auth/guard.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
 import type { GatewayContext } from './routes/context.js';
 import { auditRoutes } from './routes/audit.js';
-import { catalogRoutes } from './routes/catalog.js';
+import { catalogRoutes, catalogUpdateRoutes } from './routes/catalog.js';
 import { dcatRoutes } from './routes/dcat.js';
 import { departmentRoutes } from './routes/departments.js';
 import { grantRoutes } from './routes/grants.js';
@@ -111,6 +111,7 @@ export async function buildApp(
       await api.register(departmentRoutes, { ctx });
       await api.register(catalogRoutes, { ctx, prefix: '/catalog' });
       await api.register(versionRoutes, { ctx, prefix: '/catalog' });
+      await api.register(catalogUpdateRoutes, { ctx, prefix: '/catalog-updates' });
       await api.register(verifyRoutes, { ctx, prefix: '/verify' });
       await api.register(requestRoutes, { ctx, prefix: '/requests' });
       await api.register(grantRoutes, { ctx, prefix: '/grants' });

@@ -3,6 +3,7 @@
  * the index and the ledger, chaincode codes kept across the boundary, downloads, proofs, exports.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../gateway/src/app.js';
 import { fromLedgerError } from '../../gateway/src/errors.js';
 import { openFixture, type Fixture } from './fixture.js';
 
@@ -160,6 +161,36 @@ describe('catalog update requirements', () => {
       status: 'open',
       overdue: false,
     });
+    type Listed = { items: { catalogId: string; status: string; overdue: boolean }[] };
+    const listed = async (query: string, app = f.app) =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/api/v1/catalog-updates?${query}`,
+          headers: f.auth('health', 'clerk'),
+        })
+      ).json<Listed>().items;
+    expect(await listed('owner=psb&status=open')).toEqual([
+      expect.objectContaining({ catalogId: 'PSB-CRIM-001', status: 'open', overdue: false }),
+    ]);
+    expect(await listed('status=open&overdue=true')).toEqual([]);
+    // The same index read 30 days later, past the 15 working days: overdue in lists and stats.
+    const later = await buildApp(f.runtime.context({ now: () => Date.now() + 30 * 86_400_000 }), {
+      web: false,
+    });
+    try {
+      expect(await listed('status=open&overdue=true', later)).toEqual([
+        expect.objectContaining({ catalogId: 'PSB-CRIM-001', overdue: true }),
+      ]);
+      const stats = await later.inject({
+        method: 'GET',
+        url: '/api/v1/stats/psb',
+        headers: f.auth('health', 'clerk'),
+      });
+      expect(stats.json<{ overdueCatalogUpdates: number }>().overdueCatalogUpdates).toBe(1);
+    } finally {
+      await later.close();
+    }
     const entry = (await get('/api/v1/catalog/PSB-CRIM-001', ['psb', 'clerk'])).json<
       Record<string, unknown>
     >();
@@ -189,6 +220,22 @@ describe('catalog update requirements', () => {
       answer: { version: number };
     }>();
     expect(answered).toMatchObject({ status: 'updated', answer: { version: 2 } });
+    // The index closes its copy on the entry's CatalogEntryUpdated, as the chaincode did.
+    expect(await listed('owner=psb&status=open')).toEqual([]);
+    expect(await listed('owner=psb')).toEqual([
+      expect.objectContaining({ catalogId: 'PSB-CRIM-001', status: 'updated', overdue: false }),
+    ]);
+    expect(await listed('owner=amr')).toEqual([]);
+    // A later requirement replaces the answered one in lists, as it does on chain.
+    const again = await post(
+      '/api/v1/catalog/PSB-CRIM-001/require-update',
+      { reason: '机构改革，职责调整' },
+      ['coord', 'admin'],
+    );
+    expect(again.statusCode, again.body).toBe(201);
+    expect(await listed('owner=psb')).toEqual([
+      expect.objectContaining({ catalogId: 'PSB-CRIM-001', status: 'open' }),
+    ]);
   });
 });
 

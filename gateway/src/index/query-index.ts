@@ -12,6 +12,7 @@ import {
   EVENTS,
   isOverdue,
   type CatalogEntry,
+  type CatalogUpdateRequirement,
   type DatasetVersion,
   type Grant,
   type QualityObjection,
@@ -22,10 +23,13 @@ import {
 import type { BlockEvent, LedgerClient } from '../ledger/types.js';
 import { decodeCursor, encodeCursor, idOf, key, padVersion, range, time } from './keys.js';
 
-export type EntityType = 'catalog' | 'version' | 'request' | 'grant' | 'usage' | 'objection';
+export type EntityType =
+  'catalog' | 'update' | 'version' | 'request' | 'grant' | 'usage' | 'objection';
 
 interface EntityTypes {
   catalog: CatalogEntry;
+  /** The latest update requirement of an entry, keyed by the entry (one at a time, as on chain). */
+  update: CatalogUpdateRequirement;
   version: DatasetVersion;
   request: ShareRequest;
   grant: Grant;
@@ -81,6 +85,7 @@ export type RequestBox =
   { by: 'requester' | 'provider'; department: string } | { by: 'catalog'; catalogId: string };
 export type GrantScope =
   { by: 'consumer' | 'provider'; department: string } | { by: 'catalog'; catalogId: string };
+export type UpdateScope = { by: 'owner'; department: string } | { by: 'all' };
 export type ObjectionScope =
   { by: 'raiser' | 'provider'; department: string } | { by: 'catalog'; catalogId: string };
 
@@ -99,6 +104,8 @@ export interface DepartmentStats {
   overdueRequests: number;
   objectionsReceived: number;
   overdueObjections: number;
+  /** Catalog update requirements still open past their deadline. */
+  overdueCatalogUpdates: number;
   /** approved / answered (按需共享率); null before any answer. */
   shareRate: number | null;
   /** Dataset versions without an upheld objection / dataset versions; null without versions. */
@@ -151,6 +158,11 @@ export interface QueryIndex {
     scope: ObjectionScope,
     page: PageRequest & { status?: string },
   ): Promise<PageResult<Indexed<QualityObjection>>>;
+  /** Newest required first; `overdue` keeps those that are (or are not) overdue at `at`. */
+  updateRequirements(
+    scope: UpdateScope,
+    page: PageRequest & { status?: string; overdue?: { at: number; is: boolean } },
+  ): Promise<PageResult<Indexed<CatalogUpdateRequirement>>>;
   usage(query: UsageQuery): Promise<PageResult<Indexed<UsageRecord>>>;
   stats(department: string, now: number): Promise<DepartmentStats>;
   /** Bulk-load usage records (benchmarks and tests of trace performance). */
@@ -181,6 +193,11 @@ function secondaryKeys(type: EntityType, value: EntityTypes[EntityType], id: str
     case 'catalog': {
       const c = value as CatalogEntry;
       return [key('cat.owner', c.owner, id)];
+    }
+    case 'update': {
+      const u = value as CatalogUpdateRequirement;
+      const t = time(u.requiredAt);
+      return [key('upd.owner', u.owner, t, id), key('upd.all', t, id)];
     }
     case 'version': {
       const v = value as DatasetVersion;
@@ -245,17 +262,26 @@ const counterKey = (
   outcome: UsageOutcome,
 ): string => key('cnt.use', side, department, outcome);
 
+/** What the index stores: entities with an id, and update requirements keyed by their entry. */
+type Entity = { id: string } | CatalogUpdateRequirement;
+const entityId = (e: Entity): string => ('id' in e ? e.id : e.catalogId);
+
 /** Which entities an event writes, read from its payload. */
-function entitiesOf(name: string, payload: unknown): [EntityType, { id: string }][] {
+function entitiesOf(name: string, payload: unknown): [EntityType, Entity][] {
   const p = payload as Record<string, unknown> | null;
   if (p === null || typeof p !== 'object') return [];
-  const one = (type: EntityType): [EntityType, { id: string }][] =>
+  const one = (type: EntityType): [EntityType, Entity][] =>
     typeof p.id === 'string' ? [[type, p as { id: string }]] : [];
   switch (name) {
     case EVENTS.CatalogEntryCreated:
     case EVENTS.CatalogEntryUpdated:
     case EVENTS.CatalogEntryRetired:
       return one('catalog');
+    case EVENTS.CatalogUpdateRequired: {
+      // Keyed by the entry, as on chain: the entry's next requirement replaces it.
+      const r = p as unknown as CatalogUpdateRequirement;
+      return typeof r.catalogId === 'string' ? [['update', r]] : [];
+    }
     case EVENTS.DatasetVersionAnchored:
       return one('version');
     case EVENTS.ShareRequestCreated:
@@ -266,7 +292,7 @@ function entitiesOf(name: string, payload: unknown): [EntityType, { id: string }
     case EVENTS.ShareRequestExpired: {
       // A decision carries the request and, when approved, its grant.
       if (p.request && typeof p.request === 'object') {
-        const out: [EntityType, { id: string }][] = [['request', p.request as { id: string }]];
+        const out: [EntityType, Entity][] = [['request', p.request as { id: string }]];
         if (p.grant && typeof p.grant === 'object') out.push(['grant', p.grant as { id: string }]);
         return out;
       }
@@ -276,7 +302,7 @@ function entitiesOf(name: string, payload: unknown): [EntityType, { id: string }
       return one('grant');
     case EVENTS.UseRecorded: {
       if (p.usage && typeof p.usage === 'object') {
-        const out: [EntityType, { id: string }][] = [['usage', p.usage as { id: string }]];
+        const out: [EntityType, Entity][] = [['usage', p.usage as { id: string }]];
         if (p.grant && typeof p.grant === 'object') out.push(['grant', p.grant as { id: string }]);
         return out;
       }
@@ -398,8 +424,9 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
       overlay.get(k) ?? (await readRaw(k));
 
     const memory: [EntityType, string][] = [];
-    const put = (type: EntityType, entity: { id: string }, txId: string): void => {
-      const k = entityKey(type, entity.id);
+    const put = (type: EntityType, entity: Entity, txId: string): void => {
+      const id = entityId(entity);
+      const k = entityKey(type, id);
       const value = JSON.stringify({
         v: entity,
         tx: txId,
@@ -408,9 +435,41 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
       overlay.set(k, value);
       ops.push({ type: 'put', key: k, value });
       if (type === 'catalog' || type === 'version') memory.push([type, value]);
-      for (const sk of secondaryKeys(type, entity as EntityTypes[EntityType], entity.id)) {
+      for (const sk of secondaryKeys(type, entity as EntityTypes[EntityType], id)) {
         ops.push({ type: 'put', key: sk, value: '' });
       }
+    };
+
+    // An entry's next requirement replaces its last one under the same id; the last one's time
+    // keys would otherwise list the new requirement twice.
+    const replaceRequirement = async (r: CatalogUpdateRequirement, txId: string): Promise<void> => {
+      const raw = await read(entityKey('update', r.catalogId));
+      if (raw !== undefined) {
+        const previous = (JSON.parse(raw) as Stored<CatalogUpdateRequirement>).v;
+        for (const k of secondaryKeys('update', previous, r.catalogId)) {
+          if (!secondaryKeys('update', r, r.catalogId).includes(k))
+            ops.push({ type: 'del', key: k });
+        }
+      }
+      put('update', r, txId);
+    };
+
+    // UpdateEntry and RetireEntry answer the entry's open requirement on chain but emit only the
+    // entry's event, so the index answers its copy the same way (chaincode answerRequirement).
+    const answerRequirement = async (entry: CatalogEntry, txId: string): Promise<void> => {
+      const raw = await read(entityKey('update', entry.id));
+      if (raw === undefined) return;
+      const open = (JSON.parse(raw) as Stored<CatalogUpdateRequirement>).v;
+      if (open.status !== 'open') return;
+      put(
+        'update',
+        {
+          ...open,
+          status: entry.status === 'retired' ? 'retired' : 'updated',
+          answer: { version: entry.version, at: entry.updatedAt, by: entry.updatedBy },
+        },
+        txId,
+      );
     };
 
     // UseRecorded carries the record only; the grant's use count moves with it on the ledger,
@@ -444,8 +503,19 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
             counters.set(k, base + 1);
           }
         }
+        if (type === 'update') {
+          await replaceRequirement(entity as CatalogUpdateRequirement, tx.txId);
+          continue;
+        }
         put(type, entity, tx.txId);
         if (type === 'usage') await countUse(entity as UsageRecord, tx.txId);
+        if (
+          type === 'catalog' &&
+          (tx.event.name === EVENTS.CatalogEntryUpdated ||
+            tx.event.name === EVENTS.CatalogEntryRetired)
+        ) {
+          await answerRequirement(entity as CatalogEntry, tx.txId);
+        }
       }
     }
     for (const [k, v] of counters) ops.push({ type: 'put', key: k, value: String(v) });
@@ -627,6 +697,18 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
       );
     },
 
+    updateRequirements(scope, page) {
+      const prefix = scope.by === 'owner' ? ['upd.owner', scope.department] : ['upd.all'];
+      const { status, overdue } = page;
+      const accept =
+        status === undefined && overdue === undefined
+          ? undefined
+          : (r: CatalogUpdateRequirement) =>
+              (status === undefined || r.status === status) &&
+              (overdue === undefined || isOverdue(r, overdue.at) === overdue.is);
+      return pageOf<CatalogUpdateRequirement>('update', range(prefix), page, accept);
+    },
+
     usage(query) {
       const s = query.scope;
       // Refused uses have their own keys; allowed ones are the rest, filtered while scanning.
@@ -649,8 +731,9 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
     },
 
     async stats(department, now) {
-      const [catalog, requests, objections, versions] = await Promise.all([
+      const [catalog, updates, requests, objections, versions] = await Promise.all([
         allOf<CatalogEntry>('catalog', ['cat.owner', department]),
+        allOf<CatalogUpdateRequirement>('update', ['upd.owner', department]),
         allOf<ShareRequest>('request', ['req.provider', department]),
         allOf<QualityObjection>('objection', ['obj.provider', department]),
         count(['ver.owner', department]),
@@ -683,6 +766,7 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
         overdueRequests: requests.filter((r) => isOverdue(r, now)).length,
         objectionsReceived: objections.length,
         overdueObjections: objections.filter((o) => isOverdue(o, now)).length,
+        overdueCatalogUpdates: updates.filter((u) => isOverdue(u, now)).length,
         shareRate: answered.length ? approved / answered.length : null,
         qualityRate: versions ? (versions - Math.min(upheld.size, versions)) / versions : null,
         usesAllowed: await counter('provider', 'ALLOWED'),

@@ -11,7 +11,7 @@ import {
   type HistoryItem as HistoryItemType,
 } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
-import type { RouteOptions } from './context.js';
+import type { GatewayContext, RouteOptions } from './context.js';
 import { listDepartments } from './departments.js';
 import { page, responses, written } from './helpers.js';
 import {
@@ -94,6 +94,12 @@ const SearchQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Overdue is derived at read time (chaincode isOverdue), never stored. */
+const withOverdue = (ctx: GatewayContext, r: UpdateRequirement) => ({
+  ...r,
+  overdue: isOverdue(r, ctx.now()),
+});
 
 export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['catalog'];
@@ -224,8 +230,6 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       ),
     }),
   );
-  const withOverdue = (r: UpdateRequirement) => ({ ...r, overdue: isOverdue(r, ctx.now()) });
-
   app.post(
     '/:id/require-update',
     {
@@ -245,7 +249,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         TX.catalog.RequireUpdate,
         [request.params.id, request.body.reason],
       );
-      return reply.status(201).send(await written(ctx, { ...s, value: withOverdue(s.value) }));
+      return reply.status(201).send(await written(ctx, { ...s, value: withOverdue(ctx, s.value) }));
     },
   );
 
@@ -261,6 +265,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     },
     async (request) =>
       withOverdue(
+        ctx,
         await ctx.chaincode.evaluate<UpdateRequirement>(
           callerOf(request),
           TX.catalog.GetUpdateRequirement,
@@ -269,5 +274,53 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       ),
   );
 
+  done();
+};
+
+const UpdateListQuery = Type.Object(
+  {
+    owner: Type.Optional(Id('owner department')),
+    status: Type.Optional(Enums.catalogUpdateStatus),
+    overdue: Type.Optional(
+      Type.Boolean({ description: 'true: only those open past their deadline; false: the rest' }),
+    ),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Catalog update requirements across entries, from the index: every member may read them, as on
+ * chain (ListUpdateRequirementsByOwner / ByStatus), so the coordinator follows what is owed and an
+ * owner finds its own. A resource of its own so its path cannot shadow a catalog entry's id.
+ */
+export const catalogUpdateRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
+  app,
+  { ctx },
+  done,
+) => {
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'catalog update requirements, newest first, by owner and status',
+        querystring: UpdateListQuery,
+        response: responses(Page(CatalogUpdateRequirement)),
+      },
+    },
+    async (request) => {
+      const { owner, status, overdue, limit, cursor } = request.query;
+      const result = await ctx.index.updateRequirements(
+        owner ? { by: 'owner', department: owner } : { by: 'all' },
+        {
+          ...page({ limit, cursor }),
+          ...(status ? { status } : {}),
+          ...(overdue === undefined ? {} : { overdue: { at: ctx.now(), is: overdue } }),
+        },
+      );
+      return { items: result.items.map((r) => withOverdue(ctx, r)), nextCursor: result.nextCursor };
+    },
+  );
   done();
 };

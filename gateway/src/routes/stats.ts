@@ -25,6 +25,9 @@ const DepartmentStats = Type.Object({
   overdueRequests: Type.Integer({ description: 'still open past the deadline' }),
   objectionsReceived: Type.Integer(),
   overdueObjections: Type.Integer(),
+  overdueCatalogUpdates: Type.Integer({
+    description: 'catalog update requirements still open past the deadline',
+  }),
   shareRate: { ...Rate, description: 'approved / answered requests (按需共享率)' },
   qualityRate: {
     ...Rate,
