@@ -46,6 +46,16 @@ let identities: Identity[];
 let refused: Refusal | undefined;
 const expectedErrors: RegExp[] = [];
 let providerPage: Page;
+/** The entry the owner published in the browser; later steps require and make updates to it. */
+let published: string;
+
+/** The coordinator's administrator: whichever admin the ledger calls the coordinator. */
+async function coordinatorAdmin(): Promise<Identity> {
+  for (const i of identities.filter((x) => x.roles.includes('admin'))) {
+    if ((await apiGet<{ isCoordinator: boolean }>('/me', i.token)).isCoordinator) return i;
+  }
+  throw new Error('the demo has no coordinator administrator');
+}
 
 async function apiGet<T>(path: string, token?: string): Promise<T> {
   const response = await fetch(`${gateway.url}/api/v1${path}`, {
@@ -223,6 +233,7 @@ describe('web console', () => {
     await providerPage.getByRole('link', { name: '发布资源' }).click();
     await providerPage.getByRole('heading', { level: 1, name: '发布数据资源' }).waitFor();
     const code = `WEB-${Date.now().toString(36).toUpperCase()}`;
+    published = code;
     await providerPage.getByLabel('资源代码').fill(code);
     await providerPage.getByLabel('资源名称').fill('浏览器测试资源');
     await providerPage.getByLabel('资源摘要').fill('用于验证控制台发布与编辑流程的资源。');
@@ -245,6 +256,46 @@ describe('web console', () => {
     const history = providerPage.getByRole('table', { name: '变更历史' });
     await history.getByRole('row').filter({ hasText: '增加签发日期' }).waitFor();
     expect(await history.getByRole('row').count()).toBe(3);
+  });
+
+  it('the coordinator requires an update; the owner sees its deadline and answers it', async () => {
+    const page = await browser.newPage();
+    await signIn(page, await coordinatorAdmin());
+    await open(page, `catalog/${published}`);
+    const requirement = page.getByRole('region', { name: '目录更新要求' });
+    await requirement.getByLabel('要求更新的原因').fill('职责调整，请更新信息项');
+    await requirement.getByRole('button', { name: '要求更新' }).click();
+    await requirement.getByText('待更新', { exact: true }).waitFor();
+    // Open already: the coordinator cannot require it twice, so the form is gone.
+    expect(await requirement.getByRole('button', { name: '要求更新' }).count()).toBe(0);
+    await screenshot(page, '04c-update-required');
+    await page.close();
+
+    await open(providerPage, 'requests');
+    const due = providerPage
+      .getByRole('table', { name: '待我部门更新的目录资源' })
+      .getByRole('row')
+      .filter({ hasText: published });
+    await due.filter({ hasText: '职责调整，请更新信息项' }).waitFor();
+    expect(await due.locator('time').count()).toBe(2); // required at, and the deadline
+    await screenshot(providerPage, '04d-updates-due');
+
+    await due.getByRole('link', { name: published }).click();
+    await settled(providerPage);
+    const owed = providerPage.getByRole('region', { name: '目录更新要求' });
+    await owed.getByText('待更新', { exact: true }).waitFor();
+    await providerPage.getByRole('link', { name: '编辑' }).click();
+    await providerPage.getByLabel('变更原因').fill('按要求更新信息项说明');
+    await providerPage.getByRole('button', { name: '保存新版本' }).click();
+    await providerPage.getByRole('heading', { level: 1, name: '浏览器测试资源（修订）' }).waitFor();
+    const answered = providerPage.getByRole('region', { name: '目录更新要求' });
+    await answered.getByText('已更新', { exact: true }).waitFor();
+    await answered.getByText('第 3 版').waitFor();
+
+    await open(providerPage, 'requests');
+    expect(await providerPage.getByRole('table', { name: '待我部门更新的目录资源' }).count()).toBe(
+      0,
+    );
   });
 
   it('anchors files as the owner and verifies them in the browser (SM3 and SHA-256)', async () => {
@@ -397,14 +448,8 @@ describe('web console', () => {
       .filter({ hasText: '提请协调：浏览器测试' })
       .waitFor();
 
-    // The coordinator's administrator: whichever admin the ledger calls the coordinator.
-    let admin: Identity | undefined;
-    for (const i of identities.filter((x) => x.roles.includes('admin'))) {
-      if ((await apiGet<{ isCoordinator: boolean }>('/me', i.token)).isCoordinator) admin = i;
-    }
-    if (!admin) throw new Error('the demo has no coordinator administrator');
     const page = await browser.newPage();
-    await signIn(page, admin);
+    await signIn(page, await coordinatorAdmin());
     await open(page, 'requests');
     const escalations = page.getByRole('table', { name: /提请协调的申请/ });
     const escalated = escalations.getByRole('row').filter({ hasText: '提请协调：浏览器测试' });

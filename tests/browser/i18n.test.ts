@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CATALOG_CLASSIFICATIONS,
   CATALOG_STATUSES,
+  CATALOG_UPDATE_STATUSES,
   DEPARTMENT_LEVELS,
   DIGEST_ALGORITHMS,
   ErrorCode,
@@ -72,6 +73,7 @@ describe('console dictionaries', () => {
       ['openness', OPENNESS],
       ['frequency', UPDATE_FREQUENCIES],
       ['catalogStatus', CATALOG_STATUSES],
+      ['catalogUpdateStatus', CATALOG_UPDATE_STATUSES],
       ['fieldType', FIELD_TYPES],
       ['sensitivity', SENSITIVITY_LEVELS],
       ['requestStatus', REQUEST_STATUSES],

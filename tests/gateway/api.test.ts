@@ -226,6 +226,9 @@ describe('catalog update requirements', () => {
       expect.objectContaining({ catalogId: 'PSB-CRIM-001', status: 'updated', overdue: false }),
     ]);
     expect(await listed('owner=amr')).toEqual([]);
+    expect(await listed('catalogId=PSB-CRIM-001&status=updated')).toHaveLength(1);
+    expect(await listed('catalogId=PSB-CRIM-001&status=open')).toEqual([]);
+    expect(await listed('catalogId=AMR-ENT-001')).toEqual([]);
     // A later requirement replaces the answered one in lists, as it does on chain.
     const again = await post(
       '/api/v1/catalog/PSB-CRIM-001/require-update',

@@ -85,7 +85,10 @@ export type RequestBox =
   { by: 'requester' | 'provider'; department: string } | { by: 'catalog'; catalogId: string };
 export type GrantScope =
   { by: 'consumer' | 'provider'; department: string } | { by: 'catalog'; catalogId: string };
-export type UpdateScope = { by: 'owner'; department: string } | { by: 'all' };
+export type UpdateScope =
+  | { by: 'owner'; department: string }
+  | { by: 'catalog'; catalogId: string; owner?: string }
+  | { by: 'all' };
 export type ObjectionScope =
   { by: 'raiser' | 'provider'; department: string } | { by: 'catalog'; catalogId: string };
 
@@ -697,8 +700,7 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
       );
     },
 
-    updateRequirements(scope, page) {
-      const prefix = scope.by === 'owner' ? ['upd.owner', scope.department] : ['upd.all'];
+    async updateRequirements(scope, page) {
       const { status, overdue } = page;
       const accept =
         status === undefined && overdue === undefined
@@ -706,6 +708,13 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
           : (r: CatalogUpdateRequirement) =>
               (status === undefined || r.status === status) &&
               (overdue === undefined || isOverdue(r, overdue.at) === overdue.is);
+      if (scope.by === 'catalog') {
+        // One per entry: the entry's latest requirement, if it passes the filters.
+        const r = await getEntity('update', scope.catalogId);
+        const kept = r && (!scope.owner || r.owner === scope.owner) && (accept?.(r) ?? true);
+        return { items: kept ? [r] : [], nextCursor: null };
+      }
+      const prefix = scope.by === 'owner' ? ['upd.owner', scope.department] : ['upd.all'];
       return pageOf<CatalogUpdateRequirement>('update', range(prefix), page, accept);
     },
 

@@ -279,6 +279,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
 
 const UpdateListQuery = Type.Object(
   {
+    catalogId: Type.Optional(Id("one entry's latest requirement (none: an empty list)")),
     owner: Type.Optional(Id('owner department')),
     status: Type.Optional(Enums.catalogUpdateStatus),
     overdue: Type.Optional(
@@ -310,9 +311,13 @@ export const catalogUpdateRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       },
     },
     async (request) => {
-      const { owner, status, overdue, limit, cursor } = request.query;
+      const { catalogId, owner, status, overdue, limit, cursor } = request.query;
       const result = await ctx.index.updateRequirements(
-        owner ? { by: 'owner', department: owner } : { by: 'all' },
+        catalogId
+          ? { by: 'catalog', catalogId, ...(owner ? { owner } : {}) }
+          : owner
+            ? { by: 'owner', department: owner }
+            : { by: 'all' },
         {
           ...page({ limit, cursor }),
           ...(status ? { status } : {}),

@@ -6,6 +6,8 @@
 import type {
   CatalogEntry,
   CatalogField,
+  CatalogUpdateRequirement,
+  CatalogUpdateStatus,
   DatasetVersion,
   Department,
   DigestAlgorithm,
@@ -159,6 +161,9 @@ export interface Overdue {
   overdue?: boolean;
 }
 
+/** A catalog update requirement as the gateway lists it, with overdue derived at read time. */
+export type UpdateRequirement = CatalogUpdateRequirement & Overdue;
+
 export interface CatalogFilters {
   q?: string;
   owner?: string;
@@ -209,6 +214,7 @@ export interface DepartmentStats {
   meanResponseHours: number | null;
   overdueRequests: number;
   overdueObjections: number;
+  overdueCatalogUpdates: number;
   shareRate: number | null;
   qualityRate: number | null;
   usesAllowed: number;
@@ -257,6 +263,10 @@ export const api = {
         ...input,
         changeReason,
       }),
+    requireUpdate: (id: string, reason: string) =>
+      call<Written<UpdateRequirement>>('POST', `/catalog/${enc(id)}/require-update`, undefined, {
+        reason,
+      }),
     versions: (id: string) => call<Items<AnchoredVersion>>('GET', `/catalog/${enc(id)}/versions`),
     proof: (id: string, version: number) =>
       download(`/catalog/${enc(id)}/versions/${version}/proof`, `${id}@${version}.proof.json`),
@@ -274,6 +284,11 @@ export const api = {
       const response = await send('POST', `/catalog/${enc(id)}/versions`, query, body);
       return (await response.json()) as Written<DatasetVersion>;
     },
+  },
+
+  catalogUpdates: {
+    list: (filter: { catalogId?: string; owner?: string; status?: CatalogUpdateStatus }) =>
+      call<Page<UpdateRequirement>>('GET', '/catalog-updates', { ...filter }),
   },
 
   verify: {

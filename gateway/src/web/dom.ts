@@ -44,6 +44,7 @@ export interface Attrs {
   'aria-live'?: 'polite' | 'assertive';
   'aria-current'?: 'page' | 'true';
   'aria-describedby'?: string;
+  'aria-labelledby'?: string;
   'aria-invalid'?: boolean;
   'aria-busy'?: boolean;
   'aria-pressed'?: boolean;

@@ -304,8 +304,11 @@ export function details(pairs: readonly (readonly [Msg, Child])[]): HTMLElement 
   );
 }
 
-export const section = (title: Msg, ...children: Child[]): HTMLElement =>
-  h('section', { class: 'panel' }, h('h2', null, title), children);
+/** A panel named by its heading, so assistive technology lists it as a region. */
+export function section(title: Msg, ...children: Child[]): HTMLElement {
+  const heading = h('h2', { id: uid('s') }, title);
+  return h('section', { class: 'panel', 'aria-labelledby': heading.id }, heading, children);
+}
 
 /** Page heading: the h1 that the router focuses after navigation. */
 export const pageTitle = (title: Msg, ...actions: Child[]): HTMLElement =>

@@ -24,7 +24,7 @@ import {
   type ShareType,
   type UpdateFrequency,
 } from '@shulian/chaincode/constants';
-import { api, type AnchoredVersion, type CatalogMetadata } from '../api.js';
+import { api, type AnchoredVersion, type CatalogMetadata, type UpdateRequirement } from '../api.js';
 import { h, text, type Child } from '../dom.js';
 import { list, t } from '../i18n/index.js';
 import { go, refresh } from '../router.js';
@@ -33,6 +33,7 @@ import {
   button,
   checkboxes,
   checkedValues,
+  deadline,
   details,
   enumOptions,
   errorBox,
@@ -44,6 +45,7 @@ import {
   mono,
   onSubmit,
   pageTitle,
+  reasonForm,
   save,
   section,
   select,
@@ -53,16 +55,19 @@ import {
   UserError,
 } from '../ui.js';
 import { cstToday, departmentName, loadDepartments } from './common.js';
-import { sensitivityBadge, shareTypeBadge } from './labels.js';
+import { sensitivityBadge, shareTypeBadge, updateStatusBadge } from './labels.js';
 
 const isOwner = (entry: CatalogEntry): boolean =>
   currentUser()?.department === entry.owner && hasRole('publisher', 'admin');
 
 export async function entryPage(id: string): Promise<HTMLElement> {
-  const [entry, versions, history] = await Promise.all([
+  const [entry, versions, history, requirement] = await Promise.all([
     api.catalog.get(id),
     api.catalog.versions(id).then((r) => r.items),
     api.catalog.history(id).then((r) => r.items),
+    // Through the list, which is empty for an entry never required to update, rather than the
+    // per-entry route's 404, which the browser would log as an error.
+    api.catalogUpdates.list({ catalogId: id }).then((r) => r.items[0]),
     loadDepartments(),
   ]);
   const owner = isOwner(entry);
@@ -89,6 +94,7 @@ export async function entryPage(id: string): Promise<HTMLElement> {
       requestLink,
     ),
     section(t('entry.metadata'), metadata(entry)),
+    updateRequirement(entry, requirement),
     section(t('entry.fields'), fieldsTable(entry.fields)),
     section(t('entry.versions'), versionsTable(entry, versions)),
     owner ? ownerTools(entry, versions) : null,
@@ -121,6 +127,66 @@ function metadata(e: CatalogEntry): HTMLElement {
       [formatTime(e.updatedAt), text(` · ${e.updatedBy.user}@${e.updatedBy.department}`)],
     ],
   ]);
+}
+
+/**
+ * The entry's latest update requirement with its deadline, and, for the coordinator's
+ * administrators, the form that requires one (the chaincode refuses a second open one).
+ */
+function updateRequirement(
+  entry: CatalogEntry,
+  r: UpdateRequirement | undefined,
+): HTMLElement | null {
+  const me = currentUser();
+  const canRequire =
+    me?.isCoordinator === true &&
+    hasRole('admin') &&
+    entry.status === 'active' &&
+    r?.status !== 'open';
+  if (!r && !canRequire) return null;
+  return section(
+    t('updates.title'),
+    r
+      ? details([
+          [t('entry.status'), updateStatusBadge(r.status)],
+          [t('updates.reason'), text(r.reason)],
+          [
+            t('updates.required'),
+            [
+              formatTime(r.requiredAt),
+              text(` · ${r.requiredBy.user}@`),
+              departmentName(r.requiredBy.department),
+            ],
+          ],
+          [t('updates.deadline'), deadline(r, r.overdue)],
+          ...(r.answer
+            ? [
+                [
+                  t('updates.answer'),
+                  [
+                    t('updates.answerValue', { version: r.answer.version }),
+                    text(' · '),
+                    formatTime(r.answer.at),
+                  ],
+                ] as const,
+              ]
+            : []),
+        ])
+      : null,
+    canRequire
+      ? [
+          h('p', { class: 'hint' }, t('updates.requireHint')),
+          reasonForm(t('updates.reason'), [
+            {
+              label: t('updates.require'),
+              kind: 'primary',
+              requireReason: true,
+              run: (reason) => api.catalog.requireUpdate(entry.id, reason),
+            },
+          ]),
+        ]
+      : null,
+  );
 }
 
 function fieldsTable(fields: readonly CatalogField[]): HTMLElement {

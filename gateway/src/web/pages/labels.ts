@@ -1,5 +1,6 @@
 /** Badges for the ledger's enums, coloured by what they mean to the reader. */
 import type {
+  CatalogUpdateStatus,
   ObjectionStatus,
   RequestStatus,
   Sensitivity,
@@ -44,6 +45,14 @@ const OBJECTION_KIND: Record<ObjectionStatus, BadgeKind> = {
 };
 export const objectionStatusBadge = (v: ObjectionStatus): HTMLElement =>
   badge(t(`objectionStatus.${v}`), OBJECTION_KIND[v]);
+
+const UPDATE_KIND: Record<CatalogUpdateStatus, BadgeKind> = {
+  open: 'warn',
+  updated: 'ok',
+  retired: 'muted',
+};
+export const updateStatusBadge = (v: CatalogUpdateStatus): HTMLElement =>
+  badge(t(`catalogUpdateStatus.${v}`), UPDATE_KIND[v]);
 
 export const outcomeBadge = (v: UsageOutcome): HTMLElement =>
   v === 'ALLOWED' ? badge(t('outcome.ALLOWED'), 'ok') : badge(t('outcome.DENIED'), 'bad');

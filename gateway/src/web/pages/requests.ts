@@ -2,9 +2,10 @@
  * Share requests (供需对接): the consumer's outbox with the request form, and the provider's inbox
  * with working-day deadlines, overdue badges and the decision (approve, reject with a reason,
  * escalate to the coordinator). Deadlines are computed on the ledger; the page only shows them.
+ * It is also the department's task list, so the catalog updates it owes are listed here too.
  */
 import { PURPOSE_LABELS, PURPOSES, type ShareRequest } from '@shulian/chaincode/constants';
-import { api, type Overdue } from '../api.js';
+import { api, type Overdue, type UpdateRequirement } from '../api.js';
 import { h, text } from '../dom.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { go, type RouteParams } from '../router.js';
@@ -40,7 +41,8 @@ export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
   // Escalated requests are decided by the coordinator's administrators, whatever their provider.
   const arbiter = currentUser()?.isCoordinator === true && hasRole('admin');
   const departments = await loadDepartments();
-  const [outbox, inbox, escalated] = await Promise.all([
+  const department = currentUser()?.department;
+  const [outbox, inbox, escalated, updatesDue, updatesOpen] = await Promise.all([
     consumer ? api.requests.list('outbox').then((r) => r.items) : Promise.resolve([]),
     provider ? api.requests.list('inbox').then((r) => r.items) : Promise.resolve([]),
     arbiter
@@ -49,6 +51,12 @@ export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
             api.requests.list('inbox', { department, status: 'escalated' }).then((r) => r.items),
           ),
         ).then((lists) => lists.flat())
+      : Promise.resolve([]),
+    provider && department
+      ? api.catalogUpdates.list({ owner: department, status: 'open' }).then((r) => r.items)
+      : Promise.resolve([]),
+    arbiter
+      ? api.catalogUpdates.list({ status: 'open' }).then((r) => r.items)
       : Promise.resolve([]),
   ]);
   return h(
@@ -59,6 +67,10 @@ export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
     arbiter
       ? section(t('requests.escalations'), inboxTable(t('requests.escalations'), escalated, true))
       : null,
+    updatesDue.length
+      ? section(t('updates.due'), updatesTable(t('updates.due'), updatesDue, false))
+      : null,
+    arbiter ? section(t('updates.open'), updatesTable(t('updates.open'), updatesOpen, true)) : null,
     provider ? section(t('requests.inbox'), inboxTable(t('requests.inbox'), inbox, false)) : null,
     consumer ? section(t('requests.outbox'), outboxTable(outbox)) : null,
     !consumer && !provider ? h('p', { class: 'empty' }, t('requests.noRole')) : null,
@@ -207,6 +219,28 @@ function inboxTable(caption: Msg, rows: readonly Row[], arbitration: boolean): H
         header: t('common.actions'),
         cell: (r) => (decides(r) ? decisionForm(r) : text(r.decision?.reason ?? '')),
       },
+    ],
+    rows,
+    (r) => (r.overdue ? 'overdue' : ''),
+  );
+}
+
+/** Catalog updates still owed: the owner's own, or every department's for the coordinator. */
+function updatesTable(
+  caption: Msg,
+  rows: readonly UpdateRequirement[],
+  everyOwner: boolean,
+): HTMLElement {
+  return table<UpdateRequirement>(
+    caption,
+    [
+      { header: t('requests.catalog'), cell: (r) => catalogLink(r.catalogId) },
+      ...(everyOwner
+        ? [{ header: t('catalog.owner'), cell: (r: UpdateRequirement) => departmentName(r.owner) }]
+        : []),
+      { header: t('updates.reason'), cell: (r) => text(r.reason) },
+      { header: t('updates.required'), cell: (r) => formatTime(r.requiredAt) },
+      { header: t('updates.deadline'), cell: (r) => deadline(r, r.overdue) },
     ],
     rows,
     (r) => (r.overdue ? 'overdue' : ''),

@@ -14,7 +14,8 @@ const SHARE_RATE_TARGET = 0.95;
 const QUALITY_RATE_TARGET = 0.95;
 
 /** Requests and objections still open past their deadlines. */
-const overdue = (s: DepartmentStats): number => s.overdueRequests + s.overdueObjections;
+const overdue = (s: DepartmentStats): number =>
+  s.overdueRequests + s.overdueObjections + s.overdueCatalogUpdates;
 
 /** Hours when answers take hours (the policy counts days), minutes when they are quick. */
 function responseTime(hours: number | null): string {
@@ -106,6 +107,11 @@ export async function statsPage(): Promise<HTMLElement> {
           {
             header: t('stats.overdueObjections'),
             cell: (s) => formatNumber(s.overdueObjections),
+            numeric: true,
+          },
+          {
+            header: t('stats.overdueCatalogUpdates'),
+            cell: (s) => formatNumber(s.overdueCatalogUpdates),
             numeric: true,
           },
           { header: t('stats.uses'), cell: (s) => formatNumber(s.usesAllowed), numeric: true },
