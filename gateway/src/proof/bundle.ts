@@ -10,11 +10,8 @@
  *
  * Verification never throws on bad input and reports every failed check, not only the first.
  */
-import { canonicalJson, parseJson, type Json } from '@shulian/chaincode/canonical';
+import { parseJson, type Json } from '@shulian/chaincode/canonical';
 import {
-  encodeHeader,
-  encodeProposal,
-  encodeResponsePayload,
   encodeTransaction,
   ValidationCode,
   type Block,
@@ -22,6 +19,7 @@ import {
   type SignerRef,
   type Transaction,
 } from '../../../network/embedded/format.js';
+import { canonicalJson } from './canonical.js';
 import type { Digest } from './chunks.js';
 import { fromBase64, fromHex, hashParts, toHex, utf8, type HashFunction } from './hash.js';
 import { inclusionProof, leafHash, verifyInclusion } from './merkle.js';
@@ -166,17 +164,27 @@ const errorMessage = (error: unknown): string =>
 
 class BundleChecker {
   private readonly failures: Failure[] = [];
-  // Canonical encodings are the costliest step after signatures; each is made once.
+  // Canonical encodings are the costliest step after signatures: the proposal and the payload
+  // are encoded once, for their signatures, their hashes and inside the transaction's leaf.
   private readonly proposalBytes: Uint8Array;
   private readonly payloadBytes: Uint8Array;
+  private readonly transactionBytes: Uint8Array;
 
   constructor(
     private readonly bundle: ProofBundle,
     private readonly trust: TrustFile,
     private readonly crypto: ProofCrypto,
   ) {
-    this.proposalBytes = encodeProposal(bundle.transaction.proposal);
-    this.payloadBytes = encodeResponsePayload(bundle.transaction.payload);
+    const { proposal, payload } = bundle.transaction;
+    const proposalJson = canonicalJson(proposal);
+    const payloadJson = canonicalJson(payload);
+    const encoded = new Map<object, string>([
+      [proposal, proposalJson],
+      [payload, payloadJson],
+    ]);
+    this.proposalBytes = utf8(proposalJson);
+    this.payloadBytes = utf8(payloadJson);
+    this.transactionBytes = utf8(canonicalJson(bundle.transaction, encoded));
   }
 
   async run(held: HeldSubject | undefined): Promise<Failure[]> {
@@ -331,13 +339,13 @@ class BundleChecker {
   }
 
   private checkInclusion(): void {
-    const { block, transaction } = this.bundle;
+    const { block } = this.bundle;
     const sha256 = this.crypto.sha256;
     const check = verifyInclusion(
       sha256,
       block.txIndex,
       block.header.txCount,
-      leafHash(sha256, encodeTransaction(transaction)),
+      leafHash(sha256, this.transactionBytes),
       block.inclusionPath.map(fromHex),
       fromHex(block.header.dataHash),
     );
@@ -416,7 +424,7 @@ class BundleChecker {
       this.fail(`${at}.orderer.certificate`, `not a trusted certificate of ${orderer.mspId}`);
       return;
     }
-    const data = encodeHeader(header);
+    const data = utf8(canonicalJson(header));
     // With a trusted key rather than certificate, the signature must verify under both, which
     // ties the bundle's certificate to the trusted key.
     const verifiers = byCertificate ? [orderer.certificate] : [keys, orderer.certificate].flat();

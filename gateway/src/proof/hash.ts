@@ -64,17 +64,34 @@ export function isHex(text: string, bytes?: number): boolean {
   return HEX.test(text) && (bytes === undefined || text.length === bytes * 2);
 }
 
+// Table lookups: a verifier converts a few dozen hashes per bundle, and parseInt / padStart per
+// byte showed in its profile.
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
+
 export function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (const b of bytes) out += BYTE_HEX[b]!;
   return out;
 }
 
+const nibble = (text: string, i: number): number => {
+  const code = text.charCodeAt(i);
+  return code < 128 ? NIBBLE[code]! : -1;
+};
+
 /** Lower-case hex only: one spelling per value, so a bundle cannot be altered by re-casing. */
 export function fromHex(text: string): Uint8Array {
-  if (!HEX.test(text)) throw new TypeError('not lower-case hex');
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  const out = new Uint8Array(text.length >> 1);
+  let bad = text.length & 1;
+  for (let i = 0; i < out.length; i++) {
+    const high = nibble(text, 2 * i);
+    const low = nibble(text, 2 * i + 1);
+    bad |= (high | low) & 0x10; // -1 has every bit set
+    out[i] = (high << 4) | low;
+  }
+  if (bad) throw new TypeError('not lower-case hex');
   return out;
 }
 
@@ -86,12 +103,20 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  */
 export function fromBase64(text: string): Uint8Array {
   if (!BASE64.test(text)) throw new TypeError('not base64');
+  // Past the pattern, the only other spelling of the same bytes sets the bits that padding
+  // leaves unused in the last character: checked here instead of re-encoding the whole text.
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  if (padding > 0) {
+    const last = BASE64_ALPHABET.indexOf(text[text.length - padding - 1]!);
+    if (last & (padding === 2 ? 0x0f : 0x03)) throw new TypeError('non-canonical base64');
+  }
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  if (toBase64(out) !== text) throw new TypeError('non-canonical base64');
   return out;
 }
+
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 export function toBase64(bytes: Uint8Array): string {
   let binary = '';
@@ -106,4 +131,6 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+const encoder = new TextEncoder();
+
+export const utf8 = (text: string): Uint8Array => encoder.encode(text);

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson as referenceCanonicalJson } from '@shulian/chaincode/canonical';
+import { canonicalJson } from '../../gateway/src/proof/canonical.js';
+import { fromBase64, fromHex, toBase64, toHex } from '../../gateway/src/proof/hash.js';
+
+describe('strict hex and base64', () => {
+  it('round-trips every byte and rejects any other spelling', () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(fromHex(toHex(bytes))).toEqual(bytes);
+    for (const bad of ['A0', '0', 'g0', '0 ', '٠٠', 'éé']) {
+      expect(() => fromHex(bad), bad).toThrow('not lower-case hex');
+    }
+  });
+
+  it('accepts exactly the canonical base64 of each short byte string', () => {
+    // Every spelling of one and two bytes: a canonical one decodes, any other is refused.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    for (const a of alphabet) {
+      for (const b of alphabet) {
+        for (const text of [`${a}${b}==`, `${a}${b}A=`, `${a}${b}Q=`, `${a}${b}B=`]) {
+          const canonical = Buffer.from(Buffer.from(text, 'base64')).toString('base64') === text;
+          if (canonical) expect(toBase64(fromBase64(text))).toBe(text);
+          else expect(() => fromBase64(text), text).toThrow('non-canonical base64');
+        }
+      }
+    }
+    for (const bad of ['A', 'AA=', 'AA==A', 'A===', '-_8=', 'AA AA']) {
+      expect(() => fromBase64(bad), bad).toThrow('not base64');
+    }
+  });
+});
+
+describe('canonical JSON', () => {
+  const samples: unknown[] = [
+    { b: [1, 'x', null, true, { z: -0.5, a: 'é"\u2028' }], a: undefined, '': {} },
+    [1e21, 5e-7, 0, -0],
+    'text',
+  ];
+
+  it('is the chaincode encoding, with pre-encoded members spliced in', () => {
+    for (const value of samples) expect(canonicalJson(value)).toBe(referenceCanonicalJson(value));
+    const inner = { y: 2, x: 1 };
+    const known = new Map([[inner, referenceCanonicalJson(inner)]]);
+    expect(canonicalJson({ inner, a: [inner] }, known)).toBe(
+      '{"a":[{"x":1,"y":2}],"inner":{"x":1,"y":2}}',
+    );
+  });
+
+  it('refuses what the chaincode refuses, with its message', () => {
+    for (const value of [{ a: [Number.NaN] }, { b: new Uint8Array(1) }, { c: 1n }]) {
+      expect(() => canonicalJson(value)).toThrow(
+        (() => {
+          try {
+            referenceCanonicalJson(value);
+          } catch (error) {
+            return (error as Error).message;
+          }
+          throw new Error('reference accepted');
+        })(),
+      );
+    }
+  });
+});
