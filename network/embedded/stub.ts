@@ -301,6 +301,9 @@ export class TxSimulator {
     const query = peer.QueryMetadata.deserializeBinary(metadata);
     const pageSize = query.getPagesize();
     const from = query.getBookmark() || startKey;
+    // As Fabric's handler: a bookmark replaces the start key, so the recorded range (re-read at
+    // validation) begins where this page did, not at keys earlier pages returned.
+    range.startKey = from;
     if (pageSize <= 0) throw this.fail('pageSize must be greater than zero', 'INVALID_PAGE_SIZE');
     // A page is materialized whole, with one key of look-ahead for the next bookmark.
     const page: KeyedEntry[] = [];
