@@ -37,7 +37,7 @@ interface StoredState {
   t: number;
   p?: string;
 }
-interface StoredHistory {
+export interface StoredHistory {
   id: string;
   ts: number;
   d: boolean;
@@ -65,8 +65,27 @@ export const GENESIS_TIP: Tip = {
 const pad = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 export const blockKey = (n: number): string => pad(n, 12);
 const HISTORY_SUFFIX = 12 + 6;
-const historyKey = (key: string, v: Version): string =>
+export const historyKey = (key: string, v: Version): string =>
   `${key}\u0000${pad(v.block, 12)}${pad(v.tx, 6)}`;
+
+/** How a history entry is stored; verification rebuilds the same records from the blocks. */
+export const storedHistory = (entry: HistoryEntry): StoredHistory => ({
+  id: entry.txId,
+  ts: entry.timestamp,
+  d: entry.isDelete,
+  v: toBase64(entry.value),
+});
+
+/** The transaction index entries a block adds; a duplicate keeps the first occurrence's. */
+export function txIndexEntries(
+  record: Pick<BlockRecord, 'block' | 'codes'>,
+): [string, TxLocation][] {
+  const n = record.block.header.number;
+  return record.block.transactions.flatMap((tx, index): [string, TxLocation][] => {
+    const code = record.codes[index] as ValidationCode;
+    return code === 'DUPLICATE_TXID' ? [] : [[tx.proposal.txId, { block: n, index, code }]];
+  });
+}
 
 const decodeState = (s: StoredState): StateEntry => {
   const entry: StateEntry = { value: fromBase64(s.v), version: { block: s.b, tx: s.t } };
@@ -250,33 +269,18 @@ export class LedgerStore implements StateReader {
         );
       }
     }
-    record.block.transactions.forEach((tx, index) => {
-      const code = record.codes[index] as ValidationCode;
-      // A duplicate keeps the first occurrence's index entry.
-      if (code !== 'DUPLICATE_TXID')
-        ops.push({
-          type: 'put',
-          sublevel: this.txids,
-          key: tx.proposal.txId,
-          value: { block: n, index, code } satisfies TxLocation,
-        });
-    });
+    for (const [txId, at] of txIndexEntries(record))
+      ops.push({ type: 'put', sublevel: this.txids, key: txId, value: at });
     let validIndex = 0;
     record.codes.forEach((code, index) => {
       if (code !== 'VALID') return;
       const u = updates[validIndex++] as TxUpdates;
       for (const { key, entry } of u.history) {
-        const value: StoredHistory = {
-          id: entry.txId,
-          ts: entry.timestamp,
-          d: entry.isDelete,
-          v: toBase64(entry.value),
-        };
         ops.push({
           type: 'put',
           sublevel: this.historyDb,
           key: historyKey(key, { block: n, tx: index }),
-          value,
+          value: storedHistory(entry),
         });
       }
     });
@@ -291,6 +295,11 @@ export class LedgerStore implements StateReader {
       }
     }
     this.current = tip;
+  }
+
+  /** Verification: every stored history record or transaction index entry, in key order. */
+  async *indexEntries(part: 'history' | 'txids'): AsyncIterable<[string, unknown]> {
+    yield* (part === 'history' ? this.historyDb : this.txids).iterator();
   }
 
   /** Raw access for verification and tamper tests: the stored value of a state key. */

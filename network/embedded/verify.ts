@@ -8,7 +8,13 @@
 import { canonicalJson } from '@shulian/chaincode/canonical';
 import { ValidationCode } from './format.js';
 import { toBase64 } from './crypto.js';
-import { GENESIS_TIP, type LedgerStore } from './store.js';
+import {
+  GENESIS_TIP,
+  historyKey,
+  storedHistory,
+  txIndexEntries,
+  type LedgerStore,
+} from './store.js';
 import { compareKeys, txUpdates, type StateEntry } from './state.js';
 import {
   BlockError,
@@ -50,6 +56,9 @@ export async function verifyNode(
   let previousHash = GENESIS_TIP.blockHash;
   let previousCommit = GENESIS_TIP.commitHash;
   const expected = new Map<string, StateEntry>();
+  // History records and index entries as the blocks produce them, by their stored key.
+  const expectedHistory = new Map<string, string>();
+  const expectedTxIds = new Map<string, string>();
   const fail = (height: number, reason: string, key?: string): NodeVerification => ({
     node,
     checkedBlocks: height,
@@ -95,7 +104,13 @@ export async function verifyNode(
         if (entry) expected.set(key, entry);
         else expected.delete(key);
       }
+      for (const { key, entry } of u.history)
+        expectedHistory.set(
+          historyKey(key, { block: n, tx: i }),
+          canonicalJson(storedHistory(entry)),
+        );
     }
+    for (const [txId, at] of txIndexEntries(record)) expectedTxIds.set(txId, canonicalJson(at));
     previousHash = blockHash;
     previousCommit = recomputed;
   }
@@ -119,7 +134,48 @@ export async function verifyNode(
     return fail(tip.height, `state is unreadable: ${describe(err)}`, wanted[i]);
   }
   if (i < wanted.length) return fail(tip.height, 'state lacks a key the blocks wrote', wanted[i]);
+  const historyOf = (stored: string): string => stored.slice(0, stored.lastIndexOf('\u0000'));
+  const index =
+    (await compareIndex(store, 'history', 'history entry', expectedHistory, historyOf)) ??
+    (await compareIndex(store, 'txids', 'transaction index entry', expectedTxIds, (k) => k));
+  if (index) return fail(tip.height, index.reason, index.key);
   return { node, checkedBlocks: tip.height, divergences: [] };
+}
+
+/**
+ * Compares a stored index with what the blocks produce: the first stored entry that is
+ * unexpected or different, else the first expected one that is missing. `name` maps a stored
+ * key to the key a divergence names (a history record names its state key).
+ */
+async function compareIndex(
+  store: LedgerStore,
+  part: 'history' | 'txids',
+  what: string,
+  expected: Map<string, string>,
+  name: (stored: string) => string,
+): Promise<{ key: string; reason: string } | undefined> {
+  const remaining = new Map(expected);
+  let at: string | undefined;
+  try {
+    for await (const [key, value] of store.indexEntries(part)) {
+      at = key;
+      const want = remaining.get(key);
+      if (want === undefined)
+        return { key: name(key), reason: `${what} that the blocks do not produce` };
+      if (canonicalJson(value) !== want)
+        return { key: name(key), reason: `${what} differs from the blocks` };
+      remaining.delete(key);
+    }
+  } catch (err) {
+    return {
+      key: at === undefined ? '' : name(at),
+      reason: `${what} unreadable: ${describe(err)}`,
+    };
+  }
+  const [missing] = remaining.keys();
+  return missing === undefined
+    ? undefined
+    : { key: name(missing), reason: `${what} missing: the blocks produce it` };
 }
 
 /** Compares nodes' block and commit hashes height by height against the majority. */

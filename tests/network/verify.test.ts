@@ -1,3 +1,4 @@
+import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SigningIdentity } from '../../network/embedded/identity.js';
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
@@ -25,6 +26,24 @@ describe('verify and repair', () => {
     await net.close();
     await cleanup();
   });
+
+  /** Rewrites the first entry of one part of a stopped node's database, then restarts it. */
+  const tamperStopped = async (
+    id: string,
+    part: 'history' | 'txids',
+    change: (value: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<string> => {
+    const node = net.node(id);
+    await node.stop();
+    const db = new Level<string, unknown>(node.location, { valueEncoding: 'json' });
+    const sub = db.sublevel<string, Record<string, unknown>>(part, { valueEncoding: 'json' });
+    const [first] = await sub.iterator({ limit: 1 }).all();
+    if (!first) throw new Error(`no ${part} entry`);
+    await sub.put(first[0], change(first[1]));
+    await db.close();
+    await node.start();
+    return first[0];
+  };
 
   const hashes = (): Record<string, string> =>
     Object.fromEntries(net.nodeStates().map((s) => [s.id, `${s.height}/${s.commitHash}`]));
@@ -90,6 +109,37 @@ describe('verify and repair', () => {
     const report = await net.verify();
     expect(report.divergences[0]).toMatchObject({ node: 'health', height: 4 });
     expect(report.divergences[0]?.reason).toMatch(/commit hash/);
+  });
+
+  it('names the node and key whose history entry was corrupted, and repair restores it', async () => {
+    const before = hashes();
+    const at = await tamperStopped('amr', 'history', (h) => ({ ...h, v: flip(h.v as string, 2) }));
+    const report = await net.verify();
+    expect(report.divergences).toEqual([
+      {
+        node: 'amr',
+        height: net.orderer.height,
+        key: at.slice(0, at.indexOf('\u0000')),
+        reason: 'history entry differs from the blocks',
+      },
+    ]);
+    await net.repairNode('amr');
+    await net.settle();
+    expect((await net.verify()).ok).toBe(true);
+    expect(hashes()).toEqual(before);
+  });
+
+  it('names the node whose transaction index was corrupted', async () => {
+    const txId = await tamperStopped('coord', 'txids', (t) => ({ ...t, code: 'VALID', index: 7 }));
+    const report = await net.verify();
+    expect(report.divergences).toEqual([
+      {
+        node: 'coord',
+        height: net.orderer.height,
+        key: txId,
+        reason: 'transaction index entry differs from the blocks',
+      },
+    ]);
   });
 
   it('keeps other nodes running while one node is deleted and rebuilt', async () => {
