@@ -53,10 +53,22 @@ const CACHE_LIMIT = 1024;
 
 const certificate = memo(CACHE_LIMIT, (pem) => new X509Certificate(pem));
 
-/** A PEM certificate yields its subject key; anything else is read as an SPKI public key. */
-const publicKey = memo(CACHE_LIMIT, (pem): KeyObject =>
-  pem.includes('BEGIN CERTIFICATE') ? certificate(pem).publicKey : createPublicKey(pem),
-);
+/**
+ * A PEM certificate yields its subject key; anything else is read as an SPKI public key. Whether
+ * it is a P-256 key is decided once, with the parse, not on every signature.
+ */
+const p256Key = memo(CACHE_LIMIT, (pem): KeyObject | Error => {
+  const key = pem.includes('BEGIN CERTIFICATE') ? certificate(pem).publicKey : createPublicKey(pem);
+  return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+    ? key
+    : new TypeError('not a P-256 key');
+});
+
+function verifierKey(pem: string): { key: KeyObject; dsaEncoding: 'der' } {
+  const key = p256Key(pem);
+  if (key instanceof Error) throw key;
+  return { key, dsaEncoding: 'der' };
+}
 
 /** Chain results by CA then certificate: no key building on the hot path. */
 const chains = new Map<string, Map<string, boolean>>();
@@ -86,15 +98,20 @@ export const nodeProofCrypto: ProofCrypto = {
    * bundles, verify in parallel across cores instead of queueing on the event loop.
    */
   verifyEcdsaP256(publicKeyOrCertificate, data, signature) {
-    const key = publicKey(publicKeyOrCertificate);
-    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-      throw new TypeError('not a P-256 key');
-    }
+    const key = verifierKey(publicKeyOrCertificate);
     return new Promise((resolve, reject) =>
-      verify('sha256', data, { key, dsaEncoding: 'der' }, signature, (error, ok) =>
-        error ? reject(error) : resolve(ok),
-      ),
+      verify('sha256', data, key, signature, (error, ok) => (error ? reject(error) : resolve(ok))),
     );
   },
   verifyCertIssuedBy: issuedBy,
+};
+
+/**
+ * Signatures checked on the calling thread: for worker threads (./pool.ts), where a hop to
+ * libuv's pool would only add its overhead (about 10 µs of CPU per signature) to a busy core.
+ */
+export const nodeProofCryptoSync: ProofCrypto = {
+  ...nodeProofCrypto,
+  verifyEcdsaP256: (publicKeyOrCertificate, data, signature) =>
+    verify('sha256', data, verifierKey(publicKeyOrCertificate), signature),
 };

@@ -1,0 +1,127 @@
+/**
+ * Verifies many bundles against one trust file on every core: each worker thread runs the whole
+ * `verifyBundle` with signatures checked synchronously (./verify-worker.ts). Node-only.
+ *
+ * Whole bundles rather than single signatures go to the workers: a bundle travels as its JSON
+ * text (one string copy, parsed once, in the worker), where shipping four signed byte strings and
+ * keys per bundle cost more than the parsing and encoding left on the main thread. Jobs asked for
+ * in one event-loop turn go out as one message per worker.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { HeldSubject, VerifyResult } from './bundle.js';
+
+export interface VerifyJob {
+  id: number;
+  bundleJson: string;
+  held: HeldSubject | undefined;
+}
+
+export interface VerifyDone {
+  id: number;
+  result: VerifyResult;
+}
+
+export interface VerifierPoolOptions {
+  /** Every job's trust file, as `verifyBundle` takes it: checked against its schema each time. */
+  trust: unknown;
+  /** Worker threads; one per core by default. */
+  threads?: number;
+}
+
+/** A worker and the jobs it holds, so a crash fails exactly those. */
+interface Slot {
+  worker: Worker;
+  inFlight: Map<number, (result: VerifyResult) => void>;
+}
+
+/**
+ * A build runs its .js worker. Sources (tests, benches under tsx or vitest) load the TypeScript
+ * worker through tsx's loader, registered inside the worker: Node 20 workers do not apply loader
+ * hooks from `--import` to their entry module.
+ */
+function startWorker(trust: unknown): Worker {
+  const options = { workerData: { trust } };
+  if (!import.meta.url.endsWith('.ts')) {
+    return new Worker(new URL('./verify-worker.js', import.meta.url), options);
+  }
+  const entry = JSON.stringify(new URL('./verify-worker.ts', import.meta.url).href);
+  const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); });`;
+  return new Worker(code, { ...options, eval: true });
+}
+
+export class VerifierPool {
+  private readonly slots: Slot[];
+  private queue: { job: VerifyJob; resolve: (result: VerifyResult) => void }[] = [];
+  private nextId = 0;
+  private lastError: Error | undefined;
+
+  constructor(private readonly options: VerifierPoolOptions) {
+    const threads = options.threads ?? availableParallelism();
+    this.slots = Array.from({ length: Math.max(1, threads) }, () => this.spawn());
+  }
+
+  /**
+   * `verifyBundle(JSON.parse(bundleJson), trust, node:crypto, held)` on a worker; text that is
+   * not JSON fails the `bundle` check. Like `verifyBundle`, never rejects.
+   */
+  verify(bundleJson: string, held?: HeldSubject): Promise<VerifyResult> {
+    return new Promise((resolve) => {
+      if (this.queue.length === 0) queueMicrotask(() => this.dispatch());
+      this.queue.push({ job: { id: this.nextId++, bundleJson, held }, resolve });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private failure(): VerifyResult {
+    const message = `verifier thread failed: ${this.lastError?.message ?? 'no threads'}`;
+    return { ok: false, failures: [{ check: 'verifier', message }] };
+  }
+
+  /** Shares the turn's jobs among workers, fewest jobs in hand first. */
+  private dispatch(): void {
+    const queue = this.queue;
+    this.queue = [];
+    if (this.slots.length === 0) {
+      for (const { resolve } of queue) resolve(this.failure());
+      return;
+    }
+    const batches = new Map<Slot, VerifyJob[]>();
+    for (const { job, resolve } of queue) {
+      const slot = this.slots.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
+      slot.inFlight.set(job.id, resolve);
+      let batch = batches.get(slot);
+      if (!batch) batches.set(slot, (batch = []));
+      batch.push(job);
+    }
+    for (const [slot, batch] of batches) {
+      slot.worker.ref();
+      slot.worker.postMessage(batch);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = startWorker(this.options.trust);
+    const slot: Slot = { worker, inFlight: new Map() };
+    worker.unref();
+    worker.on('message', (done: VerifyDone[]) => {
+      for (const { id, result } of done) {
+        slot.inFlight.get(id)?.(result);
+        slot.inFlight.delete(id);
+      }
+      // An idle pool must not keep the process alive.
+      if (slot.inFlight.size === 0) worker.unref();
+    });
+    // A worker that fails is gone: its jobs fail, later ones go to the others. No respawn, so a
+    // worker that cannot start does not loop; with none left, jobs fail at once.
+    worker.on('error', (error) => {
+      this.lastError = error;
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      for (const resolve of slot.inFlight.values()) resolve(this.failure());
+    });
+    return slot;
+  }
+}
