@@ -599,6 +599,43 @@ describe('web console', () => {
     await page.close();
   });
 
+  it('loads long lists page by page (catalog, and grants merged from both sides)', async () => {
+    /** Clicks "load more" until the list is whole; returns its rows, header excluded. */
+    const loadAll = async (page: Page, list: string): Promise<number> => {
+      const table = page.getByRole('table', { name: list, exact: true });
+      const more = page.getByRole('button', { name: `加载更多：${list}` });
+      let clicks = 0;
+      while (await more.isVisible()) {
+        const before = await table.getByRole('row').count();
+        await more.click();
+        await expect.poll(() => table.getByRole('row').count()).toBeGreaterThan(before);
+        clicks++;
+      }
+      expect(clicks).toBeGreaterThan(0); // the page size was small enough to need more pages
+      return (await table.getByRole('row').count()) - 1;
+    };
+
+    const catalog = await apiGet<{ items: CatalogEntry[] }>('/catalog?limit=1000', consumer.token);
+    await open(consumerPage, 'catalog?limit=2');
+    expect(
+      await consumerPage.getByRole('table', { name: '资源列表' }).getByRole('row').count(),
+    ).toBe(3);
+    await screenshot(consumerPage, '12-load-more');
+    expect(await loadAll(consumerPage, '资源列表')).toBe(catalog.items.length);
+    await consumerPage.getByText(`共 ${catalog.items.length} 条资源`).waitFor();
+
+    const ids = new Set<string>();
+    for (const as of ['consumer', 'provider']) {
+      const { items } = await apiGet<{ items: { id: string }[] }>(
+        `/grants?as=${as}&limit=1000`,
+        consumer.token,
+      );
+      for (const g of items) ids.add(g.id);
+    }
+    await open(consumerPage, 'grants?limit=1');
+    expect(await loadAll(consumerPage, '授权')).toBe(ids.size);
+  });
+
   it('switches to English and back', async () => {
     await open(consumerPage, 'requests');
     await consumerPage.getByRole('button', { name: /Switch to English/ }).click();

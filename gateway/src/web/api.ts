@@ -112,9 +112,15 @@ export interface Items<T> {
   items: T[];
 }
 
-/** A list page; the console shows the first page (newest first) and says when there is more. */
+/** A list page (newest first); the console loads the next one on demand (`pagedList`). */
 export interface Page<T> extends Items<T> {
   nextCursor: string | null;
+}
+
+/** Which page of a list: after `cursor`, `limit` items (the gateway's default when absent). */
+export interface PageParams {
+  cursor?: string;
+  limit?: number;
 }
 
 /** A write's answer: the entity as written and where it landed on the ledger. */
@@ -251,8 +257,8 @@ export const api = {
   departments: () => call<Items<Department>>('GET', '/departments'),
 
   catalog: {
-    search: (filters: CatalogFilters) =>
-      call<Page<CatalogEntry>>('GET', '/catalog', { ...filters }),
+    search: (filters: CatalogFilters, page: PageParams = {}) =>
+      call<Page<CatalogEntry>>('GET', '/catalog', { ...filters, ...page }),
     get: (id: string) => call<CatalogEntry>('GET', `/catalog/${enc(id)}`),
     history: (id: string) =>
       call<Items<HistoryItem<CatalogEntry>>>('GET', `/catalog/${enc(id)}/history`),
@@ -300,8 +306,10 @@ export const api = {
 
   requests: {
     /** `department`: whose box (the coordinator and supervisors may read any); default mine. */
-    list: (box: 'outbox' | 'inbox', filter: { department?: string; status?: RequestStatus } = {}) =>
-      call<Page<ShareRequest & Overdue>>('GET', '/requests', { box, ...filter }),
+    list: (
+      box: 'outbox' | 'inbox',
+      filter: { department?: string; status?: RequestStatus } & PageParams = {},
+    ) => call<Page<ShareRequest & Overdue>>('GET', '/requests', { box, ...filter }),
     create: (input: RequestInput) =>
       call<Written<ShareRequest>>('POST', '/requests', undefined, input),
     approve: (id: string, reason: string) =>
@@ -322,14 +330,15 @@ export const api = {
   },
 
   grants: {
-    list: (as: 'consumer' | 'provider') => call<Page<Grant>>('GET', '/grants', { as }),
+    list: (as: 'consumer' | 'provider', page: PageParams = {}) =>
+      call<Page<Grant>>('GET', '/grants', { as, ...page }),
     revoke: (id: string, reason: string) =>
       call<Written<Grant>>('POST', `/grants/${enc(id)}/revoke`, undefined, { reason }),
   },
 
   objections: {
-    list: (as: 'raiser' | 'provider') =>
-      call<Page<QualityObjection & Overdue>>('GET', '/objections', { as }),
+    list: (as: 'raiser' | 'provider', page: PageParams = {}) =>
+      call<Page<QualityObjection & Overdue>>('GET', '/objections', { as, ...page }),
     raise: (input: {
       catalogId: string;
       version: number;
@@ -348,8 +357,8 @@ export const api = {
   },
 
   audit: {
-    usage: (filters: UsageFilters) =>
-      call<Page<UsageRecord>>('GET', '/audit/usage', { ...filters }),
+    usage: (filters: UsageFilters, page: PageParams = {}) =>
+      call<Page<UsageRecord>>('GET', '/audit/usage', { ...filters, ...page }),
     csv: (filters: UsageFilters) =>
       download('/audit/usage.csv', 'shulian-usage.csv', { ...filters }),
     prov: (filters: UsageFilters) =>

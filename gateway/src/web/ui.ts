@@ -3,9 +3,9 @@
  * downloads. Pages compose these so that every control has a label and every table a caption.
  */
 import type { DeadlineTerms } from '@shulian/chaincode/constants';
-import { ApiError, type Downloaded, type Page } from './api.js';
-import { refresh } from './router.js';
-import { h, text, type Attrs, type Child } from './dom.js';
+import { ApiError, type Downloaded, type Page, type PageParams } from './api.js';
+import { parseHash, refresh } from './router.js';
+import { h, replace, text, type Attrs, type Child } from './dom.js';
 import { isMessageKey, locale, t, type Msg } from './i18n/index.js';
 
 let nextId = 0;
@@ -433,11 +433,74 @@ export function errorText(err: unknown): Msg {
 export const notice = (kind: 'ok' | 'warn' | 'error', message: Msg): HTMLElement =>
   h('p', { class: `alert ${kind}`, role: kind === 'ok' ? 'status' : 'alert' }, message);
 
-/** Said under a list that has further pages: the console shows the first and asks to narrow. */
-export const truncated = (page: Page<unknown>): HTMLElement | null =>
-  page.nextCursor === null
-    ? null
-    : notice('warn', t('common.truncated', { count: page.items.length }));
+/** One page of a list from the gateway, after `cursor` when given. */
+export type PageLoader<T> = (page: PageParams) => Promise<Page<T>>;
+
+/**
+ * Several lists read as one (a department's grants as consumer and as provider): each page asks
+ * every list that has more, and the cursor carries each list's own cursor (null when it is done).
+ */
+export function together<T>(...loaders: PageLoader<T>[]): PageLoader<T> {
+  return async ({ cursor, limit }) => {
+    const cursors = cursor ? (JSON.parse(cursor) as (string | null)[]) : loaders.map(() => '');
+    const pages = await Promise.all(
+      loaders.map((load, i) => {
+        const own = cursors[i] ?? null;
+        if (own === null) return Promise.resolve(null);
+        return load({ ...(own ? { cursor: own } : {}), ...(limit ? { limit } : {}) });
+      }),
+    );
+    const next = pages.map((p) => p?.nextCursor ?? null);
+    return {
+      items: pages.flatMap((p) => p?.items ?? []),
+      nextCursor: next.some((c) => c !== null) ? JSON.stringify(next) : null,
+    };
+  };
+}
+
+/**
+ * A list that grows page by page: the first page at once, then a "load more" button while the
+ * gateway has more, which fetches the next page with its cursor and re-renders the list with every
+ * row so far (so counts and captions stay whole). `?limit=` in the console's URL sets the page
+ * size, to keep long lists short or to link to one; otherwise the gateway's default applies.
+ */
+export async function pagedList<T>(
+  caption: Msg,
+  load: PageLoader<T>,
+  render: (items: readonly T[]) => Child,
+): Promise<HTMLElement> {
+  const asked = Number(parseHash().params.query.get('limit'));
+  const limit = Number.isInteger(asked) && asked > 0 ? { limit: asked } : {};
+  const first = await load(limit);
+  const items = [...first.items];
+  let cursor = first.nextCursor;
+  const list = h('div', null, render(items));
+  const status = statusLine();
+  const more = button(t('common.loadMore'), () => {
+    if (cursor === null) return;
+    more.disabled = true;
+    status.className = 'form-status';
+    status.replaceChildren(t('common.working'));
+    load({ cursor, ...limit })
+      .then((next) => {
+        items.push(...next.items);
+        cursor = next.nextCursor;
+        replace(list, render(items));
+        footer.hidden = cursor === null;
+        status.replaceChildren(t('common.loaded', { count: items.length }));
+      })
+      .catch((err: unknown) => {
+        status.className = 'form-status error';
+        status.replaceChildren(errorText(err));
+      })
+      .finally(() => {
+        more.disabled = false;
+      });
+  });
+  more.setAttribute('aria-label', t('common.loadMoreOf', { list: caption }));
+  const footer = h('div', { class: 'load-more', hidden: cursor === null }, more, status);
+  return h('div', null, list, footer);
+}
 
 export const errorBox = (err: unknown): HTMLElement => notice('error', errorText(err));
 

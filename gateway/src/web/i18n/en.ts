@@ -26,7 +26,9 @@ export const en: Readonly<Record<MessageKey, string>> = {
 
   'common.any': 'Any',
   'common.empty': 'Nothing here yet',
-  'common.truncated': 'Only the first {count} are shown; narrow the filters to see others.',
+  'common.loadMore': 'Load more',
+  'common.loadMoreOf': 'Load more: {list}',
+  'common.loaded': '{count} shown',
   'common.working': 'Working…',
   'common.overdue': 'Overdue',
   'common.provisional': 'Provisional',

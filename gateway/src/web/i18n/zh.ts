@@ -28,7 +28,9 @@ export const zh = {
 
   'common.any': '全部',
   'common.empty': '暂无记录',
-  'common.truncated': '只显示了前 {count} 条，请用筛选条件缩小范围。',
+  'common.loadMore': '加载更多',
+  'common.loadMoreOf': '加载更多：{list}',
+  'common.loaded': '已显示 {count} 条',
   'common.working': '处理中…',
   'common.overdue': '已逾期',
   'common.provisional': '暂定',

@@ -4,7 +4,7 @@
  */
 import type { UsageRecord } from '@shulian/chaincode/constants';
 import { api, type UsageFilters } from '../api.js';
-import { h, text } from '../dom.js';
+import { h, text, type Child } from '../dom.js';
 import { list, pick, t } from '../i18n/index.js';
 import { go, type RouteParams } from '../router.js';
 import {
@@ -15,13 +15,13 @@ import {
   formValue,
   input,
   mono,
+  pagedList,
   pageTitle,
   save,
   select,
   statusLine,
   submit,
   table,
-  truncated,
   withAny,
 } from '../ui.js';
 import {
@@ -38,8 +38,7 @@ const FILTERS = ['catalogId', 'department', 'user', 'from', 'to'] as const;
 export async function auditPage(params: RouteParams): Promise<HTMLElement> {
   const filters: UsageFilters = {};
   for (const name of FILTERS) filters[name] = params.query.get(name) ?? '';
-  const [found] = await Promise.all([api.audit.usage(filters), loadDepartments()]);
-  const { items } = found;
+  await loadDepartments();
 
   const form = h(
     'form',
@@ -74,7 +73,6 @@ export async function auditPage(params: RouteParams): Promise<HTMLElement> {
       .then(save)
       .catch((err: unknown) => status.replaceChildren(errorBox(err)));
   };
-  const refused = items.filter((u) => u.outcome === 'DENIED').length;
 
   return h(
     'div',
@@ -86,8 +84,18 @@ export async function auditPage(params: RouteParams): Promise<HTMLElement> {
     ),
     status,
     form,
+    await pagedList(
+      t('audit.timeline'),
+      (page) => api.audit.usage(filters, page),
+      (items) => timeline(items),
+    ),
+  );
+}
+
+function timeline(items: readonly UsageRecord[]): Child {
+  const refused = items.filter((u) => u.outcome === 'DENIED').length;
+  return [
     h('p', { class: 'count', role: 'status' }, t('audit.count', { count: items.length, refused })),
-    truncated(found),
     table<UsageRecord>(
       t('audit.timeline'),
       [
@@ -134,5 +142,5 @@ export async function auditPage(params: RouteParams): Promise<HTMLElement> {
       items,
       (u) => (u.outcome === 'DENIED' ? 'refused' : ''),
     ),
-  );
+  ];
 }

@@ -10,7 +10,7 @@ import {
   type CatalogEntry,
 } from '@shulian/chaincode/constants';
 import { api, type CatalogFilters } from '../api.js';
-import { h, text } from '../dom.js';
+import { h, text, type Child } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { go, type RouteParams } from '../router.js';
 import { hasRole } from '../session.js';
@@ -19,11 +19,11 @@ import {
   field,
   formValue,
   input,
+  pagedList,
   pageTitle,
   select,
   submit,
   table,
-  truncated,
   withAny,
 } from '../ui.js';
 import { departmentName, departmentOptions, loadDepartments } from './common.js';
@@ -34,8 +34,7 @@ const FILTERS = ['q', 'owner', 'shareType', 'sensitivity', 'level', 'updateFrequ
 export async function catalogPage(params: RouteParams): Promise<HTMLElement> {
   const filters: CatalogFilters = {};
   for (const name of FILTERS) filters[name] = params.query.get(name) ?? '';
-  const [found] = await Promise.all([api.catalog.search(filters), loadDepartments()]);
-  const { items } = found;
+  await loadDepartments();
 
   const form = h(
     'form',
@@ -103,8 +102,17 @@ export async function catalogPage(params: RouteParams): Promise<HTMLElement> {
         : null,
     ),
     form,
+    await pagedList(
+      t('catalog.results'),
+      (page) => api.catalog.search(filters, page),
+      (items) => resultsTable(items),
+    ),
+  );
+}
+
+function resultsTable(items: readonly CatalogEntry[]): Child {
+  return [
     h('p', { class: 'count', role: 'status' }, t('catalog.count', { count: items.length })),
-    truncated(found),
     table<CatalogEntry>(
       t('catalog.results'),
       [
@@ -121,5 +129,5 @@ export async function catalogPage(params: RouteParams): Promise<HTMLElement> {
       ],
       items,
     ),
-  );
+  ];
 }

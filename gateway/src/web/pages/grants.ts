@@ -18,6 +18,7 @@ import {
   formValue,
   input,
   onSubmit,
+  pagedList,
   pageTitle,
   period,
   section,
@@ -25,6 +26,7 @@ import {
   submit,
   table,
   textarea,
+  together,
   UserError,
 } from '../ui.js';
 import { catalogLink, departmentName, loadDepartments, purposeLabel } from './common.js';
@@ -34,23 +36,34 @@ type ObjectionRow = QualityObjection & Overdue;
 
 export async function grantsPage(params: RouteParams): Promise<HTMLElement> {
   // A department is on both sides: it holds grants and objections as consumer and as provider.
-  const [consumed, provided, raised, received] = await Promise.all([
-    api.grants.list('consumer'),
-    api.grants.list('provider'),
-    api.objections.list('raiser'),
-    api.objections.list('provider'),
-    loadDepartments(),
+  await loadDepartments();
+  // A grant or objection within one department is on both lists; it is shown once.
+  const [grants, objections] = await Promise.all([
+    pagedList(
+      t('grants.grants'),
+      together(
+        (page) => api.grants.list('consumer', page),
+        (page) => api.grants.list('provider', page),
+      ),
+      (rows) => grantsTable(uniqueById(rows)),
+    ),
+    pagedList(
+      t('objections.title'),
+      together(
+        (page) => api.objections.list('raiser', page),
+        (page) => api.objections.list('provider', page),
+      ),
+      (rows) => objectionsTable(uniqueById(rows)),
+    ),
   ]);
-  const grants = uniqueById([...consumed.items, ...provided.items]);
-  const objections = uniqueById([...raised.items, ...received.items]);
   return h(
     'div',
     null,
     pageTitle(t('grants.title')),
-    section(t('grants.grants'), grantsTable(grants)),
+    section(t('grants.grants'), grants),
     section(
       t('objections.title'),
-      objectionsTable(objections),
+      objections,
       hasRole('consumer')
         ? raiseForm(params.query.get('catalogId') ?? '', params.query.get('version') ?? '')
         : null,

@@ -5,7 +5,7 @@
  * It is also the department's task list, so the catalog updates it owes are listed here too.
  */
 import { PURPOSE_LABELS, PURPOSES, type ShareRequest } from '@shulian/chaincode/constants';
-import { api, type Overdue, type UpdateRequirement } from '../api.js';
+import { api, type Overdue, type PageParams, type UpdateRequirement } from '../api.js';
 import { h, text } from '../dom.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { go, type RouteParams } from '../router.js';
@@ -20,6 +20,7 @@ import {
   formValue,
   input,
   onSubmit,
+  pagedList,
   pageTitle,
   period,
   section,
@@ -28,6 +29,7 @@ import {
   submit,
   table,
   textarea,
+  together,
 } from '../ui.js';
 import { catalogLink, cstToday, departmentName, loadDepartments, purposeLabel } from './common.js';
 import { requestStatusBadge } from './labels.js';
@@ -43,36 +45,53 @@ export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
   const departments = await loadDepartments();
   const department = currentUser()?.department;
   const [outbox, inbox, escalated, updatesDue, updatesOpen] = await Promise.all([
-    consumer ? api.requests.list('outbox').then((r) => r.items) : Promise.resolve([]),
-    provider ? api.requests.list('inbox').then((r) => r.items) : Promise.resolve([]),
+    consumer
+      ? pagedList(t('requests.outbox'), (page) => api.requests.list('outbox', page), outboxTable)
+      : null,
+    provider
+      ? pagedList(
+          t('requests.inbox'),
+          (page) => api.requests.list('inbox', page),
+          (rows) => inboxTable(t('requests.inbox'), rows, false),
+        )
+      : null,
     arbiter
-      ? Promise.all(
-          [...departments.keys()].map((department) =>
-            api.requests.list('inbox', { department, status: 'escalated' }).then((r) => r.items),
+      ? pagedList(
+          t('requests.escalations'),
+          together(
+            ...[...departments.keys()].map(
+              (department) => (page: PageParams) =>
+                api.requests.list('inbox', { department, status: 'escalated', ...page }),
+            ),
           ),
-        ).then((lists) => lists.flat())
-      : Promise.resolve([]),
+          (rows) => inboxTable(t('requests.escalations'), rows, true),
+        )
+      : null,
     provider && department
-      ? api.catalogUpdates.list({ owner: department, status: 'open' }).then((r) => r.items)
-      : Promise.resolve([]),
+      ? pagedList(
+          t('updates.due'),
+          (page) => api.catalogUpdates.list({ owner: department, status: 'open', ...page }),
+          (rows) => updatesTable(t('updates.due'), rows, false),
+        )
+      : null,
     arbiter
-      ? api.catalogUpdates.list({ status: 'open' }).then((r) => r.items)
-      : Promise.resolve([]),
+      ? pagedList(
+          t('updates.open'),
+          (page) => api.catalogUpdates.list({ status: 'open', ...page }),
+          (rows) => updatesTable(t('updates.open'), rows, true),
+        )
+      : null,
   ]);
   return h(
     'div',
     null,
     pageTitle(t('requests.title')),
     newFor && consumer ? await createForm(newFor) : null,
-    arbiter
-      ? section(t('requests.escalations'), inboxTable(t('requests.escalations'), escalated, true))
-      : null,
-    updatesDue.length
-      ? section(t('updates.due'), updatesTable(t('updates.due'), updatesDue, false))
-      : null,
-    arbiter ? section(t('updates.open'), updatesTable(t('updates.open'), updatesOpen, true)) : null,
-    provider ? section(t('requests.inbox'), inboxTable(t('requests.inbox'), inbox, false)) : null,
-    consumer ? section(t('requests.outbox'), outboxTable(outbox)) : null,
+    escalated && section(t('requests.escalations'), escalated),
+    updatesDue && section(t('updates.due'), updatesDue),
+    updatesOpen && section(t('updates.open'), updatesOpen),
+    inbox && section(t('requests.inbox'), inbox),
+    outbox && section(t('requests.outbox'), outbox),
     !consumer && !provider ? h('p', { class: 'empty' }, t('requests.noRole')) : null,
   );
 }
