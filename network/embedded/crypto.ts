@@ -65,6 +65,9 @@ export function verify(key: KeyObject, bytes: Uint8Array, signature: string): bo
   return ok;
 }
 
+/** Whether a string survives UTF-8 unchanged (a lone surrogate has no UTF-8 form and is replaced). */
+export const isUtf8Text = (s: string): boolean => Buffer.from(s, 'utf8').toString('utf8') === s;
+
 export const toBase64 = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 export const fromBase64 = (text: string): Buffer => Buffer.from(text, 'base64');

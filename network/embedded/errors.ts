@@ -9,6 +9,8 @@ import type { ValidationCode } from './format.js';
 export type LedgerErrorCode =
   | ValidationCode
   | 'CHAINCODE_ERROR'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_IDENTITY_NAME'
   | 'ENDORSEMENT_MISMATCH'
   | 'ENDORSEMENT_REFUSED'
   | 'NO_ENDORSERS'

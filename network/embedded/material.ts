@@ -108,9 +108,10 @@ export class Wallet {
   ): Promise<SigningIdentity> {
     if (!USER.test(user))
       return Promise.reject(
-        Object.assign(new Error(`invalid user name ${JSON.stringify(user)}`), {
-          code: 'INVALID_IDENTITY_NAME',
-        }),
+        new LedgerError(
+          'INVALID_IDENTITY_NAME',
+          `invalid user name ${JSON.stringify(user)}: 1 to 64 letters, digits, '.', '_', '@' or '-'`,
+        ),
       );
     const key = `${ou}:${user}:${JSON.stringify(Object.entries(attrs).sort())}`;
     let found = this.cache.get(key);

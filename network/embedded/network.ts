@@ -24,6 +24,7 @@ import { DepartmentNode, type EndorsementResult } from './node.js';
 import { Orderer } from './orderer.js';
 import { chooseEndorsers, policyMembers } from './policy.js';
 import { proposalFor, type CallOptions } from './proposal.js';
+import { canonical } from './sealed.js';
 import type { BlockRecord } from './store.js';
 import { requiredPolicies, type ValidationContext } from './validator.js';
 import { compareNodes, verifyNode, type NodeDivergence } from './verify.js';
@@ -222,6 +223,15 @@ export class EmbeddedNetwork {
   ): Promise<Committed> {
     const transient = options.transient ?? {};
     const { proposal, clientSignature } = proposalFor(identity, this.target, fcn, args, options);
+    // The ordered transaction carries the proposal and more: one that cannot fit is refused
+    // before endorsers spend a simulation and a signature on it.
+    const proposalBytes = canonical(proposal).length;
+    if (proposalBytes > this.orderer.absoluteMaxBytes)
+      throw new LedgerError(
+        'TX_TOO_LARGE',
+        `a proposal of ${proposalBytes} bytes exceeds the orderer's absoluteMaxBytes ${this.orderer.absoluteMaxBytes}`,
+        { txId: proposal.txId },
+      );
     const first = this.gatewayNode(identity.mspId);
     let endorsed: { result: EndorsementResult; endorsements: Endorsement[] } | undefined;
     for (let attempt = 1; !endorsed; attempt++) {

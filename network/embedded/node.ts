@@ -17,7 +17,7 @@ import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';
 import { addTime } from './metrics.js';
 import type { Orderer } from './orderer.js';
-import { txIdFor } from './proposal.js';
+import { checkCall, txIdFor } from './proposal.js';
 import { LedgerStore, type BlockRecord, type Tip } from './store.js';
 import { canonical, seal } from './sealed.js';
 import { simulate } from './stub.js';
@@ -125,6 +125,7 @@ export class DepartmentNode {
   ): Promise<EndorsementResult> {
     const store = this.ledger();
     const { validation } = this.options;
+    checkCall(proposal.fcn, proposal.args);
     if (proposal.channel !== validation.channel || proposal.chaincode !== validation.chaincode) {
       throw new LedgerError('ENDORSEMENT_REFUSED', `node ${this.id}: unknown channel or chaincode`);
     }
@@ -187,6 +188,7 @@ export class DepartmentNode {
     transient: Record<string, Uint8Array>,
   ): Promise<Uint8Array> {
     const store = this.ledger();
+    checkCall(proposal.fcn, proposal.args);
     const creator = this.options.validation.msp.identify(proposal.creator);
     if (!creator)
       throw new LedgerError(

@@ -13,21 +13,12 @@ import {
   type Transaction,
 } from './format.js';
 import { sha256Hex } from './crypto.js';
+import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';
 import { merkleRoot } from './merkle.js';
 import type { BatchConfig } from './config.js';
 import { atomicWrite, blockKey } from './store.js';
 import { sealTransaction } from './validator.js';
-
-export class OrdererError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'TX_TOO_LARGE' | 'ORDERER_STOPPED',
-  ) {
-    super(message);
-    this.name = 'OrdererError';
-  }
-}
 
 const RECENT_BLOCKS = 64;
 
@@ -88,6 +79,11 @@ export class Orderer {
     return this.tip.height;
   }
 
+  /** The largest transaction the orderer accepts, in bytes. */
+  get absoluteMaxBytes(): number {
+    return this.batch.absoluteMaxBytes;
+  }
+
   get signer(): SigningIdentity {
     return this.identity;
   }
@@ -95,13 +91,13 @@ export class Orderer {
   /** Orders a transaction; resolves once the block holding it is in the log. */
   broadcast(tx: Transaction): Promise<{ blockNumber: number; index: number }> {
     if (this.closed)
-      return Promise.reject(new OrdererError('the orderer is stopped', 'ORDERER_STOPPED'));
+      return Promise.reject(new LedgerError('ORDERER_STOPPED', 'the orderer is stopped'));
     const bytes = sealTransaction(tx).transaction;
     if (bytes.length > this.batch.absoluteMaxBytes) {
       return Promise.reject(
-        new OrdererError(
-          `transaction of ${bytes.length} bytes exceeds absoluteMaxBytes ${this.batch.absoluteMaxBytes}`,
+        new LedgerError(
           'TX_TOO_LARGE',
+          `transaction of ${bytes.length} bytes exceeds absoluteMaxBytes ${this.batch.absoluteMaxBytes}`,
         ),
       );
     }

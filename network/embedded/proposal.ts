@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FORMAT_VERSION, type Proposal } from './format.js';
-import { sha256Hex } from './crypto.js';
+import { isUtf8Text, sha256Hex } from './crypto.js';
+import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';
 import { seal } from './sealed.js';
 
@@ -33,10 +34,27 @@ export function txIdFor(nonceBase64: string, certificate: string): string {
   );
 }
 
+/**
+ * The chaincode receives the transaction name and arguments as UTF-8 bytes while the signed
+ * proposal keeps the strings, so a non-string or a lone surrogate (which UTF-8 replaces with
+ * U+FFFD) would make the chaincode run something other than what the creator signed. The client
+ * refuses such a call, and every node refuses such a proposal, since a client may skip the check.
+ */
+export function checkCall(fcn: unknown, args: unknown): void {
+  const bad = (what: string): LedgerError =>
+    new LedgerError('INVALID_ARGUMENT', `${what} must be a string of well-formed Unicode`);
+  if (typeof fcn !== 'string' || !isUtf8Text(fcn)) throw bad('the transaction name');
+  if (!Array.isArray(args)) throw new LedgerError('INVALID_ARGUMENT', 'args must be an array');
+  args.forEach((arg: unknown, i) => {
+    if (typeof arg !== 'string' || !isUtf8Text(arg)) throw bad(`argument ${i}`);
+  });
+}
+
 export function createProposal(
   creator: SigningIdentity,
   input: ProposalInput,
 ): { proposal: Proposal; clientSignature: string } {
+  checkCall(input.fcn, input.args);
   const nonce = randomBytes(24).toString('base64');
   const proposal: Proposal = {
     version: FORMAT_VERSION,

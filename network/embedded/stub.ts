@@ -24,7 +24,7 @@ import type {
   WriteItem,
 } from './format.js';
 import type { ChaincodeEvent, ChaincodeResponse } from './format.js';
-import { fromBase64, toBase64 } from './crypto.js';
+import { fromBase64, isUtf8Text, toBase64 } from './crypto.js';
 import { compareKeys, type HistoryEntry, type KeyedEntry, type StateReader } from './state.js';
 
 const require = createRequire(import.meta.url);
@@ -488,7 +488,7 @@ export class TxSimulator {
     if (typeof key !== 'string' || key === '')
       throw this.fail('key must not be an empty string', 'INVALID_KEY');
     // A lone surrogate has no UTF-8 form, so it could not be stored or ordered as Fabric does.
-    if (Buffer.from(key, 'utf8').toString('utf8') !== key)
+    if (!isUtf8Text(key))
       throw this.fail(`key ${JSON.stringify(key)} is not valid UTF-8`, 'INVALID_KEY');
   }
 
