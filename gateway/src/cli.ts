@@ -9,7 +9,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Json } from '@shulian/chaincode/canonical';
-import { isRole, ROLES, createTokenStore, type Role } from './auth/tokens.js';
+import { isRole, ROLES, createTokenStore, type Role, type TokenStore } from './auth/tokens.js';
 import { CliError, createClient } from './cli/client.js';
 import { hashFile, readJsonFile, verifyOffline, type HeldInput } from './cli/offline.js';
 import { progressBar, formatBytes, NO_PROGRESS, type Progress } from './cli/progress.js';
@@ -31,6 +31,7 @@ Usage:
   shulian trust export [--out <trust.json>]
   shulian tokens create --department <id> --user <name> --role <role> [--role <role>...] [--label <text>]
   shulian tokens list
+  shulian tokens revoke <token-id> | --user <name> [--department <id>]   the server refuses it at once
   shulian index rebuild
 
 Options:
@@ -300,7 +301,8 @@ async function tokens(values: Values, positionals: string[], out: Output): Promi
     );
     return 0;
   }
-  if (positionals[0] !== 'create') throw new UsageError('tokens: create or list');
+  if (positionals[0] === 'revoke') return revokeTokens(store, values, positionals[1], out);
+  if (positionals[0] !== 'create') throw new UsageError('tokens: create, list or revoke');
   const roles = values.role ?? [];
   if (roles.length === 0) throw new UsageError(`--role is required (${ROLES.join(', ')})`);
   const bad = roles.find((r) => !isRole(r));
@@ -322,6 +324,28 @@ async function tokens(values: Values, positionals: string[], out: Output): Promi
     `token for ${department}/${user} (${roles.join(', ')}); shown once, keep it safe:\n${issued.token}`,
   );
   return 0;
+}
+
+async function revokeTokens(
+  store: TokenStore,
+  values: Values,
+  tokenId: string | undefined,
+  out: Output,
+): Promise<number> {
+  const { user, department } = values;
+  let match: Parameters<TokenStore['revoke']>[0];
+  if (tokenId !== undefined && user === undefined) match = { tokenId };
+  else if (user !== undefined && tokenId === undefined)
+    match = { user, ...(department ? { department } : {}) };
+  else throw new UsageError('tokens revoke: a token id or --user, not both');
+  const removed = await store.revoke(match);
+  out.result(
+    { revoked: removed },
+    removed.length
+      ? removed.map((p) => `revoked ${p.tokenId}  ${p.department}/${p.user}`).join('\n')
+      : 'no token matches',
+  );
+  return removed.length ? 0 : 1;
 }
 
 async function indexRebuild(values: Values, out: Output): Promise<number> {

@@ -466,6 +466,47 @@ describe('the Shulian story over HTTP', { timeout: 120_000 }, () => {
     expect(status.body.agreement).toBe(true);
   });
 
+  it('issues and revokes tokens with the CLI while the server runs; revoked ones stop at once', async () => {
+    const issue = async (name: string, user: string) => {
+      const r = await cli([
+        'tokens',
+        'create',
+        '--department',
+        'health',
+        '--user',
+        user,
+        '--role',
+        'consumer',
+        '--json',
+      ]);
+      expect(r.code, r.err).toBe(0);
+      const issued = JSON.parse(r.out) as { token: string; tokenId: string };
+      tokens[name] = issued.token;
+      return issued.tokenId;
+    };
+    const me = async (who: string) => (await api(who, 'GET', '/api/v1/me')).status;
+    const first = await issue('temp1', 'temp');
+    await issue('temp2', 'temp');
+    await issue('temp3', 'other');
+    for (const who of ['temp1', 'temp2', 'temp3']) expect(await me(who)).toBe(200);
+
+    const byId = await cli(['tokens', 'revoke', first, '--json']);
+    expect(byId.code, byId.err).toBe(0);
+    expect((JSON.parse(byId.out) as { revoked: { tokenId: string }[] }).revoked).toEqual([
+      expect.objectContaining({ tokenId: first }),
+    ]);
+    expect(await me('temp1')).toBe(401);
+    expect(await me('temp2')).toBe(200);
+
+    const byUser = await cli(['tokens', 'revoke', '--user', 'temp', '--department', 'health']);
+    expect(byUser.code, byUser.err).toBe(0);
+    expect(await me('temp2')).toBe(401);
+    expect(await me('temp3')).toBe(200);
+
+    expect((await cli(['tokens', 'revoke', first])).code).toBe(1); // nothing left to revoke
+    expect((await cli(['tokens', 'revoke', first, '--user', 'other'])).code).toBe(2);
+  });
+
   it('rebuilds the query index from block 0 once the server is stopped', async () => {
     const busy = await cli(['index', 'rebuild', '--json']);
     expect(busy.code).toBe(1);

@@ -1,8 +1,10 @@
 /**
  * Bearer tokens: 256 random bits shown once, stored only as their sha256. A file rather than a
- * level database because the CLI issues tokens while the server runs, and level allows one
- * process per database; the server re-reads the file when it sees an unknown token and the
- * file has changed, so a new token works at once without a restart.
+ * level database because the CLI issues and revokes tokens while the server runs, and level
+ * allows one process per database. Before each lookup the server stats the file and re-reads it
+ * when it changed (every write replaces it through a rename, so a new inode), so a new token works
+ * and a revoked one stops working at once, without a restart; the stat is the only cost when the
+ * file did not change.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
@@ -45,6 +47,8 @@ export interface TokenStore {
   /** The principal for a presented token, or undefined when it is unknown. */
   resolve(token: string): Promise<Principal | undefined>;
   list(): Promise<Principal[]>;
+  /** Removes the token with this id, or every token of the user; answers what it removed. */
+  revoke(match: { tokenId: string } | { user: string; department?: string }): Promise<Principal[]>;
 }
 
 const TOKEN_PREFIX = 'sl_';
@@ -56,7 +60,9 @@ export function isRole(value: string): value is Role {
 
 export function createTokenStore(file: string): TokenStore {
   let byHash = new Map<string, TokenRecord>();
-  let loadedMtime = -1;
+  /** Inode, mtime and size of the file last read; null before the first read. */
+  let loaded: string | null = null;
+  let reading: Promise<void> | null = null;
 
   async function load(): Promise<TokenFile> {
     try {
@@ -71,18 +77,35 @@ export function createTokenStore(file: string): TokenStore {
     }
   }
 
-  async function refresh(): Promise<void> {
-    let mtime: number;
+  async function reload(): Promise<void> {
+    let version: string;
     try {
-      mtime = (await stat(file)).mtimeMs;
+      const s = await stat(file);
+      version = `${s.ino}:${s.mtimeMs}:${s.size}`;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      version = 'absent';
     }
-    if (mtime === loadedMtime) return;
+    if (version === loaded) return;
     const content = await load();
     byHash = new Map(content.tokens.map((t) => [t.hash, t]));
-    loadedMtime = mtime;
+    loaded = version;
+  }
+
+  /** One reload at a time, shared by the requests that arrive while it runs. */
+  function refresh(): Promise<void> {
+    reading ??= reload().finally(() => {
+      reading = null;
+    });
+    return reading;
+  }
+
+  async function save(content: TokenFile): Promise<void> {
+    await mkdir(dirname(file), { recursive: true });
+    // Write-then-rename: a reader never sees a half-written file.
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
+    await rename(tmp, file);
   }
 
   const toPrincipal = (r: TokenRecord): Principal => ({
@@ -107,24 +130,30 @@ export function createTokenStore(file: string): TokenStore {
       };
       const content = await load();
       content.tokens.push(record);
-      await mkdir(dirname(file), { recursive: true });
-      // Write-then-rename: a reader never sees a half-written file.
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
-      await rename(tmp, file);
+      await save(content);
       byHash.set(hash, record);
       return { token, principal: toPrincipal(record) };
     },
 
     async resolve(token) {
       if (!token.startsWith(TOKEN_PREFIX) || token.length > 128) return undefined;
-      const hash = hashToken(token);
-      let record = byHash.get(hash);
-      if (!record) {
-        await refresh();
-        record = byHash.get(hash);
-      }
+      await refresh();
+      const record = byHash.get(hashToken(token));
       return record ? toPrincipal(record) : undefined;
+    },
+
+    async revoke(match) {
+      const content = await load();
+      const hit = (r: TokenRecord): boolean =>
+        'tokenId' in match
+          ? r.tokenId === match.tokenId
+          : r.user === match.user &&
+            (match.department === undefined || r.department === match.department);
+      const removed = content.tokens.filter(hit);
+      if (removed.length === 0) return [];
+      await save({ ...content, tokens: content.tokens.filter((r) => !hit(r)) });
+      for (const r of removed) byHash.delete(r.hash);
+      return removed.map(toPrincipal);
     },
 
     async list() {
