@@ -1,24 +1,34 @@
 /**
  * Offline proof verification throughput: full verifyBundle (schema, anchor, record proof,
  * transaction ids, Merkle path, client + endorser + orderer ECDSA signatures, certificate chains)
- * on the committed vector bundles with node:crypto, one verification at a time on one thread.
- * Certificate-chain results are cached by the node crypto (as a verifier of many bundles from one
- * network would); every signature is checked every time. Signature checks run in libuv's thread
- * pool, so a verifier with several bundles in flight uses every core: measured with one bundle at
- * a time and with `--concurrency` in flight.
+ * on the committed vector bundles with node:crypto, each bundle parsed from its JSON text.
+ * Certificate-chain results and parsed keys are cached (as a verifier of many bundles from one
+ * network would); every signature is checked every time. Three shapes:
+ *   - sequential: one bundle at a time on the main thread (signatures in libuv's pool);
+ *   - concurrentN: N bundles in flight on the main thread (signatures in libuv's pool);
+ *   - poolN: N bundles in flight through VerifierPool, one worker thread per core (the target).
+ * Each figure comes with CPU-µs per bundle (process CPU, all threads), which holds on a machine
+ * shared with other work where bundles/s does not, and the load average around it.
  *
- *   npx tsx scripts/bench/proof.ts [--seconds 5] [--concurrency 16]
+ *   npx tsx scripts/bench/proof.ts [--seconds 5] [--concurrency 16] [--pool-in-flight 64]
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { verifyBundle, type ProofBundle, type TrustFile } from '../../gateway/src/proof/bundle.js';
+import {
+  verifyBundle,
+  type ProofBundle,
+  type TrustFile,
+  type VerifyResult,
+} from '../../gateway/src/proof/bundle.js';
 import { nodeProofCrypto } from '../../gateway/src/proof/node.js';
+import { VerifierPool } from '../../gateway/src/proof/pool.js';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '16' },
+    'pool-in-flight': { type: 'string', default: '64' },
   },
 });
 /** The committed vectors, found from the source tree or from a build under dist/. */
@@ -35,18 +45,25 @@ const vectors = JSON.parse(readVectors()) as {
   bundles: Record<'file' | 'record', ProofBundle>;
 };
 
-async function measure(
-  bundle: ProofBundle,
-  inFlight: number,
-): Promise<{ perSecond: number; meanMicros: number; perCpuSecond: number }> {
-  // Fresh parses each time: a verifier receives bundles as JSON text.
-  const text = JSON.stringify(bundle);
-  const trust = JSON.stringify(vectors.trust);
+interface Figure {
+  perSecond: number;
+  /** Process CPU (every thread) per bundle: what a bundle costs when cores are shared. */
+  cpuMicros: number;
+  meanMicros: number;
+  /** 1-minute load average before and after. */
+  load: [number, number];
+}
+
+const load = (): number => Math.round(loadavg()[0]! * 100) / 100;
+
+/** `verify` runs `inFlight` at a time for the configured seconds. */
+async function measure(verify: () => Promise<VerifyResult>, inFlight: number): Promise<Figure> {
   const once = async (): Promise<void> => {
-    const result = await verifyBundle(JSON.parse(text), JSON.parse(trust), nodeProofCrypto);
+    const result = await verify();
     if (!result.ok) throw new Error(JSON.stringify(result.failures));
   };
-  for (let i = 0; i < 200; i++) await once();
+  for (let i = 0; i < 500; i++) await once();
+  const loadBefore = load();
   const until = performance.now() + Number(values.seconds) * 1000;
   let count = 0;
   const start = performance.now();
@@ -62,23 +79,33 @@ async function measure(
   const elapsed = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   return {
-    // Process CPU time (event loop and thread pool): what a bundle costs when cores are shared.
-    perCpuSecond: Math.round(count / ((cpu.user + cpu.system) / 1e6)),
     perSecond: Math.round(count / elapsed),
+    cpuMicros: Math.round((cpu.user + cpu.system) / count),
     meanMicros: Math.round(((elapsed * inFlight) / count) * 1e6),
+    load: [loadBefore, load()],
   };
 }
 
 const concurrency = Number(values.concurrency);
-const results = {
-  file: { sequential: await measure(vectors.bundles.file, 1) },
-  record: { sequential: await measure(vectors.bundles.record, 1) },
-};
-const concurrent = {
-  file: await measure(vectors.bundles.file, concurrency),
-  record: await measure(vectors.bundles.record, concurrency),
-};
-const best = Math.min(concurrent.file.perSecond, concurrent.record.perSecond);
+const poolInFlight = Number(values['pool-in-flight']);
+const trustText = JSON.stringify(vectors.trust);
+const pool = new VerifierPool({ trust: vectors.trust });
+const figures: Record<string, Record<string, Figure>> = {};
+for (const kind of ['file', 'record'] as const) {
+  // Fresh parses each time: a verifier receives bundles as JSON text.
+  const text = JSON.stringify(vectors.bundles[kind]);
+  const onMainThread = (): Promise<VerifyResult> =>
+    verifyBundle(JSON.parse(text), JSON.parse(trustText), nodeProofCrypto);
+  figures[kind] = {
+    sequential: await measure(onMainThread, 1),
+    [`concurrent${concurrency}`]: await measure(onMainThread, concurrency),
+    [`pool${poolInFlight}`]: await measure(() => pool.verify(text), poolInFlight),
+  };
+}
+await pool.close();
+const best = Math.min(
+  ...['file', 'record'].map((kind) => figures[kind]![`pool${poolInFlight}`]!.perSecond),
+);
 console.log(
   JSON.stringify(
     {
@@ -86,8 +113,8 @@ console.log(
       node: process.version,
       cpus: availableParallelism(),
       signaturesPerBundle: 4,
-      fileBundle: { ...results.file, [`concurrent${concurrency}`]: concurrent.file },
-      recordBundle: { ...results.record, [`concurrent${concurrency}`]: concurrent.record },
+      fileBundle: figures.file,
+      recordBundle: figures.record,
       target: 5000,
       meetsTarget: best >= 5000,
     },
