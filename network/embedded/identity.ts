@@ -199,6 +199,11 @@ export class CertificateAuthority {
 
 /** What a validated certificate tells a verifier. */
 export interface VerifiedIdentity {
+  /**
+   * What makes two identities the same, as Fabric's identity identifier: the MSP id and the
+   * SHA-256 of the certificate's DER, so one certificate in two PEM spellings is one identity.
+   */
+  id: string;
   mspId: string;
   ou: NodeOU;
   name: string;
@@ -249,7 +254,13 @@ export class MspVerifier {
       !(NODE_OUS as readonly string[]).includes(ou)
     )
       return null;
-    return { mspId: ref.mspId, ou: ou as NodeOU, name, publicKey: cert.publicKey };
+    return {
+      id: `${ref.mspId}/${cert.fingerprint256}`,
+      mspId: ref.mspId,
+      ou: ou as NodeOU,
+      name,
+      publicKey: cert.publicKey,
+    };
   }
 }
 

@@ -183,10 +183,10 @@ function checkTransaction(
   const seen = new Set<string>();
   for (const e of tx.endorsements) {
     const id = ctx.msp.identify(e.endorser);
-    // An invalid endorsement is ignored, as Fabric does; the policy then decides.
-    if (!id || seen.has(e.endorser.certificate) || !verify(id.publicKey, payloadBytes, e.signature))
-      continue;
-    seen.add(e.endorser.certificate);
+    // An invalid endorsement is ignored, as Fabric does; the policy then decides. Each identity
+    // signs once however often (or in whatever PEM spelling) its endorsement is repeated.
+    if (!id || seen.has(id.id) || !verify(id.publicKey, payloadBytes, e.signature)) continue;
+    seen.add(id.id);
     signers.push({ mspId: id.mspId, ou: id.ou });
   }
   return { code: ValidationCode.VALID, signers };
