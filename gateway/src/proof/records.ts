@@ -8,7 +8,8 @@
  * number has little entropy). Salts come from HMAC(secret, index), so the provider re-issues a
  * proof from the secret alone; the secret never goes on chain.
  */
-import { canonicalBytes, type Json } from '@shulian/chaincode/canonical';
+import type { Json } from '@shulian/chaincode/canonical';
+import { canonicalJson } from './canonical.js';
 import {
   bytesEqual,
   fromHex,
@@ -50,7 +51,7 @@ export const deriveSalt = (hash: HashFunction, secret: Uint8Array, index: number
   saltDeriver(hash, secret)(index);
 
 export const recordLeaf = (hash: HashFunction, salt: Uint8Array, record: Json): Uint8Array =>
-  hashParts(hash, LEAF_PREFIX, salt, canonicalBytes(record));
+  hashParts(hash, LEAF_PREFIX, salt, utf8(canonicalJson(record)));
 
 /**
  * Splits a byte stream into records, incrementally: bytes in, complete records out. A record may
