@@ -292,6 +292,12 @@ export async function validateBlock(
     }),
   );
   const seen = new Set<string>();
+  /**
+   * Keys whose key-level policy an earlier valid transaction of this block wrote. As Fabric's
+   * validation-parameter manager does, a later transaction writing such a key is invalid: it was
+   * endorsed under a policy that no longer holds, whichever policy its endorsers happen to meet.
+   */
+  const policyChanged = new Set<string>();
   const codes: ValidationCode[] = [];
   const updates: TxUpdates[] = [];
   for (const [i, tx] of block.transactions.entries()) {
@@ -304,10 +310,13 @@ export async function validateBlock(
     seen.add(txId);
     const checked = checkTransaction(tx, encoded[i] as EncodedTransaction, ctx);
     if (checked.code !== ValidationCode.VALID) return checked.code;
+    const rw = tx.payload.rwset;
+    if ([...rw.writes, ...rw.metadataWrites].some((w) => policyChanged.has(w.key)))
+      return ValidationCode.ENDORSEMENT_POLICY_FAILURE;
     let policies: Policy[];
     try {
       policies = await requiredPolicies(
-        tx.payload.rwset,
+        rw,
         async (key) => (await view.get(key))?.validationParameter,
         ctx.policy,
       );
@@ -316,23 +325,20 @@ export async function validateBlock(
     }
     if (!policies.every((p) => satisfies(p, checked.signers)))
       return ValidationCode.ENDORSEMENT_POLICY_FAILURE;
-    for (const read of tx.payload.rwset.reads) {
+    for (const read of rw.reads) {
       const current = await view.get(read.key);
       if (!sameVersion(read.version, current?.version ?? null))
         return ValidationCode.MVCC_READ_CONFLICT;
     }
-    for (const r of tx.payload.rwset.rangeReads) {
+    for (const r of rw.rangeReads) {
       if (await phantom(view, r)) return ValidationCode.PHANTOM_READ_CONFLICT;
     }
-    const u = await txUpdates(
-      tx.payload.rwset,
-      { block: n, tx: i },
-      txId,
-      tx.proposal.timestamp,
-      (key) => view.get(key),
+    const u = await txUpdates(rw, { block: n, tx: i }, txId, tx.proposal.timestamp, (key) =>
+      view.get(key),
     );
     view.apply(u);
     updates.push(u);
+    for (const m of rw.metadataWrites) policyChanged.add(m.key);
     return ValidationCode.VALID;
   }
   return { codes, updates, commitHash: commitHash(previousCommitHash, block, codes) };
