@@ -393,6 +393,18 @@ describe('web console', () => {
     await consumerPage.getByRole('button', { name: '核验证明' }).click();
     await consumerPage.getByText('证明有效').waitFor();
     await screenshot(consumerPage, '06c-verify-record');
+
+    // Signed out, with no trust file chosen: the trust file comes from the public route.
+    const visitor = await browser.newPage();
+    await visitor.goto(`${gateway.url}/#/verify`);
+    await settled(visitor);
+    await visitor.getByLabel('证明文件', { exact: true }).setInputFiles(recordProof);
+    await expect
+      .poll(() => visitor.getByLabel('证明内容 (JSON)').inputValue())
+      .toContain('"record"');
+    await visitor.getByRole('button', { name: '核验证明' }).click();
+    await visitor.getByText('证明有效').waitFor();
+    await visitor.close();
   });
 
   it('creates a request as the consumer', async () => {

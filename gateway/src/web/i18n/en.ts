@@ -172,8 +172,6 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'verify.trustFile': 'Trust file',
   'verify.trustHint':
     "The departments' CA certificates and the orderers' keys; taken from this gateway when none is chosen.",
-  'verify.trustRequired':
-    'Choose a trust file (it cannot be fetched from the gateway without signing in).',
   'verify.trustFromGateway':
     'The trust file came from this gateway; for an independent check use one obtained another way.',
   'verify.proofSubmit': 'Verify the proof',

@@ -165,7 +165,6 @@ export const zh = {
   'verify.proofPlaceholder': '{"format":"shulian-proof","version":1,"subject":{…},…}',
   'verify.trustFile': '信任文件',
   'verify.trustHint': '各部门 CA 证书与排序节点公钥；不选择时从本网关获取。',
-  'verify.trustRequired': '请选择信任文件（未登录时无法从网关获取）。',
   'verify.trustFromGateway': '信任文件取自本网关；要独立核验，请使用从其他渠道获得的信任文件。',
   'verify.proofSubmit': '核验证明',
   'verify.heldFile': '已与上面计算的文件 {name} 的摘要比对。',

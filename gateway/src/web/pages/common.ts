@@ -9,7 +9,6 @@ import {
   type Role,
 } from '@shulian/chaincode/constants';
 import { api } from '../api.js';
-import { currentUser } from '../session.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { h, text, type Child } from '../dom.js';
 import type { Option } from '../ui.js';
@@ -17,11 +16,10 @@ import type { Option } from '../ui.js';
 let departments: Map<string, Department> | null = null;
 
 /**
- * The directory needs a token; signed out (sign-in and verify pages) names fall back to ids rather
- * than making a request that is bound to fail.
+ * The directory is public, so the sign-in and verify pages name departments for signed-out
+ * visitors too.
  */
 export async function loadDepartments(): Promise<Map<string, Department>> {
-  if (!currentUser()) return departments ?? new Map<string, Department>();
   departments ??= new Map((await api.departments()).items.map((d) => [d.id, d]));
   return departments;
 }
