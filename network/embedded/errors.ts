@@ -21,6 +21,7 @@ export type LedgerErrorCode =
   | 'BLOCK_NOT_FOUND'
   | 'TX_TOO_LARGE'
   | 'ORDERER_STOPPED'
+  | 'ORDERER_LOG_BEHIND'
   | 'NETWORK_CLOSED'
   | 'CRYPTO_MATERIAL_MISMATCH';
 

@@ -170,6 +170,18 @@ export class EmbeddedNetwork {
       trust,
     );
     await Promise.all([...nodeMap.values()].map((n) => n.start()));
+    // A node past the orderer's log means the log lost blocks: the orderer would number new
+    // blocks as ones the nodes already hold, and clients would be answered from those.
+    const ahead = network.nodes
+      .filter((n) => n.tip.height > orderer.height)
+      .map((n) => `${n.id} has ${n.tip.height}`);
+    if (ahead.length > 0) {
+      await network.close();
+      throw new LedgerError(
+        'ORDERER_LOG_BEHIND',
+        `the orderer's log (${path.join(ordererDir, 'blocks')}) holds ${orderer.height} blocks but ${ahead.join(', ')}; restore the orderer's log`,
+      );
+    }
     return network;
   }
 
