@@ -148,6 +148,8 @@ export const ValidationCode = {
   BAD_CREATOR_SIGNATURE: 'BAD_CREATOR_SIGNATURE',
   INVALID_ENDORSER_TRANSACTION: 'INVALID_ENDORSER_TRANSACTION',
   BAD_RESPONSE_PAYLOAD: 'BAD_RESPONSE_PAYLOAD',
+  /** Not a transaction's structure (Fabric: BAD_PAYLOAD, for an envelope that does not parse). */
+  BAD_PAYLOAD: 'BAD_PAYLOAD',
 } as const;
 export type ValidationCode = (typeof ValidationCode)[keyof typeof ValidationCode];
 
@@ -157,3 +159,67 @@ export const encodeProposal = (p: Proposal): Uint8Array => canonicalBytes(p);
 export const encodeResponsePayload = (p: ProposalResponsePayload): Uint8Array => canonicalBytes(p);
 export const encodeTransaction = (t: Transaction): Uint8Array => canonicalBytes(t);
 export const encodeHeader = (h: BlockHeader): Uint8Array => canonicalBytes(h);
+
+type Check = (v: unknown) => boolean;
+const str: Check = (v) => typeof v === 'string';
+const num: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const bool: Check = (v) => typeof v === 'boolean';
+const optional =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined || check(v);
+const nullable =
+  (check: Check): Check =>
+  (v) =>
+    v === null || check(v);
+const arrayOf =
+  (check: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.every(check);
+const shape =
+  (members: Record<string, Check>): Check =>
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.entries(members).every(([name, check]) => check((v as Record<string, unknown>)[name]));
+
+const signerRefShape = shape({ mspId: str, certificate: str });
+const readItemShape = shape({ key: str, version: nullable(shape({ block: num, tx: num })) });
+const transactionShape = shape({
+  proposal: shape({
+    version: num,
+    channel: str,
+    chaincode: str,
+    fcn: str,
+    args: arrayOf(str),
+    transientKeys: arrayOf(str),
+    txId: str,
+    nonce: str,
+    timestamp: num,
+    creator: signerRefShape,
+  }),
+  clientSignature: str,
+  payload: shape({
+    txId: str,
+    proposalHash: str,
+    rwset: shape({
+      reads: arrayOf(readItemShape),
+      rangeReads: arrayOf(
+        shape({ startKey: str, endKey: str, reads: arrayOf(readItemShape), exhausted: bool }),
+      ),
+      writes: arrayOf(shape({ key: str, value: optional(str), isDelete: bool })),
+      metadataWrites: arrayOf(shape({ key: str, validationParameter: optional(str) })),
+    }),
+    event: nullable(shape({ name: str, payload: str })),
+    response: shape({ status: num, message: str, payload: str }),
+  }),
+  endorsements: arrayOf(shape({ endorser: signerRefShape, signature: str })),
+});
+
+/**
+ * Whether a value has a transaction's structure. Blocks carry whatever clients had ordered, so
+ * a committer checks this before it reads any member: a malformed transaction is marked
+ * BAD_PAYLOAD rather than stopping the node.
+ */
+export const isTransaction = (value: unknown): value is Transaction => transactionShape(value);

@@ -76,14 +76,19 @@ export const storedHistory = (entry: HistoryEntry): StoredHistory => ({
   v: toBase64(entry.value),
 });
 
-/** The transaction index entries a block adds; a duplicate keeps the first occurrence's. */
+/**
+ * The transaction index entries a block adds; a duplicate keeps the first occurrence's, and a
+ * malformed transaction has no transaction id to index.
+ */
 export function txIndexEntries(
   record: Pick<BlockRecord, 'block' | 'codes'>,
 ): [string, TxLocation][] {
   const n = record.block.header.number;
   return record.block.transactions.flatMap((tx, index): [string, TxLocation][] => {
     const code = record.codes[index] as ValidationCode;
-    return code === 'DUPLICATE_TXID' ? [] : [[tx.proposal.txId, { block: n, index, code }]];
+    return code === 'DUPLICATE_TXID' || code === 'BAD_PAYLOAD'
+      ? []
+      : [[tx.proposal.txId, { block: n, index, code }]];
   });
 }
 

@@ -10,6 +10,7 @@ import { canonicalBytes } from '@shulian/chaincode/canonical';
 import {
   encodeHeader,
   encodeTransaction,
+  isTransaction,
   ValidationCode,
   type Block,
   type RangeRead,
@@ -279,10 +280,12 @@ export async function validateBlock(
 ): Promise<BlockValidation> {
   const n = block.header.number;
   const view = new BlockView(state);
-  const txIds = block.transactions.map((tx) => tx.proposal.txId);
+  const wellFormed = block.transactions.map(isTransaction);
+  const txIds = block.transactions.map((tx, i) => (wellFormed[i] ? tx.proposal.txId : ''));
   const committedIds = await state.hasTxIds(txIds);
   await state.prefetch?.(
-    block.transactions.flatMap((tx) => {
+    block.transactions.flatMap((tx, i) => {
+      if (!wellFormed[i]) return [];
       const rw = tx.payload.rwset;
       return [
         ...rw.reads.map((r) => r.key),
@@ -305,6 +308,7 @@ export async function validateBlock(
     codes.push(code);
   }
   async function validateTx(tx: Transaction, i: number): Promise<ValidationCode> {
+    if (!wellFormed[i]) return ValidationCode.BAD_PAYLOAD;
     const txId = tx.proposal.txId;
     if (committedIds[i] || seen.has(txId)) return ValidationCode.DUPLICATE_TXID;
     seen.add(txId);

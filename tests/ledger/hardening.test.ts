@@ -11,6 +11,7 @@ import {
   LedgerError,
   type EmbeddedLedger,
 } from '../../gateway/src/ledger/embedded.js';
+import type { Transaction } from '../../network/embedded/format.js';
 import { signWith } from '../../network/embedded/identity.js';
 import { createProposal } from '../../network/embedded/proposal.js';
 import { seal } from '../../network/embedded/sealed.js';
@@ -87,6 +88,17 @@ describe('embedded ledger: malformed input', () => {
       'NODE_NOT_FOUND',
     );
     await refused(ledger.submit(caller, 'NoSuchTransaction', []), 'CHAINCODE_ERROR');
+  });
+
+  it('delivers a block holding a malformed transaction as a BAD_PAYLOAD event', async () => {
+    const { txId } = await ledger.submit(caller, 'Put', ['m', 'v']);
+    const { record, index } = await ledger.network.findTransaction(txId);
+    const good = record.block.transactions[index] as Transaction;
+    const malformed = { ...good, proposal: { ...good.proposal, creator: null } };
+    const at = await ledger.network.orderer.broadcast(malformed as unknown as Transaction);
+    await ledger.network.settle();
+    const event = await ledger.getBlockEvent(at.blockNumber);
+    expect(event.transactions[at.index]).toMatchObject({ validationCode: 'BAD_PAYLOAD', txId: '' });
   });
 
   it('still serves afterwards', async () => {

@@ -123,6 +123,24 @@ describe('block validation codes', () => {
     expect(await order(net, tx)).toEqual(Array(4).fill('BAD_CREATOR_SIGNATURE'));
   });
 
+  it('marks a malformed transaction invalid (BAD_PAYLOAD) without halting any node', async () => {
+    const fresh = (await net.submit(alice, 'Put', ['k7', 'v'])).transaction;
+    const { proposal, clientSignature } = createProposal(alice, {
+      ...fresh.proposal,
+      args: ['k8', 'v'],
+    });
+    // Not a Transaction's shape: whoever got it ordered, the nodes must not trust its structure.
+    const malformed = {
+      ...fresh,
+      proposal,
+      clientSignature,
+      payload: { ...fresh.payload, rwset: { writes: 'k8' } },
+    } as unknown as Transaction;
+    expect(await order(net, malformed)).toEqual(Array(4).fill('BAD_PAYLOAD'));
+    expect(net.nodeStates().filter((s) => s.halted)).toEqual([]);
+    await net.submit(alice, 'Put', ['k9', 'v']);
+  });
+
   it('leaves every node in agreement after all of the above', async () => {
     expect((await net.verify()).ok).toBe(true);
   });

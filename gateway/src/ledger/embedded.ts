@@ -11,6 +11,7 @@ import {
   type BatchConfig,
   type NetworkConfig,
 } from '../../../network/embedded/config.js';
+import { isTransaction } from '../../../network/embedded/format.js';
 import type { SigningIdentity } from '../../../network/embedded/identity.js';
 import {
   EmbeddedNetwork,
@@ -83,6 +84,17 @@ export async function createEmbeddedLedger(
     const tx = record.block.transactions[index];
     if (!tx)
       throw new RangeError(`block ${record.block.header.number} has no transaction ${index}`);
+    // A malformed transaction (BAD_PAYLOAD) is delivered with its code but claims nothing.
+    if (!isTransaction(tx))
+      return {
+        txId: '',
+        index,
+        validationCode: record.codes[index] ?? 'UNKNOWN',
+        timestamp: 0,
+        creator: { department: '', user: '' },
+        fcn: '',
+        event: null,
+      };
     const creator = network.identify(tx.proposal.creator);
     const event = tx.payload.event;
     return {
