@@ -4,16 +4,15 @@
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import {
-  isOverdue,
   TX,
   type CatalogEntry as CatalogEntryType,
   type CatalogUpdateRequirement as UpdateRequirement,
   type HistoryItem as HistoryItemType,
 } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
-import type { GatewayContext, RouteOptions } from './context.js';
+import type { RouteOptions } from './context.js';
 import { listDepartments } from './departments.js';
-import { page, responses, written } from './helpers.js';
+import { mapPage, page, responses, submitAs, withOverdue } from './helpers.js';
 import {
   CatalogEntry,
   CatalogFieldInput,
@@ -95,12 +94,6 @@ const SearchQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** Overdue is derived at read time (chaincode isOverdue), never stored. */
-const withOverdue = (ctx: GatewayContext, r: UpdateRequirement) => ({
-  ...r,
-  overdue: isOverdue(r, ctx.now()),
-});
-
 export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['catalog'];
 
@@ -144,14 +137,14 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         response: responses(Written(CatalogEntry), 201),
       },
     },
-    async (request, reply) => {
-      const s = await ctx.chaincode.submit<CatalogEntryType>(
-        callerOf(request),
-        TX.catalog.CreateEntry,
-        [withDefaults(request.body)],
-      );
-      return reply.status(201).send(await written(ctx, s));
-    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(
+          await submitAs<CatalogEntryType>(ctx, request, TX.catalog.CreateEntry, [
+            withDefaults(request.body),
+          ]),
+        ),
   );
 
   app.get(
@@ -181,14 +174,11 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         response: responses(Written(CatalogEntry)),
       },
     },
-    async (request) => {
-      const s = await ctx.chaincode.submit<CatalogEntryType>(
-        callerOf(request),
-        TX.catalog.UpdateEntry,
-        [request.params.id, withDefaults(request.body)],
-      );
-      return written(ctx, s);
-    },
+    async (request) =>
+      submitAs<CatalogEntryType>(ctx, request, TX.catalog.UpdateEntry, [
+        request.params.id,
+        withDefaults(request.body),
+      ]),
   );
 
   app.post(
@@ -202,14 +192,11 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         response: responses(Written(CatalogEntry)),
       },
     },
-    async (request) => {
-      const s = await ctx.chaincode.submit<CatalogEntryType>(
-        callerOf(request),
-        TX.catalog.RetireEntry,
-        [request.params.id, request.body.reason],
-      );
-      return written(ctx, s);
-    },
+    async (request) =>
+      submitAs<CatalogEntryType>(ctx, request, TX.catalog.RetireEntry, [
+        request.params.id,
+        request.body.reason,
+      ]),
   );
 
   app.get(
@@ -244,12 +231,17 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request, reply) => {
-      const s = await ctx.chaincode.submit<UpdateRequirement>(
-        callerOf(request),
-        TX.catalog.RequireUpdate,
-        [request.params.id, request.body.reason],
-      );
-      return reply.status(201).send(await written(ctx, { ...s, value: withOverdue(ctx, s.value) }));
+      return reply
+        .status(201)
+        .send(
+          await submitAs(
+            ctx,
+            request,
+            TX.catalog.RequireUpdate,
+            [request.params.id, request.body.reason],
+            withOverdue(ctx)<UpdateRequirement>,
+          ),
+        );
     },
   );
 
@@ -264,8 +256,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request) =>
-      withOverdue(
-        ctx,
+      withOverdue(ctx)(
         await ctx.chaincode.evaluate<UpdateRequirement>(
           callerOf(request),
           TX.catalog.GetUpdateRequirement,
@@ -311,7 +302,7 @@ export const catalogUpdateRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       },
     },
     async (request) => {
-      const { catalogId, owner, status, overdue, limit, cursor } = request.query;
+      const { catalogId, owner, overdue } = request.query;
       const result = await ctx.index.updateRequirements(
         catalogId
           ? { by: 'catalog', catalogId, ...(owner ? { owner } : {}) }
@@ -319,12 +310,11 @@ export const catalogUpdateRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
             ? { by: 'owner', department: owner }
             : { by: 'all' },
         {
-          ...page({ limit, cursor }),
-          ...(status ? { status } : {}),
+          ...page(request.query),
           ...(overdue === undefined ? {} : { overdue: { at: ctx.now(), is: overdue } }),
         },
       );
-      return { items: result.items.map((r) => withOverdue(ctx, r)), nextCursor: result.nextCursor };
+      return mapPage(result, withOverdue(ctx));
     },
   );
   done();

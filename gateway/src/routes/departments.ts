@@ -17,7 +17,7 @@ import type { Caller } from '../ledger/types.js';
 import { callerOf, principalOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext, RouteOptions } from './context.js';
-import { responses, written } from './helpers.js';
+import { responses, submitAs } from './helpers.js';
 import {
   Actor,
   Day,
@@ -169,12 +169,9 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
     },
     async (request, reply) => {
       const body = { ...request.body, parent: request.body.parent ?? null };
-      const s = await ctx.chaincode.submit<Department>(
-        callerOf(request),
-        TX.governance.RegisterDepartment,
-        [body],
-      );
-      return reply.status(201).send(await written(ctx, s));
+      return reply
+        .status(201)
+        .send(await submitAs<Department>(ctx, request, TX.governance.RegisterDepartment, [body]));
     },
   );
 
@@ -209,12 +206,10 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       },
     },
     async (request) => {
-      const s = await ctx.chaincode.submit<Department>(
-        callerOf(request),
-        TX.governance.UpdateDepartment,
-        [request.params.id, request.body],
-      );
-      return written(ctx, s);
+      return submitAs<Department>(ctx, request, TX.governance.UpdateDepartment, [
+        request.params.id,
+        request.body,
+      ]);
     },
   );
 
@@ -239,12 +234,10 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
           "a department's admin manages only its own users",
         );
       }
-      const s = await ctx.chaincode.submit<UserRoles>(
-        callerOf(request),
-        TX.governance.SetUserRoles,
-        [request.params.user, request.body.roles],
-      );
-      return written(ctx, s);
+      return submitAs<UserRoles>(ctx, request, TX.governance.SetUserRoles, [
+        request.params.user,
+        request.body.roles,
+      ]);
     },
   );
   const YearParams = Type.Object(
@@ -295,12 +288,10 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       },
     },
     async (request) => {
-      const s = await ctx.chaincode.submit<WorkingCalendar>(
-        callerOf(request),
-        TX.governance.SetCalendar,
-        [request.params.year, request.body],
-      );
-      return written(ctx, s);
+      return submitAs<WorkingCalendar>(ctx, request, TX.governance.SetCalendar, [
+        request.params.year,
+        request.body,
+      ]);
     },
   );
 

@@ -3,9 +3,9 @@
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { TX, type Grant as GrantType } from '@shulian/chaincode/constants';
-import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js';
+import { callerOf } from '../auth/guard.js';
 import type { RouteOptions } from './context.js';
-import { page, responses, written } from './helpers.js';
+import { listedDepartment, page, responses, submitAs } from './helpers.js';
 import { Grant, Id, Page, PageQuery, StringEnum, Text, Written } from './schemas.js';
 
 const Params = Type.Object({ id: Id('grant id') }, { additionalProperties: false });
@@ -33,10 +33,11 @@ export const grantRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const { as = 'consumer', department = principal.department, limit, cursor } = request.query;
-      requireDepartmentAccess(principal, department, ctx.coordinator);
-      return ctx.index.grants({ by: as, department }, page({ limit, cursor }));
+      const { as = 'consumer', department } = request.query;
+      return ctx.index.grants(
+        { by: as, department: listedDepartment(ctx, request, department) },
+        page(request.query),
+      );
     },
   );
 
@@ -67,13 +68,11 @@ export const grantRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
         response: responses(Written(Grant)),
       },
     },
-    async (request) => {
-      const s = await ctx.chaincode.submit<GrantType>(callerOf(request), TX.sharing.RevokeGrant, [
+    async (request) =>
+      submitAs<GrantType>(ctx, request, TX.sharing.RevokeGrant, [
         request.params.id,
         request.body.reason,
-      ]);
-      return written(ctx, s);
-    },
+      ]),
   );
   done();
 };

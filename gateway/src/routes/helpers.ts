@@ -2,10 +2,18 @@
  * Small pieces every route plugin uses, so that responses, pagination and write answers have one
  * shape across the API.
  */
+import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
-import { DEFAULT_PAGE_SIZE } from '@shulian/chaincode/constants';
+import {
+  DEFAULT_PAGE_SIZE,
+  isOverdue,
+  type Answerable,
+  type TransactionName,
+} from '@shulian/chaincode/constants';
+import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js';
 import { ErrorResponse } from '../errors.js';
-import type { Submitted } from '../services/chaincode.js';
+import type { PageResult } from '../index/query-index.js';
+import type { Arg, Submitted } from '../services/chaincode.js';
 import type { GatewayContext } from './context.js';
 
 const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 500, 502, 503] as const;
@@ -19,22 +27,93 @@ export function responses<T extends TSchema>(ok: T, status: 200 | 201 = 200) {
   return { ...ERRORS, [status]: ok } as typeof ERRORS & Record<typeof status, T>;
 }
 
-export const page = (q: { limit?: number; cursor?: string }) => ({
+/** Which page a list query asks for, with its status filter when it has one. */
+export const page = (q: { limit?: number; cursor?: string; status?: string }) => ({
   limit: q.limit ?? DEFAULT_PAGE_SIZE,
   ...(q.cursor ? { cursor: q.cursor } : {}),
+  ...(q.status ? { status: q.status } : {}),
 });
+
+/** A page of index items as the API answers it, each item shaped (e.g. `overdue` added). */
+export const mapPage = <T, R>(result: PageResult<T>, shape: (item: T) => R) => ({
+  items: result.items.map(shape),
+  nextCursor: result.nextCursor,
+});
+
+/** Adds `overdue`, derived at read time from the deadline (chaincode isOverdue), never stored. */
+export const withOverdue =
+  (ctx: GatewayContext) =>
+  <T extends Answerable>(item: T): T & { overdue: boolean } => ({
+    ...item,
+    overdue: isOverdue(item, ctx.now()),
+  });
+
+/**
+ * Whose records a list reads: the department asked for (supervisors and the coordinator may read
+ * any) or the caller's own.
+ */
+export function listedDepartment(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  asked: string | undefined,
+): string {
+  const principal = principalOf(request);
+  const department = asked ?? principal.department;
+  requireDepartmentAccess(principal, department, ctx.coordinator);
+  return department;
+}
+
+/** Optional members the chaincode wants present: an absent one is sent as null. */
+export function orNull<T extends object, K extends keyof T>(
+  body: T,
+  keys: readonly K[],
+): Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> | null } {
+  const filled: Partial<Record<keyof T, unknown>> = { ...body };
+  for (const k of keys) filled[k] ??= null;
+  return filled as Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> | null };
+}
+
+export interface WrittenAnswer<T> {
+  data: T;
+  tx: { txId: string; blockNumber: number };
+}
 
 /**
  * A write's answer once the index has caught up with its block, so that a list read right after
  * the write sees it. A slow index does not fail the write: the transaction has committed.
  */
-export async function written<T>(ctx: GatewayContext, s: Submitted<T>) {
+export async function written<T>(ctx: GatewayContext, s: Submitted<T>): Promise<WrittenAnswer<T>> {
   try {
     await ctx.index.waitFor(s.blockNumber, 5_000);
   } catch {
     // The write is on the ledger; lists will show it when the index catches up.
   }
   return { data: s.value, tx: { txId: s.txId, blockNumber: s.blockNumber } };
+}
+
+/** Submits a transaction as the caller and answers with what it wrote, shaped when asked. */
+export function submitAs<T>(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  fcn: TransactionName,
+  args: Arg[],
+): Promise<WrittenAnswer<T>>;
+export function submitAs<T, R>(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  fcn: TransactionName,
+  args: Arg[],
+  shape: (value: T) => R,
+): Promise<WrittenAnswer<R>>;
+export async function submitAs<T, R>(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  fcn: TransactionName,
+  args: Arg[],
+  shape?: (value: T) => R,
+): Promise<WrittenAnswer<T | R>> {
+  const s = await ctx.chaincode.submit<T>(callerOf(request), fcn, args);
+  return written<T | R>(ctx, shape ? { ...s, value: shape(s.value) } : s);
 }
 
 /** Date query parameters: a day (CST) or an instant; `to` days are inclusive to their end. */

@@ -3,14 +3,18 @@
  * resolves it within the working-day deadline by correcting (linking the new version) or rejecting.
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import {
-  isOverdue,
-  TX,
-  type QualityObjection as ObjectionType,
-} from '@shulian/chaincode/constants';
-import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js';
+import { TX, type QualityObjection as ObjectionType } from '@shulian/chaincode/constants';
+import { callerOf } from '../auth/guard.js';
 import type { RouteOptions } from './context.js';
-import { page, responses, written } from './helpers.js';
+import {
+  listedDepartment,
+  mapPage,
+  orNull,
+  page,
+  responses,
+  submitAs,
+  withOverdue,
+} from './helpers.js';
 import {
   Enums,
   Id,
@@ -52,7 +56,7 @@ const ResolveBody = Type.Object(
 
 export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['objections'];
-  const withOverdue = (o: ObjectionType) => ({ ...o, overdue: isOverdue(o, ctx.now()) });
+  const overdue = withOverdue(ctx);
 
   app.get(
     '/',
@@ -73,20 +77,12 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const {
-        as = 'provider',
-        department = principal.department,
-        status,
-        limit,
-        cursor,
-      } = request.query;
-      requireDepartmentAccess(principal, department, ctx.coordinator);
+      const { as = 'provider', department } = request.query;
       const result = await ctx.index.objections(
-        { by: as, department },
-        { ...page({ limit, cursor }), ...(status ? { status } : {}) },
+        { by: as, department: listedDepartment(ctx, request, department) },
+        page(request.query),
       );
-      return { items: result.items.map(withOverdue), nextCursor: result.nextCursor };
+      return mapPage(result, overdue);
     },
   );
 
@@ -102,12 +98,11 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
     },
     async (request, reply) => {
       const body = { ...request.body, fields: request.body.fields ?? [] };
-      const s = await ctx.chaincode.submit<ObjectionType>(
-        callerOf(request),
-        TX.quality.RaiseObjection,
-        [body],
-      );
-      return reply.status(201).send(await written(ctx, { ...s, value: withOverdue(s.value) }));
+      return reply
+        .status(201)
+        .send(
+          await submitAs(ctx, request, TX.quality.RaiseObjection, [body], overdue<ObjectionType>),
+        );
     },
   );
 
@@ -122,7 +117,7 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
       },
     },
     async (request) =>
-      withOverdue(
+      overdue(
         await ctx.chaincode.evaluate<ObjectionType>(callerOf(request), TX.quality.GetObjection, [
           request.params.id,
         ]),
@@ -140,19 +135,14 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
         response: responses(Written(QualityObjection)),
       },
     },
-    async (request) => {
-      const body = {
-        ...request.body,
-        correctedVersion: request.body.correctedVersion ?? null,
-        reason: request.body.reason ?? null,
-      };
-      const s = await ctx.chaincode.submit<ObjectionType>(
-        callerOf(request),
+    async (request) =>
+      submitAs(
+        ctx,
+        request,
         TX.quality.ResolveObjection,
-        [request.params.id, body],
-      );
-      return written(ctx, { ...s, value: withOverdue(s.value) });
-    },
+        [request.params.id, orNull(request.body, ['correctedVersion', 'reason'])],
+        overdue<ObjectionType>,
+      ),
   );
   done();
 };

@@ -6,14 +6,21 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import {
   TX,
-  isOverdue,
   type HistoryItem as HistoryItemType,
   type RequestDecisionResult,
   type ShareRequest as ShareRequestType,
 } from '@shulian/chaincode/constants';
-import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js';
+import { callerOf } from '../auth/guard.js';
 import type { RouteOptions } from './context.js';
-import { page, responses, written } from './helpers.js';
+import {
+  listedDepartment,
+  mapPage,
+  orNull,
+  page,
+  responses,
+  submitAs,
+  withOverdue,
+} from './helpers.js';
 import {
   Day,
   Enums,
@@ -79,12 +86,9 @@ const ListQuery = Type.Object(
 
 export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['requests'];
-  const withOverdue = <T extends ShareRequestType>(r: T) => ({
-    ...r,
-    overdue: isOverdue(r, ctx.now()),
-  });
+  const overdue = withOverdue(ctx);
   const decision = (d: RequestDecisionResult) => ({
-    request: withOverdue(d.request),
+    request: overdue(d.request),
     grant: d.grant,
   });
 
@@ -99,20 +103,15 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const {
-        box = 'outbox',
-        department = principal.department,
-        status,
-        limit,
-        cursor,
-      } = request.query;
-      requireDepartmentAccess(principal, department, ctx.coordinator);
+      const { box = 'outbox', department } = request.query;
       const result = await ctx.index.requests(
-        { by: box === 'inbox' ? 'provider' : 'requester', department },
-        { ...page({ limit, cursor }), ...(status ? { status } : {}) },
+        {
+          by: box === 'inbox' ? 'provider' : 'requester',
+          department: listedDepartment(ctx, request, department),
+        },
+        page(request.query),
       );
-      return { items: result.items.map(withOverdue), nextCursor: result.nextCursor };
+      return mapPage(result, overdue);
     },
   );
 
@@ -130,12 +129,9 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     },
     async (request, reply) => {
       const body = { ...request.body, emergency: request.body.emergency ?? false };
-      const s = await ctx.chaincode.submit<RequestDecisionResult>(
-        callerOf(request),
-        TX.sharing.CreateRequest,
-        [body],
-      );
-      return reply.status(201).send(await written(ctx, { ...s, value: decision(s.value) }));
+      return reply
+        .status(201)
+        .send(await submitAs(ctx, request, TX.sharing.CreateRequest, [body], decision));
     },
   );
 
@@ -150,7 +146,7 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request) =>
-      withOverdue(
+      overdue(
         await ctx.chaincode.evaluate<ShareRequestType>(callerOf(request), TX.sharing.GetRequest, [
           request.params.id,
         ]),
@@ -187,19 +183,14 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         response: responses(Written(Decision)),
       },
     },
-    async (request) => {
-      const body = {
-        ...request.body,
-        useLimit: request.body.useLimit ?? null,
-        reason: request.body.reason ?? null,
-      };
-      const s = await ctx.chaincode.submit<RequestDecisionResult>(
-        callerOf(request),
+    async (request) =>
+      submitAs(
+        ctx,
+        request,
         TX.sharing.ApproveRequest,
-        [request.params.id, body],
-      );
-      return written(ctx, { ...s, value: decision(s.value) });
-    },
+        [request.params.id, orNull(request.body, ['useLimit', 'reason'])],
+        decision,
+      ),
   );
 
   const transition = (
@@ -218,13 +209,8 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           response: responses(Written(Decision)),
         },
       },
-      async (request) => {
-        const s = await ctx.chaincode.submit<RequestDecisionResult>(callerOf(request), fcn, [
-          request.params.id,
-          request.body.reason,
-        ]);
-        return written(ctx, { ...s, value: decision(s.value) });
-      },
+      async (request) =>
+        submitAs(ctx, request, fcn, [request.params.id, request.body.reason], decision),
     );
   transition('reject', TX.sharing.RejectRequest, 'reject with a reason (provider)');
   transition(
