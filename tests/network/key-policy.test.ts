@@ -5,7 +5,7 @@ import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { createProposal } from '../../network/embedded/proposal.js';
 import { openTestNetwork, tempDir } from './helpers.js';
 
-describe('key-level policies within one block', () => {
+describe('key-level policies and MVCC at block validation', () => {
   let cleanup: () => Promise<void>;
   let net: EmbeddedNetwork;
   let alice: SigningIdentity;
@@ -23,16 +23,20 @@ describe('key-level policies within one block', () => {
     await cleanup();
   });
 
-  /** A transaction endorsed by coord and psb on the current committed state. */
-  const endorsed = async (fcn: string, args: string[]): Promise<Transaction> => {
+  /** A transaction endorsed (by coord and psb unless told) on the current committed state. */
+  const endorsed = async (
+    fcn: string,
+    args: string[],
+    by: [string, string] = ['coord', 'psb'],
+  ): Promise<Transaction> => {
     const { proposal, clientSignature } = createProposal(alice, {
       channel: net.config.channel,
       chaincode: net.config.chaincode.name,
       fcn,
       args,
     });
-    const a = await net.node('coord').endorse(proposal, clientSignature, {});
-    const b = await net.node('psb').endorse(proposal, clientSignature, {});
+    const a = await net.node(by[0]).endorse(proposal, clientSignature, {});
+    const b = await net.node(by[1]).endorse(proposal, clientSignature, {});
     return {
       proposal,
       clientSignature,
@@ -55,6 +59,34 @@ describe('key-level policies within one block', () => {
       'VALID',
       'ENDORSEMENT_POLICY_FAILURE',
     ]);
+    await net.settle();
+    expect((await net.verify()).ok).toBe(true);
+  });
+
+  /** Orders the transactions together and returns their codes on one node. */
+  const inOneBlock = async (txs: Transaction[]): Promise<string[]> => {
+    const at = await Promise.all(txs.map((tx) => net.orderer.broadcast(tx)));
+    expect(new Set(at.map((p) => p.blockNumber)).size).toBe(1);
+    const record = await net.node('health').waitForBlock(at[0]?.blockNumber ?? -1);
+    return at.map((p) => record.codes[p.index] ?? '');
+  };
+
+  it("applies the key's policy to deletes and to policy changes, not only to value writes", async () => {
+    // 'owned' now needs psb; coord and amr satisfy the chaincode-level policy only.
+    const byOthers: [string, string] = ['coord', 'amr'];
+    expect(await inOneBlock([await endorsed('Del', ['owned'], byOthers)])).toEqual([
+      'ENDORSEMENT_POLICY_FAILURE',
+    ]);
+    expect(await inOneBlock([await endorsed('SetOwners', ['owned', 'amr'], byOthers)])).toEqual([
+      'ENDORSEMENT_POLICY_FAILURE',
+    ]);
+    expect(await inOneBlock([await endorsed('Del', ['owned'])])).toEqual(['VALID']);
+  });
+
+  it('conflicts a read of an absent key that an earlier transaction of the block created', async () => {
+    const first = await endorsed('Increment', ['fresh']);
+    const second = await endorsed('Increment', ['fresh']);
+    expect(await inOneBlock([first, second])).toEqual(['VALID', 'MVCC_READ_CONFLICT']);
     await net.settle();
     expect((await net.verify()).ok).toBe(true);
   });
