@@ -2,10 +2,10 @@
  * Verifies many bundles against one trust file on every core: each worker thread runs the whole
  * `verifyBundle` with signatures checked synchronously (./verify-worker.ts). Node-only.
  *
- * Whole bundles rather than single signatures go to the workers: a bundle travels as its JSON
- * text (one string copy, parsed once, in the worker), where shipping four signed byte strings and
- * keys per bundle cost more than the parsing and encoding left on the main thread. Jobs asked for
- * in one event-loop turn go out as one message per worker.
+ * Whole bundles rather than single signatures go to the workers, so the third of the work that is
+ * not signatures (parsing, schema, canonical encoding, hashing) leaves the main thread too; a
+ * bundle travels as its JSON text, one string copy, parsed once in the worker. Jobs asked for in
+ * one event-loop turn go out as one message per worker.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
