@@ -117,13 +117,13 @@ export class DepartmentNode {
     this.events.emit('stopped');
   }
 
-  /** Simulates a proposal on this node's committed state and signs the result. */
-  async endorse(
-    proposal: Proposal,
-    clientSignature: string,
-    transient: Record<string, Uint8Array>,
-  ): Promise<EndorsementResult> {
-    const store = this.ledger();
+  /**
+   * What a Fabric endorser checks of every proposal, query or not: the call is well formed, it
+   * targets this channel and chaincode, its creator is a channel member who signed exactly these
+   * bytes (the chaincode trusts the creator's identity), and its id follows from nonce and
+   * creator. Returns the proposal's canonical bytes.
+   */
+  private checkProposal(proposal: Proposal, clientSignature: string): Uint8Array {
     const { validation } = this.options;
     checkCall(proposal.fcn, proposal.args);
     if (proposal.channel !== validation.channel || proposal.chaincode !== validation.chaincode) {
@@ -143,6 +143,17 @@ export class DepartmentNode {
         `node ${this.id}: transaction id is not derived from nonce and creator`,
       );
     }
+    return proposalBytes;
+  }
+
+  /** Simulates a proposal on this node's committed state and signs the result. */
+  async endorse(
+    proposal: Proposal,
+    clientSignature: string,
+    transient: Record<string, Uint8Array>,
+  ): Promise<EndorsementResult> {
+    const store = this.ledger();
+    const proposalBytes = this.checkProposal(proposal, clientSignature);
     // A replayed proposal is not looked up here: the committer marks it DUPLICATE_TXID, and
     // the lookup would cost every honest endorsement a database round trip.
     const started = performance.now();
@@ -188,13 +199,7 @@ export class DepartmentNode {
     transient: Record<string, Uint8Array>,
   ): Promise<Uint8Array> {
     const store = this.ledger();
-    checkCall(proposal.fcn, proposal.args);
-    const creator = this.options.validation.msp.identify(proposal.creator);
-    if (!creator)
-      throw new LedgerError(
-        'BAD_CREATOR_SIGNATURE',
-        `node ${this.id}: the creator is not a member of the channel`,
-      );
+    this.checkProposal(proposal, clientSignature);
     const result = await simulate(
       this.options.chaincode,
       store,

@@ -107,3 +107,35 @@ describe('embedded ledger: malformed input', () => {
     expect((await ledger.verify()).ok).toBe(true);
   });
 });
+
+describe('embedded nodes: evaluations are signed proposals too', () => {
+  it('refuses an evaluation whose creator did not sign it, as a Fabric endorser does', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'shulian-evaluate-'));
+    const ledger = await createEmbeddedLedger({
+      dataDir,
+      chaincode: { contracts: [TestContract] },
+      durable: false,
+      batch: { timeoutMs: 5 },
+    });
+    try {
+      const mallory = await ledger.identity({ department: 'psb', user: 'mallory' });
+      const admin = await ledger.identity({ department: 'coord', user: 'admin' });
+      // Mallory names the coordinator's admin (whose certificate is public) as the creator.
+      const { proposal } = createProposal(admin, {
+        channel: ledger.network.config.channel,
+        chaincode: ledger.network.config.chaincode.name,
+        fcn: 'WhoAmI',
+        args: [],
+      });
+      const signature = signWith(mallory, seal(proposal));
+      await expect(
+        ledger.network.node('coord').evaluate(proposal, signature, {}),
+      ).rejects.toMatchObject({
+        code: 'BAD_CREATOR_SIGNATURE',
+      });
+    } finally {
+      await ledger.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
