@@ -4,7 +4,7 @@
  */
 import type { DeadlineTerms } from '@shulian/chaincode/constants';
 import { ApiError, type Downloaded, type Page, type PageParams } from './api.js';
-import { parseHash, refresh } from './router.js';
+import { go, parseHash, refresh, type RouteParams } from './router.js';
 import { h, replace, text, type Attrs, type Child } from './dom.js';
 import { isMessageKey, locale, t, type Msg } from './i18n/index.js';
 
@@ -432,6 +432,39 @@ export function errorText(err: unknown): Msg {
 /** A coloured message; failures are announced at once, successes politely. */
 export const notice = (kind: 'ok' | 'warn' | 'error', message: Msg): HTMLElement =>
   h('p', { class: `alert ${kind}`, role: kind === 'ok' ? 'status' : 'alert' }, message);
+
+/** The values of a page's filters, read from its URL (absent ones empty). */
+export function filtersOf<N extends string>(
+  params: RouteParams,
+  names: readonly N[],
+): Record<N, string> {
+  const values = {} as Record<N, string>;
+  for (const name of names) values[name] = params.query.get(name) ?? '';
+  return values;
+}
+
+/**
+ * A search form whose filters live in the URL, so a result list can be linked and the back button
+ * works: submitting goes to `route` with the form's non-empty values as its query.
+ */
+export function filterForm(route: string, names: readonly string[], ...fields: Child[]) {
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search' },
+    fields,
+    h('div', { class: 'filter-actions' }, submit(t('catalog.apply'))),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const name of names) {
+      const value = formValue(form, name);
+      if (value) query.set(name, value);
+    }
+    go(`${route}?${query.toString()}`);
+  });
+  return form;
+}
 
 /** One page of a list from the gateway, after `cursor` when given. */
 export type PageLoader<T> = (page: PageParams) => Promise<Page<T>>;

@@ -6,13 +6,14 @@ import type { UsageRecord } from '@shulian/chaincode/constants';
 import { api, type UsageFilters } from '../api.js';
 import { h, text, type Child } from '../dom.js';
 import { list, pick, t } from '../i18n/index.js';
-import { go, type RouteParams } from '../router.js';
+import type { RouteParams } from '../router.js';
 import {
   button,
   errorBox,
   field,
+  filterForm,
+  filtersOf,
   formatTime,
-  formValue,
   input,
   mono,
   pagedList,
@@ -20,7 +21,6 @@ import {
   save,
   select,
   statusLine,
-  submit,
   table,
   withAny,
 } from '../ui.js';
@@ -36,13 +36,12 @@ import { outcomeBadge } from './labels.js';
 const FILTERS = ['catalogId', 'department', 'user', 'from', 'to'] as const;
 
 export async function auditPage(params: RouteParams): Promise<HTMLElement> {
-  const filters: UsageFilters = {};
-  for (const name of FILTERS) filters[name] = params.query.get(name) ?? '';
+  const filters: UsageFilters = filtersOf(params, FILTERS);
   await loadDepartments();
 
-  const form = h(
-    'form',
-    { class: 'filters', role: 'search' },
+  const form = filterForm(
+    'audit',
+    FILTERS,
     field(
       t('audit.dataset'),
       input('catalogId', { value: filters.catalogId ?? '', autocomplete: 'off' }),
@@ -54,17 +53,7 @@ export async function auditPage(params: RouteParams): Promise<HTMLElement> {
     field(t('common.user'), input('user', { value: filters.user ?? '', autocomplete: 'off' })),
     field(t('audit.from'), input('from', { type: 'date', value: filters.from ?? '' })),
     field(t('audit.to'), input('to', { type: 'date', value: filters.to ?? '' })),
-    h('div', { class: 'filter-actions' }, submit(t('catalog.apply'))),
   );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const query = new URLSearchParams();
-    for (const name of FILTERS) {
-      const value = formValue(form, name);
-      if (value) query.set(name, value);
-    }
-    go(`audit?${query.toString()}`);
-  });
 
   const status = statusLine();
   // Exports come from the gateway, which pages through every matching use, not just those shown.

@@ -12,17 +12,17 @@ import {
 import { api, type CatalogFilters } from '../api.js';
 import { h, text, type Child } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { go, type RouteParams } from '../router.js';
+import type { RouteParams } from '../router.js';
 import { hasRole } from '../session.js';
 import {
   enumOptions,
   field,
-  formValue,
+  filterForm,
+  filtersOf,
   input,
   pagedList,
   pageTitle,
   select,
-  submit,
   table,
   withAny,
 } from '../ui.js';
@@ -32,13 +32,12 @@ import { shareTypeBadge } from './labels.js';
 const FILTERS = ['q', 'owner', 'shareType', 'sensitivity', 'level', 'updateFrequency'] as const;
 
 export async function catalogPage(params: RouteParams): Promise<HTMLElement> {
-  const filters: CatalogFilters = {};
-  for (const name of FILTERS) filters[name] = params.query.get(name) ?? '';
+  const filters: CatalogFilters = filtersOf(params, FILTERS);
   await loadDepartments();
 
-  const form = h(
-    'form',
-    { class: 'filters', role: 'search' },
+  const form = filterForm(
+    'catalog',
+    FILTERS,
     field(
       t('catalog.search'),
       input('q', {
@@ -80,17 +79,7 @@ export async function catalogPage(params: RouteParams): Promise<HTMLElement> {
         filters.updateFrequency,
       ),
     ),
-    h('div', { class: 'filter-actions' }, submit(t('catalog.apply'))),
   );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const query = new URLSearchParams();
-    for (const name of FILTERS) {
-      const value = formValue(form, name);
-      if (value) query.set(name, value);
-    }
-    go(`catalog?${query.toString()}`);
-  });
 
   return h(
     'div',
