@@ -240,30 +240,22 @@ describe('the Shulian story over HTTP', { timeout: 120_000 }, () => {
   it('anchors a dataset with the CLI; a non-owner cannot', async () => {
     datasetFile = join(dir, 'population.csv');
     await writeFile(datasetFile, csv);
-    const anchored = await cli([
-      'anchor',
-      datasetFile,
-      '--catalog',
-      'PSB-POP-9',
-      '--url',
-      base,
-      '--token',
-      tokens.psb!,
-      '--json',
-    ]);
+    const anchorAs = (token: string) =>
+      cli([
+        'anchor',
+        datasetFile,
+        '--catalog',
+        'PSB-POP-9',
+        '--url',
+        base,
+        '--token',
+        token,
+        '--json',
+      ]);
+    const anchored = await anchorAs(tokens.psb!);
     expect(anchored.code, anchored.out + anchored.err).toBe(0);
     expect((JSON.parse(anchored.out) as { data: { version: number } }).data.version).toBe(1);
-    const foreign = await cli([
-      'anchor',
-      datasetFile,
-      '--catalog',
-      'PSB-POP-9',
-      '--url',
-      base,
-      '--token',
-      tokens.health!,
-      '--json',
-    ]);
+    const foreign = await anchorAs(tokens.health!);
     expect(foreign.code).toBe(1);
     expect((JSON.parse(foreign.out) as { error: { code: string } }).error.code).toBe('NOT_OWNER');
   });

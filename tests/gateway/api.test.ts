@@ -20,6 +20,23 @@ const get = (url: string, who: [string, string] = ['health', 'clerk']) =>
 const post = (url: string, payload: unknown, who: [string, string]) =>
   f.app.inject({ method: 'POST', url, headers: f.auth(...who), payload: payload as object });
 
+/** An entry's writable metadata: everything the chaincode does not set itself. */
+async function metadataOf(id: string): Promise<Record<string, unknown>> {
+  const entry = (await get(`/api/v1/catalog/${id}`)).json<Record<string, unknown>>();
+  const generated = [
+    'id',
+    'owner',
+    'version',
+    'status',
+    'changeReason',
+    'createdAt',
+    'createdBy',
+    'updatedAt',
+    'updatedBy',
+  ];
+  return Object.fromEntries(Object.entries(entry).filter(([k]) => !generated.includes(k)));
+}
+
 describe('errors', () => {
   it('keeps the chaincode code found anywhere in a ledger message', () => {
     const err = fromLedgerError(
@@ -97,22 +114,7 @@ describe('catalog and departments', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json<{ error: { code: string } }>().error.code).toBe('CATALOG_NOT_FOUND');
 
-    const entry = (await get('/api/v1/catalog/PSB-POP-001')).json<Record<string, unknown>>();
-    // The writable metadata: everything the chaincode does not set itself.
-    const generated = [
-      'id',
-      'owner',
-      'version',
-      'status',
-      'changeReason',
-      'createdAt',
-      'createdBy',
-      'updatedAt',
-      'updatedBy',
-    ];
-    const metadata = Object.fromEntries(
-      Object.entries(entry).filter(([k]) => !generated.includes(k)),
-    );
+    const metadata = await metadataOf('PSB-POP-001');
     const notOwner = await f.app.inject({
       method: 'PUT',
       url: '/api/v1/catalog/PSB-POP-001',
@@ -191,23 +193,7 @@ describe('catalog update requirements', () => {
     } finally {
       await later.close();
     }
-    const entry = (await get('/api/v1/catalog/PSB-CRIM-001', ['psb', 'clerk'])).json<
-      Record<string, unknown>
-    >();
-    const generated = [
-      'id',
-      'owner',
-      'version',
-      'status',
-      'changeReason',
-      'createdAt',
-      'createdBy',
-      'updatedAt',
-      'updatedBy',
-    ];
-    const metadata = Object.fromEntries(
-      Object.entries(entry).filter(([k]) => !generated.includes(k)),
-    );
+    const metadata = await metadataOf('PSB-CRIM-001');
     const updated = await f.app.inject({
       method: 'PUT',
       url: '/api/v1/catalog/PSB-CRIM-001',
