@@ -6,7 +6,7 @@
 import type { Grant, QualityObjection } from '@shulian/chaincode/constants';
 import { api, type Overdue } from '../api.js';
 import { h, text } from '../dom.js';
-import { list, pick, t } from '../i18n/index.js';
+import { list, pick, t, type Msg } from '../i18n/index.js';
 import { refresh, type RouteParams } from '../router.js';
 import { currentUser, hasRole } from '../session.js';
 import {
@@ -20,6 +20,7 @@ import {
   onSubmit,
   pagedList,
   pageTitle,
+  type PageLoader,
   period,
   section,
   reasonForm,
@@ -37,23 +38,19 @@ type ObjectionRow = QualityObjection & Overdue;
 export async function grantsPage(params: RouteParams): Promise<HTMLElement> {
   // A department is on both sides: it holds grants and objections as consumer and as provider.
   await loadDepartments();
-  // A grant or objection within one department is on both lists; it is shown once.
   const [grants, objections] = await Promise.all([
-    pagedList(
+    bothSides(
       t('grants.grants'),
-      together(
-        (page) => api.grants.list('consumer', page),
-        (page) => api.grants.list('provider', page),
-      ),
-      (rows) => grantsTable(uniqueById(rows)),
+      [(page) => api.grants.list('consumer', page), (page) => api.grants.list('provider', page)],
+      grantsTable,
     ),
-    pagedList(
+    bothSides(
       t('objections.title'),
-      together(
+      [
         (page) => api.objections.list('raiser', page),
         (page) => api.objections.list('provider', page),
-      ),
-      (rows) => objectionsTable(uniqueById(rows)),
+      ],
+      objectionsTable,
     ),
   ]);
   return h(
@@ -74,6 +71,14 @@ export async function grantsPage(params: RouteParams): Promise<HTMLElement> {
 const uniqueById = <T extends { id: string }>(items: readonly T[]): T[] => [
   ...new Map(items.map((i) => [i.id, i])).values(),
 ];
+
+/** Both sides of a list as one, paged together; an item on both sides is shown once. */
+const bothSides = <T extends { id: string }>(
+  caption: Msg,
+  sides: readonly [PageLoader<T>, PageLoader<T>],
+  render: (rows: readonly T[]) => HTMLElement,
+): Promise<HTMLElement> =>
+  pagedList(caption, together(...sides), (rows) => render(uniqueById(rows)));
 
 function grantState(g: Grant): HTMLElement {
   if (g.revocation) return badge(t('grants.revoked'), 'bad');
