@@ -443,6 +443,14 @@ export class EmbeddedNetwork {
         running.map((n) => verifyNode(n.id, n.ledger(), this.validation)),
       );
       const divergences = own.flatMap((r) => r.divergences);
+      // A halted node's stored ledger may be sound, but it refused a block and commits no more.
+      for (const n of running)
+        if (n.halted && !divergences.some((d) => d.node === n.id))
+          divergences.push({
+            node: n.id,
+            height: n.tip.height,
+            reason: `halted: ${n.halted.message}`,
+          });
       const faulty = new Set(divergences.map((d) => d.node));
       const healthy = running
         .filter((n) => !faulty.has(n.id))

@@ -142,6 +142,21 @@ describe('verify and repair', () => {
     ]);
   });
 
+  it('names a node that halted: its stored ledger is sound but it no longer commits', async () => {
+    const node = net.node('health');
+    node.halted = new Error('block 6: orderer signature does not verify');
+    const report = await net.verify();
+    expect(report.divergences).toEqual([
+      {
+        node: 'health',
+        height: node.tip.height,
+        reason: 'halted: block 6: orderer signature does not verify',
+      },
+    ]);
+    await net.repairNode('health');
+    expect((await net.verify()).ok).toBe(true);
+  });
+
   it('keeps other nodes running while one node is deleted and rebuilt', async () => {
     await net.repairNode('coord');
     await net.submit(alice, 'Put', ['after', 'repair']);
