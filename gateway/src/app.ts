@@ -3,7 +3,7 @@
  * server (server.ts) adds only the socket. Every resource is one encapsulated plugin under
  * /api/v1; the OpenAPI document is generated from their schemas and served at /docs.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -61,7 +61,7 @@ export async function buildApp(
     ajv: { customOptions: { removeAdditional: false } },
     requestIdHeader: false,
     // One line per request is noise on a console; errors are logged by the error handler.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
