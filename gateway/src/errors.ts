@@ -170,6 +170,11 @@ const LEDGER_CODES: Readonly<Record<string, GatewayErrorCode>> = {
   NETWORK_CLOSED: 'LEDGER_UNAVAILABLE',
   NO_ENDORSERS: 'LEDGER_UNAVAILABLE',
   TX_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  // Ill-formed call input refused by the client or an endorser before anything is ordered.
+  INVALID_ARGUMENT: 'VALIDATION_FAILED',
+  INVALID_IDENTITY_NAME: 'VALIDATION_FAILED',
+  NODE_HALTED: 'LEDGER_UNAVAILABLE',
+  ORDERER_LOG_BEHIND: 'LEDGER_UNAVAILABLE',
 };
 
 /** Fastify's own error codes mapped onto ours, so framework errors keep our shape. */
