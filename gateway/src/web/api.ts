@@ -3,6 +3,7 @@
  * which adds the bearer token, encodes queries and bodies, and turns the gateway's
  * `{ error: { code, message } }` answers into ApiError so pages can show the stable code.
  */
+import type { NetworkStatus, VerifyReport } from '../ledger/types.js';
 import type {
   CatalogEntry,
   CatalogField,
@@ -227,27 +228,8 @@ export interface DepartmentStats {
   usesDenied: number;
 }
 
-export interface NodeStatus {
-  id: string;
-  running: boolean;
-  height: number;
-  lastBlockHash: string;
-  commitHash: string;
-}
-
-export interface NetworkStatus {
-  engine: 'embedded' | 'fabric';
-  channel: string;
-  height: number;
-  nodes: NodeStatus[];
-  agreement: boolean;
-}
-
-export interface VerifyReport {
-  ok: boolean;
-  checkedBlocks: number;
-  divergences: { node: string; height: number; key?: string; reason: string }[];
-}
+// The ledger's own status types: type-only, so nothing of the Node side reaches the bundle.
+export type { NetworkStatus, NodeStatus, VerifyReport } from '../ledger/types.js';
 
 // ---- endpoints ---------------------------------------------------------------------------------
 
