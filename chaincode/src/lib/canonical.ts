@@ -8,8 +8,18 @@
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export function canonicalJson(value: unknown): string {
-  return encodeValue(value, '$');
+/**
+ * `known` holds members already encoded (a transaction's signed proposal and payload), spliced in
+ * rather than encoded again; each must map to its own canonical JSON.
+ */
+export function canonicalJson(value: unknown, known?: ReadonlyMap<object, string>): string {
+  try {
+    return encodeFast(value, known);
+  } catch (error) {
+    // The fast path keeps no member paths; a second pass finds the one the message names.
+    if (error instanceof Rejected) return encodeValue(value, '$');
+    throw error;
+  }
 }
 
 // TextEncoder rather than Buffer: proof verification bundles this module for the browser.
@@ -25,6 +35,54 @@ export function parseJson(bytes: Uint8Array | string): unknown {
   return JSON.parse(text) as unknown;
 }
 
+/** Thrown by the fast path only; never escapes this module. */
+class Rejected extends Error {}
+
+// Same rules as encodeValue without building a path per member: proof verification re-encodes
+// whole transactions, and the paths were its costliest step after signatures.
+function encodeFast(value: unknown, known: ReadonlyMap<object, string> | undefined): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new Rejected();
+      return JSON.stringify(value);
+    case 'string':
+      return JSON.stringify(value);
+    case 'object': {
+      const encoded = known?.get(value);
+      if (encoded !== undefined) return encoded;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          out += encodeFast(value[i], known);
+        }
+        return out + ']';
+      }
+      if (value instanceof Uint8Array) throw new Rejected();
+      const record = value as Record<string, unknown>;
+      let out = '{';
+      let first = true;
+      for (const key of Object.keys(record).sort()) {
+        const member = record[key];
+        if (member === undefined) continue;
+        out += (first ? '' : ',') + JSON.stringify(key) + ':' + encodeFast(member, known);
+        first = false;
+      }
+      return out + '}';
+    }
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
+      break;
+  }
+  throw new Rejected();
+}
+
+/** The reference rules, with the path of every member for the error message. */
 function encodeValue(value: unknown, path: string): string {
   if (value === null) return 'null';
   switch (typeof value) {

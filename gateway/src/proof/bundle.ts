@@ -19,7 +19,7 @@ import {
   type SignerRef,
   type Transaction,
 } from '../../../network/embedded/format.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '@shulian/chaincode/canonical';
 import type { Digest } from './chunks.js';
 import { fromBase64, fromHex, hashParts, toHex, utf8, type HashFunction } from './hash.js';
 import { inclusionProof, leafHash, verifyInclusion } from './merkle.js';

@@ -9,7 +9,7 @@
  * proof from the secret alone; the secret never goes on chain.
  */
 import type { Json } from '@shulian/chaincode/canonical';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '@shulian/chaincode/canonical';
 import {
   bytesEqual,
   fromHex,
