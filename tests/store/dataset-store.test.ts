@@ -42,16 +42,17 @@ async function rejection(promise: Promise<unknown>): Promise<StoreError> {
 let dir: string;
 let store: DatasetStore;
 
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'shulian-store-'));
-  store = await createDatasetStore({ dir });
-});
-
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('dataset store', () => {
+// Every behaviour holds whether uploads go to disk with O_DIRECT or through the page cache.
+describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) => {
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'shulian-store-'));
+    store = await createDatasetStore({ dir, directIo });
+  });
+
   const data = randomBytes(50_000);
 
   it('stores by sha256 with the commitment computed while receiving', async () => {

@@ -76,32 +76,50 @@ class ChunkLeafHasher {
   }
 }
 
+/** The chunk Merkle root of a byte stream fed in pieces of any size; the file digest is separate. */
+export class ChunkRootBuilder {
+  private readonly leaves: ChunkLeafHasher;
+  private readonly tree: MerkleRootBuilder;
+
+  constructor(hash: HashFunction, chunkSize = DEFAULT_CHUNK_SIZE) {
+    this.leaves = new ChunkLeafHasher(hash, chunkSize);
+    this.tree = new MerkleRootBuilder(hash);
+  }
+
+  update(data: Uint8Array): void {
+    for (const leaf of this.leaves.update(data)) this.tree.append(leaf);
+  }
+
+  /** hex root */
+  finish(): string {
+    for (const leaf of this.leaves.finish()) this.tree.append(leaf);
+    return toHex(this.tree.root());
+  }
+}
+
 export class FileCommitmentBuilder {
   private readonly file: IncrementalHash;
-  private readonly chunks: MerkleRootBuilder;
-  private readonly leaves: ChunkLeafHasher;
+  private readonly chunks: ChunkRootBuilder;
   private size = 0;
 
   constructor(
     private readonly hash: HashFunction,
     private readonly chunkSize = DEFAULT_CHUNK_SIZE,
   ) {
-    this.leaves = new ChunkLeafHasher(hash, chunkSize);
     this.file = hash.create();
-    this.chunks = new MerkleRootBuilder(hash);
+    this.chunks = new ChunkRootBuilder(hash, chunkSize);
   }
 
   update(data: Uint8Array): void {
     this.file.update(data);
     this.size += data.length;
-    for (const leaf of this.leaves.update(data)) this.chunks.append(leaf);
+    this.chunks.update(data);
   }
 
   finish(): FileCommitment {
-    for (const leaf of this.leaves.finish()) this.chunks.append(leaf);
     return {
       digest: { algorithm: this.hash.algorithm, value: toHex(this.file.digest()) },
-      chunkRoot: toHex(this.chunks.root()),
+      chunkRoot: this.chunks.finish(),
       size: this.size,
       chunkSize: this.chunkSize,
     };

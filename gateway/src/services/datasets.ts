@@ -74,36 +74,6 @@ export interface Datasets {
   close(): Promise<void>;
 }
 
-/**
- * Sockets deliver uploads in 16-64 KiB pieces; the store hashes and writes each piece it is given,
- * one file write (a thread-pool round trip) per piece. Handing it 1 MiB at a time cuts that
- * per-piece cost sixteenfold. One buffer is reused: the store pulls the next piece only after it
- * has hashed and written the previous one, so memory stays at one buffer and no garbage builds up.
- */
-const COALESCE_BYTES = 1 << 20;
-
-async function* coalesce(
-  source: AsyncIterable<Uint8Array>,
-  bytes: number,
-): AsyncGenerator<Uint8Array> {
-  const buffer = Buffer.allocUnsafe(bytes);
-  let fill = 0;
-  for await (const part of source) {
-    let offset = 0;
-    while (offset < part.length) {
-      const take = Math.min(bytes - fill, part.length - offset);
-      buffer.set(part.subarray(offset, offset + take), fill);
-      fill += take;
-      offset += take;
-      if (fill === bytes) {
-        yield buffer;
-        fill = 0;
-      }
-    }
-  }
-  if (fill > 0) yield buffer.subarray(0, fill);
-}
-
 /** Maps the store's SHA-256 address to and from an anchored digest of any algorithm (SM3). */
 const addressKey = (algorithm: string, value: string): string => `${algorithm}:${value}`;
 
@@ -195,7 +165,7 @@ export async function createDatasets(deps: {
       try {
         // One gateway secret salts every record leaf (per record index); it never leaves the
         // gateway, and proofs are re-issued from it and the stored leaves.
-        blob = await store.put(coalesce(input.source, COALESCE_BYTES), {
+        blob = await store.put(input.source, {
           algorithm: input.algorithm,
           maxBytes: input.maxBytes,
           ...(byRecord && format ? { records: { format, secret: deps.recordSecret } } : {}),

@@ -8,11 +8,12 @@
  *   blobs/<sha256>.json       the commitment; written last, so its presence means "complete"
  *   anchored/<sha256>         {txId, at}: written after the ledger confirms; only then is it served
  *
- * Hashing happens while bytes arrive (node:crypto), overlapped with the disk write, in constant
- * memory whatever the size. Files are fsynced before they are renamed into place, so a crash or
- * an interrupted upload leaves at most a temporary file that is never served.
+ * Bytes are hashed (on hash threads) and written (with O_DIRECT where possible) while they arrive,
+ * in constant memory whatever the size: ./blob-writer.ts. Files are fsynced before they are
+ * renamed into place, so a crash or an interrupted upload leaves at most a temporary file that is
+ * never served.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,12 +23,12 @@ import {
   chunkCount,
   chunkLeaves,
   DEFAULT_CHUNK_SIZE,
-  FileCommitmentBuilder,
   type ChunkProof,
   type FileCommitment,
 } from '../proof/chunks.js';
 import { isHex, HASH_BYTES, toHex, type DigestAlgorithm } from '../proof/hash.js';
 import { nodeSha256, nodeSm3 } from '../proof/node.js';
+import { writeBlob } from './blob-writer.js';
 import { streamedInclusionProof, type TreePosition } from '../proof/merkle.js';
 import {
   assembleRecordProof,
@@ -152,7 +153,13 @@ async function* readLeaves(path: string): AsyncIterable<Uint8Array> {
   }
 }
 
-export async function createDatasetStore(options: { dir: string }): Promise<DatasetStore> {
+export interface DatasetStoreOptions {
+  dir: string;
+  /** Write uploads with O_DIRECT where the file system allows it (default true). */
+  directIo?: boolean;
+}
+
+export async function createDatasetStore(options: DatasetStoreOptions): Promise<DatasetStore> {
   const tmpDir = join(options.dir, 'tmp');
   const blobDir = join(options.dir, 'blobs');
   const anchoredDir = join(options.dir, 'anchored');
@@ -211,17 +218,11 @@ export async function createDatasetStore(options: { dir: string }): Promise<Data
     opts: PutOptions = {},
   ): Promise<BlobInfo> {
     const algorithm = opts.algorithm ?? 'sha256';
+    const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
     const maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
     const id = randomUUID();
     const tmpBlob = join(tmpDir, id);
     const tmpLeaves = join(tmpDir, `${id}.leaves`);
-    const file = new FileCommitmentBuilder(
-      hashFor(algorithm),
-      opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
-    );
-    // The address is SHA-256 whatever the dataset's algorithm; with sha256 the builder's digest is it.
-    const address = algorithm === 'sha256' ? null : createHash('sha256');
-    const blob = await open(tmpBlob, 'wx');
     const leafFile = opts.records ? await open(tmpLeaves, 'wx') : null;
     const leaves = leafFile ? new LeafWriter(leafFile) : null;
     const records =
@@ -233,28 +234,35 @@ export async function createDatasetStore(options: { dir: string }): Promise<Data
             (l) => leaves.add(l),
           )
         : null;
-    let size = 0;
-    try {
-      for await (const data of source) {
-        size += data.length;
-        if (size > maxBytes) {
-          throw new StoreError('BLOB_TOO_LARGE', `upload exceeds ${maxBytes} bytes`);
-        }
-        // Hash while the kernel writes: the buffer is not reused, so overlapping is safe.
-        const written = blob.write(data);
-        file.update(data);
-        address?.update(data);
-        records?.update(data);
-        await written;
+    let received = 0;
+    // Records are parsed here, on the event loop, as the pieces arrive; the bytes are hashed and
+    // written by ./blob-writer.ts.
+    const onPiece = (data: Uint8Array): void => {
+      received += data.length;
+      if (received > maxBytes) {
+        throw new StoreError('BLOB_TOO_LARGE', `upload exceeds ${maxBytes} bytes`);
       }
-      const commitment = file.finish();
+      records?.update(data);
+    };
+    try {
+      const written = await writeBlob(source, tmpBlob, {
+        algorithm,
+        chunkSize,
+        directIo: options.directIo ?? true,
+        onPiece,
+      });
+      const commitment: FileCommitment = {
+        digest: { algorithm, value: written.digest },
+        chunkRoot: written.chunkRoot,
+        size: written.size,
+        chunkSize,
+      };
       const recordCommitment =
         records && opts.records ? { ...records.finish(), format: opts.records.format } : null;
-      const sha256 = address ? address.digest('hex') : commitment.digest.value;
+      const sha256 = written.address;
       if (opts.expectDigest !== undefined && opts.expectDigest !== commitment.digest.value) {
         throw new StoreError('DIGEST_MISMATCH', `received ${commitment.digest.value}`);
       }
-      await blob.sync();
       await leaves?.close();
       const info: Omit<BlobInfo, 'anchored'> = { sha256, commitment, records: recordCommitment };
       const existing = await statBlob(sha256);
@@ -275,7 +283,6 @@ export async function createDatasetStore(options: { dir: string }): Promise<Data
       await syncDir(blobDir);
       return { ...info, anchored: null };
     } finally {
-      await blob.close();
       await leafFile?.close();
       await rm(tmpBlob, { force: true });
       await rm(tmpLeaves, { force: true });
