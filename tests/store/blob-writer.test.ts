@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitFile } from '../../gateway/src/proof/chunks.js';
 import type { DigestAlgorithm } from '../../gateway/src/proof/hash.js';
-import { nodeSha256, nodeSm3 } from '../../gateway/src/proof/node.js';
+import { nodeHashes, nodeSha256 } from '../../gateway/src/proof/node.js';
 import { writeBlob } from '../../gateway/src/store/blob-writer.js';
 
 const MIB = 1024 * 1024;
@@ -116,7 +116,7 @@ describe('blob writer', () => {
     async (algorithm, chunkSize) => {
       const bytes = data.subarray(0, 2 * MIB + 777);
       const written = await writeBlob(pieces(bytes), path(), { algorithm, chunkSize });
-      const hash = algorithm === 'sm3' ? nodeSm3 : nodeSha256;
+      const hash = nodeHashes[algorithm];
       const expected = await commitFile(hash, [bytes], chunkSize);
       expect(written.digest).toBe(expected.digest.value);
       expect(written.chunkRoot).toBe(expected.chunkRoot);

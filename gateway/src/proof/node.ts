@@ -35,6 +35,12 @@ const nodeHash = (algorithm: DigestAlgorithm): HashFunction => ({
 export const nodeSha256 = nodeHash('sha256');
 export const nodeSm3 = nodeHash('sm3');
 
+/** The node:crypto hash of each digest algorithm a dataset may use. */
+export const nodeHashes: Readonly<Record<DigestAlgorithm, HashFunction>> = {
+  sha256: nodeSha256,
+  sm3: nodeSm3,
+};
+
 /** A small cache that forgets everything when full: bounded memory, no eviction bookkeeping. */
 function memo<V>(limit: number, compute: (key: string) => V): (key: string) => V {
   const cache = new Map<string, V>();
@@ -95,8 +101,7 @@ function issuedBy(cert: string, ca: string): boolean {
 }
 
 export const nodeProofCrypto: ProofCrypto = {
-  sha256: nodeSha256,
-  sm3: nodeSm3,
+  ...nodeHashes,
   /**
    * The callback form runs in libuv's thread pool: a bundle's four signatures, and concurrent
    * bundles, verify in parallel across cores instead of queueing on the event loop.

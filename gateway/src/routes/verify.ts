@@ -15,7 +15,7 @@ import type { DatasetVersion } from '@shulian/chaincode/constants';
 import { GatewayError } from '../errors.js';
 import type { Indexed } from '../index/query-index.js';
 import { verifyBundle } from '../proof/bundle.js';
-import { nodeProofCrypto, nodeSha256, nodeSm3 } from '../proof/node.js';
+import { nodeHashes, nodeProofCrypto } from '../proof/node.js';
 import { verifyRecordProof, type RecordProof } from '../proof/records.js';
 import type { GatewayContext, RouteOptions } from './context.js';
 import { responses } from './helpers.js';
@@ -155,7 +155,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     },
     (request) => {
       const proof = request.body.proof as RecordProof & { record: Json };
-      const check = verifyRecordProof(proof.algorithm === 'sm3' ? nodeSm3 : nodeSha256, proof);
+      const check = verifyRecordProof(nodeHashes[proof.algorithm], proof);
       const found = check.ok ? matches(ctx, ctx.index.versionsByRecordRoot(proof.root)) : [];
       const failures = check.ok
         ? found.length === 0

@@ -28,7 +28,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { ChunkRootBuilder } from '../proof/chunks.js';
 import { toHex, type DigestAlgorithm } from '../proof/hash.js';
 import { MerkleRootBuilder } from '../proof/merkle.js';
-import { nodeSha256, nodeSm3 } from '../proof/node.js';
+import { nodeHashes, nodeSha256 } from '../proof/node.js';
 
 const SLOT_BYTES = 1 << 20;
 const GAP_BYTES = 4096;
@@ -40,7 +40,6 @@ const DIRECT_ALIGN = 4096;
 
 const slotStart = (slot: number): number => slot * STRIDE + GAP_BYTES;
 const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
-const hashFor = (algorithm: DigestAlgorithm) => (algorithm === 'sm3' ? nodeSm3 : nodeSha256);
 
 export interface WrittenBlob {
   size: number;
@@ -119,7 +118,7 @@ function chunkTree(ring: Buffer, algorithm: DigestAlgorithm, chunkSize: number):
       },
     };
   }
-  const builder = new ChunkRootBuilder(hashFor(algorithm), chunkSize);
+  const builder = new ChunkRootBuilder(nodeHashes[algorithm], chunkSize);
   return {
     add(start, length) {
       builder.update(ring.subarray(start, start + length));
@@ -141,7 +140,7 @@ export async function writeBlob(
   const { algorithm } = options;
   const ring = takeRing();
   const { handle, direct } = await openFile(path, options.directIo ?? true);
-  const file = hashFor(algorithm).create();
+  const file = nodeHashes[algorithm].create();
   // The address is SHA-256 whatever the dataset's algorithm; with sha256 the digest is it.
   const address = algorithm === 'sha256' ? null : nodeSha256.create();
   const chunks = chunkTree(ring, algorithm, options.chunkSize);

@@ -8,8 +8,8 @@
  *   blobs/<sha256>.json       the commitment; written last, so its presence means "complete"
  *   anchored/<sha256>         {txId, at}: written after the ledger confirms; only then is it served
  *
- * Bytes are hashed (on hash threads) and written (with O_DIRECT where possible) while they arrive,
- * in constant memory whatever the size: ./blob-writer.ts. Files are fsynced before they are
+ * Bytes are hashed (chunk leaves on the thread pool) and written (with O_DIRECT where possible)
+ * while they arrive, in constant memory whatever the size: ./blob-writer.ts. Files are fsynced before they are
  * renamed into place, so a crash or an interrupted upload leaves at most a temporary file that is
  * never served.
  */
@@ -27,8 +27,7 @@ import {
   type FileCommitment,
 } from '../proof/chunks.js';
 import { isHex, HASH_BYTES, toHex, type DigestAlgorithm } from '../proof/hash.js';
-import { nodeSha256, nodeSm3 } from '../proof/node.js';
-import { writeBlob } from './blob-writer.js';
+import { nodeHashes } from '../proof/node.js';
 import { streamedInclusionProof, type TreePosition } from '../proof/merkle.js';
 import {
   assembleRecordProof,
@@ -38,6 +37,7 @@ import {
   type RecordFormat,
   type RecordProof,
 } from '../proof/records.js';
+import { writeBlob } from './blob-writer.js';
 
 export type StoreErrorCode =
   | 'INVALID_DIGEST'
@@ -98,8 +98,6 @@ export interface DatasetStore {
   /** Re-issues the proof of record `index` from the stored leaves and the dataset secret. */
   recordProof(sha256: string, index: number, secret: Uint8Array): Promise<RecordProof>;
 }
-
-const hashFor = (algorithm: DigestAlgorithm) => (algorithm === 'sm3' ? nodeSm3 : nodeSha256);
 
 /** Path safety: only 64 lower-case hex characters ever reach a file name. */
 function checkDigest(sha256: string): void {
@@ -228,7 +226,7 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
     const records =
       opts.records && leaves
         ? new RecordCommitmentBuilder(
-            hashFor(algorithm),
+            nodeHashes[algorithm],
             opts.records.format,
             opts.records.secret,
             (l) => leaves.add(l),
@@ -318,7 +316,7 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
       if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
         throw new StoreError('CHUNK_NOT_FOUND', `blob ${sha256} has no chunk ${index}`);
       }
-      const hash = hashFor(commitment.digest.algorithm);
+      const hash = nodeHashes[commitment.digest.algorithm];
       const bytes = createReadStream(blobPath(sha256), { highWaterMark: 1024 * 1024 });
       const leaves = chunkLeaves(hash, bytes as AsyncIterable<Uint8Array>, commitment.chunkSize);
       const position = await streamedInclusionProof(hash, leaves, count, index);
@@ -353,7 +351,7 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
       }
       record ??= find(parser.end());
       if (record !== undefined) {
-        const hash = hashFor(algorithm);
+        const hash = nodeHashes[algorithm];
         const leaves = readLeaves(`${blobPath(sha256)}.leaves`);
         let position: TreePosition;
         try {
