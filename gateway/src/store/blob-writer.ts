@@ -25,12 +25,13 @@
 import { webcrypto } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { ChunkRootBuilder } from '../proof/chunks.js';
+import { ChunkRootBuilder, DEFAULT_CHUNK_SIZE } from '../proof/chunks.js';
 import { toHex, type DigestAlgorithm } from '../proof/hash.js';
 import { MerkleRootBuilder } from '../proof/merkle.js';
 import { nodeHashes, nodeSha256 } from '../proof/node.js';
 
-const SLOT_BYTES = 1 << 20;
+/** A slot is one chunk of the default size, so the default chunk tree takes one digest per slot. */
+const SLOT_BYTES = DEFAULT_CHUNK_SIZE;
 const GAP_BYTES = 4096;
 const STRIDE = SLOT_BYTES + GAP_BYTES;
 const SLOTS = 4;
