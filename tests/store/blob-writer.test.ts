@@ -8,6 +8,11 @@ import { commitFile } from '../../gateway/src/proof/chunks.js';
 import type { DigestAlgorithm } from '../../gateway/src/proof/hash.js';
 import { nodeHashes, nodeSha256 } from '../../gateway/src/proof/node.js';
 import { writeBlob } from '../../gateway/src/store/blob-writer.js';
+import {
+  HashThreadError,
+  openStreamHash,
+  stopHashThreads,
+} from '../../gateway/src/store/hash-threads.js';
 
 const MIB = 1024 * 1024;
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -103,7 +108,6 @@ describe('blob writer', () => {
     },
   );
 
-  // The thread-pool leaf path is sha256 with 1 MiB chunks; the others build the tree in line.
   it.each([
     ['sha256', MIB],
     ['sm3', MIB],
@@ -159,5 +163,39 @@ describe('blob writer', () => {
     });
     await expect(refusal).rejects.toThrow(RangeError);
     expect((await readFile(target)).length).toBeLessThanOrEqual(2 * MIB);
+  });
+
+  it('fails the upload when its hash thread dies, and starts a fresh one for the next', async () => {
+    const bytes = data.subarray(0, 8 * MIB);
+    let killed = false;
+    const dying = writeBlob(pieces(bytes), path(), {
+      algorithm: 'sha256',
+      chunkSize: MIB,
+      onPiece: () => {
+        if (!killed) void stopHashThreads();
+        killed = true;
+      },
+    });
+    await expect(dying).rejects.toThrow(HashThreadError);
+    const written = await writeBlob(pieces(bytes), path(), { algorithm: 'sha256', chunkSize: MIB });
+    expect(written.digest).toBe(sha256(bytes));
+  });
+});
+
+describe('hash threads', () => {
+  it('refuse a region outside the shared memory, naming it', async () => {
+    const hash = openStreamHash(new SharedArrayBuffer(1024), {
+      kind: 'digest',
+      algorithm: 'sha256',
+    });
+    await expect(hash.update(1000, 100)).rejects.toThrow('region 1000+100 is outside');
+    await hash.close();
+  });
+
+  it('refuse a chunk size that is not a positive integer', async () => {
+    const memory = new SharedArrayBuffer(1024);
+    const hash = openStreamHash(memory, { kind: 'chunks', algorithm: 'sha256', chunkSize: 0 });
+    await expect(hash.finish()).rejects.toThrow('chunk size');
+    await hash.close();
   });
 });

@@ -8,7 +8,8 @@
  * one event-loop turn go out as one message per worker.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../threads.js';
 import type { HeldSubject, VerifyResult } from './bundle.js';
 
 export interface VerifyJob {
@@ -33,21 +34,6 @@ export interface VerifierPoolOptions {
 interface Slot {
   worker: Worker;
   inFlight: Map<number, (result: VerifyResult) => void>;
-}
-
-/**
- * A build runs its .js worker. Sources (tests, benches under tsx or vitest) load the TypeScript
- * worker through tsx's loader, registered inside the worker: Node 20 workers do not apply loader
- * hooks from `--import` to their entry module.
- */
-function startWorker(trust: unknown): Worker {
-  const options = { workerData: { trust } };
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./verify-worker.js', import.meta.url), options);
-  }
-  const entry = JSON.stringify(new URL('./verify-worker.ts', import.meta.url).href);
-  const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); });`;
-  return new Worker(code, { ...options, eval: true });
 }
 
 export class VerifierPool {
@@ -104,7 +90,9 @@ export class VerifierPool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker(this.options.trust);
+    const worker = startWorker(import.meta.url, 'verify-worker', {
+      workerData: { trust: this.options.trust },
+    });
     const slot: Slot = { worker, inFlight: new Map() };
     worker.unref();
     worker.on('message', (done: VerifyDone[]) => {

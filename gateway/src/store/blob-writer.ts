@@ -1,45 +1,32 @@
 /**
  * Writes an upload to a file and commits to it (file digest, chunk tree) as it arrives, in
- * constant memory, keeping both cores busy.
+ * constant memory, with the hashing off the event loop.
  *
- * Bytes from the socket are copied once, into a ring of four 1 MiB slots. A full slot goes at the
- * same time to the disk and to the hashes, and is reused when both are done; with every slot busy
- * the socket waits, so memory never fills.
- *
- * Work is spread without another isolate: the file digest, an incremental hash that must see the
- * slots in order, runs on the event loop, while each 1 MiB chunk's leaf is a one-shot SHA-256
- * that WebCrypto runs on the libuv thread pool, beside the disk writes. (A worker thread for the
- * chunk tree was as fast and cost 11 MB of RSS for its isolate.) SM3, which WebCrypto lacks, and
- * chunk sizes other than the slot's build the chunk tree on the event loop: correct, slower.
+ * Bytes from the socket are copied once, into a ring of four 1 MiB slots of shared memory. A full
+ * slot goes at the same time to the disk and to the hash threads (./hash-threads.ts: the file
+ * digest, the chunk tree, and the SHA-256 address when the dataset's algorithm is another), and is
+ * reused when all of them are done; with every slot busy the socket waits, so memory never fills.
+ * The event loop is left with the socket and the copy: on two cores one hash thread takes both
+ * passes, on more cores each pass gets its own.
  *
  * The file is opened with O_DIRECT where the file system allows it: the page-cache copy and its
  * write-back cost as much CPU as a hash, on a machine whose cores are already busy with the
  * socket and the hashes, and a durable store would flush those pages at the end anyway. Direct
- * I/O needs memory, offsets and lengths aligned to the device's blocks, hence the layout: the ring
- * is WebAssembly memory, which V8 maps page-aligned; slot i starts at i·(1 MiB + 4 KiB) + 4 KiB,
- * so every slot starts on a page and is preceded by a 4 KiB gap that is never written. The gap's
- * last byte is the 0x00 leaf prefix of RFC 6962, so a chunk's leaf hash reads [start − 1, end)
- * without a copy. The last, short slot is written rounded up to a block and the file then
- * truncated to its size.
+ * I/O needs memory, offsets and lengths aligned to the device's blocks: the ring is WebAssembly
+ * shared memory, which V8 maps page-aligned, every slot starts at a multiple of 1 MiB, and the
+ * last, short slot is written rounded up to a block and the file then truncated to its size.
  */
-import { webcrypto } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { ChunkRootBuilder, DEFAULT_CHUNK_SIZE } from '../proof/chunks.js';
-import { toHex, type DigestAlgorithm } from '../proof/hash.js';
-import { MerkleRootBuilder } from '../proof/merkle.js';
-import { nodeHashes, nodeSha256 } from '../proof/node.js';
+import type { DigestAlgorithm } from '../proof/hash.js';
+import { openStreamHash } from './hash-threads.js';
 
-/** A slot is one chunk of the default size, so the default chunk tree takes one digest per slot. */
-const SLOT_BYTES = DEFAULT_CHUNK_SIZE;
-const GAP_BYTES = 4096;
-const STRIDE = SLOT_BYTES + GAP_BYTES;
+const SLOT_BYTES = 1 << 20;
 const SLOTS = 4;
 const WASM_PAGE_BYTES = 64 * 1024;
 /** Covers every logical block size Linux supports for direct I/O (512 to 4096 bytes). */
 const DIRECT_ALIGN = 4096;
 
-const slotStart = (slot: number): number => slot * STRIDE + GAP_BYTES;
 const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
 export interface WrittenBlob {
@@ -64,18 +51,20 @@ export interface WriteBlobOptions {
 }
 
 interface WasmMemoryConstructor {
-  new (descriptor: { initial: number; maximum: number }): { buffer: ArrayBuffer };
+  new (descriptor: { initial: number; maximum: number; shared: true }): {
+    buffer: SharedArrayBuffer;
+  };
 }
 const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: WasmMemoryConstructor } })
   .WebAssembly;
 
 /** Rings of finished uploads, kept for the next ones (a new ring costs a mapping and page faults). */
-const spareRings: Buffer[] = [];
+const spareRings: SharedArrayBuffer[] = [];
 const SPARE_RINGS = 2;
 
-function takeRing(): Buffer {
-  const pages = Math.ceil((SLOTS * STRIDE) / WASM_PAGE_BYTES);
-  return spareRings.pop() ?? Buffer.from(new Memory({ initial: pages, maximum: pages }).buffer);
+function takeRing(): SharedArrayBuffer {
+  const pages = (SLOTS * SLOT_BYTES) / WASM_PAGE_BYTES;
+  return spareRings.pop() ?? new Memory({ initial: pages, maximum: pages, shared: true }).buffer;
 }
 
 async function openFile(
@@ -96,39 +85,6 @@ async function openFile(
   return { handle: await open(path, 'w'), direct: false };
 }
 
-/** The chunk tree, fed slot by slot; `add` resolves when the slot's bytes are no longer needed. */
-interface ChunkTree {
-  add(start: number, length: number): Promise<void>;
-  root(): Promise<string>;
-}
-
-function chunkTree(ring: Buffer, algorithm: DigestAlgorithm, chunkSize: number): ChunkTree {
-  if (algorithm === 'sha256' && chunkSize === SLOT_BYTES) {
-    const tree = new MerkleRootBuilder(nodeSha256);
-    let appended: Promise<void> = Promise.resolve();
-    return {
-      add(start, length) {
-        const leaf = webcrypto.subtle.digest('SHA-256', ring.subarray(start - 1, start + length));
-        // Leaves finish in any order on the pool; the tree takes them in file order.
-        appended = Promise.all([leaf, appended]).then(([l]) => tree.append(new Uint8Array(l)));
-        return appended;
-      },
-      root: async () => {
-        await appended;
-        return toHex(tree.root());
-      },
-    };
-  }
-  const builder = new ChunkRootBuilder(nodeHashes[algorithm], chunkSize);
-  return {
-    add(start, length) {
-      builder.update(ring.subarray(start, start + length));
-      return Promise.resolve();
-    },
-    root: () => Promise.resolve(builder.finish()),
-  };
-}
-
 /**
  * Streams `source` into a new file at `path`, fsynced before this resolves. On any failure the
  * file is left for the caller to remove, and nothing is still writing from the ring.
@@ -138,13 +94,17 @@ export async function writeBlob(
   path: string,
   options: WriteBlobOptions,
 ): Promise<WrittenBlob> {
-  const { algorithm } = options;
-  const ring = takeRing();
+  const { algorithm, chunkSize } = options;
+  const memory = takeRing();
+  // A Buffer view for the copy in: see below.
+  const ring = Buffer.from(memory);
   const { handle, direct } = await openFile(path, options.directIo ?? true);
-  const file = nodeHashes[algorithm].create();
+  const digest = openStreamHash(memory, { kind: 'digest', algorithm });
+  const chunks = openStreamHash(memory, { kind: 'chunks', algorithm, chunkSize });
   // The address is SHA-256 whatever the dataset's algorithm; with sha256 the digest is it.
-  const address = algorithm === 'sha256' ? null : nodeSha256.create();
-  const chunks = chunkTree(ring, algorithm, options.chunkSize);
+  const address =
+    algorithm === 'sha256' ? null : openStreamHash(memory, { kind: 'digest', algorithm: 'sha256' });
+  const hashes = [digest, chunks, ...(address ? [address] : [])];
 
   const free = Array.from({ length: SLOTS }, (_, i) => i);
   const inFlight = new Set<Promise<void>>();
@@ -155,17 +115,14 @@ export async function writeBlob(
   let slot = -1;
   let fill = 0;
 
-  /** Hashes the current slot's `fill` bytes and sends them to the disk and the chunk tree. */
+  /** Sends the current slot's `fill` bytes to the disk and the hash threads. */
   const flush = (): void => {
-    const start = slotStart(slot);
+    const start = slot * SLOT_BYTES;
     const length = fill;
     const taken = slot;
-    const view = ring.subarray(start, start + length);
-    file.update(view);
-    address?.update(view);
     const done = Promise.all([
       handle.write(ring, start, direct ? roundUp(length, DIRECT_ALIGN) : length, size - length),
-      chunks.add(start, length),
+      ...hashes.map((h) => h.update(start, length)),
     ]).then(
       () => void free.push(taken),
       (error: unknown) =>
@@ -195,7 +152,10 @@ export async function writeBlob(
           slot = free.shift()!;
         }
         const take = Math.min(SLOT_BYTES - fill, piece.length - offset);
-        ring.set(piece.subarray(offset, offset + take), slotStart(slot) + fill);
+        // Not ring.set(): V8 copies into shared memory a word at a time with atomic stores, which
+        // cost as much as the socket; Buffer#fill with a Buffer value is one memcpy.
+        const at = slot * SLOT_BYTES + fill;
+        ring.fill(piece.subarray(offset, offset + take), at, at + take);
         fill += take;
         size += take;
         offset += take;
@@ -205,15 +165,19 @@ export async function writeBlob(
     if (fill > 0) flush();
     while (inFlight.size > 0) await Promise.all(inFlight);
     check();
-    const digest = toHex(file.digest());
-    const chunkRoot = await chunks.root();
+    const [digestHex, chunkRoot, addressHex] = await Promise.all([
+      digest.finish(),
+      chunks.finish(),
+      address?.finish(),
+    ]);
     if (direct && size % DIRECT_ALIGN !== 0) await handle.truncate(size);
     await handle.sync();
-    return { size, digest, chunkRoot, address: address ? toHex(address.digest()) : digest, direct };
+    return { size, digest: digestHex, chunkRoot, address: addressHex ?? digestHex, direct };
   } finally {
-    // Writes still in flight read the ring and use the file: let them end first.
+    // Writes and hashes still in flight read the ring and use the file: let them end first.
     await Promise.allSettled(inFlight);
+    await Promise.all(hashes.map((h) => h.close()));
     await handle.close();
-    if (spareRings.length < SPARE_RINGS) spareRings.push(ring);
+    if (spareRings.length < SPARE_RINGS) spareRings.push(memory);
   }
 }
