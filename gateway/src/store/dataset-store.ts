@@ -8,8 +8,8 @@
  *   blobs/<sha256>.json       the commitment; written last, so its presence means "complete"
  *   anchored/<sha256>         {txId, at}: written after the ledger confirms; only then is it served
  *
- * Bytes are hashed (chunk leaves on the thread pool) and written (with O_DIRECT where possible)
- * while they arrive, in constant memory whatever the size: ./blob-writer.ts. Files are fsynced before they are
+ * Bytes are hashed (on hash threads) and written (with O_DIRECT where possible) while they
+ * arrive, in constant memory whatever the size: ./blob-writer.ts. Files are fsynced before they are
  * renamed into place, so a crash or an interrupted upload leaves at most a temporary file that is
  * never served.
  */
