@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { seedDemo } from '../../scripts/seed.js';
+import { seedDemo } from './demo/seed.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
 import type { DemoIdentity } from './routes/context.js';

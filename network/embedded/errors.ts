@@ -4,7 +4,7 @@
  * so callers can retry conflicts; a chaincode failure keeps the chaincode's own message, whose
  * `[CODE]` prefix the gateway maps back.
  */
-import type { ValidationCode } from './format.js';
+import type { ValidationCode } from '@shulian/proof/formats/embedded';
 
 export type LedgerErrorCode =
   | ValidationCode

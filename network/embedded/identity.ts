@@ -14,7 +14,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import type { SignerRef } from './format.js';
+import type { SignerRef } from '@shulian/proof/formats/embedded';
 import { sign } from './crypto.js';
 
 x509.cryptoProvider.set(webcrypto as Parameters<typeof x509.cryptoProvider.set>[1]);

@@ -8,8 +8,8 @@ import {
   leafHash,
   merkleRoot as rootOfLeafHashes,
   verifyInclusion,
-} from '../../gateway/src/proof/merkle.js';
-import { nodeSha256 } from '../../gateway/src/proof/node.js';
+} from '@shulian/proof/merkle';
+import { nodeSha256 } from '@shulian/proof/node';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const leaves = (items: readonly Uint8Array[]): Uint8Array[] =>

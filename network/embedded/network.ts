@@ -13,7 +13,7 @@ import {
   type Block,
   type Endorsement,
   type Transaction,
-} from './format.js';
+} from '@shulian/proof/formats/embedded';
 import { loadChaincode, type ChaincodeSource } from './chaincode.js';
 import { loadNetworkConfig, type BatchConfig, type NetworkConfig } from './config.js';
 import { LedgerError } from './errors.js';

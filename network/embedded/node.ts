@@ -11,7 +11,7 @@ import {
   type Endorsement,
   type Proposal,
   type ProposalResponsePayload,
-} from './format.js';
+} from '@shulian/proof/formats/embedded';
 import { sha256Hex, verify } from './crypto.js';
 import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';

@@ -11,7 +11,7 @@ import {
   type Block,
   type BlockHeader,
   type Transaction,
-} from './format.js';
+} from '@shulian/proof/formats/embedded';
 import { sha256Hex } from './crypto.js';
 import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';

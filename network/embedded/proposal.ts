@@ -3,7 +3,7 @@
  * id derivation, so a transaction id commits to its creator and cannot be chosen by anyone else.
  */
 import { randomBytes } from 'node:crypto';
-import { FORMAT_VERSION, type Proposal } from './format.js';
+import { FORMAT_VERSION, type Proposal } from '@shulian/proof/formats/embedded';
 import { isUtf8Text, sha256Hex } from './crypto.js';
 import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';

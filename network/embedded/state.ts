@@ -4,7 +4,7 @@
  * function that turns a valid transaction's read-write set into state and history updates, so the
  * harness and the department nodes apply writes by the same rules.
  */
-import type { RwSet, Version } from './format.js';
+import type { RwSet, Version } from '@shulian/proof/formats/embedded';
 import { fromBase64 } from './crypto.js';
 
 export interface StateEntry {

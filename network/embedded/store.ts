@@ -5,7 +5,7 @@
  * level batch, so a crash leaves the whole block or none of it, and opening reads only the tip.
  */
 import { Level } from 'level';
-import type { Block, ValidationCode, Version } from './format.js';
+import type { Block, ValidationCode, Version } from '@shulian/proof/formats/embedded';
 import { fromBase64, toBase64 } from './crypto.js';
 import type { HistoryEntry, KeyedEntry, StateEntry, StateReader, TxUpdates } from './state.js';
 

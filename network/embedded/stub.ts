@@ -22,8 +22,8 @@ import type {
   SignerRef,
   Version,
   WriteItem,
-} from './format.js';
-import type { ChaincodeEvent, ChaincodeResponse } from './format.js';
+} from '@shulian/proof/formats/embedded';
+import type { ChaincodeEvent, ChaincodeResponse } from '@shulian/proof/formats/embedded';
 import { fromBase64, isUtf8Text, toBase64 } from './crypto.js';
 import { compareKeys, type HistoryEntry, type KeyedEntry, type StateReader } from './state.js';
 

@@ -18,7 +18,7 @@ import {
   type RwSet,
   type Transaction,
   type Version,
-} from './format.js';
+} from '@shulian/proof/formats/embedded';
 import { sha256Hex, verify } from './crypto.js';
 import type { MspVerifier } from './identity.js';
 import { merkleRoot } from './merkle.js';

@@ -6,7 +6,7 @@
  * height at which a node leaves the majority is named.
  */
 import { canonicalJson } from '@shulian/chaincode/canonical';
-import { ValidationCode } from './format.js';
+import { ValidationCode } from '@shulian/proof/formats/embedded';
 import { toBase64 } from './crypto.js';
 import {
   GENESIS_TIP,

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { hashParts } from '../../gateway/src/proof/hash.js';
-import { sm3 } from '../../gateway/src/proof/sm3.js';
+import { hashParts } from '@shulian/proof/hash';
+import { sm3 } from '@shulian/proof/sm3';
 import { createDatasetStore } from '../../gateway/src/store/dataset-store.js';
 import { digestFile } from '../../gateway/src/store/digest-file.js';
 

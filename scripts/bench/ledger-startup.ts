@@ -12,7 +12,7 @@ import {
   ValidationCode,
   type Block,
   type Transaction,
-} from '../../network/embedded/format.js';
+} from '@shulian/proof/formats/embedded';
 import { LedgerStore, type BlockRecord } from '../../network/embedded/store.js';
 import type { TxUpdates } from '../../network/embedded/state.js';
 

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { seedDemo } from '../../scripts/seed.js';
+import { seedDemo } from '../../gateway/src/demo/seed.js';
 import { buildApp } from '../../gateway/src/app.js';
 import { loadConfig } from '../../gateway/src/config.js';
 import type { DemoIdentity } from '../../gateway/src/routes/context.js';

@@ -11,7 +11,7 @@ import {
   LedgerError,
   type EmbeddedLedger,
 } from '../../gateway/src/ledger/embedded.js';
-import type { Transaction } from '../../network/embedded/format.js';
+import type { Transaction } from '@shulian/proof/formats/embedded';
 import { signWith } from '../../network/embedded/identity.js';
 import { createProposal } from '../../network/embedded/proposal.js';
 import { seal } from '../../network/embedded/sealed.js';

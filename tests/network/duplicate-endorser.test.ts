@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNetworkConfig } from '../../network/embedded/config.js';
-import type { Transaction } from '../../network/embedded/format.js';
+import type { Transaction } from '@shulian/proof/formats/embedded';
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { signerRef, signWith } from '../../network/embedded/identity.js';
 import { parsePolicy } from '../../network/embedded/policy.js';

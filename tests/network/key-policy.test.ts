@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Transaction } from '../../network/embedded/format.js';
+import type { Transaction } from '@shulian/proof/formats/embedded';
 import type { SigningIdentity } from '../../network/embedded/identity.js';
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { createProposal } from '../../network/embedded/proposal.js';

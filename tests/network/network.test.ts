@@ -117,7 +117,7 @@ describe('embedded network: execute-order-validate', () => {
     const r = await net.submit(alice, 'Put', ['p', 'q']);
     const proof = await net.proof(r.txId);
     const { pathReachesRoot } = await import('../../network/embedded/merkle.js');
-    const { encodeTransaction } = await import('../../network/embedded/format.js');
+    const { encodeTransaction } = await import('@shulian/proof/formats/embedded');
     expect(
       pathReachesRoot(
         encodeTransaction(proof.transaction),

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchConfig } from '../../network/embedded/config.js';
-import { encodeHeader, type Transaction } from '../../network/embedded/format.js';
+import { encodeHeader, type Transaction } from '@shulian/proof/formats/embedded';
 import { verify } from '../../network/embedded/crypto.js';
 import { CertificateAuthority, type SigningIdentity } from '../../network/embedded/identity.js';
 import { Orderer } from '../../network/embedded/orderer.js';

@@ -10,10 +10,10 @@ describe('browser bundle', () => {
     const result = await build({
       stdin: {
         contents: [
-          "export { verifyBundle } from './gateway/src/proof/bundle.js';",
-          "export { browserProofCrypto } from './gateway/src/proof/browser.js';",
-          "export { commitFile } from './gateway/src/proof/chunks.js';",
-          "export { verifyRecordProof } from './gateway/src/proof/records.js';",
+          "export { verifyBundle } from '@shulian/proof/bundle';",
+          "export { browserProofCrypto } from '@shulian/proof/browser';",
+          "export { commitFile } from '@shulian/proof/chunks';",
+          "export { verifyRecordProof } from '@shulian/proof/records';",
         ].join('\n'),
         resolveDir: new URL('../..', import.meta.url).pathname,
         loader: 'ts',

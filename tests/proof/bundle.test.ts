@@ -8,10 +8,10 @@ import {
   type ProofBundle,
   type ProofCrypto,
   type TrustFile,
-} from '../../gateway/src/proof/bundle.js';
-import { browserProofCrypto } from '../../gateway/src/proof/browser.js';
-import { nodeProofCrypto } from '../../gateway/src/proof/node.js';
-import { RecordParser } from '../../gateway/src/proof/records.js';
+} from '@shulian/proof/bundle';
+import { browserProofCrypto } from '@shulian/proof/browser';
+import { nodeProofCrypto } from '@shulian/proof/node';
+import { RecordParser } from '@shulian/proof/records';
 import { formatPath, leafPaths, setPath, type Mutation } from '../vectors/mutations.js';
 
 interface Vectors {

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { commitFile, FileCommitmentBuilder, verifyChunk } from '../../gateway/src/proof/chunks.js';
-import { toHex } from '../../gateway/src/proof/hash.js';
-import { inclusionProof, leafHash, merkleRoot } from '../../gateway/src/proof/merkle.js';
-import { nodeSha256, nodeSm3 } from '../../gateway/src/proof/node.js';
-import { sm3 } from '../../gateway/src/proof/sm3.js';
+import { commitFile, FileCommitmentBuilder, verifyChunk } from '@shulian/proof/chunks';
+import { toHex } from '@shulian/proof/hash';
+import { inclusionProof, leafHash, merkleRoot } from '@shulian/proof/merkle';
+import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
+import { sm3 } from '@shulian/proof/sm3';
 
 function* pieces(data: Uint8Array, step: number): Iterable<Uint8Array> {
   for (let i = 0; i < data.length; i += step) yield data.subarray(i, i + step);

@@ -15,7 +15,7 @@ import {
   initLedgerConfig,
   loadNetworkConfig,
 } from '../../network/embedded/config.js';
-import type { Transaction } from '../../network/embedded/format.js';
+import type { Transaction } from '@shulian/proof/formats/embedded';
 import {
   createEmbeddedLedger,
   type EmbeddedLedger,
@@ -27,9 +27,9 @@ import {
   type TransactionEvidence,
   type ProofBundle,
   type TrustFile,
-} from '../../gateway/src/proof/bundle.js';
-import { fromBase64 } from '../../gateway/src/proof/hash.js';
-import { nodeProofCrypto } from '../../gateway/src/proof/node.js';
+} from '@shulian/proof/bundle';
+import { fromBase64 } from '@shulian/proof/hash';
+import { nodeProofCrypto } from '@shulian/proof/node';
 import { createDatasetStore, type BlobInfo } from '../../gateway/src/store/dataset-store.js';
 import { entry } from '../chaincode/world.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '@shulian/chaincode/canonical';
-import { fromBase64, fromHex, toBase64, toHex } from '../../gateway/src/proof/hash.js';
+import { fromBase64, fromHex, toBase64, toHex } from '@shulian/proof/hash';
 
 describe('strict hex and base64', () => {
   it('round-trips every byte and rejects any other spelling', () => {

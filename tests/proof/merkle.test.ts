@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../gateway/src/proof/hash.js';
+import { fromHex, toHex } from '@shulian/proof/hash';
 import {
   inclusionProof,
   leafHash,
@@ -7,8 +7,8 @@ import {
   merkleRoot,
   streamedInclusionProof,
   verifyInclusion,
-} from '../../gateway/src/proof/merkle.js';
-import { nodeSha256 } from '../../gateway/src/proof/node.js';
+} from '@shulian/proof/merkle';
+import { nodeSha256 } from '@shulian/proof/node';
 
 // The Certificate Transparency / transparency-dev reference tree (merkle_tree_test.cc).
 const LEAVES = [

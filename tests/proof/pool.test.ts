@@ -7,9 +7,9 @@ import {
   type ProofBundle,
   type TrustFile,
   type VerifyResult,
-} from '../../gateway/src/proof/bundle.js';
-import { nodeProofCrypto } from '../../gateway/src/proof/node.js';
-import { VerifierPool } from '../../gateway/src/proof/pool.js';
+} from '@shulian/proof/bundle';
+import { nodeProofCrypto } from '@shulian/proof/node';
+import { VerifierPool } from '../../gateway/src/services/verify-pool.js';
 import { setPath, type Mutation } from '../vectors/mutations.js';
 
 const vectors = JSON.parse(

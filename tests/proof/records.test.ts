@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex, utf8 } from '../../gateway/src/proof/hash.js';
-import { nodeSha256, nodeSm3 } from '../../gateway/src/proof/node.js';
+import { fromHex, toHex, utf8 } from '@shulian/proof/hash';
+import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
 import {
   deriveSalt,
   issueRecordProof,
@@ -10,7 +10,7 @@ import {
   verifyRecordProof,
   type RecordFormat,
   type RecordProof,
-} from '../../gateway/src/proof/records.js';
+} from '@shulian/proof/records';
 import type { Json } from '@shulian/chaincode/canonical';
 
 const CSV =

@@ -7,9 +7,9 @@ import {
   utf8,
   type HashFunction,
   type IncrementalHash,
-} from '../../gateway/src/proof/hash.js';
-import { nodeSha256, nodeSm3 } from '../../gateway/src/proof/node.js';
-import { sm3 } from '../../gateway/src/proof/sm3.js';
+} from '@shulian/proof/hash';
+import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
+import { sm3 } from '@shulian/proof/sm3';
 
 describe('sm3 (GB/T 32905-2016)', () => {
   it('hashes the standard example 1, "abc"', () => {

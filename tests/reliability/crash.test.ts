@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationCode } from '../../network/embedded/format.js';
+import { ValidationCode } from '@shulian/proof/formats/embedded';
 import { openTestNetwork, tempDir } from '../network/helpers.js';
 
 const WRITER = fileURLToPath(new URL('./writer.ts', import.meta.url));

@@ -10,8 +10,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { commitFile } from '../../gateway/src/proof/chunks.js';
-import { nodeSha256 } from '../../gateway/src/proof/node.js';
+import { commitFile } from '@shulian/proof/chunks';
+import { nodeSha256 } from '@shulian/proof/node';
 import { writeBlob } from '../../gateway/src/store/blob-writer.js';
 
 const refusal = vi.hoisted(() => ({ code: 'EINVAL' }));

@@ -4,9 +4,9 @@ import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitFile } from '../../gateway/src/proof/chunks.js';
-import type { DigestAlgorithm } from '../../gateway/src/proof/hash.js';
-import { nodeHashes, nodeSha256 } from '../../gateway/src/proof/node.js';
+import { commitFile } from '@shulian/proof/chunks';
+import type { DigestAlgorithm } from '@shulian/proof/hash';
+import { nodeHashes, nodeSha256 } from '@shulian/proof/node';
 import { writeBlob } from '../../gateway/src/store/blob-writer.js';
 import {
   HashThreadError,

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer, text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyChunk } from '../../gateway/src/proof/chunks.js';
-import { verifyRecordProof } from '../../gateway/src/proof/records.js';
-import { nodeSha256, nodeSm3 } from '../../gateway/src/proof/node.js';
+import { verifyChunk } from '@shulian/proof/chunks';
+import { verifyRecordProof } from '@shulian/proof/records';
+import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
 import {
   createDatasetStore,
   StoreError,

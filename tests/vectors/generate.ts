@@ -32,22 +32,18 @@ import {
   type ProposalResponsePayload,
   type SignerRef,
   type Transaction,
-} from '../../network/embedded/format.js';
+} from '@shulian/proof/formats/embedded';
 import {
   createBundle,
   evidenceFromBlock,
   type ProofBundle,
   type TrustFile,
-} from '../../gateway/src/proof/bundle.js';
-import { commitFile } from '../../gateway/src/proof/chunks.js';
-import { toBase64, toHex, utf8 } from '../../gateway/src/proof/hash.js';
-import { leafHash, merkleRoot } from '../../gateway/src/proof/merkle.js';
-import { nodeSha256 } from '../../gateway/src/proof/node.js';
-import {
-  issueRecordProof,
-  RecordCommitmentBuilder,
-  RecordParser,
-} from '../../gateway/src/proof/records.js';
+} from '@shulian/proof/bundle';
+import { commitFile } from '@shulian/proof/chunks';
+import { toBase64, toHex, utf8 } from '@shulian/proof/hash';
+import { leafHash, merkleRoot } from '@shulian/proof/merkle';
+import { nodeSha256 } from '@shulian/proof/node';
+import { issueRecordProof, RecordCommitmentBuilder, RecordParser } from '@shulian/proof/records';
 import {
   expectedChecks,
   leafPaths,

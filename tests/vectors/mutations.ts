@@ -3,7 +3,7 @@
  * generator (which records the mutations) and the tests (which prove the list covers every field).
  */
 import type { Json } from '@shulian/chaincode/canonical';
-import type { ProofBundle } from '../../gateway/src/proof/bundle.js';
+import type { ProofBundle } from '@shulian/proof/bundle';
 
 export type JsonPath = (string | number)[];
 

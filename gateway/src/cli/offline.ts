@@ -4,10 +4,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Json } from '@shulian/chaincode/canonical';
-import { verifyBundle, type HeldSubject, type VerifyResult } from '../proof/bundle.js';
-import type { Digest } from '../proof/chunks.js';
-import type { DigestAlgorithm } from '../proof/hash.js';
-import { nodeProofCrypto } from '../proof/node.js';
+import { verifyBundle, type HeldSubject, type VerifyResult } from '@shulian/proof/bundle';
+import type { Digest } from '@shulian/proof/chunks';
+import type { DigestAlgorithm } from '@shulian/proof/hash';
+import { nodeProofCrypto } from '@shulian/proof/node';
 import { digestFile } from '../store/digest-file.js';
 import { CliError } from './client.js';
 import type { Progress } from './progress.js';

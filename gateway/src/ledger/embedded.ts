@@ -11,7 +11,7 @@ import {
   type BatchConfig,
   type NetworkConfig,
 } from '../../../network/embedded/config.js';
-import { isTransaction } from '../../../network/embedded/format.js';
+import { isTransaction } from '@shulian/proof/formats/embedded';
 import type { SigningIdentity } from '../../../network/embedded/identity.js';
 import {
   EmbeddedNetwork,

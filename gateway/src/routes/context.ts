@@ -9,7 +9,7 @@ import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { Chaincode } from '../services/chaincode.js';
 import type { Metrics } from '../services/metrics.js';
 import type { Datasets } from '../services/datasets.js';
-import type { TrustFile } from '../proof/bundle.js';
+import type { TrustFile } from '@shulian/proof/bundle';
 
 export interface DemoIdentity {
   department: string;

@@ -18,8 +18,8 @@ import {
 } from '@shulian/chaincode/constants';
 import { GatewayError } from '../errors.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
-import type { ProofBundle } from '../proof/bundle.js';
-import type { RecordProof } from '../proof/records.js';
+import type { ProofBundle } from '@shulian/proof/bundle';
+import type { RecordProof } from '@shulian/proof/records';
 import { StoreError, type BlobInfo, type DatasetStore } from '../store/dataset-store.js';
 import type { Chaincode, Submitted } from './chaincode.js';
 import { projectRecords, recordFormatOf } from './projection.js';

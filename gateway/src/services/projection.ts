@@ -5,7 +5,7 @@
  */
 import { Transform } from 'node:stream';
 import type { Json } from '@shulian/chaincode/canonical';
-import { RecordParser, type RecordFormat } from '../proof/records.js';
+import { RecordParser, type RecordFormat } from '@shulian/proof/records';
 
 export function recordFormatOf(mediaType: string): RecordFormat | null {
   const type = mediaType.split(';')[0]?.trim().toLowerCase();

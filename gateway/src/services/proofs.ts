@@ -5,12 +5,12 @@
  */
 import { parseJson, type Json } from '@shulian/chaincode/canonical';
 import type { DatasetVersion } from '@shulian/chaincode/constants';
-import type { Transaction } from '../../../network/embedded/format.js';
+import type { Transaction } from '@shulian/proof/formats/embedded';
 import type { EmbeddedProof } from '../ledger/embedded.js';
 import { GatewayError } from '../errors.js';
 import type { TransactionProofMaterial } from '../ledger/types.js';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, type ProofBundle } from '../proof/bundle.js';
-import { fromBase64 } from '../proof/hash.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type ProofBundle } from '@shulian/proof/bundle';
+import { fromBase64 } from '@shulian/proof/hash';
 
 /** The state key the transaction wrote the version at: the write whose value is this version. */
 function anchorOf(transaction: Transaction, version: DatasetVersion): { key: string; value: Json } {

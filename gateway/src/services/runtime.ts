@@ -18,7 +18,7 @@ import type { GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { openQueryIndex, type QueryIndex } from '../index/query-index.js';
 import { createEmbeddedLedger, type EmbeddedLedger } from '../ledger/embedded.js';
-import type { TrustFile } from '../proof/bundle.js';
+import type { TrustFile } from '@shulian/proof/bundle';
 import type { DemoIdentity, GatewayContext } from '../routes/context.js';
 import { createDatasetStore, type DatasetStore } from '../store/dataset-store.js';
 import { createChaincode, type Chaincode } from './chaincode.js';

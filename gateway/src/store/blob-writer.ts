@@ -18,7 +18,7 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { DigestAlgorithm } from '../proof/hash.js';
+import type { DigestAlgorithm } from '@shulian/proof/hash';
 import { openStreamHash } from './hash-threads.js';
 
 const SLOT_BYTES = 1 << 20;

@@ -25,10 +25,10 @@ import {
   DEFAULT_CHUNK_SIZE,
   type ChunkProof,
   type FileCommitment,
-} from '../proof/chunks.js';
-import { isHex, HASH_BYTES, toHex, type DigestAlgorithm } from '../proof/hash.js';
-import { nodeHashes } from '../proof/node.js';
-import { streamedInclusionProof, type TreePosition } from '../proof/merkle.js';
+} from '@shulian/proof/chunks';
+import { isHex, HASH_BYTES, toHex, type DigestAlgorithm } from '@shulian/proof/hash';
+import { nodeHashes } from '@shulian/proof/node';
+import { streamedInclusionProof, type TreePosition } from '@shulian/proof/merkle';
 import {
   assembleRecordProof,
   RecordCommitmentBuilder,
@@ -36,7 +36,7 @@ import {
   type RecordCommitment,
   type RecordFormat,
   type RecordProof,
-} from '../proof/records.js';
+} from '@shulian/proof/records';
 import { writeBlob } from './blob-writer.js';
 
 export type StoreErrorCode =

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import type { Digest } from '../proof/chunks.js';
-import type { DigestAlgorithm } from '../proof/hash.js';
+import type { Digest } from '@shulian/proof/chunks';
+import type { DigestAlgorithm } from '@shulian/proof/hash';
 
 const BLOCK = 4 * 1024 * 1024;
 

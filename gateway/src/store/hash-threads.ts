@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { DigestAlgorithm } from '../proof/hash.js';
+import type { DigestAlgorithm } from '@shulian/proof/hash';
 import { startWorker } from '../threads.js';
 
 export type HashJob =

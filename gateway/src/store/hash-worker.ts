@@ -3,9 +3,9 @@
  * memory it is pointed at, replying once per request, in order.
  */
 import { parentPort } from 'node:worker_threads';
-import { ChunkRootBuilder } from '../proof/chunks.js';
-import { toHex } from '../proof/hash.js';
-import { nodeHashes } from '../proof/node.js';
+import { ChunkRootBuilder } from '@shulian/proof/chunks';
+import { toHex } from '@shulian/proof/hash';
+import { nodeHashes } from '@shulian/proof/node';
 import type { HashJob, HashReply, HashRequest } from './hash-threads.js';
 
 interface Stream {

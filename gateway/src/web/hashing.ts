@@ -3,10 +3,10 @@
  * stays flat whatever the file size and a progress bar can follow. Nothing is uploaded; only the
  * hex digest leaves this module.
  */
-import { browserSha256 } from '../proof/browser.js';
-import type { DigestAlgorithm, HashFunction } from '../proof/hash.js';
-import { toHex } from '../proof/hash.js';
-import { sm3 } from '../proof/sm3.js';
+import { browserSha256 } from '@shulian/proof/browser';
+import type { DigestAlgorithm, HashFunction } from '@shulian/proof/hash';
+import { toHex } from '@shulian/proof/hash';
+import { sm3 } from '@shulian/proof/sm3';
 
 /** @noble/hashes' SHA-256 and the pure SM3, as the proof modules use them in browsers. */
 export const HASHES: Readonly<Record<DigestAlgorithm, HashFunction>> = {

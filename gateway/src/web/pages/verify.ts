@@ -6,8 +6,8 @@
  */
 import type { Json } from '@shulian/chaincode/canonical';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '@shulian/chaincode/constants';
-import type { HeldSubject, VerifyResult } from '../../proof/bundle.js';
-import { verifyRecordProof, type RecordProof } from '../../proof/records.js';
+import type { HeldSubject, VerifyResult } from '@shulian/proof/bundle';
+import { verifyRecordProof, type RecordProof } from '@shulian/proof/records';
 import { api, type DigestMatch } from '../api.js';
 import { h, text } from '../dom.js';
 import { t } from '../i18n/index.js';
@@ -241,8 +241,8 @@ async function checkBundle(
   // Loaded on first use: the verifier (schemas, DER, signature checks) is most of the bundle's
   // weight and only this section needs it.
   const [{ verifyBundle }, { browserProofCrypto }] = await Promise.all([
-    import('../../proof/bundle.js'),
-    import('../../proof/browser.js'),
+    import('@shulian/proof/bundle'),
+    import('@shulian/proof/browser'),
   ]);
   const result: VerifyResult = await verifyBundle(bundle, trust, browserProofCrypto(), held);
   if (!result.ok) {

@@ -18,7 +18,7 @@ import {
   type BlockHeader,
   type SignerRef,
   type Transaction,
-} from '../../../network/embedded/format.js';
+} from './formats/embedded.js';
 import { canonicalJson } from '@shulian/chaincode/canonical';
 import type { Digest } from './chunks.js';
 import { fromBase64, fromHex, hashParts, toHex, utf8, type HashFunction } from './hash.js';

@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../threads.js';
-import type { HeldSubject, VerifyResult } from './bundle.js';
+import type { HeldSubject, VerifyResult } from '@shulian/proof/bundle';
 
 export interface VerifyJob {
   id: number;

@@ -15,11 +15,11 @@ import {
   type RequestDecisionResult,
   type QualityObjection,
 } from '@shulian/chaincode/constants';
-import type { Role } from '../gateway/src/auth/tokens.js';
-import { readCalendarFiles } from '../network/embedded/calendars.js';
-import type { Caller } from '../gateway/src/ledger/types.js';
-import type { DemoIdentity } from '../gateway/src/routes/context.js';
-import type { Runtime } from '../gateway/src/services/runtime.js';
+import type { Role } from '../auth/tokens.js';
+import { readCalendarFiles } from '../../../network/embedded/calendars.js';
+import type { Caller } from '../ledger/types.js';
+import type { DemoIdentity } from '../routes/context.js';
+import type { Runtime } from '../services/runtime.js';
 
 const DAY = 86_400_000;
 

@@ -2,9 +2,9 @@
  * A ./pool.ts worker: verifies each batch of bundles in order, signatures on this thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { verifyBundle, type VerifyResult } from './bundle.js';
-import { nodeProofCryptoSync } from './node.js';
-import type { VerifyDone, VerifyJob } from './pool.js';
+import { verifyBundle, type VerifyResult } from '@shulian/proof/bundle';
+import { nodeProofCryptoSync } from '@shulian/proof/node';
+import type { VerifyDone, VerifyJob } from './verify-pool.js';
 
 const { trust } = workerData as { trust: unknown };
 

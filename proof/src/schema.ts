@@ -23,7 +23,7 @@ import type {
   SignerRef,
   Transaction,
   WriteItem,
-} from '../../../network/embedded/format.js';
+} from './formats/embedded.js';
 import type { Json } from '@shulian/chaincode/canonical';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
