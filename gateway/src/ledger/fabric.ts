@@ -1,0 +1,555 @@
+/**
+ * The Hyperledger Fabric engine behind the LedgerClient interface, over Fabric's own client API
+ * @hyperledger/fabric-gateway (the peers' Gateway service does endorser selection, including
+ * key-level policies, ordering and commit status; the deprecated fabric-network SDK did that in
+ * the client). One gRPC connection per peer; a caller's calls go to their own department's peer
+ * first and fail over to the others when it is down. Block events, status and verify read the
+ * peers' blocks through the query system chaincode (qscc) and the deliver service, decoded by
+ * ./fabric-block.ts (the same decoder the offline proof verifier uses).
+ *
+ * What differs from the embedded engine, and how this client keeps the interface the same:
+ * - a peer answers a submit once *it* has committed the block; other departments' peers may
+ *   not have yet. Reads wait until the reading peer has reached the highest block this client
+ *   has seen committed, and endorsements that fail with "ProposalResponsePayloads do not match"
+ *   (an endorser a block behind) are retried with MVCC conflicts, with backoff and a cap;
+ * - the chaincode's `[CODE] message` is dug out of wherever Fabric put it (./fabric-errors.ts);
+ * - block 0 is the channel's genesis (configuration) block, not an InitLedger transaction.
+ */
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { connect, hash, signers, type Gateway, type Network } from '@hyperledger/fabric-gateway';
+import {
+  blockDataBytes,
+  blockHeaderBytes,
+  decodeBlock,
+  decodeChainInfo,
+  HEADER_TYPE,
+  toHex,
+  validationCodeName,
+  type FabricBlock,
+  type FabricTransaction,
+} from './fabric-block.js';
+import {
+  commitFailure,
+  DEFAULT_RETRY,
+  FabricLedgerError,
+  fromFabricError,
+  withRetries,
+  type Phase,
+  type RetryPolicy,
+} from './fabric-errors.js';
+import type {
+  BlockEvent,
+  Caller,
+  CommittedTransaction,
+  Divergence,
+  EventOptions,
+  LedgerClient,
+  NetworkStatus,
+  NodeStatus,
+  SubmitOptions,
+  SubmitResult,
+  TransactionProofMaterial,
+  VerifyReport,
+} from './types.js';
+
+export { FabricLedgerError } from './fabric-errors.js';
+
+/** One department's peer as its connection profile describes it. */
+export interface FabricPeer {
+  department: string;
+  /** host:port of the peer's gRPC (Gateway, Deliver, Endorser) service. */
+  endpoint: string;
+  /** PEM of the CA that issued the peer's TLS certificate. */
+  tlsRootCert: string;
+  /** The name the peer's TLS certificate carries, when it is not the endpoint's host. */
+  serverName?: string;
+}
+
+/** A caller's Fabric signing material: an MSP-issued certificate and its private key. */
+export interface FabricSigningIdentity {
+  mspId: string;
+  /** PEM */
+  certificate: string;
+  privateKey: KeyObject;
+}
+
+/** Per-call deadlines, ms. Endorsement runs the chaincode on several peers; commit waits for a block. */
+export interface FabricDeadlines {
+  evaluate: number;
+  endorse: number;
+  submit: number;
+  commitStatus: number;
+  /** Waiting for a reading peer to reach a block another peer already committed. */
+  catchUp: number;
+}
+
+export const DEFAULT_DEADLINES: FabricDeadlines = {
+  evaluate: 10_000,
+  endorse: 30_000,
+  submit: 10_000,
+  commitStatus: 60_000,
+  catchUp: 5_000,
+};
+
+export interface FabricLedgerOptions {
+  channel: string;
+  chaincode: string;
+  peers: FabricPeer[];
+  /**
+   * The department this gateway serves: its peer answers block events, and its `gateway` user
+   * reads blocks and chain info (any channel member may).
+   */
+  localDepartment: string;
+  /** The signing material of a caller (issued by the department's CA on first use). */
+  identity(caller: Caller): Promise<FabricSigningIdentity>;
+  deadlines?: Partial<FabricDeadlines>;
+  retry?: Partial<RetryPolicy>;
+}
+
+/** The Fabric-specific proof material: the block as ordered and the transaction's place in it. */
+export interface FabricProofMaterial {
+  channel: string;
+  /** Index of the transaction in the block. */
+  index: number;
+  validationCode: string;
+  /** The peer's commit hash after the block (hex). */
+  commitHash: string;
+  header: { number: string; previousHash: string; dataHash: string };
+  /** Every envelope of the block, base64, in order: the data hash is over their concatenation. */
+  data: string[];
+  /** Block metadata SIGNATURES: the signed value and each orderer's signature header and signature (base64). */
+  signatureValue: string;
+  signatures: { signatureHeader: string; signature: string }[];
+}
+
+export interface FabricLedger extends LedgerClient {
+  readonly channel: string;
+  readonly chaincode: string;
+  /** The raw block as a peer stores it (tests, proofs, the benchmark). */
+  getBlock(blockNumber: number, department?: string): Promise<FabricBlock>;
+}
+
+const SERVICE_USER = 'gateway';
+const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const utf8 = new TextEncoder();
+
+/** The header hash that the next block's previous_hash chains to, hex. */
+export const blockHash = (block: FabricBlock): string =>
+  toHex(sha256(blockHeaderBytes(block.header)));
+
+export async function createFabricLedger(options: FabricLedgerOptions): Promise<FabricLedger> {
+  const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const { channel, chaincode } = options;
+  const peers = new Map(options.peers.map((p) => [p.department, p]));
+  if (!peers.has(options.localDepartment))
+    throw new Error(`no peer for the local department ${options.localDepartment}`);
+
+  // One gRPC connection per peer, shared by every identity that talks through it.
+  const clients = new Map<string, grpc.Client>();
+  const client = (department: string): grpc.Client => {
+    let c = clients.get(department);
+    if (!c) {
+      const peer = peers.get(department);
+      if (!peer)
+        throw new FabricLedgerError('NO_ENDORSERS', `no peer for ${department}`, {
+          phase: 'query',
+        });
+      c = new grpc.Client(
+        peer.endpoint,
+        grpc.credentials.createSsl(Buffer.from(peer.tlsRootCert)),
+        {
+          ...(peer.serverName ? { 'grpc.ssl_target_name_override': peer.serverName } : {}),
+          // Blocks with many large transactions exceed grpc-js's 4 MiB default.
+          'grpc.max_receive_message_length': 100 * 1024 * 1024,
+        },
+      );
+      clients.set(department, c);
+    }
+    return c;
+  };
+
+  const deadline = (ms: number) => () => ({ deadline: Date.now() + ms });
+  const gateways = new Map<string, Promise<Gateway>>();
+  const gateway = (department: string, caller: Caller): Promise<Gateway> => {
+    const key = `${department}\n${caller.department}\n${caller.user}`;
+    let g = gateways.get(key);
+    if (!g) {
+      g = options.identity(caller).then((id) =>
+        connect({
+          client: client(department),
+          identity: { mspId: id.mspId, credentials: utf8.encode(id.certificate) },
+          signer: signers.newPrivateKeySigner(id.privateKey),
+          hash: hash.sha256,
+          evaluateOptions: deadline(deadlines.evaluate),
+          endorseOptions: deadline(deadlines.endorse),
+          submitOptions: deadline(deadlines.submit),
+          commitStatusOptions: deadline(deadlines.commitStatus),
+        }),
+      );
+      gateways.set(key, g);
+      g.catch(() => gateways.delete(key));
+    }
+    return g;
+  };
+  const network = async (department: string, caller: Caller): Promise<Network> =>
+    (await gateway(department, caller)).getNetwork(channel);
+  const service: Caller = { department: options.localDepartment, user: SERVICE_USER };
+
+  /** The caller's own peer first, then the others: a department's calls survive its peer stopping. */
+  const peerOrder = (first: string): string[] => [
+    ...(peers.has(first) ? [first] : []),
+    ...[...peers.keys()].filter((d) => d !== first),
+  ];
+  async function failover<T>(
+    first: string,
+    phase: Phase,
+    call: (department: string) => Promise<T>,
+  ): Promise<T> {
+    let last: FabricLedgerError | undefined;
+    for (const department of peerOrder(first)) {
+      try {
+        return await call(department);
+      } catch (err) {
+        last = fromFabricError(err, phase);
+        if (last.code !== 'NODE_STOPPED') throw last;
+      }
+    }
+    throw last ?? new FabricLedgerError('NO_ENDORSERS', 'no peers configured', { phase });
+  }
+
+  // Read-your-writes across departments: the highest block any submit saw committed, and what
+  // each peer is known to have reached.
+  let committedHeight = 0;
+  const peerHeights = new Map<string, number>();
+  const noteHeight = (department: string, height: number): void => {
+    if ((peerHeights.get(department) ?? 0) < height) peerHeights.set(department, height);
+  };
+
+  const qscc = async (department: string, fcn: string, args: string[]): Promise<Uint8Array> => {
+    try {
+      const contract = (await network(department, service)).getContract('qscc');
+      return await contract.evaluateTransaction(fcn, channel, ...args);
+    } catch (err) {
+      throw fromFabricError(err, 'query');
+    }
+  };
+  const chainInfo = async (department: string) => {
+    const info = decodeChainInfo(await qscc(department, 'GetChainInfo', []));
+    noteHeight(department, info.height);
+    return info;
+  };
+  const getBlock = async (blockNumber: number, department = options.localDepartment) =>
+    decodeBlock(await qscc(department, 'GetBlockByNumber', [String(blockNumber)]));
+
+  async function caughtUp(department: string): Promise<void> {
+    const target = committedHeight;
+    if ((peerHeights.get(department) ?? 0) >= target) return;
+    const until = Date.now() + deadlines.catchUp;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+      if ((await chainInfo(department)).height >= target || Date.now() >= until) return;
+      await sleep(wait);
+    }
+  }
+
+  // Creator names come from certificates; a block repeats the same few.
+  const names = new Map<string, string>();
+  const userName = (certificate: string): string => {
+    let name = names.get(certificate);
+    if (name === undefined) {
+      try {
+        const cn = /(?:^|\n)CN=([^\n]*)/.exec(new X509Certificate(certificate).subject);
+        name = cn?.[1] ?? '';
+      } catch {
+        name = '';
+      }
+      names.set(certificate, name);
+    }
+    return name;
+  };
+
+  const committedTransaction = (
+    block: FabricBlock,
+    tx: FabricTransaction,
+    index: number,
+  ): CommittedTransaction => ({
+    txId: tx.txId,
+    index,
+    validationCode: block.validationCodes[index] ?? 'NOT_VALIDATED',
+    timestamp: tx.timestamp,
+    creator: { department: tx.creator.mspId, user: userName(tx.creator.certificate) },
+    fcn: tx.type === HEADER_TYPE.ENDORSER_TRANSACTION ? tx.fcn : '',
+    event: tx.event ? { name: tx.event.name, payload: Uint8Array.from(tx.event.payload) } : null,
+  });
+
+  const blockEvent = (block: FabricBlock): BlockEvent => ({
+    blockNumber: Number(block.header.number),
+    blockHash: blockHash(block),
+    transactions: block.transactions.map((tx, i) => committedTransaction(block, tx, i)),
+  });
+
+  const blockByTxId = async (txId: string): Promise<{ block: FabricBlock; index: number }> => {
+    const block = decodeBlock(await qscc(options.localDepartment, 'GetBlockByTxID', [txId]));
+    const index = block.transactions.findIndex((t) => t.txId === txId);
+    if (index < 0)
+      throw new FabricLedgerError('TX_NOT_FOUND', `transaction ${txId} not found`, {
+        phase: 'query',
+        txId,
+      });
+    return { block, index };
+  };
+
+  async function submitOnce(
+    caller: Caller,
+    fcn: string,
+    args: string[],
+    submitOptions?: SubmitOptions,
+  ): Promise<SubmitResult> {
+    const { transaction, department } = await failover(
+      caller.department,
+      'endorse',
+      async (department) => {
+        const contract = (await network(department, caller)).getContract(chaincode);
+        const proposal = contract.newProposal(fcn, {
+          arguments: args,
+          ...(submitOptions?.transient ? { transientData: submitOptions.transient } : {}),
+        });
+        return { transaction: await proposal.endorse(), department };
+      },
+    );
+    const txId = transaction.getTransactionId();
+    let submitted;
+    try {
+      submitted = await transaction.submit();
+    } catch (err) {
+      throw fromFabricError(err, 'submit');
+    }
+    let status;
+    try {
+      status = await submitted.getStatus();
+    } catch (err) {
+      throw fromFabricError(err, 'commit');
+    }
+    const blockNumber = Number(status.blockNumber);
+    committedHeight = Math.max(committedHeight, blockNumber + 1);
+    noteHeight(department, blockNumber + 1);
+    if (!status.successful) throw commitFailure(validationCodeName(status.code), txId, blockNumber);
+    return { txId, blockNumber, payload: submitted.getResult() };
+  }
+
+  async function peerStatus(department: string): Promise<NodeStatus> {
+    try {
+      const info = await chainInfo(department);
+      const last = info.height > 0 ? await getBlock(info.height - 1, department) : undefined;
+      return {
+        id: department,
+        running: true,
+        height: info.height,
+        lastBlockHash: info.currentBlockHash,
+        commitHash: last?.commitHash ?? '',
+      };
+    } catch (err) {
+      if (err instanceof FabricLedgerError && err.code === 'NODE_STOPPED')
+        return { id: department, running: false, height: 0, lastBlockHash: '', commitHash: '' };
+      throw err;
+    }
+  }
+
+  async function status(): Promise<NetworkStatus> {
+    const nodes = await Promise.all([...peers.keys()].map(peerStatus));
+    const byHeight = new Map<number, Set<string>>();
+    for (const n of nodes.filter((s) => s.running)) {
+      const set = byHeight.get(n.height) ?? new Set<string>();
+      set.add(`${n.lastBlockHash}/${n.commitHash}`);
+      byHeight.set(n.height, set);
+    }
+    return {
+      engine: 'fabric',
+      channel,
+      height: Math.max(0, ...nodes.map((n) => n.height)),
+      nodes,
+      agreement: [...byHeight.values()].every((s) => s.size === 1),
+    };
+  }
+
+  /**
+   * Every running peer's blocks, height by height: each chains to its predecessor, its data
+   * hash covers its envelopes, and the peers agree on header, validation codes and commit hash.
+   * Where they do not, the peers that differ from the majority are named with the first height.
+   */
+  async function verify(): Promise<VerifyReport> {
+    const nodes = (await status()).nodes.filter((n) => n.running);
+    const divergences: Divergence[] = [];
+    const diverged = new Set<string>();
+    const previous = new Map<string, string>();
+    const maxHeight = Math.max(0, ...nodes.map((n) => n.height));
+    for (let height = 0; height < maxHeight; height++) {
+      const views = await Promise.all(
+        nodes
+          .filter((n) => n.height > height && !diverged.has(n.id))
+          .map(async (n) => {
+            const block = await getBlock(height, n.id);
+            const hashHex = blockHash(block);
+            let problem: string | undefined;
+            if (Number(block.header.number) !== height)
+              problem = `block number ${block.header.number}`;
+            else if (toHex(sha256(blockDataBytes(block.data))) !== toHex(block.header.dataHash))
+              problem = 'data hash does not match the block data';
+            else if (height > 0 && toHex(block.header.previousHash) !== previous.get(n.id))
+              problem = 'previous hash does not chain to the previous block';
+            const fingerprint = `${hashHex}/${block.validationCodes.join(',')}/${block.commitHash}`;
+            return { id: n.id, hashHex, problem, fingerprint, block };
+          }),
+      );
+      const counts = new Map<string, number>();
+      for (const v of views)
+        if (!v.problem) counts.set(v.fingerprint, (counts.get(v.fingerprint) ?? 0) + 1);
+      const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+      const reference = views.find((v) => v.fingerprint === majority);
+      for (const v of views) {
+        previous.set(v.id, v.hashHex);
+        let reason = v.problem;
+        if (!reason && reference && v.fingerprint !== majority) {
+          if (v.hashHex !== reference.hashHex) reason = 'block header differs from the other peers';
+          else if (v.block.commitHash !== reference.block.commitHash)
+            reason = `commit hash ${v.block.commitHash} differs from ${reference.block.commitHash} (state)`;
+          else reason = 'validation codes differ from the other peers';
+        }
+        if (reason) {
+          diverged.add(v.id);
+          divergences.push({ node: v.id, height, reason });
+        }
+      }
+    }
+    return { ok: divergences.length === 0, checkedBlocks: maxHeight, divergences };
+  }
+
+  // Fail at start, with the peer's address, rather than on the first request.
+  await chainInfo(options.localDepartment).catch((err: unknown) => {
+    const peer = peers.get(options.localDepartment);
+    throw new FabricLedgerError(
+      'NODE_STOPPED',
+      `cannot reach ${options.localDepartment}'s peer at ${peer?.endpoint ?? '?'}: ${(err as Error).message}`,
+      { phase: 'query' },
+      { cause: err },
+    );
+  });
+
+  return {
+    channel,
+    chaincode,
+    getBlock,
+
+    submit: (caller, fcn, args, submitOptions) =>
+      withRetries(retry, () => submitOnce(caller, fcn, args, submitOptions)),
+
+    async evaluate(caller: Caller, fcn: string, args: string[]): Promise<Uint8Array> {
+      return failover(caller.department, 'evaluate', async (department) => {
+        await caughtUp(department);
+        return (await network(department, caller))
+          .getContract(chaincode)
+          .evaluateTransaction(fcn, ...args);
+      });
+    },
+
+    async *blockEvents(eventOptions: EventOptions = {}): AsyncIterable<BlockEvent> {
+      const { signal } = eventOptions;
+      let next = eventOptions.startBlock ?? (await chainInfo(options.localDepartment)).height;
+      while (!signal?.aborted) {
+        // One deliver stream from the local peer (another when it is down), reopened from the
+        // next block after any interruption, so delivery has neither gaps nor repeats.
+        let events;
+        try {
+          events = await failover(options.localDepartment, 'events', async (department) =>
+            (await network(department, service)).getBlockEvents({ startBlock: BigInt(next) }),
+          );
+        } catch (err) {
+          if (signal?.aborted) return;
+          if (err instanceof FabricLedgerError && err.code === 'NODE_STOPPED') {
+            await sleep(500);
+            continue;
+          }
+          throw err;
+        }
+        const close = (): void => events.close();
+        signal?.addEventListener('abort', close, { once: true });
+        try {
+          for await (const raw of events) {
+            const block = decodeBlock(raw.serializeBinary());
+            if (Number(block.header.number) !== next) continue;
+            yield blockEvent(block);
+            next += 1;
+          }
+        } catch (err) {
+          if (signal?.aborted) return;
+          const mapped = fromFabricError(err, 'events');
+          if (mapped.code !== 'NODE_STOPPED') throw mapped;
+          await sleep(500);
+        } finally {
+          signal?.removeEventListener('abort', close);
+          events.close();
+        }
+      }
+    },
+
+    async getBlockEvent(blockNumber: number): Promise<BlockEvent> {
+      return blockEvent(await getBlock(blockNumber));
+    },
+
+    async getTransaction(txId: string): Promise<CommittedTransaction & { blockNumber: number }> {
+      const { block, index } = await blockByTxId(txId);
+      const tx = block.transactions[index];
+      if (!tx)
+        throw new FabricLedgerError('TX_NOT_FOUND', `transaction ${txId} not found`, {
+          phase: 'query',
+        });
+      return {
+        ...committedTransaction(block, tx, index),
+        blockNumber: Number(block.header.number),
+      };
+    },
+
+    async getTransactionProof(txId: string): Promise<TransactionProofMaterial> {
+      const { block, index } = await blockByTxId(txId);
+      const validationCode = block.validationCodes[index] ?? 'NOT_VALIDATED';
+      const material: FabricProofMaterial = {
+        channel,
+        index,
+        validationCode,
+        commitHash: block.commitHash,
+        header: {
+          number: block.header.number.toString(),
+          previousHash: toHex(block.header.previousHash),
+          dataHash: toHex(block.header.dataHash),
+        },
+        data: block.data.map(b64),
+        signatureValue: b64(block.signatureValue),
+        signatures: block.signatures.map((s) => ({
+          signatureHeader: b64(s.signatureHeader),
+          signature: b64(s.signature),
+        })),
+      };
+      return {
+        engine: 'fabric',
+        txId,
+        blockNumber: Number(block.header.number),
+        validationCode,
+        material,
+      };
+    },
+
+    status,
+    verify,
+
+    async close(): Promise<void> {
+      const all = await Promise.allSettled(gateways.values());
+      for (const g of all) if (g.status === 'fulfilled') g.value.close();
+      gateways.clear();
+      for (const c of clients.values()) c.close();
+      clients.clear();
+    },
+  };
+}
