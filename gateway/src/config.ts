@@ -20,6 +20,8 @@ export interface GatewayConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Seed demo data on a first start (never on a data directory that already has some). */
   seedDemo: boolean;
+  /** Stored blobs that no anchored version uses are removed at start once this old, ms. */
+  orphanGraceMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -33,6 +35,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   maxHeaderSize: 16 * 1024,
   logLevel: 'info',
   seedDemo: true,
+  orphanGraceMs: 60 * 60 * 1000,
 };
 
 export class ConfigError extends Error {
@@ -77,6 +80,10 @@ export function loadConfig(
       throw new ConfigError(`SHULIAN_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
     config.logLevel = level;
   }
+  if (env.SHULIAN_ORPHAN_GRACE_SECONDS)
+    config.orphanGraceMs =
+      integer('SHULIAN_ORPHAN_GRACE_SECONDS', env.SHULIAN_ORPHAN_GRACE_SECONDS, 0, 365 * 86_400) *
+      1000;
   if (env.SHULIAN_SEED === '0' || env.SHULIAN_SEED === 'false') config.seedDemo = false;
   return { ...config, ...overrides };
 }

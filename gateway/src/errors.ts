@@ -29,11 +29,16 @@ const GATEWAY_CODES = {
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   HEADERS_TOO_LARGE: 431,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
+  // Integrity: the store's bytes of an anchored version are gone or no longer match their digest.
+  BLOB_MISSING: 500,
+  BLOB_DAMAGED: 500,
   LEDGER_ERROR: 502,
   LEDGER_UNAVAILABLE: 503,
   NOT_READY: 503,
   MVCC_CONFLICT: 503,
+  INSUFFICIENT_STORAGE: 507,
 } as const satisfies Record<string, number>;
 
 export type GatewayErrorCode = keyof typeof GATEWAY_CODES;

@@ -49,6 +49,13 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
     follow: true,
     onIndexError: (err) => process.stderr.write(`index: ${(err as Error).message}\n`),
   });
+  // Repairs what a crash between a ledger commit and the store's bookkeeping left behind.
+  const reconciled = await runtime.reconcile();
+  if (reconciled.marked.length > 0 || reconciled.removed.length > 0)
+    log(
+      `store: ${reconciled.marked.length} committed versions marked anchored, ` +
+        `${reconciled.removed.length} blobs of failed anchors removed`,
+    );
   const demo = await demoIdentities(config, runtime, log);
   const app = await buildApp(runtime.context(demo ? { demoIdentities: demo } : {}), {
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },

@@ -145,6 +145,10 @@ export interface QueryIndex {
   /** Served from memory: verification is the hottest public read. */
   versionsByDigest(algorithm: string, value: string): Indexed<DatasetVersion>[];
   versionsByRecordRoot(root: string): Indexed<DatasetVersion>[];
+  /** Every anchored version, from memory (start-up reconciliation, store verification). */
+  allVersions(): Indexed<DatasetVersion>[];
+  /** Every stored key and value in key order, from one snapshot (index verification). */
+  entries(): AsyncIterable<[string, string]>;
   catalogName(id: string): string | null;
   requests(
     box: RequestBox,
@@ -647,6 +651,8 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
 
     versionsByDigest: (algorithm, value) => byDigest.get(`${algorithm}:${value}`) ?? [],
     versionsByRecordRoot: (root) => byRecordRoot.get(root) ?? [],
+    allVersions: () => [...byDigest.values()].flat(),
+    entries: () => db.iterator(),
     catalogName: (id) => catalogNames.get(id) ?? null,
 
     requests(box, page) {

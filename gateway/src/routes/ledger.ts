@@ -4,7 +4,9 @@
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { parseJson } from '@shulian/chaincode/canonical';
+import { join } from 'node:path';
 import type { BlockEvent, CommittedTransaction } from '../ledger/types.js';
+import { verifyGateway } from '../services/verification.js';
 import { fromLedgerError, GatewayError } from '../errors.js';
 import type { RouteOptions } from './context.js';
 import { responses } from './helpers.js';
@@ -54,6 +56,7 @@ const VerifyReport = Type.Object({
       node: Type.String(),
       height: Type.Integer(),
       key: Type.Optional(Type.String()),
+      file: Type.Optional(Type.String({ description: 'the damaged file (dataset store)' })),
       reason: Type.String(),
     }),
   ),
@@ -220,11 +223,20 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     {
       schema: {
         tags,
-        summary: "recompute every node's hash chain and commit hashes and compare the nodes",
+        summary:
+          "recompute every node's hash chain and commit hashes and compare the nodes, then check the query index against a replay of the ledger and every stored blob against its anchored digest",
         response: responses(VerifyReport),
       },
     },
-    async () => ledgerCall(() => ctx.ledger.verify()),
+    async () =>
+      ledgerCall(() =>
+        verifyGateway({
+          ledger: ctx.ledger,
+          index: ctx.index,
+          datasets: ctx.datasets,
+          workDir: join(ctx.config.dataDir, 'gateway'),
+        }),
+      ),
   );
   done();
 };

@@ -240,6 +240,27 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       ctx.metrics.increment('downloads_total', 'recorded downloads', {
         projected: String(opened.projected),
       });
+      // Delivered only when the last byte left having matched the anchored digest; a damaged blob
+      // ends the stream with BLOB_DAMAGED before its last piece and the connection is cut.
+      opened.stream.once('end', () =>
+        ctx.metrics.increment(
+          'downloads_delivered_total',
+          'downloads delivered whole and verified',
+          {
+            projected: String(opened.projected),
+          },
+        ),
+      );
+      opened.stream.once('error', (err: Error & { code?: string }) => {
+        const code = err.code === 'BLOB_DAMAGED' ? 'BLOB_DAMAGED' : 'INTERNAL';
+        ctx.metrics.increment('download_failures_total', 'downloads aborted mid-stream', { code });
+        request.log.error(
+          { code, usageId: opened.usage.id, err },
+          `download of ${opened.version.id} aborted: ${err.message}`,
+        );
+      });
+      // The anchored bytes have a known length; a projection's is known only once streamed.
+      if (!opened.projected) void reply.header('content-length', opened.version.size);
       const extension =
         opened.mediaType === 'text/csv'
           ? '.csv'

@@ -4,8 +4,14 @@
  * serves it; open a version's content for a consumer after the usage contract records the use
  * (projected to the granted fields for tabular data); assemble proof bundles from the ledger's
  * transaction material.
+ *
+ * One blob can carry many versions (the same bytes anchored to several entries, or again), so the
+ * anchoring transaction is kept per version, in the gateway's anchor book (a level database), not
+ * per blob. At start, `reconcile` repairs what a crash between the ledger commit and the store's
+ * bookkeeping left behind: versions on the ledger whose blob is complete but not marked are marked,
+ * and blobs that no version anchors are removed once older than a grace period.
  */
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { Level } from 'level';
 import {
   TX,
@@ -20,6 +26,7 @@ import { GatewayError } from '../errors.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { ProofBundle } from '@shulian/proof/bundle';
 import type { RecordProof } from '@shulian/proof/records';
+import type { Indexed } from '../index/query-index.js';
 import { StoreError, type BlobInfo, type DatasetStore } from '../store/dataset-store.js';
 import type { Chaincode, Submitted } from './chaincode.js';
 import { projectRecords, recordFormatOf } from './projection.js';
@@ -71,11 +78,47 @@ export interface Datasets {
     version: number,
     index: number,
   ): Promise<ProofBundle>;
+  /**
+   * Brings the store and the anchor book in line with the ledger's anchored versions (from the
+   * index, caught up): marks complete blobs of committed versions, records their transactions,
+   * and removes blobs no version anchors once they are older than `graceMs`.
+   */
+  reconcile(
+    versions: Iterable<Indexed<DatasetVersion>>,
+    options: { graceMs: number; now: number },
+  ): Promise<ReconcileReport>;
+  /**
+   * Hashes the blob of every given version this gateway anchored against its address and size;
+   * one finding per damaged blob, naming the file and a version it serves.
+   */
+  verifyStore(versions: Iterable<Indexed<DatasetVersion>>): Promise<StoreFinding[]>;
   close(): Promise<void>;
+}
+
+export interface StoreFinding {
+  version: string;
+  blockNumber: number;
+  file: string;
+  reason: string;
+}
+
+export interface ReconcileReport {
+  /** Version ids whose blob was marked anchored or whose transaction was recorded. */
+  marked: string[];
+  /** Version ids on the ledger whose bytes this gateway does not hold. */
+  absent: string[];
+  /** Addresses of never-anchored blobs removed. */
+  removed: string[];
 }
 
 /** Maps the store's SHA-256 address to and from an anchored digest of any algorithm (SM3). */
 const addressKey = (algorithm: string, value: string): string => `${algorithm}:${value}`;
+/** The anchoring transaction of one version: `anchor:<version id>` → {txId, sha256}. */
+const anchorKey = (versionId: string): string => `anchor:${versionId}`;
+interface AnchorRecord {
+  txId: string;
+  sha256: string;
+}
 
 const storeError = (err: unknown): GatewayError => {
   if (err instanceof StoreError) {
@@ -88,6 +131,8 @@ const storeError = (err: unknown): GatewayError => {
     const known = [
       'INVALID_DIGEST',
       'BLOB_NOT_FOUND',
+      'BLOB_MISSING',
+      'BLOB_DAMAGED',
       'DIGEST_MISMATCH',
       'PAYLOAD_TOO_LARGE',
     ] as const;
@@ -132,16 +177,50 @@ export async function createDatasets(deps: {
   const getVersion = (caller: Caller, catalogId: string, version: number) =>
     chaincode.evaluate<DatasetVersion>(caller, TX.dataset.GetVersion, [catalogId, String(version)]);
 
-  /** The anchoring txId is kept by the store when the blob is marked anchored. */
-  async function anchoredTx(v: DatasetVersion): Promise<{ txId: string; sha256: string }> {
-    const sha256 = await addressOf(v);
-    const info = await store.stat(sha256);
-    if (!info?.anchored)
+  async function anchorRecord(versionId: string): Promise<AnchorRecord | undefined> {
+    try {
+      return JSON.parse(await addresses.get(anchorKey(versionId))) as AnchorRecord;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'LEVEL_NOT_FOUND') throw err;
+      return undefined;
+    }
+  }
+
+  /** The version's own anchoring transaction, from the anchor book. */
+  async function anchoredTx(v: DatasetVersion): Promise<AnchorRecord> {
+    const record = await anchorRecord(v.id);
+    const info = record ? await store.stat(record.sha256) : null;
+    if (!record || !info?.anchored)
       throw new GatewayError(
         'BLOB_NOT_FOUND',
         `no anchored content for ${v.id} in this gateway's store`,
       );
-    return { txId: info.anchored.txId, sha256 };
+    return record;
+  }
+
+  /** Records where a version was anchored, then lets the store serve its blob. */
+  async function recordAnchor(versionId: string, blob: BlobInfo, txId: string): Promise<BlobInfo> {
+    const { digest } = blob.commitment;
+    await addresses.batch(
+      [
+        {
+          type: 'put',
+          key: anchorKey(versionId),
+          value: JSON.stringify({ txId, sha256: blob.sha256 }),
+        },
+        ...(digest.algorithm === 'sha256'
+          ? []
+          : [
+              {
+                type: 'put' as const,
+                key: addressKey(digest.algorithm, digest.value),
+                value: blob.sha256,
+              },
+            ]),
+      ],
+      { sync: true },
+    );
+    return store.markAnchored(blob.sha256, txId);
   }
 
   return {
@@ -187,13 +266,7 @@ export async function createDatasets(deps: {
           reason: input.reason,
         },
       ]);
-      if (blob.commitment.digest.algorithm !== 'sha256') {
-        await addresses.put(
-          addressKey(blob.commitment.digest.algorithm, blob.commitment.digest.value),
-          blob.sha256,
-        );
-      }
-      const anchored = await store.markAnchored(blob.sha256, s.txId);
+      const anchored = await recordAnchor(s.value.id, blob, s.txId);
       return { ...s, blob: anchored };
     },
 
@@ -210,20 +283,35 @@ export async function createDatasets(deps: {
       }
       fields ??= allFields;
       const sha256 = await addressOf(version);
-      const recorded = await chaincode.submit<UsageRecord>(caller, TX.usage.RecordUse, [
-        {
-          grantId: request.grantId,
-          catalogId,
-          datasetVersion: versionNumber,
-          action: 'download',
-          fields,
-          bytes: version.size,
-          deliveredDigest: null,
-          purpose: request.purpose,
-        },
-      ]);
+      // Opened (existence and size checked) before the use is recorded: a missing or truncated
+      // blob is refused without an ALLOWED use on the ledger for bytes nobody can receive.
+      let stream: Readable;
+      try {
+        stream = await store.get(sha256);
+      } catch (err) {
+        throw storeError(err);
+      }
+      let recorded: Submitted<UsageRecord>;
+      try {
+        recorded = await chaincode.submit<UsageRecord>(caller, TX.usage.RecordUse, [
+          {
+            grantId: request.grantId,
+            catalogId,
+            datasetVersion: versionNumber,
+            action: 'download',
+            fields,
+            bytes: version.size,
+            deliveredDigest: null,
+            purpose: request.purpose,
+          },
+        ]);
+      } catch (err) {
+        stream.destroy();
+        throw err;
+      }
       const usage = recorded.value;
       if (usage.outcome === 'DENIED') {
+        stream.destroy();
         throw new GatewayError(
           usage.denialCode ?? 'FORBIDDEN',
           usage.denialMessage ?? 'use refused',
@@ -238,12 +326,6 @@ export async function createDatasets(deps: {
           },
         );
       }
-      let stream: Readable;
-      try {
-        stream = await store.get(sha256);
-      } catch (err) {
-        throw storeError(err);
-      }
       // Every field granted: the anchored bytes themselves, which verify against the proof.
       const format = allFields.every((f) => fields.includes(f))
         ? null
@@ -255,7 +337,8 @@ export async function createDatasets(deps: {
         usage,
         tx,
         version,
-        stream: stream.pipe(projectRecords(format, fields)),
+        // pipeline, not pipe: a damaged blob's error must end the projected stream too.
+        stream: pipeline(stream, projectRecords(format, fields), () => undefined),
         mediaType: version.mediaType,
         projected: true,
       };
@@ -298,6 +381,54 @@ export async function createDatasets(deps: {
         kind: 'record',
         proof: proof,
       });
+    },
+
+    async reconcile(versions, { graceMs, now }) {
+      const report: ReconcileReport = { marked: [], absent: [], removed: [] };
+      // Every complete blob by its committed digest, for versions anchored in any algorithm.
+      const blobs = new Map<string, BlobInfo & { storedAt: number }>();
+      for await (const blob of store.list())
+        blobs.set(addressKey(blob.commitment.digest.algorithm, blob.commitment.digest.value), blob);
+      const anchoredBlobs = new Set<string>();
+      for (const v of versions) {
+        const blob = blobs.get(addressKey(v.digest.algorithm, v.digest.value));
+        if (!blob || blob.commitment.size !== v.size || blob.commitment.chunkRoot !== v.chunkRoot) {
+          report.absent.push(v.id);
+          continue;
+        }
+        anchoredBlobs.add(blob.sha256);
+        if ((await anchorRecord(v.id)) !== undefined && blob.anchored) continue;
+        await recordAnchor(v.id, blob, v.txId);
+        report.marked.push(v.id);
+      }
+      for (const blob of blobs.values()) {
+        if (blob.anchored || anchoredBlobs.has(blob.sha256)) continue;
+        // A young blob may be an upload whose anchoring is still under way.
+        if (now - blob.storedAt < graceMs) continue;
+        await store.remove(blob.sha256);
+        report.removed.push(blob.sha256);
+      }
+      return report;
+    },
+
+    async verifyStore(versions) {
+      const findings: StoreFinding[] = [];
+      const checked = new Set<string>();
+      for (const v of versions) {
+        const record = await anchorRecord(v.id);
+        // Versions anchored through another gateway have no bytes here to check.
+        if (!record || checked.has(record.sha256)) continue;
+        checked.add(record.sha256);
+        const damage = await store.check(record.sha256);
+        if (damage)
+          findings.push({
+            version: v.id,
+            blockNumber: v.blockNumber,
+            file: damage.file,
+            reason: damage.message,
+          });
+      }
+      return findings;
     },
 
     close: () => addresses.close(),

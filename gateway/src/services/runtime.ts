@@ -22,7 +22,7 @@ import type { TrustFile } from '@shulian/proof/bundle';
 import type { DemoIdentity, GatewayContext } from '../routes/context.js';
 import { createDatasetStore, type DatasetStore } from '../store/dataset-store.js';
 import { createChaincode, type Chaincode } from './chaincode.js';
-import { createDatasets, type Datasets } from './datasets.js';
+import { createDatasets, type Datasets, type ReconcileReport } from './datasets.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 export interface Runtime {
@@ -40,6 +40,11 @@ export interface Runtime {
   /** The coordinator's administrator, who initialises the ledger and registers departments. */
   coordinatorAdmin: { department: string; user: string };
   exportTrust(): TrustFile;
+  /**
+   * Once the index has caught up with the ledger, brings the store in line with it: versions
+   * committed but not marked are marked, blobs never anchored are removed after the grace period.
+   */
+  reconcile(): Promise<ReconcileReport>;
   context(extra?: { demoIdentities?: DemoIdentity[]; now?: () => number }): GatewayContext;
   close(): Promise<void>;
 }
@@ -149,6 +154,17 @@ export async function openRuntime(
     coordinator,
     coordinatorAdmin,
     exportTrust: () => trust,
+    async reconcile() {
+      const { height } = await ledger.status();
+      if (options.follow) await index.waitFor(height - 1, 120_000);
+      // Without the whole ledger in the index, a blob that looks unused may belong to a version
+      // not indexed yet: nothing is removed then.
+      const caughtUp = ((await index.checkpoint())?.blockNumber ?? -1) >= height - 1;
+      return datasets.reconcile(index.allVersions(), {
+        graceMs: caughtUp ? config.orphanGraceMs : Number.POSITIVE_INFINITY,
+        now: Date.now(),
+      });
+    },
     context: (extra = {}) => ({
       config,
       ledger,

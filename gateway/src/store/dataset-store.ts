@@ -12,12 +12,28 @@
  * arrive, in constant memory whatever the size: ./blob-writer.ts. Files are fsynced before they are
  * renamed into place, so a crash or an interrupted upload leaves at most a temporary file that is
  * never served.
+ *
+ * Nothing on disk is trusted when it is served: `get` checks that the blob exists with its
+ * committed size before handing out a stream (so a caller can refuse before recording anything),
+ * and a whole-blob stream is hashed as it flows, its last piece held back until the digest matches
+ * the address, so a damaged blob ends in an error and is never delivered complete. `check` hashes a
+ * blob against its address for verification; `list` and `remove` serve the start-up reconciliation
+ * (services/reconcile.ts).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Json } from '@shulian/chaincode/canonical';
 import {
   chunkCount,
@@ -38,6 +54,7 @@ import {
   type RecordProof,
 } from '@shulian/proof/records';
 import { writeBlob } from './blob-writer.js';
+import { digestFile } from './digest-file.js';
 
 export type StoreErrorCode =
   | 'INVALID_DIGEST'
@@ -49,6 +66,7 @@ export type StoreErrorCode =
   | 'RECORD_NOT_FOUND'
   | 'RECORD_LEAVES_DAMAGED'
   | 'CHUNK_NOT_FOUND'
+  | 'BLOB_MISSING'
   | 'BLOB_DAMAGED';
 
 export class StoreError extends Error {
@@ -90,13 +108,82 @@ export interface DatasetStore {
   /** Whether a complete blob exists, anchored or not. */
   has(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<BlobInfo | null>;
-  /** The bytes (optionally a range, inclusive end), only for anchored blobs. */
+  /**
+   * The bytes (optionally a range, inclusive end), only for anchored blobs. Refuses a blob whose
+   * file is gone (BLOB_MISSING) or has another size than committed (BLOB_DAMAGED) before any byte
+   * flows; a whole blob is checked against its address while it streams (BLOB_DAMAGED).
+   */
   get(sha256: string, range?: { start?: number; end?: number }): Promise<Readable>;
   markAnchored(sha256: string, txId: string): Promise<BlobInfo>;
+  /** Hashes the stored file against its address and committed size; null when it is intact. */
+  check(sha256: string): Promise<BlobDamage | null>;
+  /** Every complete blob, anchored or not, with the time its commitment was written. */
+  list(): AsyncIterable<BlobInfo & { storedAt: number }>;
+  /** Deletes a blob that was never anchored (an upload whose anchoring failed). */
+  remove(sha256: string): Promise<void>;
   /** The audit path of chunk `index` (for verifying a range download against the chunk root). */
   chunkProof(sha256: string, index: number): Promise<ChunkProof>;
   /** Re-issues the proof of record `index` from the stored leaves and the dataset secret. */
   recordProof(sha256: string, index: number, secret: Uint8Array): Promise<RecordProof>;
+}
+
+/** What is wrong with a stored blob, naming its file. */
+export interface BlobDamage {
+  sha256: string;
+  file: string;
+  problem: 'missing' | 'size' | 'digest';
+  message: string;
+}
+
+/**
+ * Passes a blob's bytes through while hashing them, holding the latest piece back until the next
+ * one arrives, and the last until the digest and size match: a damaged blob's stream ends in an
+ * error before its final bytes, so no reader ever receives it whole.
+ */
+class VerifyingStream extends Transform {
+  private readonly hash = createHash('sha256');
+  private held: Buffer | null = null;
+  private seen = 0;
+
+  constructor(
+    private readonly sha256: string,
+    private readonly size: number,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.size) {
+      done(
+        new StoreError(
+          'BLOB_DAMAGED',
+          `blob ${this.sha256} is longer than its ${this.size} committed bytes`,
+        ),
+      );
+      return;
+    }
+    this.hash.update(chunk);
+    const previous = this.held;
+    this.held = chunk;
+    done(null, previous ?? undefined);
+  }
+
+  override _flush(done: TransformCallback): void {
+    const digest = this.hash.digest('hex');
+    if (this.seen !== this.size || digest !== this.sha256) {
+      done(
+        new StoreError(
+          'BLOB_DAMAGED',
+          this.seen !== this.size
+            ? `blob ${this.sha256} ended after ${this.seen} of ${this.size} bytes`
+            : `blob ${this.sha256} no longer hashes to its address (got ${digest})`,
+        ),
+      );
+      return;
+    }
+    done(null, this.held ?? undefined);
+  }
 }
 
 /** Path safety: only 64 lower-case hex characters ever reach a file name. */
@@ -287,6 +374,39 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
     }
   }
 
+  /** The blob file's size, or null when it is gone. */
+  async function fileSize(sha256: string): Promise<number | null> {
+    try {
+      return (await stat(blobPath(sha256))).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async function check(sha256: string): Promise<BlobDamage | null> {
+    const info = await statBlob(sha256);
+    if (!info) {
+      const json = `${blobPath(sha256)}.json`;
+      return { sha256, file: json, problem: 'missing', message: `${json} is missing` };
+    }
+    const { commitment } = info;
+    const file = blobPath(sha256);
+    const size = await fileSize(sha256);
+    if (size === null) return { sha256, file, problem: 'missing', message: `${file} is missing` };
+    if (size !== commitment.size)
+      return {
+        sha256,
+        file,
+        problem: 'size',
+        message: `${file} has ${size} bytes; ${commitment.size} were committed`,
+      };
+    const { value } = await digestFile(file, 'sha256');
+    return value === sha256
+      ? null
+      : { sha256, file, problem: 'digest', message: `${file} hashes to ${value}, not its address` };
+  }
+
   return {
     put,
 
@@ -298,7 +418,55 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
       const info = await requireBlob(sha256);
       if (!info.anchored)
         throw new StoreError('BLOB_NOT_ANCHORED', `blob ${sha256} is not anchored`);
-      return createReadStream(blobPath(sha256), { ...range, highWaterMark: 1024 * 1024 });
+      // Checked before any byte flows, so the caller refuses before it records a use.
+      const size = await fileSize(sha256);
+      if (size === null)
+        throw new StoreError(
+          'BLOB_MISSING',
+          `the file of blob ${sha256} is missing from the store`,
+        );
+      if (size !== info.commitment.size)
+        throw new StoreError(
+          'BLOB_DAMAGED',
+          `the file of blob ${sha256} has ${size} bytes; ${info.commitment.size} were committed`,
+        );
+      const bytes = createReadStream(blobPath(sha256), { ...range, highWaterMark: 1024 * 1024 });
+      if (range.start !== undefined || range.end !== undefined) return bytes;
+      const verified = new VerifyingStream(sha256, size);
+      bytes.on('error', (error) => verified.destroy(error));
+      verified.on('close', () => bytes.destroy());
+      return bytes.pipe(verified);
+    },
+
+    check,
+
+    async *list() {
+      for (const name of await readdir(blobDir)) {
+        if (!name.endsWith('.json')) continue;
+        const sha256 = name.slice(0, -'.json'.length);
+        if (!isHex(sha256, HASH_BYTES)) continue;
+        const info = await statBlob(sha256);
+        if (!info) continue;
+        const storedAt = await stat(join(blobDir, name)).then(
+          (s) => s.mtimeMs,
+          () => Date.now(),
+        );
+        yield { ...info, storedAt };
+      }
+    },
+
+    async remove(sha256) {
+      const info = await requireBlob(sha256);
+      if (info.anchored)
+        throw new StoreError(
+          'COMMITMENT_CONFLICT',
+          `blob ${sha256} is anchored; it is never removed`,
+        );
+      // The commitment goes first: without it the blob is incomplete and never served.
+      await rm(`${blobPath(sha256)}.json`, { force: true });
+      await rm(`${blobPath(sha256)}.leaves`, { force: true });
+      await rm(blobPath(sha256), { force: true });
+      await syncDir(blobDir);
     },
 
     async markAnchored(sha256, txId) {

@@ -333,6 +333,12 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.USAGE_NOT_FOUND': 'There is no such usage record.',
   'error.OBJECTION_NOT_FOUND': 'There is no such objection.',
   'error.CORRUPT_STATE': 'The ledger state is damaged; contact the administrator.',
+  'error.BLOB_MISSING':
+    'The stored file of this version is missing; nothing was recorded. Contact the administrator.',
+  'error.BLOB_DAMAGED':
+    'The stored file no longer matches its anchored digest and was not delivered. Contact the administrator.',
+  'error.INSUFFICIENT_STORAGE': 'The gateway’s disk is full; try again once space is freed.',
+  'error.RATE_LIMITED': 'Too many requests; wait a moment and try again.',
 
   'role.admin': 'Administrator',
   'role.publisher': 'Publisher',

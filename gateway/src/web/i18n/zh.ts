@@ -322,6 +322,10 @@ export const zh = {
   'error.USAGE_NOT_FOUND': '没有这条使用记录。',
   'error.OBJECTION_NOT_FOUND': '没有这项异议。',
   'error.CORRUPT_STATE': '账本状态损坏，请联系管理员。',
+  'error.BLOB_MISSING': '该版本的存储文件缺失，未作任何记录，请联系管理员。',
+  'error.BLOB_DAMAGED': '存储文件与上链摘要不符，未予交付，请联系管理员。',
+  'error.INSUFFICIENT_STORAGE': '网关磁盘已满，请在释放空间后重试。',
+  'error.RATE_LIMITED': '请求过于频繁，请稍后再试。',
 
   'role.admin': '管理员',
   'role.publisher': '数据发布',
