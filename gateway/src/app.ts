@@ -6,9 +6,14 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authenticate } from './auth/guard.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
+import {
+  installMethodNotAllowed,
+  installStrictJson,
+  strictValidatorCompiler,
+} from './http-contract.js';
 import type { GatewayContext } from './routes/context.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes, catalogUpdateRoutes } from './routes/catalog.js';
@@ -33,6 +38,9 @@ export interface BuildAppOptions {
   web?: boolean;
 }
 
+/** Longest path parameter; a longer one is answered 414 (find-my-way's own limit). */
+const MAX_PARAM_LENGTH = 200;
+
 export async function buildApp(
   ctx: GatewayContext,
   options: BuildAppOptions = {},
@@ -41,13 +49,13 @@ export async function buildApp(
     logger: options.logger ?? false,
     bodyLimit: ctx.config.bodyLimit,
     // Ids are short; a long parameter is an attack or a mistake, answered 414 by find-my-way.
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     http: { maxHeaderSize: ctx.config.maxHeaderSize },
     clientErrorHandler,
     frameworkErrors,
     // Fastify's default AJV strips unknown properties; TypeBox's compiler checks bodies as
     // declared (additionalProperties: false is a 400, not a silent drop) and converts only
-    // querystring, params and headers, which arrive as text.
+    // querystring, params and headers, which arrive as text (./http-contract.ts).
     schemaErrorFormatter: (errors, dataVar) => {
       const first = errors[0];
       return Object.assign(
@@ -64,8 +72,10 @@ export async function buildApp(
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(strictValidatorCompiler);
   installErrorHandling(app);
+  installStrictJson(app);
+  installMethodNotAllowed(app, MAX_PARAM_LENGTH);
 
   app.addHook('onResponse', (request, reply, done) => {
     ctx.metrics.observeRequest(
@@ -99,6 +109,11 @@ export async function buildApp(
       },
       security: [{ bearer: [] }],
     },
+    // Routes that answer without a token (config.public) declare no security of their own.
+    transform: ({ schema, url, route }) => ({
+      schema: route.config?.public === true ? { ...schema, security: [] } : schema,
+      url,
+    }),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

@@ -460,7 +460,11 @@ describe('audit exports, DCAT, ledger', () => {
     const prov = (
       await get('/api/v1/audit/prov?catalogId=PSB-POP-001', ['coord', 'auditor'])
     ).json<{ activity: Record<string, unknown>; used: Record<string, unknown> }>();
-    expect(Object.keys(prov.activity).length).toBeGreaterThan(Object.keys(prov.used).length);
+    // Every use, the refused ones too, is linked to the dataset it targeted.
+    const targeted = new Set(
+      Object.values(prov.used).map((u) => (u as { 'prov:activity': string })['prov:activity']),
+    );
+    expect(Object.keys(prov.activity).every((a) => targeted.has(a))).toBe(true);
     const forbidden = await get('/api/v1/audit/usage?catalogId=PSB-POP-001', ['amr', 'clerk']);
     expect(forbidden.statusCode).toBe(403);
   });

@@ -3,6 +3,7 @@
  * scan over a prefix (and a time window inside it) answers a list in one seek; times are
  * zero-padded epoch milliseconds so that byte order is time order.
  */
+import { GatewayError } from '../errors.js';
 
 const SEP = '\u0000';
 /** Sorts after every key with the same prefix (ids never contain U+FFFF). */
@@ -33,4 +34,15 @@ export function range(
 export const idOf = (k: string): string => k.slice(k.lastIndexOf(SEP) + 1);
 
 export const encodeCursor = (k: string): string => Buffer.from(k, 'utf8').toString('base64url');
-export const decodeCursor = (c: string): string => Buffer.from(c, 'base64url').toString('utf8');
+
+/**
+ * The key a cursor names, checked to lie inside the list's range: a cursor is only ever a key the
+ * same list returned, so one outside it was made up or belongs to another list (400, not a scan
+ * from an arbitrary key).
+ */
+export function decodeCursor(c: string, bounds: { gte: string; lt: string }): string {
+  const k = Buffer.from(c, 'base64url').toString('utf8');
+  if (k < bounds.gte || k > bounds.lt || encodeCursor(k) !== c)
+    throw new GatewayError('INVALID_CURSOR', 'cursor does not belong to this list');
+  return k;
+}

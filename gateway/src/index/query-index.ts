@@ -392,7 +392,7 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
     page: PageRequest,
     accept: (item: Indexed<T>) => boolean = () => true,
   ): Promise<PageResult<Indexed<T>>> {
-    let upper = page.cursor ? decodeCursor(page.cursor) : bounds.lt;
+    let upper = page.cursor ? decodeCursor(page.cursor, bounds) : bounds.lt;
     if (upper <= bounds.gte || upper > bounds.lt) return { items: [], nextCursor: null };
     const items: Indexed<T>[] = [];
     const batch = page.limit + 1;
@@ -627,7 +627,7 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
             (s) => s.toLowerCase().includes(q),
           ));
       const bounds = range([ENTITY, 'catalog']);
-      const gt = page.cursor ? decodeCursor(page.cursor) : undefined;
+      const gt = page.cursor ? decodeCursor(page.cursor, bounds) : undefined;
       const items: Indexed<CatalogEntry>[] = [];
       let lastKey: string | null = null;
       for await (const [k, raw] of db.iterator(gt ? { gt, lt: bounds.lt } : bounds)) {

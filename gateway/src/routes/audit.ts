@@ -12,6 +12,7 @@ import { GatewayError } from '../errors.js';
 import type { Indexed, UsageQuery } from '../index/query-index.js';
 import type { GatewayContext, RouteOptions } from './context.js';
 import { page, parseTime, responses, TimeParam } from './helpers.js';
+import { SHULIAN_NS } from './dcat.js';
 import { Enums, Id, Page, PageQuery, StreamBody, UsageRecord } from './schemas.js';
 
 const UsageFilter = {
@@ -173,10 +174,16 @@ function csvRow(u: Indexed<UsageRecordType>): string {
   return CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\r\n';
 }
 
+/** A PROV-JSON qualified name as a value (a plain string would be read as a string literal). */
+const qname = (name: string) => ({ $: name, type: 'prov:QUALIFIED_NAME' });
+
 /**
- * W3C PROV-JSON: each use is an activity that used a dataset version (entity) and was associated
- * with a user (agent) acting on behalf of a department (agent). Refused uses are activities too,
- * marked with their outcome, because the refusal is part of the trail.
+ * W3C PROV-JSON: each use, allowed or refused, is an activity associated with its user (a
+ * prov:Person acting on behalf of the consumer department) that `used` the dataset version it
+ * targeted (or the catalog entry, when refused before a version was chosen) and, when it had
+ * one, the grant it relied on; refused uses carry their outcome and denial code, because the
+ * refusal is part of the trail. Members without a value are left out, never null, and every
+ * prov:type is a qualified name, so python `prov` and the PROV-JSON schema read it as written.
  */
 function provDocument(uses: Indexed<UsageRecordType>[]) {
   const entity: Record<string, object> = {};
@@ -186,41 +193,89 @@ function provDocument(uses: Indexed<UsageRecordType>[]) {
   const wasAssociatedWith: Record<string, object> = {};
   const actedOnBehalfOf: Record<string, object> = {};
   const wasAttributedTo: Record<string, object> = {};
+  const specializationOf: Record<string, object> = {};
+  const organization = (id: string) => {
+    agent[`shulian:department/${id}`] = { 'prov:type': qname('prov:Organization') };
+    return `shulian:department/${id}`;
+  };
   for (const u of uses) {
     const act = `shulian:use/${u.id}`;
-    const dataset =
-      u.datasetVersion === null
-        ? `shulian:catalog/${u.catalogId}`
-        : `shulian:dataset/${u.catalogId}@${u.datasetVersion}`;
-    const dept = `shulian:department/${u.consumer.department}`;
+    const entry = `shulian:catalog/${u.catalogId}`;
+    const provider = organization(u.provider);
+    const dept = organization(u.consumer.department);
     const user = `shulian:user/${u.consumer.department}/${u.consumer.user}`;
-    const provider = `shulian:department/${u.provider}`;
-    entity[dataset] = { 'prov:type': 'shulian:Dataset', 'shulian:catalogId': u.catalogId };
-    agent[dept] = { 'prov:type': 'prov:Organization' };
-    agent[provider] = { 'prov:type': 'prov:Organization' };
-    agent[user] = { 'prov:type': 'prov:Person' };
-    activity[act] = {
-      'prov:startTime': u.at,
-      'prov:endTime': u.at,
-      'prov:type': `shulian:${u.action}`,
-      'shulian:outcome': u.outcome,
-      'shulian:purpose': u.purpose,
-      'shulian:fields': u.fields.join(','),
-      'shulian:grant': u.grantId,
-      'shulian:txId': u.txId,
-      ...(u.denialCode ? { 'shulian:denialCode': u.denialCode } : {}),
+    entity[entry] = {
+      'prov:type': qname('shulian:CatalogEntry'),
+      'shulian:catalogId': u.catalogId,
     };
-    if (u.outcome === 'ALLOWED')
-      used[`_:used-${u.id}`] = { 'prov:activity': act, 'prov:entity': dataset, 'prov:time': u.at };
-    wasAssociatedWith[`_:assoc-${u.id}`] = { 'prov:activity': act, 'prov:agent': user };
+    wasAttributedTo[`_:attr-${u.catalogId}`] = { 'prov:entity': entry, 'prov:agent': provider };
+    let target = entry;
+    if (u.datasetVersion !== null) {
+      target = `shulian:dataset/${u.catalogId}/v${u.datasetVersion}`;
+      entity[target] = {
+        'prov:type': qname('shulian:DatasetVersion'),
+        'shulian:catalogId': u.catalogId,
+        'shulian:version': u.datasetVersion,
+      };
+      specializationOf[`_:spec-${u.catalogId}-v${u.datasetVersion}`] = {
+        'prov:specificEntity': target,
+        'prov:generalEntity': entry,
+      };
+    }
+    agent[user] = {
+      'prov:type': qname('prov:Person'),
+      'shulian:department': u.consumer.department,
+      'shulian:user': u.consumer.user,
+    };
     actedOnBehalfOf[`_:behalf-${u.consumer.department}-${u.consumer.user}`] = {
       'prov:delegate': user,
       'prov:responsible': dept,
     };
-    wasAttributedTo[`_:attr-${dataset}`] = { 'prov:entity': dataset, 'prov:agent': provider };
+    activity[act] = {
+      'prov:type': qname(`shulian:${u.action}`),
+      'prov:startTime': u.at,
+      'prov:endTime': u.at,
+      'shulian:outcome': u.outcome,
+      'shulian:catalogId': u.catalogId,
+      ...(u.datasetVersion === null ? {} : { 'shulian:version': u.datasetVersion }),
+      ...(u.purpose === null ? {} : { 'shulian:purpose': u.purpose }),
+      ...(u.fields.length ? { 'shulian:fields': u.fields } : {}),
+      ...(u.grantId === null ? {} : { 'shulian:grantId': u.grantId }),
+      ...(u.bytes === null ? {} : { 'shulian:bytes': u.bytes }),
+      ...(u.deliveredDigest
+        ? {
+            'shulian:deliveredDigest': `${u.deliveredDigest.algorithm}:${u.deliveredDigest.value}`,
+          }
+        : {}),
+      ...(u.denialCode === null ? {} : { 'shulian:denialCode': u.denialCode }),
+      ...(u.denialMessage === null ? {} : { 'shulian:denialMessage': u.denialMessage }),
+      ...(u.txId === undefined ? {} : { 'shulian:txId': u.txId }),
+    };
+    // A refused use targeted the dataset without receiving it: the relation says so by its role.
+    used[`_:used-${u.id}`] = {
+      'prov:activity': act,
+      'prov:entity': target,
+      'prov:time': u.at,
+      'prov:role': qname(u.outcome === 'ALLOWED' ? 'shulian:delivered' : 'shulian:refused'),
+    };
+    if (u.grantId !== null) {
+      const grant = `shulian:grant/${u.grantId}`;
+      entity[grant] = { 'prov:type': qname('shulian:Grant'), 'shulian:grantId': u.grantId };
+      wasAttributedTo[`_:attr-grant-${u.grantId}`] = {
+        'prov:entity': grant,
+        'prov:agent': provider,
+      };
+      used[`_:grant-${u.id}`] = {
+        'prov:activity': act,
+        'prov:entity': grant,
+        'prov:time': u.at,
+        'prov:role': qname('shulian:authorisation'),
+      };
+    }
+    wasAssociatedWith[`_:assoc-${u.id}`] = { 'prov:activity': act, 'prov:agent': user };
   }
   return {
-    prefix: { shulian: 'https://shulian.example/ns#', prov: 'http://www.w3.org/ns/prov#' },
+    prefix: { shulian: SHULIAN_NS },
     entity,
     activity,
     agent,
@@ -228,6 +283,7 @@ function provDocument(uses: Indexed<UsageRecordType>[]) {
     wasAssociatedWith,
     actedOnBehalfOf,
     wasAttributedTo,
+    specializationOf,
   };
 }
 

@@ -3,6 +3,7 @@
  * shape across the API.
  */
 import type { FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
 import { Type, type TSchema } from '@sinclair/typebox';
 import {
   DEFAULT_PAGE_SIZE,
@@ -11,7 +12,7 @@ import {
   type TransactionName,
 } from '@shulian/chaincode/constants';
 import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js';
-import { ErrorResponse } from '../errors.js';
+import { ErrorResponse, GatewayError } from '../errors.js';
 import type { PageResult } from '../index/query-index.js';
 import type { Arg, Submitted } from '../services/chaincode.js';
 import type { GatewayContext } from './context.js';
@@ -131,3 +132,14 @@ export const TimeParam = (description: string) =>
     description,
     pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2}))?$',
   });
+
+/**
+ * The raw body of an upload route (its scope parses every content type as a stream). A request
+ * without a body has none: refused as an empty upload rather than read as undefined.
+ */
+export function uploadStream(request: FastifyRequest): Readable {
+  const body = request.body as Readable | undefined | null;
+  if (body === undefined || body === null)
+    throw new GatewayError('EMPTY_UPLOAD', 'the request has no body: send the file as the body');
+  return body;
+}

@@ -4,7 +4,6 @@
  * uploaded files are hashed as they stream and never stored.
  */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import {
   Type,
   type FastifyPluginCallbackTypebox,
@@ -18,7 +17,7 @@ import { verifyBundle } from '@shulian/proof/bundle';
 import { nodeHashes, nodeProofCrypto } from '@shulian/proof/node';
 import { verifyRecordProof, type RecordProof } from '@shulian/proof/records';
 import type { GatewayContext, RouteOptions } from './context.js';
-import { responses } from './helpers.js';
+import { responses, uploadStream } from './helpers.js';
 import { Enums, Hex64, Nullable } from './schemas.js';
 import { VersionMatch } from './versions.js';
 
@@ -120,7 +119,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         const algorithm = request.query.algorithm ?? 'sha256';
         const hash = createHash(algorithm);
         let size = 0;
-        for await (const chunk of request.body as Readable) {
+        for await (const chunk of uploadStream(request)) {
           size += (chunk as Buffer).length;
           if (size > ctx.config.uploadLimit)
             throw new GatewayError(
@@ -129,6 +128,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
             );
           hash.update(chunk as Buffer);
         }
+        if (size === 0) throw new GatewayError('EMPTY_UPLOAD', 'the file is empty');
         const value = hash.digest('hex');
         return {
           digest: { algorithm, value },

@@ -9,12 +9,11 @@ import {
   type TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
 import { TX, type DatasetVersion as DatasetVersionType } from '@shulian/chaincode/constants';
-import type { Readable } from 'node:stream';
 import { callerOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { OpenedContent } from '../services/datasets.js';
 import type { RouteOptions } from './context.js';
-import { responses, written } from './helpers.js';
+import { responses, uploadStream, written } from './helpers.js';
 import { CatalogParams } from './catalog.js';
 import { DatasetVersion, Enums, Id, Nullable, StreamBody, Text, Written } from './schemas.js';
 
@@ -101,7 +100,7 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         }
         const s = await ctx.datasets.anchor(callerOf(request), {
           catalogId: request.params.id,
-          source: request.body as Readable,
+          source: uploadStream(request),
           mediaType,
           reason: request.query.reason ?? null,
           algorithm: request.query.algorithm ?? 'sha256',

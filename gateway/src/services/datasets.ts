@@ -141,6 +141,9 @@ const storeError = (err: unknown): GatewayError => {
       : 'BAD_REQUEST';
     return new GatewayError(mapped, err.message, { cause: err });
   }
+  // Record anchoring decodes text as strict UTF-8 (TextDecoder fatal): bad bytes are the upload's fault.
+  if ((err as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
+    return new GatewayError('INVALID_ENCODING', 'dataset is not valid UTF-8 text', { cause: err });
   if (err instanceof SyntaxError)
     return new GatewayError(
       'VALIDATION_FAILED',
