@@ -5,9 +5,10 @@
  * (their CA certificates) is fixed when the network is first created, so a department whose
  * directory is lost cannot silently come back with a different CA.
  */
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from './crypto.js';
+import { writeFileDurably } from './durable-file.js';
 import { LedgerError } from './errors.js';
 import {
   CertificateAuthority,
@@ -33,13 +34,9 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
-/** Write-then-rename, so a crash never leaves half a key file. */
-async function writeJson(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2), { mode: 0o600 });
-  await rename(tmp, file);
-}
+/** Durably (./durable-file.ts), so a crash or power loss never leaves half a key file. */
+const writeJson = (file: string, value: unknown): Promise<void> =>
+  writeFileDurably(file, JSON.stringify(value, null, 2), 0o600);
 
 export const orgDir = (dataDir: string, id: string, isOrderer: boolean): string =>
   isOrderer ? path.join(dataDir, 'orderer') : path.join(dataDir, 'departments', id);

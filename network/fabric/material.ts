@@ -9,7 +9,7 @@
 import 'reflect-metadata';
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import {
@@ -18,18 +18,15 @@ import {
   type SigningIdentity,
   type StoredIdentity,
 } from '../embedded/identity.js';
+import { writeFileDurably } from '../embedded/durable-file.js';
 import { Wallet } from '../embedded/material.js';
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const VALIDITY_MS = 10 * 365 * 86_400_000;
 
-/** Write-then-rename; private keys are readable by their owner only. */
-export async function writeAtomic(file: string, data: string | Uint8Array, mode = 0o644) {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, data, { mode });
-  await rename(tmp, file);
-}
+/** Write-then-rename with fsync of the file and its folder; private keys are readable by their owner only. */
+export const writeAtomic = (file: string, data: string | Uint8Array, mode = 0o644) =>
+  writeFileDurably(file, data, mode);
 
 async function readJson<T>(file: string): Promise<T | undefined> {
   if (!existsSync(file)) return undefined;

@@ -5,10 +5,16 @@
  * when it changed (every write replaces it through a rename, so a new inode), so a new token works
  * and a revoked one stops working at once, without a restart; the stat is the only cost when the
  * file did not change.
+ *
+ * Every change is a read-modify-write under a lock file (`tokens.json.lock`, created exclusively,
+ * holding the writer's pid), so concurrent writers (the server, several CLI runs) never lose a
+ * token or undo a revocation; the file is replaced durably (fsync of the file and its folder). A
+ * lock left by a process that died is taken over once its pid is gone.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readFile, rm, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileDurably } from '../../../network/embedded/durable-file.js';
 
 export const ROLES = ['admin', 'publisher', 'consumer', 'supervisor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -100,12 +106,21 @@ export function createTokenStore(file: string): TokenStore {
     return reading;
   }
 
-  async function save(content: TokenFile): Promise<void> {
-    await mkdir(dirname(file), { recursive: true });
-    // Write-then-rename: a reader never sees a half-written file.
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
-    await rename(tmp, file);
+  const save = (content: TokenFile): Promise<void> =>
+    writeFileDurably(file, JSON.stringify(content, null, 2) + '\n', 0o600);
+
+  /** One change at a time in this process; the lock file orders it with other processes. */
+  let queue: Promise<unknown> = Promise.resolve();
+  function change<T>(update: (content: TokenFile) => { content: TokenFile | null; result: T }) {
+    const run = queue.then(() =>
+      withFileLock(`${file}.lock`, async () => {
+        const { content, result } = update(await load());
+        if (content) await save(content);
+        return result;
+      }),
+    );
+    queue = run.catch(() => undefined);
+    return run;
   }
 
   const toPrincipal = (r: TokenRecord): Principal => ({
@@ -128,9 +143,10 @@ export function createTokenStore(file: string): TokenStore {
         createdAt: new Date().toISOString(),
         ...(label ? { label } : {}),
       };
-      const content = await load();
-      content.tokens.push(record);
-      await save(content);
+      await change((content) => ({
+        content: { ...content, tokens: [...content.tokens, record] },
+        result: undefined,
+      }));
       byHash.set(hash, record);
       return { token, principal: toPrincipal(record) };
     },
@@ -143,15 +159,20 @@ export function createTokenStore(file: string): TokenStore {
     },
 
     async revoke(match) {
-      const content = await load();
       const hit = (r: TokenRecord): boolean =>
         'tokenId' in match
           ? r.tokenId === match.tokenId
           : r.user === match.user &&
             (match.department === undefined || r.department === match.department);
-      const removed = content.tokens.filter(hit);
-      if (removed.length === 0) return [];
-      await save({ ...content, tokens: content.tokens.filter((r) => !hit(r)) });
+      const removed = await change((content) => {
+        const gone = content.tokens.filter(hit);
+        return {
+          content: gone.length
+            ? { ...content, tokens: content.tokens.filter((r) => !hit(r)) }
+            : null,
+          result: gone,
+        };
+      });
       for (const r of removed) byHash.delete(r.hash);
       return removed.map(toPrincipal);
     },
@@ -161,4 +182,56 @@ export function createTokenStore(file: string): TokenStore {
       return [...byHash.values()].map(toPrincipal);
     },
   };
+}
+
+/** How long a writer waits for another's lock before giving up. */
+const LOCK_TIMEOUT_MS = 30_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `fn` holding `lockFile`, created exclusively (O_EXCL) with this process's pid. A lock whose
+ * pid no longer exists was left by a crash and is removed; a live holder is waited for.
+ */
+async function withFileLock<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const handle = await open(lockFile, 'wx', 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(await readFile(lockFile, 'utf8').catch(() => ''));
+    // An empty file is a holder between create and write, unless it has been empty for long.
+    const since = await stat(lockFile).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    const dead = Number.isInteger(holder) && holder > 0 ? !alive(holder) : since > 5_000;
+    if (dead) {
+      await rm(lockFile, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${lockFile} is held by process ${holder || '?'}; remove it if that process is gone`,
+      );
+    await sleep(2 + Math.random() * 10);
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lockFile, { force: true });
+  }
 }
