@@ -14,7 +14,7 @@ import {
   installStrictJson,
   strictValidatorCompiler,
 } from './http-contract.js';
-import type { GatewayContext } from './routes/context.js';
+import type { GatewayContext } from './services/runtime.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes, catalogUpdateRoutes } from './routes/catalog.js';
 import { dcatRoutes } from './routes/dcat.js';
@@ -29,7 +29,7 @@ import { verifyRoutes } from './routes/verify.js';
 import { versionRoutes } from './routes/versions.js';
 import { webRoutes } from './routes/web.js';
 
-export type { GatewayContext } from './routes/context.js';
+export type { GatewayContext } from './services/runtime.js';
 
 export interface BuildAppOptions {
   /** Fastify's logger: false in tests, pino options in the server. */

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { seedDemo } from './demo/seed.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
-import type { DemoIdentity } from './routes/context.js';
 import { isEntryPoint } from './services/entry.js';
-import { gatewayDir, openRuntime, type Runtime } from './services/runtime.js';
+import { gatewayDir, openRuntime, type DemoIdentity, type Runtime } from './services/runtime.js';
 
 async function demoIdentities(
   config: GatewayConfig,

@@ -10,9 +10,9 @@ import type { ChaincodeInterface } from 'fabric-shim';
 import {
   encodeTransaction,
   ValidationCode,
-  type Block,
   type Endorsement,
   type Transaction,
+  type TransactionEvidence,
 } from '@shulian/proof/formats/embedded';
 import { loadChaincode, type ChaincodeSource } from './chaincode.js';
 import { loadNetworkConfig, type BatchConfig, type NetworkConfig } from './config.js';
@@ -65,16 +65,6 @@ export interface TrustBundle {
  * Offline-verifiable material for one transaction (embedded engine): the transaction, its
  * position, the orderer-signed header and the RFC 6962 audit path to header.dataHash.
  */
-export interface EmbeddedProof {
-  transaction: Transaction;
-  txIndex: number;
-  header: Block['header'];
-  ordererSignature: Block['ordererSignature'];
-  /** hex sibling hashes from the transaction's leaf up to header.dataHash */
-  inclusionPath: string[];
-  validationCode: ValidationCode;
-}
-
 export interface NodeState {
   id: string;
   running: boolean;
@@ -376,7 +366,7 @@ export class EmbeddedNetwork {
     return { record, index: at.index };
   }
 
-  async proof(txId: string): Promise<EmbeddedProof & { blockNumber: number }> {
+  async proof(txId: string): Promise<TransactionEvidence & { blockNumber: number }> {
     const { record, index } = await this.findTransaction(txId);
     const items = record.block.transactions.map(encodeTransaction);
     return {

@@ -10,19 +10,11 @@
  *
  * Verification never throws on bad input and reports every failed check, not only the first.
  */
-import { parseJson, type Json } from '@shulian/chaincode/canonical';
-import {
-  encodeTransaction,
-  ValidationCode,
-  type Block,
-  type BlockHeader,
-  type SignerRef,
-  type Transaction,
-} from './formats/embedded.js';
-import { canonicalJson } from '@shulian/chaincode/canonical';
+import { canonicalJson, parseJson, type Json } from '@shulian/chaincode/canonical';
+import { ValidationCode, type SignerRef } from './formats/embedded.js';
 import type { Digest } from './chunks.js';
 import { fromBase64, fromHex, hashParts, toHex, utf8, type HashFunction } from './hash.js';
-import { inclusionProof, leafHash, verifyInclusion } from './merkle.js';
+import { leafHash, verifyInclusion } from './merkle.js';
 import { verifyRecordProof, type RecordProof } from './records.js';
 import {
   AnchoredVersionSchema,
@@ -36,9 +28,6 @@ import {
 } from './schema.js';
 
 export type { Failure, ProofBundle, TrustFile } from './schema.js';
-
-export const BUNDLE_FORMAT = 'shulian-proof';
-export const BUNDLE_VERSION = 1;
 
 /**
  * The primitives verification needs, injected so the same code runs on node:crypto (./node.ts)
@@ -72,62 +61,6 @@ export type VerifyResult =
       anchor: { key: string; value: Json };
     }
   | { ok: false; failures: Failure[] };
-
-/**
- * What a ledger returns about one committed transaction (the embedded engine's
- * getTransactionProof material): the transaction, where it sits in its block, the signed header
- * and the path from the transaction to the header's data hash.
- */
-export interface TransactionEvidence {
-  transaction: Transaction;
-  txIndex: number;
-  header: BlockHeader;
-  ordererSignature: Block['ordererSignature'];
-  inclusionPath: string[];
-  validationCode: string;
-}
-
-/** Evidence from a whole block; the ledger's hashing is SHA-256 whatever the dataset's. */
-export function evidenceFromBlock(
-  sha256: HashFunction,
-  block: Block,
-  txIndex: number,
-  validationCode: string,
-): TransactionEvidence {
-  const transaction = block.transactions[txIndex];
-  if (!transaction)
-    throw new RangeError(`block ${block.header.number} has no transaction ${txIndex}`);
-  const leaves = block.transactions.map((tx) => leafHash(sha256, encodeTransaction(tx)));
-  return {
-    transaction,
-    txIndex,
-    header: block.header,
-    ordererSignature: block.ordererSignature,
-    inclusionPath: inclusionProof(sha256, leaves, txIndex).map(toHex),
-    validationCode,
-  };
-}
-
-/** Assembles a bundle; the anchor is the value the transaction wrote at `anchorKey`. */
-export function createBundle(
-  evidence: TransactionEvidence,
-  anchorKey: string,
-  subject: ProofBundle['subject'],
-): ProofBundle {
-  const { transaction, txIndex, header, ordererSignature, inclusionPath, validationCode } =
-    evidence;
-  const write = transaction.payload.rwset.writes.find((w) => w.key === anchorKey);
-  if (!write?.value) throw new Error(`transaction writes no value at ${JSON.stringify(anchorKey)}`);
-  return {
-    format: BUNDLE_FORMAT,
-    version: BUNDLE_VERSION,
-    subject,
-    anchor: { key: anchorKey, value: parseJson(fromBase64(write.value)) as Json },
-    transaction,
-    block: { header, ordererSignature, txIndex, inclusionPath },
-    validationCode,
-  };
-}
 
 export async function verifyBundle(
   bundle: unknown,

@@ -3,8 +3,8 @@
  * A bundle is checked against these before any cryptography, so every later check can rely on
  * types, and a malformed field is reported by its path instead of crashing the verifier.
  *
- * The ledger structures mirror network/embedded/format.ts; `schemaOf<T>()` fails to compile when
- * a schema and its interface drift apart.
+ * The ledger structures mirror the embedded format's interfaces (./formats/embedded.ts);
+ * `schemaOf<T>()` fails to compile when a schema and its interface drift apart.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -33,6 +33,9 @@ const schemaOf =
   <T>() =>
   <S extends TSchema>(schema: S & (Same<Static<S>, T> extends true ? unknown : never)): S =>
     schema;
+
+export const BUNDLE_FORMAT = 'shulian-proof';
+export const BUNDLE_VERSION = 1;
 
 const closed = { additionalProperties: false } as const;
 const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$' });
@@ -173,8 +176,8 @@ const RecordProofSchema = Type.Object(
 
 export const BundleSchema = Type.Object(
   {
-    format: Type.Literal('shulian-proof'),
-    version: Type.Literal(1),
+    format: Type.Literal(BUNDLE_FORMAT),
+    version: Type.Literal(BUNDLE_VERSION),
     subject: Type.Union([
       Type.Object({ kind: Type.Literal('file'), digest: DigestSchema, size: Count }, closed),
       Type.Object({ kind: Type.Literal('record'), proof: RecordProofSchema }, closed),

@@ -13,11 +13,11 @@ import {
   nthWorkingDayAfter,
   workingDaysDeadline,
   type CalendarLookup,
-} from '../../chaincode/dist/lib/calendar.js';
-import { parseSubject, identityFromClient } from '../../chaincode/dist/lib/identity.js';
-import { parseInput } from '../../chaincode/dist/model/inputs.js';
-import { catalogField, qualityObjection } from '../../chaincode/dist/model/entities.js';
-import { object } from '../../chaincode/dist/model/schema.js';
+} from '@shulian/chaincode/calendar';
+import { parseSubject, identityFromClient } from '@shulian/chaincode/identity';
+import { parseInput } from '@shulian/chaincode/inputs';
+import { catalogField, qualityObjection } from '@shulian/chaincode/entities';
+import { object } from '@shulian/chaincode/schema';
 import { readCalendarFile } from '../../network/embedded/calendars.js';
 import { CALENDAR_2026, T0 } from './world.js';
 

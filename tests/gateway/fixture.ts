@@ -9,8 +9,11 @@ import type { FastifyInstance } from 'fastify';
 import { seedDemo } from '../../gateway/src/demo/seed.js';
 import { buildApp } from '../../gateway/src/app.js';
 import { loadConfig } from '../../gateway/src/config.js';
-import type { DemoIdentity } from '../../gateway/src/routes/context.js';
-import { openRuntime, type Runtime } from '../../gateway/src/services/runtime.js';
+import {
+  openRuntime,
+  type DemoIdentity,
+  type Runtime,
+} from '../../gateway/src/services/runtime.js';
 
 export interface Fixture {
   app: FastifyInstance;

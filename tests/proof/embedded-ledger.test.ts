@@ -15,19 +15,13 @@ import {
   initLedgerConfig,
   loadNetworkConfig,
 } from '../../network/embedded/config.js';
-import type { Transaction } from '@shulian/proof/formats/embedded';
-import {
-  createEmbeddedLedger,
-  type EmbeddedLedger,
-  type EmbeddedProof,
-} from '../../gateway/src/ledger/embedded.js';
 import {
   createBundle,
-  verifyBundle,
+  type Transaction,
   type TransactionEvidence,
-  type ProofBundle,
-  type TrustFile,
-} from '@shulian/proof/bundle';
+} from '@shulian/proof/formats/embedded';
+import { createEmbeddedLedger, type EmbeddedLedger } from '../../gateway/src/ledger/embedded.js';
+import { verifyBundle, type ProofBundle, type TrustFile } from '@shulian/proof/bundle';
 import { fromBase64 } from '@shulian/proof/hash';
 import { nodeProofCrypto } from '@shulian/proof/node';
 import { createDatasetStore, type BlobInfo } from '../../gateway/src/store/dataset-store.js';
@@ -104,8 +98,10 @@ beforeAll(async () => {
   await store.markAnchored(blob.sha256, anchored.txId);
 
   const material = await ledger.getTransactionProof(anchored.txId);
-  // The embedded engine's material is the proof module's TransactionEvidence, as is its trust file.
-  evidence = material.material as EmbeddedProof;
+  // The embedded engine's material is the proof package's TransactionEvidence, as is its trust file.
+  if (material.engine !== 'embedded')
+    throw new Error(`expected embedded material, got ${material.engine}`);
+  evidence = material.material;
   anchorKey = anchorWrite(evidence.transaction);
   trust = ledger.trust;
 

@@ -23,22 +23,19 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { canonicalBytes, type Json } from '@shulian/chaincode/canonical';
 import {
+  createBundle,
   encodeHeader,
   encodeProposal,
   encodeResponsePayload,
   encodeTransaction,
+  evidenceFromBlock,
   type Block,
   type Proposal,
   type ProposalResponsePayload,
   type SignerRef,
   type Transaction,
 } from '@shulian/proof/formats/embedded';
-import {
-  createBundle,
-  evidenceFromBlock,
-  type ProofBundle,
-  type TrustFile,
-} from '@shulian/proof/bundle';
+import type { ProofBundle, TrustFile } from '@shulian/proof/bundle';
 import { commitFile } from '@shulian/proof/chunks';
 import { toBase64, toHex, utf8 } from '@shulian/proof/hash';
 import { leafHash, merkleRoot } from '@shulian/proof/merkle';

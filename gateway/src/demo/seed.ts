@@ -18,8 +18,7 @@ import {
 import type { Role } from '../auth/tokens.js';
 import { readCalendarFiles } from '../../../network/embedded/calendars.js';
 import type { Caller } from '../ledger/types.js';
-import type { DemoIdentity } from '../routes/context.js';
-import type { Runtime } from '../services/runtime.js';
+import type { DemoIdentity, Runtime } from '../services/runtime.js';
 
 const DAY = 86_400_000;
 

@@ -13,11 +13,7 @@ import {
 } from '../../../network/embedded/config.js';
 import { isTransaction } from '@shulian/proof/formats/embedded';
 import type { SigningIdentity } from '../../../network/embedded/identity.js';
-import {
-  EmbeddedNetwork,
-  type EmbeddedProof,
-  type TrustBundle,
-} from '../../../network/embedded/network.js';
+import { EmbeddedNetwork, type TrustBundle } from '../../../network/embedded/network.js';
 import type { BlockRecord } from '../../../network/embedded/store.js';
 import type {
   BlockEvent,
@@ -33,7 +29,7 @@ import type {
 } from './types.js';
 
 export { LedgerError } from '../../../network/embedded/errors.js';
-export type { EmbeddedProof, TrustBundle };
+export type { TrustBundle };
 
 export interface EmbeddedLedgerOptions {
   /** Root directory of the network's department, orderer and channel data. */
@@ -193,7 +189,7 @@ export async function createEmbeddedLedger(
         txId,
         blockNumber,
         validationCode: material.validationCode,
-        material: material satisfies EmbeddedProof,
+        material,
       };
     },
 

@@ -18,6 +18,7 @@
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, hash, signers, type Gateway, type Network } from '@hyperledger/fabric-gateway';
+import type { FabricProofMaterial } from '@shulian/proof/formats/fabric';
 import {
   blockDataBytes,
   blockHeaderBytes,
@@ -105,22 +106,6 @@ export interface FabricLedgerOptions {
   identity(caller: Caller): Promise<FabricSigningIdentity>;
   deadlines?: Partial<FabricDeadlines>;
   retry?: Partial<RetryPolicy>;
-}
-
-/** The Fabric-specific proof material: the block as ordered and the transaction's place in it. */
-export interface FabricProofMaterial {
-  channel: string;
-  /** Index of the transaction in the block. */
-  index: number;
-  validationCode: string;
-  /** The peer's commit hash after the block (hex). */
-  commitHash: string;
-  header: { number: string; previousHash: string; dataHash: string };
-  /** Every envelope of the block, base64, in order: the data hash is over their concatenation. */
-  data: string[];
-  /** Block metadata SIGNATURES: the signed value and each orderer's signature header and signature (base64). */
-  signatureValue: string;
-  signatures: { signatureHeader: string; signature: string }[];
 }
 
 export interface FabricLedger extends LedgerClient {

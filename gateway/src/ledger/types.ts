@@ -2,6 +2,7 @@
  * The gateway's only view of a ledger. Implementations (embedded, Fabric) are created by
  * factory functions and must pass tests/ledger/conformance.ts.
  */
+import type { LedgerEvidence } from '@shulian/proof/formats';
 
 /** Who a transaction is submitted as: a department (MSP id) and a user within it. */
 export interface Caller {
@@ -84,16 +85,14 @@ export interface VerifyReport {
 
 /**
  * Everything a third party needs to check one transaction offline: the engine-specific
- * transaction and block material plus the path from the transaction to the block's data hash.
- * The proof module interprets `material` per `engine`.
+ * transaction and block material plus the path from the transaction to the block's data hash,
+ * tagged with its engine so the proof package's formats read it without a cast.
  */
-export interface TransactionProofMaterial {
-  engine: 'embedded' | 'fabric';
+export type TransactionProofMaterial = LedgerEvidence & {
   txId: string;
   blockNumber: number;
   validationCode: string;
-  material: unknown;
-}
+};
 
 export interface LedgerClient {
   submit(

@@ -16,7 +16,8 @@ import {
 import type { Caller } from '../ledger/types.js';
 import { callerOf, principalOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
-import type { GatewayContext, RouteOptions } from './context.js';
+import type { GatewayContext } from '../services/runtime.js';
+import type { RouteOptions } from './context.js';
 import { responses, submitAs } from './helpers.js';
 import {
   Actor,

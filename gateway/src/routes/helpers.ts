@@ -15,7 +15,7 @@ import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js
 import { ErrorResponse, GatewayError } from '../errors.js';
 import type { PageResult } from '../index/query-index.js';
 import type { Arg, Submitted } from '../services/chaincode.js';
-import type { GatewayContext } from './context.js';
+import type { GatewayContext } from '../services/runtime.js';
 
 const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 500, 502, 503] as const;
 const ERRORS = Object.fromEntries(ERROR_STATUSES.map((s) => [s, ErrorResponse])) as Record<

@@ -18,12 +18,44 @@ import type { GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { openQueryIndex, type QueryIndex } from '../index/query-index.js';
 import { createEmbeddedLedger, type EmbeddedLedger } from '../ledger/embedded.js';
+import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { TrustFile } from '@shulian/proof/bundle';
-import type { DemoIdentity, GatewayContext } from '../routes/context.js';
 import { createDatasetStore, type DatasetStore } from '../store/dataset-store.js';
 import { createChaincode, type Chaincode } from './chaincode.js';
 import { createDatasets, type Datasets, type ReconcileReport } from './datasets.js';
 import { createMetrics, type Metrics } from './metrics.js';
+
+export interface DemoIdentity {
+  department: string;
+  user: string;
+  roles: string[];
+  token: string;
+  label?: string;
+}
+
+/**
+ * What every route plugin receives: the ledger, the index, the store and the other services,
+ * built once by the runtime below (or a test) and passed to buildApp.
+ */
+export interface GatewayContext {
+  config: GatewayConfig;
+  ledger: LedgerClient;
+  chaincode: Chaincode;
+  tokens: TokenStore;
+  index: QueryIndex;
+  metrics: Metrics;
+  datasets: Datasets;
+  /** Department CA certificates and orderer keys that proof bundles verify against. */
+  trust: TrustFile;
+  /** The coordinator department (from the ledger's configuration). */
+  coordinator: string;
+  /** The identity public reads (department directory) are evaluated as: the coordinator's gateway. */
+  publicReader: Caller;
+  /** Demo sign-in identities; present only when the gateway seeded the demo data. */
+  demoIdentities?: DemoIdentity[];
+  /** The clock for overdue checks; injectable so tests can move time. */
+  now(): number;
+}
 
 export interface Runtime {
   config: GatewayConfig;
