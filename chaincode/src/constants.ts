@@ -245,8 +245,25 @@ export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 /** Statuses that still wait for someone's answer and can therefore be overdue. */
 export const OPEN_REQUEST_STATUSES: readonly RequestStatus[] = ['pending', 'escalated'];
 
-export const USAGE_ACTIONS = ['download', 'query', 'verify'] as const;
+/** `prove`: a record proof issued (it discloses the record's granted fields). */
+export const USAGE_ACTIONS = ['download', 'query', 'verify', 'prove'] as const;
 export type UsageAction = (typeof USAGE_ACTIONS)[number];
+
+/**
+ * Tabular media types, the only data that can be projected to a grant's fields (and anchored
+ * record by record). Parameters (`; charset=utf-8`) are ignored.
+ */
+export const TABULAR_MEDIA_TYPES: Readonly<Record<string, 'csv' | 'jsonl'>> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'jsonl',
+  'application/jsonl': 'jsonl',
+  'application/x-jsonlines': 'jsonl',
+};
+
+export function tabularFormatOf(mediaType: string): 'csv' | 'jsonl' | null {
+  const type = mediaType.split(';')[0]!.trim().toLowerCase();
+  return Object.hasOwn(TABULAR_MEDIA_TYPES, type) ? TABULAR_MEDIA_TYPES[type]! : null;
+}
 
 export const USAGE_OUTCOMES = ['ALLOWED', 'DENIED'] as const;
 export type UsageOutcome = (typeof USAGE_OUTCOMES)[number];
@@ -308,7 +325,10 @@ export const ErrorCode = {
   FIELDS_NOT_GRANTED: 'FIELDS_NOT_GRANTED',
   PURPOSE_MISMATCH: 'PURPOSE_MISMATCH',
   USE_LIMIT_REACHED: 'USE_LIMIT_REACHED',
+  /** A field-limited use of data that cannot be projected to fields (not tabular): never served whole. */
+  FIELDS_NOT_PROJECTABLE: 'FIELDS_NOT_PROJECTABLE',
   USAGE_NOT_FOUND: 'USAGE_NOT_FOUND',
+  RECORD_NOT_FOUND: 'RECORD_NOT_FOUND',
   OBJECTION_NOT_FOUND: 'OBJECTION_NOT_FOUND',
   CORRUPT_STATE: 'CORRUPT_STATE',
 } as const;

@@ -233,6 +233,7 @@ async function traceBench(dir: string, total: number, queries: number) {
         consumer: { department: consumer, user: `user${j % 20}` },
         datasetVersion: 1 + (j % 3),
         action: 'download',
+        recordIndex: null,
         fields: ['name', 'id_number'],
         bytes: 1000 + (j % 1000),
         deliveredDigest: null,

@@ -10,8 +10,10 @@ import {
   type UseCheck,
 } from '@shulian/chaincode/constants';
 import {
+  anchor,
   anchorVersion,
   createWorld,
+  FIELDS,
   cst,
   DAY,
   hex,
@@ -180,7 +182,7 @@ describe('usage records', () => {
     refused(
       await record({ action: 'print' }),
       ErrorCode.INVALID_ARGUMENT,
-      /^action must be one of download, query, verify$/,
+      /^action must be one of download, query, verify, prove$/,
     );
     refused(await record({ catalogId: 'NOPE' }), ErrorCode.CATALOG_NOT_FOUND);
     refused(await record({ datasetVersion: 7 }), ErrorCode.DATASET_VERSION_NOT_FOUND);
@@ -195,6 +197,7 @@ describe('usage records', () => {
     expect(allowed).toEqual({
       allowed: true,
       grantId: grant.id,
+      fields: ['name'],
       denialCode: null,
       denialMessage: null,
     });
@@ -237,6 +240,68 @@ describe('usage records', () => {
     refused(
       await w.evaluate('supervisor', TX.usage.GetUse, ['USE-404']),
       ErrorCode.USAGE_NOT_FOUND,
+    );
+  });
+
+  it('uses the grant’s fields when none are asked for, and records them', async () => {
+    const u = ok<UsageRecord>(await record({ fields: null }));
+    expect(u).toMatchObject({ outcome: 'ALLOWED', fields: ['id_number', 'name'] });
+  });
+
+  it('records a refused use as having delivered nothing, whatever the caller claimed', async () => {
+    const u = await expectDenied(
+      await record({ fields: ['address'], bytes: 5000 }),
+      ErrorCode.FIELDS_NOT_GRANTED,
+    );
+    expect(u).toMatchObject({ bytes: 0, deliveredDigest: null, fields: ['address'] });
+  });
+
+  it('refuses and records a field-limited use of data that cannot be projected', async () => {
+    ok(
+      await w.submit(
+        'psbPublisher',
+        TX.dataset.AnchorVersion,
+        [
+          anchor('PSB-0001', {
+            reason: 'scanned copy',
+            mediaType: 'application/octet-stream',
+            recordRoot: null,
+            recordCount: null,
+          }),
+        ],
+        T0 - HOUR,
+      ),
+    );
+    const u = await expectDenied(
+      await record({ datasetVersion: 2, fields: null }),
+      ErrorCode.FIELDS_NOT_PROJECTABLE,
+      /application\/octet-stream/,
+    );
+    expect(u.bytes).toBe(0);
+    // Every field of it (the owner) is the file as it is: allowed.
+    expect(
+      ok<UsageRecord>(await record({ datasetVersion: 2, fields: null }, T0 + HOUR, 'psbConsumer')),
+    ).toMatchObject({ outcome: 'ALLOWED', fields: FIELDS.map((f) => f.name) });
+  });
+
+  it('records a record proof as a use, with the record index', async () => {
+    const owner = ok<UsageRecord>(
+      await record({ action: 'prove', recordIndex: 7, fields: null }, T0 + HOUR, 'psbConsumer'),
+    );
+    expect(owner).toMatchObject({ outcome: 'ALLOWED', action: 'prove', recordIndex: 7 });
+    const stranger = await expectDenied(
+      await record({ action: 'prove', recordIndex: 7, fields: null }, T0 + HOUR, 'healthConsumer'),
+      ErrorCode.GRANT_NOT_FOUND,
+    );
+    expect(stranger).toMatchObject({ action: 'prove', recordIndex: 7 });
+    refused(
+      await record({ action: 'prove', recordIndex: 1200, fields: null }, T0 + HOUR, 'psbConsumer'),
+      ErrorCode.RECORD_NOT_FOUND,
+    );
+    refused(
+      await record({ action: 'download', recordIndex: 1 }),
+      ErrorCode.INVALID_ARGUMENT,
+      /prove uses only/,
     );
   });
 });

@@ -341,7 +341,7 @@ describe('datasets, downloads and proofs', () => {
     expect(byDigest.matches.map((m) => m.catalogId)).toEqual(['AMR-ENT-001']);
 
     const recordBundle = (
-      await get('/api/v1/catalog/AMR-ENT-001/versions/1/records/3/proof')
+      await get('/api/v1/catalog/AMR-ENT-001/versions/1/records/3/proof', ['amr', 'clerk'])
     ).json<{ subject: { proof: unknown } }>();
     const record = (
       await f.app.inject({

@@ -93,6 +93,7 @@ const use = (id: string, at: string, outcome: UsageRecord['outcome'] = 'ALLOWED'
   consumer: actor,
   datasetVersion: 1,
   action: 'download',
+  recordIndex: null,
   fields: ['name'],
   bytes: 10,
   deliveredDigest: null,

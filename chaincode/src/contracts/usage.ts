@@ -5,7 +5,7 @@
  */
 import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { ShulianContract } from '../lib/contract.js';
-import { ErrorCode, EVENTS } from '../constants.js';
+import { ErrorCode, EVENTS, tabularFormatOf, type UsageAction } from '../constants.js';
 import {
   grantParties,
   hasRole,
@@ -17,15 +17,17 @@ import {
 import { ChaincodeError } from '../lib/errors.js';
 import { CATALOG, DATASET_VERSIONS, GRANTS, USES, padVersion } from '../lib/keys.js';
 import { listByCatalog, listByDepartment, readAsParty } from '../lib/queries.js';
-import { emit, exists, find, get, list, put, reply, scan } from '../lib/state.js';
+import { emit, find, get, list, put, reply, scan } from '../lib/state.js';
 import { parseInput, useInput } from '../model/inputs.js';
-import type { CatalogEntry, Grant, UsageRecord, UseCheck } from '../model/types.js';
+import type { CatalogEntry, DatasetVersion, Grant, UsageRecord, UseCheck } from '../model/types.js';
 
 type UseInput = ReturnType<typeof useInput>;
 
 interface Assessment {
   grant: Grant | null;
   denial: { code: ErrorCode; message: string } | null;
+  /** The fields the use is for: as asked, else the grant's (all for the owner). */
+  fields: string[];
 }
 
 @Info({ title: 'usage', description: 'Usage records, allowed and denied' })
@@ -38,13 +40,18 @@ export class UsageContract extends ShulianContract {
   @Returns('string')
   async RecordUse(ctx: Context, useJson: string): Promise<string> {
     const session = await openSession(ctx, 'write');
-    const { input, entry } = await readUse(ctx, useJson);
-    const { grant, denial } = await assess(ctx, session, input, entry);
+    const use = await readUse(ctx, useJson);
+    const { input, entry } = use;
+    const { grant, denial, fields } = await assess(ctx, session, use);
     if (grant && !denial) await put(ctx, GRANTS, { ...grant, useCount: grant.useCount + 1 }, grant);
     const record: UsageRecord = {
       ...input,
       id: newId(session, 'USE'),
       grantId: grant?.id ?? input.grantId,
+      fields,
+      // A refused use delivered nothing, whatever the caller claims.
+      bytes: denial ? 0 : input.bytes,
+      deliveredDigest: denial ? null : input.deliveredDigest,
       // The purpose the use is accountable to: as declared, else the grant's.
       purpose: input.purpose ?? grant?.purpose ?? null,
       provider: entry.owner,
@@ -64,11 +71,12 @@ export class UsageContract extends ShulianContract {
   @Returns('string')
   async CheckUse(ctx: Context, useJson: string): Promise<string> {
     const session = await openSession(ctx, 'read');
-    const { input, entry } = await readUse(ctx, useJson);
-    const { grant, denial } = await assess(ctx, session, input, entry);
+    const use = await readUse(ctx, useJson);
+    const { grant, denial, fields } = await assess(ctx, session, use);
     const check: UseCheck = {
       allowed: denial === null,
-      grantId: grant?.id ?? input.grantId,
+      grantId: grant?.id ?? use.input.grantId,
+      fields,
       denialCode: denial?.code ?? null,
       denialMessage: denial?.message ?? null,
     };
@@ -127,120 +135,156 @@ export class UsageContract extends ShulianContract {
   }
 }
 
+interface Use {
+  input: UseInput;
+  entry: CatalogEntry;
+  /** The version used; null for a use of the entry as such (a query). */
+  version: DatasetVersion | null;
+}
+
 /** Malformed input is an error, not a denial: there is nothing meaningful to record. */
-async function readUse(
-  ctx: Context,
-  useJson: string,
-): Promise<{ input: UseInput; entry: CatalogEntry }> {
+async function readUse(ctx: Context, useJson: string): Promise<Use> {
   const input = parseInput(useInput, useJson, 'use');
   const entry = await get(ctx, CATALOG, [input.catalogId]);
-  if (
-    input.datasetVersion !== null &&
-    !(await exists(ctx, DATASET_VERSIONS, [entry.id, padVersion(input.datasetVersion)]))
-  ) {
-    throw new ChaincodeError(
-      ErrorCode.DATASET_VERSION_NOT_FOUND,
-      `dataset version ${entry.id}@${input.datasetVersion} does not exist`,
-    );
+  let version: DatasetVersion | null = null;
+  if (input.datasetVersion !== null) {
+    version = await find(ctx, DATASET_VERSIONS, [entry.id, padVersion(input.datasetVersion)]);
+    if (!version) {
+      throw new ChaincodeError(
+        ErrorCode.DATASET_VERSION_NOT_FOUND,
+        `dataset version ${entry.id}@${input.datasetVersion} does not exist`,
+      );
+    }
   }
-  return { input, entry };
+  if (input.action === 'prove') {
+    if (input.recordIndex === null || version === null) {
+      throw new ChaincodeError(
+        ErrorCode.INVALID_ARGUMENT,
+        'a prove use names the dataset version and the record index',
+      );
+    }
+    if (version.recordCount === null || input.recordIndex >= version.recordCount) {
+      throw new ChaincodeError(
+        ErrorCode.RECORD_NOT_FOUND,
+        `${version.id} has ${version.recordCount ?? 0} anchored records; no record ${input.recordIndex}`,
+      );
+    }
+  } else if (input.recordIndex !== null) {
+    throw new ChaincodeError(ErrorCode.INVALID_ARGUMENT, 'recordIndex is for prove uses only');
+  }
+  return { input, entry, version };
 }
 
 /**
  * Finds the grant that covers the use: the named one, or else the first of the caller's grants
- * on the entry that does. The owner department uses its own data without a grant.
+ * on the entry that does. The owner department uses its own data without a grant. Then checks
+ * that what is asked can be delivered limited to the fields: a field-limited use of data that
+ * cannot be projected is refused rather than served whole.
  */
-async function assess(
-  ctx: Context,
-  session: Session,
-  input: UseInput,
-  entry: CatalogEntry,
-): Promise<Assessment> {
+async function assess(ctx: Context, session: Session, use: Use): Promise<Assessment> {
+  const { input, entry, version } = use;
+  const allFields = entry.fields.map((f) => f.name);
+  let assessment: Assessment;
   if (!hasRole(session, 'consumer')) {
-    return deny(null, ErrorCode.FORBIDDEN_ROLE, `using data requires the consumer role`);
-  }
-  if (entry.owner === session.actor.department) return { grant: null, denial: null };
-  if (input.grantId !== null) {
+    assessment = deny(null, ErrorCode.FORBIDDEN_ROLE, `using data requires the consumer role`);
+  } else if (entry.owner === session.actor.department) {
+    assessment = { grant: null, denial: null, fields: input.fields ?? allFields };
+  } else if (input.grantId !== null) {
     const grant = await find(ctx, GRANTS, [input.grantId]);
-    if (!grant)
-      return deny(null, ErrorCode.GRANT_NOT_FOUND, `grant ${input.grantId} does not exist`);
-    return judge(session, input, grant);
+    assessment = grant
+      ? judge(session, input, grant)
+      : deny(null, ErrorCode.GRANT_NOT_FOUND, `grant ${input.grantId} does not exist`);
+  } else {
+    const candidates = await scan(ctx, GRANTS, {
+      index: 'consumer',
+      prefix: [session.actor.department, entry.id],
+    });
+    const judged = candidates.map((grant) => judge(session, input, grant));
+    assessment =
+      judged.find((a) => a.denial === null) ??
+      judged[0] ??
+      deny(
+        null,
+        ErrorCode.GRANT_NOT_FOUND,
+        `${session.actor.department} holds no grant on ${entry.id}`,
+      );
   }
-  const candidates = await scan(ctx, GRANTS, {
-    index: 'consumer',
-    prefix: [session.actor.department, entry.id],
-  });
-  const judged = candidates.map((grant) => judge(session, input, grant));
-  const covering = judged.find((a) => a.denial === null);
-  if (covering) return covering;
-  return (
-    judged[0] ??
-    deny(
-      null,
-      ErrorCode.GRANT_NOT_FOUND,
-      `${session.actor.department} holds no grant on ${entry.id}`,
-    )
-  );
+  if (assessment.denial || version === null) return assessment;
+  const partial = !allFields.every((f) => assessment.fields.includes(f));
+  if (partial && !projectable(input.action, version)) {
+    return deny(
+      assessment.grant,
+      ErrorCode.FIELDS_NOT_PROJECTABLE,
+      input.action === 'prove'
+        ? `${version.id} commits whole records, so a record proof would disclose fields outside ${assessment.fields.join(', ')}`
+        : `${version.id} is ${version.mediaType}, which cannot be limited to ${assessment.fields.join(', ')}`,
+      assessment.fields,
+    );
+  }
+  return assessment;
+}
+
+/** Whether a use of `version` can deliver some of its fields and not the others. */
+function projectable(action: UsageAction, version: DatasetVersion): boolean {
+  if (action === 'prove') return false;
+  return tabularFormatOf(version.mediaType) !== null;
 }
 
 /** The checks in the order a clerk would explain them. */
 function judge(session: Session, input: UseInput, grant: Grant): Assessment {
+  const fields = input.fields ?? grant.fields;
+  const denied = (code: ErrorCode, message: string) => deny(grant, code, message, fields);
   if (grant.catalogId !== input.catalogId) {
-    return deny(
-      grant,
+    return denied(
       ErrorCode.GRANT_CATALOG_MISMATCH,
       `grant ${grant.id} covers ${grant.catalogId}, not ${input.catalogId}`,
     );
   }
   if (grant.consumer !== session.actor.department) {
-    return deny(
-      grant,
-      ErrorCode.GRANT_NOT_HOLDER,
-      `grant ${grant.id} was issued to ${grant.consumer}`,
-    );
+    return denied(ErrorCode.GRANT_NOT_HOLDER, `grant ${grant.id} was issued to ${grant.consumer}`);
   }
   if (grant.revocation) {
-    return deny(
-      grant,
+    return denied(
       ErrorCode.GRANT_REVOKED,
       `grant ${grant.id} was revoked: ${grant.revocation.reason}`,
     );
   }
   if (session.now < Date.parse(grant.validFrom)) {
-    return deny(
-      grant,
+    return denied(
       ErrorCode.GRANT_NOT_YET_VALID,
       `grant ${grant.id} is valid from ${grant.validFrom}`,
     );
   }
   if (session.now > Date.parse(grant.validTo)) {
-    return deny(grant, ErrorCode.GRANT_EXPIRED, `grant ${grant.id} expired at ${grant.validTo}`);
+    return denied(ErrorCode.GRANT_EXPIRED, `grant ${grant.id} expired at ${grant.validTo}`);
   }
-  const outside = input.fields.filter((f) => !grant.fields.includes(f));
+  const outside = fields.filter((f) => !grant.fields.includes(f));
   if (outside.length > 0) {
-    return deny(
-      grant,
+    return denied(
       ErrorCode.FIELDS_NOT_GRANTED,
       `fields ${outside.join(', ')} are not granted by ${grant.id}`,
     );
   }
   if (input.purpose !== null && input.purpose !== grant.purpose) {
-    return deny(
-      grant,
+    return denied(
       ErrorCode.PURPOSE_MISMATCH,
       `grant ${grant.id} is for ${grant.purpose}, not ${input.purpose}`,
     );
   }
   if (grant.useLimit !== null && grant.useCount >= grant.useLimit) {
-    return deny(
-      grant,
+    return denied(
       ErrorCode.USE_LIMIT_REACHED,
       `grant ${grant.id} allows ${grant.useLimit} uses and all are spent`,
     );
   }
-  return { grant, denial: null };
+  return { grant, denial: null, fields };
 }
 
-function deny(grant: Grant | null, code: ErrorCode, message: string): Assessment {
-  return { grant, denial: { code, message } };
+function deny(
+  grant: Grant | null,
+  code: ErrorCode,
+  message: string,
+  fields: string[] = [],
+): Assessment {
+  return { grant, denial: { code, message }, fields };
 }

@@ -28,6 +28,7 @@ import {
 } from '../constants.js';
 import {
   arrayOf,
+  withDefault,
   bool,
   hex64,
   identifier,
@@ -290,6 +291,8 @@ export const usageRecord: Check<UsageRecord> = object({
   consumer: actor,
   datasetVersion: nullable(versionNumber),
   action: oneOf(USAGE_ACTIONS),
+  // Absent from records written before record proofs were uses.
+  recordIndex: withDefault(nullable(count), null),
   fields: arrayOf(fieldName, { unique: true, max: 500 }),
   bytes: nullable(count),
   deliveredDigest: nullable(digest),

@@ -99,7 +99,10 @@ export const useInput = object({
   catalogId: identifier,
   datasetVersion: nullable(int(1)),
   action: oneOf(USAGE_ACTIONS),
-  fields: arrayOf(fieldName, { unique: true, max: 500 }),
+  /** Required for `prove`, absent otherwise. */
+  recordIndex: withDefault(nullable(int(0)), null),
+  /** null or absent: the grant's fields (every field for the owner). */
+  fields: withDefault(nullable(arrayOf(fieldName, { unique: true, max: 500 })), null),
   bytes: nullable(int(0)),
   deliveredDigest: nullable(digest),
   purpose: nullable(oneOf(PURPOSES)),

@@ -248,7 +248,11 @@ export interface UsageRecord {
   consumer: Actor;
   datasetVersion: number | null;
   action: UsageAction;
+  /** The record a `prove` use disclosed (its index in the version's record tree). */
+  recordIndex: number | null;
+  /** The fields delivered: as asked, else the grant's (all of them for the owner). */
   fields: string[];
+  /** Bytes actually delivered (0 when refused). */
   bytes: number | null;
   deliveredDigest: Digest | null;
   purpose: Purpose | null;
@@ -295,6 +299,8 @@ export interface RequestDecisionResult {
 export interface UseCheck {
   allowed: boolean;
   grantId: string | null;
+  /** The fields the use would deliver. */
+  fields: string[];
   denialCode: ErrorCode | null;
   denialMessage: string | null;
 }

@@ -262,6 +262,7 @@ export const UsageRecord = entity(
     consumer: Actor,
     datasetVersion: Nullable(Type.Integer()),
     action: Enums.usageAction,
+    recordIndex: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
     fields: Type.Array(Type.String()),
     bytes: Nullable(Type.Integer()),
     deliveredDigest: Nullable(Digest),

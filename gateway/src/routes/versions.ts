@@ -11,7 +11,6 @@ import {
 import { TX, type DatasetVersion as DatasetVersionType } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
-import type { OpenedContent } from '../services/datasets.js';
 import type { RouteOptions } from './context.js';
 import { responses, uploadStream, written } from './helpers.js';
 import { CatalogParams } from './catalog.js';
@@ -42,10 +41,51 @@ const FieldList = Type.String({
   description: 'comma-separated field names; default: the grant’s fields',
 });
 
+/**
+ * The Content-Type a download is served with: the declared media type when it is a data format a
+ * browser will not render as a page or run as script; anything else (text/html, image/svg+xml,
+ * JavaScript...) as opaque bytes, so a dataset can never become a page on the gateway's origin.
+ */
+const SERVED_AS_DECLARED = new Set([
+  'text/csv',
+  'application/x-ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+  'application/json',
+  'text/plain',
+  'application/pdf',
+  'application/zip',
+  'application/gzip',
+  'image/png',
+  'image/jpeg',
+]);
+
+export function servedType(mediaType: string): string {
+  const type = mediaType.split(';')[0]!.trim().toLowerCase();
+  return SERVED_AS_DECLARED.has(type) ? type : 'application/octet-stream';
+}
+
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
 export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['datasets'];
+
+  /** A use answered only once the audit trail shows it, refused or allowed. */
+  async function recordedUse<T extends { tx: { blockNumber: number } }>(
+    use: () => Promise<T>,
+  ): Promise<T> {
+    let used: T;
+    try {
+      used = await use();
+    } catch (err) {
+      const block = (err as GatewayError).details as { blockNumber?: number } | undefined;
+      if (block?.blockNumber !== undefined)
+        await ctx.index.waitFor(block.blockNumber, 5_000).catch(() => undefined);
+      throw err;
+    }
+    await ctx.index.waitFor(used.tx.blockNumber, 5_000).catch(() => undefined);
+    return used;
+  }
 
   // The upload route gets the raw request stream whatever its content type: the bytes are the
   // dataset, hashed and stored as they arrive, never buffered or parsed as JSON.
@@ -182,13 +222,22 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         response: responses(Bundle),
       },
     },
-    async (request) =>
-      ctx.datasets.recordProof(
-        callerOf(request),
-        request.params.id,
-        request.params.version,
-        request.params.index,
-      ),
+    async (request, reply) => {
+      const issued = await recordedUse(() =>
+        ctx.datasets.recordProof(
+          callerOf(request),
+          request.params.id,
+          request.params.version,
+          request.params.index,
+        ),
+      );
+      // The text whose digest the usage record holds, byte for byte.
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('x-shulian-usage-id', issued.usage.id)
+        .header('x-shulian-fields', issued.usage.fields.join(','))
+        .send(issued.text);
+    },
   );
 
   app.get(
@@ -221,21 +270,13 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         request.query.grantId === undefined && fields === undefined
           ? await ctx.index.currentGrant(caller.department, request.params.id, ctx.now())
           : undefined;
-      let opened: OpenedContent;
-      try {
-        opened = await ctx.datasets.open(caller, request.params.id, request.params.version, {
+      const opened = await recordedUse(() =>
+        ctx.datasets.open(caller, request.params.id, request.params.version, {
           grantId: request.query.grantId ?? grant?.id ?? null,
           fields: fields ? fields.split(',') : null,
           purpose: purpose ?? null,
-        });
-      } catch (err) {
-        // A refusal is on the ledger; let the audit trail show it before answering.
-        const block = (err as GatewayError).details as { blockNumber?: number } | undefined;
-        if (block?.blockNumber !== undefined)
-          await ctx.index.waitFor(block.blockNumber, 5_000).catch(() => undefined);
-        throw err;
-      }
-      await ctx.index.waitFor(opened.tx.blockNumber, 5_000).catch(() => undefined);
+        }),
+      );
       ctx.metrics.increment('downloads_total', 'recorded downloads', {
         projected: String(opened.projected),
       });
@@ -267,9 +308,15 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
             ? '.jsonl'
             : '';
       return reply
-        .type(opened.mediaType)
+        .type(servedType(opened.mediaType))
+        .header('content-length', opened.delivery.bytes)
+        .header('x-content-type-options', 'nosniff')
         .header('x-shulian-usage-id', opened.usage.id)
         .header('x-shulian-fields', opened.usage.fields.join(','))
+        .header(
+          'x-shulian-delivered-digest',
+          `${opened.delivery.digest.algorithm}:${opened.delivery.digest.value}`,
+        )
         .header(
           'content-disposition',
           `attachment; filename="${opened.version.catalogId}-v${opened.version.version}${extension}"`,

@@ -11,24 +11,25 @@
  * bookkeeping left behind: versions on the ledger whose blob is complete but not marked are marked,
  * and blobs that no version anchors are removed once older than a grace period.
  */
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { Level } from 'level';
 import {
   TX,
   type CatalogEntry,
   type DatasetVersion,
   type DigestAlgorithm,
-  type Grant,
   type Purpose,
   type UsageRecord,
+  type UseCheck,
 } from '@shulian/chaincode/constants';
 import { GatewayError } from '../errors.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { ProofBundle } from '@shulian/proof/bundle';
-import type { RecordProof } from '@shulian/proof/records';
+import type { RecordFormat, RecordProof } from '@shulian/proof/records';
 import type { Indexed } from '../index/query-index.js';
 import { StoreError, type BlobInfo, type DatasetStore } from '../store/dataset-store.js';
 import type { Chaincode, Submitted } from './chaincode.js';
+import { deliveredAs, measure, type Delivery } from './delivery.js';
 import { projectRecords, recordFormatOf } from './projection.js';
 import { bundleFromMaterial } from './proofs.js';
 
@@ -49,6 +50,17 @@ export interface ContentRequest {
   purpose: Purpose | null;
 }
 
+/** A use as the gateway asks for it; the chaincode resolves the grant and fields. */
+interface UseRequest {
+  grantId: string | null;
+  catalogId: string;
+  datasetVersion: number;
+  action: 'download' | 'prove';
+  recordIndex?: number;
+  fields: string[] | null;
+  purpose: Purpose | null;
+}
+
 export interface OpenedContent {
   usage: UsageRecord;
   /** Where the use was recorded. */
@@ -57,6 +69,15 @@ export interface OpenedContent {
   stream: Readable;
   mediaType: string;
   projected: boolean;
+  /** Bytes and digest of what `stream` delivers, as recorded in `usage`. */
+  delivery: Delivery;
+}
+
+/** A record proof issued as a use: the bundle's JSON text, exactly as its digest was recorded. */
+export interface IssuedRecordProof {
+  usage: UsageRecord;
+  tx: { txId: string; blockNumber: number };
+  text: string;
 }
 
 export interface Datasets {
@@ -72,12 +93,13 @@ export interface Datasets {
     request: ContentRequest,
   ): Promise<OpenedContent>;
   proof(caller: Caller, catalogId: string, version: number): Promise<ProofBundle>;
+  /** Checks and records the use (action `prove`) first, like `open`. */
   recordProof(
     caller: Caller,
     catalogId: string,
     version: number,
     index: number,
-  ): Promise<ProofBundle>;
+  ): Promise<IssuedRecordProof>;
   /**
    * Brings the store and the anchor book in line with the ledger's anchored versions (from the
    * index, caught up): marks complete blobs of committed versions, records their transactions,
@@ -226,6 +248,60 @@ export async function createDatasets(deps: {
     return store.markAnchored(blob.sha256, txId);
   }
 
+  const storeGet = async (sha256: string): Promise<Readable> => {
+    try {
+      return await store.get(sha256);
+    } catch (err) {
+      throw storeError(err);
+    }
+  };
+
+  const projected = (source: Readable, format: RecordFormat, fields: readonly string[]): Readable =>
+    pipeline(source, projectRecords(format, fields), () => undefined);
+
+  /** May this caller use this now, and which grant and fields would the use be under? */
+  const checkUse = (caller: Caller, use: UseRequest): Promise<UseCheck> =>
+    chaincode.evaluate<UseCheck>(caller, TX.usage.CheckUse, [
+      { ...use, bytes: null, deliveredDigest: null },
+    ]);
+
+  /**
+   * Records the use with the grant and fields the check resolved (so what was measured is what is
+   * judged) and what will be delivered; a refusal is recorded, then thrown as its denial code.
+   */
+  async function recordUse(
+    caller: Caller,
+    use: UseRequest,
+    check: UseCheck,
+    delivery: Delivery | null,
+  ): Promise<Submitted<UsageRecord>> {
+    const recorded = await chaincode.submit<UsageRecord>(caller, TX.usage.RecordUse, [
+      {
+        ...use,
+        ...(check.allowed ? { grantId: check.grantId, fields: check.fields } : {}),
+        bytes: delivery?.bytes ?? 0,
+        deliveredDigest: delivery?.digest ?? null,
+      },
+    ]);
+    const usage = recorded.value;
+    if (usage.outcome === 'DENIED') {
+      throw new GatewayError(
+        usage.denialCode ?? 'FORBIDDEN',
+        usage.denialMessage ?? 'use refused',
+        {
+          details: {
+            usageId: usage.id,
+            txId: recorded.txId,
+            blockNumber: recorded.blockNumber,
+            recorded: true,
+          },
+          status: 403,
+        },
+      );
+    }
+    return recorded;
+  }
+
   return {
     async anchor(caller, input) {
       const entry = await chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [
@@ -278,72 +354,57 @@ export async function createDatasets(deps: {
         getVersion(caller, catalogId, versionNumber),
         chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [catalogId]),
       ]);
-      const allFields = entry.fields.map((f) => f.name);
-      let fields = request.fields;
-      if (fields === null && request.grantId !== null) {
-        fields = (await chaincode.evaluate<Grant>(caller, TX.sharing.GetGrant, [request.grantId]))
-          .fields;
-      }
-      fields ??= allFields;
-      const sha256 = await addressOf(version);
-      // Opened (existence and size checked) before the use is recorded: a missing or truncated
-      // blob is refused without an ALLOWED use on the ledger for bytes nobody can receive.
-      let stream: Readable;
-      try {
-        stream = await store.get(sha256);
-      } catch (err) {
-        throw storeError(err);
+      const use = {
+        grantId: request.grantId,
+        catalogId,
+        datasetVersion: versionNumber,
+        action: 'download' as const,
+        fields: request.fields,
+        purpose: request.purpose,
+      };
+      const check = await checkUse(caller, use);
+      // Measured before the use is recorded, so the record says what will be delivered; opened
+      // (existence and size checked) before it too: a missing or truncated blob is refused without
+      // an ALLOWED use on the ledger for bytes nobody can receive.
+      let delivery: Delivery | null = null;
+      let format: RecordFormat | null = null;
+      let source: Readable | null = null;
+      if (check.allowed) {
+        const sha256 = await addressOf(version);
+        const everyField = entry.fields.every((f) => check.fields.includes(f.name));
+        // Every field: the anchored bytes themselves, which verify against the file proof.
+        format = everyField ? null : recordFormatOf(version.mediaType);
+        source = await storeGet(sha256);
+        if (format) {
+          delivery = await measure(
+            projected(source, format, check.fields),
+            version.digest.algorithm,
+          );
+          source = await storeGet(sha256);
+        } else delivery = { bytes: version.size, digest: version.digest };
       }
       let recorded: Submitted<UsageRecord>;
       try {
-        recorded = await chaincode.submit<UsageRecord>(caller, TX.usage.RecordUse, [
-          {
-            grantId: request.grantId,
-            catalogId,
-            datasetVersion: versionNumber,
-            action: 'download',
-            fields,
-            bytes: version.size,
-            deliveredDigest: null,
-            purpose: request.purpose,
-          },
-        ]);
+        recorded = await recordUse(caller, use, check, delivery);
       } catch (err) {
-        stream.destroy();
+        source?.destroy();
         throw err;
       }
       const usage = recorded.value;
-      if (usage.outcome === 'DENIED') {
-        stream.destroy();
-        throw new GatewayError(
-          usage.denialCode ?? 'FORBIDDEN',
-          usage.denialMessage ?? 'use refused',
-          {
-            details: {
-              usageId: usage.id,
-              txId: recorded.txId,
-              blockNumber: recorded.blockNumber,
-              recorded: true,
-            },
-            status: 403,
-          },
-        );
-      }
-      // Every field granted: the anchored bytes themselves, which verify against the proof.
-      const format = allFields.every((f) => fields.includes(f))
-        ? null
-        : recordFormatOf(version.mediaType);
       const tx = { txId: recorded.txId, blockNumber: recorded.blockNumber };
-      if (format === null)
-        return { usage, tx, version, stream, mediaType: version.mediaType, projected: false };
+      if (!delivery || !source) throw changedMeanwhile(usage, tx);
+      // pipeline, not pipe: a damaged blob's error must end the projected stream too.
+      const stream = format
+        ? pipeline(projected(source, format, usage.fields), deliveredAs(delivery), () => undefined)
+        : source;
       return {
         usage,
         tx,
         version,
-        // pipeline, not pipe: a damaged blob's error must end the projected stream too.
-        stream: pipeline(stream, projectRecords(format, fields), () => undefined),
+        stream,
         mediaType: version.mediaType,
-        projected: true,
+        projected: format !== null,
+        delivery,
       };
     },
 
@@ -368,22 +429,39 @@ export async function createDatasets(deps: {
       }
       if (index >= version.recordCount) {
         throw new GatewayError(
-          'NOT_FOUND',
+          'RECORD_NOT_FOUND',
           `${version.id} has ${version.recordCount} records; no record ${index}`,
         );
       }
-      const { txId, sha256 } = await anchoredTx(version);
-      let proof: RecordProof;
-      try {
-        proof = await store.recordProof(sha256, index, deps.recordSecret);
-      } catch (err) {
-        throw storeError(err);
+      // A record proof discloses the record: it is a use, checked and recorded like a download.
+      const use = {
+        grantId: null,
+        catalogId,
+        datasetVersion: versionNumber,
+        action: 'prove' as const,
+        recordIndex: index,
+        fields: null,
+        purpose: null,
+      };
+      const check = await checkUse(caller, use);
+      let text: string | null = null;
+      let delivery: Delivery | null = null;
+      if (check.allowed) {
+        const { txId, sha256 } = await anchoredTx(version);
+        let proof: RecordProof;
+        try {
+          proof = await store.recordProof(sha256, index, deps.recordSecret);
+        } catch (err) {
+          throw storeError(err);
+        }
+        const material = await ledger.getTransactionProof(txId);
+        text = JSON.stringify(bundleFromMaterial(material, version, { kind: 'record', proof }));
+        delivery = await measure(Readable.from([Buffer.from(text)]), 'sha256');
       }
-      const material = await ledger.getTransactionProof(txId);
-      return bundleFromMaterial(material, version, {
-        kind: 'record',
-        proof: proof,
-      });
+      const recorded = await recordUse(caller, use, check, delivery);
+      const tx = { txId: recorded.txId, blockNumber: recorded.blockNumber };
+      if (text === null) throw changedMeanwhile(recorded.value, tx);
+      return { usage: recorded.value, tx, text };
     },
 
     async reconcile(versions, { graceMs, now }) {
@@ -436,4 +514,14 @@ export async function createDatasets(deps: {
 
     close: () => addresses.close(),
   };
+}
+
+/** Allowed on chain although the check just before refused: recorded as nothing delivered. */
+function changedMeanwhile(
+  usage: UsageRecord,
+  tx: { txId: string; blockNumber: number },
+): GatewayError {
+  return new GatewayError('CONFLICT', 'the grant changed while the use was checked; try again', {
+    details: { usageId: usage.id, ...tx, recorded: true },
+  });
 }

@@ -333,6 +333,9 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.FIELDS_NOT_GRANTED': 'The requested items go beyond the grant.',
   'error.PURPOSE_MISMATCH': 'The purpose does not match the grant.',
   'error.USE_LIMIT_REACHED': 'The grant has no uses left.',
+  'error.FIELDS_NOT_PROJECTABLE':
+    'This data cannot be limited to the granted fields (it is not CSV or JSON Lines, or a record proof would show other fields), so it is not served.',
+  'error.RECORD_NOT_FOUND': 'The dataset version has no such record.',
   'error.USAGE_NOT_FOUND': 'There is no such usage record.',
   'error.OBJECTION_NOT_FOUND': 'There is no such objection.',
   'error.CORRUPT_STATE': 'The ledger state is damaged; contact the administrator.',
@@ -411,6 +414,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'action.download': 'Download',
   'action.query': 'Query',
   'action.verify': 'Verify',
+  'action.prove': 'Record proof',
 
   'outcome.ALLOWED': 'Allowed',
   'outcome.DENIED': 'Refused',

@@ -322,6 +322,9 @@ export const zh = {
   'error.FIELDS_NOT_GRANTED': '请求的信息项超出授权范围。',
   'error.PURPOSE_MISMATCH': '用途与授权不符。',
   'error.USE_LIMIT_REACHED': '授权的使用次数已用完。',
+  'error.FIELDS_NOT_PROJECTABLE':
+    '该数据无法只提供授权的信息项（不是 CSV 或 JSON Lines，或记录证明会显示其他信息项），因此不予提供。',
+  'error.RECORD_NOT_FOUND': '该数据版本没有这条记录。',
   'error.USAGE_NOT_FOUND': '没有这条使用记录。',
   'error.OBJECTION_NOT_FOUND': '没有这项异议。',
   'error.CORRUPT_STATE': '账本状态损坏，请联系管理员。',
@@ -398,6 +401,7 @@ export const zh = {
   'action.download': '下载',
   'action.query': '查询',
   'action.verify': '核验',
+  'action.prove': '记录证明',
 
   'outcome.ALLOWED': '允许',
   'outcome.DENIED': '拒绝',
