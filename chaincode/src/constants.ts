@@ -245,6 +245,12 @@ export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 /** Statuses that still wait for someone's answer and can therefore be overdue. */
 export const OPEN_REQUEST_STATUSES: readonly RequestStatus[] = ['pending', 'escalated'];
 
+/**
+ * The grantor user of automatic grants: the provider department's unconditional-sharing rule
+ * (无条件共享), not any person, and never the requester.
+ */
+export const AUTOMATIC_GRANTOR = 'rule:unconditional';
+
 /** `prove`: a record proof issued (it discloses the record's granted fields). */
 export const USAGE_ACTIONS = ['download', 'query', 'verify', 'prove'] as const;
 export type UsageAction = (typeof USAGE_ACTIONS)[number];

@@ -223,3 +223,60 @@ describe('downloads', () => {
     expect(scan.headers['content-length']).toBe('8');
   });
 });
+
+describe('grants and requests as the provider and the overseers see them', () => {
+  it('names the provider’s unconditional-sharing rule as grantor of an automatic grant', async () => {
+    const grants = (await get('/api/v1/grants?as=consumer', ['psb', 'clerk'])).json<{
+      items: {
+        catalogId: string;
+        automatic: boolean;
+        grantedBy: { department: string; user: string };
+      }[];
+    }>();
+    const automatic = grants.items.find((g) => g.catalogId === 'AMR-ENT-001');
+    expect(automatic).toMatchObject({
+      automatic: true,
+      grantedBy: { department: 'amr', user: 'rule:unconditional' },
+    });
+    const requests = (await get('/api/v1/requests', ['psb', 'clerk'])).json<{
+      items: { catalogId: string; decision: { by: { department: string } } | null }[];
+    }>();
+    expect(requests.items.find((r) => r.catalogId === 'AMR-ENT-001')?.decision?.by).toEqual({
+      department: 'amr',
+      user: 'rule:unconditional',
+    });
+  });
+
+  it('shows supervisors and the coordinator every department’s requests', async () => {
+    const everyone = (await get('/api/v1/requests', ['psb', 'clerk'])).json<{ items: unknown[] }>();
+    expect(everyone.items.length).toBeGreaterThan(0);
+    for (const who of [
+      ['coord', 'auditor'],
+      ['coord', 'admin'],
+    ] as const) {
+      const seen = (await get('/api/v1/requests', [...who])).json<{
+        items: { requester: { department: string } }[];
+      }>();
+      expect(new Set(seen.items.map((r) => r.requester.department))).toEqual(
+        new Set(['health', 'psb', 'amr']),
+      );
+    }
+    const own = (await get('/api/v1/requests', ['amr', 'clerk'])).json<{
+      items: { requester: { department: string } }[];
+    }>();
+    expect(new Set(own.items.map((r) => r.requester.department))).toEqual(new Set(['amr']));
+  });
+
+  it('lets only the coordinator’s admin and supervisors verify the ledger', async () => {
+    for (const who of [['psb', 'clerk'], ['psb', 'admin'], 'nobody'] as const) {
+      const res = await send(
+        'POST',
+        '/api/v1/ledger/verify',
+        undefined,
+        who === 'nobody' ? who : [...who],
+      );
+      expect(res.statusCode).toBe(403);
+      expect(res.json<ErrorAnswer>().error.code).toBe('FORBIDDEN');
+    }
+  });
+});

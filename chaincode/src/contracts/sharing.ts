@@ -9,7 +9,13 @@
  */
 import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { ShulianContract } from '../lib/contract.js';
-import { ErrorCode, EVENTS, REQUEST_STATUSES, type EventName } from '../constants.js';
+import {
+  AUTOMATIC_GRANTOR,
+  ErrorCode,
+  EVENTS,
+  REQUEST_STATUSES,
+  type EventName,
+} from '../constants.js';
 import {
   grantParties,
   newId,
@@ -419,6 +425,10 @@ async function approve(
   previous: ShareRequest | null,
   terms: GrantTerms,
 ): Promise<string> {
+  // An automatic grant is the provider's, by its unconditional-sharing rule, not the requester's.
+  const grantor = request.automatic
+    ? { department: request.provider, user: AUTOMATIC_GRANTOR }
+    : session.actor;
   const grant: Grant = {
     id: newId(session, 'GRANT'),
     requestId: request.id,
@@ -433,13 +443,13 @@ async function approve(
     useCount: 0,
     automatic: request.automatic,
     grantedAt: session.nowIso,
-    grantedBy: session.actor,
+    grantedBy: grantor,
     revocation: null,
   };
   const approved: ShareRequest = {
     ...request,
     status: 'approved',
-    decision: { by: session.actor, at: session.nowIso, reason: terms.reason },
+    decision: { by: grantor, at: session.nowIso, reason: terms.reason },
     grantId: grant.id,
   };
   await put(ctx, GRANTS, grant, null);

@@ -65,11 +65,12 @@ export function canReadDepartment(
   department: string,
   coordinator: string,
 ): boolean {
-  return (
-    principal.department === department ||
-    principal.department === coordinator ||
-    hasRole(principal, 'supervisor')
-  );
+  return principal.department === department || canOversee(principal, coordinator);
+}
+
+/** Supervisors and the coordinator's staff oversee every department. */
+export function canOversee(principal: Principal, coordinator: string): boolean {
+  return principal.department === coordinator || hasRole(principal, 'supervisor');
 }
 
 export function requireDepartmentAccess(
@@ -81,6 +82,17 @@ export function requireDepartmentAccess(
     throw new GatewayError(
       'FORBIDDEN',
       `department ${principal.department} may not read records of ${department}`,
+    );
+  }
+}
+
+/** Operators' acts (ledger verification): the coordinator's admin or a supervisor. */
+export function requireOperator(principal: Principal, coordinator: string, what: string): void {
+  const coordinatorAdmin = principal.department === coordinator && hasRole(principal, 'admin');
+  if (!coordinatorAdmin && !hasRole(principal, 'supervisor')) {
+    throw new GatewayError(
+      'FORBIDDEN',
+      `${what} is for the coordinator's admin and supervisors; ${principal.user}@${principal.department} is neither`,
     );
   }
 }

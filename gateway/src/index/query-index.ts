@@ -82,7 +82,10 @@ export interface UsageQuery extends PageRequest {
 }
 
 export type RequestBox =
-  { by: 'requester' | 'provider'; department: string } | { by: 'catalog'; catalogId: string };
+  | { by: 'requester' | 'provider'; department: string }
+  | { by: 'catalog'; catalogId: string }
+  /** every department's (supervisors and the coordinator) */
+  | { by: 'all' };
 export type GrantScope =
   { by: 'consumer' | 'provider'; department: string } | { by: 'catalog'; catalogId: string };
 export type UpdateScope =
@@ -223,6 +226,7 @@ function secondaryKeys(type: EntityType, value: EntityTypes[EntityType], id: str
         key('req.requester', r.requester.department, t, id),
         key('req.provider', r.provider, t, id),
         key('req.catalog', r.catalogId, t, id),
+        key('req.all', t, id),
       ];
     }
     case 'grant': {
@@ -657,7 +661,11 @@ export async function openQueryIndex(location: string): Promise<QueryIndex> {
 
     requests(box, page) {
       const prefix =
-        box.by === 'catalog' ? ['req.catalog', box.catalogId] : [`req.${box.by}`, box.department];
+        box.by === 'all'
+          ? ['req.all']
+          : box.by === 'catalog'
+            ? ['req.catalog', box.catalogId]
+            : [`req.${box.by}`, box.department];
       const status = page.status;
       return pageOf<ShareRequest>(
         'request',

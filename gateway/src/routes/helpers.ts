@@ -11,7 +11,7 @@ import {
   type Answerable,
   type TransactionName,
 } from '@shulian/chaincode/constants';
-import { callerOf, principalOf, requireDepartmentAccess } from '../auth/guard.js';
+import { callerOf, canOversee, principalOf, requireDepartmentAccess } from '../auth/guard.js';
 import { ErrorResponse, GatewayError } from '../errors.js';
 import type { PageResult } from '../index/query-index.js';
 import type { Arg, Submitted } from '../services/chaincode.js';
@@ -62,6 +62,20 @@ export function listedDepartment(
   const department = asked ?? principal.department;
   requireDepartmentAccess(principal, department, ctx.coordinator);
   return department;
+}
+
+/**
+ * Whose records a list reads when the department may be left out: every department's for
+ * supervisors and the coordinator (who oversee them all), else the caller's own.
+ */
+export function listedDepartmentOrAll(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  asked: string | undefined,
+): string | null {
+  const principal = principalOf(request);
+  if (asked === undefined && canOversee(principal, ctx.coordinator)) return null;
+  return listedDepartment(ctx, request, asked);
 }
 
 /** Optional members the chaincode wants present: an absent one is sent as null. */

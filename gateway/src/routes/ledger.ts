@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { BlockEvent, CommittedTransaction } from '../ledger/types.js';
 import { verifyGateway } from '../services/verification.js';
 import { fromLedgerError, GatewayError } from '../errors.js';
+import { principalOf, requireOperator } from '../auth/guard.js';
 import type { RouteOptions } from './context.js';
 import { responses } from './helpers.js';
 import { Nullable } from './schemas.js';
@@ -224,19 +225,21 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags,
         summary:
-          "recompute every node's hash chain and commit hashes and compare the nodes, then check the query index against a replay of the ledger and every stored blob against its anchored digest",
+          "recompute every node's hash chain and commit hashes and compare the nodes, then check the query index against a replay of the ledger and every stored blob against its anchored digest (coordinator admin or supervisor)",
         response: responses(VerifyReport),
       },
     },
-    async () =>
-      ledgerCall(() =>
+    async (request) => {
+      requireOperator(principalOf(request), ctx.coordinator, 'verifying the ledger');
+      return ledgerCall(() =>
         verifyGateway({
           ledger: ctx.ledger,
           index: ctx.index,
           datasets: ctx.datasets,
           workDir: join(ctx.config.dataDir, 'gateway'),
         }),
-      ),
+      );
+    },
   );
   done();
 };

@@ -13,7 +13,7 @@ import {
 import { callerOf } from '../auth/guard.js';
 import type { RouteOptions } from './context.js';
 import {
-  listedDepartment,
+  listedDepartmentOrAll,
   mapPage,
   orNull,
   page,
@@ -77,7 +77,11 @@ const ListQuery = Type.Object(
         description: 'inbox: to my department; outbox: mine',
       }),
     ),
-    department: Type.Optional(Id('whose box (supervisors and the coordinator); default mine')),
+    department: Type.Optional(
+      Id(
+        'whose box (supervisors and the coordinator); default mine, or every department’s for supervisors and the coordinator',
+      ),
+    ),
     status: Type.Optional(Enums.requestStatus),
     ...PageQuery,
   },
@@ -104,11 +108,11 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     },
     async (request) => {
       const { box = 'outbox', department } = request.query;
+      const listed = listedDepartmentOrAll(ctx, request, department);
       const result = await ctx.index.requests(
-        {
-          by: box === 'inbox' ? 'provider' : 'requester',
-          department: listedDepartment(ctx, request, department),
-        },
+        listed === null
+          ? { by: 'all' }
+          : { by: box === 'inbox' ? 'provider' : 'requester', department: listed },
         page(request.query),
       );
       return mapPage(result, overdue);
