@@ -299,8 +299,6 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           `download of ${opened.version.id} aborted: ${err.message}`,
         );
       });
-      // The anchored bytes have a known length; a projection's is known only once streamed.
-      if (!opened.projected) void reply.header('content-length', opened.version.size);
       const extension =
         opened.mediaType === 'text/csv'
           ? '.csv'
@@ -309,6 +307,7 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
             : '';
       return reply
         .type(servedType(opened.mediaType))
+        // Known for a projection too: it was measured before the use was recorded.
         .header('content-length', opened.delivery.bytes)
         .header('x-content-type-options', 'nosniff')
         .header('x-shulian-usage-id', opened.usage.id)
