@@ -305,22 +305,24 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           : opened.mediaType === 'application/x-ndjson'
             ? '.jsonl'
             : '';
-      return reply
-        .type(servedType(opened.mediaType))
-        // Known for a projection too: it was measured before the use was recorded.
-        .header('content-length', opened.delivery.bytes)
-        .header('x-content-type-options', 'nosniff')
-        .header('x-shulian-usage-id', opened.usage.id)
-        .header('x-shulian-fields', opened.usage.fields.join(','))
-        .header(
-          'x-shulian-delivered-digest',
-          `${opened.delivery.digest.algorithm}:${opened.delivery.digest.value}`,
-        )
-        .header(
-          'content-disposition',
-          `attachment; filename="${opened.version.catalogId}-v${opened.version.version}${extension}"`,
-        )
-        .send(opened.stream);
+      return (
+        reply
+          .type(servedType(opened.mediaType))
+          // Known for a projection too: it was measured before the use was recorded.
+          .header('content-length', opened.delivery.bytes)
+          .header('x-content-type-options', 'nosniff')
+          .header('x-shulian-usage-id', opened.usage.id)
+          .header('x-shulian-fields', opened.usage.fields.join(','))
+          .header(
+            'x-shulian-delivered-digest',
+            `${opened.delivery.digest.algorithm}:${opened.delivery.digest.value}`,
+          )
+          .header(
+            'content-disposition',
+            `attachment; filename="${opened.version.catalogId}-v${opened.version.version}${extension}"`,
+          )
+          .send(opened.stream)
+      );
     },
   );
 
