@@ -6,9 +6,15 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authenticate } from './auth/guard.js';
-import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  GatewayError,
+  installErrorHandling,
+} from './errors.js';
 import {
   installMethodNotAllowed,
   installStrictJson,
@@ -50,7 +56,16 @@ export async function buildApp(
     bodyLimit: ctx.config.bodyLimit,
     // Ids are short; a long parameter is an attack or a mistake, answered 414 by find-my-way.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    http: { maxHeaderSize: ctx.config.maxHeaderSize },
+    // Connection hygiene: slow or idle clients cannot hold sockets for ever (README: limits).
+    http: {
+      maxHeaderSize: ctx.config.maxHeaderSize,
+      headersTimeout: ctx.config.headersTimeoutMs,
+      // Node checks the header and request timeouts on this period (default 30 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, ctx.config.headersTimeoutMs / 2)),
+    },
+    requestTimeout: ctx.config.requestTimeoutMs,
+    connectionTimeout: ctx.config.idleTimeoutMs,
+    keepAliveTimeout: ctx.config.keepAliveTimeoutMs,
     clientErrorHandler,
     frameworkErrors,
     // Fastify's default AJV strips unknown properties; TypeBox's compiler checks bodies as
@@ -88,6 +103,20 @@ export async function buildApp(
     );
     done();
   });
+
+  app.server.maxConnections = ctx.config.maxConnections;
+  if (ctx.config.rateLimit > 0)
+    await app.register(rateLimit, {
+      max: ctx.config.rateLimit,
+      timeWindow: 60_000,
+      // The API only: orchestrators' probes, scrapers and the console's files are not throttled.
+      allowList: (request) => !request.url.startsWith('/api/'),
+      errorResponseBuilder: (_request, context) =>
+        new GatewayError(
+          'RATE_LIMITED',
+          `more than ${context.max} requests in a minute; retry after ${context.after}`,
+        ),
+    });
 
   await app.register(swagger, {
     openapi: {

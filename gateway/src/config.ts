@@ -22,6 +22,18 @@ export interface GatewayConfig {
   seedDemo: boolean;
   /** Stored blobs that no anchored version uses are removed at start once this old, ms. */
   orphanGraceMs: number;
+  /** Connection hygiene: a client that sends its headers slower than this is cut, ms. */
+  headersTimeoutMs: number;
+  /** Longest time to receive a whole request, body included (uploads), ms; 0 = none. */
+  requestTimeoutMs: number;
+  /** A socket idle this long (no bytes either way) is closed, ms. */
+  idleTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this, ms. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; beyond, new connections are refused. */
+  maxConnections: number;
+  /** API requests per minute per client address; 0 = no limit. */
+  rateLimit: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -36,7 +48,23 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   logLevel: 'info',
   seedDemo: true,
   orphanGraceMs: 60 * 60 * 1000,
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 60 * 60 * 1000,
+  idleTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 2_048,
+  rateLimit: 1_200,
 };
+
+/** `SHULIAN_*` integer settings: variable, config key, bounds. */
+const INTEGERS: [string, keyof GatewayConfig, number, number][] = [
+  ['SHULIAN_HEADERS_TIMEOUT_MS', 'headersTimeoutMs', 100, 600_000],
+  ['SHULIAN_REQUEST_TIMEOUT_MS', 'requestTimeoutMs', 0, 2 ** 31 - 1],
+  ['SHULIAN_IDLE_TIMEOUT_MS', 'idleTimeoutMs', 100, 2 ** 31 - 1],
+  ['SHULIAN_KEEP_ALIVE_TIMEOUT_MS', 'keepAliveTimeoutMs', 100, 600_000],
+  ['SHULIAN_MAX_CONNECTIONS', 'maxConnections', 1, 1_000_000],
+  ['SHULIAN_RATE_LIMIT', 'rateLimit', 0, 1_000_000_000],
+];
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -84,6 +112,10 @@ export function loadConfig(
     config.orphanGraceMs =
       integer('SHULIAN_ORPHAN_GRACE_SECONDS', env.SHULIAN_ORPHAN_GRACE_SECONDS, 0, 365 * 86_400) *
       1000;
+  for (const [name, field, min, max] of INTEGERS) {
+    const raw = env[name];
+    if (raw) (config as unknown as Record<string, number>)[field] = integer(name, raw, min, max);
+  }
   if (env.SHULIAN_SEED === '0' || env.SHULIAN_SEED === 'false') config.seedDemo = false;
   return { ...config, ...overrides };
 }

@@ -285,8 +285,11 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
   const body = JSON.stringify(
     new GatewayError(code, `malformed HTTP request: ${err.code ?? err.message}`).toBody(),
   );
-  socket.end(
+  socket.write(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+  // Closed once the answer is out, whatever the client keeps sending: a slow or hostile client
+  // must not keep a half-closed socket (and a file descriptor) for ever.
+  socket.destroySoon();
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { seedDemo } from '../../gateway/src/demo/seed.js';
 import { buildApp } from '../../gateway/src/app.js';
-import { loadConfig } from '../../gateway/src/config.js';
+import { loadConfig, type GatewayConfig } from '../../gateway/src/config.js';
 import {
   openRuntime,
   type DemoIdentity,
@@ -26,7 +26,7 @@ export interface Fixture {
 }
 
 export async function openFixture(
-  options: { seed?: boolean; bodyLimit?: number } = {},
+  options: { seed?: boolean; bodyLimit?: number; overrides?: Partial<GatewayConfig> } = {},
 ): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 'shulian-gw-'));
   const config = loadConfig(
@@ -35,6 +35,9 @@ export async function openFixture(
       dataDir: dir,
       logLevel: 'silent',
       ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+      // Suites fire hundreds of requests a minute from one address; limits have their own test.
+      rateLimit: 0,
+      ...options.overrides,
     },
   );
   const runtime = await openRuntime(config, { follow: true, durable: false, batchTimeoutMs: 5 });
