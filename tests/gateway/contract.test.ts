@@ -165,4 +165,23 @@ describe('the server is as strict as its document', () => {
     }
     expect(op('/api/v1/catalog/')?.security).toBeUndefined();
   });
+
+  it('documents 414 and 431 on every operation, and each non-JSON success under its media type', async () => {
+    type Op = { responses: Record<string, { content?: Record<string, unknown> }> };
+    const doc = (await f.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, Op>>;
+    }>();
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p));
+    expect(ops.length).toBeGreaterThan(50);
+    for (const op of ops) {
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['414', '431']));
+    }
+    const csv = doc.paths['/api/v1/audit/usage.csv']?.get?.responses;
+    expect(Object.keys(csv?.['200']?.content ?? {})).toEqual(['text/csv']);
+    expect(Object.keys(csv?.['400']?.content ?? {})).toEqual(['application/json']);
+    const content = doc.paths['/api/v1/catalog/{id}/versions/{version}/content']?.get?.responses;
+    expect(Object.keys(content?.['200']?.content ?? {})).toContain('application/x-ndjson');
+    const csvError = await f.app.inject({ method: 'GET', url: '/api/v1/audit/usage.csv?nope=1' });
+    expect(csvError.headers['content-type']).toMatch(/^application\/json/);
+  });
 });

@@ -12,7 +12,7 @@ import { GatewayError } from '../errors.js';
 import type { Indexed, UsageQuery } from '../index/query-index.js';
 import type { GatewayContext } from '../services/runtime.js';
 import type { RouteOptions } from './context.js';
-import { page, parseTime, responses, TimeParam } from './helpers.js';
+import { mediaResponses, page, parseTime, responses, TimeParam } from './helpers.js';
 import { SHULIAN_NS } from './dcat.js';
 import { Enums, Id, Page, PageQuery, StreamBody, UsageRecord } from './schemas.js';
 
@@ -319,8 +319,7 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
         tags,
         summary: `trace as CSV (at most ${EXPORT_LIMIT} rows)`,
         querystring: ExportQuerySchema,
-        produces: ['text/csv'],
-        response: responses(StreamBody('RFC 4180 CSV, one use per row')),
+        response: mediaResponses(StreamBody('RFC 4180 CSV, one use per row'), ['text/csv']),
       },
     },
     async (request, reply) => {

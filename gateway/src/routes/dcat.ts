@@ -20,7 +20,7 @@ import type {
 import type { Indexed } from '../index/query-index.js';
 import type { RouteOptions } from './context.js';
 import { listDepartments } from './departments.js';
-import { responses } from './helpers.js';
+import { mediaResponses } from './helpers.js';
 
 /** The namespace of Shulian's own terms (documented in the gateway README). */
 export const SHULIAN_NS = 'https://shulian.example/ns#';
@@ -184,9 +184,9 @@ export const dcatRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
           'One dcat:Catalog published by the coordinator: each active entry a dcat:Dataset, each anchored ' +
           'version a dcat:Distribution with its on-chain digest (spdx:checksum). Without a token only entries ' +
           'whose openness is `open` (开放) are listed. Valid under the official DCAT-AP 3.0.1 SHACL shapes.',
-        produces: ['application/ld+json'],
-        response: responses(
+        response: mediaResponses(
           Type.Object({}, { additionalProperties: true, description: 'JSON-LD document' }),
+          ['application/ld+json'],
         ),
       },
     },

@@ -5,7 +5,7 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { GatewayError } from '../errors.js';
 import type { RouteOptions } from './context.js';
-import { responses } from './helpers.js';
+import { mediaResponses, responses } from './helpers.js';
 
 /** The index may trail the ledger by this many blocks and still serve reads. */
 const MAX_READY_LAG = 2;
@@ -69,8 +69,10 @@ export const healthRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format)',
-        produces: ['text/plain'],
-        response: responses(Type.String()),
+        response: mediaResponses(
+          Type.String({ description: 'Prometheus text exposition format' }),
+          ['text/plain'],
+        ),
       },
     },
     async (_request, reply) =>

@@ -17,7 +17,11 @@ import type { PageResult } from '../index/query-index.js';
 import type { Arg, Submitted } from '../services/chaincode.js';
 import type { GatewayContext } from '../services/runtime.js';
 
-const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 500, 502, 503] as const;
+/**
+ * Statuses any operation may answer with the error shape: 414 and 431 come from the router and
+ * the HTTP parser before a route runs, so every operation documents them.
+ */
+const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 414, 415, 431, 500, 502, 503] as const;
 const ERRORS = Object.fromEntries(ERROR_STATUSES.map((s) => [s, ErrorResponse])) as Record<
   (typeof ERROR_STATUSES)[number],
   typeof ErrorResponse
@@ -26,6 +30,21 @@ const ERRORS = Object.fromEntries(ERROR_STATUSES.map((s) => [s, ErrorResponse]))
 /** The response map for a route: its success schema plus the shared error schema. */
 export function responses<T extends TSchema>(ok: T, status: 200 | 201 = 200) {
   return { ...ERRORS, [status]: ok } as typeof ERRORS & Record<typeof status, T>;
+}
+
+/**
+ * The response map for a route whose success is not JSON (CSV, JSON-LD, metrics, file content):
+ * the success documented under its own media types, errors still as JSON, so the document says
+ * which content type each status has.
+ */
+export function mediaResponses<T extends TSchema>(ok: T, mediaTypes: readonly string[]) {
+  return {
+    ...ERRORS,
+    200: {
+      description: ok.description ?? 'success',
+      content: Object.fromEntries(mediaTypes.map((m) => [m, { schema: ok }])),
+    },
+  };
 }
 
 /** Which page a list query asks for, with its status filter when it has one. */

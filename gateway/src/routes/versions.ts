@@ -12,7 +12,7 @@ import { TX, type DatasetVersion as DatasetVersionType } from '@shulian/chaincod
 import { callerOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { RouteOptions } from './context.js';
-import { responses, uploadStream, written } from './helpers.js';
+import { mediaResponses, responses, uploadStream, written } from './helpers.js';
 import { CatalogParams } from './catalog.js';
 import { DatasetVersion, Enums, Id, Nullable, StreamBody, Text, Written } from './schemas.js';
 
@@ -258,7 +258,13 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           },
           { additionalProperties: false },
         ),
-        response: responses(StreamBody('the dataset (projected for CSV / JSON Lines)')),
+        // The dataset's own media type, as anchored: CSV and JSON Lines are projected.
+        response: mediaResponses(StreamBody('the dataset (projected for CSV / JSON Lines)'), [
+          'text/csv',
+          'application/x-ndjson',
+          'application/octet-stream',
+          '*/*',
+        ]),
       },
     },
     async (request, reply) => {
