@@ -21,7 +21,13 @@ export type LedgerErrorCode =
   | 'BLOCK_NOT_FOUND'
   | 'TX_TOO_LARGE'
   | 'ORDERER_STOPPED'
+  | 'ORDERER_WRITE_FAILED'
   | 'ORDERER_LOG_BEHIND'
+  | 'ORDERER_LOG_CORRUPT'
+  | 'BLOCK_MISSING'
+  | 'COMMIT_TIMEOUT'
+  | 'NODE_BEHIND'
+  | 'DEPARTMENT_MATERIAL_LOST'
   | 'NETWORK_CLOSED'
   | 'CRYPTO_MATERIAL_MISMATCH';
 
@@ -40,7 +46,8 @@ export class LedgerError extends Error {
     return (
       this.code === 'MVCC_READ_CONFLICT' ||
       this.code === 'PHANTOM_READ_CONFLICT' ||
-      this.code === 'ENDORSEMENT_MISMATCH'
+      this.code === 'ENDORSEMENT_MISMATCH' ||
+      this.code === 'ORDERER_WRITE_FAILED'
     );
   }
 }

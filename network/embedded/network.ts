@@ -25,9 +25,14 @@ import { Orderer } from './orderer.js';
 import { chooseEndorsers, policyMembers } from './policy.js';
 import { proposalFor, type CallOptions } from './proposal.js';
 import { canonical } from './sealed.js';
-import type { BlockRecord } from './store.js';
 import { requiredPolicies, type ValidationContext } from './validator.js';
-import { compareNodes, verifyNode, type NodeDivergence } from './verify.js';
+import { LedgerStore, type BlockRecord } from './store.js';
+import {
+  verifyLedgers,
+  type NodeDivergence,
+  type NodeUnderCheck,
+  type VerifyProgress,
+} from './verify.js';
 
 export interface NetworkOptions {
   /** Root of all department, orderer and channel directories. */
@@ -39,6 +44,12 @@ export interface NetworkOptions {
   durable?: boolean;
   /** Overrides of the orderer's batch settings (tests use small batches). */
   batch?: Partial<BatchConfig>;
+  /**
+   * How long a write waits for its department's node to commit its block, and a read for its
+   * node to reach the blocks already acknowledged to clients (default 30 s); past it the call
+   * fails with COMMIT_TIMEOUT or NODE_BEHIND rather than wait forever.
+   */
+  commitTimeoutMs?: number;
 }
 
 export interface Committed {
@@ -75,11 +86,36 @@ export interface NodeState {
 }
 
 const ENDORSE_ATTEMPTS = 4;
+const COMMIT_TIMEOUT_MS = 30_000;
 
-type VerifyResult = { ok: boolean; checkedBlocks: number; divergences: NodeDivergence[] };
+export interface VerifyResult {
+  ok: boolean;
+  /** Node blocks compared with the re-validated orderer log, over all running nodes. */
+  checkedBlocks: number;
+  /** Blocks of the orderer's log that verified, from block 0. */
+  verifiedHeight: number;
+  divergences: NodeDivergence[];
+}
+
+/** The verifier's reference ledger, rebuilt from verified blocks: `dataDir/verifier/ledger`. */
+const VERIFIER_DIR = 'verifier';
+/** Its state cache stays small: verification must run in bounded memory. */
+const REFERENCE_CACHE_ENTRIES = 10_000;
+/** How long verification gives a node below the verified log to catch up before naming it. */
+const LAG_GRACE_MS = 3_000;
 
 export class EmbeddedNetwork {
   private closed = false;
+  /**
+   * Blocks below this height hold transactions already acknowledged to a client. A read goes
+   * to a node only once it has committed them, so a client reads its own writes through any
+   * department's node, while a write waits for its own department's node alone.
+   */
+  private acknowledged = 0;
+  commitTimeoutMs = COMMIT_TIMEOUT_MS;
+  private reference: LedgerStore | undefined;
+  private verifying: Promise<VerifyResult> | undefined;
+  private progress: VerifyProgress | undefined;
 
   private constructor(
     readonly config: NetworkConfig,
@@ -159,7 +195,14 @@ export class EmbeddedNetwork {
       validation,
       trust,
     );
-    await Promise.all([...nodeMap.values()].map((n) => n.start()));
+    if (options.commitTimeoutMs !== undefined) network.commitTimeoutMs = options.commitTimeoutMs;
+    // Every start settles before any failure is thrown, so close() finds each lock to release.
+    const started = await Promise.allSettled([...nodeMap.values()].map((n) => n.start()));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await network.close().catch(() => undefined);
+      throw failed.reason;
+    }
     // A node past the orderer's log means the log lost blocks: the orderer would number new
     // blocks as ones the nodes already hold, and clients would be answered from those.
     const ahead = network.nodes
@@ -234,7 +277,7 @@ export class EmbeddedNetwork {
         `a proposal of ${proposalBytes} bytes exceeds the orderer's absoluteMaxBytes ${this.orderer.absoluteMaxBytes}`,
         { txId: proposal.txId },
       );
-    const first = this.gatewayNode(identity.mspId);
+    const first = await this.readNode(identity.mspId);
     let endorsed: { result: EndorsementResult; endorsements: Endorsement[] } | undefined;
     for (let attempt = 1; !endorsed; attempt++) {
       const height = first.tip.height;
@@ -248,7 +291,11 @@ export class EmbeddedNetwork {
         async (key) => (await first.ledger().get(key))?.validationParameter,
         this.config.chaincode.policy,
       );
-      const live = this.live().map((n) => n.id);
+      // Nodes already at the first endorser's height come first: one that lags is asked only
+      // when the policies need it.
+      const live = this.live()
+        .sort((a, b) => Number(b.tip.height >= height) - Number(a.tip.height >= height))
+        .map((n) => n.id);
       const chosen = chooseEndorsers(policies, live, [first.id]);
       if (!chosen)
         throw new LedgerError(
@@ -263,7 +310,7 @@ export class EmbeddedNetwork {
           .filter((id) => id !== first.id)
           .map(async (id) => {
             const node = this.node(id);
-            if (height > 0 && node.tip.height < height) await node.waitForBlock(height - 1);
+            if (height > 0 && node.tip.height < height) await this.reach(node, height - 1);
             return node.endorse(proposal, clientSignature, transient);
           }),
       );
@@ -281,7 +328,7 @@ export class EmbeddedNetwork {
       } else {
         // Someone committed a block in between: let the chosen nodes reach a common height, retry.
         const target = Math.max(...chosen.map((id) => this.node(id).tip.height));
-        await Promise.all(chosen.map((id) => this.node(id).waitForBlock(target - 1)));
+        await Promise.all(chosen.map((id) => this.reach(this.node(id), target - 1)));
       }
     }
     const transaction: Transaction = {
@@ -291,10 +338,12 @@ export class EmbeddedNetwork {
       endorsements: endorsed.endorsements,
     };
     const { blockNumber, index } = await this.orderer.broadcast(transaction);
-    const record = await this.awaitBlock(identity.mspId, blockNumber);
-    // Read-your-writes on every node: the gateway may read through any department's node next.
-    // A node that stops or halts meanwhile is not waited for.
-    await Promise.all(this.live().map((n) => n.waitForBlock(blockNumber).catch(() => undefined)));
+    const { record } = await this.awaitBlock(identity.mspId, blockNumber, undefined, {
+      code: 'COMMIT_TIMEOUT',
+      what: `transaction ${proposal.txId} was ordered in block ${blockNumber} but`,
+      txId: proposal.txId,
+    });
+    this.acknowledged = Math.max(this.acknowledged, blockNumber + 1);
     const code = record.codes[index] as ValidationCode;
     if (code !== ValidationCode.VALID) {
       throw new LedgerError(
@@ -314,22 +363,63 @@ export class EmbeddedNetwork {
 
   /**
    * Waits until the preferred department's node has committed block `n`; if that node stops or
-   * halts meanwhile, another running node answers.
+   * halts meanwhile, another running node answers. With `deadline`, a node that has not
+   * committed the block within commitTimeoutMs fails the call with the deadline's code, naming
+   * the node and its height, instead of waiting forever.
    */
   private async awaitBlock(
     preferred: string,
     n: number,
     signal?: AbortSignal,
-  ): Promise<BlockRecord> {
+    deadline?: { code: 'COMMIT_TIMEOUT' | 'NODE_BEHIND'; what: string; txId?: string },
+  ): Promise<{ node: DepartmentNode; record: BlockRecord }> {
+    const timeout = deadline ? AbortSignal.timeout(this.commitTimeoutMs) : undefined;
+    const waitOn = signal && timeout ? AbortSignal.any([signal, timeout]) : (signal ?? timeout);
     for (;;) {
+      const node = this.gatewayNode(preferred);
       try {
-        return await this.gatewayNode(preferred).waitForBlock(n, signal);
+        return { node, record: await node.waitForBlock(n, waitOn) };
       } catch (err) {
+        if (deadline && timeout?.aborted && !signal?.aborted)
+          throw new LedgerError(
+            deadline.code,
+            `${deadline.what} node ${node.id} has not committed block ${n} within ${this.commitTimeoutMs} ms (it is at height ${node.running ? node.tip.height : 0})`,
+            deadline.txId === undefined
+              ? { blockNumber: n }
+              : { txId: deadline.txId, blockNumber: n },
+          );
         const nodeGone =
           err instanceof LedgerError && (err.code === 'NODE_STOPPED' || err.code === 'NODE_HALTED');
         if (!nodeGone || signal?.aborted) throw err;
       }
     }
+  }
+
+  /** Waits for one node to commit block `n`, failing with NODE_BEHIND past the deadline. */
+  private async reach(node: DepartmentNode, n: number): Promise<void> {
+    const timeout = AbortSignal.timeout(this.commitTimeoutMs);
+    try {
+      await node.waitForBlock(n, timeout);
+    } catch (err) {
+      if (!timeout.aborted) throw err;
+      throw new LedgerError(
+        'NODE_BEHIND',
+        `node ${node.id} has not committed block ${n} within ${this.commitTimeoutMs} ms (it is at height ${node.running ? node.tip.height : 0})`,
+        { blockNumber: n },
+      );
+    }
+  }
+
+  /** The node a client of `mspId` reads through, once it holds every acknowledged block. */
+  private async readNode(mspId: string): Promise<DepartmentNode> {
+    const node = this.gatewayNode(mspId);
+    if (node.tip.height >= this.acknowledged) return node;
+    return (
+      await this.awaitBlock(mspId, this.acknowledged - 1, undefined, {
+        code: 'NODE_BEHIND',
+        what: `block ${this.acknowledged - 1} holds acknowledged writes, but`,
+      })
+    ).node;
   }
 
   async evaluate(
@@ -340,13 +430,13 @@ export class EmbeddedNetwork {
   ): Promise<Uint8Array> {
     const transient = options.transient ?? {};
     const { proposal, clientSignature } = proposalFor(identity, this.target, fcn, args, options);
-    return this.gatewayNode(identity.mspId).evaluate(proposal, clientSignature, transient);
+    return (await this.readNode(identity.mspId)).evaluate(proposal, clientSignature, transient);
   }
 
   /** The committed record of a block from a running node (the coordinator's when it runs). */
   async blockRecord(n: number, wait = false, signal?: AbortSignal): Promise<BlockRecord> {
-    if (wait) return this.awaitBlock(this.config.coordinator, n, signal);
-    const node = this.gatewayNode(this.config.coordinator);
+    if (wait) return (await this.awaitBlock(this.config.coordinator, n, signal)).record;
+    const node = await this.readNode(this.config.coordinator);
     const record = n < node.tip.height ? await node.ledger().blockRecord(n) : undefined;
     if (!record)
       throw new LedgerError(
@@ -358,7 +448,7 @@ export class EmbeddedNetwork {
   }
 
   async findTransaction(txId: string): Promise<{ record: BlockRecord; index: number }> {
-    const store = this.gatewayNode(this.config.coordinator).ledger();
+    const store = (await this.readNode(this.config.coordinator)).ledger();
     const at = await store.txLocation(txId);
     const record = at && (await store.blockRecord(at.block));
     if (!at || !record)
@@ -419,54 +509,120 @@ export class EmbeddedNetwork {
   }
 
   /**
-   * Checks every running node's own chain, commit hashes and state, then compares nodes. Nodes
-   * commit nothing meanwhile, so each is read at one height; they catch up afterwards.
+   * Verifies the orderer's log and every running node against it (see verify.ts). Commits pause
+   * only while each node's view is opened (at most the block in flight), never for the run.
+   * Calls made while a verification runs share it; `verifyProgress` reports how far it is.
    */
-  async verify(): Promise<VerifyResult> {
-    const running = this.nodes.filter((n) => n.running);
-    const pauseAll = (i: number, fn: () => Promise<VerifyResult>): Promise<VerifyResult> => {
-      const node = running[i];
-      return node ? node.withCommitsPaused(() => pauseAll(i + 1, fn)) : fn();
-    };
-    return pauseAll(0, async () => {
-      const own = await Promise.all(
-        running.map((n) => verifyNode(n.id, n.ledger(), this.validation)),
-      );
-      const divergences = own.flatMap((r) => r.divergences);
-      // A halted node's stored ledger may be sound, but it refused a block and commits no more.
-      for (const n of running)
-        if (n.halted && !divergences.some((d) => d.node === n.id))
-          divergences.push({
-            node: n.id,
-            height: n.tip.height,
-            reason: `halted: ${n.halted.message}`,
-          });
-      const faulty = new Set(divergences.map((d) => d.node));
-      const healthy = running
-        .filter((n) => !faulty.has(n.id))
-        .map((n) => ({ id: n.id, store: n.ledger() }));
-      divergences.push(...(await compareNodes(healthy)));
-      return {
-        ok: divergences.length === 0,
-        checkedBlocks: own.reduce((s, r) => s + r.checkedBlocks, 0),
-        divergences,
-      };
+  verify(): Promise<VerifyResult> {
+    this.assertOpen();
+    this.verifying ??= this.runVerify().finally(() => {
+      this.verifying = undefined;
+      this.progress = undefined;
     });
+    return this.verifying;
+  }
+
+  /** How far the running verification is, if one runs. */
+  get verifyProgress(): VerifyProgress | undefined {
+    return this.progress;
+  }
+
+  private async runVerify(): Promise<VerifyResult> {
+    this.progress = { phase: 'log', done: 0, total: this.orderer.height };
+    const referenceDir = path.join(this.dataDir, VERIFIER_DIR);
+    this.reference ??= await LedgerStore.open(
+      path.join(referenceDir, 'ledger'),
+      REFERENCE_CACHE_ENTRIES,
+    );
+    const reference = this.reference;
+    const running = this.nodes.filter((n) => n.running);
+    let views: NodeUnderCheck[] = [];
+    let logHeight = 0;
+    const pauseAll = async (i: number): Promise<void> => {
+      const node = running[i];
+      if (node) return node.withCommitsPaused(() => pauseAll(i + 1));
+      views = running.map((n) => ({ id: n.id, store: n.ledger(), view: n.ledger().view() }));
+      logHeight = this.orderer.height;
+    };
+    await pauseAll(0);
+    let result;
+    try {
+      result = await verifyLedgers(
+        this.orderer,
+        logHeight,
+        reference,
+        views,
+        this.validation,
+        (p) => {
+          this.progress = p;
+        },
+      );
+    } finally {
+      await Promise.all(views.map((v) => v.view.close()));
+    }
+    if (result.discardReference) {
+      // Rebuilt from the log on the next run: a reference that disagrees with it proves nothing.
+      this.reference = undefined;
+      await reference.close();
+      await rm(referenceDir, { recursive: true, force: true });
+    }
+    const { divergences, verifiedHeight } = result;
+    const named = (id: string): boolean => divergences.some((d) => d.node === id);
+    for (const n of running) {
+      // A halted node's stored ledger may be sound, but it refused a block and commits no more.
+      if (n.halted && !named(n.id))
+        divergences.push({
+          node: n.id,
+          height: n.tip.height,
+          reason: `halted: ${n.halted.message}`,
+        });
+    }
+    // A node below the verified log that does not catch up promptly is behind, not in agreement.
+    await Promise.all(
+      views.map(async ({ id, view }) => {
+        const node = this.node(id);
+        if (named(id) || view.tip.height >= verifiedHeight || !node.running) return;
+        try {
+          await node.waitForBlock(verifiedHeight - 1, AbortSignal.timeout(LAG_GRACE_MS));
+        } catch {
+          divergences.push({
+            node: id,
+            height: node.running ? node.tip.height : view.tip.height,
+            reason: `behind: at height ${node.running ? node.tip.height : view.tip.height} while the orderer's log holds ${verifiedHeight} verified blocks`,
+          });
+        }
+      }),
+    );
+    return {
+      ok: divergences.length === 0,
+      checkedBlocks: result.checkedBlocks,
+      verifiedHeight,
+      divergences,
+    };
   }
 
   /** Rebuilds a node from scratch: its ledger directory is discarded and every block re-validated. */
   async repairNode(id: string): Promise<void> {
     const node = this.node(id);
+    // Verification reads the node's store; it finishes before the store is discarded.
+    await this.verifying?.catch(() => undefined);
     await node.stop();
     await rm(node.location, { recursive: true, force: true });
     await node.start();
   }
 
+  /** Stops every node and the orderer; each releases its database lock even if another fails. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.nodes.map((n) => n.stop()));
-    await this.orderer.close();
+    await this.verifying?.catch(() => undefined);
+    const results = await Promise.allSettled([
+      ...this.nodes.map((n) => n.stop()),
+      this.orderer.close(),
+      ...(this.reference ? [this.reference.close()] : []),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private assertOpen(): void {

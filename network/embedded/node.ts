@@ -278,37 +278,36 @@ export class DepartmentNode {
         if (!store || this.halted || !this.unsubscribe || this.paused > 0) return;
         const height = store.tip.height;
         if (height >= this.options.orderer.height) break;
-        const block = await this.options.orderer.block(height);
-        if (!block) break;
         try {
+          const block = await this.options.orderer.block(height);
+          // The orderer claims this height but cannot produce the block: the node cannot go on,
+          // and must not look caught up.
+          if (!block)
+            throw new LedgerError(
+              'BLOCK_MISSING',
+              `block ${height} is missing from the orderer's log (height ${this.options.orderer.height})`,
+            );
           await this.commitBlock(store, block);
         } catch (err) {
-          // A block this node cannot accept stops it: it never skips or trusts a block.
-          this.halted = err instanceof Error ? err : new Error(String(err));
-          this.events.emit('block');
+          // A block this node cannot get or accept stops it: it never skips or trusts a block.
+          this.halt(err);
           return;
         }
       }
     } while (this.resync);
   }
 
+  /** Stops committing, loudly: waiting clients are woken and the reason is reported. */
+  halt(err: unknown): void {
+    this.halted = err instanceof Error ? err : new Error(String(err));
+    process.emitWarning(`node ${this.id} halted: ${this.halted.message}`, {
+      code: 'SHULIAN_NODE_HALTED',
+    });
+    this.events.emit('block');
+  }
+
   private async commitBlock(store: LedgerStore, block: Block): Promise<void> {
-    const { validation, durable } = this.options;
-    const tip = store.tip;
-    if (block.header.number !== tip.height)
-      throw new Error(`expected block ${tip.height}, got ${block.header.number}`);
-    const encoded = block.transactions.map(encodeParts);
-    checkBlock(block, tip.blockHash, validation, encoded);
-    const result = await validateBlock(block, store, validation, tip.commitHash, encoded);
-    const record: BlockRecord = {
-      block,
-      codes: result.codes,
-      blockHash: headerHash(block),
-      commitHash: result.commitHash,
-    };
-    const started = performance.now();
-    await store.commit(record, result.updates, durable);
-    addTime('commit', performance.now() - started);
+    const record = await applyBlock(store, block, this.options.validation, this.options.durable);
     this.recent.set(block.header.number, record);
     this.recent.delete(block.header.number - RECENT_BLOCKS);
     this.events.emit('block', record);
@@ -321,4 +320,33 @@ export class DepartmentNode {
     this.events.on('block', wrapped);
     return () => this.events.off('block', wrapped);
   }
+}
+
+/**
+ * Checks a block (orderer signature, chain, data hash), validates its transactions against the
+ * store's committed state and commits it atomically: what a node does with every block, and
+ * what verification does to rebuild its own reference ledger from the orderer's log.
+ */
+export async function applyBlock(
+  store: LedgerStore,
+  block: Block,
+  validation: ValidationContext,
+  durable: boolean,
+): Promise<BlockRecord> {
+  const tip = store.tip;
+  if (block.header.number !== tip.height)
+    throw new Error(`expected block ${tip.height}, got ${block.header.number}`);
+  const encoded = block.transactions.map(encodeParts);
+  checkBlock(block, tip.blockHash, validation, encoded);
+  const result = await validateBlock(block, store, validation, tip.commitHash, encoded);
+  const record: BlockRecord = {
+    block,
+    codes: result.codes,
+    blockHash: headerHash(block),
+    commitHash: result.commitHash,
+  };
+  const started = performance.now();
+  await store.commit(record, result.updates, durable);
+  addTime('commit', performance.now() - started);
+  return record;
 }

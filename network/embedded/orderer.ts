@@ -44,6 +44,14 @@ export class Orderer {
   private nextNumber: number;
   private nextPrevious: string;
   private closed = false;
+  private closing: Promise<void> | undefined;
+  /**
+   * Bumped when a log write fails: blocks cut before the failure was known were numbered after
+   * the failed one, so they are never written (a hole) nor acknowledged.
+   */
+  private epoch = 0;
+  /** The last log write failure, until a block is written again. */
+  failure: Error | undefined;
   /** Blocks just cut, which every node is about to fetch. */
   private readonly recent = new Map<number, Block>();
 
@@ -127,18 +135,46 @@ export class Orderer {
     );
   }
 
+  /** Block `n` as stored in the log (never from memory): what verification checks. */
+  async storedBlock(n: number): Promise<unknown> {
+    return (await this.db.getMany([`b${blockKey(n)}`]))[0];
+  }
+
+  /** The log's stored tip record. */
+  async storedTip(): Promise<unknown> {
+    return (await this.db.getMany(['tip']))[0];
+  }
+
+  /** The log's stored blocks below height `below`, in order, each with the number its key names. */
+  async *storedBlocks(below: number): AsyncIterable<[number, unknown]> {
+    for await (const [key, value] of this.db.iterator({ gte: 'b', lt: `b${blockKey(below)}` }))
+      yield [parseInt(key.slice(1), 16), value];
+  }
+
+  /** Tamper tests only: writes or deletes raw entries of the log behind the orderer's back. */
+  async tamperLog(
+    ops: ({ type: 'put'; key: string; value: unknown } | { type: 'del'; key: string })[],
+  ): Promise<void> {
+    await this.db.batch(ops);
+    for (const op of ops)
+      if (op.key.startsWith('b')) this.recent.delete(parseInt(op.key.slice(1), 16));
+  }
+
   /** Calls back with each new height after its block is durable. */
   onHeight(listener: (height: number) => void): () => void {
     this.events.on('height', listener);
     return () => this.events.off('height', listener);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.cut();
-    this.closed = true;
-    await this.writing;
-    await this.db.close();
+  /** Writes what is cut, then releases the log's database (and its lock), whatever happened before. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.cut();
+      this.closed = true;
+      await this.writing;
+      await this.db.close();
+    })();
+    return this.closing;
   }
 
   private cut(): void {
@@ -166,7 +202,16 @@ export class Orderer {
     this.nextNumber += 1;
     this.nextPrevious = sha256Hex(encodeHeader(header));
     const tip: OrdererTip = { height: this.nextNumber, lastHash: this.nextPrevious };
+    const epoch = this.epoch;
     this.writing = this.writing.then(async () => {
+      if (epoch !== this.epoch) {
+        const error = new LedgerError(
+          'ORDERER_WRITE_FAILED',
+          `block ${header.number} was not written: an earlier block's log write failed (${this.failure?.message ?? 'unknown'}); resubmit`,
+        );
+        batch.forEach((p) => p.reject(error));
+        return;
+      }
       try {
         await atomicWrite(
           this.db,
@@ -176,17 +221,26 @@ export class Orderer {
           ],
           this.durable,
         );
-        this.tip = tip;
-        this.recent.set(header.number, block);
-        this.recent.delete(header.number - RECENT_BLOCKS);
-        batch.forEach((p, index) => p.resolve({ blockNumber: header.number, index }));
-        this.events.emit('height', tip.height);
       } catch (err) {
-        // A log write failed: the numbering in memory is now ahead of the log, so stop ordering.
-        this.closed = true;
-        const error = err instanceof Error ? err : new Error(String(err));
+        // Nothing after the failed block may be written or acknowledged: numbering restarts at
+        // the log's durable tip, and blocks already cut after this one are refused (epoch).
+        this.epoch += 1;
+        this.nextNumber = this.tip.height;
+        this.nextPrevious = this.tip.lastHash;
+        this.failure = err instanceof Error ? err : new Error(String(err));
+        const error = new LedgerError(
+          'ORDERER_WRITE_FAILED',
+          `the orderer could not write block ${header.number} to its log: ${this.failure.message}; resubmit`,
+        );
         batch.forEach((p) => p.reject(error));
+        return;
       }
+      this.failure = undefined;
+      this.tip = tip;
+      this.recent.set(header.number, block);
+      this.recent.delete(header.number - RECENT_BLOCKS);
+      batch.forEach((p, index) => p.resolve({ blockNumber: header.number, index }));
+      this.events.emit('height', tip.height);
     });
   }
 }

@@ -110,6 +110,24 @@ type Sublevel = ReturnType<typeof sublevel>;
 
 const STATE_CACHE_ENTRIES = 200_000;
 
+/** An iterator over stored entries in key order, closed when no longer read. */
+export interface StoredEntries extends AsyncIterable<[string, unknown]> {
+  close(): Promise<void>;
+}
+
+/**
+ * A node's ledger frozen at one height: the tip and iterators over state, history and the
+ * transaction index, all opened in one synchronous step, so each reads the LevelDB snapshot
+ * taken then while the node goes on committing. Block records below the tip never change.
+ */
+export interface LedgerView {
+  tip: Tip;
+  state: StoredEntries;
+  history: StoredEntries;
+  txids: StoredEntries;
+  close(): Promise<void>;
+}
+
 export class LedgerStore implements StateReader {
   private readonly cache = new Map<string, StateEntry | null>();
   /** State reads from the database that have not returned yet. */
@@ -127,9 +145,11 @@ export class LedgerStore implements StateReader {
     private readonly txids: Sublevel,
     private readonly meta: Sublevel,
     private current: Tip,
+    private readonly cacheEntries: number,
   ) {}
 
-  static async open(location: string): Promise<LedgerStore> {
+  /** `cacheEntries` bounds the state cache (a verifier's reference ledger keeps it small). */
+  static async open(location: string, cacheEntries = STATE_CACHE_ENTRIES): Promise<LedgerStore> {
     const db: Json = new Level<string, unknown>(location, { valueEncoding: 'json' });
     await db.open();
     const sub = (name: string): Sublevel => sublevel(db, name);
@@ -143,7 +163,24 @@ export class LedgerStore implements StateReader {
       sub('txids'),
       meta,
       tip,
+      cacheEntries,
     );
+  }
+
+  /** The ledger at its current tip, for reading while commits go on (see LedgerView). */
+  view(): LedgerView {
+    const state = this.state.iterator();
+    const history = this.historyDb.iterator();
+    const txids = this.txids.iterator();
+    return {
+      tip: this.current,
+      state,
+      history,
+      txids,
+      close: async () => {
+        await Promise.all([state.close(), history.close(), txids.close()]);
+      },
+    };
   }
 
   get tip(): Tip {
@@ -218,7 +255,7 @@ export class LedgerStore implements StateReader {
   private remember(key: string, entry: StateEntry | null): void {
     this.cache.delete(key);
     this.cache.set(key, entry);
-    if (this.cache.size > STATE_CACHE_ENTRIES)
+    if (this.cache.size > this.cacheEntries)
       this.cache.delete(this.cache.keys().next().value as string);
   }
 
@@ -300,11 +337,6 @@ export class LedgerStore implements StateReader {
       }
     }
     this.current = tip;
-  }
-
-  /** Verification: every stored history record or transaction index entry, in key order. */
-  async *indexEntries(part: 'history' | 'txids'): AsyncIterable<[string, unknown]> {
-    yield* (part === 'history' ? this.historyDb : this.txids).iterator();
   }
 
   /** Raw access for verification and tamper tests: the stored value of a state key. */

@@ -1,21 +1,19 @@
 /**
- * Verification of node ledgers. A node is checked against itself: every stored block must carry
- * the orderer's signature, chain to its predecessor and match its data hash; every commit hash
- * must follow from the blocks and the node's validation codes; and the state must equal what the
- * valid writes of those blocks produce. Nodes are then compared height by height, and the first
- * height at which a node leaves the majority is named.
+ * Verification of everything a node trusts, against the orderer-signed blocks rather than a
+ * majority of nodes. One pass over the orderer's log checks its chain, data hashes and
+ * signatures and re-validates each block into the verifier's own reference ledger (kept between
+ * runs, so only new blocks are re-validated); each node is then judged on its own against that
+ * reference: every stored block, its validation codes and commit hashes, and its state, key
+ * history and transaction index at the height it had when verification began. Nodes are read
+ * through LevelDB snapshots, so they go on committing meanwhile, and every comparison streams
+ * both sides in key order: memory stays bounded whatever the ledger's size.
  */
 import { canonicalJson } from '@shulian/chaincode/canonical';
-import { ValidationCode } from '@shulian/proof/formats/embedded';
-import { toBase64 } from './crypto.js';
-import {
-  GENESIS_TIP,
-  historyKey,
-  storedHistory,
-  txIndexEntries,
-  type LedgerStore,
-} from './store.js';
-import { compareKeys, txUpdates, type StateEntry } from './state.js';
+import type { Block } from '@shulian/proof/formats/embedded';
+import { applyBlock } from './node.js';
+import type { Orderer } from './orderer.js';
+import { GENESIS_TIP, type LedgerStore, type LedgerView, type StoredEntries } from './store.js';
+import { compareKeys } from './state.js';
 import {
   BlockError,
   checkBlock,
@@ -24,6 +22,9 @@ import {
   type ValidationContext,
 } from './validator.js';
 
+/** The name divergences of the orderer's own log carry. */
+export const ORDERER = 'orderer';
+
 export interface NodeDivergence {
   node: string;
   height: number;
@@ -31,181 +32,289 @@ export interface NodeDivergence {
   reason: string;
 }
 
-export interface NodeVerification {
-  node: string;
-  checkedBlocks: number;
+export interface VerifyProgress {
+  /** `log`: the orderer's log is checked and re-validated; `nodes`: nodes are compared with it. */
+  phase: 'log' | 'nodes';
+  done: number;
+  total: number;
+}
+
+/** A running node as verification reads it: its store and a view frozen at one height. */
+export interface NodeUnderCheck {
+  id: string;
+  store: LedgerStore;
+  view: LedgerView;
+}
+
+export interface LedgerVerification {
   divergences: NodeDivergence[];
+  /** Node blocks compared with the reference, over all nodes. */
+  checkedBlocks: number;
+  /** How many blocks of the orderer's log verified, from block 0. */
+  verifiedHeight: number;
+  /** The reference ledger disagrees with the log (a rewritten or shortened log): rebuild it. */
+  discardReference: boolean;
+}
+
+interface Problem {
+  height: number;
+  key?: string;
+  reason: string;
 }
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-const entryText = (e: StateEntry | undefined): string =>
-  e
-    ? canonicalJson({
-        v: toBase64(e.value),
-        version: e.version,
-        p: e.validationParameter ? toBase64(e.validationParameter) : null,
-      })
-    : 'absent';
 
-export async function verifyNode(
-  node: string,
-  store: LedgerStore,
+/**
+ * Verifies the orderer's log up to `logHeight` and every node in `nodes` against it, using and
+ * extending `reference` (a ledger the verifier alone writes, rebuilt from verified blocks).
+ */
+export async function verifyLedgers(
+  log: Orderer,
+  logHeight: number,
+  reference: LedgerStore,
+  nodes: NodeUnderCheck[],
   ctx: ValidationContext,
-): Promise<NodeVerification> {
-  const tip = store.tip;
-  let previousHash = GENESIS_TIP.blockHash;
-  let previousCommit = GENESIS_TIP.commitHash;
-  const expected = new Map<string, StateEntry>();
-  // History records and index entries as the blocks produce them, by their stored key.
-  const expectedHistory = new Map<string, string>();
-  const expectedTxIds = new Map<string, string>();
-  const fail = (height: number, reason: string, key?: string): NodeVerification => ({
-    node,
-    checkedBlocks: height,
-    divergences: [key === undefined ? { node, height, reason } : { node, height, key, reason }],
-  });
-  for (let n = 0; n < tip.height; n++) {
-    let record;
-    try {
-      record = await store.blockRecord(n);
-    } catch (err) {
-      return fail(n, `block ${n} is unreadable: ${describe(err)}`);
+  onProgress: (p: VerifyProgress) => void = () => undefined,
+): Promise<LedgerVerification> {
+  const divergences: NodeDivergence[] = [];
+  const found = new Map<string, Problem>();
+  const topNode = Math.max(0, ...nodes.map((n) => n.view.tip.height));
+  const compareStateAt = async (height: number): Promise<void> => {
+    for (const node of nodes.filter((n) => n.view.tip.height === height)) {
+      const problem = await compareLedger(node.view, reference);
+      if (problem) found.set(node.id, { height, ...problem });
     }
-    if (!record) return fail(n, `block ${n} is missing`);
+  };
+
+  // The orderer's log, block by block, re-validated into the reference as far as nodes reach.
+  let verifiedHeight = 0;
+  let discardReference = false;
+  const logProblem = (height: number, reason: string): void => {
+    divergences.push({ node: ORDERER, height, reason });
+  };
+  if (reference.tip.height > logHeight) {
+    logProblem(
+      logHeight,
+      `the orderer's log holds ${logHeight} blocks but ${reference.tip.height} were verified earlier: blocks were removed`,
+    );
+    discardReference = true;
+  } else {
+    let previous = GENESIS_TIP.blockHash;
+    let n = 0;
+    let broken = false;
     try {
-      if (record.block.header.number !== n)
-        throw new BlockError(
-          `block ${n} is stored under number ${record.block.header.number}`,
-          'BAD_BLOCK',
-        );
-      checkBlock(record.block, previousHash, ctx);
-    } catch (err) {
-      return fail(n, describe(err));
-    }
-    const blockHash = headerHash(record.block);
-    if (record.blockHash !== blockHash)
-      return fail(n, `block ${n}: stored block hash does not match its header`);
-    const recomputed = commitHash(previousCommit, record.block, record.codes);
-    if (record.commitHash !== recomputed)
-      return fail(
-        n,
-        `block ${n}: commit hash does not follow from the block and its validation codes`,
-      );
-    for (const [i, tx] of record.block.transactions.entries()) {
-      if (record.codes[i] !== ValidationCode.VALID) continue;
-      const u = await txUpdates(
-        tx.payload.rwset,
-        { block: n, tx: i },
-        tx.proposal.txId,
-        tx.proposal.timestamp,
-        (key) => Promise.resolve(expected.get(key)),
-      );
-      for (const { key, entry } of u.state) {
-        if (entry) expected.set(key, entry);
-        else expected.delete(key);
+      for await (const [at, value] of log.storedBlocks(logHeight)) {
+        if (at !== n) {
+          logProblem(n, `block ${n} is missing from the orderer's log`);
+          broken = true;
+          break;
+        }
+        const problem = checkLogBlock(value, n, previous, ctx);
+        if (problem) {
+          logProblem(n, problem);
+          broken = true;
+          break;
+        }
+        const block = value as Block;
+        const hash = headerHash(block);
+        if (n < reference.tip.height) {
+          const earlier = await reference.blockRecord(n);
+          if (earlier?.blockHash !== hash) {
+            logProblem(
+              n,
+              `block ${n} differs from the block verified earlier: the log was rewritten`,
+            );
+            discardReference = true;
+            broken = true;
+            break;
+          }
+        } else if (n < topNode) {
+          await compareStateAt(n);
+          try {
+            await applyBlock(reference, block, ctx, false);
+          } catch (err) {
+            logProblem(n, `block ${n} cannot be re-validated: ${describe(err)}`);
+            broken = true;
+            break;
+          }
+        }
+        previous = hash;
+        n += 1;
+        onProgress({ phase: 'log', done: n, total: logHeight });
       }
-      for (const { key, entry } of u.history)
-        expectedHistory.set(
-          historyKey(key, { block: n, tx: i }),
-          canonicalJson(storedHistory(entry)),
-        );
+    } catch (err) {
+      logProblem(n, `the orderer's log is unreadable at block ${n}: ${describe(err)}`);
+      broken = true;
     }
-    for (const [txId, at] of txIndexEntries(record)) expectedTxIds.set(txId, canonicalJson(at));
-    previousHash = blockHash;
-    previousCommit = recomputed;
+    if (!broken && n < logHeight) {
+      logProblem(n, `block ${n} is missing from the orderer's log`);
+      broken = true;
+    }
+    if (!broken) {
+      const tip = (await log.storedTip()) as { height?: unknown; lastHash?: unknown } | undefined;
+      if (!tip || typeof tip.height !== 'number' || tip.height < logHeight)
+        logProblem(logHeight, `the orderer's log tip does not cover its ${logHeight} blocks`);
+      else if (tip.height === logHeight && tip.lastHash !== previous)
+        logProblem(logHeight, "the orderer's log tip does not name its last block");
+    }
+    verifiedHeight = n;
+    if (!discardReference) await compareStateAt(reference.tip.height);
   }
-  if (tip.blockHash !== previousHash || tip.commitHash !== previousCommit)
-    return fail(tip.height, 'the recorded tip does not match the last block');
-  // State: both sides in key order; the first difference is named.
-  const wanted = [...expected.keys()].sort(compareKeys);
-  let i = 0;
+
+  // Each node's blocks, against the reference, up to the lower of the two heights.
+  let checkedBlocks = 0;
+  const total = nodes.reduce((s, node) => s + Math.min(node.view.tip.height, verifiedHeight), 0);
+  for (const node of nodes) {
+    const blockProblem = await compareBlocks(node, reference, verifiedHeight, ctx, () => {
+      checkedBlocks += 1;
+      onProgress({ phase: 'nodes', done: checkedBlocks, total });
+    });
+    const problem = blockProblem ?? found.get(node.id);
+    if (problem) divergences.push({ node: node.id, ...problem });
+  }
+  return { divergences, checkedBlocks, verifiedHeight, discardReference };
+}
+
+/** Why a stored log entry is not block `n` chained to `previous`, if it is not. */
+function checkLogBlock(
+  value: unknown,
+  n: number,
+  previous: string,
+  ctx: ValidationContext,
+): string | undefined {
   try {
-    for await (const { key, entry } of store.range('', '')) {
-      const want = wanted[i];
-      if (want === undefined || compareKeys(key, want) < 0)
-        return fail(tip.height, 'state holds a key no valid transaction wrote', key);
-      if (compareKeys(key, want) > 0)
-        return fail(tip.height, 'state lacks a key the blocks wrote', want);
-      if (entryText(entry) !== entryText(expected.get(want)))
-        return fail(tip.height, 'state value differs from the blocks', key);
-      i++;
-    }
+    const block = value as Block;
+    if (block.header.number !== n) return `block ${n} is stored as number ${block.header.number}`;
+    checkBlock(block, previous, ctx);
+    return undefined;
   } catch (err) {
-    return fail(tip.height, `state is unreadable: ${describe(err)}`, wanted[i]);
+    return err instanceof BlockError ? err.message : `block ${n} is malformed: ${describe(err)}`;
   }
-  if (i < wanted.length) return fail(tip.height, 'state lacks a key the blocks wrote', wanted[i]);
-  const historyOf = (stored: string): string => stored.slice(0, stored.lastIndexOf('\u0000'));
-  const index =
-    (await compareIndex(store, 'history', 'history entry', expectedHistory, historyOf)) ??
-    (await compareIndex(store, 'txids', 'transaction index entry', expectedTxIds, (k) => k));
-  if (index) return fail(tip.height, index.reason, index.key);
-  return { node, checkedBlocks: tip.height, divergences: [] };
 }
 
 /**
- * Compares a stored index with what the blocks produce: the first stored entry that is
- * unexpected or different, else the first expected one that is missing. `name` maps a stored
- * key to the key a divergence names (a history record names its state key).
+ * A node's stored blocks against the reference: each must be the orderer's block (signature,
+ * chain, data hash), with the validation codes and commit hash that re-validating it gives.
  */
-async function compareIndex(
-  store: LedgerStore,
-  part: 'history' | 'txids',
-  what: string,
-  expected: Map<string, string>,
-  name: (stored: string) => string,
-): Promise<{ key: string; reason: string } | undefined> {
-  const remaining = new Map(expected);
-  let at: string | undefined;
-  try {
-    for await (const [key, value] of store.indexEntries(part)) {
-      at = key;
-      const want = remaining.get(key);
-      if (want === undefined)
-        return { key: name(key), reason: `${what} that the blocks do not produce` };
-      if (canonicalJson(value) !== want)
-        return { key: name(key), reason: `${what} differs from the blocks` };
-      remaining.delete(key);
+async function compareBlocks(
+  node: NodeUnderCheck,
+  reference: LedgerStore,
+  verifiedHeight: number,
+  ctx: ValidationContext,
+  checked: () => void,
+): Promise<Problem | undefined> {
+  const { tip } = node.view;
+  let previousHash = GENESIS_TIP.blockHash;
+  let previousCommit = GENESIS_TIP.commitHash;
+  const upTo = Math.min(tip.height, verifiedHeight);
+  for (let n = 0; n < upTo; n++) {
+    const fail = (reason: string): Problem => ({ height: n, reason });
+    let record;
+    try {
+      record = await node.store.blockRecord(n);
+    } catch (err) {
+      return fail(`block ${n} is unreadable: ${describe(err)}`);
     }
-  } catch (err) {
-    return {
-      key: at === undefined ? '' : name(at),
-      reason: `${what} unreadable: ${describe(err)}`,
-    };
+    if (!record) return fail(`block ${n} is missing`);
+    try {
+      if (record.block.header.number !== n)
+        return fail(`block ${n} is stored under number ${record.block.header.number}`);
+      checkBlock(record.block, previousHash, ctx);
+    } catch (err) {
+      return fail(describe(err));
+    }
+    const blockHash = headerHash(record.block);
+    if (record.blockHash !== blockHash)
+      return fail(`block ${n}: stored block hash does not match its header`);
+    const recomputed = commitHash(previousCommit, record.block, record.codes);
+    if (record.commitHash !== recomputed)
+      return fail(
+        `block ${n}: commit hash does not follow from the block and its validation codes`,
+      );
+    const expected = await reference.blockRecord(n);
+    if (!expected) return fail(`block ${n} is not in the verified reference`);
+    if (blockHash !== expected.blockHash)
+      return fail(`block ${n} differs from the orderer's block ${n}`);
+    if (canonicalJson(record.codes) !== canonicalJson(expected.codes))
+      return fail(`block ${n}: validation codes differ from re-validating the orderer's block`);
+    if (record.commitHash !== expected.commitHash)
+      return fail(`block ${n}: commit hash differs from re-validating the orderer's block`);
+    previousHash = blockHash;
+    previousCommit = recomputed;
+    checked();
   }
-  const [missing] = remaining.keys();
-  return missing === undefined
-    ? undefined
-    : { key: name(missing), reason: `${what} missing: the blocks produce it` };
+  if (upTo === tip.height && (tip.blockHash !== previousHash || tip.commitHash !== previousCommit))
+    return { height: tip.height, reason: 'the recorded tip does not match the last block' };
+  return undefined;
 }
 
-/** Compares nodes' block and commit hashes height by height against the majority. */
-export async function compareNodes(
-  nodes: { id: string; store: LedgerStore }[],
-): Promise<NodeDivergence[]> {
-  const divergences: NodeDivergence[] = [];
-  const diverged = new Set<string>();
-  const maxHeight = Math.max(0, ...nodes.map((n) => n.store.tip.height));
-  for (let h = 0; h < maxHeight && diverged.size < nodes.length; h++) {
-    const views = await Promise.all(
-      nodes
-        .filter((n) => !diverged.has(n.id) && n.store.tip.height > h)
-        .map(async (n) => {
-          const r = await n.store.blockRecord(h);
-          return { id: n.id, value: r ? `${r.blockHash}/${r.commitHash}` : 'missing' };
-        }),
+/** The separator of a history record's stored key: the state key comes before it. */
+const historyOf = (stored: string): string => stored.slice(0, stored.lastIndexOf('\u0000'));
+
+/**
+ * A node's state, history and transaction index (its view) against the reference at the same
+ * height: the first entry that is unexpected, different or missing, with its key.
+ */
+async function compareLedger(
+  view: LedgerView,
+  reference: LedgerStore,
+): Promise<Omit<Problem, 'height'> | undefined> {
+  const expected = reference.view();
+  try {
+    return (
+      (await compareEntries(view.state, expected.state, (k) => k, {
+        extra: 'state holds a key no valid transaction wrote',
+        missing: 'state lacks a key the blocks wrote',
+        differs: 'state value differs from the blocks',
+        unreadable: 'state is unreadable',
+      })) ??
+      (await compareEntries(view.history, expected.history, historyOf, {
+        extra: 'history entry that the blocks do not produce',
+        missing: 'history entry missing: the blocks produce it',
+        differs: 'history entry differs from the blocks',
+        unreadable: 'history entry unreadable',
+      })) ??
+      (await compareEntries(view.txids, expected.txids, (k) => k, {
+        extra: 'transaction index entry that the blocks do not produce',
+        missing: 'transaction index entry missing: the blocks produce it',
+        differs: 'transaction index entry differs from the blocks',
+        unreadable: 'transaction index entry unreadable',
+      }))
     );
-    const counts = new Map<string, number>();
-    for (const v of views) counts.set(v.value, (counts.get(v.value) ?? 0) + 1);
-    const majority = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
-    for (const v of views) {
-      if (v.value === majority) continue;
-      diverged.add(v.id);
-      divergences.push({
-        node: v.id,
-        height: h,
-        reason: `block ${h}: block or commit hash differs from the majority of nodes`,
-      });
-    }
+  } finally {
+    await Promise.all([view.close(), expected.close()]);
   }
-  return divergences;
+}
+
+/** Walks two key-ordered iterators side by side; the first difference is named. */
+async function compareEntries(
+  actual: StoredEntries,
+  expected: StoredEntries,
+  name: (stored: string) => string,
+  says: { extra: string; missing: string; differs: string; unreadable: string },
+): Promise<Omit<Problem, 'height'> | undefined> {
+  const have = actual[Symbol.asyncIterator]();
+  const want = expected[Symbol.asyncIterator]();
+  let at = '';
+  try {
+    let a = await have.next();
+    let b = await want.next();
+    while (!a.done || !b.done) {
+      if (a.done) return { key: name((b.value as [string, unknown])[0]), reason: says.missing };
+      const [key, value] = a.value;
+      at = key;
+      const order = b.done ? -1 : compareKeys(key, b.value[0]);
+      if (order < 0) return { key: name(key), reason: says.extra };
+      if (order > 0) return { key: name((b.value as [string, unknown])[0]), reason: says.missing };
+      if (canonicalJson(value) !== canonicalJson((b.value as [string, unknown])[1]))
+        return { key: name(key), reason: says.differs };
+      a = await have.next();
+      b = await want.next();
+    }
+    return undefined;
+  } catch (err) {
+    return { key: at === '' ? '' : name(at), reason: `${says.unreadable}: ${describe(err)}` };
+  } finally {
+    await Promise.all([have.return?.(), want.return?.()]);
+  }
 }

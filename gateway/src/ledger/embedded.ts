@@ -122,14 +122,17 @@ export async function createEmbeddedLedger(
       engine: 'embedded',
       channel: config.channel,
       height: Math.max(0, ...nodes.map((n) => n.height)),
-      nodes: nodes.map(({ id, running, height, lastBlockHash, commitHash }) => ({
+      nodes: nodes.map(({ id, running, height, lastBlockHash, commitHash, halted }) => ({
         id,
         running,
         height,
         lastBlockHash,
         commitHash,
+        ...(halted === undefined ? {} : { halted }),
       })),
-      agreement: [...byHeight.values()].every((hashes) => hashes.size === 1),
+      agreement:
+        [...byHeight.values()].every((hashes) => hashes.size === 1) &&
+        !nodes.some((n) => n.halted !== undefined),
     };
   };
 

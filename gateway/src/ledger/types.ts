@@ -58,6 +58,8 @@ export interface NodeStatus {
   lastBlockHash: string;
   /** hex chained hash over every valid write the node committed. */
   commitHash: string;
+  /** Why the node stopped committing (a block it could not get or accept), if it did. */
+  halted?: string;
 }
 
 export interface NetworkStatus {
@@ -65,7 +67,10 @@ export interface NetworkStatus {
   channel: string;
   height: number;
   nodes: NodeStatus[];
-  /** True when every running node at the same height reports the same commit hash. */
+  /**
+   * True when every running node at the same height reports the same commit hash and no
+   * running node has halted.
+   */
   agreement: boolean;
 }
 

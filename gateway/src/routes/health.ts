@@ -4,6 +4,7 @@
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { GatewayError } from '../errors.js';
+import type { NetworkStatus } from '../ledger/types.js';
 import type { RouteOptions } from './context.js';
 import { mediaResponses, responses } from './helpers.js';
 
@@ -16,6 +17,7 @@ const Readiness = Type.Object({
   indexedBlock: Type.Integer({ description: '-1 before the first block' }),
   lag: Type.Integer(),
   agreement: Type.Boolean(),
+  halted: Type.Array(Type.String(), { description: 'nodes that stopped committing' }),
 });
 
 export const healthRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
@@ -43,21 +45,27 @@ export const healthRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       },
     },
     async (_request, reply) => {
-      let height: number;
-      let agreement: boolean;
+      let status: NetworkStatus;
       try {
-        ({ height, agreement } = await ctx.ledger.status());
+        status = await ctx.ledger.status();
       } catch (err) {
         throw new GatewayError('LEDGER_UNAVAILABLE', 'ledger does not answer', { cause: err });
       }
+      const { height, agreement } = status;
+      const halted = status.nodes.filter((n) => n.halted !== undefined).map((n) => n.id);
       const indexed = (await ctx.index.checkpoint())?.blockNumber ?? -1;
       const lag = Math.max(0, height - 1 - indexed);
-      const ready = lag <= MAX_READY_LAG;
-      const body = { ready, ledgerHeight: height, indexedBlock: indexed, lag, agreement };
+      // A halted node commits nothing more until it is repaired: the network is not whole.
+      const ready = lag <= MAX_READY_LAG && halted.length === 0;
+      const body = { ready, ledgerHeight: height, indexedBlock: indexed, lag, agreement, halted };
       if (!ready)
-        throw new GatewayError('NOT_READY', `index is ${lag} blocks behind the ledger`, {
-          details: body,
-        });
+        throw new GatewayError(
+          'NOT_READY',
+          halted.length > 0
+            ? `node ${halted.join(', ')} halted; repair with \`shulian node repair\``
+            : `index is ${lag} blocks behind the ledger`,
+          { details: body },
+        );
       return reply.send(body);
     },
   );

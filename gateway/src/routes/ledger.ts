@@ -19,6 +19,9 @@ const NodeStatus = Type.Object({
   height: Type.Integer(),
   lastBlockHash: Type.String(),
   commitHash: Type.String(),
+  halted: Type.Optional(
+    Type.String({ description: 'why the node stopped committing; repair it to resume' }),
+  ),
 });
 const Status = Type.Object({
   engine: Type.String(),

@@ -171,6 +171,11 @@ export async function openRuntime(
   metrics.gauge('ledger_agreement', '1 when every running node agrees', async () =>
     (await ledger.status()).agreement ? 1 : 0,
   );
+  metrics.gauge(
+    'ledger_nodes_halted',
+    'running nodes that stopped committing (a block they could not get or accept)',
+    async () => (await ledger.status()).nodes.filter((n) => n.halted !== undefined).length,
+  );
 
   const runtime: Runtime = {
     config,
