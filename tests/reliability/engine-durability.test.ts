@@ -1,0 +1,109 @@
+/**
+ * Durability of the engine's acknowledgements. kill -9 keeps the page cache, so the crash test
+ * passes even with fsync off; a power loss would not. This test watches every LevelDB batch the
+ * engine writes and checks that each acknowledged transaction was preceded by the fsyncs it
+ * needs: its block in the orderer's log, and the block's commit on the node that answered.
+ */
+import path from 'node:path';
+import { Level } from 'level';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { blockKey } from '../../network/embedded/store.js';
+import type { EmbeddedNetwork } from '../../network/embedded/network.js';
+import { openTestNetwork, tempDir } from '../network/helpers.js';
+
+interface Write {
+  location: string;
+  keys: string[];
+  sync: boolean;
+}
+
+type BatchFn = (
+  this: { location: string },
+  ops: { key: string }[],
+  options: { sync?: boolean },
+  cb: unknown,
+) => unknown;
+const proto = Level.prototype as unknown as { _batch: BatchFn };
+
+/** Records, in order, every batch written to any level database in this process. */
+function recordWrites(): { writes: Write[]; stop: () => void } {
+  const writes: Write[] = [];
+  const original = proto._batch;
+  proto._batch = function (ops, options, cb) {
+    writes.push({
+      location: this.location,
+      keys: ops.map((o) => String(o.key)),
+      sync: options.sync === true,
+    });
+    return original.call(this, ops, options, cb);
+  };
+  return { writes, stop: () => (proto._batch = original) };
+}
+
+/**
+ * Writes from four departments; for each acknowledgement, the writes recorded before it must
+ * include a synced orderer-log batch holding its block and a synced commit of that block on the
+ * department's node. Returns the acknowledgements that lacked one.
+ */
+async function unsyncedAcknowledgements(net: EmbeddedNetwork, dir: string): Promise<string[]> {
+  const recorder = recordWrites();
+  const missing: string[] = [];
+  try {
+    const departments = ['coord', 'psb', 'amr', 'health'];
+    const writers = await Promise.all(departments.map((d) => net.identity(d, `writer-${d}`)));
+    await Promise.all(
+      writers.map(async (identity, w) => {
+        for (let seq = 0; seq < 6; seq++) {
+          const r = await net.submit(identity, 'Put', [`w${w}-${seq}`, String(seq)]);
+          const before = recorder.writes.slice();
+          const key = blockKey(r.blockNumber);
+          const log = path.join(dir, 'orderer');
+          const node = path.join(dir, 'departments', identity.mspId);
+          const orderered = before.some(
+            (x) => x.sync && x.location.startsWith(log) && x.keys.includes(`b${key}`),
+          );
+          const committed = before.some(
+            (x) =>
+              x.sync &&
+              x.location.startsWith(node) &&
+              x.keys.some((k) => k.endsWith(`!blocks!${key}`)),
+          );
+          if (!orderered || !committed)
+            missing.push(
+              `${r.txId} in block ${r.blockNumber}: orderer ${orderered}, node ${committed}`,
+            );
+        }
+      }),
+    );
+  } finally {
+    recorder.stop();
+  }
+  return missing;
+}
+
+describe('durability: every acknowledgement follows its fsyncs', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let net: EmbeddedNetwork | undefined;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir('shulian-durability-')));
+  afterEach(async () => {
+    await net?.close();
+    await cleanup();
+  });
+
+  it('the engine as the gateway opens it (durable) syncs the log and the node before acknowledging', async () => {
+    net = await openTestNetwork(dir, {
+      durable: true,
+      batch: { timeoutMs: 5, maxMessageCount: 4 },
+    });
+    expect(await unsyncedAcknowledgements(net, dir)).toEqual([]);
+  });
+
+  it('the check catches acknowledgements made with fsync turned off', async () => {
+    net = await openTestNetwork(dir, {
+      durable: false,
+      batch: { timeoutMs: 5, maxMessageCount: 4 },
+    });
+    expect((await unsyncedAcknowledgements(net, dir)).length).toBe(24);
+  });
+});
