@@ -28,6 +28,7 @@ export type LedgerErrorCode =
   | 'COMMIT_TIMEOUT'
   | 'NODE_BEHIND'
   | 'DEPARTMENT_MATERIAL_LOST'
+  | 'KEY_POLICY_CONFLICT'
   | 'NETWORK_CLOSED'
   | 'CRYPTO_MATERIAL_MISMATCH';
 
@@ -47,7 +48,8 @@ export class LedgerError extends Error {
       this.code === 'MVCC_READ_CONFLICT' ||
       this.code === 'PHANTOM_READ_CONFLICT' ||
       this.code === 'ENDORSEMENT_MISMATCH' ||
-      this.code === 'ORDERER_WRITE_FAILED'
+      this.code === 'ORDERER_WRITE_FAILED' ||
+      this.code === 'KEY_POLICY_CONFLICT'
     );
   }
 }

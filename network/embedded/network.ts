@@ -25,7 +25,7 @@ import { Orderer } from './orderer.js';
 import { chooseEndorsers, policyMembers } from './policy.js';
 import { proposalFor, type CallOptions } from './proposal.js';
 import { canonical } from './sealed.js';
-import { requiredPolicies, type ValidationContext } from './validator.js';
+import { checkBlock, requiredPolicies, type ValidationContext } from './validator.js';
 import { LedgerStore, type BlockRecord } from './store.js';
 import {
   verifyLedgers,
@@ -87,6 +87,8 @@ export interface NodeState {
 
 const ENDORSE_ATTEMPTS = 4;
 const COMMIT_TIMEOUT_MS = 30_000;
+/** Blocks at the end of the orderer's log whose signatures and hashes are checked at start. */
+const STARTUP_CHECK_BLOCKS = 4;
 
 export interface VerifyResult {
   ok: boolean;
@@ -103,6 +105,26 @@ const VERIFIER_DIR = 'verifier';
 const REFERENCE_CACHE_ENTRIES = 10_000;
 /** How long verification gives a node below the verified log to catch up before naming it. */
 const LAG_GRACE_MS = 3_000;
+
+/**
+ * Why a transaction failed ENDORSEMENT_POLICY_FAILURE, when the reason is a race: an earlier
+ * valid transaction of its block set the key-level policy of a key it writes (Fabric then
+ * invalidates it whatever its endorsements). Its endorsements were sound, so resubmitting,
+ * endorsed under the new policy, may succeed.
+ */
+function raceOf(record: BlockRecord, index: number): { txId: string; key: string } | undefined {
+  const tx = record.block.transactions[index];
+  if (!tx) return undefined;
+  const written = new Set(
+    [...tx.payload.rwset.writes, ...tx.payload.rwset.metadataWrites].map((w) => w.key),
+  );
+  for (const [i, earlier] of record.block.transactions.slice(0, index).entries()) {
+    if (record.codes[i] !== ValidationCode.VALID) continue;
+    const key = earlier.payload.rwset.metadataWrites.find((m) => written.has(m.key))?.key;
+    if (key !== undefined) return { txId: earlier.proposal.txId, key };
+  }
+  return undefined;
+}
 
 export class EmbeddedNetwork {
   private closed = false;
@@ -162,6 +184,15 @@ export class EmbeddedNetwork {
       { ...config.orderer.batch, ...options.batch },
       durable,
     );
+    // The quick start-up check of the log's tail; the nodes check their own tips as they start.
+    try {
+      await orderer.checkTail(STARTUP_CHECK_BLOCKS, (block, previous) =>
+        checkBlock(block, previous, validation),
+      );
+    } catch (err) {
+      await orderer.close();
+      throw err;
+    }
     const nodeMap = new Map<string, DepartmentNode>();
     const wallets = new Map<string, Wallet>();
     for (const { d, dir, org } of departments) {
@@ -345,6 +376,13 @@ export class EmbeddedNetwork {
     });
     this.acknowledged = Math.max(this.acknowledged, blockNumber + 1);
     const code = record.codes[index] as ValidationCode;
+    const policyRace = code === ValidationCode.ENDORSEMENT_POLICY_FAILURE && raceOf(record, index);
+    if (policyRace)
+      throw new LedgerError(
+        'KEY_POLICY_CONFLICT',
+        `transaction ${proposal.txId} was invalidated in block ${blockNumber}: transaction ${policyRace.txId} before it in the block changed the endorsement policy of ${policyRace.key}; resubmit`,
+        { txId: proposal.txId, blockNumber },
+      );
     if (code !== ValidationCode.VALID) {
       throw new LedgerError(
         code,

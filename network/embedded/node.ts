@@ -18,7 +18,7 @@ import { signerRef, signWith, type SigningIdentity } from './identity.js';
 import { addTime } from './metrics.js';
 import type { Orderer } from './orderer.js';
 import { checkCall, txIdFor } from './proposal.js';
-import { LedgerStore, type BlockRecord, type Tip } from './store.js';
+import { GENESIS_TIP, LedgerStore, type BlockRecord, type Tip } from './store.js';
 import { canonical, seal } from './sealed.js';
 import { simulate } from './stub.js';
 import {
@@ -94,6 +94,8 @@ export class DepartmentNode {
     if (this.store) return;
     this.store = await LedgerStore.open(this.options.location);
     this.halted = undefined;
+    // A node whose stored tip does not hold up is halted before it serves anything.
+    await this.startupCheck(this.store).catch((err: unknown) => this.halt(err));
     this.unsubscribe = this.options.orderer.onHeight(() => void this.sync());
     await this.sync();
     this.caughtUp = true;
@@ -295,6 +297,38 @@ export class DepartmentNode {
         }
       }
     } while (this.resync);
+  }
+
+  /**
+   * The quick check at start: the recorded tip names the last stored block (hash and commit
+   * hash), nothing is stored past it, that block carries the orderer's signature, chains to its
+   * predecessor and matches its data hash, and it is the orderer's block of that number.
+   */
+  private async startupCheck(store: LedgerStore): Promise<void> {
+    const { height, blockHash, commitHash } = store.tip;
+    const fail = (reason: string): never => {
+      throw new LedgerError('NODE_HALTED', `start-up check: ${reason}`);
+    };
+    if (await store.blockRecord(height)) fail(`a block is stored past the tip (height ${height})`);
+    if (height === 0) return;
+    const last = await store.blockRecord(height - 1);
+    if (!last) return fail(`block ${height - 1}, the tip, is missing`);
+    if (
+      last.blockHash !== blockHash ||
+      last.commitHash !== commitHash ||
+      headerHash(last.block) !== blockHash
+    )
+      fail(`the recorded tip does not match block ${height - 1}`);
+    const before = height > 1 ? await store.blockRecord(height - 2) : undefined;
+    if (height > 1 && !before) fail(`block ${height - 2} is missing`);
+    try {
+      checkBlock(last.block, before?.blockHash ?? GENESIS_TIP.blockHash, this.options.validation);
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
+    }
+    const ordered = await this.options.orderer.block(height - 1);
+    if (ordered && headerHash(ordered) !== blockHash)
+      fail(`block ${height - 1} differs from the orderer's block ${height - 1}`);
   }
 
   /** Stops committing, loudly: waiting clients are woken and the reason is reported. */

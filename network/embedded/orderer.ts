@@ -135,6 +135,37 @@ export class Orderer {
     );
   }
 
+  /**
+   * The quick check at start: the last `blocks` blocks of the log exist under their numbers,
+   * chain to one another and to the tip, nothing is stored past the tip, and `check` (signature
+   * and data hash) accepts each. Throws ORDERER_LOG_CORRUPT naming the block otherwise.
+   */
+  async checkTail(
+    blocks: number,
+    check: (block: Block, previousHash: string) => void,
+  ): Promise<void> {
+    const { height, lastHash } = this.tip;
+    const fail = (reason: string): never => {
+      throw new LedgerError('ORDERER_LOG_CORRUPT', `the orderer's log: ${reason}`);
+    };
+    if (await this.storedBlock(height)) fail(`a block is stored past the tip (height ${height})`);
+    let next = lastHash;
+    for (let n = height - 1; n >= Math.max(0, height - blocks); n--) {
+      const block = (await this.storedBlock(n)) as Block | undefined;
+      if (!block) return fail(`block ${n} is missing`);
+      if (block.header?.number !== n)
+        fail(`block ${n} is stored as number ${block.header?.number}`);
+      if (sha256Hex(encodeHeader(block.header)) !== next)
+        fail(`block ${n} is not the block its successor or the tip names`);
+      try {
+        check(block, block.header.previousHash);
+      } catch (err) {
+        fail(err instanceof Error ? err.message : String(err));
+      }
+      next = block.header.previousHash;
+    }
+  }
+
   /** Block `n` as stored in the log (never from memory): what verification checks. */
   async storedBlock(n: number): Promise<unknown> {
     return (await this.db.getMany([`b${blockKey(n)}`]))[0];

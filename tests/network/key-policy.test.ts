@@ -63,6 +63,22 @@ describe('key-level policies and MVCC at block validation', () => {
     expect((await net.verify()).ok).toBe(true);
   });
 
+  it('a write that lost a same-block race for a key policy is a retryable KEY_POLICY_CONFLICT, and a resubmission commits', async () => {
+    await net.submit(alice, 'Put', ['anchored', 'v0']);
+    // Two writers re-set one key's policy at once (as two anchors to one catalog entry do).
+    const results = await Promise.allSettled([
+      net.submit(alice, 'SetOwners', ['anchored', 'coord,psb']),
+      net.submit(alice, 'SetOwners', ['anchored', 'coord,psb']),
+    ]);
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.reason).toMatchObject({ code: 'KEY_POLICY_CONFLICT', retryable: true });
+    expect((failed[0]?.reason as Error).message).toMatch(
+      /changed the endorsement policy of anchored/,
+    );
+    await expect(net.submit(alice, 'SetOwners', ['anchored', 'coord,psb'])).resolves.toBeDefined();
+  });
+
   /** Orders the transactions together and returns their codes on one node. */
   const inOneBlock = async (txs: Transaction[]): Promise<string[]> => {
     const at = await Promise.all(txs.map((tx) => net.orderer.broadcast(tx)));

@@ -31,7 +31,8 @@ describe('liveness', () => {
     const alice = await net.identity('coord', 'alice');
     await net.submit(alice, 'Put', ['a', '1']);
     await net.stopNode('health');
-    for (let i = 0; i < 3; i++) await net.submit(alice, 'Put', [`k${i}`, 'v']);
+    // Enough blocks that block 2 lies before the log's tail, which the start-up check reads.
+    for (let i = 0; i < 7; i++) await net.submit(alice, 'Put', [`k${i}`, 'v']);
     await net.settle();
     await net.close();
     // Block 2 disappears from the orderer's log; health has not committed it yet.
@@ -49,7 +50,7 @@ describe('liveness', () => {
     const bob = await net.identity('health', 'bob');
     const started = performance.now();
     await expect(net.submit(bob, 'Put', ['after', 'halt'])).resolves.toMatchObject({
-      blockNumber: 4,
+      blockNumber: 8,
     });
     expect(performance.now() - started).toBeLessThan(5_000);
     const report = await net.verify();
@@ -133,5 +134,43 @@ describe('liveness', () => {
     await net.close();
     net = await openTestNetwork(dir);
     expect(net.orderer.height).toBe(0);
+  });
+
+  it('the start-up check halts a node whose tip does not hold up, before it serves', async () => {
+    net = await openTestNetwork(dir);
+    const alice = await net.identity('coord', 'alice');
+    for (let i = 0; i < 3; i++) await net.submit(alice, 'Put', [`k${i}`, 'v']);
+    await net.settle();
+    await net.close();
+    const db = new Level<string, unknown>(path.join(dir, 'departments', 'amr', 'ledger'), {
+      valueEncoding: 'json',
+    });
+    const meta = db.sublevel<string, Record<string, unknown>>('meta', { valueEncoding: 'json' });
+    const tip = await meta.get('tip');
+    await meta.put('tip', { ...tip, commitHash: '0'.repeat(64) });
+    await db.close();
+    net = await openTestNetwork(dir);
+    const amr = net.nodeStates().find((s) => s.id === 'amr');
+    expect(amr?.halted).toMatch(/^start-up check: the recorded tip does not match block \d+/);
+    expect(net.nodeStates().filter((s) => s.halted !== undefined)).toHaveLength(1);
+  });
+
+  it('the start-up check refuses an orderer log whose last block was altered', async () => {
+    net = await openTestNetwork(dir);
+    const alice = await net.identity('coord', 'alice');
+    for (let i = 0; i < 3; i++) await net.submit(alice, 'Put', [`k${i}`, 'v']);
+    const last = net.orderer.height - 1;
+    await net.close();
+    net = undefined;
+    const log = new Level<string, Record<string, unknown>>(path.join(dir, 'orderer', 'blocks'), {
+      valueEncoding: 'json',
+    });
+    const block = (await log.get(`b${blockKey(last)}`)) as { header: { timestamp: number } };
+    block.header.timestamp += 1;
+    await log.put(`b${blockKey(last)}`, block);
+    await log.close();
+    const err = await openTestNetwork(dir).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ORDERER_LOG_CORRUPT' });
+    expect((err as Error).message).toMatch(new RegExp(`block ${last} is not the block`));
   });
 });
