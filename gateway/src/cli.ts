@@ -5,44 +5,34 @@
  * `trust export` work on the local data directory. Every command takes --json for a machine
  * answer on stdout; progress goes to stderr and only to a terminal.
  */
-import { stat, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Json } from '@shulian/chaincode/canonical';
 import { isRole, ROLES, createTokenStore, type Role, type TokenStore } from './auth/tokens.js';
 import { CliError, createClient } from './cli/client.js';
-import { hashFile, readJsonFile, verifyOffline, type HeldInput } from './cli/offline.js';
+import { inputFileSize, readJsonInput } from './cli/files.js';
+import { cstTime } from './cli/format.js';
+import type { HeldInput } from './cli/offline.js';
 import { progressBar, formatBytes, NO_PROGRESS, type Progress } from './cli/progress.js';
+import {
+  EXIT,
+  GLOBAL_OPTIONS,
+  UsageError,
+  commandHelp,
+  commandSpec,
+  globalHelp,
+  parseArgsMessage,
+  usageMessage,
+} from './cli/usage.js';
 import { loadConfig } from './config.js';
 import { isEntryPoint } from './services/entry.js';
-import { openRuntime } from './services/runtime.js';
 
-const USAGE = `shulian — 数链 command line
-
-Usage:
-  shulian anchor <file> --catalog <id> [--reason <text>] [--media-type <type>] [--algorithm sha256|sm3]
-  shulian verify <file> --proof <bundle.json> --trust <trust.json>     offline: file against a proof bundle
-  shulian verify --digest <hex> --proof <bundle.json> --trust <trust.json>
-  shulian verify --record <record.json> --proof <bundle.json> --trust <trust.json>
-  shulian verify <file> | --digest <hex>                                online: ask the gateway
-  shulian proof --catalog <id> --version <n> [--record <index>] [--out <file>]
-  shulian trace [--catalog <id>] [--department <id>] [--provider <id>] [--user <name>]
-                [--from <day|instant>] [--to <day|instant>] [--outcome ALLOWED|DENIED] [--limit <n>]
-  shulian trust export [--out <trust.json>]
-  shulian tokens create --department <id> --user <name> --role <role> [--role <role>...] [--label <text>]
-  shulian tokens list
-  shulian tokens revoke <token-id> | --user <name> [--department <id>]   the server refuses it at once
-  shulian index rebuild
-
-Options:
-  --url <url>        gateway URL (SHULIAN_URL, default http://127.0.0.1:8080)
-  --token <token>    bearer token (SHULIAN_TOKEN)
-  --data-dir <dir>   data directory for local commands (SHULIAN_DATA_DIR, default ./data)
-  --json             machine-readable output on stdout
-  -h, --help         this help
-
-Exit status: 0 success, 1 failure (including a proof that does not verify), 2 usage error.
-`;
+// The runtime (network, index, store) and the proof checker are loaded by the commands that use
+// them, so `--help`, usage errors and gateway calls start in a fraction of the time.
+const runtimeModule = () => import('./services/runtime.js');
+const offlineModule = () => import('./cli/offline.js');
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -75,12 +65,6 @@ type Values = ReturnType<
   typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
 >['values'];
 
-class UsageError extends CliError {
-  constructor(message: string) {
-    super('USAGE', message);
-  }
-}
-
 interface Output {
   json: boolean;
   /** A progress bar on stderr; none with --json (machine consumers want one clean answer). */
@@ -99,23 +83,66 @@ const MEDIA_TYPES: Readonly<Record<string, string>> = {
   '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-function need(values: Values, name: keyof Values): string {
-  const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${String(name)} is required`);
-  return v;
-}
+/** A day in CST or an ISO 8601 instant with its zone, as the gateway's time parameters take. */
+const TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/;
 
-function positiveInt(text: string, name: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new UsageError(`--${name} must be a non-negative integer`);
-  return n;
-}
+/** Reads the options of one command, raising usage errors that name it. */
+class Args {
+  constructor(
+    readonly command: string,
+    readonly values: Values,
+  ) {}
 
-function algorithmOf(values: Values): 'sha256' | 'sm3' {
-  const a = values.algorithm ?? 'sha256';
-  if (a !== 'sha256' && a !== 'sm3') throw new UsageError('--algorithm must be sha256 or sm3');
-  return a;
+  usage(message: string): UsageError {
+    return new UsageError(message, this.command);
+  }
+
+  need(name: keyof Values): string {
+    const v = this.values[name];
+    if (typeof v !== 'string' || v === '') throw this.usage(`--${String(name)} is required`);
+    return v;
+  }
+
+  count(name: keyof Values, text: string, min: number): number {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min)
+      throw this.usage(
+        `--${String(name)} must be a whole number${min > 0 ? ` from ${min}` : ''}, not "${text}"`,
+      );
+    return n;
+  }
+
+  algorithm(): 'sha256' | 'sm3' {
+    const a = this.values.algorithm ?? 'sha256';
+    if (a !== 'sha256' && a !== 'sm3')
+      throw this.usage(`--algorithm must be sha256 or sm3, not "${a}"`);
+    return a;
+  }
+
+  digest(): string | undefined {
+    const d = this.values.digest;
+    if (d === undefined) return undefined;
+    if (!/^[0-9a-fA-F]{64}$/.test(d))
+      throw this.usage(
+        `--digest must be 64 hexadecimal digits (a SHA-256 or SM3 digest); "${d}" has ${d.length} character(s)`,
+      );
+    return d.toLowerCase();
+  }
+
+  time(name: 'from' | 'to'): string | undefined {
+    const t = this.values[name];
+    if (t === undefined || TIME.test(t)) return t;
+    throw this.usage(
+      `--${name} must be a day (2026-03-01, China Standard Time) or an instant with its zone (2026-03-01T09:00+08:00), not "${t}"`,
+    );
+  }
+
+  department(name: 'department' | 'provider'): string | undefined {
+    const d = this.values[name];
+    if (d === undefined || MSP_ID.test(d)) return d;
+    throw this.usage(`--${name} must be a department id such as amr or psb, not "${d}"`);
+  }
 }
 
 function client(values: Values) {
@@ -134,14 +161,17 @@ const q = (params: Record<string, string | number | undefined>): string => {
   return text ? `?${text}` : '';
 };
 
-async function anchor(values: Values, positionals: string[], out: Output): Promise<number> {
+async function anchor(args: Args, positionals: string[], out: Output): Promise<number> {
+  const { values } = args;
   const file = positionals[0];
-  if (!file) throw new UsageError('anchor needs a file');
-  const catalog = need(values, 'catalog');
+  if (!file) throw args.usage('which file? name the file to anchor');
+  if (positionals.length > 1) throw args.usage('anchor takes one file');
+  const catalog = args.need('catalog');
+  const algorithm = args.algorithm();
+  const size = await inputFileSize(file, 'file', 'anchor');
   const mediaType =
     values['media-type'] ?? MEDIA_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-  const path = `/api/v1/catalog/${encodeURIComponent(catalog)}/versions${q({ reason: values.reason, algorithm: algorithmOf(values) })}`;
-  const { size } = await stat(file);
+  const path = `/api/v1/catalog/${encodeURIComponent(catalog)}/versions${q({ reason: values.reason, algorithm })}`;
   const bar = out.progress(`anchor ${basename(file)}`, size);
   const result = await client(values).upload<{
     data: { version: number; digest: { algorithm: string; value: string } };
@@ -153,56 +183,69 @@ async function anchor(values: Values, positionals: string[], out: Output): Promi
     `anchored ${file} (${formatBytes(size)}) as ${catalog} version ${result.data.version}\n` +
       `  ${result.data.digest.algorithm} ${result.data.digest.value}\n  tx ${result.tx.txId} in block ${result.tx.blockNumber}`,
   );
-  return 0;
+  return EXIT.OK;
 }
 
-async function verify(values: Values, positionals: string[], out: Output): Promise<number> {
+async function verify(args: Args, positionals: string[], out: Output): Promise<number> {
+  const { values } = args;
   const file = positionals[0];
+  if (positionals.length > 1) throw args.usage('verify takes one file');
   const given = [
     file !== undefined,
     values.digest !== undefined,
     values.record !== undefined,
   ].filter(Boolean).length;
   if (given !== 1)
-    throw new UsageError(
-      'verify needs exactly one of: a file, --digest <hex>, --record <record.json>',
+    throw args.usage(
+      given === 0
+        ? 'what to verify? name a file, or give --digest <hex> or --record <record.json>'
+        : 'give only one of: a file, --digest <hex>, --record <record.json>',
     );
+  let algorithm = args.algorithm();
+  const digest = args.digest();
+  if (values.trust !== undefined && values.proof === undefined)
+    throw args.usage('--trust goes with --proof <bundle.json> (offline verification)');
+  if (values.record !== undefined && values.proof === undefined)
+    throw args.usage('--record is checked offline: add --proof <bundle.json> --trust <trust.json>');
+  if (file !== undefined) await inputFileSize(file, 'file', 'verify');
   if (values.proof !== undefined) {
-    const trust = need(values, 'trust');
+    const trustPath = args.need('trust');
+    const [bundle, trust] = await Promise.all([
+      readJsonInput(values.proof, 'proof bundle', 'verify'),
+      readJsonInput(trustPath, 'trust file', 'verify'),
+    ]);
     let held: HeldInput;
     if (file !== undefined) held = { kind: 'file', path: file };
-    else if (values.digest !== undefined) {
-      if (!/^[0-9a-f]{64}$/.test(values.digest))
-        throw new UsageError('--digest must be 64 lower-case hex digits');
-      held = { kind: 'digest', digest: { algorithm: algorithmOf(values), value: values.digest } };
-    } else
-      held = { kind: 'record', record: (await readJsonFile(values.record!, 'record')) as Json };
-    const result = await verifyOffline(values.proof, trust, held, (total) =>
-      out.progress('hash', total),
-    );
+    else if (digest !== undefined) held = { kind: 'digest', digest: { algorithm, value: digest } };
+    else
+      held = {
+        kind: 'record',
+        record: (await readJsonInput(values.record!, 'record', 'verify')) as Json,
+      };
+    const { verifyOffline } = await offlineModule();
+    const result = await verifyOffline(bundle, trust, held, (total) => out.progress('hash', total));
     if (result.ok) {
       out.result(
         { ...result, offline: true },
         `VERIFIED (offline): ${result.subject}\n  anchored by ${result.department} in tx ${result.txId}, block ${result.blockNumber}, ` +
-          `${new Date(result.timestamp).toISOString()}`,
+          cstTime(result.timestamp),
       );
-      return 0;
+      return EXIT.OK;
     }
     out.result(
       { ...result, offline: true },
       `NOT VERIFIED: ${result.subject}\n${result.failures.map((f) => `  ${f.check}: ${f.message}`).join('\n')}`,
     );
-    return 1;
+    return EXIT.FAILED;
   }
   // Online: hash locally, ask the gateway which versions anchor that digest.
-  let algorithm = algorithmOf(values);
-  let digest = values.digest;
+  let value = digest;
   if (file !== undefined) {
-    const { size } = await stat(file);
+    const size = await inputFileSize(file, 'file', 'verify');
+    const { hashFile } = await offlineModule();
     const h = await hashFile(file, algorithm, out.progress('hash', size));
-    ({ algorithm, value: digest } = h);
+    ({ algorithm, value } = h);
   }
-  if (digest === undefined) throw new UsageError('online verify takes a file or --digest');
   const answer = await client(values).json<{
     matches: {
       catalogId: string;
@@ -211,44 +254,50 @@ async function verify(values: Values, positionals: string[], out: Output): Promi
       txId: string;
       blockNumber: number;
     }[];
-  }>('GET', `/api/v1/verify${q({ algorithm, digest })}`);
+  }>('GET', `/api/v1/verify${q({ algorithm, digest: value })}`);
   const ok = answer.matches.length > 0;
   out.result(
-    { ok, algorithm, digest, ...answer },
+    { ok, algorithm, digest: value, ...answer },
     ok
-      ? `ANCHORED: ${algorithm} ${digest}\n${answer.matches.map((m) => `  ${m.catalogId} v${m.version} (${m.owner}) tx ${m.txId} block ${m.blockNumber}`).join('\n')}`
-      : `NOT ANCHORED: ${algorithm} ${digest}`,
+      ? `ANCHORED: ${algorithm} ${value}\n${answer.matches.map((m) => `  ${m.catalogId} version ${m.version} (${m.owner}) tx ${m.txId} block ${m.blockNumber}`).join('\n')}`
+      : `NOT ANCHORED: ${algorithm} ${value}`,
   );
-  return ok ? 0 : 1;
+  return ok ? EXIT.OK : EXIT.FAILED;
 }
 
-async function proof(values: Values, out: Output): Promise<number> {
-  const catalog = need(values, 'catalog');
-  const version = positiveInt(need(values, 'version'), 'version');
+async function proof(args: Args, out: Output): Promise<number> {
+  const { values } = args;
+  const catalog = args.need('catalog');
+  const version = args.count('version', args.need('version'), 1);
+  const record = values.record === undefined ? undefined : args.count('record', values.record, 0);
   const base = `/api/v1/catalog/${encodeURIComponent(catalog)}/versions/${version}`;
-  const path =
-    values.record === undefined
-      ? `${base}/proof`
-      : `${base}/records/${positiveInt(values.record, 'record')}/proof`;
+  const path = record === undefined ? `${base}/proof` : `${base}/records/${record}/proof`;
   const bundle = await client(values).json<unknown>('GET', path);
   const target =
-    values.out ??
-    `${catalog}-v${version}${values.record === undefined ? '' : `-r${values.record}`}.proof.json`;
+    values.out ?? `${catalog}-v${version}${record === undefined ? '' : `-r${record}`}.proof.json`;
   await writeFile(target, JSON.stringify(bundle, null, 2) + '\n');
   out.result({ written: target }, `proof bundle written to ${target}`);
-  return 0;
+  return EXIT.OK;
 }
 
-async function trace(values: Values, out: Output): Promise<number> {
+async function trace(args: Args, out: Output): Promise<number> {
+  const { values } = args;
+  const outcome = values.outcome?.toUpperCase();
+  if (outcome !== undefined && outcome !== 'ALLOWED' && outcome !== 'DENIED')
+    throw args.usage(`--outcome must be ALLOWED or DENIED, not "${values.outcome}"`);
+  const from = args.time('from');
+  const to = args.time('to');
+  if (from !== undefined && to !== undefined && from.length === to.length && from > to)
+    throw args.usage(`--from ${from} is after --to ${to}`);
   const params = {
     catalogId: values.catalog,
-    department: values.department,
-    provider: values.provider,
+    department: args.department('department'),
+    provider: args.department('provider'),
     user: values.user,
-    from: values.from,
-    to: values.to,
-    outcome: values.outcome,
-    limit: values.limit === undefined ? 100 : positiveInt(values.limit, 'limit'),
+    from,
+    to,
+    outcome,
+    limit: values.limit === undefined ? 100 : args.count('limit', values.limit, 1),
   };
   const page = await client(values).json<{
     items: {
@@ -265,54 +314,66 @@ async function trace(values: Values, out: Output): Promise<number> {
   }>('GET', `/api/v1/audit/usage${q(params)}`);
   const lines = page.items.map(
     (u) =>
-      `${u.at}  ${u.outcome.padEnd(7)} ${u.action.padEnd(8)} ${u.catalogId}${u.datasetVersion === null ? '' : `@${u.datasetVersion}`}  ` +
+      `${cstTime(u.at)}  ${u.outcome.padEnd(7)} ${u.action.padEnd(8)} ${u.catalogId}${u.datasetVersion === null ? '' : ` v${u.datasetVersion}`}  ` +
       `${u.consumer.department}/${u.consumer.user}  [${u.fields.join(',')}]${u.denialCode ? `  ${u.denialCode}` : ''}`,
   );
   out.result(page, lines.length ? lines.join('\n') : 'no recorded uses match');
-  return 0;
+  return EXIT.OK;
 }
 
-async function trustExport(values: Values, out: Output): Promise<number> {
+async function trust(args: Args, positionals: string[], out: Output): Promise<number> {
+  const { values } = args;
+  if (positionals[0] === undefined)
+    throw args.usage('which action? `shulian trust export` writes the trust file');
+  if (positionals[0] !== 'export' || positionals.length > 1)
+    throw args.usage(`unknown action "${positionals.join(' ')}"; the action is export`);
   const target = values.out ?? 'trust.json';
-  let trust: unknown;
+  let exported: unknown;
   if (values.url !== undefined || process.env.SHULIAN_URL !== undefined) {
-    trust = await client(values).json<unknown>('GET', '/api/v1/ledger/trust');
+    exported = await client(values).json<unknown>('GET', '/api/v1/ledger/trust');
   } else {
+    const { openRuntime } = await runtimeModule();
     const runtime = await openRuntime(config(values), { follow: false });
     try {
-      trust = runtime.exportTrust();
+      exported = runtime.exportTrust();
     } finally {
       await runtime.close();
     }
   }
-  await writeFile(target, JSON.stringify(trust, null, 2) + '\n');
+  await writeFile(target, JSON.stringify(exported, null, 2) + '\n');
   out.result({ written: target }, `trust file written to ${target}`);
-  return 0;
+  return EXIT.OK;
 }
 
-async function tokens(values: Values, positionals: string[], out: Output): Promise<number> {
+async function tokens(args: Args, positionals: string[], out: Output): Promise<number> {
+  const { values } = args;
+  const action = positionals[0];
+  if (action === undefined) throw args.usage('which action? create, list or revoke');
+  if (action !== 'create' && action !== 'list' && action !== 'revoke')
+    throw args.usage(`unknown action "${action}"; the actions are create, list and revoke`);
   const store = createTokenStore(join(config(values).dataDir, 'gateway', 'tokens.json'));
-  if (positionals[0] === 'list') {
+  if (action === 'list') {
     const all = await store.list();
     out.result(
       { items: all },
       all.map((p) => `${p.tokenId}  ${p.department}/${p.user}  ${p.roles.join(',')}`).join('\n') ||
         'no tokens',
     );
-    return 0;
+    return EXIT.OK;
   }
-  if (positionals[0] === 'revoke') return revokeTokens(store, values, positionals[1], out);
-  if (positionals[0] !== 'create') throw new UsageError('tokens: create, list or revoke');
+  if (action === 'revoke') return revokeTokens(args, store, positionals[1], out);
   const roles = values.role ?? [];
-  if (roles.length === 0) throw new UsageError(`--role is required (${ROLES.join(', ')})`);
+  if (roles.length === 0) throw args.usage(`--role is required (${ROLES.join(', ')})`);
   const bad = roles.find((r) => !isRole(r));
-  if (bad !== undefined) throw new UsageError(`unknown role ${bad} (${ROLES.join(', ')})`);
-  const department = need(values, 'department');
-  const user = need(values, 'user');
-  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/.test(department))
-    throw new UsageError('--department must be an MSP id');
-  if (!/^[^/\s]{1,128}$/.test(user))
-    throw new UsageError('--user must be a name without / or spaces');
+  if (bad !== undefined)
+    throw args.usage(`unknown role "${bad}"; the roles are ${ROLES.join(', ')}`);
+  const department = args.need('department');
+  const user = args.need('user');
+  if (!MSP_ID.test(department))
+    throw args.usage(
+      `--department must be a department id such as amr or psb, not "${department}"`,
+    );
+  if (!/^[^/\s]{1,128}$/.test(user)) throw args.usage('--user must be a name without / or spaces');
   const issued = await store.create({
     department,
     user,
@@ -323,21 +384,26 @@ async function tokens(values: Values, positionals: string[], out: Output): Promi
     { token: issued.token, ...issued.principal },
     `token for ${department}/${user} (${roles.join(', ')}); shown once, keep it safe:\n${issued.token}`,
   );
-  return 0;
+  return EXIT.OK;
 }
 
 async function revokeTokens(
+  args: Args,
   store: TokenStore,
-  values: Values,
   tokenId: string | undefined,
   out: Output,
 ): Promise<number> {
-  const { user, department } = values;
+  const { user, department } = args.values;
   let match: Parameters<TokenStore['revoke']>[0];
   if (tokenId !== undefined && user === undefined) match = { tokenId };
   else if (user !== undefined && tokenId === undefined)
     match = { user, ...(department ? { department } : {}) };
-  else throw new UsageError('tokens revoke: a token id or --user, not both');
+  else
+    throw args.usage(
+      tokenId === undefined
+        ? 'which token? give a token id or --user <name>'
+        : 'give a token id or --user, not both',
+    );
   const removed = await store.revoke(match);
   out.result(
     { revoked: removed },
@@ -345,11 +411,18 @@ async function revokeTokens(
       ? removed.map((p) => `revoked ${p.tokenId}  ${p.department}/${p.user}`).join('\n')
       : 'no token matches',
   );
-  return removed.length ? 0 : 1;
+  return removed.length ? EXIT.OK : EXIT.FAILED;
 }
 
-async function indexRebuild(values: Values, out: Output): Promise<number> {
-  const runtime = await openRuntime(config(values), { follow: false });
+async function indexRebuild(args: Args, positionals: string[], out: Output): Promise<number> {
+  if (positionals[0] !== 'rebuild' || positionals.length > 1)
+    throw args.usage(
+      positionals[0] === undefined
+        ? 'which action? `shulian index rebuild`'
+        : `unknown action "${positionals.join(' ')}"; the action is rebuild`,
+    );
+  const { openRuntime } = await runtimeModule();
+  const runtime = await openRuntime(config(args.values), { follow: false });
   try {
     const bar = out.progress('rebuild (blocks)', undefined);
     let last = 0;
@@ -362,21 +435,73 @@ async function indexRebuild(values: Values, out: Output): Promise<number> {
   } finally {
     await runtime.close();
   }
-  return 0;
+  return EXIT.OK;
+}
+
+/** Gateway parameter names as the command line spells them. */
+const OPTION_OF: Readonly<Record<string, string>> = {
+  id: 'catalog',
+  catalogId: 'catalog',
+  index: 'record',
+};
+
+/**
+ * The gateway refused the request's parameters (VALIDATION_FAILED): a usage error about the
+ * option that carried the value, in the gateway's explanation, exit status 2.
+ */
+function asUsage(err: CliError, command: string): UsageError | undefined {
+  if (err.code !== 'VALIDATION_FAILED' && err.code !== 'BAD_REQUEST') return undefined;
+  const issue = err.details[0];
+  const param = issue ? /^(?:querystring|params)\/([A-Za-z]+)/.exec(issue.path)?.[1] : undefined;
+  if (!issue || param === undefined) return new UsageError(err.message, command, err.code);
+  const option = OPTION_OF[param] ?? param;
+  return new UsageError(`--${option} ${issue.message}`, command, err.code);
+}
+
+/** The version in the package.json above this file (source and dist layouts alike). */
+async function ownVersion(): Promise<string> {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'shulian' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here; look further up
+    }
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
+function run(command: string, args: Args, rest: string[], out: Output): Promise<number> {
+  switch (command) {
+    case 'anchor':
+      return anchor(args, rest, out);
+    case 'verify':
+      return verify(args, rest, out);
+    case 'proof':
+      if (rest.length) throw args.usage(`proof takes options only, not "${rest.join(' ')}"`);
+      return proof(args, out);
+    case 'trace':
+      if (rest.length) throw args.usage(`trace takes options only, not "${rest.join(' ')}"`);
+      return trace(args, out);
+    case 'trust':
+      return trust(args, rest, out);
+    case 'tokens':
+      return tokens(args, rest, out);
+    default:
+      return indexRebuild(args, rest, out);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed: { values: Values; positionals: string[] };
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [command, ...rest] = positionals;
+  const json = argv.includes('--json');
   const out: Output = {
-    json: values.json === true,
+    json,
     progress(label, total) {
       return this.json ? NO_PROGRESS : progressBar(label, total);
     },
@@ -384,41 +509,57 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(this.json ? JSON.stringify(value, null, 2) + '\n' : human + '\n');
     },
   };
-  if (values.help || command === undefined || command === 'help') {
-    process.stdout.write(USAGE);
-    return command === undefined && !values.help ? 2 : 0;
+  // `--version` alone is this program's version; with a command it is `proof --version <n>`.
+  if (argv.length > 0 && argv.every((a) => a === '--version' || a === '-V' || a === '--json')) {
+    const version = await ownVersion();
+    out.result({ name: 'shulian', version }, `shulian ${version}`);
+    return EXIT.OK;
   }
-  try {
-    switch (command) {
-      case 'anchor':
-        return await anchor(values, rest, out);
-      case 'verify':
-        return await verify(values, rest, out);
-      case 'proof':
-        return await proof(values, out);
-      case 'trace':
-        return await trace(values, out);
-      case 'trust':
-        if (rest[0] !== 'export') throw new UsageError('trust: export');
-        return await trustExport(values, out);
-      case 'tokens':
-        return await tokens(values, rest, out);
-      case 'index':
-        if (rest[0] !== 'rebuild') throw new UsageError('index: rebuild');
-        return await indexRebuild(values, out);
-      default:
-        throw new UsageError(`unknown command ${command}`);
-    }
-  } catch (err) {
+  // The command is known before strict parsing, so even a bad option gets that command's usage.
+  const loose = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false });
+  let [command, ...rest] = loose.positionals;
+  if (command === 'help') [command, ...rest] = rest;
+  const spec = command === undefined ? undefined : commandSpec(command);
+  const fail = (err: unknown): number => {
+    const usage = err instanceof UsageError;
     const code = err instanceof CliError ? err.code : ((err as { code?: string }).code ?? 'ERROR');
     const message = err instanceof Error ? err.message : String(err);
     if (out.json)
       process.stdout.write(JSON.stringify({ ok: false, error: { code, message } }, null, 2) + '\n');
-    else
-      process.stderr.write(
-        `shulian: ${message} [${code}]${err instanceof UsageError ? `\n\n${USAGE}` : ''}\n`,
-      );
-    return err instanceof UsageError ? 2 : 1;
+    else if (usage) process.stderr.write(usageMessage(err));
+    else process.stderr.write(`shulian${spec ? ` ${spec.name}` : ''}: ${message} [${code}]\n`);
+    return usage ? EXIT.USAGE : EXIT.FAILED;
+  };
+  if (command !== undefined && !spec) return fail(new UsageError(`unknown command "${command}"`));
+  if (loose.values.help || loose.positionals[0] === 'help') {
+    process.stdout.write(spec ? commandHelp(spec) : globalHelp());
+    return EXIT.OK;
+  }
+  if (!spec) {
+    process.stderr.write(globalHelp());
+    return EXIT.USAGE;
+  }
+  let values: Values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    }).values;
+  } catch (err) {
+    return fail(new UsageError(parseArgsMessage(err), spec.name));
+  }
+  const foreign = Object.keys(values).find(
+    (o) => !GLOBAL_OPTIONS.includes(o) && !spec.options.includes(o),
+  );
+  if (foreign !== undefined)
+    return fail(new UsageError(`${spec.name} does not take --${foreign}`, spec.name));
+  const args = new Args(spec.name, values);
+  try {
+    return await run(spec.name, args, rest, out);
+  } catch (err) {
+    return fail((err instanceof CliError && asUsage(err, spec.name)) || err);
   }
 }
 

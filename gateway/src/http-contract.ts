@@ -9,6 +9,7 @@ import FindMyWay from 'find-my-way';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { GatewayError } from './errors.js';
+import { explain } from './validation-messages.js';
 
 /** JSON numbers as text (RFC 8259 §6); anything else stays a string and fails an integer schema. */
 const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
@@ -44,7 +45,7 @@ export const strictValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema
     if (check.Check(converted)) return { value: converted };
     return {
       error: [...check.Errors(converted)].map((e) => ({
-        message: e.message,
+        message: explain(e),
         instancePath: e.path,
       })) as unknown as Error,
     };

@@ -67,10 +67,18 @@ export async function find<T>(ctx: Context, kind: EntityKind<T>, id: string[]): 
   return readValue(ctx, compositeKey(ctx, kind.type, id), kind.check);
 }
 
+/**
+ * An entity's key as a person reads it: versions are stored zero-padded so keys sort, but a
+ * message says "AMR-ENT-001 v99", not "AMR-ENT-001/0000000099".
+ */
+function described(id: string[]): string {
+  return id.map((part) => (/^\d{10}$/.test(part) ? `v${Number(part)}` : part)).join(' ');
+}
+
 export async function get<T>(ctx: Context, kind: EntityKind<T>, id: string[]): Promise<T> {
   const entity = await find(ctx, kind, id);
   if (!entity)
-    throw new ChaincodeError(kind.notFound, `${kind.label} ${id.join('/')} does not exist`);
+    throw new ChaincodeError(kind.notFound, `${kind.label} ${described(id)} does not exist`);
   return entity;
 }
 
@@ -211,7 +219,7 @@ export async function history<T>(
 ): Promise<HistoryItem<T>[]> {
   const key = compositeKey(ctx, kind.type, id);
   if (!(await exists(ctx, kind, id))) {
-    throw new ChaincodeError(kind.notFound, `${kind.label} ${id.join('/')} does not exist`);
+    throw new ChaincodeError(kind.notFound, `${kind.label} ${described(id)} does not exist`);
   }
   const iterator = await ctx.stub.getHistoryForKey(key);
   const items: HistoryItem<T>[] = [];

@@ -7,17 +7,24 @@ import { stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Progress } from './progress.js';
 
+/** One problem the gateway found in a request (VALIDATION_FAILED details). */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
 export class CliError extends Error {
+  readonly details: Issue[];
   constructor(
     readonly code: string,
     message: string,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; details?: Issue[] } = {},
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
     this.name = 'CliError';
+    this.details = options.details ?? [];
   }
 }
 
@@ -27,16 +34,28 @@ export interface GatewayClient {
   text(path: string): Promise<string>;
 }
 
-async function failure(res: Response): Promise<CliError> {
-  const text = await res.text();
+/** The gateway's error body ({ error: { code, message, details } }) as a CliError. */
+function failureOf(status: number, text: string): CliError {
   try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.code)
-      return new CliError(body.error.code, body.error.message ?? res.statusText);
+    const body = JSON.parse(text) as {
+      error?: { code?: string; message?: string; details?: unknown };
+    };
+    if (body.error?.code) {
+      const details = Array.isArray(body.error.details)
+        ? (body.error.details as Partial<Issue>[]).filter(
+            (d): d is Issue => typeof d?.path === 'string' && typeof d.message === 'string',
+          )
+        : [];
+      return new CliError(body.error.code, body.error.message ?? `HTTP ${status}`, { details });
+    }
   } catch {
     // not our error shape; fall through
   }
-  return new CliError('HTTP_ERROR', `HTTP ${res.status}: ${text.slice(0, 200)}`);
+  return new CliError('HTTP_ERROR', `HTTP ${status}: ${text.slice(0, 200)}`);
+}
+
+async function failure(res: Response): Promise<CliError> {
+  return failureOf(res.status, await res.text());
 }
 
 export function createClient(baseUrl: string, token: string | undefined): GatewayClient {
@@ -72,7 +91,12 @@ export function createClient(baseUrl: string, token: string | undefined): Gatewa
       return res.text();
     },
 
-    /** Streams the file with node:http so memory stays flat and progress follows the socket. */
+    /**
+     * Streams the file with node:http so memory stays flat and progress follows the socket. The
+     * gateway may answer before the body is sent (403 NOT_OWNER after the first bytes): then the
+     * upload stops at once, the socket is closed and the gateway's error is the answer, instead of
+     * streaming the rest of a large file into a request that has already failed.
+     */
     async upload<T>(
       path: string,
       file: string,
@@ -82,51 +106,65 @@ export function createClient(baseUrl: string, token: string | undefined): Gatewa
       const { size } = await stat(file);
       const url = new URL(path, baseUrl);
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const source = createReadStream(file, { highWaterMark: 1 << 20 });
+      let settled = false;
       return new Promise<T>((resolve, reject) => {
-        const req = send(
-          url,
-          {
-            method: 'POST',
-            headers: headers({ 'content-type': contentType, 'content-length': String(size) }),
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              const status = res.statusCode ?? 0;
-              if (status >= 200 && status < 300) {
-                resolve(JSON.parse(text) as T);
-                return;
-              }
-              let code = 'HTTP_ERROR';
-              let message = `HTTP ${status}: ${text.slice(0, 200)}`;
+        const req = send(url, {
+          method: 'POST',
+          headers: headers({ 'content-type': contentType, 'content-length': String(size) }),
+        });
+        const finish = (err: CliError | null, value?: T): void => {
+          if (settled) return;
+          settled = true;
+          if (err) {
+            progress.fail();
+            source.destroy();
+            req.destroy();
+            reject(err);
+          } else resolve(value as T);
+        };
+        let responded = false;
+        req.on('response', (res) => {
+          responded = true;
+          const status = res.statusCode ?? 0;
+          const early = status >= 300;
+          // An error answer ends the upload now: nothing more is read from the file.
+          if (early) source.unpipe();
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (early) finish(failureOf(status, text));
+            else
               try {
-                const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-                if (body.error?.code)
-                  ({ code, message = message } = body.error as { code: string; message?: string });
+                finish(null, JSON.parse(text) as T);
               } catch {
-                // keep the raw text
+                finish(failureOf(status, text));
               }
-              reject(new CliError(code, message));
-            });
-            res.on('error', reject);
-          },
-        );
-        req.on('error', (err) =>
-          reject(
+          });
+          res.on('error', (err) =>
+            finish(new CliError('GATEWAY_UNREACHABLE', err.message, { cause: err })),
+          );
+        });
+        // Once the gateway has answered, its answer is the result; a reset socket after it is not.
+        req.on('error', (err) => {
+          if (responded) return;
+          finish(
             new CliError('GATEWAY_UNREACHABLE', `upload to ${baseUrl} failed: ${err.message}`, {
               cause: err,
             }),
-          ),
-        );
+          );
+        });
         const counter = new Transform({
           transform(chunk: Buffer, _enc, cb) {
             progress.advance(chunk.length);
             cb(null, chunk);
           },
         });
-        pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), counter, req).catch(reject);
+        source.on('error', (err) =>
+          finish(new CliError('FILE_NOT_READABLE', `reading ${file}: ${err.message}`)),
+        );
+        source.pipe(counter).pipe(req);
       });
     },
   };

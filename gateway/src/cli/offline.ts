@@ -2,35 +2,15 @@
  * Offline verification for `shulian verify --proof`: hash the file locally and check the bundle
  * against the trust file with the proof module. Nothing here opens a socket.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Json } from '@shulian/chaincode/canonical';
 import { verifyBundle, type HeldSubject, type VerifyResult } from '@shulian/proof/bundle';
 import type { Digest } from '@shulian/proof/chunks';
 import type { DigestAlgorithm } from '@shulian/proof/hash';
 import { nodeProofCrypto } from '@shulian/proof/node';
 import { digestFile } from '../store/digest-file.js';
-import { CliError } from './client.js';
+import { UsageError } from './usage.js';
 import type { Progress } from './progress.js';
-
-export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new CliError(
-      'FILE_NOT_READABLE',
-      `cannot read ${what} ${path}: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new CliError('INVALID_JSON', `${what} ${path} is not JSON: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-}
 
 /** Hashes a file as `shulian verify` does (the store's digestFile), drawing progress. */
 export async function hashFile(
@@ -60,16 +40,43 @@ export type HeldInput =
   | { kind: 'record'; record: Json }
   | { kind: 'none' };
 
+const formatOf = (value: unknown): unknown => (value as { format?: unknown } | null)?.format;
+
+/**
+ * A bundle and a trust file given the wrong way round (or a wrong file altogether) is a usage
+ * mistake to name, not 26 failed checks to print.
+ */
+export function checkInputs(bundle: unknown, trust: unknown): void {
+  const [b, t] = [formatOf(bundle), formatOf(trust)];
+  if (b === 'shulian-trust' && t === 'shulian-proof')
+    throw new UsageError(
+      '--proof and --trust are swapped: --proof names a trust file and --trust a proof bundle',
+      'verify',
+    );
+  if (b !== 'shulian-proof')
+    throw new UsageError(
+      b === 'shulian-trust'
+        ? '--proof names a trust file; give the proof bundle (from `shulian proof`)'
+        : '--proof is not a proof bundle (from `shulian proof`)',
+      'verify',
+    );
+  if (t !== 'shulian-trust')
+    throw new UsageError(
+      t === 'shulian-proof'
+        ? '--trust names a proof bundle; give the trust file (from `shulian trust export`)'
+        : '--trust is not a trust file (from `shulian trust export`)',
+      'verify',
+    );
+}
+
+/** Checks a proof bundle (already read) against a trust file for what the user holds. */
 export async function verifyOffline(
-  bundlePath: string,
-  trustPath: string,
+  bundle: unknown,
+  trust: unknown,
   held: HeldInput,
   progress: (total: number) => Progress,
 ): Promise<VerifyResult & { subject: string }> {
-  const [bundle, trust] = await Promise.all([
-    readJsonFile(bundlePath, 'proof bundle'),
-    readJsonFile(trustPath, 'trust file'),
-  ]);
+  checkInputs(bundle, trust);
   let subject: HeldSubject | undefined;
   let described: string;
   switch (held.kind) {

@@ -6,9 +6,16 @@
 export interface Progress {
   advance(bytes: number): void;
   done(): void;
+  /** The work stopped (the gateway refused, the file vanished): erase the bar, draw no more, so
+   * the error printed next is not overwritten by a frozen bar. */
+  fail(): void;
 }
 
-export const NO_PROGRESS: Progress = { advance: () => undefined, done: () => undefined };
+export const NO_PROGRESS: Progress = {
+  advance: () => undefined,
+  done: () => undefined,
+  fail: () => undefined,
+};
 
 const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 export function formatBytes(n: number): string {
@@ -30,7 +37,9 @@ export function progressBar(
   const started = performance.now();
   let seen = 0;
   let lastDraw = 0;
+  let stopped = false;
   const draw = (final: boolean): void => {
+    if (stopped) return;
     const now = performance.now();
     if (!final && now - lastDraw < 100) return;
     lastDraw = now;
@@ -53,8 +62,15 @@ export function progressBar(
       draw(false);
     },
     done() {
+      if (stopped) return;
       draw(true);
+      stopped = true;
       stream.write('\n');
+    },
+    fail() {
+      if (stopped) return;
+      stopped = true;
+      stream.write('\r\x1b[K');
     },
   };
 }

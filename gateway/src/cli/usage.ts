@@ -1,0 +1,216 @@
+/**
+ * What the `shulian` command line says about itself: one spec per command (usage lines, what it
+ * does, the options it takes, examples), the global help built from them, and usage errors that
+ * name the command and show only its usage, so a mistake costs three lines, not the whole manual.
+ */
+import { CliError } from './client.js';
+
+/** Exit status, as documented in `shulian --help` and the README. */
+export const EXIT = {
+  /** the command did what was asked */
+  OK: 0,
+  /** it ran and failed: the gateway refused, a proof does not verify, a digest is not anchored */
+  FAILED: 1,
+  /** the command line is wrong: unknown command or option, missing or malformed value, no such file */
+  USAGE: 2,
+} as const;
+
+export class UsageError extends CliError {
+  constructor(
+    message: string,
+    /** the command whose usage to show; the global one when undefined */
+    readonly command?: string,
+    code = 'USAGE',
+  ) {
+    super(code, message);
+  }
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string[];
+  /** options this command takes besides the global ones */
+  options: string[];
+  /** sub-commands ("export", "create" ...), when the command has them */
+  actions?: string[];
+  details?: string;
+  examples: string[];
+}
+
+/** Options every command accepts. */
+export const GLOBAL_OPTIONS = ['url', 'token', 'data-dir', 'json', 'help'];
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'anchor',
+    summary: 'upload a dataset file and anchor it as a new version of a catalog entry',
+    usage: [
+      'shulian anchor <file> --catalog <id> [--reason <text>] [--media-type <type>] [--algorithm sha256|sm3]',
+    ],
+    options: ['catalog', 'reason', 'media-type', 'algorithm'],
+    details:
+      'Streams the file to the gateway (publisher of the owning department), which hashes, stores and\n' +
+      'anchors it. The media type follows the file name (.csv, .jsonl, .json, .pdf, .zip, .xlsx) unless\n' +
+      'given. If the gateway refuses (not your catalog entry, no publisher role), the upload stops at once.',
+    examples: [
+      'shulian anchor enterprises.csv --catalog AMR-ENT-001 --reason "monthly refresh"',
+      'shulian anchor births.jsonl --catalog HLT-BIRTH-001 --algorithm sm3 --json',
+    ],
+  },
+  {
+    name: 'verify',
+    summary: 'check a file, digest or record against a proof bundle (offline) or the gateway',
+    usage: [
+      'shulian verify <file> --proof <bundle.json> --trust <trust.json>',
+      'shulian verify --digest <hex> --proof <bundle.json> --trust <trust.json>',
+      'shulian verify --record <record.json> --proof <bundle.json> --trust <trust.json>',
+      'shulian verify <file> | --digest <hex>',
+    ],
+    options: ['proof', 'trust', 'digest', 'record', 'algorithm'],
+    details:
+      'With --proof it is strictly offline: the file is hashed here and the bundle is checked against the\n' +
+      'trust file (from `shulian trust export`); nothing is sent anywhere. Without --proof it asks the\n' +
+      'gateway which catalog versions anchor the digest. Exit status 1 when it does not verify.',
+    examples: [
+      'shulian verify enterprises.csv --proof AMR-ENT-001-v1.proof.json --trust trust.json',
+      'shulian verify --digest 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 --url http://127.0.0.1:8080',
+    ],
+  },
+  {
+    name: 'proof',
+    summary: 'download the proof bundle of a dataset version or of one record',
+    usage: ['shulian proof --catalog <id> --version <n> [--record <index>] [--out <file>]'],
+    options: ['catalog', 'version', 'record', 'out'],
+    details:
+      'Writes <catalog>-v<n>.proof.json (or -r<index> for a record) unless --out names the file. The\n' +
+      'bundle and a trust file are all `shulian verify` needs, offline.',
+    examples: [
+      'shulian proof --catalog AMR-ENT-001 --version 1 --out proof.json',
+      'shulian proof --catalog AMR-ENT-001 --version 1 --record 3',
+    ],
+  },
+  {
+    name: 'trace',
+    summary: 'the audit trail of data use: who used which dataset, when, allowed or denied',
+    usage: [
+      'shulian trace [--catalog <id>] [--department <id>] [--provider <id>] [--user <name>]',
+      '              [--from <day|instant>] [--to <day|instant>] [--outcome ALLOWED|DENIED] [--limit <n>]',
+    ],
+    options: ['catalog', 'department', 'provider', 'user', 'from', 'to', 'outcome', 'limit'],
+    details:
+      'Days are YYYY-MM-DD in China Standard Time; an instant is ISO 8601 with a zone\n' +
+      '(2026-03-01T09:00+08:00). Times are shown in China Standard Time.',
+    examples: [
+      'shulian trace --catalog AMR-ENT-001 --from 2026-03-01 --to 2026-03-31',
+      'shulian trace --department psb --outcome DENIED --json',
+    ],
+  },
+  {
+    name: 'trust',
+    summary: 'export the trust file that offline verification checks proofs against',
+    usage: ['shulian trust export [--out <trust.json>]'],
+    options: ['out'],
+    actions: ['export'],
+    details:
+      'From the gateway when --url or SHULIAN_URL is given, else from the local data directory.\n' +
+      'It holds the departments’ signing certificates and the endorsement policy; publish it once.',
+    examples: [
+      'shulian trust export --url http://127.0.0.1:8080 --out trust.json',
+      'shulian trust export --data-dir ./data',
+    ],
+  },
+  {
+    name: 'tokens',
+    summary: 'issue, list and revoke API tokens (local data directory)',
+    usage: [
+      'shulian tokens create --department <id> --user <name> --role <role> [--role <role>...] [--label <text>]',
+      'shulian tokens list',
+      'shulian tokens revoke <token-id> | --user <name> [--department <id>]',
+    ],
+    options: ['department', 'user', 'role', 'label'],
+    actions: ['create', 'list', 'revoke'],
+    details:
+      'Works on <data-dir>/gateway/tokens.json, also while the server runs: a revoked token is refused\n' +
+      'at once. A token is shown once, when it is created. Roles: admin, publisher, consumer, supervisor.',
+    examples: [
+      'shulian tokens create --department amr --user zhangsan --role consumer --label "张三"',
+      'shulian tokens revoke --user zhangsan --department amr',
+    ],
+  },
+  {
+    name: 'index',
+    summary: 'rebuild the query index from block 0 (server stopped)',
+    usage: ['shulian index rebuild'],
+    options: [],
+    actions: ['rebuild'],
+    examples: ['shulian index rebuild --data-dir ./data'],
+  },
+];
+
+export function commandSpec(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+export function globalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `shulian — 数链 command line
+
+Usage: shulian <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Options for every command:
+  --url <url>        gateway URL (SHULIAN_URL, default http://127.0.0.1:8080)
+  --token <token>    bearer token (SHULIAN_TOKEN)
+  --data-dir <dir>   data directory for local commands (SHULIAN_DATA_DIR, default ./data)
+  --json             machine-readable output on stdout
+  -h, --help         help; \`shulian <command> --help\` for a command's options and examples
+  -V, --version      the version of this command line
+
+Exit status: 0 success; 1 failure (the gateway refused, a proof does not verify, a digest is not
+anchored); 2 usage error (unknown command or option, a missing or malformed value, no such file).
+`;
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  return `shulian ${spec.name} — ${spec.summary}
+
+Usage:
+${spec.usage.map((u) => `  ${u}`).join('\n')}
+${spec.details ? `\n${spec.details}\n` : ''}
+Examples:
+${spec.examples.map((e) => `  ${e}`).join('\n')}
+
+Also: --url, --token, --data-dir, --json (see \`shulian --help\`).
+`;
+}
+
+/** The short answer to a usage error: what is wrong, the command's usage, where to read more. */
+export function usageMessage(error: UsageError): string {
+  const spec = error.command === undefined ? undefined : commandSpec(error.command);
+  if (!spec) return `shulian: ${error.message}\nRun \`shulian --help\` for the commands.\n`;
+  return (
+    `shulian ${spec.name}: ${error.message}\n` +
+    `Usage: ${spec.usage.join('\n       ')}\n` +
+    `Run \`shulian ${spec.name} --help\` for examples.\n`
+  );
+}
+
+/** node:util parseArgs errors in a person's words (its own text suggests `--` for positionals). */
+export function parseArgsMessage(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string };
+  const option = /'(-[^' ]+)/.exec(message ?? '')?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${option ?? ''}`.trim();
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /does not take an argument/.test(message ?? '')
+        ? `${option ?? 'this option'} takes no value`
+        : `${option ?? 'an option'} needs a value`;
+    case undefined:
+    default:
+      return message ?? String(err);
+  }
+}

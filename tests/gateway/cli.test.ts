@@ -1,0 +1,369 @@
+/**
+ * The `shulian` command line as a person meets it: the real built CLI (`dist/gateway/src/cli.js`,
+ * which `npm test` builds first) run as a process against a seeded gateway on a random port. An
+ * upload the gateway refuses early ends at once with its error; help is per command with examples;
+ * a usage mistake costs a few lines naming the command; messages say what is wrong in words
+ * (not regular expressions, ENOENT or padded ledger keys); exit codes are the documented ones;
+ * times are China Standard Time.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { progressBar } from '../../gateway/src/cli/progress.js';
+import { openFixture, type Fixture } from './fixture.js';
+
+// Each case starts the CLI as a process, several times; on a loaded machine that is seconds each.
+const SLOW = 120_000;
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'dist/gateway/src/cli.js');
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  ms: number;
+}
+
+let fx: Fixture;
+let base: string;
+let dir: string;
+
+function cli(args: string[], timeoutMs = 60_000): Promise<Run> {
+  const started = performance.now();
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        cwd: dir,
+        timeout: timeoutMs,
+        env: { PATH: process.env.PATH ?? '', SHULIAN_DATA_DIR: join(dir, 'data') },
+      },
+      (error, stdout, stderr) =>
+        done({
+          code: error ? (typeof error.code === 'number' ? error.code : -1) : 0,
+          out: stdout,
+          err: stderr,
+          ms: performance.now() - started,
+        }),
+    );
+  });
+}
+
+const as = (department: string, user: string) => [
+  '--url',
+  base,
+  '--token',
+  fx.token(department, user),
+];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'shulian-cli-'));
+  fx = await openFixture();
+  base = await fx.app.listen({ port: 0, host: '127.0.0.1' });
+}, 120_000);
+
+afterAll(async () => {
+  await fx?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('an upload the gateway refuses early', () => {
+  it(
+    'stops at once with the gateway error, not after streaming the whole file',
+    async () => {
+      // 256 MiB, sparse: streaming all of it took over a minute before the fix.
+      const big = join(dir, 'big.csv');
+      const handle = await open(big, 'w');
+      await handle.truncate(256 * 1024 * 1024);
+      await handle.close();
+      const r = await cli(['anchor', big, '--catalog', 'PSB-POP-001', ...as('amr', 'clerk')]);
+      expect(r.code, r.err).toBe(1);
+      expect(r.err).toMatch(/^shulian anchor: only psb .*\[NOT_OWNER\]\n$/);
+      expect(r.ms).toBeLessThan(10_000);
+    },
+    SLOW,
+  );
+
+  it(
+    'erases its progress bar when stopped, so the error printed next is not overwritten',
+    () => {
+      const writes: string[] = [];
+      const tty = {
+        isTTY: true,
+        columns: 80,
+        write: (s: string) => writes.push(s),
+      } as unknown as NodeJS.WriteStream;
+      const bar = progressBar('anchor big.csv', 100, tty);
+      bar.advance(10);
+      bar.fail();
+      const after = writes.length;
+      bar.advance(50);
+      bar.done();
+      expect(writes.at(after - 1)).toBe('\r\x1b[K');
+      expect(writes).toHaveLength(after);
+    },
+    SLOW,
+  );
+});
+
+describe('help, version and usage errors', () => {
+  it(
+    'prints per-command help with examples for `<command> --help` and `help <command>`',
+    async () => {
+      for (const args of [
+        ['anchor', '--help'],
+        ['help', 'anchor'],
+        ['anchor', '-h'],
+      ]) {
+        const r = await cli(args);
+        expect(r.code).toBe(0);
+        expect(r.out).toMatch(/^shulian anchor — /);
+        expect(r.out).toContain(
+          'Examples:\n  shulian anchor enterprises.csv --catalog AMR-ENT-001',
+        );
+        expect(r.out).not.toContain('shulian tokens');
+      }
+      const tokens = await cli(['tokens', 'create', '--help']);
+      expect(tokens.out).toContain('shulian tokens create --department amr --user zhangsan');
+    },
+    SLOW,
+  );
+
+  it(
+    'lists the commands and the exit codes in the global help',
+    async () => {
+      const r = await cli(['--help']);
+      expect(r.code).toBe(0);
+      for (const c of ['anchor', 'verify', 'proof', 'trace', 'trust', 'tokens', 'index'])
+        expect(r.out).toMatch(new RegExp(`^  ${c} +\\S`, 'm'));
+      expect(r.out).toMatch(/Exit status: 0 success; 1 failure .*; 2 usage error/s);
+    },
+    SLOW,
+  );
+
+  it(
+    'prints its version for --version and -V',
+    async () => {
+      const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+        version: string;
+      };
+      for (const flag of ['--version', '-V']) {
+        const r = await cli([flag]);
+        expect(r.code).toBe(0);
+        expect(r.out).toBe(`shulian ${version}\n`);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'answers a usage mistake in three lines naming the command, exit 2',
+    async () => {
+      for (const [args, message] of [
+        [['anchor'], 'shulian anchor: which file? name the file to anchor'],
+        [['anchor', 'x.csv', '--bogus'], 'shulian anchor: unknown option --bogus'],
+        [['proof', '--catalog', 'A', '--version'], 'shulian proof: --version needs a value'],
+        [['anchor', 'x.csv', '--proof', 'p.json'], 'shulian anchor: anchor does not take --proof'],
+        [['trust'], 'shulian trust: which action? `shulian trust export` writes the trust file'],
+        [['tokens', 'mint'], 'shulian tokens: unknown action "mint"'],
+      ] as const) {
+        const r = await cli([...args]);
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.err.split('\n')[0]).toContain(message);
+        expect(r.err.trim().split('\n').length).toBeLessThanOrEqual(5);
+        expect(r.err).not.toContain('Options for every command');
+        expect(r.err).toContain(`Run \`shulian ${args[0]} --help\` for examples.`);
+      }
+      const unknown = await cli(['anhcor']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.err).toBe(
+        'shulian: unknown command "anhcor"\nRun `shulian --help` for the commands.\n',
+      );
+    },
+    SLOW,
+  );
+});
+
+describe('messages in words, with the documented exit codes', () => {
+  it(
+    'explains a bad --from instead of showing the schema pattern',
+    async () => {
+      const r = await cli(['trace', '--from', 'yesterday', ...as('coord', 'auditor')]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(
+        '--from must be a day (2026-03-01, China Standard Time) or an instant with its zone',
+      );
+      expect(r.err).not.toContain('\\d');
+    },
+    SLOW,
+  );
+
+  it(
+    'has the gateway explain bad parameters in words too (console and API clients)',
+    async () => {
+      const from = await fx.app.inject({
+        url: '/api/v1/audit/usage?from=yesterday',
+        headers: fx.auth('coord', 'auditor'),
+      });
+      expect(from.statusCode).toBe(400);
+      const fromError = from.json<{ error: { message: string } }>().error;
+      expect(fromError.message).toMatch(
+        /^querystring\/from: is not valid: expected from \(YYYY-MM-DD/,
+      );
+      const outcome = await fx.app.inject({
+        url: '/api/v1/audit/usage?outcome=MAYBE',
+        headers: fx.auth('coord', 'auditor'),
+      });
+      expect(outcome.json<{ error: { message: string } }>().error.message).toBe(
+        'querystring/outcome: must be one of ALLOWED, DENIED',
+      );
+    },
+    SLOW,
+  );
+
+  it(
+    'says "no such file" for a missing file, exit 2, without ENOENT',
+    async () => {
+      for (const args of [
+        ['anchor', 'missing.csv', '--catalog', 'AMR-ENT-001'],
+        ['verify', 'missing.csv', '--proof', 'p.json', '--trust', 't.json'],
+      ]) {
+        const r = await cli(args);
+        expect(r.code).toBe(2);
+        expect(r.err).toMatch(/: file missing\.csv: no such file\n/);
+        expect(r.err).not.toMatch(/ENOENT|stat|open '/);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'exits 2 for a malformed --digest, online or offline',
+    async () => {
+      for (const extra of [
+        ['--url', base],
+        ['--proof', 'p.json', '--trust', 't.json'],
+      ]) {
+        const r = await cli(['verify', '--digest', 'zz', ...extra]);
+        expect(r.code).toBe(2);
+        expect(r.err).toContain('--digest must be 64 hexadecimal digits');
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'names swapped --proof and --trust in one line instead of a list of failed checks',
+    async () => {
+      const proof = join(dir, 'amr.proof.json');
+      const trust = join(dir, 'trust.json');
+      const got = await cli([
+        'proof',
+        '--catalog',
+        'AMR-ENT-001',
+        '--version',
+        '1',
+        '--out',
+        proof,
+        ...as('amr', 'clerk'),
+      ]);
+      expect(got.code, got.err).toBe(0);
+      expect((await cli(['trust', 'export', '--url', base, '--out', trust])).code).toBe(0);
+      const digest = '0'.repeat(64);
+      const swapped = await cli(['verify', '--digest', digest, '--proof', trust, '--trust', proof]);
+      expect(swapped.code).toBe(2);
+      expect(swapped.err.split('\n')[0]).toBe(
+        'shulian verify: --proof and --trust are swapped: --proof names a trust file and --trust a proof bundle',
+      );
+      const wrong = await cli(['verify', '--digest', digest, '--proof', proof, '--trust', trust]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.out).toMatch(/^NOT VERIFIED/);
+    },
+    SLOW,
+  );
+
+  it(
+    'does not leak padded ledger keys in a not-found message',
+    async () => {
+      const r = await cli([
+        'proof',
+        '--catalog',
+        'AMR-ENT-001',
+        '--version',
+        '99',
+        ...as('amr', 'clerk'),
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('AMR-ENT-001 v99 does not exist');
+      expect(r.err).not.toMatch(/0{5,}99/);
+    },
+    SLOW,
+  );
+
+  it(
+    'shows trace times in China Standard Time, ISO 8601 with +08:00',
+    async () => {
+      const r = await cli(['trace', '--catalog', 'PSB-POP-001', ...as('coord', 'auditor')]);
+      expect(r.code, r.err).toBe(0);
+      const lines = r.out.trim().split('\n');
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines)
+        expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00 {2}/);
+      const json = await cli([
+        'trace',
+        '--catalog',
+        'PSB-POP-001',
+        '--json',
+        ...as('coord', 'auditor'),
+      ]);
+      const first = (JSON.parse(json.out) as { items: { at: string }[] }).items[0]!;
+      const shown = lines[0]!.slice(0, 25);
+      expect(Date.parse(shown)).toBe(Math.floor(Date.parse(first.at) / 1000) * 1000);
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses an unknown role or a malformed department before touching the token file',
+    async () => {
+      const role = await cli([
+        'tokens',
+        'create',
+        '--department',
+        'amr',
+        '--user',
+        'z',
+        '--role',
+        'boss',
+      ]);
+      expect(role.code).toBe(2);
+      expect(role.err).toContain('unknown role "boss"; the roles are');
+      const dept = await cli([
+        'tokens',
+        'create',
+        '--department',
+        'a/b',
+        '--user',
+        'z',
+        '--role',
+        'consumer',
+      ]);
+      expect(dept.code).toBe(2);
+      expect(dept.err).toContain('--department must be a department id');
+    },
+    SLOW,
+  );
+
+  it(
+    'answers --json errors as one JSON object on stdout',
+    async () => {
+      const r = await cli(['verify', '--digest', 'zz', '--json']);
+      expect(r.code).toBe(2);
+      expect(JSON.parse(r.out)).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+    },
+    SLOW,
+  );
+});
