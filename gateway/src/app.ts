@@ -33,6 +33,7 @@ import { requestRoutes } from './routes/requests.js';
 import { statsRoutes } from './routes/stats.js';
 import { verifyRoutes } from './routes/verify.js';
 import { versionRoutes } from './routes/versions.js';
+import { userRoutes } from './routes/users.js';
 import { webRoutes } from './routes/web.js';
 
 export type { GatewayContext } from './services/runtime.js';
@@ -153,6 +154,7 @@ export async function buildApp(
       // The API speaks JSON; uploads register their own raw-stream parser in their scope.
       api.removeContentTypeParser('text/plain');
       await api.register(departmentRoutes, { ctx });
+      await api.register(userRoutes, { ctx });
       await api.register(catalogRoutes, { ctx, prefix: '/catalog' });
       await api.register(versionRoutes, { ctx, prefix: '/catalog' });
       await api.register(catalogUpdateRoutes, { ctx, prefix: '/catalog-updates' });

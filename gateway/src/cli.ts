@@ -438,6 +438,52 @@ async function indexRebuild(args: Args, positionals: string[], out: Output): Pro
   return EXIT.OK;
 }
 
+async function init(args: Args, positionals: string[], out: Output): Promise<number> {
+  if (positionals.length)
+    throw args.usage(`init takes no arguments, not "${positionals.join(' ')}"`);
+  const { openRuntime } = await runtimeModule();
+  const { bootstrapNetwork } = await import('./services/bootstrap.js');
+  const runtime = await openRuntime(config(args.values), { follow: false });
+  try {
+    const done = await bootstrapNetwork(runtime, (line) => {
+      if (!out.json) process.stderr.write(`${line}\n`);
+    });
+    const held = await runtime.tokens.list();
+    const admins: { department: string; user: string; token: string }[] = [];
+    const { coordinator, departments } = runtime.network;
+    // The coordinator's admin first: it registers departments and publishes calendars.
+    for (const d of [...departments].sort((a, b) =>
+      a.id === coordinator ? -1 : b.id === coordinator ? 1 : 0,
+    )) {
+      if (held.some((p) => p.department === d.id && p.roles.includes('admin'))) continue;
+      const issued = await runtime.tokens.create({
+        department: d.id,
+        user: 'admin',
+        roles: ['admin'],
+        label: `${d.names.zh} 管理员 / ${d.names.en} admin`,
+      });
+      admins.push({ department: d.id, user: 'admin', token: issued.token });
+    }
+    out.result(
+      { ...done, admins },
+      [
+        `network ${runtime.network.name}: ${done.calendars.length ? `calendars ${done.calendars.join(', ')} published` : 'calendars already published'}; ` +
+          `${done.departments.length ? `departments ${done.departments.join(', ')} registered` : 'departments already registered'}`,
+        ...(admins.length
+          ? [
+              'admin tokens (shown once, keep them safe):',
+              ...admins.map((a) => `  ${`${a.department}/admin`.padEnd(16)} ${a.token}`),
+            ]
+          : ['every department already has an admin token (`shulian tokens list`)']),
+        'next: SHULIAN_SEED=0 npm start, sign in as an admin, create users (roles and token in one step)',
+      ].join('\n'),
+    );
+  } finally {
+    await runtime.close();
+  }
+  return EXIT.OK;
+}
+
 /** Gateway parameter names as the command line spells them. */
 const OPTION_OF: Readonly<Record<string, string>> = {
   id: 'catalog',
@@ -493,6 +539,8 @@ function run(command: string, args: Args, rest: string[], out: Output): Promise<
       return trust(args, rest, out);
     case 'tokens':
       return tokens(args, rest, out);
+    case 'init':
+      return init(args, rest, out);
     default:
       return indexRebuild(args, rest, out);
   }

@@ -367,3 +367,22 @@ describe('messages in words, with the documented exit codes', () => {
     SLOW,
   );
 });
+
+describe('shulian init: a first run without demo data', () => {
+  it('publishes the calendars, registers the departments and issues admin tokens, once', async () => {
+    const data = ['--data-dir', join(dir, 'fresh')];
+    const first = await cli(['init', '--json', ...data], 240_000);
+    expect(first.code, first.err + first.out).toBe(0);
+    const done = JSON.parse(first.out) as {
+      calendars: number[];
+      departments: string[];
+      admins: { department: string; token: string }[];
+    };
+    expect(done.calendars).toEqual(expect.arrayContaining([2025, 2026]));
+    expect(done.departments).toEqual(expect.arrayContaining(['psb', 'amr', 'health']));
+    expect(done.admins[0]).toMatchObject({ department: 'coord' });
+    expect(done.admins.map((a) => a.department)).toEqual(expect.arrayContaining(['amr', 'psb']));
+    const again = await cli(['init', '--json', ...data], 240_000);
+    expect(JSON.parse(again.out)).toEqual({ calendars: [], departments: [], admins: [] });
+  }, 300_000);
+});

@@ -12,7 +12,8 @@
  * lock left by a process that died is taken over once its pid is gone.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileDurably } from '../../../network/embedded/durable-file.js';
 
@@ -203,6 +204,8 @@ function alive(pid: number): boolean {
  */
 async function withFileLock<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  // `shulian tokens create` may run before the server ever created the data directory.
+  await mkdir(dirname(lockFile), { recursive: true });
   for (;;) {
     try {
       const handle = await open(lockFile, 'wx', 0o600);

@@ -43,6 +43,18 @@ export const GLOBAL_OPTIONS = ['url', 'token', 'data-dir', 'json', 'help'];
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
+    name: 'init',
+    summary: 'first run without demo data: calendars, departments, admin tokens (server stopped)',
+    usage: ['shulian init [--data-dir <dir>]'],
+    options: [],
+    details:
+      'Publishes the bundled working-day calendars, registers the departments of departments.yaml\n' +
+      '(SHULIAN_NETWORK), and issues an admin token for the coordinator and each department that has\n' +
+      'none yet (shown once). Running it again does only what is missing. Then start the server with\n' +
+      'SHULIAN_SEED=0; each department admin creates its users in the console or with the API.',
+    examples: ['shulian init --data-dir ./data', 'SHULIAN_SEED=0 npm start'],
+  },
+  {
     name: 'anchor',
     summary: 'upload a dataset file and anchor it as a new version of a catalog entry',
     usage: [

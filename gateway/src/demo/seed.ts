@@ -16,7 +16,7 @@ import {
   type QualityObjection,
 } from '@shulian/chaincode/constants';
 import type { Role } from '../auth/tokens.js';
-import { readCalendarFiles } from '../../../network/embedded/calendars.js';
+import { bootstrapNetwork } from '../services/bootstrap.js';
 import type { Caller } from '../ledger/types.js';
 import type { DemoIdentity, Runtime } from '../services/runtime.js';
 
@@ -304,24 +304,10 @@ export async function seedDemo(
   runtime: Runtime,
   log: (line: string) => void = () => undefined,
 ): Promise<DemoIdentity[]> {
-  const { chaincode, network, coordinatorAdmin, datasets } = runtime;
+  const { chaincode, datasets } = runtime;
   const now = Date.now();
 
-  log('publishing the working-day calendars');
-  for (const { year, holidays, workdays } of readCalendarFiles()) {
-    await chaincode.submit(coordinatorAdmin, TX.governance.SetCalendar, [
-      String(year),
-      { holidays, workdays },
-    ]);
-  }
-
-  log('registering departments');
-  for (const d of network.departments) {
-    if (d.id === network.coordinator) continue;
-    await chaincode.submit(coordinatorAdmin, TX.governance.RegisterDepartment, [
-      { id: d.id, nameZh: d.names.zh, nameEn: d.names.en, level: d.level, parent: d.parent },
-    ]);
-  }
+  await bootstrapNetwork(runtime, log);
   for (const u of USERS.filter((x) => x.roles.length > 0)) {
     await chaincode.submit(
       { department: u.department, user: 'admin' },

@@ -18,6 +18,7 @@ import { callerOf, principalOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext } from '../services/runtime.js';
 import type { RouteOptions } from './context.js';
+import { lacking } from './users.js';
 import { responses, submitAs } from './helpers.js';
 import {
   Actor,
@@ -65,6 +66,10 @@ const Me = Type.Object({
   roles: Type.Array(StringEnum(ROLES), { description: 'roles the chaincode grants this caller' }),
   isCoordinator: Type.Boolean(),
   departmentRegistered: Type.Boolean(),
+  lacks: Type.Array(StringEnum(ROLES), {
+    description:
+      "roles on the token that the ledger does not grant: ask the department's admin to set them",
+  }),
 });
 
 /**
@@ -109,7 +114,7 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
         TX.governance.WhoAmI,
         [],
       );
-      return { ...info, tokenRoles: principal.roles };
+      return { ...info, tokenRoles: principal.roles, lacks: lacking(principal.roles, info.roles) };
     },
   );
 

@@ -1,0 +1,206 @@
+/**
+ * A department's users under /departments/:id/users, for its admin: roles live on the ledger and
+ * a token only says who someone is, so creating a user writes the on-chain roles and issues the
+ * token in one action, and the list says what each user's tokens claim that the ledger does not
+ * grant ("lacks"), which is what a FORBIDDEN_ROLE would otherwise leave unexplained.
+ */
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import {
+  MAX_PAGE_SIZE,
+  REGISTRY_ROLES,
+  TX,
+  type Page,
+  type UserRoles,
+} from '@shulian/chaincode/constants';
+import type { FastifyRequest } from 'fastify';
+import { callerOf, hasRole, principalOf } from '../auth/guard.js';
+import { ROLES, type Principal, type Role } from '../auth/tokens.js';
+import { GatewayError } from '../errors.js';
+import type { GatewayContext } from '../services/runtime.js';
+import type { RouteOptions } from './context.js';
+import { responses, submitAs } from './helpers.js';
+import { Id, StringEnum, Text } from './schemas.js';
+
+const DepartmentParams = Type.Object(
+  { id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$', description: 'MSP id' }) },
+  { additionalProperties: false },
+);
+
+const TokenInfo = Type.Object({
+  tokenId: Type.String(),
+  roles: Type.Array(StringEnum(ROLES)),
+});
+
+const User = Type.Object({
+  user: Type.String(),
+  roles: Type.Array(StringEnum(REGISTRY_ROLES), { description: 'roles the ledger grants' }),
+  tokens: Type.Array(TokenInfo),
+  lacks: Type.Array(StringEnum(ROLES), {
+    description: 'roles a token of this user claims that the ledger does not grant',
+  }),
+});
+
+/** Roles the ledger decides; `admin` is the department's admin identity, not a registry role. */
+export function lacking(tokenRoles: readonly Role[], ledgerRoles: readonly string[]): Role[] {
+  return tokenRoles.filter((r) => r !== 'admin' && !ledgerRoles.includes(r));
+}
+
+function requireOwnAdmin(request: FastifyRequest, department: string): Principal {
+  const principal = principalOf(request);
+  if (!hasRole(principal, 'admin'))
+    throw new GatewayError('FORBIDDEN_ROLE', "only a department's admin manages its users");
+  if (principal.department !== department)
+    throw new GatewayError(
+      'FORBIDDEN_DEPARTMENT',
+      "a department's admin manages only its own users",
+    );
+  return principal;
+}
+
+async function ledgerRoles(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  department: string,
+): Promise<UserRoles[]> {
+  const out: UserRoles[] = [];
+  let bookmark = '';
+  do {
+    const page = await ctx.chaincode.evaluate<Page<UserRoles>>(
+      callerOf(request),
+      TX.governance.ListUserRoles,
+      [department, String(MAX_PAGE_SIZE), bookmark],
+    );
+    out.push(...page.items);
+    bookmark = page.items.length === MAX_PAGE_SIZE ? page.bookmark : '';
+  } while (bookmark);
+  return out;
+}
+
+export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const tags = ['departments'];
+
+  app.get(
+    '/departments/:id/users',
+    {
+      schema: {
+        tags,
+        summary: "a department's users: ledger roles, tokens, and what the tokens lack",
+        params: DepartmentParams,
+        response: responses(Type.Object({ items: Type.Array(User) })),
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      requireOwnAdmin(request, id);
+      const [onLedger, tokens] = await Promise.all([
+        ledgerRoles(ctx, request, id),
+        ctx.tokens.list(),
+      ]);
+      const users = new Map<string, { roles: string[]; tokens: Principal[] }>();
+      for (const r of onLedger) users.set(r.user, { roles: [...r.roles], tokens: [] });
+      for (const t of tokens.filter((p) => p.department === id)) {
+        const entry = users.get(t.user) ?? { roles: [], tokens: [] };
+        entry.tokens.push(t);
+        users.set(t.user, entry);
+      }
+      return {
+        items: [...users.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([user, { roles, tokens: held }]) => ({
+            user,
+            roles: roles as UserRoles['roles'],
+            tokens: held.map((t) => ({ tokenId: t.tokenId, roles: t.roles })),
+            lacks: [...new Set(held.flatMap((t) => lacking(t.roles, roles)))],
+          })),
+      };
+    },
+  );
+
+  app.post(
+    '/departments/:id/users',
+    {
+      schema: {
+        tags,
+        summary: 'create a user: set the on-chain roles and issue a token, in one action',
+        description:
+          'The roles are written on the ledger (SetUserRoles) first; the token, which carries the same roles, is ' +
+          'issued only when that write committed. The token is in this answer only.',
+        params: DepartmentParams,
+        body: Type.Object(
+          {
+            user: Id('user name'),
+            roles: Type.Array(StringEnum(REGISTRY_ROLES), {
+              uniqueItems: true,
+              minItems: 1,
+              maxItems: 3,
+            }),
+            label: Type.Optional(Text(256, 1)),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses(
+          Type.Object({
+            token: Type.String({ description: 'shown once' }),
+            tokenId: Type.String(),
+            department: Type.String(),
+            user: Type.String(),
+            roles: Type.Array(StringEnum(REGISTRY_ROLES)),
+            tx: Type.Object({ txId: Type.String(), blockNumber: Type.Integer() }),
+          }),
+          201,
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      requireOwnAdmin(request, id);
+      const { user, roles, label } = request.body;
+      if (user === 'admin')
+        throw new GatewayError(
+          'VALIDATION_FAILED',
+          'the admin identity is the department’s own; choose another user name',
+        );
+      const written = await submitAs<UserRoles>(ctx, request, TX.governance.SetUserRoles, [
+        user,
+        roles,
+      ]);
+      const issued = await ctx.tokens.create({
+        department: id,
+        user,
+        roles: [...roles],
+        ...(label === undefined ? {} : { label }),
+      });
+      return reply.status(201).send({
+        token: issued.token,
+        tokenId: issued.principal.tokenId,
+        department: id,
+        user,
+        roles: written.data.roles,
+        tx: written.tx,
+      });
+    },
+  );
+
+  app.delete(
+    '/departments/:id/users/:user/tokens',
+    {
+      schema: {
+        tags,
+        summary: "revoke every token of a user (the department's admin); refused at once",
+        params: Type.Object(
+          { id: DepartmentParams.properties.id, user: Id('user name') },
+          { additionalProperties: false },
+        ),
+        response: responses(Type.Object({ revoked: Type.Array(Type.String()) })),
+      },
+    },
+    async (request) => {
+      const { id, user } = request.params;
+      requireOwnAdmin(request, id);
+      const removed = await ctx.tokens.revoke({ user, department: id });
+      return { revoked: removed.map((p) => p.tokenId) };
+    },
+  );
+
+  done();
+};

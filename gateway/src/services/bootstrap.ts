@@ -1,0 +1,64 @@
+/**
+ * What a network needs before anyone can work in it, demo data or not: the bundled working-day
+ * calendars (without them every request fails CALENDAR_NOT_FOUND) and the departments of
+ * departments.yaml registered by the coordinator. Idempotent: what is already on the ledger is
+ * left alone, so `shulian init` can run again after a new calendar year is bundled.
+ */
+import { MAX_PAGE_SIZE, TX, type Department, type Page } from '@shulian/chaincode/constants';
+import { readCalendarFiles } from '../../../network/embedded/calendars.js';
+import type { Runtime } from './runtime.js';
+
+export interface Bootstrapped {
+  /** calendar years published now */
+  calendars: number[];
+  /** departments registered now */
+  departments: string[];
+}
+
+export async function bootstrapNetwork(
+  runtime: Pick<Runtime, 'chaincode' | 'network' | 'coordinatorAdmin'>,
+  log: (line: string) => void = () => undefined,
+): Promise<Bootstrapped> {
+  const { chaincode, network, coordinatorAdmin } = runtime;
+  const done: Bootstrapped = { calendars: [], departments: [] };
+
+  log('publishing the working-day calendars');
+  for (const { year, holidays, workdays } of readCalendarFiles()) {
+    const published = await chaincode
+      .evaluate(coordinatorAdmin, TX.governance.GetCalendar, [String(year)])
+      .then(
+        () => true,
+        (err: unknown) => {
+          if ((err as { code?: string }).code === 'CALENDAR_NOT_FOUND') return false;
+          throw err;
+        },
+      );
+    if (published) continue;
+    await chaincode.submit(coordinatorAdmin, TX.governance.SetCalendar, [
+      String(year),
+      { holidays, workdays },
+    ]);
+    done.calendars.push(year);
+  }
+
+  log('registering departments');
+  const registered = new Set<string>();
+  let bookmark = '';
+  do {
+    const page = await chaincode.evaluate<Page<Department>>(
+      coordinatorAdmin,
+      TX.governance.ListDepartments,
+      [String(MAX_PAGE_SIZE), bookmark],
+    );
+    for (const d of page.items) registered.add(d.id);
+    bookmark = page.items.length === MAX_PAGE_SIZE ? page.bookmark : '';
+  } while (bookmark);
+  for (const d of network.departments) {
+    if (d.id === network.coordinator || registered.has(d.id)) continue;
+    await chaincode.submit(coordinatorAdmin, TX.governance.RegisterDepartment, [
+      { id: d.id, nameZh: d.names.zh, nameEn: d.names.en, level: d.level, parent: d.parent },
+    ]);
+    done.departments.push(d.id);
+  }
+  return done;
+}
