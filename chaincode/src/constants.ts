@@ -13,7 +13,6 @@ export const CONTRACTS = {
   usage: 'usage',
   quality: 'quality',
 } as const;
-export type ContractName = (typeof CONTRACTS)[keyof typeof CONTRACTS];
 
 /** Fully qualified transaction names in fabric-contract-api's `contract:Function` form. */
 export const TX = {
@@ -243,7 +242,6 @@ export const REQUEST_STATUSES = [
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 /** Statuses that still wait for someone's answer and can therefore be overdue. */
-export const OPEN_REQUEST_STATUSES: readonly RequestStatus[] = ['pending', 'escalated'];
 
 /**
  * The grantor user of automatic grants: the provider department's unconditional-sharing rule

@@ -3,7 +3,8 @@
  * the ledger entities as the API returns them, pagination. Entities allow extra properties so a
  * field the chaincode adds reaches clients before the schema names it.
  */
-import { Type, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+import type * as chaincode from '@shulian/chaincode/constants';
+import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import {
   CATALOG_CLASSIFICATIONS,
   CATALOG_STATUSES,
@@ -85,24 +86,38 @@ export const Enums = {
 const entity = <P extends Parameters<typeof Type.Object>[0]>(properties: P, description: string) =>
   Type.Object(properties, { additionalProperties: true, description });
 
+/**
+ * Identity on an entity schema that must name every field of the chaincode's type T (the source
+ * of each entity's shape): a field added in the chaincode fails to compile here until the API
+ * documents it. The schema may add derived fields (`overdue`).
+ */
+const covering =
+  <T>() =>
+  <S extends TSchema>(
+    schema: S & (Exclude<keyof T, keyof Static<S>> extends never ? unknown : never),
+  ): S =>
+    schema;
+
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const Actor = Type.Object({ department: Type.String(), user: Type.String() });
 
-export const Department = entity(
-  {
-    id: Type.String(),
-    nameZh: Type.String(),
-    nameEn: Type.String(),
-    level: Enums.level,
-    parent: Nullable(Type.String()),
-    status: Enums.departmentStatus,
-    registeredAt: Instant,
-    registeredBy: Actor,
-    updatedAt: Instant,
-    updatedBy: Actor,
-  },
-  'a department (MSP id) registered by the coordinator',
+export const Department = covering<chaincode.Department>()(
+  entity(
+    {
+      id: Type.String(),
+      nameZh: Type.String(),
+      nameEn: Type.String(),
+      level: Enums.level,
+      parent: Nullable(Type.String()),
+      status: Enums.departmentStatus,
+      registeredAt: Instant,
+      registeredBy: Actor,
+      updatedAt: Instant,
+      updatedBy: Actor,
+    },
+    'a department (MSP id) registered by the coordinator',
+  ),
 );
 
 export const CatalogFieldInput = Type.Object(
@@ -116,65 +131,69 @@ export const CatalogFieldInput = Type.Object(
   { additionalProperties: false },
 );
 
-export const CatalogEntry = entity(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    classification: Enums.classification,
-    abstract: Type.String(),
-    format: Type.String(),
-    fields: Type.Array(
-      Type.Object({
-        name: Type.String(),
-        nameZh: Type.Optional(Type.String()),
-        type: Enums.fieldType,
-        sensitivity: Enums.sensitivity,
-        description: Type.Optional(Type.String()),
-      }),
-    ),
-    shareType: Enums.shareType,
-    shareConditions: Nullable(Type.String()),
-    legalBasis: Nullable(Type.String()),
-    shareMethods: Type.Array(Enums.shareMethod),
-    openness: Enums.openness,
-    updateFrequency: Enums.updateFrequency,
-    publishDate: Type.String(),
-    relatedResources: Type.Array(Type.String()),
-    sourceSystem: Nullable(Type.String()),
-    scenarios: Type.Array(Type.String()),
-    owner: Type.String(),
-    version: Type.Integer(),
-    status: Enums.catalogStatus,
-    changeReason: Nullable(Type.String()),
-    createdAt: Instant,
-    createdBy: Actor,
-    updatedAt: Instant,
-    updatedBy: Actor,
-  },
-  'a data resource catalog entry (GB/T 21063.3 core metadata)',
+export const CatalogEntry = covering<chaincode.CatalogEntry>()(
+  entity(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      classification: Enums.classification,
+      abstract: Type.String(),
+      format: Type.String(),
+      fields: Type.Array(
+        Type.Object({
+          name: Type.String(),
+          nameZh: Type.Optional(Type.String()),
+          type: Enums.fieldType,
+          sensitivity: Enums.sensitivity,
+          description: Type.Optional(Type.String()),
+        }),
+      ),
+      shareType: Enums.shareType,
+      shareConditions: Nullable(Type.String()),
+      legalBasis: Nullable(Type.String()),
+      shareMethods: Type.Array(Enums.shareMethod),
+      openness: Enums.openness,
+      updateFrequency: Enums.updateFrequency,
+      publishDate: Type.String(),
+      relatedResources: Type.Array(Type.String()),
+      sourceSystem: Nullable(Type.String()),
+      scenarios: Type.Array(Type.String()),
+      owner: Type.String(),
+      version: Type.Integer(),
+      status: Enums.catalogStatus,
+      changeReason: Nullable(Type.String()),
+      createdAt: Instant,
+      createdBy: Actor,
+      updatedAt: Instant,
+      updatedBy: Actor,
+    },
+    'a data resource catalog entry (GB/T 21063.3 core metadata)',
+  ),
 );
 
 export const Digest = Type.Object({ algorithm: Enums.digestAlgorithm, value: Type.String() });
 
-export const DatasetVersion = entity(
-  {
-    id: Type.String(),
-    catalogId: Type.String(),
-    version: Type.Integer(),
-    owner: Type.String(),
-    digest: Digest,
-    chunkRoot: Type.String(),
-    chunkSize: Type.Integer(),
-    size: Type.Integer(),
-    mediaType: Type.String(),
-    recordRoot: Nullable(Type.String()),
-    recordCount: Nullable(Type.Integer()),
-    previousVersion: Nullable(Type.Integer()),
-    reason: Nullable(Type.String()),
-    anchoredAt: Instant,
-    anchoredBy: Actor,
-  },
-  'an anchored dataset version',
+export const DatasetVersion = covering<chaincode.DatasetVersion>()(
+  entity(
+    {
+      id: Type.String(),
+      catalogId: Type.String(),
+      version: Type.Integer(),
+      owner: Type.String(),
+      digest: Digest,
+      chunkRoot: Type.String(),
+      chunkSize: Type.Integer(),
+      size: Type.Integer(),
+      mediaType: Type.String(),
+      recordRoot: Nullable(Type.String()),
+      recordCount: Nullable(Type.Integer()),
+      previousVersion: Nullable(Type.Integer()),
+      reason: Nullable(Type.String()),
+      anchoredAt: Instant,
+      anchoredBy: Actor,
+    },
+    'an anchored dataset version',
+  ),
 );
 
 const Decision = Type.Object({ by: Actor, at: Instant, reason: Nullable(Type.String()) });
@@ -189,119 +208,136 @@ const DeadlineDoc = {
   deadlineUnpublishedYears: Type.Optional(Type.Array(Type.Integer())),
 };
 
-export const CatalogUpdateRequirement = entity(
-  {
-    catalogId: Type.String(),
-    owner: Type.String(),
-    reason: Type.String(),
-    status: Enums.catalogUpdateStatus,
-    requiredAt: Instant,
-    requiredBy: Actor,
-    deadline: Instant,
-    ...DeadlineDoc,
-    answer: Nullable(Type.Object({ version: Type.Integer(), at: Instant, by: Actor })),
-    overdue: Type.Optional(Type.Boolean()),
-  },
-  "the coordinator's demand that an entry be updated within the working-day deadline",
+export const CatalogUpdateRequirement = covering<chaincode.CatalogUpdateRequirement>()(
+  entity(
+    {
+      catalogId: Type.String(),
+      owner: Type.String(),
+      reason: Type.String(),
+      status: Enums.catalogUpdateStatus,
+      requiredAt: Instant,
+      requiredBy: Actor,
+      deadline: Instant,
+      ...DeadlineDoc,
+      answer: Nullable(Type.Object({ version: Type.Integer(), at: Instant, by: Actor })),
+      overdue: Type.Optional(Type.Boolean()),
+    },
+    "the coordinator's demand that an entry be updated within the working-day deadline",
+  ),
 );
 
-export const ShareRequest = entity(
-  {
-    id: Type.String(),
-    catalogId: Type.String(),
-    provider: Type.String(),
-    requester: Actor,
-    fields: Type.Array(Type.String()),
-    purpose: Enums.purpose,
-    scenario: Type.String(),
-    period: Type.Object({ from: Day, to: Day }),
-    emergency: Type.Boolean(),
-    status: Enums.requestStatus,
-    createdAt: Instant,
-    deadline: Instant,
-    escalation: Nullable(
-      Type.Object({ by: Actor, at: Instant, reason: Type.String(), deadline: Instant }),
-    ),
-    decision: Nullable(Decision),
-    grantId: Nullable(Type.String()),
-    automatic: Type.Boolean(),
-    overdue: Type.Optional(
-      Type.Boolean({ description: 'open and past its deadline at the time of the answer' }),
-    ),
-  },
-  'a share request (共享申请)',
+export const ShareRequest = covering<chaincode.ShareRequest>()(
+  entity(
+    {
+      id: Type.String(),
+      catalogId: Type.String(),
+      provider: Type.String(),
+      requester: Actor,
+      fields: Type.Array(Type.String()),
+      purpose: Enums.purpose,
+      scenario: Type.String(),
+      period: Type.Object({ from: Day, to: Day }),
+      emergency: Type.Boolean(),
+      status: Enums.requestStatus,
+      createdAt: Instant,
+      deadline: Instant,
+      ...DeadlineDoc,
+      escalation: Nullable(
+        Type.Object({
+          by: Actor,
+          at: Instant,
+          reason: Type.String(),
+          deadline: Instant,
+          ...DeadlineDoc,
+        }),
+      ),
+      decision: Nullable(Decision),
+      grantId: Nullable(Type.String()),
+      automatic: Type.Boolean(),
+      overdue: Type.Optional(
+        Type.Boolean({ description: 'open and past its deadline at the time of the answer' }),
+      ),
+    },
+    'a share request (共享申请)',
+  ),
 );
 
-export const Grant = entity(
-  {
-    id: Type.String(),
-    requestId: Type.String(),
-    catalogId: Type.String(),
-    provider: Type.String(),
-    consumer: Type.String(),
-    fields: Type.Array(Type.String()),
-    purpose: Enums.purpose,
-    validFrom: Type.String(),
-    validTo: Type.String(),
-    useLimit: Nullable(Type.Integer()),
-    useCount: Type.Integer(),
-    automatic: Type.Boolean(),
-    grantedAt: Instant,
-    grantedBy: Actor,
-    revocation: Nullable(Type.Object({ by: Actor, at: Instant, reason: Type.String() })),
-  },
-  'a grant (授权)',
+export const Grant = covering<chaincode.Grant>()(
+  entity(
+    {
+      id: Type.String(),
+      requestId: Type.String(),
+      catalogId: Type.String(),
+      provider: Type.String(),
+      consumer: Type.String(),
+      fields: Type.Array(Type.String()),
+      purpose: Enums.purpose,
+      validFrom: Type.String(),
+      validTo: Type.String(),
+      useLimit: Nullable(Type.Integer()),
+      useCount: Type.Integer(),
+      automatic: Type.Boolean(),
+      grantedAt: Instant,
+      grantedBy: Actor,
+      revocation: Nullable(Type.Object({ by: Actor, at: Instant, reason: Type.String() })),
+    },
+    'a grant (授权)',
+  ),
 );
 
-export const UsageRecord = entity(
-  {
-    id: Type.String(),
-    grantId: Nullable(Type.String()),
-    catalogId: Type.String(),
-    provider: Type.String(),
-    consumer: Actor,
-    datasetVersion: Nullable(Type.Integer()),
-    action: Enums.usageAction,
-    recordIndex: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
-    fields: Type.Array(Type.String()),
-    bytes: Nullable(Type.Integer()),
-    deliveredDigest: Nullable(Digest),
-    purpose: Nullable(Enums.purpose),
-    outcome: Enums.usageOutcome,
-    denialCode: Nullable(Type.String()),
-    denialMessage: Nullable(Type.String()),
-    at: Instant,
-    txId: Type.Optional(Type.String()),
-  },
-  'a recorded use, allowed or refused',
+export const UsageRecord = covering<chaincode.UsageRecord>()(
+  entity(
+    {
+      id: Type.String(),
+      grantId: Nullable(Type.String()),
+      catalogId: Type.String(),
+      provider: Type.String(),
+      consumer: Actor,
+      datasetVersion: Nullable(Type.Integer()),
+      action: Enums.usageAction,
+      recordIndex: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+      fields: Type.Array(Type.String()),
+      bytes: Nullable(Type.Integer()),
+      deliveredDigest: Nullable(Digest),
+      purpose: Nullable(Enums.purpose),
+      outcome: Enums.usageOutcome,
+      denialCode: Nullable(Type.String()),
+      denialMessage: Nullable(Type.String()),
+      at: Instant,
+      txId: Type.Optional(Type.String()),
+    },
+    'a recorded use, allowed or refused',
+  ),
 );
 
-export const QualityObjection = entity(
-  {
-    id: Type.String(),
-    catalogId: Type.String(),
-    version: Type.Integer(),
-    provider: Type.String(),
-    raisedBy: Actor,
-    description: Type.String(),
-    recordRefs: Type.Array(Type.String()),
-    fields: Type.Array(Type.String()),
-    status: Enums.objectionStatus,
-    raisedAt: Instant,
-    deadline: Instant,
-    ...DeadlineDoc,
-    resolution: Nullable(
-      Type.Object({
-        resolution: StringEnum(['corrected', 'rejected'] as const),
-        by: Actor,
-        at: Instant,
-        correctedVersion: Nullable(Type.Integer()),
-        reason: Nullable(Type.String()),
-      }),
-    ),
-    overdue: Type.Optional(Type.Boolean()),
-  },
-  'a data quality objection (数据异议)',
+export const QualityObjection = covering<chaincode.QualityObjection>()(
+  entity(
+    {
+      id: Type.String(),
+      catalogId: Type.String(),
+      version: Type.Integer(),
+      provider: Type.String(),
+      raisedBy: Actor,
+      description: Type.String(),
+      recordRefs: Type.Array(Type.String()),
+      fields: Type.Array(Type.String()),
+      status: Enums.objectionStatus,
+      raisedAt: Instant,
+      deadline: Instant,
+      ...DeadlineDoc,
+      resolution: Nullable(
+        Type.Object({
+          resolution: StringEnum(['corrected', 'rejected'] as const),
+          by: Actor,
+          at: Instant,
+          correctedVersion: Nullable(Type.Integer()),
+          reason: Nullable(Type.String()),
+        }),
+      ),
+      overdue: Type.Optional(Type.Boolean()),
+    },
+    'a data quality objection (数据异议)',
+  ),
 );
 
 export const TxRef = Type.Object({ txId: Type.String(), blockNumber: Type.Integer() });

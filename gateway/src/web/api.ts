@@ -216,10 +216,18 @@ export interface UsageFilters {
 
 export interface DepartmentStats {
   department: string;
+  catalogEntries: number;
+  notShared: number;
+  datasetVersions: number;
   requestsReceived: number;
   answered: number;
+  approved: number;
+  rejected: number;
   meanResponseHours: number | null;
+  maxResponseHours: number | null;
+  answeredLate: number;
   overdueRequests: number;
+  objectionsReceived: number;
   overdueObjections: number;
   overdueCatalogUpdates: number;
   shareRate: number | null;
