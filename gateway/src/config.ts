@@ -34,12 +34,6 @@ export interface GatewayConfig {
   maxConnections: number;
   /** API requests per minute per client address; 0 = no limit. */
   rateLimit: number;
-  /** Which ledger engine: the in-process network (default) or a Fabric network from `fabric:up`. */
-  ledger: 'embedded' | 'fabric';
-  /** The Fabric network's folder (connection profiles per department); default data/fabric. */
-  fabricDir: string;
-  /** On Fabric, the department whose peer this gateway reads blocks from first; default the coordinator. */
-  department?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -60,8 +54,6 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   keepAliveTimeoutMs: 5_000,
   maxConnections: 2_048,
   rateLimit: 1_200,
-  ledger: 'embedded',
-  fabricDir: resolve('data', 'fabric'),
 };
 
 /** `SHULIAN_*` integer settings: variable, config key, bounds. */
@@ -125,12 +117,5 @@ export function loadConfig(
     if (raw) (config as unknown as Record<string, number>)[field] = integer(name, raw, min, max);
   }
   if (env.SHULIAN_SEED === '0' || env.SHULIAN_SEED === 'false') config.seedDemo = false;
-  if (env.LEDGER) {
-    if (env.LEDGER !== 'embedded' && env.LEDGER !== 'fabric')
-      throw new ConfigError(`LEDGER must be embedded or fabric, got ${JSON.stringify(env.LEDGER)}`);
-    config.ledger = env.LEDGER;
-  }
-  if (env.SHULIAN_FABRIC_DIR) config.fabricDir = resolve(env.SHULIAN_FABRIC_DIR);
-  if (env.SHULIAN_DEPARTMENT) config.department = env.SHULIAN_DEPARTMENT;
   return { ...config, ...overrides };
 }

@@ -5,7 +5,6 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TX } from '@shulian/chaincode/constants';
 import { seedDemo } from './demo/seed.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
@@ -25,18 +24,11 @@ async function demoIdentities(
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   // Seed only a ledger that holds nothing but its initialisation: never mix demo data into a
-  // network that someone already uses. On Fabric the first blocks are the channel's configuration
-  // and the chaincode's lifecycle, so the height says nothing; the registered departments do.
-  const { height, engine } = await runtime.ledger.status();
-  const departments = await runtime.chaincode.evaluate<{ count: number }>(
-    runtime.coordinatorAdmin,
-    TX.governance.ListDepartments,
-    ['2', ''],
-  );
+  // network that someone already uses.
+  const { height } = await runtime.ledger.status();
   if (
     !config.seedDemo ||
-    (engine === 'embedded' && height > 1) ||
-    departments.count > 1 ||
+    height > 1 ||
     (await runtime.index.searchCatalog({}, { limit: 1 })).items.length > 0
   )
     return undefined;
@@ -74,7 +66,7 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   const status = await runtime.ledger.status();
   log('');
   log(
-    `Shulian 数链 — ${runtime.network.name} on ${status.engine}: ${status.nodes.length} department nodes, height ${status.height}`,
+    `Shulian 数链 — ${runtime.network.name}: ${status.nodes.length} department nodes, height ${status.height}`,
   );
   log(`  console   ${base}/`);
   log(`  API       ${base}/api/v1   (OpenAPI UI: ${base}/docs)`);

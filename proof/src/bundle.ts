@@ -16,28 +16,18 @@ import type { Digest } from './chunks.js';
 import { fromBase64, fromHex, hashParts, toHex, utf8, type HashFunction } from './hash.js';
 import { leafHash, verifyInclusion } from './merkle.js';
 import { verifyRecordProof, type RecordProof } from './records.js';
-import { decodeTransaction, type FabricTransaction } from './formats/fabric.js';
-import { checkFabricEvidence } from './formats/fabric-evidence.js';
 import {
   AnchoredVersionSchema,
   BundleSchema,
-  FabricBundleSchema,
   shapeFailures,
   TrustSchema,
   type AnchoredVersion,
   type Failure,
-  type FabricProofBundle,
   type ProofBundle,
   type TrustFile,
 } from './schema.js';
 
-export type {
-  AnyProofBundle,
-  Failure,
-  FabricProofBundle,
-  ProofBundle,
-  TrustFile,
-} from './schema.js';
+export type { Failure, ProofBundle, TrustFile } from './schema.js';
 
 /**
  * The primitives verification needs, injected so the same code runs on node:crypto (./node.ts)
@@ -78,13 +68,6 @@ export async function verifyBundle(
   crypto: ProofCrypto,
   held?: HeldSubject,
 ): Promise<VerifyResult> {
-  if (
-    bundle !== null &&
-    typeof bundle === 'object' &&
-    'ledger' in bundle &&
-    bundle.ledger === 'fabric'
-  )
-    return verifyFabricBundle(bundle, trust, crypto, held);
   const shape = [
     ...shapeFailures(TrustSchema, trust, 'trust'),
     ...shapeFailures(BundleSchema, bundle, 'bundle'),
@@ -109,79 +92,68 @@ export async function verifyBundle(
   };
 }
 
-/** A bundle from a Fabric ledger: the same subject and anchor checks, Fabric's evidence for the rest. */
-async function verifyFabricBundle(
-  bundle: unknown,
-  trust: unknown,
-  crypto: ProofCrypto,
-  held: HeldSubject | undefined,
-): Promise<VerifyResult> {
-  const shape = [
-    ...shapeFailures(TrustSchema, trust, 'trust'),
-    ...shapeFailures(FabricBundleSchema, bundle, 'bundle'),
-  ];
-  if (shape.length > 0) return { ok: false, failures: shape };
-  const b = bundle as FabricProofBundle;
-  let checked: { failures: Failure[]; transaction?: FabricTransaction };
-  try {
-    checked = await new FabricBundleChecker(b, trust as TrustFile, crypto).run(held);
-  } catch (error) {
-    return { ok: false, failures: [{ check: 'verifier', message: errorMessage(error) }] };
-  }
-  const tx = checked.transaction;
-  if (checked.failures.length > 0 || !tx) return { ok: false, failures: checked.failures };
-  return {
-    ok: true,
-    txId: tx.txId,
-    blockNumber: Number(b.fabric.header.number),
-    timestamp: tx.timestamp,
-    department: tx.creator.mspId,
-    anchor: b.anchor,
-  };
-}
-
 const errorMessage = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
-/**
- * The checks every ledger format shares: the anchor is what the transaction wrote, it reads as a
- * DatasetVersion, and the subject (file or record) matches it. Formats say where a write is.
- */
-abstract class AnchorChecker {
-  protected readonly failures: Failure[] = [];
+class BundleChecker {
+  private readonly failures: Failure[] = [];
+  // Canonical encodings are the costliest step after signatures: the proposal and the payload
+  // are encoded once, for their signatures, their hashes and inside the transaction's leaf.
+  private readonly proposalBytes: Uint8Array;
+  private readonly payloadBytes: Uint8Array;
+  private readonly transactionBytes: Uint8Array;
 
   constructor(
-    protected readonly bundle: Pick<ProofBundle, 'anchor' | 'subject'>,
-    protected readonly crypto: ProofCrypto,
-  ) {}
+    private readonly bundle: ProofBundle,
+    private readonly trust: TrustFile,
+    private readonly crypto: ProofCrypto,
+  ) {
+    const { proposal, payload } = bundle.transaction;
+    const proposalJson = canonicalJson(proposal);
+    const payloadJson = canonicalJson(payload);
+    const encoded = new Map<object, string>([
+      [proposal, proposalJson],
+      [payload, payloadJson],
+    ]);
+    this.proposalBytes = utf8(proposalJson);
+    this.payloadBytes = utf8(payloadJson);
+    this.transactionBytes = utf8(canonicalJson(bundle.transaction, encoded));
+  }
 
-  /** The bytes the transaction wrote at `key`, or undefined when it wrote none (or deleted it). */
-  protected abstract writtenAt(key: string): Uint8Array | undefined;
+  async run(held: HeldSubject | undefined): Promise<Failure[]> {
+    const anchored = this.checkAnchor();
+    if (anchored) this.checkSubject(anchored, held);
+    this.checkTransactionIds();
+    this.checkInclusion();
+    if (this.bundle.validationCode !== ValidationCode.VALID) {
+      this.fail(
+        'validationCode',
+        `the ledger marked the transaction ${this.bundle.validationCode}`,
+      );
+    }
+    await Promise.all([
+      this.checkClient(),
+      this.checkEndorsements(anchored?.owner),
+      this.checkOrderer(),
+    ]);
+    return this.failures;
+  }
 
-  protected fail(check: string, message: string): void {
+  private fail(check: string, message: string): void {
     this.failures.push({ check, message });
   }
 
   /** The anchor must be what the transaction wrote, and must read as a DatasetVersion. */
-  protected checkAnchor(): AnchoredVersion | undefined {
-    const { anchor } = this.bundle;
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = this.writtenAt(anchor.key);
-    } catch (error) {
-      this.fail(
-        'anchor.key',
-        `the value written at the anchor key is unreadable: ${errorMessage(error)}`,
-      );
-      return undefined;
-    }
-    if (bytes === undefined) {
+  private checkAnchor(): AnchoredVersion | undefined {
+    const { anchor, transaction } = this.bundle;
+    const write = transaction.payload.rwset.writes.find((w) => w.key === anchor.key);
+    if (!write || write.isDelete || write.value === undefined) {
       this.fail('anchor.key', `the transaction writes no value at ${JSON.stringify(anchor.key)}`);
       return undefined;
     }
     let written: string;
     try {
-      written = canonicalJson(parseJson(bytes));
+      written = canonicalJson(parseJson(fromBase64(write.value)));
     } catch (error) {
       this.fail(
         'anchor.key',
@@ -208,7 +180,7 @@ abstract class AnchorChecker {
     return anchor.value as AnchoredVersion;
   }
 
-  protected checkSubject(anchored: AnchoredVersion, held: HeldSubject | undefined): void {
+  private checkSubject(anchored: AnchoredVersion, held: HeldSubject | undefined): void {
     const { subject } = this.bundle;
     if (held && held.kind !== subject.kind) {
       this.fail('subject.kind', `the bundle proves a ${subject.kind}, not a ${held.kind}`);
@@ -264,58 +236,6 @@ abstract class AnchorChecker {
       }
       if (!same) this.fail('subject', 'the record you hold is not the proven record');
     }
-  }
-}
-
-class BundleChecker extends AnchorChecker {
-  // Canonical encodings are the costliest step after signatures: the proposal and the payload
-  // are encoded once, for their signatures, their hashes and inside the transaction's leaf.
-  private readonly proposalBytes: Uint8Array;
-  private readonly payloadBytes: Uint8Array;
-  private readonly transactionBytes: Uint8Array;
-
-  constructor(
-    protected override readonly bundle: ProofBundle,
-    private readonly trust: TrustFile,
-    crypto: ProofCrypto,
-  ) {
-    super(bundle, crypto);
-    const { proposal, payload } = bundle.transaction;
-    const proposalJson = canonicalJson(proposal);
-    const payloadJson = canonicalJson(payload);
-    const encoded = new Map<object, string>([
-      [proposal, proposalJson],
-      [payload, payloadJson],
-    ]);
-    this.proposalBytes = utf8(proposalJson);
-    this.payloadBytes = utf8(payloadJson);
-    this.transactionBytes = utf8(canonicalJson(bundle.transaction, encoded));
-  }
-
-  async run(held: HeldSubject | undefined): Promise<Failure[]> {
-    const anchored = this.checkAnchor();
-    if (anchored) this.checkSubject(anchored, held);
-    this.checkTransactionIds();
-    this.checkInclusion();
-    if (this.bundle.validationCode !== ValidationCode.VALID) {
-      this.fail(
-        'validationCode',
-        `the ledger marked the transaction ${this.bundle.validationCode}`,
-      );
-    }
-    await Promise.all([
-      this.checkClient(),
-      this.checkEndorsements(anchored?.owner),
-      this.checkOrderer(),
-    ]);
-    return this.failures;
-  }
-
-  protected writtenAt(key: string): Uint8Array | undefined {
-    const write = this.bundle.transaction.payload.rwset.writes.find((w) => w.key === key);
-    return !write || write.isDelete || write.value === undefined
-      ? undefined
-      : fromBase64(write.value);
   }
 
   /** Fabric's binding of proposal, transaction id and endorsed payload. */
@@ -488,46 +408,5 @@ class BundleChecker extends AnchorChecker {
     } catch (error) {
       this.fail(at, `signature cannot be checked: ${errorMessage(error)}`);
     }
-  }
-}
-
-class FabricBundleChecker extends AnchorChecker {
-  private transaction: FabricTransaction | undefined;
-
-  constructor(
-    protected override readonly bundle: FabricProofBundle,
-    private readonly trust: TrustFile,
-    crypto: ProofCrypto,
-  ) {
-    super(bundle, crypto);
-  }
-
-  /** Writes in the chaincode's own namespace (Fabric also records lifecycle namespaces). */
-  protected writtenAt(key: string): Uint8Array | undefined {
-    const tx = this.transaction;
-    const write = tx?.writes.find((w) => w.namespace === tx.chaincode && w.key === key);
-    return !write || write.isDelete ? undefined : write.value;
-  }
-
-  async run(
-    held: HeldSubject | undefined,
-  ): Promise<{ failures: Failure[]; transaction?: FabricTransaction }> {
-    const { fabric, txId } = this.bundle;
-    try {
-      const envelope = fabric.data[fabric.index];
-      if (envelope !== undefined) this.transaction = decodeTransaction(fromBase64(envelope));
-    } catch {
-      // checkFabricEvidence names the envelope that does not decode.
-    }
-    const anchored = this.transaction ? this.checkAnchor() : undefined;
-    if (anchored) this.checkSubject(anchored, held);
-    const evidence = await checkFabricEvidence(fabric, this.trust, this.crypto, {
-      txId,
-      ...(anchored ? { owner: anchored.owner } : {}),
-    });
-    this.failures.push(...evidence.failures);
-    return evidence.transaction
-      ? { failures: this.failures, transaction: evidence.transaction }
-      : { failures: this.failures };
   }
 }

@@ -3,10 +3,8 @@
  * their users' roles, catalog entries (one 不予共享 with its legal basis), dataset versions with
  * files in the store, an approved request with a recorded download and a refused one, a pending
  * request, an overdue request (created with a transaction time in the past, which the embedded
- * network accepts; Fabric peers refuse transaction times more than 15 minutes off their clock,
- * so on Fabric that request is created now and is merely pending), an open objection and a
- * corrected one. Everything goes through the chaincode, as a user's actions would; tokens are
- * issued for each demo user.
+ * network accepts as Fabric does), an open objection and a corrected one. Everything goes through
+ * the chaincode, as a user's actions would; tokens are issued for each demo user.
  */
 import { Readable } from 'node:stream';
 import { canonicalJson } from '@shulian/chaincode/canonical';
@@ -346,8 +344,7 @@ export async function seedDemo(
     at?: number,
   ) => {
     const args = [{ catalogId, fields, purpose, scenario, period, emergency: false }];
-    const embedded = runtime.embedded;
-    if (at === undefined || !embedded)
+    if (at === undefined)
       return (
         await chaincode.submit<RequestDecisionResult>(
           clerk(requester),
@@ -356,9 +353,9 @@ export async function seedDemo(
         )
       ).value;
     // The overdue demo request is created in the past; the embedded network signs the proposal
-    // with that transaction time (Fabric would refuse it: peer.authentication.timewindow).
-    const identity = await embedded.identity(clerk(requester));
-    const committed = await embedded.network.submit(
+    // with that transaction time, as a Fabric client may.
+    const identity = await runtime.ledger.identity(clerk(requester));
+    const committed = await runtime.ledger.network.submit(
       identity,
       TX.sharing.CreateRequest,
       args.map((a) => canonicalJson(a)),

@@ -5,7 +5,7 @@
  * the client). One gRPC connection per peer; a caller's calls go to their own department's peer
  * first and fail over to the others when it is down. Block events, status and verify read the
  * peers' blocks through the query system chaincode (qscc) and the deliver service, decoded by
- * @shulian/proof/formats/fabric (the decoder the offline proof verifier uses too).
+ * ./fabric-block.ts (the same decoder the offline proof verifier uses).
  *
  * What differs from the embedded engine, and how this client keeps the interface the same:
  * - a peer answers a submit once *it* has committed the block; other departments' peers may
@@ -18,6 +18,7 @@
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, hash, signers, type Gateway, type Network } from '@hyperledger/fabric-gateway';
+import type { FabricProofMaterial } from '@shulian/proof/formats/fabric';
 import {
   blockDataBytes,
   blockHeaderBytes,
@@ -28,8 +29,7 @@ import {
   validationCodeName,
   type FabricBlock,
   type FabricTransaction,
-} from '@shulian/proof/formats/fabric';
-import type { FabricEvidence } from '@shulian/proof/formats/fabric-evidence';
+} from './fabric-block.js';
 import {
   commitFailure,
   DEFAULT_RETRY,
@@ -500,10 +500,11 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
     async getTransactionProof(txId: string): Promise<TransactionProofMaterial> {
       const { block, index } = await blockByTxId(txId);
       const validationCode = block.validationCodes[index] ?? 'NOT_VALIDATED';
-      const material: FabricEvidence = {
+      const material: FabricProofMaterial = {
         channel,
         index,
         validationCode,
+        commitHash: block.commitHash,
         header: {
           number: block.header.number.toString(),
           previousHash: toHex(block.header.previousHash),

@@ -24,7 +24,7 @@ import {
 } from '@shulian/chaincode/constants';
 import { GatewayError } from '../errors.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
-import type { AnyProofBundle } from '@shulian/proof/bundle';
+import type { ProofBundle } from '@shulian/proof/bundle';
 import type { RecordFormat, RecordProof } from '@shulian/proof/records';
 import type { Indexed } from '../index/query-index.js';
 import { StoreError, type BlobInfo, type DatasetStore } from '../store/dataset-store.js';
@@ -92,7 +92,7 @@ export interface Datasets {
     version: number,
     request: ContentRequest,
   ): Promise<OpenedContent>;
-  proof(caller: Caller, catalogId: string, version: number): Promise<AnyProofBundle>;
+  proof(caller: Caller, catalogId: string, version: number): Promise<ProofBundle>;
   /** Checks and records the use (action `prove`) first, like `open`. */
   recordProof(
     caller: Caller,
