@@ -475,7 +475,7 @@ async function init(args: Args, positionals: string[], out: Output): Promise<num
               ...admins.map((a) => `  ${`${a.department}/admin`.padEnd(16)} ${a.token}`),
             ]
           : ['every department already has an admin token (`shulian tokens list`)']),
-        'next: SHULIAN_SEED=0 npm start, sign in as an admin, create users (roles and token in one step)',
+        'next: npm run serve, sign in as an admin, create users (roles and token in one step)',
       ].join('\n'),
     );
   } finally {

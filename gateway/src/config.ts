@@ -18,8 +18,13 @@ export interface GatewayConfig {
   /** Largest request header block, in bytes; beyond it the client gets 431. */
   maxHeaderSize: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Seed demo data on a first start (never on a data directory that already has some). */
-  seedDemo: boolean;
+  /**
+   * Demo mode (`--demo`, `SHULIAN_DEMO=1`; `npm start` sets it): seed demo data on a first start,
+   * print demo tokens, serve the demo identities to loopback clients.
+   */
+  demo: boolean;
+  /** Confirms demo mode on a non-loopback address (`SHULIAN_DEMO_PUBLIC=1`). */
+  demoPublic: boolean;
   /** Stored blobs that no anchored version uses are removed at start once this old, ms. */
   orphanGraceMs: number;
   /** Connection hygiene: a client that sends its headers slower than this is cut, ms. */
@@ -46,7 +51,8 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   uploadLimit: 64 * 1024 ** 3,
   maxHeaderSize: 16 * 1024,
   logLevel: 'info',
-  seedDemo: true,
+  demo: false,
+  demoPublic: false,
   orphanGraceMs: 60 * 60 * 1000,
   headersTimeoutMs: 20_000,
   requestTimeoutMs: 60 * 60 * 1000,
@@ -80,14 +86,16 @@ function integer(name: string, raw: string, min: number, max: number): number {
   return value;
 }
 
-/** Configuration from `SHULIAN_*` variables (and PORT/HOST, as hosting platforms set them). */
+/**
+ * Configuration from `SHULIAN_*` variables (and PORT, as hosting platforms set it). The bind
+ * address is `SHULIAN_HOST` only: a generic HOST set for something else must not expose the gateway.
+ */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<GatewayConfig> = {},
 ): GatewayConfig {
   const config: GatewayConfig = { ...DEFAULT_CONFIG };
-  const host = env.SHULIAN_HOST ?? env.HOST;
-  if (host) config.host = host;
+  if (env.SHULIAN_HOST) config.host = env.SHULIAN_HOST;
   const port = env.SHULIAN_PORT ?? env.PORT;
   if (port) config.port = integer('SHULIAN_PORT', port, 0, 65535);
   if (env.SHULIAN_DATA_DIR) config.dataDir = resolve(env.SHULIAN_DATA_DIR);
@@ -116,6 +124,8 @@ export function loadConfig(
     const raw = env[name];
     if (raw) (config as unknown as Record<string, number>)[field] = integer(name, raw, min, max);
   }
-  if (env.SHULIAN_SEED === '0' || env.SHULIAN_SEED === 'false') config.seedDemo = false;
+  const yes = (v: string | undefined): boolean => v === '1' || v === 'true';
+  if (yes(env.SHULIAN_DEMO)) config.demo = true;
+  if (yes(env.SHULIAN_DEMO_PUBLIC)) config.demoPublic = true;
   return { ...config, ...overrides };
 }

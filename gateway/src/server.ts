@@ -1,49 +1,18 @@
 /**
- * `npm start`: the embedded network, the query index, the gateway API and the console on one
- * port. A first start seeds the demo departments' data (once: the marker is data/gateway/demo.json,
- * which keeps the demo tokens to print again); later starts reuse everything.
+ * The server: the embedded network, the query index, the gateway API and the console on one
+ * port. In demo mode (`npm start` passes `--demo`) a first start seeds the demo departments' data
+ * and every demo start prints fresh demo tokens (./demo/mode.ts); without it, nothing is seeded
+ * and no token is printed or served.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { seedDemo } from './demo/seed.js';
+import { checkDemoBinding, startDemo } from './demo/mode.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
 import { isEntryPoint } from './services/entry.js';
-import { gatewayDir, openRuntime, type DemoIdentity, type Runtime } from './services/runtime.js';
-
-async function demoIdentities(
-  config: GatewayConfig,
-  runtime: Runtime,
-  log: (line: string) => void,
-): Promise<DemoIdentity[] | undefined> {
-  const marker = join(gatewayDir(config), 'demo.json');
-  try {
-    return (JSON.parse(await readFile(marker, 'utf8')) as { identities: DemoIdentity[] })
-      .identities;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  // Seed only a ledger that holds nothing but its initialisation: never mix demo data into a
-  // network that someone already uses.
-  const { height } = await runtime.ledger.status();
-  if (
-    !config.seedDemo ||
-    height > 1 ||
-    (await runtime.index.searchCatalog({}, { limit: 1 })).items.length > 0
-  )
-    return undefined;
-  log('first start: seeding demo data (a few seconds)…');
-  const identities = await seedDemo(runtime, (line) => log(`  ${line}`));
-  await writeFile(
-    marker,
-    JSON.stringify({ seededAt: new Date().toISOString(), identities }, null, 2) + '\n',
-    { mode: 0o600 },
-  );
-  return identities;
-}
+import { openRuntime } from './services/runtime.js';
 
 export async function startServer(config: GatewayConfig = loadConfig()) {
   const log = (line: string): void => void process.stdout.write(line + '\n');
+  checkDemoBinding(config);
   const runtime = await openRuntime(config, {
     follow: true,
     onIndexError: (err) => process.stderr.write(`index: ${(err as Error).message}\n`),
@@ -55,7 +24,7 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
       `store: ${reconciled.marked.length} committed versions marked anchored, ` +
         `${reconciled.removed.length} blobs of failed anchors removed`,
     );
-  const demo = await demoIdentities(config, runtime, log);
+  const demo = config.demo ? await startDemo(config, runtime, log) : undefined;
   const app = await buildApp(runtime.context(demo ? { demoIdentities: demo } : {}), {
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
   });
@@ -94,10 +63,12 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
 }
 
 if (isEntryPoint(import.meta.url)) {
-  startServer().catch((err: unknown) => {
-    process.stderr.write(
-      `shulian: cannot start: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
-    process.exitCode = 1;
-  });
+  startServer(loadConfig(process.env, process.argv.includes('--demo') ? { demo: true } : {})).catch(
+    (err: unknown) => {
+      process.stderr.write(
+        `shulian: cannot start: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
 }

@@ -61,6 +61,7 @@ export async function startGateway(): Promise<Gateway> {
     env: {
       ...process.env,
       SHULIAN_HOST: '127.0.0.1',
+      SHULIAN_DEMO: '1',
       SHULIAN_PORT: String(port),
       SHULIAN_DATA_DIR: dataDir,
       SHULIAN_LOG_LEVEL: 'warn',

@@ -42,7 +42,10 @@ export async function openFixture(
   );
   const runtime = await openRuntime(config, { follow: true, durable: false, batchTimeoutMs: 5 });
   const demo = options.seed === false ? [] : await seedDemo(runtime);
-  const app = await buildApp(runtime.context({ demoIdentities: demo }), { web: false });
+  const app = await buildApp(
+    runtime.context(options.seed === false ? {} : { demoIdentities: demo }),
+    { web: false },
+  );
   await app.ready();
   const token = (department: string, user: string): string => {
     const found = demo.find((d) => d.department === department && d.user === user);

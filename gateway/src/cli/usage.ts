@@ -50,9 +50,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     details:
       'Publishes the bundled working-day calendars, registers the departments of departments.yaml\n' +
       '(SHULIAN_NETWORK), and issues an admin token for the coordinator and each department that has\n' +
-      'none yet (shown once). Running it again does only what is missing. Then start the server with\n' +
-      'SHULIAN_SEED=0; each department admin creates its users in the console or with the API.',
-    examples: ['shulian init --data-dir ./data', 'SHULIAN_SEED=0 npm start'],
+      'none yet (shown once). Running it again does only what is missing. Then start the server without\n' +
+      'demo mode (npm run serve); each department admin creates its users in the console or the API.',
+    examples: ['shulian init --data-dir ./data', 'npm run serve'],
   },
   {
     name: 'anchor',

@@ -17,6 +17,7 @@ import type { Caller } from '../ledger/types.js';
 import { callerOf, principalOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext } from '../services/runtime.js';
+import { isLoopback } from '../demo/mode.js';
 import type { RouteOptions } from './context.js';
 import { lacking } from './users.js';
 import { responses, submitAs } from './helpers.js';
@@ -118,31 +119,39 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
     },
   );
 
-  app.get(
-    '/demo/identities',
-    {
-      config: { public: true },
-      schema: {
-        tags: ['demo'],
-        summary: 'demo sign-in identities (empty unless the gateway seeded the demo data)',
-        response: responses(
-          Type.Object({
-            items: Type.Array(
-              Type.Object({
-                department: Type.String(),
-                user: Type.String(),
-                roles: Type.Array(Type.String()),
-                token: Type.String(),
-                label: Type.Optional(Type.String()),
-              }),
-            ),
-          }),
-        ),
+  // Only in demo mode, and only to clients on this machine: the demo tokens include admins'.
+  if (ctx.demoIdentities) {
+    const identities = ctx.demoIdentities;
+    app.get(
+      '/demo/identities',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['demo'],
+          summary: 'demo sign-in identities (demo mode only; loopback clients only)',
+          response: responses(
+            Type.Object({
+              items: Type.Array(
+                Type.Object({
+                  department: Type.String(),
+                  user: Type.String(),
+                  roles: Type.Array(Type.String()),
+                  token: Type.String(),
+                  label: Type.Optional(Type.String()),
+                }),
+              ),
+            }),
+          ),
+        },
       },
-    },
-    // Empty outside demo mode rather than 404: the console asks on every sign-in page.
-    () => Promise.resolve({ items: ctx.demoIdentities ?? [] }),
-  );
+      (request) => {
+        if (!isLoopback(request.socket.remoteAddress ?? '')) {
+          throw new GatewayError('FORBIDDEN', 'demo identities are served to this machine only');
+        }
+        return Promise.resolve({ items: identities });
+      },
+    );
+  }
 
   app.get(
     '/departments',
