@@ -79,7 +79,10 @@ function run(command: string, args: string[]): Promise<number> {
 const dataDir = await mkdtemp(join(tmpdir(), 'shulian-contract-'));
 const server = await startServer(
   // Thousands of generated requests from one address: the rate limit is not under test here.
-  loadConfig({}, { dataDir, host: '127.0.0.1', port: 0, logLevel: 'error', rateLimit: 0 }),
+  loadConfig(
+    {},
+    { dataDir, host: '127.0.0.1', port: 0, logLevel: 'error', rateLimit: 0, demo: true },
+  ),
 );
 const tokenOf = (department: string, user: string): string => {
   const found = server.demo?.find((d) => d.department === department && d.user === user);

@@ -85,7 +85,13 @@ describe('faults on Fabric', () => {
       await fabricCommand('up');
     }
     expect(await allRunning(net)).toBe(true);
-    await write(net, 'orderer-back', 0);
+    // The restarted orderer0 answers SERVICE_UNAVAILABLE ("no Raft leader") until it has caught
+    // up with the cluster and learned the leader; then it orders again.
+    await until(
+      'a commit through the restarted orderer0',
+      () => write(net, 'orderer-back', 0).then(() => true),
+      90_000,
+    );
   });
 
   it('a peer stopped under write load and restarted catches up to the same block hash', async () => {
