@@ -5,7 +5,7 @@
  * located here with a minimal DER reader; everything cryptographic stays in WebCrypto.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2';
-import type { ProofCrypto } from './bundle.js';
+import type { ProofCrypto } from './crypto.js';
 import { bytesEqual, fromBase64, type HashFunction, type IncrementalHash } from './hash.js';
 import { sm3 } from './sm3.js';
 

@@ -12,7 +12,7 @@ import {
   type Hash,
   type KeyObject,
 } from 'node:crypto';
-import type { ProofCrypto } from './bundle.js';
+import type { ProofCrypto } from './crypto.js';
 import type { DigestAlgorithm, HashFunction, IncrementalHash } from './hash.js';
 
 function wrap(h: Hash): IncrementalHash {

@@ -215,6 +215,11 @@ describe.each(CRYPTOS)(
         );
       });
 
+      it('on a bundle from a ledger it has no format for', async () => {
+        const result = await verifyBundle({ ...bundles.file, ledger: 'other' }, trust, crypto);
+        expect(result.ok ? [] : result.failures.map((f) => f.check)).toEqual(['bundle.ledger']);
+      });
+
       it('on a malformed held subject', async () => {
         const held = { kind: 'file' } as unknown as HeldSubject;
         const result = await verifyBundle(bundles.file, trust, crypto, held);

@@ -15,11 +15,8 @@ import {
   initLedgerConfig,
   loadNetworkConfig,
 } from '../../network/embedded/config.js';
-import {
-  createBundle,
-  type Transaction,
-  type TransactionEvidence,
-} from '@shulian/proof/formats/embedded';
+import { type Transaction, type TransactionEvidence } from '@shulian/proof/formats/embedded';
+import { createBundle } from '@shulian/proof/formats/embedded-bundle';
 import { createEmbeddedLedger, type EmbeddedLedger } from '../../gateway/src/ledger/embedded.js';
 import { verifyBundle, type ProofBundle, type TrustFile } from '@shulian/proof/bundle';
 import { fromBase64 } from '@shulian/proof/hash';

@@ -22,8 +22,8 @@ import { writeFileSync } from 'node:fs';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { canonicalBytes, type Json } from '@shulian/chaincode/canonical';
+import { createBundle } from '@shulian/proof/formats/embedded-bundle';
 import {
-  createBundle,
   encodeHeader,
   encodeProposal,
   encodeResponsePayload,

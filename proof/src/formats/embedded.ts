@@ -1,18 +1,16 @@
 /**
  * Wire and storage format of the embedded ledger: proposals, endorsed transactions and blocks,
- * and the evidence a proof bundle carries about one of its transactions (the embedded
- * LedgerFormat).
+ * and the evidence a proof bundle carries about one of its transactions (bundles from it, and
+ * their verification, are ./embedded-bundle.ts).
  *
  * This module is pure (no I/O, no node: imports) because the engine that writes these
  * structures, offline proof verification and the browser console read the same ones. Everything that is signed or hashed is the
  * canonical JSON of a plain object (see chaincode/src/lib/canonical.ts); binary members are
  * base64 strings. Signatures are ECDSA P-256 over SHA-256, DER encoded, base64.
  */
-import { canonicalBytes, parseJson, type Json } from '@shulian/chaincode/canonical';
-import { fromBase64, toHex, type HashFunction } from '../hash.js';
+import { canonicalBytes } from '@shulian/chaincode/canonical';
+import { toHex, type HashFunction } from '../hash.js';
 import { inclusionProof, leafHash } from '../merkle.js';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, type ProofBundle } from '../schema.js';
-import type { LedgerFormat } from './format.js';
 
 export const FORMAT_VERSION = 1;
 
@@ -264,35 +262,3 @@ export function evidenceFromBlock(
     validationCode,
   };
 }
-
-/** Assembles a bundle; the anchor is the value the transaction wrote at `anchorKey`. */
-export function createBundle(
-  evidence: TransactionEvidence,
-  anchorKey: string,
-  subject: ProofBundle['subject'],
-): ProofBundle {
-  const { transaction, txIndex, header, ordererSignature, inclusionPath, validationCode } =
-    evidence;
-  const write = transaction.payload.rwset.writes.find((w) => w.key === anchorKey);
-  if (!write?.value) throw new Error(`transaction writes no value at ${JSON.stringify(anchorKey)}`);
-  return {
-    format: BUNDLE_FORMAT,
-    version: BUNDLE_VERSION,
-    subject,
-    anchor: { key: anchorKey, value: parseJson(fromBase64(write.value)) as Json },
-    transaction,
-    block: { header, ordererSignature, txIndex, inclusionPath },
-    validationCode,
-  };
-}
-
-/** The embedded ledger's evidence behind the one interface every ledger format implements. */
-export const embeddedFormat: LedgerFormat<TransactionEvidence> = {
-  writtenValues: (evidence) =>
-    evidence.transaction.payload.rwset.writes.flatMap((write) =>
-      write.isDelete || write.value === undefined
-        ? []
-        : [{ key: write.key, value: fromBase64(write.value) }],
-    ),
-  createBundle,
-};

@@ -1,21 +1,45 @@
 /**
  * Ledger formats by engine. A ledger returns its evidence about a transaction tagged with its
- * engine (`LedgerEvidence`); the functions here pick that engine's LedgerFormat, so adding a
- * format is one module under formats/ and one member of the union below, and nothing else
- * branches on the engine.
+ * engine (`LedgerEvidence`), and a bundle names its ledger; the functions here pick that
+ * ledger's LedgerFormat, so adding a format is one module under formats/, one member of the
+ * union and of `ledgerFormats` below, and nothing else branches on the engine.
  */
+import type { Static, TSchema } from '@sinclair/typebox';
 import { parseJson, type Json } from '@shulian/chaincode/canonical';
 import type { ProofBundle } from '../schema.js';
-import { embeddedFormat, type TransactionEvidence } from './embedded.js';
+import { embeddedFormat } from './embedded-bundle.js';
+import type { TransactionEvidence } from './embedded.js';
 import type { FabricProofMaterial } from './fabric.js';
-import type { LedgerFormat } from './format.js';
+import type { AnchoredBundle, LedgerFormat } from './format.js';
 
-export type { LedgerFormat } from './format.js';
+export type {
+  AnchoredBundle,
+  CommittedTransaction,
+  EvidenceCheck,
+  LedgerFormat,
+} from './format.js';
 
 /** A ledger's proof material for one transaction, tagged with the engine (format) it is in. */
 export type LedgerEvidence =
   | { engine: 'embedded'; material: TransactionEvidence }
   | { engine: 'fabric'; material: FabricProofMaterial };
+
+/** The formats whose bundles this package verifies, by the ledger a bundle names. */
+export const ledgerFormats = { embedded: embeddedFormat } as const;
+export type BundleLedger = keyof typeof ledgerFormats;
+
+/**
+ * The ledger a bundle is from: its `ledger` member, which embedded (version 1) bundles leave
+ * out. Undefined for a ledger this package has no verifier for; anything without a `ledger`
+ * goes to the embedded format, whose schema then says what is wrong with it.
+ */
+export function bundleLedger(bundle: unknown): BundleLedger | undefined {
+  if (typeof bundle !== 'object' || bundle === null || !('ledger' in bundle)) return 'embedded';
+  const { ledger } = bundle;
+  return typeof ledger === 'string' && Object.hasOwn(ledgerFormats, ledger)
+    ? (ledger as BundleLedger)
+    : undefined;
+}
 
 /** The evidence is in a format this package cannot make bundles from (yet). */
 export class UnsupportedFormatError extends Error {
@@ -26,7 +50,10 @@ export class UnsupportedFormatError extends Error {
 }
 
 /** Written values that are JSON; a value that is not JSON cannot be an anchor and is skipped. */
-function writtenJson<E>(format: LedgerFormat<E>, evidence: E): { key: string; value: Json }[] {
+function writtenJson<E, S extends TSchema>(
+  format: LedgerFormat<E, S>,
+  evidence: E,
+): { key: string; value: Json }[] {
   return format.writtenValues(evidence).flatMap(({ key, value }) => {
     try {
       return [{ key, value: parseJson(value) as Json }];
@@ -36,12 +63,12 @@ function writtenJson<E>(format: LedgerFormat<E>, evidence: E): { key: string; va
   });
 }
 
-function bundleWith<E>(
-  format: LedgerFormat<E>,
+function bundleWith<E, S extends TSchema>(
+  format: LedgerFormat<E, S>,
   evidence: E,
   isAnchor: (value: Json) => boolean,
   subject: ProofBundle['subject'],
-): ProofBundle | undefined {
+): (Static<S> & AnchoredBundle) | undefined {
   const anchor = writtenJson(format, evidence).find(({ value }) => isAnchor(value));
   return anchor && format.createBundle(evidence, anchor.key, subject);
 }
