@@ -40,10 +40,12 @@ export type { GatewayContext } from './services/runtime.js';
 
 export interface BuildAppOptions {
   /** Fastify's logger: false in tests, pino options in the server. */
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
   /** Serve the web console at / (default true; it needs `npm run build`). */
   web?: boolean;
 }
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Longest path parameter; a longer one is answered 414 (find-my-way's own limit). */
 const MAX_PARAM_LENGTH = 200;
@@ -151,6 +153,18 @@ export async function buildApp(
   await app.register(
     async (api) => {
       api.addHook('onRequest', authenticate(ctx.tokens));
+      // A full disk refuses writes before they touch the store or the ledger (a use recorded by
+      // a download is refused by the ledger itself, also as 507). Public routes only read.
+      api.addHook('onRequest', async (request) => {
+        if (READS.has(request.method) || request.routeOptions.config.public === true) return;
+        const storage = await ctx.storage.state();
+        if (storage.full)
+          throw new GatewayError(
+            'INSUFFICIENT_STORAGE',
+            `the gateway's disk is full (${storage.freeBytes} bytes free, ${storage.minFreeBytes} needed); retry once space is freed`,
+            { details: storage },
+          );
+      });
       // The API speaks JSON; uploads register their own raw-stream parser in their scope.
       api.removeContentTypeParser('text/plain');
       await api.register(departmentRoutes, { ctx });

@@ -39,6 +39,11 @@ export interface GatewayConfig {
   maxConnections: number;
   /** API requests per minute per client address; 0 = no limit. */
   rateLimit: number;
+  /**
+   * Below this many free bytes under the data directory the gateway is not ready and API writes
+   * answer 507 INSUFFICIENT_STORAGE, so a full disk never fails a write half way.
+   */
+  minFreeBytes: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -60,6 +65,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   keepAliveTimeoutMs: 5_000,
   maxConnections: 2_048,
   rateLimit: 1_200,
+  minFreeBytes: 16 * 1024 * 1024,
 };
 
 /** `SHULIAN_*` integer settings: variable, config key, bounds. */
@@ -70,6 +76,7 @@ const INTEGERS: [string, keyof GatewayConfig, number, number][] = [
   ['SHULIAN_KEEP_ALIVE_TIMEOUT_MS', 'keepAliveTimeoutMs', 100, 600_000],
   ['SHULIAN_MAX_CONNECTIONS', 'maxConnections', 1, 1_000_000],
   ['SHULIAN_RATE_LIMIT', 'rateLimit', 0, 1_000_000_000],
+  ['SHULIAN_MIN_FREE_BYTES', 'minFreeBytes', 0, Number.MAX_SAFE_INTEGER],
 ];
 
 export class ConfigError extends Error {

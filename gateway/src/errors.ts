@@ -147,12 +147,35 @@ export class GatewayError extends Error {
 }
 
 /**
+ * True when `err`, or any error in its cause chain, is a full disk: ENOSPC from node:fs, or a
+ * level database's IO error (LEVEL_IO_ERROR carries the OS text, not the errno) or a ledger
+ * error that quotes one (ORDERER_WRITE_FAILED names the log write that failed).
+ */
+export function isDiskFull(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || /No space left on device|ENOSPC/.test(e.message))
+      return true;
+    e = e.cause;
+  }
+  return false;
+}
+
+const diskFullError = (cause: unknown): GatewayError =>
+  new GatewayError(
+    'INSUFFICIENT_STORAGE',
+    "the gateway's disk is full; retry once space is freed",
+    { cause },
+  );
+
+/**
  * A ledger failure as a GatewayError. The chaincode raises `[CODE] message`; the ledger wraps
  * it in its own text (endorsement failed: ...), so the code is found anywhere in the message.
  * MVCC conflicts are transient and retryable, hence 503 rather than 409.
  */
 export function fromLedgerError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
+  if (isDiskFull(err)) return diskFullError(err);
   const message = err instanceof Error ? err.message : String(err);
   const match = ERROR_PATTERN.exec(message);
   const code = match?.[1];
@@ -216,6 +239,7 @@ interface ValidationIssue {
 
 function toGatewayError(error: FastifyError | Error): GatewayError {
   if (error instanceof GatewayError) return error;
+  if (isDiskFull(error)) return diskFullError(error);
   const fastifyError = error as FastifyError & {
     validation?: ValidationIssue[];
     validationContext?: string;

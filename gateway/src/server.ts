@@ -4,6 +4,7 @@
  * and every demo start prints fresh demo tokens (./demo/mode.ts); without it, nothing is seeded
  * and no token is printed or served.
  */
+import { writeSync } from 'node:fs';
 import { checkDemoBinding, startDemo } from './demo/mode.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
@@ -25,8 +26,12 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
         `${reconciled.removed.length} blobs of failed anchors removed`,
     );
   const demo = config.demo ? await startDemo(config, runtime, log) : undefined;
+  const logs = nonBlockingStdout();
+  runtime.metrics.gauge('log_lines_dropped', 'log lines dropped (stdout full or failing)', () =>
+    Promise.resolve(logs.dropped()),
+  );
   const app = await buildApp(runtime.context(demo ? { demoIdentities: demo } : {}), {
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: logs.stream },
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -60,6 +65,27 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   return { app, runtime, url: base, demo, close: () => shutdown('close') };
+}
+
+/**
+ * Request logs as one write per line to stdout, done at once or dropped and counted: a log file
+ * on a full disk, or a reader that stopped reading, must never block the server or make it
+ * buffer lines without bound.
+ */
+function nonBlockingStdout(): { stream: { write(line: string): void }; dropped(): number } {
+  let dropped = 0;
+  return {
+    stream: {
+      write(line) {
+        try {
+          writeSync(1, line);
+        } catch {
+          dropped += 1;
+        }
+      },
+    },
+    dropped: () => dropped,
+  };
 }
 
 if (isEntryPoint(import.meta.url)) {

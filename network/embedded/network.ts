@@ -83,6 +83,8 @@ export interface NodeState {
   lastBlockHash: string;
   commitHash: string;
   halted?: string;
+  /** Why the node waits to commit (a full disk); it resumes by itself once space returns. */
+  stalled?: string;
 }
 
 const ENDORSE_ATTEMPTS = 4;
@@ -526,6 +528,7 @@ export class EmbeddedNetwork {
         commitHash: tip.commitHash,
       };
       if (n.halted) state.halted = n.halted.message;
+      if (n.stalled) state.stalled = n.stalled.message;
       return state;
     });
   }

@@ -30,6 +30,18 @@ import {
 } from './validator.js';
 
 const RECENT_BLOCKS = 8;
+/** A node whose disk is full tries its block again this often, and resumes once space returns. */
+const STORAGE_RETRY_MS = 1_000;
+
+/** A full disk (the level database's IO error carries the OS text, not an errno). */
+export function isStorageFull(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  return (
+    e?.code === 'ENOSPC' ||
+    e?.code === 'EDQUOT' ||
+    (typeof e?.message === 'string' && /No space left on device|ENOSPC/.test(e.message))
+  );
+}
 
 export interface NodeOptions {
   id: string;
@@ -63,6 +75,9 @@ export class DepartmentNode {
   private caughtUp = false;
   /** Why the node stopped committing (a block failed its checks), if it did. */
   halted: Error | undefined;
+  /** The full disk that keeps this node from committing, while it waits for space. */
+  stalled: Error | undefined;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: NodeOptions) {
     this.events.setMaxListeners(0);
@@ -111,6 +126,9 @@ export class DepartmentNode {
     if (!store) return;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.stalled = undefined;
     await this.syncing;
     this.store = undefined;
     this.caughtUp = false;
@@ -290,7 +308,18 @@ export class DepartmentNode {
               `block ${height} is missing from the orderer's log (height ${this.options.orderer.height})`,
             );
           await this.commitBlock(store, block);
+          this.stalled = undefined;
         } catch (err) {
+          if (isStorageFull(err)) {
+            // Nothing of the block was committed (one atomic batch): try it again until the
+            // disk has room, without a restart. The node still serves what it holds.
+            this.stalled = err instanceof Error ? err : new Error(String(err));
+            this.retry ??= setTimeout(() => {
+              this.retry = undefined;
+              void this.sync();
+            }, STORAGE_RETRY_MS).unref();
+            return;
+          }
           // A block this node cannot get or accept stops it: it never skips or trusts a block.
           this.halt(err);
           return;

@@ -26,9 +26,15 @@ export interface Fixture {
 }
 
 export async function openFixture(
-  options: { seed?: boolean; bodyLimit?: number; overrides?: Partial<GatewayConfig> } = {},
+  options: {
+    seed?: boolean;
+    bodyLimit?: number;
+    overrides?: Partial<GatewayConfig>;
+    /** An empty directory to keep the data in (default: a new temporary one). */
+    dataDir?: string;
+  } = {},
 ): Promise<Fixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'shulian-gw-'));
+  const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'shulian-gw-')));
   const config = loadConfig(
     {},
     {

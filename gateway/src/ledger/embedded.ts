@@ -122,13 +122,14 @@ export async function createEmbeddedLedger(
       engine: 'embedded',
       channel: config.channel,
       height: Math.max(0, ...nodes.map((n) => n.height)),
-      nodes: nodes.map(({ id, running, height, lastBlockHash, commitHash, halted }) => ({
+      nodes: nodes.map(({ id, running, height, lastBlockHash, commitHash, halted, stalled }) => ({
         id,
         running,
         height,
         lastBlockHash,
         commitHash,
         ...(halted === undefined ? {} : { halted }),
+        ...(stalled === undefined ? {} : { stalled }),
       })),
       agreement:
         [...byHeight.values()].every((hashes) => hashes.size === 1) &&

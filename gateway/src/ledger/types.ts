@@ -60,6 +60,8 @@ export interface NodeStatus {
   commitHash: string;
   /** Why the node stopped committing (a block it could not get or accept), if it did. */
   halted?: string;
+  /** Why the node waits to commit (a full disk); it resumes once space returns. */
+  stalled?: string;
 }
 
 export interface NetworkStatus {

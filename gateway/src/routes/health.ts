@@ -18,6 +18,11 @@ const Readiness = Type.Object({
   lag: Type.Integer(),
   agreement: Type.Boolean(),
   halted: Type.Array(Type.String(), { description: 'nodes that stopped committing' }),
+  storage: Type.Object({
+    freeBytes: Type.Integer({ description: 'bytes free under the data directory' }),
+    minFreeBytes: Type.Integer(),
+    full: Type.Boolean({ description: 'true: writes answer 507 INSUFFICIENT_STORAGE' }),
+  }),
 });
 
 export const healthRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
@@ -55,15 +60,26 @@ export const healthRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       const halted = status.nodes.filter((n) => n.halted !== undefined).map((n) => n.id);
       const indexed = (await ctx.index.checkpoint())?.blockNumber ?? -1;
       const lag = Math.max(0, height - 1 - indexed);
+      const storage = await ctx.storage.state();
       // A halted node commits nothing more until it is repaired: the network is not whole.
-      const ready = lag <= MAX_READY_LAG && halted.length === 0;
-      const body = { ready, ledgerHeight: height, indexedBlock: indexed, lag, agreement, halted };
+      const ready = lag <= MAX_READY_LAG && halted.length === 0 && !storage.full;
+      const body = {
+        ready,
+        ledgerHeight: height,
+        indexedBlock: indexed,
+        lag,
+        agreement,
+        halted,
+        storage,
+      };
       if (!ready)
         throw new GatewayError(
           'NOT_READY',
-          halted.length > 0
-            ? `node ${halted.join(', ')} halted; repair with \`shulian node repair\``
-            : `index is ${lag} blocks behind the ledger`,
+          storage.full
+            ? `the disk is full (${storage.freeBytes} bytes free, ${storage.minFreeBytes} needed): writes answer 507 until space is freed`
+            : halted.length > 0
+              ? `node ${halted.join(', ')} halted; repair with \`shulian node repair\``
+              : `index is ${lag} blocks behind the ledger`,
           { details: body },
         );
       return reply.send(body);

@@ -22,6 +22,9 @@ const NodeStatus = Type.Object({
   halted: Type.Optional(
     Type.String({ description: 'why the node stopped committing; repair it to resume' }),
   ),
+  stalled: Type.Optional(
+    Type.String({ description: 'why the node waits to commit (a full disk); resumes by itself' }),
+  ),
 });
 const Status = Type.Object({
   engine: Type.String(),

@@ -24,6 +24,7 @@ import { createDatasetStore, type DatasetStore } from '../store/dataset-store.js
 import { createChaincode, type Chaincode } from './chaincode.js';
 import { createDatasets, type Datasets, type ReconcileReport } from './datasets.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createStorageMonitor, type StorageMonitor } from './storage.js';
 
 export interface DemoIdentity {
   department: string;
@@ -45,6 +46,8 @@ export interface GatewayContext {
   index: QueryIndex;
   metrics: Metrics;
   datasets: Datasets;
+  /** Free space under the data directory: a full disk makes the gateway unready, writes 507. */
+  storage: StorageMonitor;
   /** Department CA certificates and orderer keys that proof bundles verify against. */
   trust: TrustFile;
   /** The coordinator department (from the ledger's configuration). */
@@ -67,6 +70,7 @@ export interface Runtime {
   datasets: Datasets;
   tokens: TokenStore;
   metrics: Metrics;
+  storage: StorageMonitor;
   trust: TrustFile;
   coordinator: string;
   /** The coordinator's administrator, who initialises the ledger and registers departments. */
@@ -89,6 +93,8 @@ export interface RuntimeOptions {
   /** Orderer batch timeout override, ms (tests use short ones). */
   batchTimeoutMs?: number;
   onIndexError?: (err: unknown) => void;
+  /** Failures of the reconciliation that follows a full disk's recovery. */
+  onStorageError?: (err: unknown) => void;
 }
 
 export const gatewayDir = (config: GatewayConfig): string => join(config.dataDir, 'gateway');
@@ -147,6 +153,14 @@ export async function openRuntime(
   });
   const tokens = createTokenStore(join(dir, 'tokens.json'));
   const metrics = createMetrics();
+  // A write that raced the disk filling up may be on the ledger but not yet marked in the
+  // store: once space returns, the same reconciliation as at start brings them in line.
+  const storage = createStorageMonitor(
+    config.dataDir,
+    config.minFreeBytes,
+    () => runtime.reconcile(),
+    options.onStorageError,
+  );
   // The network's trust bundle is the proof module's trust file format.
   const trust: TrustFile = ledger.trust;
   const coordinator = network.coordinator;
@@ -172,6 +186,11 @@ export async function openRuntime(
     (await ledger.status()).agreement ? 1 : 0,
   );
   metrics.gauge(
+    'storage_free_bytes',
+    'bytes free under the data directory (writes answer 507 below SHULIAN_MIN_FREE_BYTES)',
+    async () => (await storage.state()).freeBytes,
+  );
+  metrics.gauge(
     'ledger_nodes_halted',
     'running nodes that stopped committing (a block they could not get or accept)',
     async () => (await ledger.status()).nodes.filter((n) => n.halted !== undefined).length,
@@ -187,6 +206,7 @@ export async function openRuntime(
     datasets,
     tokens,
     metrics,
+    storage,
     trust,
     coordinator,
     coordinatorAdmin,
@@ -210,6 +230,7 @@ export async function openRuntime(
       index,
       metrics,
       datasets,
+      storage,
       trust,
       coordinator,
       publicReader: { department: coordinator, user: 'gateway' },
@@ -218,6 +239,7 @@ export async function openRuntime(
     }),
     async close() {
       abort.abort();
+      await storage.close();
       await following;
       await datasets.close();
       await index.close();
