@@ -340,6 +340,3 @@ export type ErrorCode = Values<typeof ErrorCode>;
 
 /** Finds `[CODE] message` inside any wrapping text (Fabric prefixes its own words). */
 export const ERROR_PATTERN = /\[([A-Z0-9_]+)\] (.*)/s;
-
-export * from './model/types.js';
-export { currentDeadline, isOverdue, type Answerable } from './model/overdue.js';
