@@ -438,6 +438,49 @@ async function indexRebuild(args: Args, positionals: string[], out: Output): Pro
   return EXIT.OK;
 }
 
+interface RepairedNode {
+  id: string;
+  running: boolean;
+  height: number;
+  halted?: string;
+}
+
+async function nodeRepair(args: Args, positionals: string[], out: Output): Promise<number> {
+  const { values } = args;
+  const [action, department, ...extra] = positionals;
+  if (action !== 'repair' || department === undefined || extra.length > 0)
+    throw args.usage(
+      action === undefined || action === 'repair'
+        ? 'which department? `shulian node repair <department>`'
+        : `unknown action "${positionals.join(' ')}"; the action is repair`,
+    );
+  let node: RepairedNode | undefined;
+  if (values.url !== undefined || process.env.SHULIAN_URL !== undefined) {
+    node = await client(values).json<RepairedNode>(
+      'POST',
+      `/api/v1/ledger/nodes/${encodeURIComponent(department)}/repair`,
+    );
+  } else {
+    const { openRuntime } = await runtimeModule();
+    const runtime = await openRuntime(config(values), { follow: false });
+    try {
+      await runtime.ledger.repairNode(department);
+      node = (await runtime.ledger.status()).nodes.find((n) => n.id === department);
+    } finally {
+      await runtime.close();
+    }
+  }
+  if (!node || node.halted !== undefined) {
+    out.result(
+      { node },
+      `node ${department} did not come back: ${node?.halted ?? 'not in the network'}`,
+    );
+    return EXIT.FAILED;
+  }
+  out.result({ node }, `node ${department} rebuilt and verified: height ${node.height}`);
+  return EXIT.OK;
+}
+
 async function init(args: Args, positionals: string[], out: Output): Promise<number> {
   if (positionals.length)
     throw args.usage(`init takes no arguments, not "${positionals.join(' ')}"`);
@@ -541,6 +584,8 @@ function run(command: string, args: Args, rest: string[], out: Output): Promise<
       return tokens(args, rest, out);
     case 'init':
       return init(args, rest, out);
+    case 'node':
+      return nodeRepair(args, rest, out);
     default:
       return indexRebuild(args, rest, out);
   }

@@ -215,6 +215,9 @@ const LEDGER_CODES: Readonly<Record<string, GatewayErrorCode>> = {
   BLOCK_MISSING: 'LEDGER_UNAVAILABLE',
   COMMIT_TIMEOUT: 'LEDGER_UNAVAILABLE',
   NODE_BEHIND: 'LEDGER_UNAVAILABLE',
+  DEPARTMENT_MATERIAL_LOST: 'LEDGER_UNAVAILABLE',
+  CRYPTO_MATERIAL_MISMATCH: 'CONFLICT',
+  NODE_NOT_FOUND: 'NOT_FOUND',
 };
 
 /** Fastify's own error codes mapped onto ours, so framework errors keep our shape. */

@@ -137,3 +137,49 @@ export class Wallet {
     return issued;
   }
 }
+
+/** Where a department's key material is backed up when first seen: `<dataDir>/key-backups/<id>`. */
+export const backupDir = (dataDir: string, id: string): string =>
+  path.join(dataDir, 'key-backups', id);
+
+const MSP_FILES = ['ca.json', 'node.json'];
+
+/** The channel's recorded member CAs (channel.json), or undefined for a new network. */
+export async function recordedMembers(
+  dataDir: string,
+): Promise<Record<string, string> | undefined> {
+  return (await readJson<{ cas: Record<string, string> }>(path.join(dataDir, 'channel.json')))?.cas;
+}
+
+/** True when an organisation's CA key is on disk. */
+export async function hasMaterial(dir: string): Promise<boolean> {
+  return (await readJson<unknown>(path.join(dir, 'msp', 'ca.json'))) !== undefined;
+}
+
+/**
+ * Copies a department's CA and node identity into its backup folder unless a backup is there
+ * already (durably, as every key file). Its wallet is not backed up: user identities are
+ * re-issued by the CA on first use.
+ */
+export async function backupMaterial(dir: string, backup: string): Promise<void> {
+  for (const name of MSP_FILES) {
+    const target = path.join(backup, 'msp', name);
+    if ((await readJson<unknown>(target)) !== undefined) continue;
+    const stored = await readJson<unknown>(path.join(dir, 'msp', name));
+    if (stored !== undefined) await writeJson(target, stored);
+  }
+}
+
+/**
+ * Puts a lost department's key material back from its backup; false (nothing written) when the
+ * backup lacks the CA or the node identity.
+ */
+export async function restoreMaterial(backup: string, dir: string): Promise<boolean> {
+  const files = await Promise.all(
+    MSP_FILES.map((name) => readJson<unknown>(path.join(backup, 'msp', name))),
+  );
+  if (files.some((f) => f === undefined)) return false;
+  for (const [i, name] of MSP_FILES.entries())
+    await writeJson(path.join(dir, 'msp', name), files[i]);
+  return true;
+}

@@ -15,10 +15,26 @@ import {
   type TransactionEvidence,
 } from '@shulian/proof/formats/embedded';
 import { loadChaincode, type ChaincodeSource } from './chaincode.js';
-import { loadNetworkConfig, type BatchConfig, type NetworkConfig } from './config.js';
+import {
+  loadNetworkConfig,
+  type BatchConfig,
+  type DepartmentConfig,
+  type NetworkConfig,
+} from './config.js';
 import { LedgerError } from './errors.js';
 import { MspVerifier, type NodeOU, type SigningIdentity } from './identity.js';
-import { channelMembers, orgDir, orgMaterial, Wallet } from './material.js';
+import {
+  backupDir,
+  backupMaterial,
+  channelMembers,
+  hasMaterial,
+  orgDir,
+  orgMaterial,
+  recordedMembers,
+  restoreMaterial,
+  Wallet,
+  type OrgMaterial,
+} from './material.js';
 import { inclusionPath } from './merkle.js';
 import { DepartmentNode, type EndorsementResult } from './node.js';
 import { Orderer } from './orderer.js';
@@ -128,6 +144,13 @@ function raceOf(record: BlockRecord, index: number): { txId: string; key: string
   return undefined;
 }
 
+function materialLost(id: string, dir: string, backup: string): LedgerError {
+  return new LedgerError(
+    'DEPARTMENT_MATERIAL_LOST',
+    `the key material of department ${id} (${path.join(dir, 'msp')}) is gone and there is no backup in ${backup}; its node is down while the others serve: put the department's msp folder (or its backup) back and run \`shulian node repair ${id}\``,
+  );
+}
+
 export class EmbeddedNetwork {
   private closed = false;
   /**
@@ -149,6 +172,9 @@ export class EmbeddedNetwork {
     private readonly wallets: Map<string, Wallet>,
     private readonly validation: ValidationContext,
     readonly trust: TrustBundle,
+    /** Departments whose key material is gone without a backup: no node runs for them. */
+    private readonly lost: Map<string, LedgerError>,
+    private readonly newNode: (id: string, dir: string, org: OrgMaterial) => DepartmentNode,
   ) {}
 
   static async open(options: NetworkOptions): Promise<EmbeddedNetwork> {
@@ -163,10 +189,24 @@ export class EmbeddedNetwork {
       `orderer0.${config.orderer.domain}`,
       'orderer',
     );
+    // A department of the channel whose key material is gone is brought back from its backup;
+    // without one its node stays down, named, and the others serve (never a new CA in its name).
+    const recorded = await recordedMembers(dataDir);
+    const lost = new Map<string, LedgerError>();
+    const present: DepartmentConfig[] = [];
+    for (const d of config.departments) {
+      const dir = orgDir(dataDir, d.id, false);
+      const gone = recorded?.[d.id] !== undefined && !(await hasMaterial(dir));
+      if (gone && !(await restoreMaterial(backupDir(dataDir, d.id), dir)))
+        lost.set(d.id, materialLost(d.id, dir, backupDir(dataDir, d.id)));
+      else present.push(d);
+    }
     const departments = await Promise.all(
-      config.departments.map(async (d) => {
+      present.map(async (d) => {
         const dir = orgDir(dataDir, d.id, false);
-        return { d, dir, org: await orgMaterial(dir, d.id, `peer0.${d.domain}`, 'peer') };
+        const org = await orgMaterial(dir, d.id, `peer0.${d.domain}`, 'peer');
+        await backupMaterial(dir, backupDir(dataDir, d.id));
+        return { d, dir, org };
       }),
     );
     const members = await channelMembers(dataDir, {
@@ -197,9 +237,9 @@ export class EmbeddedNetwork {
     }
     const nodeMap = new Map<string, DepartmentNode>();
     const wallets = new Map<string, Wallet>();
-    for (const { d, dir, org } of departments) {
-      const node = new DepartmentNode({
-        id: d.id,
+    const newNode = (id: string, dir: string, org: OrgMaterial): DepartmentNode =>
+      new DepartmentNode({
+        id,
         location: path.join(dir, 'ledger'),
         identity: org.node,
         chaincode,
@@ -207,7 +247,8 @@ export class EmbeddedNetwork {
         orderer,
         durable,
       });
-      nodeMap.set(d.id, node);
+    for (const { d, dir, org } of departments) {
+      nodeMap.set(d.id, newNode(d.id, dir, org));
       wallets.set(d.id, new Wallet(dir, org.ca));
     }
     const trust: TrustBundle = {
@@ -227,6 +268,8 @@ export class EmbeddedNetwork {
       wallets,
       validation,
       trust,
+      lost,
+      newNode,
     );
     if (options.commitTimeoutMs !== undefined) network.commitTimeoutMs = options.commitTimeoutMs;
     // Every start settles before any failure is thrown, so close() finds each lock to release.
@@ -261,7 +304,8 @@ export class EmbeddedNetwork {
 
   node(id: string): DepartmentNode {
     const node = this.nodeMap.get(id);
-    if (!node) throw new LedgerError('NODE_NOT_FOUND', `no node for department ${id}`);
+    if (!node)
+      throw this.lost.get(id) ?? new LedgerError('NODE_NOT_FOUND', `no node for department ${id}`);
     return node;
   }
 
@@ -274,7 +318,10 @@ export class EmbeddedNetwork {
   ): Promise<SigningIdentity> {
     const wallet = this.wallets.get(department);
     if (!wallet)
-      return Promise.reject(new LedgerError('NODE_NOT_FOUND', `no department ${department}`));
+      return Promise.reject(
+        this.lost.get(department) ??
+          new LedgerError('NODE_NOT_FOUND', `no department ${department}`),
+      );
     return wallet.identity(user, ou, attrs);
   }
 
@@ -516,21 +563,31 @@ export class EmbeddedNetwork {
   }
 
   nodeStates(): NodeState[] {
-    return this.nodes.map((n) => {
-      if (!n.running)
-        return { id: n.id, running: false, height: 0, lastBlockHash: '', commitHash: '' };
-      const tip = n.tip;
-      const state: NodeState = {
-        id: n.id,
-        running: true,
-        height: tip.height,
-        lastBlockHash: tip.blockHash,
-        commitHash: tip.commitHash,
-      };
-      if (n.halted) state.halted = n.halted.message;
-      if (n.stalled) state.stalled = n.stalled.message;
-      return state;
-    });
+    const lost = [...this.lost].map(([id, err]): NodeState => ({
+      id,
+      running: false,
+      height: 0,
+      lastBlockHash: '',
+      commitHash: '',
+      halted: `${err.code}: ${err.message}`,
+    }));
+    return this.nodes
+      .map((n) => {
+        if (!n.running)
+          return { id: n.id, running: false, height: 0, lastBlockHash: '', commitHash: '' };
+        const tip = n.tip;
+        const state: NodeState = {
+          id: n.id,
+          running: true,
+          height: tip.height,
+          lastBlockHash: tip.blockHash,
+          commitHash: tip.commitHash,
+        };
+        if (n.halted) state.halted = n.halted.message;
+        if (n.stalled) state.stalled = n.stalled.message;
+        return state;
+      })
+      .concat(lost);
   }
 
   /** Resolves once every running node has committed every block the orderer has cut. */
@@ -642,13 +699,46 @@ export class EmbeddedNetwork {
     };
   }
 
-  /** Rebuilds a node from scratch: its ledger directory is discarded and every block re-validated. */
+  /**
+   * Rebuilds a node from scratch: its ledger directory is discarded and every block of the
+   * orderer's log re-validated (signature, chain, data hash, endorsements, MVCC). A department
+   * whose key material was lost is first given it back from its backup (DEPARTMENT_MATERIAL_LOST
+   * while there is none); a CA other than the one the channel recorded is refused.
+   */
   async repairNode(id: string): Promise<void> {
+    this.assertOpen();
+    if (this.lost.has(id)) {
+      await this.restoreDepartment(id);
+      return;
+    }
     const node = this.node(id);
     // Verification reads the node's store; it finishes before the store is discarded.
     await this.verifying?.catch(() => undefined);
     await node.stop();
     await rm(node.location, { recursive: true, force: true });
+    await node.start();
+  }
+
+  private async restoreDepartment(id: string): Promise<void> {
+    const d = this.config.departments.find((x) => x.id === id);
+    if (!d) throw new LedgerError('NODE_NOT_FOUND', `no department ${id}`);
+    const dir = orgDir(this.dataDir, id, false);
+    const backup = backupDir(this.dataDir, id);
+    if (!(await hasMaterial(dir)) && !(await restoreMaterial(backup, dir)))
+      throw materialLost(id, dir, backup);
+    const org = await orgMaterial(dir, id, `peer0.${d.domain}`, 'peer');
+    if (org.ca.certificate !== this.trust.departments[id]?.caCertificate)
+      throw new LedgerError(
+        'CRYPTO_MATERIAL_MISMATCH',
+        `the CA in ${path.join(dir, 'msp')} is not the one the channel recorded for ${id}; restore the department's own msp folder`,
+      );
+    await backupMaterial(dir, backup);
+    // Whatever ledger the folder holds is discarded: the node is rebuilt from the log.
+    await rm(path.join(dir, 'ledger'), { recursive: true, force: true });
+    const node = this.newNode(id, dir, org);
+    this.nodeMap.set(id, node);
+    this.wallets.set(id, new Wallet(dir, org.ca));
+    this.lost.delete(id);
     await node.start();
   }
 

@@ -137,7 +137,7 @@ describe('help, version and usage errors', () => {
     async () => {
       const r = await cli(['--help']);
       expect(r.code).toBe(0);
-      for (const c of ['anchor', 'verify', 'proof', 'trace', 'trust', 'tokens', 'index'])
+      for (const c of ['anchor', 'verify', 'proof', 'trace', 'trust', 'tokens', 'node', 'index'])
         expect(r.out).toMatch(new RegExp(`^  ${c} +\\S`, 'm'));
       expect(r.out).toMatch(/Exit status: 0 success; 1 failure .*; 2 usage error/s);
     },
@@ -363,6 +363,24 @@ describe('messages in words, with the documented exit codes', () => {
       const r = await cli(['verify', '--digest', 'zz', '--json']);
       expect(r.code).toBe(2);
       expect(JSON.parse(r.out)).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+    },
+    SLOW,
+  );
+});
+
+describe('shulian node repair', () => {
+  it(
+    "rebuilds a department's node through the gateway (coordinator admin), refuses others, exit 1",
+    async () => {
+      const r = await cli(['node', 'repair', 'amr', ...as('coord', 'admin')]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/^node amr rebuilt and verified: height \d+$/m);
+      const refused = await cli(['node', 'repair', 'amr', ...as('amr', 'clerk')]);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/FORBIDDEN|coordinator's admin/);
+      const usage = await cli(['node', 'repair']);
+      expect(usage.code).toBe(2);
+      expect(usage.err).toContain('which department?');
     },
     SLOW,
   );

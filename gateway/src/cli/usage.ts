@@ -151,6 +151,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: 'node',
+    summary: "rebuild a department's node from the orderer's blocks, re-validating each",
+    usage: ['shulian node repair <department>'],
+    options: [],
+    actions: ['repair'],
+    details:
+      'Through the gateway when --url or SHULIAN_URL is given (coordinator admin token), else on the\n' +
+      'local data directory with the server stopped. The node’s ledger is discarded and rebuilt; a\n' +
+      'department whose key folder was lost gets its keys back from <data-dir>/network/key-backups first.',
+    examples: [
+      'shulian node repair health --url http://127.0.0.1:8080 --token $TOKEN',
+      'shulian node repair health --data-dir ./data',
+    ],
+  },
+  {
     name: 'index',
     summary: 'rebuild the query index from block 0 (server stopped)',
     usage: ['shulian index rebuild'],

@@ -202,6 +202,7 @@ export async function createEmbeddedLedger(
     async verify(): Promise<VerifyReport> {
       return network.verify();
     },
+    verifyProgress: () => network.verifyProgress,
 
     stopNode: (department) => network.stopNode(department),
     startNode: (department) => network.startNode(department),

@@ -116,5 +116,12 @@ export interface LedgerClient {
   getTransactionProof(txId: string): Promise<TransactionProofMaterial>;
   status(): Promise<NetworkStatus>;
   verify(): Promise<VerifyReport>;
+  /** How far a running `verify` is (engines that can tell). */
+  verifyProgress?(): { phase: string; done: number; total: number } | undefined;
+  /**
+   * Rebuilds one department's node from the ordered blocks, re-validating each (engines that
+   * keep the nodes; on Fabric a peer is rebuilt by its own operator).
+   */
+  repairNode?(department: string): Promise<void>;
   close(): Promise<void>;
 }

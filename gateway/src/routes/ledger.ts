@@ -6,9 +6,13 @@ import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-
 import { parseJson } from '@shulian/chaincode/canonical';
 import { join } from 'node:path';
 import type { BlockEvent, CommittedTransaction } from '../ledger/types.js';
-import { verifyGateway } from '../services/verification.js';
+import {
+  verifyGateway,
+  type GatewayVerifyReport,
+  type VerifyPhase,
+} from '../services/verification.js';
 import { fromLedgerError, GatewayError } from '../errors.js';
-import { principalOf, requireOperator } from '../auth/guard.js';
+import { hasRole, principalOf, requireOperator } from '../auth/guard.js';
 import type { RouteOptions } from './context.js';
 import { responses } from './helpers.js';
 import { Nullable } from './schemas.js';
@@ -68,6 +72,25 @@ const VerifyReport = Type.Object({
     }),
   ),
 });
+
+const VerifyProgress = Type.Object({
+  running: Type.Boolean(),
+  phase: Nullable(
+    Type.String({
+      description:
+        'ledger:log (orderer log re-validated), ledger:nodes (nodes compared with it), index (query index against a replay), store (blobs against their digests)',
+    }),
+  ),
+  done: Nullable(Type.Integer({ description: 'blocks done in a ledger phase' })),
+  total: Nullable(Type.Integer()),
+  startedAt: Nullable(Type.String()),
+});
+
+interface VerifyJob {
+  run: Promise<GatewayVerifyReport>;
+  phase: VerifyPhase;
+  startedAt: Date;
+}
 
 /** Event payloads are canonical JSON from the chaincode; anything else is shown as base64. */
 function decodeEvent(event: CommittedTransaction['event']) {
@@ -225,6 +248,10 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     () => Promise.resolve(ctx.trust),
   );
 
+  // One verification at a time per gateway: a second request shares the one under way, and
+  // GET /verify/progress says how far it is.
+  let verifying: VerifyJob | undefined;
+
   app.post(
     '/verify',
     {
@@ -237,14 +264,100 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     },
     async (request) => {
       requireOperator(principalOf(request), ctx.coordinator, 'verifying the ledger');
-      return ledgerCall(() =>
-        verifyGateway({
+      if (!verifying) {
+        // The phase is told from inside the run, which starts before it is assigned.
+        const state: Omit<VerifyJob, 'run'> = { phase: 'ledger', startedAt: new Date() };
+        const run = verifyGateway({
           ledger: ctx.ledger,
           index: ctx.index,
           datasets: ctx.datasets,
           workDir: join(ctx.config.dataDir, 'gateway'),
-        }),
+          onPhase: (phase) => {
+            state.phase = phase;
+          },
+        }).finally(() => {
+          verifying = undefined;
+        });
+        verifying = Object.assign(state, { run });
+      }
+      const run = verifying.run;
+      return ledgerCall(() => run);
+    },
+  );
+
+  app.get(
+    '/verify/progress',
+    {
+      schema: {
+        tags,
+        summary: 'how far the verification under way is (coordinator admin or supervisor)',
+        response: responses(VerifyProgress),
+      },
+    },
+    (request) => {
+      requireOperator(principalOf(request), ctx.coordinator, 'following a verification');
+      if (!verifying)
+        return Promise.resolve({
+          running: false,
+          phase: null,
+          done: null,
+          total: null,
+          startedAt: null,
+        });
+      const ledger = verifying.phase === 'ledger' ? ctx.ledger.verifyProgress?.() : undefined;
+      return Promise.resolve({
+        running: true,
+        phase: ledger ? `ledger:${ledger.phase}` : verifying.phase,
+        done: ledger?.done ?? null,
+        total: ledger?.total ?? null,
+        startedAt: verifying.startedAt.toISOString(),
+      });
+    },
+  );
+
+  app.post(
+    '/nodes/:department/repair',
+    {
+      schema: {
+        tags,
+        summary:
+          "rebuild a department's node from the orderer's blocks, re-validating each; a department whose key material was lost gets it back from its backup first (coordinator admin)",
+        params: Type.Object(
+          { department: Type.String({ pattern: '^[a-z][a-z0-9]{1,15}$' }) },
+          { additionalProperties: false },
+        ),
+        response: responses(NodeStatus),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.department !== ctx.coordinator || !hasRole(principal, 'admin'))
+        throw new GatewayError(
+          'FORBIDDEN',
+          `repairing a node is for the coordinator's admin; ${principal.user}@${principal.department} is not`,
+        );
+      const { department } = request.params;
+      const repair = ctx.ledger.repairNode?.bind(ctx.ledger);
+      if (!repair)
+        throw new GatewayError(
+          'BAD_REQUEST',
+          `the ${(await ledgerCall(() => ctx.ledger.status())).engine} engine's nodes are rebuilt by their own operators (on Fabric: peer node rebuild-dbs)`,
+        );
+      await ledgerCall(() => repair(department));
+      const node = (await ledgerCall(() => ctx.ledger.status())).nodes.find(
+        (n) => n.id === department,
       );
+      if (!node) throw new GatewayError('NOT_FOUND', `no node for department ${department}`);
+      // Rebuilt means caught up with the log and accepted every block; say so if it did not.
+      if (node.halted !== undefined)
+        throw new GatewayError(
+          'LEDGER_UNAVAILABLE',
+          `node ${department} halted while rebuilding: ${node.halted}`,
+          {
+            details: node,
+          },
+        );
+      return node;
     },
   );
   done();

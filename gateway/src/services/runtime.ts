@@ -259,6 +259,9 @@ async function initialise(
     await chaincode.evaluate<LedgerConfig>(admin, TX.governance.GetConfig, []);
     return;
   } catch (err) {
+    // A coordinator whose key material is lost cannot ask; the channel (hence the ledger's
+    // initialisation) predates the loss, and the gateway serves without it until it is repaired.
+    if ((err as { code?: string }).code === 'DEPARTMENT_MATERIAL_LOST') return;
     if ((err as { code?: string }).code !== 'NOT_INITIALIZED') throw err;
   }
   const c = network.departments.find((d) => d.id === network.coordinator);

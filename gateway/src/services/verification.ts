@@ -20,19 +20,26 @@ export interface GatewayVerifyReport extends VerifyReport {
   divergences: GatewayDivergence[];
 }
 
+export type VerifyPhase = 'ledger' | 'index' | 'store';
+
 export async function verifyGateway(deps: {
   ledger: LedgerClient;
   index: QueryIndex;
   datasets: Datasets;
   /** Where the scratch replay of the index is built (removed afterwards). */
   workDir: string;
+  /** Told as each part starts: the ledger, the query index, the store. */
+  onPhase?: (phase: VerifyPhase) => void;
 }): Promise<GatewayVerifyReport> {
+  deps.onPhase?.('ledger');
   const ledger = await deps.ledger.verify();
+  deps.onPhase?.('index');
   const index = await verifyIndex(
     deps.index,
     deps.ledger,
     join(deps.workDir, `verify-index-${randomUUID()}`),
   );
+  deps.onPhase?.('store');
   // The versions come from the replay, so a version deleted from the index is still checked.
   const store = (await deps.datasets.verifyStore(index.versions)).map((f): GatewayDivergence => ({
     node: 'store',
