@@ -137,8 +137,9 @@ export const EVENTS = {
   CatalogEntryUpdated: 'CatalogEntryUpdated',
   CatalogEntryRetired: 'CatalogEntryRetired',
   /**
-   * The coordinator requires an entry's update. There is no event for meeting it: the owner's
-   * next CatalogEntryUpdated (or CatalogEntryRetired) of that entry is what closes it.
+   * The coordinator requires an entry's update. There is no event of its own for meeting it: the
+   * owner's next CatalogEntryUpdated (or CatalogEntryRetired) of that entry closes it, and that
+   * event's payload is `{ entry, requirement }` with the requirement it answered (or null).
    */
   CatalogUpdateRequired: 'CatalogUpdateRequired',
   DatasetVersionAnchored: 'DatasetVersionAnchored',

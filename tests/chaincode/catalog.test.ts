@@ -157,7 +157,10 @@ describe('catalog entries', () => {
     const v2 = ok<CatalogEntry>(r);
     expect(v2).toMatchObject({ version: 2, updateFrequency: 'weekly', changeReason: '职责调整' });
     expect(v2.createdAt).toBe(new Date(T0).toISOString());
-    expect(r.event?.name).toBe(EVENTS.CatalogEntryUpdated);
+    expect(r.event).toEqual({
+      name: EVENTS.CatalogEntryUpdated,
+      payload: { entry: v2, requirement: null },
+    });
     const v1 = ok<CatalogEntry>(
       await w.evaluate('marketConsumer', TX.catalog.GetEntryVersion, ['PSB-0001', '1']),
     );
@@ -294,12 +297,16 @@ describe('catalog update requirements', () => {
     const update = JSON.stringify({ ...withoutId(entry('x')), changeReason: '按职责调整更新' });
     const at = cst('2026-03-10T09:00:00');
     const u = await w.submit('psbPublisher', TX.catalog.UpdateEntry, ['PSB-0001', update], at);
-    expect(u.event).toEqual({ name: EVENTS.CatalogEntryUpdated, payload: ok<CatalogEntry>(u) });
     const answered = await current();
     expect(answered).toEqual({
       ...required,
       status: 'updated',
       answer: { version: 2, at: new Date(at).toISOString(), by: { department: PSB, user: 'pia' } },
+    });
+    // The event says what was decided, so the index need not re-decide it.
+    expect(u.event).toEqual({
+      name: EVENTS.CatalogEntryUpdated,
+      payload: { entry: ok<CatalogEntry>(u), requirement: answered },
     });
     expect(isOverdue(answered, cst('2026-12-31T00:00:00'))).toBe(false);
     expect(await listed(TX.catalog.ListUpdateRequirementsByStatus, 'open')).toEqual([]);
@@ -319,11 +326,16 @@ describe('catalog update requirements', () => {
 
   it('is answered by retiring the entry too', async () => {
     ok(await demand());
-    ok(await w.submit('psbPublisher', TX.catalog.RetireEntry, ['PSB-0001', '职责划出, 不再维护']));
-    expect(await current()).toMatchObject({
+    const r = await w.submit('psbPublisher', TX.catalog.RetireEntry, [
+      'PSB-0001',
+      '职责划出, 不再维护',
+    ]);
+    const answered = await current();
+    expect(answered).toMatchObject({
       status: 'retired',
       answer: { version: 2, by: { department: PSB, user: 'pia' } },
     });
+    expect(r.event?.payload).toEqual({ entry: ok<CatalogEntry>(r), requirement: answered });
   });
 
   it('counts through an unpublished year with a provisional deadline', async () => {

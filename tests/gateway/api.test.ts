@@ -206,7 +206,7 @@ describe('catalog update requirements', () => {
       answer: { version: number };
     }>();
     expect(answered).toMatchObject({ status: 'updated', answer: { version: 2 } });
-    // The index closes its copy on the entry's CatalogEntryUpdated, as the chaincode did.
+    // The index takes the closed requirement from the entry's CatalogEntryUpdated event.
     expect(await listed('owner=psb&status=open')).toEqual([]);
     expect(await listed('owner=psb')).toEqual([
       expect.objectContaining({ catalogId: 'PSB-CRIM-001', status: 'updated', overdue: false }),

@@ -87,8 +87,8 @@ export class CatalogContract extends ShulianContract {
     const current = await ownedActiveEntry(ctx, session, id, 'updating');
     const input = parseInput(catalogUpdateInput, entryJson, 'entry');
     const entry: CatalogEntry = { ...current, ...input, ...nextVersion(session, current) };
-    await answerRequirement(ctx, session, entry, 'updated');
-    return writeVersion(ctx, entry, current, EVENTS.CatalogEntryUpdated);
+    const answered = await answerRequirement(ctx, session, entry, 'updated');
+    return writeVersion(ctx, entry, current, EVENTS.CatalogEntryUpdated, answered);
   }
 
   /** Takes an entry out of service; it stays readable and its history stays on the ledger. */
@@ -104,8 +104,8 @@ export class CatalogContract extends ShulianContract {
       changeReason: checkArg(reasonCheck, reason, 'reason'),
     };
     // A retired entry can no longer be updated, so retiring it answers an open requirement too.
-    await answerRequirement(ctx, session, entry, 'retired');
-    return writeVersion(ctx, entry, current, EVENTS.CatalogEntryRetired);
+    const answered = await answerRequirement(ctx, session, entry, 'retired');
+    return writeVersion(ctx, entry, current, EVENTS.CatalogEntryRetired, answered);
   }
 
   /**
@@ -227,21 +227,26 @@ export class CatalogContract extends ShulianContract {
   }
 }
 
-/** The owner's new version answers the entry's open update requirement, if it has one. */
+/**
+ * The owner's new version answers the entry's open update requirement, if it has one; the
+ * answered requirement (or null) goes into the entry's event, so that readers of events (the
+ * gateway's query index) take the decision from here instead of repeating the rule.
+ */
 async function answerRequirement(
   ctx: Context,
   session: Session,
   entry: CatalogEntry,
   status: Exclude<CatalogUpdateStatus, 'open'>,
-): Promise<void> {
+): Promise<CatalogUpdateRequirement | null> {
   const open = await find(ctx, CATALOG_UPDATES, [entry.id]);
-  if (open?.status !== 'open') return;
+  if (open?.status !== 'open') return null;
   const answered: CatalogUpdateRequirement = {
     ...open,
     status,
     answer: { version: entry.version, at: session.nowIso, by: session.actor },
   };
   await put(ctx, CATALOG_UPDATES, answered, open);
+  return answered;
 }
 
 async function ownedActiveEntry(
@@ -275,13 +280,15 @@ async function writeVersion(
   entry: CatalogEntry,
   previous: CatalogEntry | null,
   event: EventName,
+  answered?: CatalogUpdateRequirement | null,
 ): Promise<string> {
   checkEntryRules(entry);
   const key = await put(ctx, CATALOG, entry, previous);
   const versionKey = await put(ctx, CATALOG_VERSIONS, entry, null);
   await restrictToOwner(ctx, key, entry.owner);
   await restrictToOwner(ctx, versionKey, entry.owner);
-  emit(ctx, event, entry);
+  // A new entry emits itself; a new version of one also says which requirement it answered.
+  emit(ctx, event, answered === undefined ? entry : { entry, requirement: answered });
   return reply(entry);
 }
 
