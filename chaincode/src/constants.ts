@@ -12,6 +12,7 @@ export const CONTRACTS = {
   sharing: 'sharing',
   usage: 'usage',
   quality: 'quality',
+  consent: 'consent',
 } as const;
 
 /** Fully qualified transaction names in fabric-contract-api's `contract:Function` form. */
@@ -93,6 +94,18 @@ export const TX = {
     ListObjectionsByRaiser: 'quality:ListObjectionsByRaiser',
     ListObjectionsByStatus: 'quality:ListObjectionsByStatus',
   },
+  consent: {
+    BindSubject: 'consent:BindSubject',
+    GetSubjectBinding: 'consent:GetSubjectBinding',
+    GetSubjectBindingHistory: 'consent:GetSubjectBindingHistory',
+    SubmitAuthorisation: 'consent:SubmitAuthorisation',
+    RevokeAuthorisation: 'consent:RevokeAuthorisation',
+    GetAuthorisation: 'consent:GetAuthorisation',
+    GetAuthorisationHistory: 'consent:GetAuthorisationHistory',
+    ListAuthorisationsBySubject: 'consent:ListAuthorisationsBySubject',
+    ListUsesBySubject: 'consent:ListUsesBySubject',
+    ListUsesByAuthorisation: 'consent:ListUsesByAuthorisation',
+  },
 } as const;
 
 type Values<T> = T[keyof T];
@@ -120,6 +133,9 @@ export const SUBMIT_TRANSACTIONS: readonly TransactionName[] = [
   TX.usage.RecordUse,
   TX.quality.RaiseObjection,
   TX.quality.ResolveObjection,
+  TX.consent.BindSubject,
+  TX.consent.SubmitAuthorisation,
+  TX.consent.RevokeAuthorisation,
 ];
 
 /**
@@ -154,16 +170,24 @@ export const EVENTS = {
   UseRecorded: 'UseRecorded',
   ObjectionRaised: 'ObjectionRaised',
   ObjectionResolved: 'ObjectionResolved',
+  /** A verifying department bound (or replaced) a data subject's public key. */
+  SubjectBound: 'SubjectBound',
+  AuthorisationSubmitted: 'AuthorisationSubmitted',
+  AuthorisationRevoked: 'AuthorisationRevoked',
 } as const;
 export type EventName = Values<typeof EVENTS>;
 
 /** Fabric NodeOU that marks a department administrator's certificate. */
 export const ADMIN_OU = 'admin';
 
-export const ROLES = ['admin', 'publisher', 'consumer', 'supervisor'] as const;
+/**
+ * `verifier` (实名核验): binds a data subject's key after checking the person's or enterprise's
+ * identity, in a department whose record says it verifies that kind of subject.
+ */
+export const ROLES = ['admin', 'publisher', 'consumer', 'supervisor', 'verifier'] as const;
 export type Role = (typeof ROLES)[number];
 /** Roles kept in the on-chain registry; `admin` comes from the certificate instead. */
-export const REGISTRY_ROLES = ['publisher', 'consumer', 'supervisor'] as const;
+export const REGISTRY_ROLES = ['publisher', 'consumer', 'supervisor', 'verifier'] as const;
 export type RegistryRole = (typeof REGISTRY_ROLES)[number];
 
 export const DEPARTMENT_LEVELS = ['province', 'city', 'county', 'town'] as const;
@@ -171,6 +195,27 @@ export type DepartmentLevel = (typeof DEPARTMENT_LEVELS)[number];
 
 export const DEPARTMENT_STATUSES = ['active', 'suspended'] as const;
 export type DepartmentStatus = (typeof DEPARTMENT_STATUSES)[number];
+
+/**
+ * Data subjects (个人 / 企业): who may authorise the use of their own sensitive data. A department
+ * record lists the kinds whose identity it verifies (public security: persons; market
+ * regulation: enterprises); a catalog field marked with a kind needs that subject's consent.
+ */
+export const SUBJECT_KINDS = ['person', 'enterprise'] as const;
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
+
+/**
+ * What a subject's signature says, the first member of every signed statement, so a signature
+ * over one kind of statement can never be presented as another (domain separation).
+ */
+export const SUBJECT_STATEMENTS = {
+  authorise: 'shulian:authorise:v1',
+  revoke: 'shulian:revoke:v1',
+  trail: 'shulian:trail:v1',
+} as const;
+
+/** How far a trail statement's time may be from the transaction's: it proves a fresh signature. */
+export const TRAIL_STATEMENT_SKEW_MS = 5 * 60 * 1000;
 
 export const SHARE_TYPES = ['unconditional', 'conditional', 'not_shared'] as const;
 export type ShareType = (typeof SHARE_TYPES)[number];
@@ -335,6 +380,29 @@ export const ErrorCode = {
   USAGE_NOT_FOUND: 'USAGE_NOT_FOUND',
   RECORD_NOT_FOUND: 'RECORD_NOT_FOUND',
   OBJECTION_NOT_FOUND: 'OBJECTION_NOT_FOUND',
+  /** The subject has no public key bound on the ledger. */
+  SUBJECT_NOT_BOUND: 'SUBJECT_NOT_BOUND',
+  /** A subject's signature does not verify against the bound key (or the statement is stale). */
+  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  /** The same signed authorisation was submitted before. */
+  AUTHORISATION_REPLAYED: 'AUTHORISATION_REPLAYED',
+  /** A use of consent fields names no subject or no authorisation (or is not per subject). */
+  AUTHORISATION_REQUIRED: 'AUTHORISATION_REQUIRED',
+  AUTHORISATION_NOT_FOUND: 'AUTHORISATION_NOT_FOUND',
+  AUTHORISATION_REVOKED: 'AUTHORISATION_REVOKED',
+  AUTHORISATION_EXPIRED: 'AUTHORISATION_EXPIRED',
+  AUTHORISATION_NOT_YET_VALID: 'AUTHORISATION_NOT_YET_VALID',
+  /** Every use the subject allowed is spent. */
+  AUTHORISATION_SPENT: 'AUTHORISATION_SPENT',
+  AUTHORISATION_PURPOSE_MISMATCH: 'AUTHORISATION_PURPOSE_MISMATCH',
+  /** The authorisation does not cover the entry or some consent field used. */
+  AUTHORISATION_FIELDS: 'AUTHORISATION_FIELDS',
+  /** The authorisation is another subject's (or another kind of subject's). */
+  AUTHORISATION_SUBJECT_MISMATCH: 'AUTHORISATION_SUBJECT_MISMATCH',
+  /** The authorisation names another consumer department. */
+  AUTHORISATION_NOT_HOLDER: 'AUTHORISATION_NOT_HOLDER',
+  /** Signed with a key the subject has since replaced (lost phone): void. */
+  AUTHORISATION_KEY_REPLACED: 'AUTHORISATION_KEY_REPLACED',
   CORRUPT_STATE: 'CORRUPT_STATE',
 } as const;
 export type ErrorCode = Values<typeof ErrorCode>;

@@ -3,6 +3,7 @@
  * network's loader) instantiates; the first listed is the default contract.
  */
 import { CatalogContract } from './contracts/catalog.js';
+import { ConsentContract } from './contracts/consent.js';
 import { DatasetContract } from './contracts/dataset.js';
 import { GovernanceContract } from './contracts/governance.js';
 import { QualityContract } from './contracts/quality.js';
@@ -11,6 +12,7 @@ import { UsageContract } from './contracts/usage.js';
 
 export {
   CatalogContract,
+  ConsentContract,
   DatasetContract,
   GovernanceContract,
   QualityContract,
@@ -25,6 +27,7 @@ export const contracts = [
   SharingContract,
   UsageContract,
   QualityContract,
+  ConsentContract,
 ];
 
 export * from './constants.js';

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { SUBJECT_KINDS, type SubjectKind } from '@shulian/chaincode/constants';
 import { parsePolicy, type Policy } from './policy.js';
 
 export const DEPARTMENT_LEVELS = ['province', 'city', 'county', 'town'] as const;
@@ -22,6 +23,8 @@ export interface DepartmentConfig {
   names: Names;
   level: DepartmentLevel;
   parent: string | null;
+  /** Kinds of data subject whose identity the department verifies (`verifies: [person]`). */
+  verifies: SubjectKind[];
   domain: string;
 }
 
@@ -136,11 +139,20 @@ export function parseNetworkConfig(text: string, source = 'departments.yaml'): N
     const parent = d.parent ?? null;
     if (parent !== null && typeof parent !== 'string')
       throw new ConfigError(`${at}.parent: expected a department id or null`);
+    const verifies = d.verifies ?? [];
+    if (
+      !Array.isArray(verifies) ||
+      verifies.some((k) => !(SUBJECT_KINDS as readonly unknown[]).includes(k)) ||
+      new Set(verifies).size !== verifies.length
+    ) {
+      throw new ConfigError(`${at}.verifies: expected a list of ${SUBJECT_KINDS.join(', ')}`);
+    }
     return {
       id: string(d, 'id', at, ID),
       names: names(d.names, `${at}.names`),
       level: level as DepartmentLevel,
       parent,
+      verifies: verifies as SubjectKind[],
       domain: string(d, 'domain', at, DOMAIN),
     };
   });
@@ -245,6 +257,14 @@ export function departmentProfile(d: DepartmentConfig): {
   nameEn: string;
   level: DepartmentLevel;
   parent: string | null;
+  verifies: SubjectKind[];
 } {
-  return { id: d.id, nameZh: d.names.zh, nameEn: d.names.en, level: d.level, parent: d.parent };
+  return {
+    id: d.id,
+    nameZh: d.names.zh,
+    nameEn: d.names.en,
+    level: d.level,
+    parent: d.parent,
+    verifies: d.verifies,
+  };
 }

@@ -243,6 +243,8 @@ async function traceBench(dir: string, total: number, queries: number) {
         outcome: j % 10 === 0 ? 'DENIED' : 'ALLOWED',
         denialCode: j % 10 === 0 ? 'FIELDS_NOT_GRANTED' : null,
         denialMessage: null,
+        subject: null,
+        authorisationId: null,
         at: new Date(start + Math.floor((j / total) * year)).toISOString(),
       });
     }

@@ -265,7 +265,7 @@ describe('governance: departments, roles and calendar', () => {
     refused(
       await w.submit('psbAdmin', TX.governance.SetUserRoles, ['pia', '["publisher","god"]']),
       ErrorCode.INVALID_ARGUMENT,
-      /^roles\[1\] must be one of publisher, consumer, supervisor$/,
+      /^roles\[1\] must be one of publisher, consumer, supervisor, verifier$/,
     );
   });
 

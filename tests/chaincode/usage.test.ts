@@ -197,6 +197,7 @@ describe('usage records', () => {
     expect(allowed).toEqual({
       allowed: true,
       grantId: grant.id,
+      authorisationId: null,
       fields: ['name'],
       denialCode: null,
       denialMessage: null,

@@ -101,6 +101,8 @@ const use = (id: string, at: string, outcome: UsageRecord['outcome'] = 'ALLOWED'
   outcome,
   denialCode: outcome === 'DENIED' ? 'FIELDS_NOT_GRANTED' : null,
   denialMessage: null,
+  subject: null,
+  authorisationId: null,
   at,
 });
 

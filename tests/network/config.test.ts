@@ -59,6 +59,9 @@ describe('departments.yaml', () => {
     expect(broken('level: city', 'level: galaxy')).toThrow(/departments\[0\]\.level/);
     expect(broken('batchTimeout: 200ms', 'batchTimeout: soon')).toThrow(/orderer\.batchTimeout/);
     expect(broken('- id: amr', '- id: psb')).toThrow(/duplicate id psb/);
+    expect(broken('verifies: [person]', 'verifies: [citizen]')).toThrow(
+      /departments\[1\]\.verifies: expected a list of person, enterprise/,
+    );
     expect(() => parseNetworkConfig('departments: [')).toThrow(/not valid YAML/);
     expect(() =>
       parseNetworkConfig(text.replace(/departments:[\s\S]*?orderer:/, 'departments: []\norderer:')),

@@ -15,16 +15,33 @@ import {
   type Session,
 } from '../lib/access.js';
 import { ChaincodeError } from '../lib/errors.js';
-import { CATALOG, DATASET_VERSIONS, GRANTS, USES, padVersion } from '../lib/keys.js';
+import {
+  AUTHORISATIONS,
+  CATALOG,
+  DATASET_VERSIONS,
+  GRANTS,
+  SUBJECTS,
+  USES,
+  padVersion,
+} from '../lib/keys.js';
 import { listByCatalog, listByDepartment, readAsParty } from '../lib/queries.js';
 import { emit, find, get, list, put, reply, scan } from '../lib/state.js';
 import { parseInput, useInput } from '../model/inputs.js';
-import type { CatalogEntry, DatasetVersion, Grant, UsageRecord, UseCheck } from '../model/types.js';
+import type {
+  Authorisation,
+  CatalogEntry,
+  DatasetVersion,
+  Grant,
+  UsageRecord,
+  UseCheck,
+} from '../model/types.js';
 
 type UseInput = ReturnType<typeof useInput>;
 
 interface Assessment {
   grant: Grant | null;
+  /** The subject's authorisation the use was judged against, when it needed one. */
+  authorisation: Authorisation | null;
   denial: { code: ErrorCode; message: string } | null;
   /** The fields the use is for: as asked, else the grant's (all for the owner). */
   fields: string[];
@@ -42,8 +59,12 @@ export class UsageContract extends ShulianContract {
     const session = await openSession(ctx, 'write');
     const use = await readUse(ctx, useJson);
     const { input, entry } = use;
-    const { grant, denial, fields } = await assess(ctx, session, use);
+    const { grant, authorisation, denial, fields } = await assess(ctx, session, use);
     if (grant && !denial) await put(ctx, GRANTS, { ...grant, useCount: grant.useCount + 1 }, grant);
+    if (authorisation && !denial) {
+      const counted = { ...authorisation, useCount: authorisation.useCount + 1 };
+      await put(ctx, AUTHORISATIONS, counted, authorisation);
+    }
     const record: UsageRecord = {
       ...input,
       id: newId(session, 'USE'),
@@ -59,6 +80,8 @@ export class UsageContract extends ShulianContract {
       outcome: denial ? 'DENIED' : 'ALLOWED',
       denialCode: denial?.code ?? null,
       denialMessage: denial?.message ?? null,
+      subject: input.subject,
+      authorisationId: authorisation?.id ?? input.authorisationId,
       at: session.nowIso,
     };
     await put(ctx, USES, record, null);
@@ -72,10 +95,11 @@ export class UsageContract extends ShulianContract {
   async CheckUse(ctx: Context, useJson: string): Promise<string> {
     const session = await openSession(ctx, 'read');
     const use = await readUse(ctx, useJson);
-    const { grant, denial, fields } = await assess(ctx, session, use);
+    const { grant, authorisation, denial, fields } = await assess(ctx, session, use);
     const check: UseCheck = {
       allowed: denial === null,
       grantId: grant?.id ?? use.input.grantId,
+      authorisationId: authorisation?.id ?? use.input.authorisationId,
       fields,
       denialCode: denial?.code ?? null,
       denialMessage: denial?.message ?? null,
@@ -188,7 +212,12 @@ async function assess(ctx: Context, session: Session, use: Use): Promise<Assessm
   if (!hasRole(session, 'consumer')) {
     assessment = deny(null, ErrorCode.FORBIDDEN_ROLE, `using data requires the consumer role`);
   } else if (entry.owner === session.actor.department) {
-    assessment = { grant: null, denial: null, fields: input.fields ?? allFields };
+    assessment = {
+      grant: null,
+      authorisation: null,
+      denial: null,
+      fields: input.fields ?? allFields,
+    };
   } else if (input.grantId !== null) {
     const grant = await find(ctx, GRANTS, [input.grantId]);
     assessment = grant
@@ -209,13 +238,24 @@ async function assess(ctx: Context, session: Session, use: Use): Promise<Assessm
         `${session.actor.department} holds no grant on ${entry.id}`,
       );
   }
-  if (assessment.denial || version === null) return assessment;
+  if (assessment.denial) return assessment;
+  if (version !== null) assessment = limitToFields(input.action, version, allFields, assessment);
+  return assessment.denial ? assessment : consent(ctx, session, use, assessment);
+}
+
+/** A field-limited use of data that cannot be projected is refused rather than served whole. */
+function limitToFields(
+  action: UsageAction,
+  version: DatasetVersion,
+  allFields: string[],
+  assessment: Assessment,
+): Assessment {
   const partial = !allFields.every((f) => assessment.fields.includes(f));
-  if (partial && !projectable(input.action, version)) {
+  if (partial && !projectable(action, version)) {
     return deny(
       assessment.grant,
       ErrorCode.FIELDS_NOT_PROJECTABLE,
-      input.action === 'prove'
+      action === 'prove'
         ? `${version.id} commits whole records, so a record proof would disclose fields outside ${assessment.fields.join(', ')}`
         : `${version.id} is ${version.mediaType}, which cannot be limited to ${assessment.fields.join(', ')}`,
       assessment.fields,
@@ -277,7 +317,7 @@ function judge(session: Session, input: UseInput, grant: Grant): Assessment {
       `grant ${grant.id} allows ${grant.useLimit} uses and all are spent`,
     );
   }
-  return { grant, denial: null, fields };
+  return { grant, authorisation: null, denial: null, fields };
 }
 
 function deny(
@@ -286,5 +326,148 @@ function deny(
   message: string,
   fields: string[] = [],
 ): Assessment {
-  return { grant, denial: { code, message }, fields };
+  return { grant, authorisation: null, denial: { code, message }, fields };
+}
+
+/** Uses that deliver one subject's records; a download delivers everyone's. */
+const PER_SUBJECT_ACTIONS: readonly UsageAction[] = ['query', 'verify', 'prove'];
+
+/**
+ * Fields marked as needing consent (个人敏感 / 企业敏感) need, besides the grant, a live
+ * authorisation by the subject the use names, covering this consumer, entry, fields and
+ * purpose, with a use left. The owner department uses its own data without one: consent governs
+ * sharing, and the source data never leaves the owner otherwise.
+ */
+async function consent(
+  ctx: Context,
+  session: Session,
+  use: Use,
+  assessment: Assessment,
+): Promise<Assessment> {
+  const { input, entry } = use;
+  if (entry.owner === session.actor.department) return assessment;
+  const needed = entry.fields.filter((f) => f.consent && assessment.fields.includes(f.name));
+  const kind = needed[0]?.consent;
+  if (kind === undefined) return assessment;
+  const names = needed.map((f) => f.name).join(', ');
+  const refuse = (code: ErrorCode, message: string, authorisation: Authorisation | null) => ({
+    ...assessment,
+    authorisation,
+    denial: { code, message },
+  });
+  if (input.subject === null || input.authorisationId === null) {
+    return refuse(
+      ErrorCode.AUTHORISATION_REQUIRED,
+      `${names} of ${entry.id} need the ${kind}'s own authorisation; the use names no ${input.subject === null ? 'subject' : 'authorisation'}`,
+      null,
+    );
+  }
+  if (!PER_SUBJECT_ACTIONS.includes(input.action)) {
+    return refuse(
+      ErrorCode.AUTHORISATION_REQUIRED,
+      `${names} of ${entry.id} are delivered one subject at a time (${PER_SUBJECT_ACTIONS.join(', ')}), never by ${input.action}`,
+      null,
+    );
+  }
+  const authorisation = await find(ctx, AUTHORISATIONS, [input.authorisationId]);
+  if (!authorisation) {
+    return refuse(
+      ErrorCode.AUTHORISATION_NOT_FOUND,
+      `authorisation ${input.authorisationId} does not exist`,
+      null,
+    );
+  }
+  const binding = await find(ctx, SUBJECTS, [authorisation.subject]);
+  const purpose = input.purpose ?? assessment.grant?.purpose ?? null;
+  const denial = judgeAuthorisation(session, {
+    authorisation,
+    subject: input.subject,
+    kind,
+    catalogId: entry.id,
+    fields: needed.map((f) => f.name),
+    purpose,
+    currentBindingVersion: binding?.version ?? 0,
+  });
+  return denial
+    ? refuse(denial.code, denial.message, authorisation)
+    : { ...assessment, authorisation };
+}
+
+interface AuthorisationQuestion {
+  authorisation: Authorisation;
+  subject: string;
+  kind: string;
+  catalogId: string;
+  /** The consent fields the use delivers. */
+  fields: string[];
+  purpose: string | null;
+  currentBindingVersion: number;
+}
+
+/** The checks in the order a subject would explain them. */
+function judgeAuthorisation(
+  session: Session,
+  q: AuthorisationQuestion,
+): { code: ErrorCode; message: string } | null {
+  const a = q.authorisation;
+  const t = a.terms;
+  if (a.subject !== q.subject || a.kind !== q.kind) {
+    return {
+      code: ErrorCode.AUTHORISATION_SUBJECT_MISMATCH,
+      message: `authorisation ${a.id} is another ${a.kind}'s, not the ${q.kind} whose records are used`,
+    };
+  }
+  if (t.consumer !== session.actor.department) {
+    return {
+      code: ErrorCode.AUTHORISATION_NOT_HOLDER,
+      message: `authorisation ${a.id} was given to ${t.consumer}`,
+    };
+  }
+  if (a.revocation) {
+    return {
+      code: ErrorCode.AUTHORISATION_REVOKED,
+      message: `authorisation ${a.id} was revoked by the subject at ${a.revocation.at}`,
+    };
+  }
+  if (q.currentBindingVersion !== a.bindingVersion) {
+    return {
+      code: ErrorCode.AUTHORISATION_KEY_REPLACED,
+      message: `authorisation ${a.id} was signed with key ${a.keyId}, which the subject has since replaced`,
+    };
+  }
+  if (session.now < Date.parse(t.validFrom)) {
+    return {
+      code: ErrorCode.AUTHORISATION_NOT_YET_VALID,
+      message: `authorisation ${a.id} is valid from ${t.validFrom}`,
+    };
+  }
+  if (session.now > Date.parse(t.validTo)) {
+    return {
+      code: ErrorCode.AUTHORISATION_EXPIRED,
+      message: `authorisation ${a.id} ended at ${t.validTo}`,
+    };
+  }
+  const covered = t.entries.find((e) => e.catalogId === q.catalogId);
+  const outside = q.fields.filter((f) => !covered?.fields.includes(f));
+  if (outside.length > 0) {
+    return {
+      code: ErrorCode.AUTHORISATION_FIELDS,
+      message: covered
+        ? `authorisation ${a.id} does not cover ${outside.join(', ')} of ${q.catalogId}`
+        : `authorisation ${a.id} does not cover ${q.catalogId}`,
+    };
+  }
+  if (q.purpose !== t.purpose) {
+    return {
+      code: ErrorCode.AUTHORISATION_PURPOSE_MISMATCH,
+      message: `authorisation ${a.id} is for ${t.purpose}, not ${q.purpose ?? 'an unstated purpose'}`,
+    };
+  }
+  if (a.useCount >= t.maxUses) {
+    return {
+      code: ErrorCode.AUTHORISATION_SPENT,
+      message: `authorisation ${a.id} allowed ${t.maxUses} use${t.maxUses === 1 ? '' : 's'} and all are spent`,
+    };
+  }
+  return null;
 }

@@ -3,6 +3,7 @@
  * queries use. Version numbers are zero-padded so composite-key order is numeric order.
  */
 import {
+  authorisation,
   catalogEntry,
   catalogUpdateRequirement,
   datasetVersion,
@@ -10,12 +11,14 @@ import {
   grant,
   qualityObjection,
   shareRequest,
+  subjectBinding,
   usageRecord,
   userRoles,
   workingCalendar,
 } from '../model/entities.js';
 import { ErrorCode } from '../constants.js';
 import type {
+  Authorisation,
   CatalogEntry,
   CatalogUpdateRequirement,
   DatasetVersion,
@@ -23,6 +26,7 @@ import type {
   Grant,
   QualityObjection,
   ShareRequest,
+  SubjectBinding,
   UsageRecord,
   UserRoles,
   WorkingCalendar,
@@ -154,6 +158,33 @@ export const USES: EntityKind<UsageRecord> = {
     provider: (u) => [u.provider],
     catalog: (u) => [u.catalogId],
     grant: (u) => [u.grantId ?? '-'],
+    // A subject's trail and a supervisor's audit of one authorisation; '-' when none is named.
+    subject: (u) => [u.subject ?? '-'],
+    authorisation: (u) => [u.authorisationId ?? '-'],
+  },
+};
+
+/** One record per subject (pseudonym); replacing the key writes a new version of it. */
+export const SUBJECTS: EntityKind<SubjectBinding> = {
+  type: 'subject',
+  label: 'subject binding',
+  check: subjectBinding,
+  notFound: ErrorCode.SUBJECT_NOT_BOUND,
+  keyOf: (b) => [b.subject],
+  keyLength: 1,
+  indexes: {},
+};
+
+export const AUTHORISATIONS: EntityKind<Authorisation> = {
+  type: 'authorisation',
+  label: 'authorisation',
+  check: authorisation,
+  notFound: ErrorCode.AUTHORISATION_NOT_FOUND,
+  keyOf: (a) => [a.id],
+  keyLength: 1,
+  indexes: {
+    subject: (a) => [a.subject],
+    consumer: (a) => [a.terms.consumer],
   },
 };
 

@@ -22,6 +22,8 @@ import {
   SENSITIVITY_LEVELS,
   SHARE_METHODS,
   SHARE_TYPES,
+  SUBJECT_KINDS,
+  SUBJECT_STATEMENTS,
   UPDATE_FREQUENCIES,
   USAGE_ACTIONS,
   USAGE_OUTCOMES,
@@ -45,6 +47,8 @@ import {
 } from './schema.js';
 import type {
   Actor,
+  Authorisation,
+  AuthorisationTerms,
   CatalogEntry,
   CatalogField,
   CatalogUpdateRequirement,
@@ -57,7 +61,11 @@ import type {
   LedgerConfig,
   Period,
   QualityObjection,
+  RevocationTerms,
   ShareRequest,
+  Signed,
+  SubjectBinding,
+  TrailTerms,
   UsageRecord,
   UserRoles,
   WorkingCalendar,
@@ -98,12 +106,16 @@ export const ledgerConfig: Check<LedgerConfig> = object({
   initializedBy: actor,
 });
 
+export const subjectKind = oneOf(SUBJECT_KINDS);
+
 /** What the coordinator writes about a department. */
 export const departmentProfile = {
   nameZh: shortText,
   nameEn: shortText,
   level: oneOf(DEPARTMENT_LEVELS),
   parent: nullable(departmentId),
+  // Absent from departments registered before data subjects existed: they verify no one.
+  verifies: withDefault(arrayOf(subjectKind, { unique: true, max: SUBJECT_KINDS.length }), []),
 };
 
 export const department: Check<Department> = object({
@@ -116,7 +128,10 @@ export const department: Check<Department> = object({
   updatedBy: actor,
 });
 
-export const registryRoles = arrayOf(oneOf(REGISTRY_ROLES), { unique: true, max: 3 });
+export const registryRoles = arrayOf(oneOf(REGISTRY_ROLES), {
+  unique: true,
+  max: REGISTRY_ROLES.length,
+});
 
 export const userRoles: Check<UserRoles> = object({
   department: departmentId,
@@ -142,6 +157,7 @@ export const catalogField: Check<CatalogField> = object({
   type: oneOf(FIELD_TYPES),
   sensitivity: oneOf(SENSITIVITY_LEVELS),
   description: optional(text),
+  consent: optional(subjectKind),
 });
 
 export const catalogFields = arrayOf(catalogField, { min: 1, max: 500 });
@@ -153,6 +169,8 @@ export const catalogMetadata = {
   abstract: text,
   format: shortText,
   fields: catalogFields,
+  // Absent from entries written before consent fields existed.
+  subjectField: withDefault(nullable(fieldName), null),
   shareType: oneOf(SHARE_TYPES),
   shareConditions: nullable(text),
   legalBasis: nullable(text),
@@ -165,18 +183,40 @@ export const catalogMetadata = {
   scenarios: arrayOf(text, { max: 100 }),
 };
 
-export const catalogEntry: Check<CatalogEntry> = object({
-  ...catalogMetadata,
-  id: identifier,
-  owner: departmentId,
-  version: versionNumber,
-  status: oneOf(CATALOG_STATUSES),
-  changeReason: nullable(reason),
-  createdAt: isoInstant,
-  createdBy: actor,
-  updatedAt: isoInstant,
-  updatedBy: actor,
-});
+/**
+ * Consent fields name their subject's identifier column: `subjectField` is a field of the entry,
+ * set exactly when some field needs consent, and every consent field is of one kind of subject
+ * (the column holds one kind of identifier).
+ */
+export function withConsentRule<T extends Pick<CatalogEntry, 'fields' | 'subjectField'>>(
+  check: Check<T>,
+): Check<T> {
+  return refine(
+    check,
+    'subjectField',
+    ({ fields, subjectField }) => {
+      const kinds = new Set(fields.flatMap((f) => (f.consent ? [f.consent] : [])));
+      if (kinds.size === 0) return subjectField === null;
+      return kinds.size === 1 && fields.some((f) => f.name === subjectField);
+    },
+    'must name the field holding the subject identifier exactly when fields need consent, and those fields must all be of one kind of subject',
+  );
+}
+
+export const catalogEntry: Check<CatalogEntry> = withConsentRule(
+  object({
+    ...catalogMetadata,
+    id: identifier,
+    owner: departmentId,
+    version: versionNumber,
+    status: oneOf(CATALOG_STATUSES),
+    changeReason: nullable(reason),
+    createdAt: isoInstant,
+    createdBy: actor,
+    updatedAt: isoInstant,
+    updatedBy: actor,
+  }),
+);
 
 /** Members of every entity that carries a deadline (see DeadlineTerms). */
 export const deadlineTerms = {
@@ -300,6 +340,9 @@ export const usageRecord: Check<UsageRecord> = object({
   outcome: oneOf(USAGE_OUTCOMES),
   denialCode: nullable(oneOf(errorCodes)),
   denialMessage: nullable(text),
+  // Absent from records written before data subjects existed.
+  subject: withDefault(nullable(hex64), null),
+  authorisationId: withDefault(nullable(identifier), null),
   at: isoInstant,
 });
 
@@ -327,3 +370,99 @@ export const qualityObjection: Check<QualityObjection> = withDeadline(
     ),
   }),
 );
+
+/** A base64 string (standard alphabet, padded), as WebCrypto exports are encoded. */
+export const base64 = (max: number) =>
+  str({
+    max,
+    pattern: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
+    describe: 'standard base64',
+  });
+/** A P-256 SPKI is 91 bytes (124 base64 characters); room for other encodings of the same key. */
+export const publicKeyText = base64(256);
+/** A P1363 P-256 signature is 64 bytes (88 base64 characters). */
+export const signatureText = base64(128);
+
+export const subjectBinding: Check<SubjectBinding> = object({
+  subject: hex64,
+  kind: subjectKind,
+  publicKey: publicKeyText,
+  keyId: hex64,
+  version: versionNumber,
+  reason: nullable(reason),
+  boundAt: isoInstant,
+  boundBy: actor,
+});
+
+export const authorisedEntries = arrayOf(
+  object({
+    catalogId: identifier,
+    fields: arrayOf(fieldName, { min: 1, unique: true, max: 500 }),
+  }),
+  { min: 1, max: 50 },
+);
+
+/** The one statement each kind of signed payload may carry. */
+const statement = <S extends string>(value: S): Check<S> => oneOf([value] as const);
+
+export const authorisationTerms: Check<AuthorisationTerms> = refine(
+  refine(
+    object({
+      statement: statement(SUBJECT_STATEMENTS.authorise),
+      subject: hex64,
+      consumer: departmentId,
+      entries: authorisedEntries,
+      purpose: oneOf(PURPOSES),
+      matter: shortText,
+      validFrom: isoInstant,
+      validTo: isoInstant,
+      maxUses: int(1, 1000),
+      nonce: str({
+        min: 8,
+        max: 64,
+        pattern: /^[A-Za-z0-9_-]+$/,
+        describe: 'letters, digits, _ and -',
+      }),
+    }),
+    'entries',
+    (t) => new Set(t.entries.map((e) => e.catalogId)).size === t.entries.length,
+    'must name each catalog entry once',
+  ),
+  'validTo',
+  (t) => Date.parse(t.validTo) > Date.parse(t.validFrom),
+  'must be after validFrom',
+);
+
+export const revocationTerms: Check<RevocationTerms> = object({
+  statement: statement(SUBJECT_STATEMENTS.revoke),
+  subject: hex64,
+  authorisationId: identifier,
+  at: isoInstant,
+});
+
+export const trailTerms: Check<TrailTerms> = object({
+  statement: statement(SUBJECT_STATEMENTS.trail),
+  subject: hex64,
+  at: isoInstant,
+});
+
+export function signed<T>(payload: Check<T>): Check<Signed<T>> {
+  return object({ payload, signature: signatureText });
+}
+
+export const authorisation: Check<Authorisation> = object({
+  id: identifier,
+  subject: hex64,
+  kind: subjectKind,
+  terms: authorisationTerms,
+  signature: signatureText,
+  bindingVersion: versionNumber,
+  keyId: hex64,
+  providers: arrayOf(departmentId, { min: 1, unique: true, max: 50 }),
+  useCount: count,
+  submittedAt: isoInstant,
+  submittedBy: actor,
+  revocation: nullable(
+    object({ at: isoInstant, statement: signed(revocationTerms), submittedBy: actor }),
+  ),
+});

@@ -20,10 +20,17 @@ import {
   digest,
   fieldName,
   period,
+  publicKeyText,
   reason,
   registryRoles,
+  authorisationTerms,
+  revocationTerms,
   shortText,
+  signed,
+  subjectKind,
   text,
+  trailTerms,
+  withConsentRule,
 } from './entities.js';
 import {
   arrayOf,
@@ -61,9 +68,11 @@ export const rolesInput = registryRoles;
 
 export const calendarInput = object({ holidays: calendarDates, workdays: calendarDates });
 
-export const catalogCreateInput = object({ id: identifier, ...catalogMetadata });
+export const catalogCreateInput = withConsentRule(object({ id: identifier, ...catalogMetadata }));
 
-export const catalogUpdateInput = object({ ...catalogMetadata, changeReason: reason });
+export const catalogUpdateInput = withConsentRule(
+  object({ ...catalogMetadata, changeReason: reason }),
+);
 
 export const anchorInput = object({
   catalogId: identifier,
@@ -106,6 +115,10 @@ export const useInput = object({
   bytes: nullable(int(0)),
   deliveredDigest: nullable(digest),
   purpose: nullable(oneOf(PURPOSES)),
+  /** The data subject (pseudonym) whose records are used; required for consent fields. */
+  subject: withDefault(nullable(hex64), null),
+  /** The subject's authorisation covering the use; required for consent fields. */
+  authorisationId: withDefault(nullable(identifier), null),
 });
 
 export const objectionInput = object({
@@ -121,6 +134,19 @@ export const resolveInput = object({
   correctedVersion: nullable(int(1)),
   reason: nullable(reason),
 });
+
+/** A verifying department binds (or replaces) a subject's key; no personal data, only the pseudonym. */
+export const bindInput = object({
+  subject: hex64,
+  kind: subjectKind,
+  publicKey: publicKeyText,
+  /** Required when replacing a key (lost phone, new device). */
+  reason: withDefault(nullable(reason), null),
+});
+
+export const authorisationInput = signed(authorisationTerms);
+export const revocationInput = signed(revocationTerms);
+export const trailInput = signed(trailTerms);
 
 export const calendarYear = str({
   min: 4,

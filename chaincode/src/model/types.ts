@@ -21,6 +21,8 @@ import type {
   Sensitivity,
   ShareMethod,
   ShareType,
+  SubjectKind,
+  SUBJECT_STATEMENTS,
   UpdateFrequency,
   UsageAction,
   UsageOutcome,
@@ -52,6 +54,8 @@ export interface Department {
   nameEn: string;
   level: DepartmentLevel;
   parent: string | null;
+  /** The kinds of data subject whose identity this department verifies and may bind keys for. */
+  verifies: SubjectKind[];
   status: DepartmentStatus;
   registeredAt: string;
   registeredBy: Actor;
@@ -90,6 +94,11 @@ export interface CatalogField {
   type: FieldType;
   sensitivity: Sensitivity;
   description?: string;
+  /**
+   * 个人敏感 / 企业敏感: using this field for a subject's records needs that subject's signed
+   * authorisation as well as the department grant. Absent: the grant suffices.
+   */
+  consent?: SubjectKind;
 }
 
 export interface CatalogEntry {
@@ -100,6 +109,12 @@ export interface CatalogEntry {
   abstract: string;
   format: string;
   fields: CatalogField[];
+  /**
+   * The field holding the data subject's identifier (身份证号 / 统一社会信用代码) in each record;
+   * required when a field needs consent. Its values never reach the ledger: gateways pseudonymise
+   * them.
+   */
+  subjectField: string | null;
   shareType: ShareType;
   /** Required for conditional entries. */
   shareConditions: string | null;
@@ -260,6 +275,10 @@ export interface UsageRecord {
   /** Why the use was refused; null when allowed. */
   denialCode: ErrorCode | null;
   denialMessage: string | null;
+  /** The data subject (pseudonym) whose records the use is about, if it names one. */
+  subject: string | null;
+  /** The subject's authorisation the use was judged against (counted when ALLOWED). */
+  authorisationId: string | null;
   at: string;
 }
 
@@ -299,6 +318,7 @@ export interface RequestDecisionResult {
 export interface UseCheck {
   allowed: boolean;
   grantId: string | null;
+  authorisationId: string | null;
   /** The fields the use would deliver. */
   fields: string[];
   denialCode: ErrorCode | null;
@@ -316,4 +336,106 @@ export interface HistoryItem<T> {
   timestamp: string;
   isDelete: boolean;
   value: T | null;
+}
+
+/**
+ * A data subject's public key on the ledger. `subject` is a pseudonym: a keyed hash (HMAC-SHA256)
+ * of the 身份证号 or 统一社会信用代码 computed by the gateways with a key the ledger never sees, so a
+ * copy of the ledger cannot be searched by ID number. Replacing the key (a lost phone) writes a
+ * new version of the same record; the key history keeps every earlier binding.
+ */
+export interface SubjectBinding {
+  subject: string;
+  kind: SubjectKind;
+  /** P-256 public key, SubjectPublicKeyInfo DER in base64 (WebCrypto's `spki` export). */
+  publicKey: string;
+  /** SHA-256 of the SPKI DER, hex: names the key in authorisations and messages. */
+  keyId: string;
+  version: number;
+  /** Why the key was replaced; null for the first binding. */
+  reason: string | null;
+  boundAt: string;
+  /** The verifying department and its clerk. */
+  boundBy: Actor;
+}
+
+/** One catalog entry and the fields of it a subject authorises. */
+export interface AuthorisedEntry {
+  catalogId: string;
+  fields: string[];
+}
+
+/**
+ * What a subject signs to authorise a use (the canonical JSON of this object, ECDSA P-256 with
+ * SHA-256, IEEE P1363 signature as WebCrypto produces).
+ */
+export interface AuthorisationTerms {
+  statement: (typeof SUBJECT_STATEMENTS)['authorise'];
+  subject: string;
+  /** The consumer department allowed to use the data. */
+  consumer: string;
+  entries: AuthorisedEntry[];
+  purpose: Purpose;
+  /** The matter it is for, e.g. 出生医学证明核验 for a 户口登记 case. */
+  matter: string;
+  validFrom: string;
+  validTo: string;
+  /** 1 = one use. */
+  maxUses: number;
+  /** Makes two otherwise identical authorisations distinct. */
+  nonce: string;
+}
+
+/** What a subject signs to revoke one of their authorisations. */
+export interface RevocationTerms {
+  statement: (typeof SUBJECT_STATEMENTS)['revoke'];
+  subject: string;
+  authorisationId: string;
+  /** When the subject signed it (their clock; the ledger records its own time too). */
+  at: string;
+}
+
+/** What a subject signs to read their own trail: fresh within TRAIL_STATEMENT_SKEW_MS. */
+export interface TrailTerms {
+  statement: (typeof SUBJECT_STATEMENTS)['trail'];
+  subject: string;
+  at: string;
+}
+
+/** A statement and the subject's signature over its canonical JSON (base64, P1363). */
+export interface Signed<T> {
+  payload: T;
+  signature: string;
+}
+
+export interface AuthorisationRevocation {
+  /** Ledger time of the revocation. */
+  at: string;
+  /** The signed revoke statement, kept so anyone can re-verify it. */
+  statement: Signed<RevocationTerms>;
+  submittedBy: Actor;
+}
+
+/**
+ * A subject's signed authorisation as stored: the signed terms and signature (verifiable offline
+ * against the binding version named), the departments that provide the entries, and the count
+ * of uses made under it.
+ */
+export interface Authorisation {
+  /** `AUTH-` + SHA-256 hex of the canonical terms: the same authorisation cannot be stored twice. */
+  id: string;
+  subject: string;
+  kind: SubjectKind;
+  terms: AuthorisationTerms;
+  signature: string;
+  /** The binding version and key that verified the signature. */
+  bindingVersion: number;
+  keyId: string;
+  /** Owners of the entries, for who may read it. */
+  providers: string[];
+  useCount: number;
+  submittedAt: string;
+  /** The department gateway that carried it to the ledger (the signature is the authority). */
+  submittedBy: Actor;
+  revocation: AuthorisationRevocation | null;
 }

@@ -17,7 +17,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileDurably } from '../../../network/embedded/durable-file.js';
 
-export const ROLES = ['admin', 'publisher', 'consumer', 'supervisor'] as const;
+export const ROLES = ['admin', 'publisher', 'consumer', 'supervisor', 'verifier'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal {

@@ -33,6 +33,7 @@ interface DemoUser {
 
 type EntryInput = Omit<
   CatalogEntry,
+  | 'subjectField'
   | 'owner'
   | 'version'
   | 'status'

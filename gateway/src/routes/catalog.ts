@@ -40,6 +40,15 @@ const Metadata = {
   abstract: Text(4096),
   format: Text(256, 1),
   fields: Type.Array(CatalogFieldInput, { minItems: 1, maxItems: 500 }),
+  subjectField: Type.Optional(
+    Nullable(
+      Type.String({
+        pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+        description:
+          'the field holding the subject identifier (身份证号 / 统一社会信用代码); required when a field needs consent',
+      }),
+    ),
+  ),
   shareType: Enums.shareType,
   shareConditions: Type.Optional(Nullable(Text(4096))),
   legalBasis: Type.Optional(Nullable(Text(4096, 1))),

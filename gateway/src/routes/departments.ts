@@ -44,10 +44,21 @@ const DepartmentProfile = {
   nameEn: Text(256, 1),
   level: Enums.level,
   parent: Type.Optional(Nullable(DepartmentId)),
+  verifies: Type.Optional(
+    Type.Array(Enums.subjectKind, {
+      uniqueItems: true,
+      description: 'kinds of data subject whose identity the department verifies',
+    }),
+  ),
 };
 
 const RolesBody = Type.Object(
-  { roles: Type.Array(StringEnum(REGISTRY_ROLES), { uniqueItems: true, maxItems: 3 }) },
+  {
+    roles: Type.Array(StringEnum(REGISTRY_ROLES), {
+      uniqueItems: true,
+      maxItems: REGISTRY_ROLES.length,
+    }),
+  },
   { additionalProperties: false },
 );
 const UserRolesSchema = Type.Object({

@@ -21,6 +21,7 @@ import {
   SENSITIVITY_LEVELS,
   SHARE_METHODS,
   SHARE_TYPES,
+  SUBJECT_KINDS,
   UPDATE_FREQUENCIES,
   USAGE_ACTIONS,
   USAGE_OUTCOMES,
@@ -81,6 +82,7 @@ export const Enums = {
   usageOutcome: StringEnum(USAGE_OUTCOMES),
   objectionStatus: StringEnum(OBJECTION_STATUSES),
   digestAlgorithm: StringEnum(DIGEST_ALGORITHMS),
+  subjectKind: StringEnum(SUBJECT_KINDS, { description: 'person 个人 / enterprise 企业' }),
 };
 
 const entity = <P extends Parameters<typeof Type.Object>[0]>(properties: P, description: string) =>
@@ -110,6 +112,10 @@ export const Department = covering<chaincode.Department>()(
       nameEn: Type.String(),
       level: Enums.level,
       parent: Nullable(Type.String()),
+      verifies: Type.Array(Enums.subjectKind, {
+        description:
+          'kinds of data subject whose identity this department verifies (binds keys for)',
+      }),
       status: Enums.departmentStatus,
       registeredAt: Instant,
       registeredBy: Actor,
@@ -127,6 +133,8 @@ export const CatalogFieldInput = Type.Object(
     type: Enums.fieldType,
     sensitivity: Enums.sensitivity,
     description: Type.Optional(Text(1000)),
+    // 个人敏感 / 企业敏感: using the field needs the data subject's authorisation too.
+    consent: Type.Optional(Enums.subjectKind),
   },
   { additionalProperties: false },
 );
@@ -146,7 +154,11 @@ export const CatalogEntry = covering<chaincode.CatalogEntry>()(
           type: Enums.fieldType,
           sensitivity: Enums.sensitivity,
           description: Type.Optional(Type.String()),
+          consent: Type.Optional(Enums.subjectKind),
         }),
+      ),
+      subjectField: Nullable(
+        Type.String({ description: 'the field holding the subject identifier' }),
       ),
       shareType: Enums.shareType,
       shareConditions: Nullable(Type.String()),
@@ -303,6 +315,10 @@ export const UsageRecord = covering<chaincode.UsageRecord>()(
       outcome: Enums.usageOutcome,
       denialCode: Nullable(Type.String()),
       denialMessage: Nullable(Type.String()),
+      subject: Nullable(Type.String({ description: 'the data subject (pseudonym) the use named' })),
+      authorisationId: Nullable(
+        Type.String({ description: "the subject's authorisation the use was judged against" }),
+      ),
       at: Instant,
       txId: Type.Optional(Type.String()),
     },

@@ -132,7 +132,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
             roles: Type.Array(StringEnum(REGISTRY_ROLES), {
               uniqueItems: true,
               minItems: 1,
-              maxItems: 3,
+              maxItems: REGISTRY_ROLES.length,
             }),
             label: Type.Optional(Text(256, 1)),
           },

@@ -6,6 +6,7 @@
  */
 import { MAX_PAGE_SIZE, TX, type Department, type Page } from '@shulian/chaincode/constants';
 import { readCalendarFiles } from '../../../network/embedded/calendars.js';
+import { departmentProfile } from '../../../network/embedded/config.js';
 import type { Runtime } from './runtime.js';
 
 export interface Bootstrapped {
@@ -56,7 +57,7 @@ export async function bootstrapNetwork(
   for (const d of network.departments) {
     if (d.id === network.coordinator || registered.has(d.id)) continue;
     await chaincode.submit(coordinatorAdmin, TX.governance.RegisterDepartment, [
-      { id: d.id, nameZh: d.names.zh, nameEn: d.names.en, level: d.level, parent: d.parent },
+      departmentProfile(d),
     ]);
     done.departments.push(d.id);
   }

@@ -12,7 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TX, type LedgerConfig } from '@shulian/chaincode/constants';
-import { loadNetworkConfig, type NetworkConfig } from '../../../network/embedded/config.js';
+import {
+  departmentProfile,
+  loadNetworkConfig,
+  type NetworkConfig,
+} from '../../../network/embedded/config.js';
 import { createTokenStore, type TokenStore } from '../auth/tokens.js';
 import type { GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
@@ -99,7 +103,8 @@ export interface RuntimeOptions {
 
 export const gatewayDir = (config: GatewayConfig): string => join(config.dataDir, 'gateway');
 
-async function recordKey(file: string): Promise<Uint8Array> {
+/** A secret of this installation (record salts, subject pseudonyms), created once with mode 0600. */
+async function secretKey(file: string): Promise<Uint8Array> {
   try {
     return await readFile(file);
   } catch (err) {
@@ -149,7 +154,7 @@ export async function openRuntime(
     ledger,
     store,
     addressBook: join(dir, 'addresses'),
-    recordSecret: await recordKey(join(dir, 'record.key')),
+    recordSecret: await secretKey(join(dir, 'record.key')),
   });
   const tokens = createTokenStore(join(dir, 'tokens.json'));
   const metrics = createMetrics();
@@ -269,13 +274,7 @@ async function initialise(
     throw new Error(`coordinator ${network.coordinator} is not among the network's departments`);
   await chaincode.submit(admin, TX.governance.InitLedger, [
     {
-      coordinator: {
-        id: c.id,
-        nameZh: c.names.zh,
-        nameEn: c.names.en,
-        level: c.level,
-        parent: null,
-      },
+      coordinator: { ...departmentProfile(c), parent: null },
       deadlines: network.deadlines,
     },
   ]);

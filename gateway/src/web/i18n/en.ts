@@ -338,6 +338,24 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.RECORD_NOT_FOUND': 'The dataset version has no such record.',
   'error.USAGE_NOT_FOUND': 'There is no such usage record.',
   'error.OBJECTION_NOT_FOUND': 'There is no such objection.',
+  'error.SUBJECT_NOT_BOUND':
+    'This person or enterprise has no key bound yet; a department that checks identities binds it.',
+  'error.SIGNATURE_INVALID':
+    'The signature does not match the key bound to this person or enterprise.',
+  'error.AUTHORISATION_REPLAYED': 'This authorisation was already submitted.',
+  'error.AUTHORISATION_REQUIRED':
+    'These items need the data subject’s own authorisation, and are given one subject at a time.',
+  'error.AUTHORISATION_NOT_FOUND': 'There is no such authorisation.',
+  'error.AUTHORISATION_REVOKED': 'The data subject revoked this authorisation.',
+  'error.AUTHORISATION_EXPIRED': 'The authorisation has expired.',
+  'error.AUTHORISATION_NOT_YET_VALID': 'The authorisation is not valid yet.',
+  'error.AUTHORISATION_SPENT': 'Every use the authorisation allowed has been made.',
+  'error.AUTHORISATION_PURPOSE_MISMATCH': 'The purpose is not the one the data subject authorised.',
+  'error.AUTHORISATION_FIELDS': 'The authorisation does not cover these items.',
+  'error.AUTHORISATION_SUBJECT_MISMATCH': 'The authorisation is another person’s or enterprise’s.',
+  'error.AUTHORISATION_NOT_HOLDER': 'The authorisation was given to another department.',
+  'error.AUTHORISATION_KEY_REPLACED':
+    'The authorisation was signed with a key the data subject has since replaced.',
   'error.CORRUPT_STATE': 'The ledger state is damaged; contact the administrator.',
   'error.BLOB_MISSING':
     'The stored file of this version is missing; nothing was recorded. Contact the administrator.',
@@ -350,6 +368,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'role.publisher': 'Publisher',
   'role.consumer': 'Consumer',
   'role.supervisor': 'Supervisor',
+  'role.verifier': 'Identity verifier',
 
   'level.province': 'Province',
   'level.city': 'City',

@@ -1,0 +1,348 @@
+/**
+ * Data subjects (个人 / 企业) and their authorisations (个人和企业数据授权使用, Jinan's 泉城链 model).
+ *
+ * A subject appears on the ledger only as a pseudonym (a keyed hash of the ID number that the
+ * gateways compute with a key the ledger never sees) and a P-256 public key that a department
+ * which verified the person's or enterprise's identity bound to it. The subject has no Fabric
+ * identity: any registered department's gateway carries their signed statements to the ledger,
+ * and the signature, verified here against the bound key, is the authority. Uses of consent
+ * fields are judged in usage.ts against these authorisations.
+ */
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { ShulianContract } from '../lib/contract.js';
+import { ErrorCode, EVENTS, TRAIL_STATEMENT_SKEW_MS } from '../constants.js';
+import {
+  hasRole,
+  isCoordinator,
+  openSession,
+  requireRole,
+  requireSubset,
+  type Session,
+} from '../lib/access.js';
+import { ChaincodeError } from '../lib/errors.js';
+import { AUTHORISATIONS, CATALOG, DEPARTMENTS, SUBJECTS, USES } from '../lib/keys.js';
+import { historyAsParty, readAsParty } from '../lib/queries.js';
+import { emit, find, get, history, list, put, reply } from '../lib/state.js';
+import {
+  authorisationIdOf,
+  keyIdOf,
+  p256PublicKey,
+  spkiBase64,
+  verifiesSubject,
+} from '../lib/signature.js';
+import { hex64 } from '../model/schema.js';
+import {
+  authorisationInput,
+  bindInput,
+  checkArg,
+  parseInput,
+  revocationInput,
+  trailInput,
+} from '../model/inputs.js';
+import type { Authorisation, SubjectBinding } from '../model/types.js';
+
+/** Who may read an authorisation: its consumer and the providers of its entries (and oversight). */
+export const authorisationParties = (a: Authorisation): string[] => [
+  a.terms.consumer,
+  ...a.providers,
+];
+
+@Info({ title: 'consent', description: 'Data subjects, their keys and signed authorisations' })
+export class ConsentContract extends ShulianContract {
+  constructor() {
+    super('consent');
+  }
+
+  /**
+   * A verifier of a department that verifies this kind of subject (public security: persons,
+   * market regulation: enterprises) binds the subject's public key, or replaces it (lost phone:
+   * a reason is required). The record holds the pseudonym and the key, nothing personal.
+   */
+  @Transaction()
+  @Returns('string')
+  async BindSubject(ctx: Context, bindingJson: string): Promise<string> {
+    const session = await openSession(ctx, 'write');
+    requireRole(session, 'verifier', 'binding a data subject’s key');
+    const input = parseInput(bindInput, bindingJson, 'binding');
+    if (!session.department.verifies.includes(input.kind)) {
+      throw new ChaincodeError(
+        ErrorCode.FORBIDDEN_DEPARTMENT,
+        `${session.actor.department} does not verify the identity of ${input.kind}s, so it may not bind their keys`,
+      );
+    }
+    const key = p256PublicKey(input.publicKey);
+    const keyId = keyIdOf(key);
+    const previous = await find(ctx, SUBJECTS, [input.subject]);
+    if (previous) {
+      if (previous.kind !== input.kind) {
+        throw new ChaincodeError(
+          ErrorCode.INVALID_ARGUMENT,
+          `subject ${input.subject} is bound as a ${previous.kind}, not a ${input.kind}`,
+        );
+      }
+      if (previous.keyId === keyId) {
+        throw new ChaincodeError(
+          ErrorCode.ALREADY_EXISTS,
+          `subject ${input.subject} is already bound to key ${keyId}`,
+        );
+      }
+      if (input.reason === null || input.reason.trim() === '') {
+        throw new ChaincodeError(
+          ErrorCode.REASON_REQUIRED,
+          `replacing the key of subject ${input.subject} requires a reason`,
+        );
+      }
+    }
+    const binding: SubjectBinding = {
+      subject: input.subject,
+      kind: input.kind,
+      publicKey: spkiBase64(key),
+      keyId,
+      version: (previous?.version ?? 0) + 1,
+      reason: previous ? input.reason : null,
+      boundAt: session.nowIso,
+      boundBy: session.actor,
+    };
+    await put(ctx, SUBJECTS, binding, previous);
+    emit(ctx, EVENTS.SubjectBound, binding);
+    return reply(binding);
+  }
+
+  /** A pseudonym and a public key are not personal data: every registered department may read them. */
+  @Transaction(false)
+  @Returns('string')
+  async GetSubjectBinding(ctx: Context, subject: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await get(ctx, SUBJECTS, [checkArg(hex64, subject, 'subject')]));
+  }
+
+  /** Every key the subject has had, newest first. */
+  @Transaction(false)
+  @Returns('string')
+  async GetSubjectBindingHistory(ctx: Context, subject: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await history(ctx, SUBJECTS, [checkArg(hex64, subject, 'subject')]));
+  }
+
+  /**
+   * Stores an authorisation the subject signed. Any registered department's gateway may carry
+   * it; the signature over the canonical terms, checked against the subject's current key, is
+   * what makes it the subject's. The id is the hash of the terms, so the same authorisation is
+   * refused a second time.
+   */
+  @Transaction()
+  @Returns('string')
+  async SubmitAuthorisation(ctx: Context, signedJson: string): Promise<string> {
+    const session = await openSession(ctx, 'write');
+    const { payload: terms, signature } = parseInput(
+      authorisationInput,
+      signedJson,
+      'authorisation',
+    );
+    const binding = await boundKey(ctx, terms.subject);
+    if (!verifiesSubject(binding.publicKey, terms, signature)) {
+      throw new ChaincodeError(
+        ErrorCode.SIGNATURE_INVALID,
+        `the signature is not subject ${terms.subject}'s signature of these terms (key ${binding.keyId})`,
+      );
+    }
+    const id = authorisationIdOf(terms);
+    if (await find(ctx, AUTHORISATIONS, [id])) {
+      throw new ChaincodeError(
+        ErrorCode.AUTHORISATION_REPLAYED,
+        `authorisation ${id} was submitted before; a new one needs a new nonce`,
+      );
+    }
+    if (session.now > Date.parse(terms.validTo)) {
+      throw new ChaincodeError(
+        ErrorCode.AUTHORISATION_EXPIRED,
+        `the authorisation ended at ${terms.validTo}`,
+      );
+    }
+    await get(ctx, DEPARTMENTS, [terms.consumer]);
+    const providers = new Set<string>();
+    for (const [i, authorised] of terms.entries.entries()) {
+      const entry = await get(ctx, CATALOG, [authorised.catalogId]);
+      requireSubset(
+        authorised.fields,
+        entry.fields.map((f) => f.name),
+        ErrorCode.FIELD_NOT_IN_CATALOG,
+        `entries[${i}].fields`,
+        `catalog entry ${entry.id}`,
+      );
+      providers.add(entry.owner);
+    }
+    const stored: Authorisation = {
+      id,
+      subject: terms.subject,
+      kind: binding.kind,
+      terms,
+      signature,
+      bindingVersion: binding.version,
+      keyId: binding.keyId,
+      providers: [...providers].sort(),
+      useCount: 0,
+      submittedAt: session.nowIso,
+      submittedBy: session.actor,
+      revocation: null,
+    };
+    await put(ctx, AUTHORISATIONS, stored, null);
+    emit(ctx, EVENTS.AuthorisationSubmitted, stored);
+    return reply(stored);
+  }
+
+  /** The subject's signed revoke statement, checked like an authorisation; final. */
+  @Transaction()
+  @Returns('string')
+  async RevokeAuthorisation(ctx: Context, signedJson: string): Promise<string> {
+    const session = await openSession(ctx, 'write');
+    const statement = parseInput(revocationInput, signedJson, 'revocation');
+    const { payload } = statement;
+    const current = await get(ctx, AUTHORISATIONS, [payload.authorisationId]);
+    if (current.subject !== payload.subject) {
+      throw new ChaincodeError(
+        ErrorCode.AUTHORISATION_SUBJECT_MISMATCH,
+        `authorisation ${current.id} is not subject ${payload.subject}'s`,
+      );
+    }
+    const binding = await boundKey(ctx, payload.subject);
+    if (!verifiesSubject(binding.publicKey, payload, statement.signature)) {
+      throw new ChaincodeError(
+        ErrorCode.SIGNATURE_INVALID,
+        `the signature is not subject ${payload.subject}'s signature of this revocation (key ${binding.keyId})`,
+      );
+    }
+    if (current.revocation) {
+      throw new ChaincodeError(
+        ErrorCode.INVALID_STATE,
+        `authorisation ${current.id} was already revoked at ${current.revocation.at}`,
+      );
+    }
+    const revoked: Authorisation = {
+      ...current,
+      revocation: { at: session.nowIso, statement, submittedBy: session.actor },
+    };
+    await put(ctx, AUTHORISATIONS, revoked, current);
+    emit(ctx, EVENTS.AuthorisationRevoked, revoked);
+    return reply(revoked);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetAuthorisation(ctx: Context, id: string): Promise<string> {
+    return reply(await readAsParty(ctx, AUTHORISATIONS, id, authorisationParties));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetAuthorisationHistory(ctx: Context, id: string): Promise<string> {
+    return historyAsParty(ctx, AUTHORISATIONS, id, authorisationParties);
+  }
+
+  /**
+   * The subject's own authorisations, for the subject (a fresh signed trail statement) or
+   * oversight (supervisors, the coordinator: statement `''`).
+   */
+  @Transaction(false)
+  @Returns('string')
+  async ListAuthorisationsBySubject(
+    ctx: Context,
+    subject: string,
+    statementJson: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    const session = await openSession(ctx, 'read');
+    const pseudonym = await requireSubjectOrOversight(ctx, session, subject, statementJson);
+    const selection = { index: 'subject', prefix: [pseudonym] };
+    return reply(await list(ctx, AUTHORISATIONS, selection, pageSize, bookmark));
+  }
+
+  /**
+   * Every use of the subject's data that named them, allowed and refused: who, when, what for,
+   * under which authorisation. Same readers as ListAuthorisationsBySubject.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async ListUsesBySubject(
+    ctx: Context,
+    subject: string,
+    statementJson: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    const session = await openSession(ctx, 'read');
+    const pseudonym = await requireSubjectOrOversight(ctx, session, subject, statementJson);
+    return reply(
+      await list(ctx, USES, { index: 'subject', prefix: [pseudonym] }, pageSize, bookmark),
+    );
+  }
+
+  /** The uses judged against one authorisation, for its parties and oversight (audit filter). */
+  @Transaction(false)
+  @Returns('string')
+  async ListUsesByAuthorisation(
+    ctx: Context,
+    id: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    const found = await readAsParty(ctx, AUTHORISATIONS, id, authorisationParties);
+    const selection = { index: 'authorisation', prefix: [found.id] };
+    return reply(await list(ctx, USES, selection, pageSize, bookmark));
+  }
+}
+
+async function boundKey(ctx: Context, subject: string): Promise<SubjectBinding> {
+  const binding = await find(ctx, SUBJECTS, [subject]);
+  if (!binding) {
+    throw new ChaincodeError(
+      ErrorCode.SUBJECT_NOT_BOUND,
+      `subject ${subject} has no key bound; a verifying department binds it after an identity check`,
+    );
+  }
+  return binding;
+}
+
+/**
+ * Reading what concerns one subject: supervisors and the coordinator may; anyone else must
+ * present the subject's signature of a trail statement made within TRAIL_STATEMENT_SKEW_MS of
+ * the transaction, so a department holding the pseudonym cannot read a person's trail alone.
+ */
+async function requireSubjectOrOversight(
+  ctx: Context,
+  session: Session,
+  subject: string,
+  statementJson: string,
+): Promise<string> {
+  const pseudonym = checkArg(hex64, subject, 'subject');
+  if (statementJson === '') {
+    if (hasRole(session, 'supervisor') || isCoordinator(session)) return pseudonym;
+    throw new ChaincodeError(
+      ErrorCode.FORBIDDEN_DEPARTMENT,
+      `the records of subject ${pseudonym} are read with the subject's signed statement, or by supervisors and the coordinator`,
+    );
+  }
+  const statement = parseInput(trailInput, statementJson, 'statement');
+  if (statement.payload.subject !== pseudonym) {
+    throw new ChaincodeError(
+      ErrorCode.AUTHORISATION_SUBJECT_MISMATCH,
+      `the statement is subject ${statement.payload.subject}'s, not ${pseudonym}'s`,
+    );
+  }
+  const binding = await boundKey(ctx, pseudonym);
+  const skew = Math.abs(session.now - Date.parse(statement.payload.at));
+  if (skew > TRAIL_STATEMENT_SKEW_MS) {
+    throw new ChaincodeError(
+      ErrorCode.SIGNATURE_INVALID,
+      `the statement was made at ${statement.payload.at}, more than ${TRAIL_STATEMENT_SKEW_MS / 60000} minutes from ${session.nowIso}; sign a fresh one`,
+    );
+  }
+  if (!verifiesSubject(binding.publicKey, statement.payload, statement.signature)) {
+    throw new ChaincodeError(
+      ErrorCode.SIGNATURE_INVALID,
+      `the signature is not subject ${pseudonym}'s (key ${binding.keyId})`,
+    );
+  }
+  return pseudonym;
+}
