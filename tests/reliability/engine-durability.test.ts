@@ -5,40 +5,11 @@
  * needs: its block in the orderer's log, and the block's commit on the node that answered.
  */
 import path from 'node:path';
-import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { blockKey } from '../../network/embedded/store.js';
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { openTestNetwork, tempDir } from '../network/helpers.js';
-
-interface Write {
-  location: string;
-  keys: string[];
-  sync: boolean;
-}
-
-type BatchFn = (
-  this: { location: string },
-  ops: { key: string }[],
-  options: { sync?: boolean },
-  cb: unknown,
-) => unknown;
-const proto = Level.prototype as unknown as { _batch: BatchFn };
-
-/** Records, in order, every batch written to any level database in this process. */
-function recordWrites(): { writes: Write[]; stop: () => void } {
-  const writes: Write[] = [];
-  const original = proto._batch;
-  proto._batch = function (ops, options, cb) {
-    writes.push({
-      location: this.location,
-      keys: ops.map((o) => String(o.key)),
-      sync: options.sync === true,
-    });
-    return original.call(this, ops, options, cb);
-  };
-  return { writes, stop: () => (proto._batch = original) };
-}
+import { recordWrites } from './level-writes.js';
 
 /**
  * Writes from four departments; for each acknowledgement, the writes recorded before it must
