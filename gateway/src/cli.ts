@@ -228,7 +228,10 @@ async function verify(args: Args, positionals: string[], out: Output): Promise<n
       out.result(
         { ...result, offline: true },
         `VERIFIED (offline): ${result.subject}\n  anchored by ${result.department} in tx ${result.txId}, block ${result.blockNumber}, ` +
-          cstTime(result.timestamp),
+          cstTime(result.timestamp) +
+          (result.withheld.length
+            ? `\n  fields withheld (commitments only): ${result.withheld.join(', ')}`
+            : ''),
       );
       return EXIT.OK;
     }

@@ -18,7 +18,13 @@ import type { Digest } from './chunks.js';
 import { errorMessage, type ProofCrypto } from './crypto.js';
 import { bundleLedger, ledgerFormats } from './formats/index.js';
 import type { AnchoredBundle, CommittedTransaction, LedgerFormat } from './formats/format.js';
-import { verifyRecordProof, type RecordProof } from './records.js';
+import {
+  disclosedRecord,
+  verifyRecordProof,
+  verifySelectiveRecordProof,
+  type RecordProof,
+  type SelectiveRecordProof,
+} from './records.js';
 import {
   AnchoredVersionSchema,
   shapeFailures,
@@ -29,9 +35,13 @@ import {
 } from './schema.js';
 
 export type { ProofCrypto } from './crypto.js';
-export type { Failure, ProofBundle, TrustFile } from './schema.js';
+export type { BundleSubject, Failure, ProofBundle, TrustFile } from './schema.js';
 
-/** What the verifier holds and wants checked against the bundle. */
+/**
+ * What the verifier holds and wants checked against the bundle. A held record is compared with
+ * what the proof discloses: the whole record, or, for a proof limited to some fields, the record
+ * limited to them (a row of a projected download).
+ */
 export type HeldSubject =
   { kind: 'file'; digest: Digest; size?: number } | { kind: 'record'; record: Json };
 
@@ -179,10 +189,18 @@ class AnchorChecks {
   }
 
   private checkRecord(
-    proof: RecordProof,
+    proof: RecordProof | SelectiveRecordProof,
     anchored: AnchoredVersion,
     held: HeldSubject | undefined,
   ): void {
+    const selective = !('record' in proof);
+    if (selective !== (this.bundle.version === 2)) {
+      this.fail(
+        'subject.proof',
+        `a version ${this.bundle.version} bundle carries ${selective ? 'field-by-field (version 2)' : 'whole-record (version 1)'} record proofs`,
+      );
+      return;
+    }
     if (anchored.recordRoot === null) {
       this.fail(
         'anchor.value.recordRoot',
@@ -203,12 +221,16 @@ class AnchorChecks {
         `anchored ${anchored.recordCount} records, proof says ${proof.count}`,
       );
     }
-    const check = verifyRecordProof(this.crypto[proof.algorithm], proof);
+    const hash = this.crypto[proof.algorithm];
+    const check = selective
+      ? verifySelectiveRecordProof(hash, proof)
+      : verifyRecordProof(hash, proof);
     if (!check.ok) this.fail(`subject.proof.${check.field}`, check.reason);
     if (held?.kind === 'record') {
+      const disclosed = selective ? disclosedRecord(proof).record : proof.record;
       let same: boolean;
       try {
-        same = canonicalJson(held.record) === canonicalJson(proof.record);
+        same = canonicalJson(held.record) === canonicalJson(disclosed);
       } catch {
         same = false;
       }

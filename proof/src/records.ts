@@ -3,10 +3,23 @@
  *
  * Each record becomes a JSON value with one canonical byte form (a CSV row becomes an object
  * keyed by the header, a JSON Lines row is re-encoded canonically), so a proof does not depend on
- * quoting, spacing or line endings. Its leaf is H(0x00 || salt || canonical record): the salt
- * keeps sibling hashes in a proof from being matched against guessed records (a citizen's ID
- * number has little entropy). Salts come from HMAC(secret, index), so the provider re-issues a
- * proof from the secret alone; the secret never goes on chain.
+ * quoting, spacing or line endings.
+ *
+ * Leaves (version 2, what is anchored now) commit to each field separately: field `f` of record
+ * `i` is committed as H(0x02 || fieldSalt(i, f) || canonical([f, value])), and the record's leaf
+ * is H(0x00 || salt(i) || 0xFF || canonical({ f: commitment })). A record proof can therefore
+ * open some fields (value and field salt) and give only the commitment of the others: a citizen's
+ * birth date proven without their address. Field salts come from the provider's secret, never
+ * from anything a proof reveals, so a withheld field of few possible values (a sex, a district)
+ * cannot be guessed from its commitment. A record that is not a JSON object (a JSON Lines array
+ * or number) is committed as one value, disclosed whole or not at all.
+ *
+ * Version 1 leaves, H(0x00 || salt(i) || canonical(record)), committed whole records; their
+ * proofs (`RecordProof`) still verify. The 0xFF byte, which never occurs in UTF-8, keeps the two
+ * from being confused: no version 1 record encodes to a version 2 leaf's bytes.
+ *
+ * Salts come from HMAC(secret, label || index [|| field]), so the provider re-issues a proof from
+ * the secret alone; the secret never goes on chain.
  */
 import type { Json } from '@shulian/chaincode/canonical';
 import { canonicalJson } from '@shulian/chaincode/canonical';
@@ -33,7 +46,11 @@ import {
 export type RecordFormat = 'csv' | 'jsonl';
 
 const LEAF_PREFIX = Uint8Array.of(0x00);
+const FIELD_PREFIX = Uint8Array.of(0x02);
+/** Separates a version 2 leaf's salt from its commitments; not a byte of any UTF-8 text. */
+const FIELDS_MARK = Uint8Array.of(0xff);
 const SALT_LABEL = utf8('shulian/record-salt/v1');
+const FIELD_SALT_LABEL = utf8('shulian/field-salt/v2');
 
 /** Salts of a dataset's records: salt(i) = HMAC(secret, label || uint64be(i)). */
 export function saltDeriver(hash: HashFunction, secret: Uint8Array): (index: number) => Uint8Array {
@@ -50,8 +67,95 @@ export function saltDeriver(hash: HashFunction, secret: Uint8Array): (index: num
 export const deriveSalt = (hash: HashFunction, secret: Uint8Array, index: number): Uint8Array =>
   saltDeriver(hash, secret)(index);
 
+/** A version 1 leaf: the whole record under one salt (verification of old proofs only). */
 export const recordLeaf = (hash: HashFunction, salt: Uint8Array, record: Json): Uint8Array =>
   hashParts(hash, LEAF_PREFIX, salt, utf8(canonicalJson(record)));
+
+/**
+ * Salts of fields: fieldSalt(i, f) = HMAC(secret, label || uint64be(i) || utf8(f)); the salt of a
+ * record that is not an object is fieldSalt(i, "").
+ */
+export function fieldSaltDeriver(
+  hash: HashFunction,
+  secret: Uint8Array,
+): (index: number, field: string) => Uint8Array {
+  const mac = hmacWithKey(hash, secret);
+  const head = new Uint8Array(FIELD_SALT_LABEL.length + 8);
+  head.set(FIELD_SALT_LABEL);
+  const view = new DataView(head.buffer);
+  return (index, field) => {
+    view.setBigUint64(FIELD_SALT_LABEL.length, BigInt(index));
+    const name = utf8(field);
+    const message = new Uint8Array(head.length + name.length);
+    message.set(head);
+    message.set(name, head.length);
+    return mac(message);
+  };
+}
+
+/** A field's commitment; `field` is null for a record committed as one value. */
+export const fieldCommitment = (
+  hash: HashFunction,
+  salt: Uint8Array,
+  field: string | null,
+  value: Json,
+): Uint8Array => hashParts(hash, FIELD_PREFIX, salt, utf8(canonicalJson([field, value])));
+
+/** A version 2 leaf from the record's field commitments (hex), or its one value commitment. */
+export const fieldsLeaf = (
+  hash: HashFunction,
+  salt: Uint8Array,
+  commitments: Record<string, string> | string,
+): Uint8Array => hashParts(hash, LEAF_PREFIX, salt, FIELDS_MARK, utf8(canonicalJson(commitments)));
+
+/** Sets an own property, so a field named __proto__ stays a field. */
+function setOwn<T>(target: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(target, name, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+const isObject = (record: Json): record is { [key: string]: Json } =>
+  record !== null && typeof record === 'object' && !Array.isArray(record);
+
+/** Every field of record `index` opened: its value and field salt. */
+function openRecord(
+  fieldSalt: (index: number, field: string) => Uint8Array,
+  index: number,
+  record: Json,
+): RecordDisclosure {
+  if (!isObject(record)) return { value: { value: record, salt: toHex(fieldSalt(index, '')) } };
+  const fields: Record<string, FieldProof> = {};
+  for (const [name, value] of Object.entries(record)) {
+    setOwn(fields, name, { value, salt: toHex(fieldSalt(index, name)) });
+  }
+  return { fields };
+}
+
+/** The commitment of one field as a proof gives it: computed when opened, as given when not. */
+function commitmentOf(hash: HashFunction, field: string | null, proof: FieldProof): string {
+  return 'commitment' in proof
+    ? proof.commitment
+    : toHex(fieldCommitment(hash, fromHex(proof.salt), field, proof.value));
+}
+
+/** The version 2 leaf a disclosure leads to. */
+export function disclosureLeaf(
+  hash: HashFunction,
+  salt: Uint8Array,
+  disclosure: RecordDisclosure,
+): Uint8Array {
+  if ('value' in disclosure)
+    return fieldsLeaf(hash, salt, commitmentOf(hash, null, disclosure.value));
+  const commitments: Record<string, string> = {};
+  for (const [name, proof] of Object.entries(disclosure.fields)) {
+    setOwn(commitments, name, commitmentOf(hash, name, proof));
+  }
+  return fieldsLeaf(hash, salt, commitments);
+}
 
 /**
  * Splits a byte stream into records, incrementally: bytes in, complete records out. A record may
@@ -172,13 +276,14 @@ export interface RecordCommitment {
 }
 
 /**
- * Parses records as bytes arrive and folds their salted leaves into a root. `onLeaf` lets the
+ * Parses records as bytes arrive and folds their version 2 leaves into a root. `onLeaf` lets the
  * caller keep leaf hashes (32 bytes a record) to issue proofs later without re-reading the file.
  */
 export class RecordCommitmentBuilder {
   private readonly parser: RecordParser;
   private readonly tree: MerkleRootBuilder;
   private readonly salt: (index: number) => Uint8Array;
+  private readonly fieldSalt: (index: number, field: string) => Uint8Array;
 
   constructor(
     private readonly hash: HashFunction,
@@ -189,6 +294,7 @@ export class RecordCommitmentBuilder {
     this.parser = new RecordParser(format);
     this.tree = new MerkleRootBuilder(hash);
     this.salt = saltDeriver(hash, secret);
+    this.fieldSalt = fieldSaltDeriver(hash, secret);
   }
 
   update(bytes: Uint8Array): void {
@@ -203,14 +309,15 @@ export class RecordCommitmentBuilder {
   private add(records: Json[]): void {
     for (const record of records) {
       const index = this.tree.size;
-      const leaf = recordLeaf(this.hash, this.salt(index), record);
+      const opened = openRecord(this.fieldSalt, index, record);
+      const leaf = disclosureLeaf(this.hash, this.salt(index), opened);
       this.onLeaf?.(leaf, index);
       this.tree.append(leaf);
     }
   }
 }
 
-/** Everything needed to check one record against a record root, and nothing about the others. */
+/** A version 1 record proof: the whole record, checked against a root of version 1 leaves. */
 export interface RecordProof {
   algorithm: DigestAlgorithm;
   record: Json;
@@ -224,39 +331,63 @@ export interface RecordProof {
   root: string;
 }
 
+/** One field as a proof gives it: opened (value and field salt) or withheld (commitment only). */
+export type FieldProof = { value: Json; salt: string } | { commitment: string };
+
+/** A record's fields by name, or, for a record that is not an object, its one value. */
+export type RecordDisclosure = { fields: Record<string, FieldProof> } | { value: FieldProof };
+
 /**
- * Builds a record's proof from its tree position, refusing a record or secret that does not
- * reproduce the anchored leaf (a proof that could never verify).
+ * A version 2 record proof: where the leaf sits, its salt, and each field opened or withheld. It
+ * says nothing about the other records, nor about the withheld fields but their names.
+ */
+export type SelectiveRecordProof = {
+  algorithm: DigestAlgorithm;
+  /** hex record salt, 32 bytes */
+  salt: string;
+  index: number;
+  count: number;
+  /** hex audit path, leaf side first */
+  path: string[];
+  /** hex record root as anchored */
+  root: string;
+} & RecordDisclosure;
+
+/**
+ * Builds a record's proof from its tree position with every field opened, refusing a record or
+ * secret that does not reproduce the anchored leaf (a proof that could never verify). Limit it
+ * to the fields a consumer may see with `projectRecordProof`.
  */
 export function assembleRecordProof(
   hash: HashFunction,
   secret: Uint8Array,
   record: Json,
   position: TreePosition,
-): RecordProof {
+): SelectiveRecordProof {
   const salt = deriveSalt(hash, secret, position.index);
-  if (!bytesEqual(recordLeaf(hash, salt, record), position.leaf)) {
+  const disclosure = openRecord(fieldSaltDeriver(hash, secret), position.index, record);
+  if (!bytesEqual(disclosureLeaf(hash, salt, disclosure), position.leaf)) {
     throw new Error(`record ${position.index} does not match its anchored leaf`);
   }
   return {
     algorithm: hash.algorithm,
-    record,
     salt: toHex(salt),
     index: position.index,
     count: position.count,
     path: position.path.map(toHex),
     root: toHex(position.root),
+    ...disclosure,
   };
 }
 
-/** A record's proof from all the leaves in memory. */
+/** A record's proof from all the version 2 leaves in memory, every field opened. */
 export function issueRecordProof(
   hash: HashFunction,
   secret: Uint8Array,
   leaves: readonly Uint8Array[],
   index: number,
   record: Json,
-): RecordProof {
+): SelectiveRecordProof {
   const leaf = leaves[index];
   if (!leaf) throw new RangeError(`no record ${index} among ${leaves.length}`);
   return assembleRecordProof(hash, secret, record, {
@@ -266,6 +397,52 @@ export function issueRecordProof(
     path: inclusionProof(hash, leaves, index),
     root: merkleRoot(hash, leaves),
   });
+}
+
+/**
+ * The same proof revealing only `fields`: every other opened field is replaced by its commitment
+ * (a record that is not an object is withheld whole, as a projected download gives `{}` for it).
+ * It still verifies against the same root; projecting again can only withhold more.
+ */
+export function projectRecordProof(
+  hash: HashFunction,
+  proof: SelectiveRecordProof,
+  fields: readonly string[],
+): SelectiveRecordProof {
+  const { algorithm, salt, index, count, path, root } = proof;
+  const base = { algorithm, salt, index, count, path, root };
+  if ('value' in proof) {
+    return { ...base, value: { commitment: commitmentOf(hash, null, proof.value) } };
+  }
+  const keep = new Set(fields);
+  const projected: Record<string, FieldProof> = {};
+  for (const [name, field] of Object.entries(proof.fields)) {
+    setOwn(
+      projected,
+      name,
+      keep.has(name) ? field : { commitment: commitmentOf(hash, name, field) },
+    );
+  }
+  return { ...base, fields: projected };
+}
+
+/**
+ * What a proof discloses, as the consumer received it: the opened fields as one object (a
+ * projected row), or the record's value; `withheld` names the fields given only as commitments.
+ */
+export function disclosedRecord(proof: SelectiveRecordProof): { record: Json; withheld: string[] } {
+  if ('value' in proof) {
+    return 'commitment' in proof.value
+      ? { record: {}, withheld: [''] }
+      : { record: proof.value.value, withheld: [] };
+  }
+  const record: Record<string, Json> = {};
+  const withheld: string[] = [];
+  for (const [name, field] of Object.entries(proof.fields)) {
+    if ('commitment' in field) withheld.push(name);
+    else setOwn(record, name, field.value);
+  }
+  return { record, withheld };
 }
 
 export type RecordCheck = { ok: true } | { ok: false; field: keyof RecordProof; reason: string };
@@ -305,5 +482,62 @@ export function verifyRecordProof(hash: HashFunction, proof: RecordProof): Recor
         ok: false,
         field: 'record',
         reason: `record, salt, index, count or path altered: ${check.reason}`,
+      };
+}
+
+export type SelectiveRecordCheck = { ok: true } | { ok: false; field: string; reason: string };
+
+/**
+ * Checks a version 2 record proof against its own root; the caller compares that root with the
+ * anchor. `field` names what failed under the proof (`fields.<name>.salt`), or `leaf` when the
+ * opened values, commitments, salts, index, count and path together do not lead to the root.
+ */
+export function verifySelectiveRecordProof(
+  hash: HashFunction,
+  proof: SelectiveRecordProof,
+): SelectiveRecordCheck {
+  if (proof.algorithm !== hash.algorithm) {
+    return {
+      ok: false,
+      field: 'algorithm',
+      reason: `${proof.algorithm} proof, ${hash.algorithm} hash`,
+    };
+  }
+  const hex32 = (at: string, text: string): SelectiveRecordCheck =>
+    isHex(text, HASH_BYTES) ? { ok: true } : { ok: false, field: at, reason: 'not 32 hex bytes' };
+  const opened: [string, FieldProof][] =
+    'value' in proof
+      ? [['value', proof.value]]
+      : Object.entries(proof.fields).map(([n, f]) => [`fields.${n}`, f]);
+  for (const check of [
+    hex32('salt', proof.salt),
+    hex32('root', proof.root),
+    ...proof.path.map((p, i) => hex32(`path[${i}]`, p)),
+    ...opened.map(([at, f]) =>
+      'commitment' in f ? hex32(`${at}.commitment`, f.commitment) : hex32(`${at}.salt`, f.salt),
+    ),
+  ]) {
+    if (!check.ok) return check;
+  }
+  let leaf: Uint8Array;
+  try {
+    leaf = disclosureLeaf(hash, fromHex(proof.salt), proof);
+  } catch (error) {
+    return { ok: false, field: 'leaf', reason: (error as Error).message };
+  }
+  const check = verifyInclusion(
+    hash,
+    proof.index,
+    proof.count,
+    leaf,
+    proof.path.map(fromHex),
+    fromHex(proof.root),
+  );
+  return check.ok
+    ? check
+    : {
+        ok: false,
+        field: 'leaf',
+        reason: `a field value, salt or commitment, the record salt, index, count or path altered: ${check.reason}`,
       };
 }

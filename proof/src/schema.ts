@@ -25,6 +25,7 @@ import type {
   WriteItem,
 } from './formats/embedded.js';
 import type { Json } from '@shulian/chaincode/canonical';
+import type { FieldProof, SelectiveRecordProof } from './records.js';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
@@ -35,7 +36,8 @@ const schemaOf =
     schema;
 
 export const BUNDLE_FORMAT = 'shulian-proof';
-export const BUNDLE_VERSION = 1;
+/** The version bundles are made in; version 1 bundles (whole-record proofs) still verify. */
+export const BUNDLE_VERSION = 2;
 
 const closed = { additionalProperties: false } as const;
 const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$' });
@@ -174,13 +176,57 @@ const RecordProofSchema = Type.Object(
   closed,
 );
 
+const FieldProofSchema = schemaOf<FieldProof>()(
+  Type.Union([
+    Type.Object({ value: JsonValue, salt: Hex32 }, closed),
+    Type.Object({ commitment: Hex32 }, closed),
+  ]),
+);
+
+const RecordPosition = {
+  algorithm: Algorithm,
+  salt: Hex32,
+  index: Count,
+  count: Count,
+  path: Type.Array(Hex32),
+  root: Hex32,
+};
+
+/** Version 2: each field opened or withheld (records.ts); `fields` for objects, else `value`. */
+const SelectiveRecordProofSchema = schemaOf<SelectiveRecordProof>()(
+  Type.Union([
+    Type.Object(
+      { ...RecordPosition, fields: Type.Record(Type.String(), FieldProofSchema) },
+      closed,
+    ),
+    Type.Object({ ...RecordPosition, value: FieldProofSchema }, closed),
+  ]),
+);
+
+const FileSubjectSchema = Type.Object(
+  { kind: Type.Literal('file'), digest: DigestSchema, size: Count },
+  closed,
+);
+
+/** What a bundle of the current version proves: a file, or a record with chosen fields. */
+export const BundleSubjectSchema = Type.Union([
+  FileSubjectSchema,
+  Type.Object({ kind: Type.Literal('record'), proof: SelectiveRecordProofSchema }, closed),
+]);
+export type BundleSubject = Static<typeof BundleSubjectSchema>;
+
+/**
+ * One schema for both versions, so a malformed field is still named by its path; which record
+ * proof goes with which version is checked by the verifier (`subject.proof`).
+ */
 export const BundleSchema = Type.Object(
   {
     format: Type.Literal(BUNDLE_FORMAT),
-    version: Type.Literal(BUNDLE_VERSION),
+    version: Type.Union([Type.Literal(1), Type.Literal(BUNDLE_VERSION)]),
     subject: Type.Union([
-      Type.Object({ kind: Type.Literal('file'), digest: DigestSchema, size: Count }, closed),
+      FileSubjectSchema,
       Type.Object({ kind: Type.Literal('record'), proof: RecordProofSchema }, closed),
+      Type.Object({ kind: Type.Literal('record'), proof: SelectiveRecordProofSchema }, closed),
     ]),
     /** The DatasetVersion state entry exactly as the transaction wrote it. */
     anchor: Type.Object({ key: Type.String(), value: JsonValue }, closed),

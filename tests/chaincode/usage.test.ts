@@ -305,4 +305,20 @@ describe('usage records', () => {
       /prove uses only/,
     );
   });
+
+  it('allows a record proof limited to the granted fields (fields are committed one by one)', async () => {
+    const limited = ok<UsageRecord>(
+      await record({ grantId: grant.id, action: 'prove', recordIndex: 7, fields: ['name'] }),
+    );
+    expect(limited).toMatchObject({
+      outcome: 'ALLOWED',
+      action: 'prove',
+      recordIndex: 7,
+      fields: ['name'],
+    });
+    await expectDenied(
+      await record({ grantId: grant.id, action: 'prove', recordIndex: 7, fields: ['address'] }),
+      ErrorCode.FIELDS_NOT_GRANTED,
+    );
+  });
 });

@@ -6,6 +6,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsageRecord } from '@shulian/chaincode/constants';
+import { verifyBundle, type ProofBundle } from '@shulian/proof/bundle';
+import { nodeProofCrypto } from '@shulian/proof/node';
+import { disclosedRecord, type SelectiveRecordProof } from '@shulian/proof/records';
 import { openFixture, type Fixture } from './fixture.js';
 
 let f: Fixture;
@@ -93,6 +96,48 @@ describe('record proofs are uses', () => {
       action: 'prove',
       recordIndex: 4,
       bytes: Buffer.byteLength(res.body),
+      deliveredDigest: { algorithm: 'sha256', value: sha256(res.body) },
+    });
+  });
+});
+
+describe('selective disclosure of fields', () => {
+  it('gives a grantee limited to some fields a record proof that discloses only them and verifies offline', async () => {
+    const res = await get('/api/v1/catalog/PSB-POP-001/versions/1/records/4/proof', [
+      'health',
+      'clerk',
+    ]);
+    expect(res.statusCode, res.body).toBe(200);
+    const granted = ['id_number', 'name', 'birth_date'];
+    expect(res.headers['x-shulian-fields']).toBe(granted.join(','));
+    const bundle = res.json<ProofBundle>();
+    expect(bundle.version).toBe(2);
+    const { record, withheld } = disclosedRecord(
+      (bundle.subject as { proof: SelectiveRecordProof }).proof,
+    );
+    expect(Object.keys(record as object).sort()).toEqual([...granted].sort());
+    expect(withheld.length).toBeGreaterThan(0);
+    // The owner's proof of the same record shows what the grantee's withholds.
+    const full = (
+      await get('/api/v1/catalog/PSB-POP-001/versions/1/records/4/proof', ['psb', 'clerk'])
+    ).json<ProofBundle>();
+    const whole = disclosedRecord((full.subject as { proof: SelectiveRecordProof }).proof);
+    expect(whole.withheld).toEqual([]);
+    for (const field of withheld) {
+      const value = (whole.record as Record<string, string>)[field]!;
+      expect(value).not.toBe('');
+      expect(res.body).not.toContain(JSON.stringify(value));
+    }
+    const trust = (await get('/api/v1/ledger/trust', ['health', 'clerk'])).json<unknown>();
+    expect(
+      await verifyBundle(bundle, trust, nodeProofCrypto, { kind: 'record', record }),
+    ).toMatchObject({ ok: true });
+    const u = await usage(String(res.headers['x-shulian-usage-id']));
+    expect(u).toMatchObject({
+      outcome: 'ALLOWED',
+      action: 'prove',
+      recordIndex: 4,
+      fields: granted,
       deliveredDigest: { algorithm: 'sha256', value: sha256(res.body) },
     });
   });

@@ -2,14 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, utf8 } from '@shulian/proof/hash';
 import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
+import { inclusionProof, merkleRoot } from '@shulian/proof/merkle';
 import {
   deriveSalt,
+  disclosedRecord,
+  fieldSaltDeriver,
   issueRecordProof,
+  projectRecordProof,
   RecordCommitmentBuilder,
   RecordParser,
+  recordLeaf,
   verifyRecordProof,
+  verifySelectiveRecordProof,
   type RecordFormat,
   type RecordProof,
+  type SelectiveRecordProof,
 } from '@shulian/proof/records';
 import type { Json } from '@shulian/chaincode/canonical';
 
@@ -94,7 +101,8 @@ describe('record proofs', () => {
       records.forEach((record, i) => {
         const proof = issueRecordProof(hash, secret, leaves, i, record);
         expect(proof.root).toBe(commitment.root);
-        expect(verifyRecordProof(hash, proof)).toEqual({ ok: true });
+        expect(verifySelectiveRecordProof(hash, proof)).toEqual({ ok: true });
+        expect(disclosedRecord(proof)).toEqual({ record, withheld: [] });
       });
     }
   });
@@ -128,27 +136,119 @@ describe('record proofs', () => {
     expect(() => issueRecordProof(nodeSha256, secret, leaves, 0, CSV_RECORDS[1]!)).toThrow();
   });
 
+  describe('selective disclosure', () => {
+    const { leaves } = commit('csv', CSV);
+    const full = issueRecordProof(nodeSha256, secret, leaves, 1, CSV_RECORDS[1]!);
+    const projected = projectRecordProof(nodeSha256, full, ['证书编号']);
+
+    it('reveals only the chosen fields and still verifies against the same root', () => {
+      expect(verifySelectiveRecordProof(nodeSha256, projected)).toEqual({ ok: true });
+      expect(projected.root).toBe(full.root);
+      expect(disclosedRecord(projected)).toEqual({
+        record: { 证书编号: 'C-002' },
+        withheld: ['姓名', '备注'],
+      });
+      const text = JSON.stringify(projected);
+      for (const hidden of ['李四', '跨']) expect(text).not.toContain(hidden);
+      // The withheld fields' salts are not in the proof, so their commitments cannot be tested
+      // against guessed values.
+      const fieldSalt = fieldSaltDeriver(nodeSha256, secret);
+      for (const name of ['姓名', '备注']) expect(text).not.toContain(toHex(fieldSalt(1, name)));
+    });
+
+    it('projects again only to withhold more, and a non-object record whole', () => {
+      const again = projectRecordProof(nodeSha256, projected, ['证书编号', '姓名']);
+      expect(disclosedRecord(again).withheld).toEqual(['姓名', '备注']);
+      const { leaves: jsonLeaves } = commit('jsonl', JSONL);
+      const array = issueRecordProof(nodeSha256, secret, jsonLeaves, 2, [1, 2]);
+      const hidden = projectRecordProof(nodeSha256, array, ['a']);
+      expect(verifySelectiveRecordProof(nodeSha256, hidden)).toEqual({ ok: true });
+      expect(disclosedRecord(hidden)).toEqual({ record: {}, withheld: [''] });
+    });
+
+    it('does not let a version 2 leaf pass as a version 1 whole record', () => {
+      const v1: RecordProof = {
+        algorithm: 'sha256',
+        record: CSV_RECORDS[1]!,
+        salt: full.salt,
+        index: full.index,
+        count: full.count,
+        path: full.path,
+        root: full.root,
+      };
+      expect(verifyRecordProof(nodeSha256, v1).ok).toBe(false);
+    });
+  });
+
+  it('still verifies version 1 whole-record proofs', () => {
+    const salts = CSV_RECORDS.map((_, i) => deriveSalt(nodeSha256, secret, i));
+    const v1Leaves = CSV_RECORDS.map((r, i) => recordLeaf(nodeSha256, salts[i]!, r));
+    const proof: RecordProof = {
+      algorithm: 'sha256',
+      record: CSV_RECORDS[2]!,
+      salt: toHex(salts[2]!),
+      index: 2,
+      count: 3,
+      path: inclusionProof(nodeSha256, v1Leaves, 2).map(toHex),
+      root: toHex(merkleRoot(nodeSha256, v1Leaves)),
+    };
+    expect(verifyRecordProof(nodeSha256, proof)).toEqual({ ok: true });
+    expect(verifyRecordProof(nodeSha256, { ...proof, record: CSV_RECORDS[1]! }).ok).toBe(false);
+  });
+
   describe('rejects a changed proof', () => {
     const { leaves } = commit('csv', CSV);
     const good = issueRecordProof(nodeSha256, secret, leaves, 1, CSV_RECORDS[1]!);
+    const projected = projectRecordProof(nodeSha256, good, ['证书编号']);
+    if (!('fields' in good) || !('fields' in projected)) throw new Error('object records');
+    const opened = good.fields['姓名']!;
+    const withheld = projected.fields['姓名']!;
+    if (!('salt' in opened) || !('commitment' in withheld)) throw new Error('shapes');
     const flipHex = (hex: string): string =>
       toHex(fromHex(hex).map((b, i) => (i === 0 ? b ^ 1 : b)));
-    const cases: [string, Partial<RecordProof>, keyof RecordProof][] = [
-      ['record field', { record: { ...CSV_RECORDS[1]!, 姓名: '李五' } }, 'record'],
-      ['record swapped for another', { record: CSV_RECORDS[0]! }, 'record'],
-      ['salt', { salt: flipHex(good.salt) }, 'record'],
-      ['salt not hex', { salt: 'zz' }, 'salt'],
-      ['index', { index: 0 }, 'record'],
-      ['count', { count: 1 }, 'record'],
-      ['path element', { path: [flipHex(good.path[0]!), ...good.path.slice(1)] }, 'record'],
-      ['path truncated', { path: good.path.slice(1) }, 'record'],
-      ['path not hex', { path: ['0'] }, 'path'],
-      ['root', { root: flipHex(good.root) }, 'record'],
-      ['root not hex', { root: good.root.toUpperCase() }, 'root'],
-      ['algorithm', { algorithm: 'sm3' }, 'algorithm'],
+    const withField = (proof: SelectiveRecordProof, name: string, field: unknown) =>
+      ({
+        ...proof,
+        fields: { ...(proof as { fields: object }).fields, [name]: field },
+      }) as SelectiveRecordProof;
+    const cases: [string, SelectiveRecordProof, string][] = [
+      ['field value', withField(good, '姓名', { ...opened, value: '李五' }), 'leaf'],
+      ['field salt', withField(good, '姓名', { ...opened, salt: flipHex(opened.salt) }), 'leaf'],
+      [
+        'field salt not hex',
+        withField(good, '姓名', { ...opened, salt: 'zz' }),
+        'fields.姓名.salt',
+      ],
+      [
+        'withheld commitment',
+        withField(projected, '姓名', { commitment: flipHex(withheld.commitment) }),
+        'leaf',
+      ],
+      [
+        'commitments swapped between fields',
+        withField(withField(projected, '姓名', projected.fields['备注']), '备注', withheld),
+        'leaf',
+      ],
+      ['field added', withField(good, '住址', { value: 'x', salt: opened.salt }), 'leaf'],
+      [
+        'field removed',
+        { ...good, fields: { 证书编号: good.fields['证书编号']!, 姓名: opened } },
+        'leaf',
+      ],
+      ['whole value for fields', { ...good, fields: undefined, value: opened }, 'leaf'],
+      ['record salt', { ...good, salt: flipHex(good.salt) }, 'leaf'],
+      ['salt not hex', { ...good, salt: 'zz' }, 'salt'],
+      ['index', { ...good, index: 0 }, 'leaf'],
+      ['count', { ...good, count: 1 }, 'leaf'],
+      ['path element', { ...good, path: [flipHex(good.path[0]!), ...good.path.slice(1)] }, 'leaf'],
+      ['path truncated', { ...good, path: good.path.slice(1) }, 'leaf'],
+      ['path not hex', { ...good, path: ['0'] }, 'path[0]'],
+      ['root', { ...good, root: flipHex(good.root) }, 'leaf'],
+      ['root not hex', { ...good, root: good.root.toUpperCase() }, 'root'],
+      ['algorithm', { ...good, algorithm: 'sm3' }, 'algorithm'],
     ];
-    it.each(cases)('%s', (_, change, field) => {
-      const check = verifyRecordProof(nodeSha256, { ...good, ...change });
+    it.each(cases)('%s', (_, changed, field) => {
+      const check = verifySelectiveRecordProof(nodeSha256, changed);
       expect(check.ok).toBe(false);
       if (!check.ok) expect(check.field).toBe(field);
     });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buffer, text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChunk } from '@shulian/proof/chunks';
-import { verifyRecordProof } from '@shulian/proof/records';
+import { disclosedRecord, verifySelectiveRecordProof } from '@shulian/proof/records';
 import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
 import {
   createDatasetStore,
@@ -179,13 +179,13 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
         expect(info.records).toMatchObject({ algorithm, count: 2500, format: 'csv' });
         for (const index of [0, 1, 1234, 2499]) {
           const proof = await store.recordProof(info.sha256, index, secret);
-          expect(proof.record).toEqual({
+          expect(disclosedRecord(proof).record).toEqual({
             id: String(index),
             name: `name ${index}`,
             group: String(index % 7),
           });
           expect(proof.root).toBe(info.records?.root);
-          expect(verifyRecordProof(hash, proof)).toEqual({ ok: true });
+          expect(verifySelectiveRecordProof(hash, proof)).toEqual({ ok: true });
         }
         expect((await rejection(store.recordProof(info.sha256, 2500, secret))).code).toBe(
           'RECORD_NOT_FOUND',

@@ -1,8 +1,12 @@
 /**
- * Generates tests/vectors/bundle-v1.json: real P-256 certificates and signatures, a signed
- * transaction anchoring a DatasetVersion in a signed three-transaction block, a file bundle and a
- * record bundle for it, and a mutation of every field of both bundles with the checks that must
- * fail. Another verifier (the browser console's) can run the same file.
+ * Generates tests/vectors/bundle-v2.json: real P-256 certificates and signatures, a signed
+ * transaction anchoring a DatasetVersion in a signed three-transaction block, a file bundle, a
+ * record bundle with every field opened and a projected one (two fields withheld as commitments),
+ * a mutation of every field of the three bundles with the checks that must fail, and named
+ * negative cases. Another verifier (the browser console's) can run the same file.
+ *
+ * tests/vectors/bundle-v1.json (whole-record proofs) was made by this script before format
+ * version 2 and is kept as it is, so version 1 bundles are shown to still verify.
  *
  * Identities are made here with @peculiar/x509 rather than by the embedded network's code, so the
  * vectors stay independent of the implementation they test.
@@ -40,11 +44,17 @@ import { commitFile } from '@shulian/proof/chunks';
 import { toBase64, toHex, utf8 } from '@shulian/proof/hash';
 import { leafHash, merkleRoot } from '@shulian/proof/merkle';
 import { nodeSha256 } from '@shulian/proof/node';
-import { issueRecordProof, RecordCommitmentBuilder, RecordParser } from '@shulian/proof/records';
+import {
+  issueRecordProof,
+  projectRecordProof,
+  RecordCommitmentBuilder,
+  RecordParser,
+} from '@shulian/proof/records';
 import {
   expectedChecks,
   leafPaths,
   mutate,
+  namedMutations,
   structuralMutations,
   type Mutation,
 } from './mutations.js';
@@ -159,6 +169,8 @@ const CSV = [
 ].join('\r\n');
 const SECRET = utf8('vector secret: never use a fixed secret outside tests');
 const PROVEN_RECORD = 3;
+// A consumer granted the certificate number and its validity, not the holder's name or ID number.
+const PROJECTED_FIELDS = ['证书编号', '有效期至'];
 
 async function main(): Promise<void> {
   const [market, health, orderers] = await Promise.all([
@@ -256,13 +268,17 @@ async function main(): Promise<void> {
     PROVEN_RECORD,
     parsed[PROVEN_RECORD]!,
   );
-  const bundles: Record<'file' | 'record', ProofBundle> = {
+  const bundles: Record<Mutation['bundle'], ProofBundle> = {
     file: createBundle(evidence, anchorKey, {
       kind: 'file',
       digest: commitment.digest,
       size: commitment.size,
     }),
     record: createBundle(evidence, anchorKey, { kind: 'record', proof: recordProof }),
+    projected: createBundle(evidence, anchorKey, {
+      kind: 'record',
+      proof: projectRecordProof(nodeSha256, recordProof, PROJECTED_FIELDS),
+    }),
   };
 
   const trust: TrustFile = {
@@ -287,7 +303,7 @@ async function main(): Promise<void> {
   };
 
   const mutations: Mutation[] = [];
-  for (const kind of ['file', 'record'] as const) {
+  for (const kind of ['file', 'record', 'projected'] as const) {
     const bundle = bundles[kind] as unknown as Json;
     for (const path of leafPaths(bundle)) {
       mutations.push({
@@ -299,21 +315,24 @@ async function main(): Promise<void> {
     }
     mutations.push(...structuralMutations(kind, bundles[kind]));
   }
+  mutations.push(...namedMutations(bundles));
 
   const vectors = {
     description:
-      'Proof bundle vectors, format shulian-proof v1. Every bundle verifies against trust (and ' +
-      'trustByOrdererKey); each mutation replaces the value at path and must fail with every ' +
-      'check named in expect among the failures.',
+      'Proof bundle vectors, format shulian-proof v2. Every bundle verifies against trust (and ' +
+      'trustByOrdererKey); `projected` discloses only projectedFields. Each mutation replaces ' +
+      'the value at path and must fail with every check named in expect among the failures; ' +
+      'named mutations are negative cases beyond one changed field.',
     csv: CSV,
     provenRecord: PROVEN_RECORD,
+    projectedFields: PROJECTED_FIELDS,
     trust,
     trustByOrdererKey,
     bundles,
     mutations,
   };
   writeFileSync(
-    new URL('./bundle-v1.json', import.meta.url),
+    new URL('./bundle-v2.json', import.meta.url),
     `${JSON.stringify(vectors, null, 1)}\n`,
   );
   console.log(`wrote ${mutations.length} mutations`);

@@ -8,7 +8,10 @@ import type { ProofBundle } from '@shulian/proof/bundle';
 export type JsonPath = (string | number)[];
 
 export interface Mutation {
-  bundle: 'file' | 'record';
+  /** `projected` (version 2 vectors only): a record bundle with some fields withheld. */
+  bundle: 'file' | 'record' | 'projected';
+  /** Named negative cases say what they try; one-field mutations are named by their path. */
+  name?: string;
   /** Where to put `value`; the rest of the bundle is unchanged. */
   path: JsonPath;
   value: Json;
@@ -115,7 +118,10 @@ export function expectedChecks(bundle: Json, path: JsonPath): string[] {
   }
   if (p.startsWith('subject.proof.')) {
     const field = path[2] as string;
-    return [`subject.proof.${['count', 'root'].includes(field) ? field : 'record'}`];
+    if (['count', 'root'].includes(field)) return [`subject.proof.${field}`];
+    // Version 2: values, salts and commitments all meet in the record's leaf.
+    const version = getPath(bundle, ['version']);
+    return [version === 1 ? 'subject.proof.record' : 'subject.proof.leaf'];
   }
   if (p.startsWith('subject.')) return [p];
   if (p.startsWith('anchor.')) return [p === 'anchor.key' ? p : 'anchor.value'];
@@ -157,4 +163,91 @@ function transactionChecks(bundle: Json, p: string): string[] {
   if (p.startsWith('transaction.payload.')) return endorserSignatures;
   if (p.startsWith('transaction.endorsements[')) return [p];
   throw new Error(`no expectation for ${p}`);
+}
+
+/**
+ * Negative cases of selective disclosure (version 2 vectors), beyond one changed field: what a
+ * consumer holding a projected proof might try in order to claim more, or other values, than the
+ * provider disclosed.
+ */
+export function namedMutations(bundles: Record<Mutation['bundle'], ProofBundle>): Mutation[] {
+  const record = bundles.record.subject as { proof: { fields: Record<string, Json> } };
+  const projected = bundles.projected.subject as { proof: { fields: Record<string, Json> } };
+  const opened = record.proof.fields;
+  const hidden = projected.proof.fields;
+  const withheld = Object.keys(hidden).filter((n) => 'commitment' in (hidden[n] as object));
+  const shown = Object.keys(hidden).filter((n) => !withheld.includes(n));
+  const [a, b] = withheld as [string, string];
+  const fields = ['subject', 'proof', 'fields'];
+  const leaf = ['subject.proof.leaf'];
+  const salt = (opened[a] as { salt: string }).salt;
+  return [
+    {
+      bundle: 'projected',
+      name: 'two withheld commitments swapped between fields',
+      path: fields,
+      value: { ...hidden, [a]: hidden[b]!, [b]: hidden[a]! },
+      expect: leaf,
+    },
+    {
+      bundle: 'projected',
+      name: 'a withheld field opened with a guessed value and its real salt',
+      path: [...fields, a],
+      value: { value: '110101190001010000', salt },
+      expect: leaf,
+    },
+    {
+      bundle: 'projected',
+      name: 'a disclosed value changed (another certificate number claimed)',
+      path: [...fields, shown[0]!, 'value'],
+      value: 'ZJ-2026-9999',
+      expect: leaf,
+    },
+    {
+      bundle: 'projected',
+      name: 'a field added that was never anchored',
+      path: [...fields, '住址'],
+      value: { value: '北京市', salt },
+      expect: leaf,
+    },
+    {
+      bundle: 'projected',
+      name: 'a withheld field dropped, as if the record had no such field',
+      path: fields,
+      value: Object.fromEntries(Object.entries(hidden).filter(([n]) => n !== a)),
+      expect: leaf,
+    },
+    {
+      bundle: 'record',
+      name: 'the record given as one value instead of field by field',
+      path: ['subject', 'proof'],
+      value: Object.fromEntries([
+        ...Object.entries(record.proof).filter(([k]) => k !== 'fields'),
+        ['value', opened[a]!],
+      ]),
+      expect: leaf,
+    },
+    {
+      bundle: 'record',
+      name: 'a version 2 record proof labelled version 1',
+      path: ['version'],
+      value: 1,
+      expect: ['subject.proof'],
+    },
+    {
+      bundle: 'record',
+      name: 'a version 1 whole-record proof in a version 2 bundle',
+      path: ['subject', 'proof'],
+      value: Object.fromEntries([
+        ...Object.entries(record.proof).filter(([k]) => k !== 'fields'),
+        [
+          'record',
+          Object.fromEntries(
+            Object.entries(opened).map(([n, f]) => [n, (f as { value: Json }).value]),
+          ),
+        ],
+      ]),
+      expect: ['subject.proof'],
+    },
+  ];
 }

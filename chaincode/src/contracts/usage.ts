@@ -255,18 +255,20 @@ function limitToFields(
     return deny(
       assessment.grant,
       ErrorCode.FIELDS_NOT_PROJECTABLE,
-      action === 'prove'
-        ? `${version.id} commits whole records, so a record proof would disclose fields outside ${assessment.fields.join(', ')}`
-        : `${version.id} is ${version.mediaType}, which cannot be limited to ${assessment.fields.join(', ')}`,
+      `${version.id} is ${version.mediaType}, which cannot be limited to ${assessment.fields.join(', ')}`,
       assessment.fields,
     );
   }
   return assessment;
 }
 
-/** Whether a use of `version` can deliver some of its fields and not the others. */
+/**
+ * Whether a use of `version` can deliver some of its fields and not the others. A record proof
+ * always can: record leaves commit to each field separately, so the fields outside the grant go
+ * out as their salted commitments only.
+ */
 function projectable(action: UsageAction, version: DatasetVersion): boolean {
-  if (action === 'prove') return false;
+  if (action === 'prove') return true;
   return tabularFormatOf(version.mediaType) !== null;
 }
 

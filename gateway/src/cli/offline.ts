@@ -8,6 +8,7 @@ import { verifyBundle, type HeldSubject, type VerifyResult } from '@shulian/proo
 import type { Digest } from '@shulian/proof/chunks';
 import type { DigestAlgorithm } from '@shulian/proof/hash';
 import { nodeProofCrypto } from '@shulian/proof/node';
+import { disclosedRecord, type SelectiveRecordProof } from '@shulian/proof/records';
 import { digestFile } from '../store/digest-file.js';
 import { UsageError } from './usage.js';
 import type { Progress } from './progress.js';
@@ -75,7 +76,7 @@ export async function verifyOffline(
   trust: unknown,
   held: HeldInput,
   progress: (total: number) => Progress,
-): Promise<VerifyResult & { subject: string }> {
+): Promise<VerifyResult & { subject: string; withheld: string[] }> {
   checkInputs(bundle, trust);
   let subject: HeldSubject | undefined;
   let described: string;
@@ -104,5 +105,13 @@ export async function verifyOffline(
       described = 'bundle only';
       break;
   }
-  return { ...(await verifyBundle(bundle, trust, nodeProofCrypto, subject)), subject: described };
+  const result = await verifyBundle(bundle, trust, nodeProofCrypto, subject);
+  return { ...result, subject: described, withheld: result.ok ? withheldFields(bundle) : [] };
+}
+
+/** The fields a verified record bundle gives only as commitments (none for other bundles). */
+function withheldFields(bundle: unknown): string[] {
+  const { subject } = bundle as { subject: { kind: string; proof?: object } };
+  if (subject.kind !== 'record' || !subject.proof || 'record' in subject.proof) return [];
+  return disclosedRecord(subject.proof as SelectiveRecordProof).withheld;
 }

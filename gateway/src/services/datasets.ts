@@ -25,7 +25,12 @@ import {
 import { GatewayError } from '../errors.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { ProofBundle } from '@shulian/proof/bundle';
-import type { RecordFormat, RecordProof } from '@shulian/proof/records';
+import { nodeHashes } from '@shulian/proof/node';
+import {
+  projectRecordProof,
+  type RecordFormat,
+  type SelectiveRecordProof,
+} from '@shulian/proof/records';
 import type { Indexed } from '../index/query-index.js';
 import { StoreError, type BlobInfo, type DatasetStore } from '../store/dataset-store.js';
 import type { Chaincode, Submitted } from './chaincode.js';
@@ -420,7 +425,10 @@ export async function createDatasets(deps: {
     },
 
     async recordProof(caller, catalogId, versionNumber, index) {
-      const version = await getVersion(caller, catalogId, versionNumber);
+      const [version, entry] = await Promise.all([
+        getVersion(caller, catalogId, versionNumber),
+        chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [catalogId]),
+      ]);
       if (version.recordRoot === null || version.recordCount === null) {
         throw new GatewayError(
           'VALIDATION_FAILED',
@@ -448,12 +456,16 @@ export async function createDatasets(deps: {
       let delivery: Delivery | null = null;
       if (check.allowed) {
         const { txId, sha256 } = await anchoredTx(version);
-        let proof: RecordProof;
+        let proof: SelectiveRecordProof;
         try {
           proof = await store.recordProof(sha256, index, deps.recordSecret);
         } catch (err) {
           throw storeError(err);
         }
+        // Fields outside the grant go out as their commitments only: the proof still verifies
+        // against the anchored root and discloses nothing else (selective disclosure).
+        if (!entry.fields.every((f) => check.fields.includes(f.name)))
+          proof = projectRecordProof(nodeHashes[proof.algorithm], proof, check.fields);
         const material = await ledger.getTransactionProof(txId);
         text = JSON.stringify(bundleFromMaterial(material, version, { kind: 'record', proof }));
         delivery = await measure(Readable.from([Buffer.from(text)]), 'sha256');

@@ -6,7 +6,7 @@
  */
 import type { Json } from '@shulian/chaincode/canonical';
 import type { DatasetVersion } from '@shulian/chaincode/constants';
-import type { ProofBundle } from '@shulian/proof/bundle';
+import type { BundleSubject, ProofBundle } from '@shulian/proof/bundle';
 import { bundleFromEvidence, UnsupportedFormatError } from '@shulian/proof/formats';
 import { GatewayError } from '../errors.js';
 import type { TransactionProofMaterial } from '../ledger/types.js';
@@ -24,7 +24,7 @@ const isVersion =
 export function bundleFromMaterial(
   material: TransactionProofMaterial,
   version: DatasetVersion,
-  subject: ProofBundle['subject'],
+  subject: BundleSubject,
 ): ProofBundle {
   let bundle: ProofBundle | undefined;
   try {

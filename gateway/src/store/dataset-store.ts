@@ -51,7 +51,7 @@ import {
   RecordParser,
   type RecordCommitment,
   type RecordFormat,
-  type RecordProof,
+  type SelectiveRecordProof,
 } from '@shulian/proof/records';
 import { writeBlob } from './blob-writer.js';
 import { digestFile } from './digest-file.js';
@@ -123,8 +123,11 @@ export interface DatasetStore {
   remove(sha256: string): Promise<void>;
   /** The audit path of chunk `index` (for verifying a range download against the chunk root). */
   chunkProof(sha256: string, index: number): Promise<ChunkProof>;
-  /** Re-issues the proof of record `index` from the stored leaves and the dataset secret. */
-  recordProof(sha256: string, index: number, secret: Uint8Array): Promise<RecordProof>;
+  /**
+   * Re-issues the proof of record `index`, every field opened, from the stored leaves and the
+   * dataset secret; the caller limits it to the fields a consumer may see (projectRecordProof).
+   */
+  recordProof(sha256: string, index: number, secret: Uint8Array): Promise<SelectiveRecordProof>;
 }
 
 /** What is wrong with a stored blob, naming its file. */
@@ -538,7 +541,15 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
             `leaves of ${sha256} do not give its record root`,
           );
         }
-        return assembleRecordProof(hash, secret, record, position);
+        try {
+          return assembleRecordProof(hash, secret, record, position);
+        } catch (error) {
+          // Also what leaves written before field-by-field commitments (version 1) give.
+          throw new StoreError(
+            'RECORD_LEAVES_DAMAGED',
+            `leaves of ${sha256}: ${(error as Error).message} (field-by-field leaves expected)`,
+          );
+        }
       }
       throw new StoreError('RECORD_NOT_FOUND', `blob ${sha256} ends before record ${index}`);
     },

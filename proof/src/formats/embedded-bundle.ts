@@ -13,6 +13,7 @@ import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
   BundleSchema,
+  type BundleSubject,
   type ProofBundle,
   type TrustFile,
 } from '../schema.js';
@@ -24,7 +25,7 @@ import type { EvidenceCheck, LedgerFormat } from './format.js';
 export function createBundle(
   evidence: TransactionEvidence,
   anchorKey: string,
-  subject: ProofBundle['subject'],
+  subject: BundleSubject,
 ): ProofBundle {
   const { transaction, txIndex, header, ordererSignature, inclusionPath, validationCode } =
     evidence;

@@ -9,10 +9,13 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { ProofCrypto } from '../crypto.js';
-import type { Failure, ProofBundle, TrustFile } from '../schema.js';
+import type { BundleSubject, Failure, ProofBundle, TrustFile } from '../schema.js';
 
-/** What every bundle carries whatever its ledger: the subject and the anchor it is proven by. */
-export type AnchoredBundle = Pick<ProofBundle, 'subject' | 'anchor'>;
+/**
+ * What every bundle carries whatever its ledger: its format version (which says how a record
+ * subject commits fields), the subject and the anchor it is proven by.
+ */
+export type AnchoredBundle = Pick<ProofBundle, 'version' | 'subject' | 'anchor'>;
 
 /** The transaction a bundle's evidence proves, as a verifier reports it. */
 export interface CommittedTransaction {
@@ -37,7 +40,7 @@ export interface LedgerFormat<Evidence, Schema extends TSchema> {
   createBundle(
     evidence: Evidence,
     anchorKey: string,
-    subject: ProofBundle['subject'],
+    subject: BundleSubject,
   ): Static<Schema> & AnchoredBundle;
   /** The bundle's JSON Schema, checked before anything else is read. */
   readonly bundleSchema: Schema;

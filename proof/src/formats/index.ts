@@ -6,7 +6,7 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import { parseJson, type Json } from '@shulian/chaincode/canonical';
-import type { ProofBundle } from '../schema.js';
+import type { BundleSubject, ProofBundle } from '../schema.js';
 import { embeddedFormat } from './embedded-bundle.js';
 import type { TransactionEvidence } from './embedded.js';
 import type { FabricProofMaterial } from './fabric.js';
@@ -67,7 +67,7 @@ function bundleWith<E, S extends TSchema>(
   format: LedgerFormat<E, S>,
   evidence: E,
   isAnchor: (value: Json) => boolean,
-  subject: ProofBundle['subject'],
+  subject: BundleSubject,
 ): (Static<S> & AnchoredBundle) | undefined {
   const anchor = writtenJson(format, evidence).find(({ value }) => isAnchor(value));
   return anchor && format.createBundle(evidence, anchor.key, subject);
@@ -81,7 +81,7 @@ function bundleWith<E, S extends TSchema>(
 export function bundleFromEvidence(
   evidence: LedgerEvidence,
   isAnchor: (value: Json) => boolean,
-  subject: ProofBundle['subject'],
+  subject: BundleSubject,
 ): ProofBundle | undefined {
   switch (evidence.engine) {
     case 'embedded':

@@ -183,6 +183,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'verify.bundleFailed': 'The proof is invalid: {count} check(s) failed.',
   'verify.recordNotJson': 'This is not valid JSON.',
   'verify.recordBad': 'The record proof is invalid: {field} — {reason}',
+  'verify.fieldsWithheld':
+    'This proof discloses only the granted fields; these appear as salted commitments, their content not disclosed: {fields}',
   'verify.recordProofOk': 'The record proof is valid in itself; its anchor on the ledger:',
 
   'requests.title': 'Share requests',

@@ -173,6 +173,7 @@ export const zh = {
   'verify.bundleFailed': '证明无效：{count} 项检查未通过。',
   'verify.recordNotJson': '这不是有效的 JSON。',
   'verify.recordBad': '记录证明无效：{field} — {reason}',
+  'verify.fieldsWithheld': '此证明只公开授权字段；以下字段仅以加盐承诺出现，内容未披露：{fields}',
   'verify.recordProofOk': '记录证明本身有效，以下是账本上的登记：',
 
   'requests.title': '共享申请',

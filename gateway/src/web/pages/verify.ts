@@ -7,7 +7,13 @@
 import type { Json } from '@shulian/chaincode/canonical';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '@shulian/chaincode/constants';
 import type { HeldSubject, VerifyResult } from '@shulian/proof/bundle';
-import { verifyRecordProof, type RecordProof } from '@shulian/proof/records';
+import {
+  disclosedRecord,
+  verifyRecordProof,
+  verifySelectiveRecordProof,
+  type RecordProof,
+  type SelectiveRecordProof,
+} from '@shulian/proof/records';
 import { api, type DigestMatch } from '../api.js';
 import { h, text } from '../dom.js';
 import { t } from '../i18n/index.js';
@@ -198,7 +204,8 @@ function proofSection(): HTMLElement {
 interface BundleLike {
   format: 'shulian-proof';
   subject:
-    { kind: 'file'; digest: { algorithm: DigestAlgorithm; value: string } } | { kind: 'record' };
+    | { kind: 'file'; digest: { algorithm: DigestAlgorithm; value: string } }
+    | { kind: 'record'; proof: RecordProof | SelectiveRecordProof };
 }
 
 const isBundle = (value: unknown): value is BundleLike =>
@@ -215,7 +222,7 @@ async function checkProof(raw: string, trustFile: File | undefined): Promise<HTM
   }
   return isBundle(parsed)
     ? checkBundle(parsed, trustFile)
-    : checkRecordProof(parsed as RecordProof);
+    : checkRecordProof(parsed as RecordProof | SelectiveRecordProof);
 }
 
 /** Full offline verification: nothing about the bundle is asked of the gateway. */
@@ -256,6 +263,7 @@ async function checkBundle(
       ...notes,
     ];
   }
+  if (bundle.subject.kind === 'record') notes.push(...withheldNote(bundle.subject.proof));
   const anchor = result.anchor.value as { [key: string]: Json };
   const catalogId = typeof anchor.catalogId === 'string' ? anchor.catalogId : '';
   return [
@@ -273,7 +281,7 @@ async function checkBundle(
 }
 
 /** A bare record proof: the Merkle path is checked here, then its root is looked up on the ledger. */
-async function checkRecordProof(proof: RecordProof): Promise<HTMLElement[]> {
+async function checkRecordProof(proof: RecordProof | SelectiveRecordProof): Promise<HTMLElement[]> {
   const hash = (HASHES as Partial<Record<string, (typeof HASHES)[DigestAlgorithm]>>)[
     proof.algorithm
   ];
@@ -284,13 +292,24 @@ async function checkRecordProof(proof: RecordProof): Promise<HTMLElement[]> {
         t('verify.recordBad', { field: 'algorithm', reason: String(proof.algorithm) }),
       ),
     ];
-  const check = verifyRecordProof(hash, proof);
+  // Version 1 proofs carry the whole record; version 2 proofs open fields one by one.
+  const check =
+    'record' in proof ? verifyRecordProof(hash, proof) : verifySelectiveRecordProof(hash, proof);
   if (!check.ok)
     return [notice('error', t('verify.recordBad', { field: check.field, reason: check.reason }))];
   try {
     const { matches } = await api.verify.recordRoot(proof.root);
-    return [notice('ok', t('verify.recordProofOk')), matchesTable(matches)];
+    return [notice('ok', t('verify.recordProofOk')), ...withheldNote(proof), matchesTable(matches)];
   } catch (err) {
     return [notice('error', errorText(err))];
   }
+}
+
+/** Names the fields a record proof gives only as commitments (selective disclosure). */
+function withheldNote(proof: RecordProof | SelectiveRecordProof): HTMLElement[] {
+  if ('record' in proof) return [];
+  const { withheld } = disclosedRecord(proof);
+  return withheld.length
+    ? [h('p', null, t('verify.fieldsWithheld', { fields: withheld.join(', ') || '—' }))]
+    : [];
 }
