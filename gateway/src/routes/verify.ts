@@ -15,7 +15,12 @@ import { GatewayError } from '../errors.js';
 import type { Indexed } from '../index/query-index.js';
 import { verifyBundle } from '@shulian/proof/bundle';
 import { nodeHashes, nodeProofCrypto } from '@shulian/proof/node';
-import { verifyRecordProof, type RecordProof } from '@shulian/proof/records';
+import {
+  verifyRecordProof,
+  verifySelectiveRecordProof,
+  type RecordProof,
+  type SelectiveRecordProof,
+} from '@shulian/proof/records';
 import type { GatewayContext } from '../services/runtime.js';
 import type { RouteOptions } from './context.js';
 import { responses, uploadStream } from './helpers.js';
@@ -27,18 +32,28 @@ const Matches = Type.Object({
 });
 const Failure = Type.Object({ check: Type.String(), message: Type.String() });
 
-const RecordProofSchema = Type.Object(
-  {
-    algorithm: Enums.digestAlgorithm,
-    record: Type.Unknown(),
-    salt: Hex64,
-    index: Type.Integer({ minimum: 0 }),
-    count: Type.Integer({ minimum: 1 }),
-    path: Type.Array(Hex64, { maxItems: 64 }),
-    root: Hex64,
-  },
-  { additionalProperties: false },
-);
+const RecordPosition = {
+  algorithm: Enums.digestAlgorithm,
+  salt: Hex64,
+  index: Type.Integer({ minimum: 0 }),
+  count: Type.Integer({ minimum: 1 }),
+  path: Type.Array(Hex64, { maxItems: 64 }),
+  root: Hex64,
+};
+const closed = { additionalProperties: false } as const;
+const FieldProof = Type.Union([
+  Type.Object({ value: Type.Unknown(), salt: Hex64 }, closed),
+  Type.Object({ commitment: Hex64 }, closed),
+]);
+/** A whole-record proof (bundle version 1) or a field-by-field one (version 2). */
+const RecordProofSchema = Type.Union([
+  Type.Object({ ...RecordPosition, record: Type.Unknown() }, closed),
+  Type.Object(
+    { ...RecordPosition, fields: Type.Record(Type.String(), FieldProof, { maxProperties: 4096 }) },
+    closed,
+  ),
+  Type.Object({ ...RecordPosition, value: FieldProof }, closed),
+]);
 
 function matches(ctx: GatewayContext, versions: Indexed<DatasetVersion>[]) {
   return versions.map((v) => ({
@@ -155,8 +170,12 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       },
     },
     (request) => {
-      const proof = request.body.proof as RecordProof & { record: Json };
-      const check = verifyRecordProof(nodeHashes[proof.algorithm], proof);
+      const proof = request.body.proof as RecordProof | SelectiveRecordProof;
+      const hash = nodeHashes[proof.algorithm];
+      const check =
+        'record' in proof
+          ? verifyRecordProof(hash, proof)
+          : verifySelectiveRecordProof(hash, proof);
       const found = check.ok ? matches(ctx, ctx.index.versionsByRecordRoot(proof.root)) : [];
       const failures = check.ok
         ? found.length === 0
