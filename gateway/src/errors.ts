@@ -17,6 +17,8 @@ const GATEWAY_CODES = {
   EMPTY_UPLOAD: 400,
   INVALID_CURSOR: 400,
   INVALID_ENCODING: 400,
+  // The upload's bytes are not its declared media type (CSV that does not parse, a fake PNG).
+  FORMAT_MISMATCH: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

@@ -204,6 +204,50 @@ describe('projection or refusal', () => {
   });
 });
 
+describe('uploads are what they declare', () => {
+  const refused = async (
+    url: string,
+    body: string | Buffer,
+    contentType: string,
+    who: Who,
+    code = 'FORMAT_MISMATCH',
+  ) => {
+    const res = await upload(url, body, contentType, who);
+    expect(res.json<ErrorAnswer>().error.code, res.body).toBe(code);
+    expect(res.statusCode).toBe(code === 'FORMAT_MISMATCH' ? 400 : res.statusCode);
+  };
+
+  it('refuses CSV that does not parse, anchored by record or not, and anchors nothing', async () => {
+    const url = '/api/v1/catalog/AMR-ENT-001/versions';
+    const before = (await get(url, ['amr', 'clerk'])).json<{ items: unknown[] }>().items.length;
+    const ragged = 'credit_code,name\n91110000,甲公司,多余\n';
+    await refused(url, ragged, 'text/csv', ['amr', 'clerk']);
+    await refused(`${url}?records=false`, ragged, 'text/csv', ['amr', 'clerk']);
+    await refused(`${url}?records=false`, 'a,b\n"open,2\n', 'text/csv', ['amr', 'clerk']);
+    const after = (await get(url, ['amr', 'clerk'])).json<{ items: unknown[] }>().items.length;
+    expect(after).toBe(before);
+  });
+
+  it('refuses invalid JSON Lines', async () => {
+    await refused(
+      '/api/v1/catalog/HLT-ORG-001/versions',
+      '{"licence_no":"1"}\n{not json}\n',
+      'application/x-ndjson',
+      ['health', 'clerk'],
+    );
+  });
+
+  it('refuses bytes that are not the declared binary or text type', async () => {
+    const url = '/api/v1/catalog/PSB-SCAN-001/versions';
+    await refused(url, '<html>not a png</html>', 'image/png', ['psb', 'clerk']);
+    await refused(url, Buffer.from([0x22, 0xff, 0xfe, 0x22]), 'application/json', ['psb', 'clerk']);
+    await refused(url, '<html></html>', 'application/json', ['psb', 'clerk']);
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
+    const ok = await upload(`${url}?reason=scan`, png, 'image/png', ['psb', 'clerk']);
+    expect(ok.statusCode, ok.body).toBe(201);
+  });
+});
+
 describe('every refusal is recorded, with one code per reason', () => {
   it("records a download with another department's grant", async () => {
     const healthGrant = await grantOf('health', 'PSB-POP-001');

@@ -37,6 +37,7 @@ import type { Chaincode, Submitted } from './chaincode.js';
 import { deliveredAs, measure, type Delivery } from './delivery.js';
 import { projectRecords, recordFormatOf } from './projection.js';
 import { bundleFromMaterial } from './proofs.js';
+import { formatCheck, isFormatError, type FormatCheck } from './upload-format.js';
 
 export interface AnchorInput {
   catalogId: string;
@@ -171,10 +172,10 @@ const storeError = (err: unknown): GatewayError => {
   // Record anchoring decodes text as strict UTF-8 (TextDecoder fatal): bad bytes are the upload's fault.
   if ((err as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
     return new GatewayError('INVALID_ENCODING', 'dataset is not valid UTF-8 text', { cause: err });
-  if (err instanceof SyntaxError)
+  if (isFormatError(err))
     return new GatewayError(
-      'VALIDATION_FAILED',
-      `dataset is not valid tabular data: ${err.message}`,
+      'FORMAT_MISMATCH',
+      `the upload is not the declared tabular format: ${(err as Error).message}`,
       { cause: err },
     );
   return err instanceof GatewayError
@@ -324,11 +325,12 @@ export async function createDatasets(deps: {
           'record-by-record anchoring needs text/csv or application/x-ndjson',
         );
       }
+      const check = formatCheck(input.mediaType, byRecord);
       let blob: BlobInfo;
       try {
         // One gateway secret salts every record leaf (per record index); it never leaves the
         // gateway, and proofs are re-issued from it and the stored leaves.
-        blob = await store.put(input.source, {
+        blob = await store.put(check ? checked(input.source, check) : input.source, {
           algorithm: input.algorithm,
           maxBytes: input.maxBytes,
           ...(byRecord && format ? { records: { format, secret: deps.recordSecret } } : {}),
@@ -526,6 +528,18 @@ export async function createDatasets(deps: {
 
     close: () => addresses.close(),
   };
+}
+
+/** The upload's bytes, passed on as they arrive after the declared format's check saw them. */
+async function* checked(
+  source: AsyncIterable<Uint8Array>,
+  check: FormatCheck,
+): AsyncIterable<Uint8Array> {
+  for await (const bytes of source) {
+    check.update(bytes);
+    yield bytes;
+  }
+  check.finish();
 }
 
 /** Allowed on chain although the check just before refused: recorded as nothing delivered. */

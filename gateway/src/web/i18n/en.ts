@@ -302,6 +302,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.FORBIDDEN': 'You may not do this.',
   'error.NOT_FOUND': 'Not found.',
   'error.VALIDATION_FAILED': 'Some input is not acceptable.',
+  'error.FORMAT_MISMATCH':
+    'The file is not the format it was declared as (for example declared CSV but not parseable as CSV); nothing was anchored.',
   'error.INVALID_ENCODING': 'The text is not valid UTF-8; save the file as UTF-8 and try again.',
   'error.INVALID_CURSOR': 'The list position is not valid any more; start from the first page.',
   'error.METHOD_NOT_ALLOWED': 'This address does not accept that kind of request.',

@@ -291,6 +291,7 @@ export const zh = {
   'error.FORBIDDEN': '当前用户无权执行此操作。',
   'error.NOT_FOUND': '未找到。',
   'error.VALIDATION_FAILED': '填写的内容不符合要求。',
+  'error.FORMAT_MISMATCH': '文件内容与声明的格式不符（例如声明为 CSV 却无法按 CSV 解析），未登记。',
   'error.INVALID_ENCODING': '文本不是有效的 UTF-8 编码，请以 UTF-8 保存文件后重试。',
   'error.INVALID_CURSOR': '列表位置已失效，请从第一页开始。',
   'error.METHOD_NOT_ALLOWED': '该地址不接受此类请求。',
