@@ -4,9 +4,11 @@
  * virtual environment `tests/contract/.venv` (pinned in tests/contract/requirements.txt; .ci/run
  * installs it):
  *
- *   api      Schemathesis over every operation of the gateway's own OpenAPI document, once with a
- *            member's token and once without; any 500, any response outside its documented
- *            status codes, content types or schema fails.
+ *   api      Schemathesis (all its checks, all four phases, hooks in tests/contract/hooks.py) over
+ *            every operation of the gateway's own OpenAPI document, once with the token of a role
+ *            allowed each operation and once without a token; any 5xx, any response outside its
+ *            documented status codes, content types, headers or schema, any schema-valid request
+ *            refused or schema-invalid one accepted fails.
  *   exports  the DCAT-AP feed (without and with a token) against the official DCAT-AP 3.0.1 SHACL
  *            shapes in ../shared/validators/ (pyshacl), and the PROV-JSON trace (which holds
  *            refused uses) against python `prov` and the PROV-JSON schema (tests/contract/exports.py).
@@ -15,7 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,12 +67,16 @@ if (mode === 'exports' && !existsSync(join(shapes, 'shacl_dcat-ap-SHACL.ttl')))
     `the official DCAT-AP 3.0.1 shapes are not at ${shapes} (shared/validators beside the clone)`,
   );
 
-function run(command: string, args: string[]): Promise<number> {
+function run(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
   process.stdout.write(
     `\n$ ${[command, ...args].map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}\n`,
   );
   return new Promise((done, reject) => {
-    const child = spawn(command, args, { stdio: 'inherit', cwd: root });
+    const child = spawn(command, args, {
+      stdio: 'inherit',
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
   });
@@ -78,7 +84,8 @@ function run(command: string, args: string[]): Promise<number> {
 
 const dataDir = await mkdtemp(join(tmpdir(), 'shulian-contract-'));
 const server = await startServer(
-  // Thousands of generated requests from one address: the rate limit is not under test here.
+  // Thousands of generated requests from one address: the rate limit is off (429 stays in the
+  // document of every API operation; tests/gateway covers the limit itself).
   loadConfig(
     {},
     { dataDir, host: '127.0.0.1', port: 0, logLevel: 'error', rateLimit: 0, demo: true },
@@ -99,38 +106,106 @@ async function get(path: string, token?: string): Promise<string> {
   return body;
 }
 
+/** Statuses that refuse a request outside the document (Schemathesis' negative cases). */
+const REFUSALS = [
+  '400',
+  '401',
+  '403',
+  '404',
+  '405',
+  '406',
+  '409',
+  '413',
+  '414',
+  '415',
+  '422',
+  '429',
+  '431',
+];
+
+/** Schemathesis settings: a bearer token for all operations, when there is one. */
+function header(token: string | undefined): string[] {
+  return token === undefined ? [] : [`headers = { Authorization = "Bearer ${token}" }`, ''];
+}
+
+/** Schemathesis settings: a bearer token for the operations whose path matches. */
+function operations(pathRegex: string, token: string | undefined): string[] {
+  return token === undefined
+    ? []
+    : [
+        '[[operations]]',
+        `include-path-regex = ${JSON.stringify(pathRegex)}`,
+        `headers = { Authorization = "Bearer ${token}" }`,
+        '',
+      ];
+}
+
 let status = 0;
 try {
   if (mode === 'api') {
-    const common = [
-      'run',
-      `${server.url}/docs/json`,
-      '--checks',
-      'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance',
-      '--max-examples',
-      values.examples,
-      '--seed',
-      values.seed,
-      '--phases',
-      'examples,coverage,fuzzing',
-      '--workers',
-      '2',
-      '--request-timeout',
-      '30',
-      '--suppress-health-check',
-      'all',
-      '--no-shrink',
-    ];
     const schemathesis = join(root, 'tests/contract/.venv/bin/schemathesis');
-    // A publisher/consumer clerk reaches every business route; then the same without a token,
-    // where every protected route must answer its documented 401.
-    const withToken = await run(schemathesis, [
-      ...common,
-      '--header',
-      `Authorization: Bearer ${tokenOf('psb', 'clerk')}`,
-    ]);
-    const anonymous = await run(schemathesis, common);
-    status = withToken || anonymous;
+    const settings = join(dataDir, 'schemathesis');
+    await mkdir(settings);
+    // Each operation is called with the token of a role allowed to use it, so that the run
+    // reaches the business logic and not only 403s: the coordinator's administrator for
+    // departments, users, tokens and the working-day calendar, its auditor (a supervisor) for the
+    // ledger check and its progress, a publisher/consumer clerk for everything else (node repair
+    // too: rebuilding nodes under the fuzzer would turn its reads into 503s, so repair is fuzzed
+    // for its input checks and refusal only; tests/gateway covers a repair). Then everything again
+    // without a token: every protected route must answer its documented 401.
+    const roleConfig = (token: (d: string, u: string) => string | undefined): string =>
+      [
+        ...header(token('psb', 'clerk')),
+        ...operations('^/api/v1/(departments|calendar)', token('coord', 'admin')),
+        ...operations('^/api/v1/ledger/verify', token('coord', 'auditor')),
+        '[checks.negative_data_rejection]',
+        // A request the document refuses must be refused with a 4xx that says why; 414 and 431
+        // are what an over-long path or header block gets before any route runs (5xx never).
+        `expected-statuses = ${JSON.stringify(REFUSALS)}`,
+        '',
+      ].join('\n');
+    // Without a token every protected route answers 401 before reading its input, so the costly
+    // coverage phase (boundary values of every parameter) and the stateful one add nothing there.
+    const runs = [
+      {
+        name: 'with role tokens',
+        config: roleConfig(tokenOf),
+        phases: 'examples,coverage,fuzzing,stateful',
+      },
+      { name: 'without a token', config: roleConfig(() => undefined), phases: 'examples,fuzzing' },
+    ];
+    for (const [i, r] of runs.entries()) {
+      const file = join(settings, `run-${i}.toml`);
+      await writeFile(file, r.config);
+      process.stdout.write(`\n== Schemathesis ${r.name}\n`);
+      const code = await run(
+        schemathesis,
+        [
+          '--config-file',
+          file,
+          'run',
+          `${server.url}/docs/json`,
+          '--checks',
+          'all',
+          '--max-examples',
+          values.examples,
+          '--seed',
+          values.seed,
+          '--phases',
+          r.phases,
+          '--workers',
+          '2',
+          '--request-timeout',
+          '30',
+          '--suppress-health-check',
+          'all',
+          '--no-shrink',
+          '--no-color',
+        ],
+        { SCHEMATHESIS_HOOKS: join(root, 'tests/contract/hooks.py') },
+      );
+      status ||= code;
+    }
   } else {
     const files = values.out ?? (await mkdtemp(join(tmpdir(), 'shulian-exports-')));
     try {

@@ -20,6 +20,7 @@ import {
   installStrictJson,
   strictValidatorCompiler,
 } from './http-contract.js';
+import { documentExactlyOne, documentRoute } from './openapi.js';
 import type { GatewayContext } from './services/runtime.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes, catalogUpdateRoutes } from './routes/catalog.js';
@@ -121,6 +122,7 @@ export async function buildApp(
         ),
     });
 
+  const exactlyOne = new Map<string, readonly string[]>();
   await app.register(swagger, {
     openapi: {
       info: {
@@ -141,11 +143,8 @@ export async function buildApp(
       },
       security: [{ bearer: [] }],
     },
-    // Routes that answer without a token (config.public) declare no security of their own.
-    transform: ({ schema, url, route }) => ({
-      schema: route.config?.public === true ? { ...schema, security: [] } : schema,
-      url,
-    }),
+    transform: documentRoute(exactlyOne),
+    transformObject: documentExactlyOne(exactlyOne),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

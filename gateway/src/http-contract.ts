@@ -77,24 +77,43 @@ export function installStrictJson(app: FastifyInstance): void {
 
 /**
  * 405 with `Allow` for a path that exists under other methods. Every route is also entered in a
- * router of our own (the same matcher Fastify uses), consulted only when Fastify found no route.
+ * router of our own (the same matcher Fastify uses), consulted only when Fastify found no route,
+ * or found one only through an empty path parameter (`PUT /catalog/` is not `PUT /catalog/:id`).
  * Call before registering routes.
  */
 export function installMethodNotAllowed(app: FastifyInstance, maxParamLength: number): void {
   const known = FindMyWay({ maxParamLength });
   const methods = new Set<string>();
+  const enter = (method: string, url: string): void => {
+    methods.add(method);
+    if (!known.hasRoute(method as FindMyWay.HTTPMethod, url))
+      known.on(method as FindMyWay.HTTPMethod, url, () => undefined);
+  };
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      methods.add(method);
-      if (!known.hasRoute(method as FindMyWay.HTTPMethod, route.url))
-        known.on(method as FindMyWay.HTTPMethod, route.url, () => undefined);
+      enter(method, route.url);
+      // A plugin's `/` route is registered under its prefix both without and with the slash
+      // (prefixTrailingSlash 'both'), but onRoute only hears of the first.
+      if (route.routePath === '' && route.prefix !== '') enter(method, `${route.url}/`);
     }
   });
+  /** Methods under which the path names a route with every parameter given. */
+  const allowed = (path: string): string[] =>
+    [...methods].filter((m) => {
+      const found = known.find(m as FindMyWay.HTTPMethod, path);
+      return found !== null && Object.values(found.params).every((v) => v !== '');
+    });
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.is404) return;
+    const emptyParam = Object.values(request.params as Record<string, unknown>).some(
+      (v) => v === '',
+    );
+    if (!request.is404 && !emptyParam) return;
     const path = request.url.split('?')[0] ?? '/';
-    const allow = [...methods].filter((m) => known.find(m as FindMyWay.HTTPMethod, path) !== null);
-    if (allow.length === 0) return;
+    const allow = allowed(path);
+    if (allow.length === 0) {
+      if (!emptyParam) return;
+      throw new GatewayError('ROUTE_NOT_FOUND', `no route ${request.method} ${path}`);
+    }
     void reply.header('allow', allow.join(', '));
     throw new GatewayError(
       'METHOD_NOT_ALLOWED',

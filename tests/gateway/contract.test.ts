@@ -184,4 +184,163 @@ describe('the server is as strict as its document', () => {
     const csvError = await f.app.inject({ method: 'GET', url: '/api/v1/audit/usage.csv?nope=1' });
     expect(csvError.headers['content-type']).toMatch(/^application\/json/);
   });
+
+  it('answers 405 with every method of a plugin root, and never runs a route on an empty id', async () => {
+    // The root of a plugin (`/objections/`) is registered with and without its slash; both
+    // spellings list POST. `PUT /catalog/` once reached `PUT /catalog/:id` with id "" (400).
+    for (const url of ['/api/v1/objections/', '/api/v1/objections', '/api/v1/requests/']) {
+      const r = await f.app.inject({ method: 'OPTIONS', url });
+      expect(r.statusCode, url).toBe(405);
+      expect(r.headers.allow, url).toBe('GET, HEAD, POST');
+    }
+    const put = await f.app.inject({
+      method: 'PUT',
+      url: '/api/v1/catalog/',
+      headers: f.auth('psb', 'clerk'),
+    });
+    expect(put.statusCode).toBe(405);
+    expect(put.headers.allow).toBe('GET, HEAD, POST');
+    const empty = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/requests//approve',
+      headers: f.auth('psb', 'clerk'),
+    });
+    expect(empty.statusCode).toBe(404);
+    expect(codeOf(empty)).toBe('ROUTE_NOT_FOUND');
+  });
+
+  it('refuses at the edge what the chaincode refuses: long versions, @ in ids, unreal days, blank text', async () => {
+    const headers = f.auth('psb', 'clerk');
+    for (const url of [
+      '/api/v1/catalog/PSB-POP-001/versions/1000000000',
+      '/api/v1/catalog/PSB@POP/versions/1',
+      '/api/v1/audit/usage?from=0000-00-00',
+      '/api/v1/audit/usage?to=2026-02-30',
+      '/api/v1/audit/usage?from=2026-01-01T24:00Z',
+    ]) {
+      const r = await f.app.inject({ method: 'GET', url, headers });
+      expect(r.statusCode, url).toBe(400);
+      expect(codeOf(r), url).toBe('VALIDATION_FAILED');
+    }
+    const before = await f.height();
+    const raise = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/objections',
+      headers: f.auth('amr', 'clerk'),
+      payload: { catalogId: 'PSB-POP-001', version: 1, description: 'x', recordRefs: ['1', ' '] },
+    });
+    expect(raise.statusCode).toBe(400);
+    expect(codeOf(raise)).toBe('VALIDATION_FAILED');
+    const request = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/requests',
+      headers: f.auth('health', 'clerk'),
+      payload: {
+        catalogId: 'PSB-POP-001',
+        fields: ['name'],
+        purpose: 'data_verification',
+        scenario: 'check',
+        period: { from: '0000-00-00', to: '2026-12-31' },
+      },
+    });
+    expect(request.statusCode).toBe(400);
+    expect(codeOf(request)).toBe('VALIDATION_FAILED');
+    expect(await f.height()).toBe(before);
+    const leap = await f.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit/usage?from=2024-02-29',
+      headers: f.auth('coord', 'auditor'),
+    });
+    expect(leap.statusCode).toBe(200);
+  });
+
+  it('answers a record proof of a version anchored as one file 404 RECORD_NOT_FOUND', async () => {
+    const headers = f.auth('psb', 'clerk');
+    const versions = await f.app.inject({
+      method: 'GET',
+      url: '/api/v1/catalog/PSB-POP-001/versions',
+      headers,
+    });
+    expect(versions.statusCode).toBe(200);
+    const upload = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/catalog/PSB-POP-001/versions?records=false&reason=opaque',
+      headers: { ...headers, 'content-type': 'application/octet-stream' },
+      payload: Buffer.from('one opaque file'),
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    const version = upload.json<{ data: { version: number } }>().data.version;
+    const r = await f.app.inject({
+      method: 'GET',
+      url: `/api/v1/catalog/PSB-POP-001/versions/${version}/records/0/proof`,
+      headers,
+    });
+    expect(r.statusCode).toBe(404);
+    expect(codeOf(r)).toBe('RECORD_NOT_FOUND');
+  });
+});
+
+describe('the document states what the server checks', () => {
+  type Param = {
+    name: string;
+    in: string;
+    required?: boolean;
+    schema?: { oneOf?: { required: string[] }[] };
+  };
+  type Op = {
+    parameters?: Param[];
+    requestBody?: {
+      required?: boolean;
+      content: Record<string, { schema: Record<string, unknown> }>;
+    };
+    responses: Record<string, unknown>;
+  };
+  const documentOf = async () =>
+    (await f.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, Op>>;
+    }>();
+
+  it('verify by digest needs exactly one of digest or recordRoot, in the document too', async () => {
+    const doc = await documentOf();
+    const lookup = doc.paths['/api/v1/verify/']?.get?.parameters?.find(
+      (p) => p.name === 'digest_or_recordRoot',
+    );
+    expect(lookup?.required).toBe(true);
+    expect(lookup?.schema?.oneOf?.map((o) => o.required)).toEqual([['digest'], ['recordRoot']]);
+    const neither = await f.app.inject({ method: 'GET', url: '/api/v1/verify/?algorithm=sha256' });
+    expect(neither.statusCode).toBe(400);
+    const one = await f.app.inject({
+      method: 'GET',
+      url: `/api/v1/verify/?digest=${'a'.repeat(64)}`,
+    });
+    expect(one.statusCode).toBe(200);
+  });
+
+  it('uploads document a required, non-empty body; catalog writes state the share-type rules', async () => {
+    const doc = await documentOf();
+    for (const [path, method] of [
+      ['/api/v1/catalog/{id}/versions', 'post'],
+      ['/api/v1/verify/file', 'post'],
+    ] as const) {
+      const body = doc.paths[path]?.[method]?.requestBody;
+      expect(body?.required, path).toBe(true);
+      expect(body?.content['application/octet-stream']?.schema, path).toMatchObject({
+        format: 'binary',
+        minLength: 1,
+      });
+    }
+    const create =
+      doc.paths['/api/v1/catalog/']?.post?.requestBody?.content['application/json']?.schema;
+    expect(JSON.stringify(create)).toContain('"required":["legalBasis"]');
+    expect(JSON.stringify(create)).toContain('"required":["shareConditions"]');
+  });
+
+  it('documents 429 on every API operation (the per-client rate limit)', async () => {
+    const doc = await documentOf();
+    for (const [path, item] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(item))
+        expect(Object.keys(op.responses).includes('429'), `${method} ${path}`).toBe(
+          path.startsWith('/api/'),
+        );
+  });
 });

@@ -60,13 +60,30 @@ const Metadata = {
   sourceSystem: Type.Optional(Nullable(Text(256))),
   scenarios: Type.Optional(Type.Array(Text(4096), { maxItems: 100 })),
 };
+/**
+ * 以共享为原则、不共享为例外 (the chaincode's checkEntryRules): an entry not shared cites its legal
+ * basis, a conditional one states its conditions. The document says so; the chaincode enforces it
+ * (400 LEGAL_BASIS_REQUIRED, 400 INVALID_ARGUMENT).
+ */
+const shareRules = {
+  allOf: [
+    {
+      if: { properties: { shareType: { const: 'not_shared' } }, required: ['shareType'] },
+      then: { properties: { legalBasis: { type: 'string' } }, required: ['legalBasis'] },
+    },
+    {
+      if: { properties: { shareType: { const: 'conditional' } }, required: ['shareType'] },
+      then: { properties: { shareConditions: { type: 'string' } }, required: ['shareConditions'] },
+    },
+  ],
+};
 const CreateBody = Type.Object(
   { id: Id('资源代码, unique on the ledger'), ...Metadata },
-  { additionalProperties: false },
+  { additionalProperties: false, ...shareRules },
 );
 const UpdateBody = Type.Object(
   { ...Metadata, changeReason: Text(2048, 1) },
-  { additionalProperties: false },
+  { additionalProperties: false, ...shareRules },
 );
 
 interface MetadataInput {

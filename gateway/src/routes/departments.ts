@@ -26,7 +26,7 @@ import {
   Day,
   Department as DepartmentSchema,
   Enums,
-  Id,
+  UserName,
   Nullable,
   StringEnum,
   Text,
@@ -246,7 +246,7 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
         tags,
         summary: "set a user's roles (the department's admin)",
         params: Type.Object(
-          { id: DepartmentId, user: Id('user name') },
+          { id: DepartmentId, user: UserName() },
           { additionalProperties: false },
         ),
         body: RolesBody,

@@ -16,6 +16,7 @@ import { ErrorResponse, GatewayError } from '../errors.js';
 import type { PageResult } from '../index/query-index.js';
 import type { Arg, Submitted } from '../services/chaincode.js';
 import type { GatewayContext } from '../services/runtime.js';
+import { DAY_PATTERN } from './schemas.js';
 
 /**
  * Statuses any operation may answer with the error shape: 414 and 431 come from the router and
@@ -160,10 +161,13 @@ export function parseTime(value: string | undefined, end: boolean): number | und
   return Date.parse(value);
 }
 
+/** A real day, optionally with a time of day and an offset (hours 00-23, offsets up to ±14:00). */
 export const TimeParam = (description: string) =>
   Type.String({
     description,
-    pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2}))?$',
+    pattern:
+      `^${DAY_PATTERN}(T(?:[01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,3})?)?` +
+      '(Z|[+-](?:0\\d|1[0-4]):[0-5]\\d))?$',
   });
 
 /**

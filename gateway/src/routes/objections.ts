@@ -18,6 +18,7 @@ import {
 import {
   Enums,
   Id,
+  VersionNumber,
   Nullable,
   Page,
   PageQuery,
@@ -32,7 +33,7 @@ const Params = Type.Object({ id: Id('objection id') }, { additionalProperties: f
 const RaiseBody = Type.Object(
   {
     catalogId: Id(),
-    version: Type.Integer({ minimum: 1 }),
+    version: VersionNumber(),
     description: Text(4096, 1),
     recordRefs: Type.Array(Text(256, 1), { minItems: 1, maxItems: 1000, uniqueItems: true }),
     fields: Type.Optional(
@@ -48,7 +49,7 @@ const RaiseBody = Type.Object(
 const ResolveBody = Type.Object(
   {
     resolution: StringEnum(['corrected', 'rejected'] as const),
-    correctedVersion: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    correctedVersion: Type.Optional(Nullable(VersionNumber('the version that corrects the data'))),
     reason: Type.Optional(Nullable(Text(2048))),
   },
   { additionalProperties: false },

@@ -38,11 +38,11 @@ export function StringEnum<const T extends readonly string[]>(
 }
 
 /**
- * Identifiers: letters, digits and `._:@-`, no `..`, at most 128 characters. Strict on purpose:
- * ids become ledger keys and store paths, so slashes, control characters and traversal are
- * refused at the edge with a 400.
+ * Identifiers: letters, digits and `._:-`, no `..`, at most 128 characters. Strict on purpose:
+ * ids become ledger keys and store paths, so slashes, `@`, control characters and traversal are
+ * refused at the edge with a 400 (the chaincode's identifier rule, without its `/`).
  */
-export const ID_PATTERN = '^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$';
+export const ID_PATTERN = '^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
 export const Id = (description?: string) =>
   Type.String({
     pattern: ID_PATTERN,
@@ -50,17 +50,50 @@ export const Id = (description?: string) =>
     maxLength: 128,
     ...(description ? { description } : {}),
   });
+/** A user name: an identity (certificate) name, which may be an e-mail-like `name@unit`. */
+export const UserName = (description = 'user name') =>
+  Type.String({
+    pattern: '^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$',
+    minLength: 1,
+    maxLength: 128,
+    description,
+  });
+/** Dataset version numbers: the chaincode keys them as at most 9 digits. */
+export const MAX_VERSION = 999_999_999;
+export const VersionNumber = (description = 'dataset version, from 1') =>
+  Type.Integer({ minimum: 1, maximum: MAX_VERSION, description });
 export const Hex64 = Type.String({
   pattern: '^[0-9a-f]{64}$',
   description: 'lower-case hex, 32 bytes',
 });
+/**
+ * A real Gregorian day YYYY-MM-DD (months 01-12, days within the month, 29 February only in leap
+ * years): what the chaincode accepts, so 0000-00-00 or 2025-02-30 are refused by the document too.
+ */
+export const DAY_PATTERN =
+  '(?:\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))' +
+  '|(?:\\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)';
 /** CST calendar day. */
 export const Day = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}$',
-  description: 'YYYY-MM-DD (China Standard Time)',
+  pattern: `^${DAY_PATTERN}$`,
+  description: 'YYYY-MM-DD (China Standard Time), a real calendar day',
 });
 export const Instant = Type.String({ description: 'ISO 8601 UTC instant' });
-export const Text = (maxLength: number, minLength = 0) => Type.String({ minLength, maxLength });
+/** Characters the chaincode refuses in text: C0 controls other than tab, LF and CR, and DEL. */
+const TEXT_CHAR = '[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]';
+/**
+ * Free text as the chaincode takes it: no control characters, and not blank (the chaincode
+ * trims before its emptiness check; an optional text is left out or null, never "").
+ */
+export const Text = (maxLength: number, minLength = 1) =>
+  Type.String({
+    minLength,
+    maxLength,
+    pattern:
+      minLength > 0
+        ? `^${TEXT_CHAR}*[^\\s\\ufeff\\u0000-\\u001f\\u007f]${TEXT_CHAR}*$`
+        : `^${TEXT_CHAR}*$`,
+  });
 
 export const Enums = {
   level: StringEnum(DEPARTMENT_LEVELS),

@@ -19,7 +19,7 @@ import { GatewayError } from '../errors.js';
 import type { GatewayContext } from '../services/runtime.js';
 import type { RouteOptions } from './context.js';
 import { responses, submitAs } from './helpers.js';
-import { Id, StringEnum, Text } from './schemas.js';
+import { StringEnum, Text, UserName } from './schemas.js';
 
 const DepartmentParams = Type.Object(
   { id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$', description: 'MSP id' }) },
@@ -128,7 +128,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
         params: DepartmentParams,
         body: Type.Object(
           {
-            user: Id('user name'),
+            user: UserName(),
             roles: Type.Array(StringEnum(REGISTRY_ROLES), {
               uniqueItems: true,
               minItems: 1,
@@ -188,7 +188,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
         tags,
         summary: "revoke every token of a user (the department's admin); refused at once",
         params: Type.Object(
-          { id: DepartmentParams.properties.id, user: Id('user name') },
+          { id: DepartmentParams.properties.id, user: UserName() },
           { additionalProperties: false },
         ),
         response: responses(Type.Object({ revoked: Type.Array(Type.String()) })),

@@ -76,7 +76,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.get(
     '/',
     {
-      config,
+      config: { ...config, exactlyOneOf: ['digest', 'recordRoot'] },
       schema: {
         tags,
         summary: 'is this digest (or record root) anchored? (no token needed)',
@@ -113,7 +113,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     upload.post(
       '/file',
       {
-        config,
+        config: { ...config, upload: 'the file to hash (not stored)' },
         bodyLimit: Number.MAX_SAFE_INTEGER,
         schema: {
           tags,

@@ -14,10 +14,19 @@ import { GatewayError } from '../errors.js';
 import type { RouteOptions } from './context.js';
 import { mediaResponses, responses, uploadStream, written } from './helpers.js';
 import { CatalogParams } from './catalog.js';
-import { DatasetVersion, Enums, Id, Nullable, StreamBody, Text, Written } from './schemas.js';
+import {
+  DatasetVersion,
+  Enums,
+  Id,
+  Nullable,
+  StreamBody,
+  Text,
+  VersionNumber,
+  Written,
+} from './schemas.js';
 
 const VersionParams = Type.Object(
-  { id: Id('catalog entry id'), version: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }) },
+  { id: Id('catalog entry id'), version: VersionNumber() },
   { additionalProperties: false },
 );
 
@@ -96,6 +105,7 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     upload.post(
       '/:id/versions',
       {
+        config: { upload: 'the dataset file, any media type (its Content-Type is recorded)' },
         bodyLimit: Number.MAX_SAFE_INTEGER,
         schema: {
           tags,
@@ -214,7 +224,7 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         params: Type.Object(
           {
             id: Id(),
-            version: Type.Integer({ minimum: 1 }),
+            version: VersionNumber(),
             index: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
           },
           { additionalProperties: false },

@@ -432,9 +432,10 @@ export async function createDatasets(deps: {
         chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [catalogId]),
       ]);
       if (version.recordRoot === null || version.recordCount === null) {
+        // No record of it is on the ledger: the same answer as an index past the last record.
         throw new GatewayError(
-          'VALIDATION_FAILED',
-          `${version.id} was not anchored record by record`,
+          'RECORD_NOT_FOUND',
+          `${version.id} was not anchored record by record: it has no record proofs`,
         );
       }
       if (index >= version.recordCount) {
