@@ -32,6 +32,7 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { objectionRoutes } from './routes/objections.js';
 import { requestRoutes } from './routes/requests.js';
 import { statsRoutes } from './routes/stats.js';
+import { subjectRoutes } from './routes/subjects.js';
 import { verifyRoutes } from './routes/verify.js';
 import { versionRoutes } from './routes/versions.js';
 import { userRoutes } from './routes/users.js';
@@ -176,6 +177,7 @@ export async function buildApp(
       await api.register(grantRoutes, { ctx, prefix: '/grants' });
       await api.register(objectionRoutes, { ctx, prefix: '/objections' });
       await api.register(auditRoutes, { ctx, prefix: '/audit' });
+      await api.register(subjectRoutes, { ctx, prefix: '/subjects' });
       await api.register(statsRoutes, { ctx, prefix: '/stats' });
       await api.register(ledgerRoutes, { ctx, prefix: '/ledger' });
       await api.register(dcatRoutes, { ctx, prefix: '/dcat' });

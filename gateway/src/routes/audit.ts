@@ -134,6 +134,8 @@ const CSV_COLUMNS = [
   'consumerDepartment',
   'consumerUser',
   'grantId',
+  'subject',
+  'authorisationId',
   'purpose',
   'fields',
   'bytes',
@@ -150,7 +152,8 @@ function csvCell(value: string | number | null | undefined): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function csvRow(u: Indexed<UsageRecordType>): string {
+/** One use as a CSV row (CSV_COLUMNS); txId when the record came from the index. */
+function csvRow(u: UsageRecordType & { txId?: string }): string {
   const row: Record<(typeof CSV_COLUMNS)[number], string | number | null | undefined> = {
     at: u.at,
     id: u.id,
@@ -162,6 +165,8 @@ function csvRow(u: Indexed<UsageRecordType>): string {
     consumerDepartment: u.consumer.department,
     consumerUser: u.consumer.user,
     grantId: u.grantId,
+    subject: u.subject,
+    authorisationId: u.authorisationId,
     purpose: u.purpose,
     fields: u.fields.join(';'),
     bytes: u.bytes,
@@ -173,6 +178,14 @@ function csvRow(u: Indexed<UsageRecordType>): string {
     txId: u.txId,
   };
   return CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\r\n';
+}
+
+/** Uses as RFC 4180 CSV with a header row: the audit export and a data subject's trail. */
+export async function* usageCsv(
+  rows: AsyncIterable<UsageRecordType & { txId?: string }> | Iterable<UsageRecordType>,
+): AsyncGenerator<string> {
+  yield CSV_COLUMNS.join(',') + '\r\n';
+  for await (const u of rows) yield csvRow(u);
 }
 
 /** A PROV-JSON qualified name as a value (a plain string would be read as a string literal). */
@@ -324,15 +337,10 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
     },
     async (request, reply) => {
       const query = await usageQuery(ctx, request, request.query);
-      const rows = allUses(ctx, query);
-      async function* csv() {
-        yield CSV_COLUMNS.join(',') + '\r\n';
-        for await (const u of rows) yield csvRow(u);
-      }
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="shulian-usage.csv"')
-        .send(Readable.from(csv()));
+        .send(Readable.from(usageCsv(allUses(ctx, query))));
     },
   );
 

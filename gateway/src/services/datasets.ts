@@ -22,12 +22,14 @@ import {
   type UsageRecord,
   type UseCheck,
 } from '@shulian/chaincode/constants';
+import { canonicalJson, type Json } from '@shulian/chaincode/canonical';
 import { GatewayError } from '../errors.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { ProofBundle } from '@shulian/proof/bundle';
 import { nodeHashes } from '@shulian/proof/node';
 import {
   projectRecordProof,
+  RecordParser,
   type RecordFormat,
   type SelectiveRecordProof,
 } from '@shulian/proof/records';
@@ -35,7 +37,7 @@ import type { Indexed } from '../index/query-index.js';
 import { StoreError, type BlobInfo, type DatasetStore } from '../store/dataset-store.js';
 import type { Chaincode, Submitted } from './chaincode.js';
 import { deliveredAs, measure, type Delivery } from './delivery.js';
-import { projectRecords, recordFormatOf } from './projection.js';
+import { pick, projectRecords, recordFormatOf } from './projection.js';
 import { bundleFromMaterial } from './proofs.js';
 import { formatCheck, isFormatError, type FormatCheck } from './upload-format.js';
 
@@ -61,10 +63,44 @@ interface UseRequest {
   grantId: string | null;
   catalogId: string;
   datasetVersion: number;
-  action: 'download' | 'prove';
+  action: 'download' | 'prove' | 'query';
   recordIndex?: number;
   fields: string[] | null;
   purpose: Purpose | null;
+  /** A query of one data subject's records (在线查询): the pseudonym and their authorisation. */
+  subject?: string;
+  authorisationId?: string;
+}
+
+/** 在线查询: one data subject's records of a version, under a grant and their authorisation. */
+export interface SubjectQuery {
+  catalogId: string;
+  version: number;
+  /** The column holding the subject identifier, and the identifier the consumer was given. */
+  subjectField: string;
+  identifier: string;
+  /** The identifier's pseudonym, as the ledger knows the subject. */
+  subject: string;
+  authorisationId: string;
+  fields: string[] | null;
+  purpose: Purpose | null;
+}
+
+export interface SubjectRecord {
+  /** The record's position in the version's record tree. */
+  index: number;
+  /** The record limited to the fields the use was allowed. */
+  record: Record<string, Json>;
+  /** Its record proof bundle, opening only the allowed fields. */
+  proof: ProofBundle | null;
+}
+
+export interface SubjectRecords {
+  usage: UsageRecord;
+  tx: { txId: string; blockNumber: number };
+  records: SubjectRecord[];
+  /** `selective` when the use was limited to some fields: the others are commitments only. */
+  proofs: 'whole' | 'selective';
 }
 
 export interface OpenedContent {
@@ -99,6 +135,12 @@ export interface Datasets {
     request: ContentRequest,
   ): Promise<OpenedContent>;
   proof(caller: Caller, catalogId: string, version: number): Promise<ProofBundle>;
+  /**
+   * Finds one subject's records by the subject column, checks the use (grant and the subject's
+   * authorisation, action `query`), records it with the digest of the canonical JSON of the
+   * records delivered, and answers only those records projected to the allowed fields.
+   */
+  subjectRecords(caller: Caller, query: SubjectQuery): Promise<SubjectRecords>;
   /** Checks and records the use (action `prove`) first, like `open`. */
   recordProof(
     caller: Caller,
@@ -426,6 +468,70 @@ export async function createDatasets(deps: {
       });
     },
 
+    async subjectRecords(caller, query) {
+      const version = await getVersion(caller, query.catalogId, query.version);
+      const format = recordFormatOf(version.mediaType);
+      if (format === null || version.recordCount === null) {
+        throw new GatewayError(
+          'VALIDATION_FAILED',
+          `${version.id} was not anchored record by record, so no subject's records can be found in it`,
+        );
+      }
+      const use: UseRequest = {
+        grantId: null,
+        catalogId: query.catalogId,
+        datasetVersion: query.version,
+        action: 'query',
+        fields: query.fields,
+        purpose: query.purpose,
+        subject: query.subject,
+        authorisationId: query.authorisationId,
+      };
+      const check = await checkUse(caller, use);
+      let records: SubjectRecord[] = [];
+      let whole = false;
+      let delivery: Delivery | null = null;
+      if (check.allowed) {
+        const { sha256, txId } = await anchoredTx(version);
+        let stream: Readable;
+        try {
+          stream = await store.get(sha256);
+        } catch (err) {
+          throw storeError(err);
+        }
+        const found = await matching(
+          recordsOf(stream, format),
+          query.subjectField,
+          query.identifier,
+        );
+        whole = found.every(({ record }) =>
+          Object.keys(record).every((field) => check.fields.includes(field)),
+        );
+        const material = found.length > 0 ? await ledger.getTransactionProof(txId) : null;
+        records = [];
+        for (const { index, record } of found) {
+          let issued: SelectiveRecordProof;
+          try {
+            issued = await store.recordProof(sha256, index, deps.recordSecret);
+          } catch (err) {
+            throw storeError(err);
+          }
+          // Fields outside the use go out as commitments only (selective disclosure).
+          if (!whole)
+            issued = projectRecordProof(nodeHashes[issued.algorithm], issued, check.fields);
+          const proof = material
+            ? bundleFromMaterial(material, version, { kind: 'record', proof: issued })
+            : null;
+          records.push({ index, record: pick(record, check.fields), proof });
+        }
+        delivery = await measure(Readable.from([canonicalJson(records)]), 'sha256');
+      }
+      const recorded = await recordUse(caller, use, check, delivery);
+      const tx = { txId: recorded.txId, blockNumber: recorded.blockNumber };
+      if (!check.allowed) throw changedMeanwhile(recorded.value, tx);
+      return { usage: recorded.value, tx, records, proofs: whole ? 'whole' : 'selective' };
+    },
+
     async recordProof(caller, catalogId, versionNumber, index) {
       const [version, entry] = await Promise.all([
         getVersion(caller, catalogId, versionNumber),
@@ -541,6 +647,38 @@ async function* checked(
     yield bytes;
   }
   check.finish();
+}
+
+/**
+ * The records of one subject: those whose subject column holds the identifier, read from the
+ * anchored bytes with the proof module's parser (so indexes are the record tree's). One pass over
+ * the version; there is no index by subject yet.
+ */
+async function* recordsOf(stream: Readable, format: RecordFormat): AsyncGenerator<Json> {
+  const parser = new RecordParser(format);
+  for await (const data of stream as AsyncIterable<Uint8Array>) yield* parser.push(data);
+  yield* parser.end();
+}
+
+async function matching(
+  records: AsyncIterable<Json>,
+  subjectField: string,
+  identifier: string,
+): Promise<{ index: number; record: Record<string, Json> }[]> {
+  const found: { index: number; record: Record<string, Json> }[] = [];
+  let index = 0;
+  for await (const record of records) {
+    if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
+      const value = record[subjectField];
+      if (
+        (typeof value === 'string' || typeof value === 'number') &&
+        String(value).trim() === identifier
+      )
+        found.push({ index, record });
+    }
+    index += 1;
+  }
+  return found;
 }
 
 /** Allowed on chain although the check just before refused: recorded as nothing delivered. */

@@ -29,7 +29,8 @@ const csvCell = (value: Json | undefined): string => {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
-function pick(record: Json, fields: readonly string[]): Record<string, Json> {
+/** A record limited to `fields` (those it has), in the order given. */
+export function pick(record: Json, fields: readonly string[]): Record<string, Json> {
   const source =
     record !== null && typeof record === 'object' && !Array.isArray(record) ? record : {};
   const out: Record<string, Json> = {};

@@ -19,6 +19,7 @@ import {
 } from '../../../network/embedded/config.js';
 import { createTokenStore, type TokenStore } from '../auth/tokens.js';
 import type { GatewayConfig } from '../config.js';
+import { createSubjects, type Subjects } from './subjects.js';
 import { GatewayError } from '../errors.js';
 import { openQueryIndex, type QueryIndex } from '../index/query-index.js';
 import { createEmbeddedLedger, type EmbeddedLedger } from '../ledger/embedded.js';
@@ -50,6 +51,8 @@ export interface GatewayContext {
   index: QueryIndex;
   metrics: Metrics;
   datasets: Datasets;
+  /** Pseudonyms of data subjects (the key stays in this gateway). */
+  subjects: Subjects;
   /** Free space under the data directory: a full disk makes the gateway unready, writes 507. */
   storage: StorageMonitor;
   /** Department CA certificates and orderer keys that proof bundles verify against. */
@@ -156,6 +159,7 @@ export async function openRuntime(
     addressBook: join(dir, 'addresses'),
     recordSecret: await secretKey(join(dir, 'record.key')),
   });
+  const subjects = createSubjects(await secretKey(join(dir, 'subject.key')));
   const tokens = createTokenStore(join(dir, 'tokens.json'));
   const metrics = createMetrics();
   // A write that raced the disk filling up may be on the ledger but not yet marked in the
@@ -235,6 +239,7 @@ export async function openRuntime(
       index,
       metrics,
       datasets,
+      subjects,
       storage,
       trust,
       coordinator,

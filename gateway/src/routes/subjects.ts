@@ -1,0 +1,424 @@
+/**
+ * Data subjects (个人 / 企业) and their authorisations: binding a key at the counter, the
+ * subject's signed authorisations and revocations, the subject's own trail, the audit filter by
+ * authorisation, and record queries by subject (在线查询).
+ *
+ * Routes a subject calls from the digital safe are public: the subject has no token, their
+ * signature (checked by the chaincode against the bound key) is the authority, and the gateway
+ * carries it to the ledger as its own reader identity. The ID number never leaves this gateway:
+ * it is pseudonymised here (services/subjects.ts).
+ */
+import { Readable } from 'node:stream';
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import {
+  MAX_PAGE_SIZE,
+  SUBJECT_STATEMENTS,
+  TX,
+  type Authorisation as AuthorisationType,
+  type CatalogEntry as CatalogEntryType,
+  type DatasetVersion as DatasetVersionType,
+  type Page as LedgerPage,
+  type SubjectBinding as SubjectBindingType,
+  type TransactionName,
+  type UsageRecord as UsageRecordType,
+} from '@shulian/chaincode/constants';
+import { callerOf } from '../auth/guard.js';
+import { GatewayError } from '../errors.js';
+import type { Caller } from '../ledger/types.js';
+import type { GatewayContext } from '../services/runtime.js';
+import { usageCsv } from './audit.js';
+import type { RouteOptions } from './context.js';
+import { mediaResponses, responses, submitAs, written } from './helpers.js';
+import {
+  Enums,
+  Hex64,
+  Id,
+  Nullable,
+  StreamBody,
+  StringEnum,
+  Text,
+  UsageRecord,
+  Written,
+} from './schemas.js';
+
+const Base64 = (maxLength: number, description: string) =>
+  Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', minLength: 4, maxLength, description });
+const Signature = Base64(128, 'ECDSA P-256 / SHA-256 signature, IEEE P1363 (r‖s), base64');
+const FieldName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' });
+
+const SubjectBinding = Type.Object(
+  {
+    subject: Hex64,
+    kind: Enums.subjectKind,
+    publicKey: Type.String({ description: 'P-256 SubjectPublicKeyInfo (DER), base64' }),
+    keyId: Hex64,
+    version: Type.Integer(),
+    reason: Nullable(Type.String()),
+    boundAt: Type.String(),
+    boundBy: Type.Object({ department: Type.String(), user: Type.String() }),
+  },
+  { additionalProperties: true, description: "a data subject's public key on the ledger" },
+);
+
+const AuthorisationTerms = Type.Object(
+  {
+    statement: Type.Literal(SUBJECT_STATEMENTS.authorise),
+    subject: Hex64,
+    consumer: Id('the consumer department'),
+    entries: Type.Array(
+      Type.Object(
+        { catalogId: Id(), fields: Type.Array(FieldName, { minItems: 1, maxItems: 500 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 50 },
+    ),
+    purpose: Enums.purpose,
+    matter: Text(256, 1),
+    validFrom: Type.String({ description: 'ISO 8601 UTC instant' }),
+    validTo: Type.String({ description: 'ISO 8601 UTC instant' }),
+    maxUses: Type.Integer({ minimum: 1, maximum: 1000, description: '1 = one use' }),
+    nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }),
+  },
+  {
+    additionalProperties: false,
+    description: 'what the subject signs (its canonical JSON, keys sorted)',
+  },
+);
+
+const Authorisation = Type.Object(
+  {
+    id: Type.String(),
+    subject: Hex64,
+    kind: Enums.subjectKind,
+    terms: AuthorisationTerms,
+    signature: Type.String(),
+    bindingVersion: Type.Integer(),
+    keyId: Hex64,
+    providers: Type.Array(Type.String()),
+    useCount: Type.Integer(),
+    submittedAt: Type.String(),
+    submittedBy: Type.Object({ department: Type.String(), user: Type.String() }),
+    revocation: Nullable(Type.Object({}, { additionalProperties: true })),
+  },
+  { additionalProperties: true, description: "a data subject's signed authorisation" },
+);
+
+const SignedAuthorisation = Type.Object(
+  { payload: AuthorisationTerms, signature: Signature },
+  { additionalProperties: false },
+);
+const SignedRevocation = Type.Object(
+  {
+    payload: Type.Object(
+      {
+        statement: Type.Literal(SUBJECT_STATEMENTS.revoke),
+        subject: Hex64,
+        authorisationId: Id(),
+        at: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+    signature: Signature,
+  },
+  { additionalProperties: false },
+);
+const SignedTrail = Type.Object(
+  {
+    payload: Type.Object(
+      { statement: Type.Literal(SUBJECT_STATEMENTS.trail), subject: Hex64, at: Type.String() },
+      { additionalProperties: false, description: 'signed within 5 minutes of the request' },
+    ),
+    signature: Signature,
+  },
+  { additionalProperties: false },
+);
+
+const SubjectRecordsAnswer = Type.Object({
+  usage: UsageRecord,
+  tx: Type.Object({ txId: Type.String(), blockNumber: Type.Integer() }),
+  records: Type.Array(
+    Type.Object({
+      index: Type.Integer({ description: "the record's place in the version's record tree" }),
+      record: Type.Record(Type.String(), Type.Unknown()),
+      proof: Nullable(Type.Object({}, { additionalProperties: true })),
+    }),
+  ),
+  proofs: StringEnum(['whole', 'selective'] as const, {
+    description:
+      'selective when the use was limited to some fields: the proofs open only those, the others are salted commitments',
+  }),
+});
+
+const AuthorisationParams = Type.Object(
+  { id: Id('authorisation id') },
+  { additionalProperties: false },
+);
+const SubjectParams = Type.Object({ subject: Hex64 }, { additionalProperties: false });
+
+/** Every page of a ledger list, in order. */
+async function allPages<T>(
+  ctx: GatewayContext,
+  caller: Caller,
+  fcn: TransactionName,
+  args: string[],
+): Promise<T[]> {
+  const items: T[] = [];
+  let bookmark = '';
+  for (;;) {
+    const page = await ctx.chaincode.evaluate<LedgerPage<T>>(caller, fcn, [
+      ...args,
+      String(MAX_PAGE_SIZE),
+      bookmark,
+    ]);
+    items.push(...page.items);
+    if (page.items.length < MAX_PAGE_SIZE || !page.bookmark) return items;
+    bookmark = page.bookmark;
+  }
+}
+
+export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const tags = ['subjects'];
+  const relay = ctx.publicReader;
+
+  app.post(
+    '/bindings',
+    {
+      schema: {
+        tags,
+        summary:
+          "bind a subject's public key after an identity check (verifier of a department that verifies that kind)",
+        body: Type.Object(
+          {
+            kind: Enums.subjectKind,
+            identifier: Type.String({
+              minLength: 18,
+              maxLength: 32,
+              description:
+                '身份证号 / 统一社会信用代码; pseudonymised here, never sent to the ledger',
+            }),
+            publicKey: Base64(256, 'P-256 SubjectPublicKeyInfo (DER), base64'),
+            reason: Type.Optional(Text(2048, 1)),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses(Written(SubjectBinding), 201),
+      },
+    },
+    async (request, reply) => {
+      const { kind, identifier, publicKey, reason } = request.body;
+      const subject = ctx.subjects.pseudonym(kind, identifier);
+      const answer = await submitAs<SubjectBindingType>(ctx, request, TX.consent.BindSubject, [
+        { subject, kind, publicKey, reason: reason ?? null },
+      ]);
+      return reply.code(201).send(answer);
+    },
+  );
+
+  app.get(
+    '/:subject/binding',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: "a subject's current key (public: a pseudonym and a public key are not personal)",
+        params: SubjectParams,
+        response: responses(SubjectBinding),
+      },
+    },
+    async (request) =>
+      ctx.chaincode.evaluate<SubjectBindingType>(relay, TX.consent.GetSubjectBinding, [
+        request.params.subject,
+      ]),
+  );
+
+  app.post(
+    '/authorisations',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: 'submit an authorisation the subject signed (the signature is the authority)',
+        body: SignedAuthorisation,
+        response: responses(Written(Authorisation), 201),
+      },
+    },
+    async (request, reply) => {
+      const s = await ctx.chaincode.submit<AuthorisationType>(
+        relay,
+        TX.consent.SubmitAuthorisation,
+        [request.body],
+      );
+      return reply.code(201).send(await written(ctx, s));
+    },
+  );
+
+  app.post(
+    '/authorisations/:id/revoke',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: "revoke an authorisation with the subject's signed statement",
+        params: AuthorisationParams,
+        body: SignedRevocation,
+        response: responses(Written(Authorisation)),
+      },
+    },
+    async (request) => {
+      if (request.body.payload.authorisationId !== request.params.id) {
+        throw new GatewayError('VALIDATION_FAILED', 'the statement revokes another authorisation');
+      }
+      const s = await ctx.chaincode.submit<AuthorisationType>(
+        relay,
+        TX.consent.RevokeAuthorisation,
+        [request.body],
+      );
+      return written(ctx, s);
+    },
+  );
+
+  app.get(
+    '/authorisations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'one authorisation (its consumer, its providers, supervisors, the coordinator)',
+        params: AuthorisationParams,
+        response: responses(Authorisation),
+      },
+    },
+    async (request) =>
+      ctx.chaincode.evaluate<AuthorisationType>(callerOf(request), TX.consent.GetAuthorisation, [
+        request.params.id,
+      ]),
+  );
+
+  app.get(
+    '/authorisations/:id/uses',
+    {
+      schema: {
+        tags,
+        summary: 'audit filter: every use judged against one authorisation, allowed and refused',
+        params: AuthorisationParams,
+        response: responses(Type.Object({ items: Type.Array(UsageRecord) })),
+      },
+    },
+    async (request) => ({
+      items: await allPages<UsageRecordType>(
+        ctx,
+        callerOf(request),
+        TX.consent.ListUsesByAuthorisation,
+        [request.params.id],
+      ),
+    }),
+  );
+
+  app.post(
+    '/:subject/trail',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary:
+          "the subject's own trail: every use of their data and their authorisations, on a fresh signed statement",
+        params: SubjectParams,
+        querystring: Type.Object(
+          { format: Type.Optional(StringEnum(['json', 'csv'] as const)) },
+          { additionalProperties: false },
+        ),
+        body: SignedTrail,
+        response: mediaResponses(
+          StreamBody(
+            'JSON {subject, uses: UsageRecord[], authorisations: Authorisation[]}, or the uses as RFC 4180 CSV',
+          ),
+          ['application/json', 'text/csv'],
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { subject } = request.params;
+      const statement = JSON.stringify(request.body);
+      const uses = await allPages<UsageRecordType>(ctx, relay, TX.consent.ListUsesBySubject, [
+        subject,
+        statement,
+      ]);
+      uses.sort((a, b) => b.at.localeCompare(a.at));
+      if (request.query.format === 'csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="shulian-my-data-trail.csv"')
+          .send(Readable.from(usageCsv(uses)));
+      }
+      const authorisations = await allPages<AuthorisationType>(
+        ctx,
+        relay,
+        TX.consent.ListAuthorisationsBySubject,
+        [subject, statement],
+      );
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify({ subject, uses, authorisations }));
+    },
+  );
+
+  app.post(
+    '/records',
+    {
+      schema: {
+        tags,
+        summary:
+          "在线查询: a subject's records of an entry under the grant and the subject's authorisation (consumer)",
+        body: Type.Object(
+          {
+            catalogId: Id(),
+            version: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'default: the latest' }),
+            ),
+            identifier: Type.String({
+              minLength: 18,
+              maxLength: 32,
+              description: "the subject's 身份证号 / 统一社会信用代码, as the subject gave it",
+            }),
+            authorisationId: Id(),
+            fields: Type.Optional(Type.Array(FieldName, { minItems: 1, uniqueItems: true })),
+            purpose: Type.Optional(Enums.purpose),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses(SubjectRecordsAnswer),
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const body = request.body;
+      const entry = await ctx.chaincode.evaluate<CatalogEntryType>(caller, TX.catalog.GetEntry, [
+        body.catalogId,
+      ]);
+      const kind = entry.fields.find((f) => f.consent)?.consent;
+      if (entry.subjectField === null || kind === undefined) {
+        throw new GatewayError(
+          'VALIDATION_FAILED',
+          `${entry.id} has no fields that need a subject's consent, so it is not queried by subject`,
+        );
+      }
+      const version =
+        body.version ??
+        (
+          await ctx.chaincode.evaluate<DatasetVersionType>(caller, TX.dataset.GetLatestVersion, [
+            entry.id,
+          ])
+        ).version;
+      return ctx.datasets.subjectRecords(caller, {
+        catalogId: entry.id,
+        version,
+        subjectField: entry.subjectField,
+        identifier: ctx.subjects.normalise(kind, body.identifier),
+        subject: ctx.subjects.pseudonym(kind, body.identifier),
+        authorisationId: body.authorisationId,
+        fields: body.fields ?? null,
+        purpose: body.purpose ?? null,
+      });
+    },
+  );
+  done();
+};
