@@ -1,7 +1,8 @@
 /**
  * Operating the ledger through the gateway: a damaged department node is named by verify and
  * rebuilt from the orderer's blocks by `POST /ledger/nodes/:department/repair` (the coordinator's
- * admin only), and a verification under way reports how far it is at `GET /ledger/verify/progress`.
+ * admin only), a node that halts under write load is reported while the gateway keeps answering,
+ * and a verification under way reports how far it is at `GET /ledger/verify/progress`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFixture, type Fixture } from './fixture.js';
@@ -86,5 +87,65 @@ describe('verify progress', () => {
         })
       ).statusCode,
     ).toBe(403);
+  });
+});
+
+describe('a node halted mid-load', () => {
+  const csv = (i: number) =>
+    `licence_no,name,category,address,valid_to\nH${i},停机${i},医院,南城区${i}号,2027-01-01\n`;
+  /** An anchor by health, retried on the documented retryable conflict. */
+  const anchor = async (i: number): Promise<number> => {
+    for (;;) {
+      const res = await f.app.inject({
+        method: 'POST',
+        url: '/api/v1/catalog/HLT-ORG-001/versions?reason=halt%20under%20load',
+        headers: { ...f.auth('health', 'clerk'), 'content-type': 'text/csv' },
+        payload: csv(i),
+      });
+      if (res.statusCode !== 409) return res.statusCode;
+    }
+  };
+  const get = (url: string) => f.app.inject({ method: 'GET', url });
+
+  it('keeps answering, reports the node in /ready, status and metrics, and recovers by repair', async () => {
+    // psb's node halts, as a node does on a block it cannot get or apply (tests/network/liveness),
+    // while health's clerks are anchoring. (health's own entry needs health's endorsement, so
+    // it is another department's node that stops.)
+    const writes = Array.from({ length: 6 }, (_, i) => anchor(i));
+    f.runtime.ledger.network.node('psb').halt(new Error('simulated: block 9 cannot be applied'));
+    const more = Array.from({ length: 4 }, (_, i) => anchor(10 + i));
+    const started = performance.now();
+    const statuses = await Promise.all([...writes, ...more]);
+    // Every write is answered, promptly, without psb's node.
+    expect(statuses.every((s) => s === 201)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(20_000);
+
+    const ready = await get('/ready');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json<{ error: { message: string } }>().error.message).toMatch(/node psb halted/);
+    expect((await get('/health')).statusCode).toBe(200);
+    const metrics = await get('/metrics');
+    expect(metrics.body).toMatch(/^shulian_ledger_nodes_halted 1$/m);
+    const status = await f.app.inject({
+      method: 'GET',
+      url: '/api/v1/ledger/status',
+      headers: f.auth('coord', 'admin'),
+    });
+    const node = status
+      .json<{ nodes: { id: string; halted?: string }[] }>()
+      .nodes.find((n) => n.id === 'psb');
+    expect(node?.halted).toMatch(/cannot be applied/);
+    // Reads keep working meanwhile.
+    const catalog = await f.app.inject({
+      method: 'GET',
+      url: '/api/v1/catalog/HLT-ORG-001',
+      headers: f.auth('amr', 'clerk'),
+    });
+    expect(catalog.statusCode).toBe(200);
+
+    expect((await repair('psb')).statusCode).toBe(200);
+    expect((await get('/ready')).statusCode).toBe(200);
+    expect((await get('/metrics')).body).toMatch(/^shulian_ledger_nodes_halted 0$/m);
+    expect((await verify()).json()).toMatchObject({ ok: true, divergences: [] });
   });
 });
