@@ -59,6 +59,17 @@ RULES_BEYOND_THE_SCHEMA = {
     # records=true anchors record by record, which needs the body's media type to be text/csv
     # or application/x-ndjson: a query parameter against a header (415).
     "POST /api/v1/catalog/{id}/versions": {"UNSUPPORTED_MEDIA_TYPE"},
+    # A revocation revokes the authorisation of its path (the path against the body); an
+    # identifier is a valid 身份证号 or 统一社会信用代码 for the kind of subject (one value against
+    # another); a query by subject needs an entry with consent fields, whose kind decides the
+    # identifier's form (the ledger's state).
+    "POST /api/v1/subjects/authorisations/{id}/revoke": {"VALIDATION_FAILED"},
+    # An authorisation's validTo is after its validFrom (two values compared).
+    "POST /api/v1/subjects/authorisations": {"INVALID_ARGUMENT"},
+    "POST /api/v1/subjects/bindings": {"VALIDATION_FAILED"},
+    "POST /api/v1/subjects/records": {"VALIDATION_FAILED"},
+    # A department's parent must not make it its own ancestor (the hierarchy on the ledger).
+    "PATCH /api/v1/departments/{id}": {"INVALID_ARGUMENT"},
     # Holidays and make-up working days must fall in the year of the path.
     "PUT /api/v1/calendar/{year}": {"INVALID_ARGUMENT"},
 }

@@ -79,6 +79,12 @@ export const Day = Type.String({
   description: 'YYYY-MM-DD (China Standard Time), a real calendar day',
 });
 export const Instant = Type.String({ description: 'ISO 8601 UTC instant' });
+/** A UTC instant written as JavaScript's toISOString writes it: what the chaincode accepts. */
+export const UtcInstant = (description = 'ISO 8601 UTC instant, e.g. 2026-02-13T02:00:00.000Z') =>
+  Type.String({
+    description,
+    pattern: `^${DAY_PATTERN}T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{3}Z$`,
+  });
 /** Characters the chaincode refuses in text: C0 controls other than tab, LF and CR, and DEL. */
 const TEXT_CHAR = '[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]';
 /**

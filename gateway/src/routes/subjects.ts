@@ -38,11 +38,18 @@ import {
   StringEnum,
   Text,
   UsageRecord,
+  UtcInstant,
   Written,
 } from './schemas.js';
 
 const Base64 = (maxLength: number, description: string) =>
-  Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', minLength: 4, maxLength, description });
+  // Standard, padded base64, as the chaincode checks it.
+  Type.String({
+    pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+    minLength: 4,
+    maxLength,
+    description,
+  });
 const Signature = Base64(128, 'ECDSA P-256 / SHA-256 signature, IEEE P1363 (r‖s), base64');
 const FieldName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' });
 
@@ -74,8 +81,8 @@ const AuthorisationTerms = Type.Object(
     ),
     purpose: Enums.purpose,
     matter: Text(256, 1),
-    validFrom: Type.String({ description: 'ISO 8601 UTC instant' }),
-    validTo: Type.String({ description: 'ISO 8601 UTC instant' }),
+    validFrom: UtcInstant(),
+    validTo: UtcInstant(),
     maxUses: Type.Integer({ minimum: 1, maximum: 1000, description: '1 = one use' }),
     nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }),
   },
@@ -114,7 +121,7 @@ const SignedRevocation = Type.Object(
         statement: Type.Literal(SUBJECT_STATEMENTS.revoke),
         subject: Hex64,
         authorisationId: Id(),
-        at: Type.String(),
+        at: UtcInstant(),
       },
       { additionalProperties: false },
     ),
@@ -125,7 +132,7 @@ const SignedRevocation = Type.Object(
 const SignedTrail = Type.Object(
   {
     payload: Type.Object(
-      { statement: Type.Literal(SUBJECT_STATEMENTS.trail), subject: Hex64, at: Type.String() },
+      { statement: Type.Literal(SUBJECT_STATEMENTS.trail), subject: Hex64, at: UtcInstant() },
       { additionalProperties: false, description: 'signed within 5 minutes of the request' },
     ),
     signature: Signature,
@@ -191,7 +198,8 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           {
             kind: Enums.subjectKind,
             identifier: Type.String({
-              minLength: 18,
+              // 18 characters (the check against the kind of subject is the gateway's)
+              pattern: '^\\s*[0-9A-Za-z]{18}\\s*$',
               maxLength: 32,
               description:
                 '身份证号 / 统一社会信用代码; pseudonymised here, never sent to the ledger',
@@ -375,7 +383,8 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
               Type.Integer({ minimum: 1, description: 'default: the latest' }),
             ),
             identifier: Type.String({
-              minLength: 18,
+              // 18 characters (the check against the kind of subject is the gateway's)
+              pattern: '^\\s*[0-9A-Za-z]{18}\\s*$',
               maxLength: 32,
               description: "the subject's 身份证号 / 统一社会信用代码, as the subject gave it",
             }),
