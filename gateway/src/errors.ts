@@ -30,6 +30,9 @@ const GATEWAY_CODES = {
   NOT_ACCEPTABLE: 406,
   CONFLICT: 409,
   DIGEST_MISMATCH: 409,
+  // The same bytes are already stored under another commitment (anchored record by record with
+  // another provider's field salts, or as a file): they cannot be anchored a second way yet.
+  COMMITMENT_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -204,6 +204,7 @@ const storeError = (err: unknown): GatewayError => {
       'BLOB_MISSING',
       'BLOB_DAMAGED',
       'DIGEST_MISMATCH',
+      'COMMITMENT_CONFLICT',
       'PAYLOAD_TOO_LARGE',
     ] as const;
     const mapped = (known as readonly string[]).includes(code)
