@@ -462,27 +462,35 @@ export function verifyRecordProof(hash: HashFunction, proof: RecordProof): Recor
     return { ok: false, field: 'root', reason: 'not 32 hex bytes' };
   const bad = proof.path.findIndex((p) => !isHex(p, HASH_BYTES));
   if (bad >= 0) return { ok: false, field: 'path', reason: `path[${bad}] is not 32 hex bytes` };
+  return includes(
+    hash,
+    proof,
+    () => recordLeaf(hash, fromHex(proof.salt), proof.record),
+    'record',
+    'record, salt, index, count or path altered',
+  );
+}
+
+/**
+ * Whether the leaf `leafOf` builds is at `proof.index` of the tree with `proof.root`; a leaf that
+ * cannot be built, or a path that does not lead to the root, fails on `field`.
+ */
+function includes<F extends string>(
+  hash: HashFunction,
+  proof: { index: number; count: number; path: readonly string[]; root: string },
+  leafOf: () => Uint8Array,
+  field: F,
+  altered: string,
+): { ok: true } | { ok: false; field: F; reason: string } {
   let leaf: Uint8Array;
   try {
-    leaf = recordLeaf(hash, fromHex(proof.salt), proof.record);
+    leaf = leafOf();
   } catch (error) {
-    return { ok: false, field: 'record', reason: (error as Error).message };
+    return { ok: false, field, reason: (error as Error).message };
   }
-  const check = verifyInclusion(
-    hash,
-    proof.index,
-    proof.count,
-    leaf,
-    proof.path.map(fromHex),
-    fromHex(proof.root),
-  );
-  return check.ok
-    ? check
-    : {
-        ok: false,
-        field: 'record',
-        reason: `record, salt, index, count or path altered: ${check.reason}`,
-      };
+  const path = proof.path.map(fromHex);
+  const check = verifyInclusion(hash, proof.index, proof.count, leaf, path, fromHex(proof.root));
+  return check.ok ? { ok: true } : { ok: false, field, reason: `${altered}: ${check.reason}` };
 }
 
 export type SelectiveRecordCheck = { ok: true } | { ok: false; field: string; reason: string };
@@ -519,25 +527,11 @@ export function verifySelectiveRecordProof(
   ]) {
     if (!check.ok) return check;
   }
-  let leaf: Uint8Array;
-  try {
-    leaf = disclosureLeaf(hash, fromHex(proof.salt), proof);
-  } catch (error) {
-    return { ok: false, field: 'leaf', reason: (error as Error).message };
-  }
-  const check = verifyInclusion(
+  return includes(
     hash,
-    proof.index,
-    proof.count,
-    leaf,
-    proof.path.map(fromHex),
-    fromHex(proof.root),
+    proof,
+    () => disclosureLeaf(hash, fromHex(proof.salt), proof),
+    'leaf',
+    'a field value, salt or commitment, the record salt, index, count or path altered',
   );
-  return check.ok
-    ? check
-    : {
-        ok: false,
-        field: 'leaf',
-        reason: `a field value, salt or commitment, the record salt, index, count or path altered: ${check.reason}`,
-      };
 }
