@@ -9,7 +9,7 @@ import type { UsageRecord } from '@shulian/chaincode/constants';
 import { verifyBundle, type ProofBundle } from '@shulian/proof/bundle';
 import { nodeProofCrypto } from '@shulian/proof/node';
 import { disclosedRecord, type SelectiveRecordProof } from '@shulian/proof/records';
-import { openFixture, type Fixture } from './fixture.js';
+import { openFixture, writableMetadata, type Fixture } from './fixture.js';
 
 let f: Fixture;
 let nobody: string;
@@ -152,21 +152,7 @@ describe('projection or refusal', () => {
       'POST',
       '/api/v1/catalog',
       {
-        ...Object.fromEntries(
-          Object.entries(entry).filter(
-            ([k]) =>
-              ![
-                'owner',
-                'version',
-                'status',
-                'changeReason',
-                'createdAt',
-                'createdBy',
-                'updatedAt',
-                'updatedBy',
-              ].includes(k),
-          ),
-        ),
+        ...writableMetadata(entry),
         id: 'PSB-SCAN-001',
         name: '户籍档案扫描件',
         format: 'application/octet-stream',

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../gateway/src/app.js';
 import { fromLedgerError } from '../../gateway/src/errors.js';
-import { openFixture, type Fixture } from './fixture.js';
+import { openFixture, writableMetadata, type Fixture } from './fixture.js';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -22,19 +22,7 @@ const post = (url: string, payload: unknown, who: [string, string]) =>
 
 /** An entry's writable metadata: everything the chaincode does not set itself. */
 async function metadataOf(id: string): Promise<Record<string, unknown>> {
-  const entry = (await get(`/api/v1/catalog/${id}`)).json<Record<string, unknown>>();
-  const generated = [
-    'id',
-    'owner',
-    'version',
-    'status',
-    'changeReason',
-    'createdAt',
-    'createdBy',
-    'updatedAt',
-    'updatedBy',
-  ];
-  return Object.fromEntries(Object.entries(entry).filter(([k]) => !generated.includes(k)));
+  return writableMetadata((await get(`/api/v1/catalog/${id}`)).json<Record<string, unknown>>());
 }
 
 describe('errors', () => {

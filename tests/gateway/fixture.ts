@@ -72,3 +72,23 @@ export async function openFixture(
     },
   };
 }
+
+/** The fields of a catalog entry the chaincode sets itself, which a create or update never sends. */
+const GENERATED_ENTRY_FIELDS = [
+  'id',
+  'owner',
+  'version',
+  'status',
+  'changeReason',
+  'createdAt',
+  'createdBy',
+  'updatedAt',
+  'updatedBy',
+];
+
+/** An entry's writable metadata: everything the chaincode does not set itself. */
+export function writableMetadata(entry: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(entry).filter(([k]) => !GENERATED_ENTRY_FIELDS.includes(k)),
+  );
+}
