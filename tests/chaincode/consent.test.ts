@@ -78,6 +78,14 @@ const BIRTH_FIELDS = [
 ];
 const ENTRY = 'PSB-BIRTH';
 
+/** The citizen's statement revoking `authorisationId`, an hour after T0. */
+const revocation = (authorisationId: string) => ({
+  statement: SUBJECT_STATEMENTS.revoke,
+  subject: CITIZEN,
+  authorisationId,
+  at: new Date(T0 + HOUR).toISOString(),
+});
+
 function terms(overrides: Partial<AuthorisationTerms> = {}): AuthorisationTerms {
   return {
     statement: SUBJECT_STATEMENTS.authorise,
@@ -307,12 +315,7 @@ describe('data subjects and their authorisations', () => {
 
     it('is revoked only by the subject’s signed statement', async () => {
       const a = ok<Authorisation>(await submitAuth(citizenKey, terms()));
-      const revoke = {
-        statement: SUBJECT_STATEMENTS.revoke,
-        subject: CITIZEN,
-        authorisationId: a.id,
-        at: new Date(T0 + HOUR).toISOString(),
-      };
+      const revoke = revocation(a.id);
       refused(
         await w.submit(
           'psbConsumer',
@@ -489,12 +492,7 @@ describe('data subjects and their authorisations', () => {
     });
 
     it('refuses a revoked authorisation, and one signed with a replaced key', async () => {
-      const revoke = {
-        statement: SUBJECT_STATEMENTS.revoke,
-        subject: CITIZEN,
-        authorisationId: auth.id,
-        at: new Date(T0 + HOUR).toISOString(),
-      };
+      const revoke = revocation(auth.id);
       ok(
         await w.submit(
           'healthConsumer',
