@@ -10,7 +10,7 @@
  *            documented status codes, content types, headers or schema, any schema-valid request
  *            refused or schema-invalid one accepted fails.
  *   exports  the DCAT-AP feed (without and with a token) against the official DCAT-AP 3.0.1 SHACL
- *            shapes in ../shared/validators/ (pyshacl), and the PROV-JSON trace (which holds
+ *            shapes in tests/contract/validators/ (pyshacl), and the PROV-JSON trace (which holds
  *            refused uses) against python `prov` and the PROV-JSON schema (tests/contract/exports.py).
  *
  *   npm run build && node dist/scripts/contract.js api|exports [--examples N] [--seed N] [--out DIR]
@@ -46,9 +46,10 @@ const root = existsSync(join(here, '..', 'package.json'))
   ? resolve(here, '..')
   : resolve(here, '..', '..');
 const python = join(root, 'tests/contract/.venv/bin/python');
-// shared/ sits beside the clone in CI; SHULIAN_VALIDATORS points elsewhere (a work tree's own).
+// The official shapes travel with the repository, so a clone in any folder runs the suite;
+// SHULIAN_VALIDATORS points at another copy (a newer release, say).
 const shapes = resolve(
-  process.env.SHULIAN_VALIDATORS ?? resolve(root, '../shared/validators'),
+  process.env.SHULIAN_VALIDATORS ?? resolve(root, 'tests/contract/validators'),
   'dcat-ap-3.0.1',
 );
 
@@ -64,7 +65,7 @@ if (!existsSync(python))
   );
 if (mode === 'exports' && !existsSync(join(shapes, 'shacl_dcat-ap-SHACL.ttl')))
   fail(
-    `the official DCAT-AP 3.0.1 shapes are not at ${shapes} (shared/validators beside the clone)`,
+    `the official DCAT-AP 3.0.1 shapes are not at ${shapes} (tests/contract/validators, or SHULIAN_VALIDATORS)`,
   );
 
 function run(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
