@@ -31,7 +31,31 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       eqeqeq: 'error',
+      // A function past these reads as several; split it (the query index's split set the level).
+      complexity: ['error', 20],
+      'max-lines-per-function': ['error', { max: 150, skipBlankLines: true, skipComments: true }],
     },
+  },
+  {
+    // A test file's describe callbacks hold its cases; their length is the suite's, not logic's.
+    files: ['tests/**'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    // Known offenders, each one function to split (README "How it is built"); the list only
+    // shrinks: a file leaves it when its function is split, and no file is added to it.
+    files: [
+      'gateway/src/demo/seed.ts',
+      'gateway/src/ledger/fabric.ts',
+      'gateway/src/routes/catalog.ts',
+      'gateway/src/routes/departments.ts',
+      'gateway/src/routes/ledger.ts',
+      'gateway/src/routes/verify.ts',
+      'gateway/src/routes/versions.ts',
+      'gateway/src/services/datasets.ts',
+      'gateway/src/store/dataset-store.ts',
+    ],
+    rules: { 'max-lines-per-function': 'off' },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Socket } from 'node:net';
 import { Type, type Static } from '@sinclair/typebox';
 import { ERROR_PATTERN, type ErrorCode } from '@shulian/chaincode/constants';
+import { StoreError, type StoreErrorCode } from './store/dataset-store.js';
 
 /** Codes raised by the gateway itself (the chaincode's own codes are added below). */
 const GATEWAY_CODES = {
@@ -205,6 +206,41 @@ export function fromLedgerError(err: unknown): GatewayError {
   const mapped = typeof ledgerCode === 'string' ? LEDGER_CODES[ledgerCode] : undefined;
   if (mapped) return new GatewayError(mapped, message, { cause: err });
   return new GatewayError('LEDGER_ERROR', `ledger call failed: ${message}`, { cause: err });
+}
+
+/** Every dataset store error as the client sees it; codes without a meaning of their own are 400. */
+const STORE_CODES: Readonly<Record<StoreErrorCode, GatewayErrorCode>> = {
+  INVALID_DIGEST: 'INVALID_DIGEST',
+  BLOB_NOT_FOUND: 'BLOB_NOT_FOUND',
+  BLOB_NOT_ANCHORED: 'BLOB_NOT_FOUND',
+  BLOB_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  DIGEST_MISMATCH: 'DIGEST_MISMATCH',
+  COMMITMENT_CONFLICT: 'COMMITMENT_CONFLICT',
+  RECORD_NOT_FOUND: 'BAD_REQUEST',
+  RECORD_LEAVES_DAMAGED: 'BAD_REQUEST',
+  CHUNK_NOT_FOUND: 'BAD_REQUEST',
+  BLOB_MISSING: 'BLOB_MISSING',
+  BLOB_DAMAGED: 'BLOB_DAMAGED',
+};
+
+/** A dataset store or upload-parsing failure as a GatewayError. */
+export function fromStoreError(err: unknown): GatewayError {
+  if (err instanceof StoreError) {
+    return new GatewayError(STORE_CODES[err.code], err.message, { cause: err });
+  }
+  // Record anchoring decodes text as strict UTF-8 (TextDecoder fatal): bad bytes are the upload's fault.
+  if ((err as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
+    return new GatewayError('INVALID_ENCODING', 'dataset is not valid UTF-8 text', { cause: err });
+  // The record parser's errors (services/upload-format.ts isFormatError): not the declared format.
+  if (err instanceof SyntaxError)
+    return new GatewayError(
+      'FORMAT_MISMATCH',
+      `the upload is not the declared tabular format: ${err.message}`,
+      { cause: err },
+    );
+  return err instanceof GatewayError
+    ? err
+    : new GatewayError('INTERNAL', 'store failure', { cause: err });
 }
 
 /**

@@ -114,48 +114,44 @@ function names(value: unknown, at: string): Names {
   return { zh: string(o, 'zh', at), en: string(o, 'en', at) };
 }
 
-export function parseNetworkConfig(text: string, source = 'departments.yaml'): NetworkConfig {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (err) {
+/** The subject kinds a department verifies identities of: each a known kind, each once. */
+function subjectKinds(verifies: unknown, at: string): SubjectKind[] {
+  if (
+    !Array.isArray(verifies) ||
+    verifies.some((k) => !(SUBJECT_KINDS as readonly unknown[]).includes(k)) ||
+    new Set(verifies).size !== verifies.length
+  ) {
+    throw new ConfigError(`${at}: expected a list of ${SUBJECT_KINDS.join(', ')}`);
+  }
+  return verifies as SubjectKind[];
+}
+
+function department(item: unknown, at: string): DepartmentConfig {
+  const d = object(item, at);
+  const level = string(d, 'level', at);
+  if (!(DEPARTMENT_LEVELS as readonly string[]).includes(level)) {
     throw new ConfigError(
-      `${source}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`,
+      `${at}.level: ${JSON.stringify(level)} is not one of ${DEPARTMENT_LEVELS.join(', ')}`,
     );
   }
-  const root = object(raw, source);
-  const list = root.departments;
+  const parent = d.parent ?? null;
+  if (parent !== null && typeof parent !== 'string')
+    throw new ConfigError(`${at}.parent: expected a department id or null`);
+  return {
+    id: string(d, 'id', at, ID),
+    names: names(d.names, `${at}.names`),
+    level: level as DepartmentLevel,
+    parent,
+    verifies: subjectKinds(d.verifies ?? [], `${at}.verifies`),
+    domain: string(d, 'domain', at, DOMAIN),
+  };
+}
+
+/** The departments, each id once, each parent a known other department. */
+function departmentList(list: unknown, source: string): DepartmentConfig[] {
   if (!Array.isArray(list) || list.length === 0)
     throw new ConfigError(`${source}.departments: expected a non-empty list`);
-  const departments = list.map((item, i): DepartmentConfig => {
-    const at = `${source}.departments[${i}]`;
-    const d = object(item, at);
-    const level = string(d, 'level', at);
-    if (!(DEPARTMENT_LEVELS as readonly string[]).includes(level)) {
-      throw new ConfigError(
-        `${at}.level: ${JSON.stringify(level)} is not one of ${DEPARTMENT_LEVELS.join(', ')}`,
-      );
-    }
-    const parent = d.parent ?? null;
-    if (parent !== null && typeof parent !== 'string')
-      throw new ConfigError(`${at}.parent: expected a department id or null`);
-    const verifies = d.verifies ?? [];
-    if (
-      !Array.isArray(verifies) ||
-      verifies.some((k) => !(SUBJECT_KINDS as readonly unknown[]).includes(k)) ||
-      new Set(verifies).size !== verifies.length
-    ) {
-      throw new ConfigError(`${at}.verifies: expected a list of ${SUBJECT_KINDS.join(', ')}`);
-    }
-    return {
-      id: string(d, 'id', at, ID),
-      names: names(d.names, `${at}.names`),
-      level: level as DepartmentLevel,
-      parent,
-      verifies: verifies as SubjectKind[],
-      domain: string(d, 'domain', at, DOMAIN),
-    };
-  });
+  const departments = list.map((item, i) => department(item, `${source}.departments[${i}]`));
   const ids = departments.map((d) => d.id);
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
   if (duplicate) throw new ConfigError(`${source}.departments: duplicate id ${duplicate}`);
@@ -167,6 +163,60 @@ export function parseNetworkConfig(text: string, source = 'departments.yaml'): N
         `${source}.departments.${d.id}.parent: a department cannot be its own parent`,
       );
   }
+  return departments;
+}
+
+function batchConfig(o: Record<string, unknown>, at: string): BatchConfig {
+  const batchSize = object(o.batchSize, `${at}.batchSize`);
+  const batch: BatchConfig = {
+    timeoutMs: parseDuration(o.batchTimeout, `${at}.batchTimeout`),
+    maxMessageCount: positiveInt(batchSize.maxMessageCount, `${at}.batchSize.maxMessageCount`),
+    absoluteMaxBytes: parseBytes(batchSize.absoluteMaxBytes, `${at}.batchSize.absoluteMaxBytes`),
+    preferredMaxBytes: parseBytes(batchSize.preferredMaxBytes, `${at}.batchSize.preferredMaxBytes`),
+  };
+  if (batch.preferredMaxBytes > batch.absoluteMaxBytes)
+    throw new ConfigError(`${at}.batchSize: preferredMaxBytes exceeds absoluteMaxBytes`);
+  return batch;
+}
+
+function chaincodeConfig(
+  cc: Record<string, unknown>,
+  ids: string[],
+  at: string,
+): NetworkConfig['chaincode'] {
+  const endorsementPolicy = string(cc, 'endorsementPolicy', at);
+  let policy: Policy;
+  try {
+    policy = parsePolicy(endorsementPolicy, ids);
+  } catch (err) {
+    throw new ConfigError(
+      `${at}.endorsementPolicy: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  return {
+    name: string(cc, 'name', at, /^[A-Za-z0-9_-]+$/),
+    version:
+      typeof cc.version === 'string' || typeof cc.version === 'number' ? String(cc.version) : '1.0',
+    endorsementPolicy,
+    policy,
+  };
+}
+
+function parseYaml(text: string, source: string): Record<string, unknown> {
+  try {
+    return object(parse(text) as unknown, source);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(
+      `${source}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+export function parseNetworkConfig(text: string, source = 'departments.yaml'): NetworkConfig {
+  const root = parseYaml(text, source);
+  const departments = departmentList(root.departments, source);
+  const ids = departments.map((d) => d.id);
   const coordinator = string(root, 'coordinator', source);
   if (!ids.includes(coordinator))
     throw new ConfigError(`${source}.coordinator: ${coordinator} is not a department`);
@@ -174,37 +224,10 @@ export function parseNetworkConfig(text: string, source = 'departments.yaml'): N
     throw new ConfigError(`${source}.coordinator: the coordinator has no parent`);
 
   const cc = object(root.chaincode, `${source}.chaincode`);
-  const endorsementPolicy = string(cc, 'endorsementPolicy', `${source}.chaincode`);
-  let policy: Policy;
-  try {
-    policy = parsePolicy(endorsementPolicy, ids);
-  } catch (err) {
-    throw new ConfigError(
-      `${source}.chaincode.endorsementPolicy: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
+  const chaincode = chaincodeConfig(cc, ids, `${source}.chaincode`);
 
   const o = object(root.orderer, `${source}.orderer`);
-  const batchSize = object(o.batchSize, `${source}.orderer.batchSize`);
-  const batch: BatchConfig = {
-    timeoutMs: parseDuration(o.batchTimeout, `${source}.orderer.batchTimeout`),
-    maxMessageCount: positiveInt(
-      batchSize.maxMessageCount,
-      `${source}.orderer.batchSize.maxMessageCount`,
-    ),
-    absoluteMaxBytes: parseBytes(
-      batchSize.absoluteMaxBytes,
-      `${source}.orderer.batchSize.absoluteMaxBytes`,
-    ),
-    preferredMaxBytes: parseBytes(
-      batchSize.preferredMaxBytes,
-      `${source}.orderer.batchSize.preferredMaxBytes`,
-    ),
-  };
-  if (batch.preferredMaxBytes > batch.absoluteMaxBytes)
-    throw new ConfigError(
-      `${source}.orderer.batchSize: preferredMaxBytes exceeds absoluteMaxBytes`,
-    );
+  const batch = batchConfig(o, `${source}.orderer`);
   const ordererId = string(o, 'id', `${source}.orderer`, ID);
   if (ids.includes(ordererId))
     throw new ConfigError(`${source}.orderer.id: ${ordererId} is also a department`);
@@ -217,15 +240,7 @@ export function parseNetworkConfig(text: string, source = 'departments.yaml'): N
     name: string(root, 'name', source),
     channel: string(root, 'channel', source, /^[a-z][a-z0-9.-]{0,248}$/),
     coordinator,
-    chaincode: {
-      name: string(cc, 'name', `${source}.chaincode`, /^[A-Za-z0-9_-]+$/),
-      version:
-        typeof cc.version === 'string' || typeof cc.version === 'number'
-          ? String(cc.version)
-          : '1.0',
-      endorsementPolicy,
-      policy,
-    },
+    chaincode,
     departments,
     orderer: {
       id: ordererId,

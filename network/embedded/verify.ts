@@ -117,26 +117,19 @@ export async function verifyLedgers(
         }
         const block = value as Block;
         const hash = headerHash(block);
-        if (n < reference.tip.height) {
-          const earlier = await reference.blockRecord(n);
-          if (earlier?.blockHash !== hash) {
-            logProblem(
-              n,
-              `block ${n} differs from the block verified earlier: the log was rewritten`,
-            );
-            discardReference = true;
-            broken = true;
-            break;
-          }
-        } else if (n < topNode) {
-          await compareStateAt(n);
-          try {
-            await applyBlock(reference, block, ctx, false);
-          } catch (err) {
-            logProblem(n, `block ${n} cannot be re-validated: ${describe(err)}`);
-            broken = true;
-            break;
-          }
+        const replay = await replayLogBlock(
+          reference,
+          block,
+          hash,
+          n < topNode,
+          ctx,
+          compareStateAt,
+        );
+        if (replay) {
+          logProblem(n, replay.reason);
+          discardReference ||= replay.discardReference;
+          broken = true;
+          break;
         }
         previous = hash;
         n += 1;
@@ -150,13 +143,8 @@ export async function verifyLedgers(
       logProblem(n, `block ${n} is missing from the orderer's log`);
       broken = true;
     }
-    if (!broken) {
-      const tip = (await log.storedTip()) as { height?: unknown; lastHash?: unknown } | undefined;
-      if (!tip || typeof tip.height !== 'number' || tip.height < logHeight)
-        logProblem(logHeight, `the orderer's log tip does not cover its ${logHeight} blocks`);
-      else if (tip.height === logHeight && tip.lastHash !== previous)
-        logProblem(logHeight, "the orderer's log tip does not name its last block");
-    }
+    const tipProblem = broken ? undefined : await checkLogTip(log, logHeight, previous);
+    if (tipProblem) logProblem(logHeight, tipProblem);
     verifiedHeight = n;
     if (!discardReference) await compareStateAt(reference.tip.height);
   }
@@ -173,6 +161,55 @@ export async function verifyLedgers(
     if (problem) divergences.push({ node: node.id, ...problem });
   }
   return { divergences, checkedBlocks, verifiedHeight, discardReference };
+}
+
+/**
+ * Block `n` of the verified log against the reference: one the reference already holds must be
+ * the same block; one below the nodes' top is re-validated into it (after comparing the nodes
+ * that stopped at `n`). What is wrong, if anything, and whether the reference is to be discarded.
+ */
+async function replayLogBlock(
+  reference: LedgerStore,
+  block: Block,
+  hash: string,
+  belowNodes: boolean,
+  ctx: ValidationContext,
+  compareStateAt: (height: number) => Promise<void>,
+): Promise<{ reason: string; discardReference: boolean } | undefined> {
+  const n = block.header.number;
+  if (n < reference.tip.height) {
+    const earlier = await reference.blockRecord(n);
+    if (earlier?.blockHash === hash) return undefined;
+    return {
+      reason: `block ${n} differs from the block verified earlier: the log was rewritten`,
+      discardReference: true,
+    };
+  }
+  if (!belowNodes) return undefined;
+  await compareStateAt(n);
+  try {
+    await applyBlock(reference, block, ctx, false);
+    return undefined;
+  } catch (err) {
+    return {
+      reason: `block ${n} cannot be re-validated: ${describe(err)}`,
+      discardReference: false,
+    };
+  }
+}
+
+/** Why the log's tip record does not cover its `logHeight` blocks ending in `previous`, if so. */
+async function checkLogTip(
+  log: Orderer,
+  logHeight: number,
+  previous: string,
+): Promise<string | undefined> {
+  const tip = (await log.storedTip()) as { height?: unknown; lastHash?: unknown } | undefined;
+  if (!tip || typeof tip.height !== 'number' || tip.height < logHeight)
+    return `the orderer's log tip does not cover its ${logHeight} blocks`;
+  if (tip.height === logHeight && tip.lastHash !== previous)
+    return "the orderer's log tip does not name its last block";
+  return undefined;
 }
 
 /** Why a stored log entry is not block `n` chained to `previous`, if it is not. */

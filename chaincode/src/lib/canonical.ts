@@ -50,29 +50,8 @@ function encodeFast(value: unknown, known: ReadonlyMap<object, string> | undefin
       return JSON.stringify(value);
     case 'string':
       return JSON.stringify(value);
-    case 'object': {
-      const encoded = known?.get(value);
-      if (encoded !== undefined) return encoded;
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) {
-          if (i > 0) out += ',';
-          out += encodeFast(value[i], known);
-        }
-        return out + ']';
-      }
-      if (value instanceof Uint8Array) throw new Rejected();
-      const record = value as Record<string, unknown>;
-      let out = '{';
-      let first = true;
-      for (const key of Object.keys(record).sort()) {
-        const member = record[key];
-        if (member === undefined) continue;
-        out += (first ? '' : ',') + JSON.stringify(key) + ':' + encodeFast(member, known);
-        first = false;
-      }
-      return out + '}';
-    }
+    case 'object':
+      return known?.get(value) ?? encodeObjectFast(value, known);
     case 'bigint':
     case 'function':
     case 'symbol':
@@ -80,6 +59,28 @@ function encodeFast(value: unknown, known: ReadonlyMap<object, string> | undefin
       break;
   }
   throw new Rejected();
+}
+
+function encodeObjectFast(value: object, known: ReadonlyMap<object, string> | undefined): string {
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += encodeFast(value[i], known);
+    }
+    return out + ']';
+  }
+  if (value instanceof Uint8Array) throw new Rejected();
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  let first = true;
+  for (const key of Object.keys(record).sort()) {
+    const member = record[key];
+    if (member === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + encodeFast(member, known);
+    first = false;
+  }
+  return out + '}';
 }
 
 /** The reference rules, with the path of every member for the error message. */

@@ -63,24 +63,16 @@ async function usageQuery(
 ): Promise<Omit<UsageQuery, 'limit'>> {
   const principal = principalOf(request);
   const all = hasRole(principal, 'supervisor') || principal.department === ctx.coordinator;
-  let scope: UsageQuery['scope'];
-  if (q.user !== undefined) {
-    const department = q.department ?? principal.department;
-    scope = { by: 'user', department, user: q.user };
-  } else if (q.catalogId !== undefined) {
-    scope = { by: 'catalog', catalogId: q.catalogId };
-    if (!all) {
-      const entry = await ctx.index.get('catalog', q.catalogId);
-      if (entry?.owner !== principal.department) {
-        throw new GatewayError(
-          'FORBIDDEN',
-          'only the owner department and supervisors trace uses of an entry',
-        );
-      }
+  const scope = usageScope(q, principal.department, all);
+  if (scope.by === 'catalog' && !all) {
+    const entry = await ctx.index.get('catalog', scope.catalogId);
+    if (entry?.owner !== principal.department) {
+      throw new GatewayError(
+        'FORBIDDEN',
+        'only the owner department and supervisors trace uses of an entry',
+      );
     }
-  } else if (q.provider !== undefined) scope = { by: 'provider', department: q.provider };
-  else if (q.department !== undefined) scope = { by: 'consumer', department: q.department };
-  else scope = all ? { by: 'all' } : { by: 'consumer', department: principal.department };
+  }
   if (
     (scope.by === 'user' || scope.by === 'consumer' || scope.by === 'provider') &&
     !canReadDepartment(principal, scope.department, ctx.coordinator)
@@ -90,17 +82,25 @@ async function usageQuery(
       `department ${principal.department} may not trace ${scope.department}`,
     );
   }
+  return { scope, ...usageWindow(q), ...(q.outcome ? { outcome: q.outcome } : {}) };
+}
+
+/** Whose uses: a user, an entry, a provider or a consumer department, or (for `all`) everyone. */
+function usageScope(q: UsageParams, own: string, all: boolean): UsageQuery['scope'] {
+  if (q.user !== undefined) return { by: 'user', department: q.department ?? own, user: q.user };
+  if (q.catalogId !== undefined) return { by: 'catalog', catalogId: q.catalogId };
+  if (q.provider !== undefined) return { by: 'provider', department: q.provider };
+  if (q.department !== undefined) return { by: 'consumer', department: q.department };
+  return all ? { by: 'all' } : { by: 'consumer', department: own };
+}
+
+function usageWindow(q: UsageParams): Pick<UsageQuery, 'from' | 'to'> {
   const from = parseTime(q.from, false);
   const to = parseTime(q.to, true);
   if (from !== undefined && to !== undefined && from > to) {
     throw new GatewayError('VALIDATION_FAILED', '`from` is after `to`');
   }
-  return {
-    scope,
-    ...(from === undefined ? {} : { from }),
-    ...(to === undefined ? {} : { to }),
-    ...(q.outcome ? { outcome: q.outcome } : {}),
-  };
+  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 }
 
 async function* allUses(

@@ -51,6 +51,9 @@ const Base64 = (maxLength: number, description: string) =>
     description,
   });
 const Signature = Base64(128, 'ECDSA P-256 / SHA-256 signature, IEEE P1363 (r‖s), base64');
+/** An ID number as typed: 18 characters (the check against the kind of subject is the gateway's). */
+const IdNumber = (description: string) =>
+  Type.String({ pattern: '^\\s*[0-9A-Za-z]{18}\\s*$', maxLength: 32, description });
 const FieldName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' });
 
 const SubjectBinding = Type.Object(
@@ -183,10 +186,19 @@ async function allPages<T>(
   }
 }
 
-export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
-  const tags = ['subjects'];
-  const relay = ctx.publicReader;
+type App = Parameters<FastifyPluginCallbackTypebox<RouteOptions>>[0];
+const tags = ['subjects'];
 
+export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  bindingRoutes(app, ctx);
+  authorisationRoutes(app, ctx);
+  trailRoutes(app, ctx);
+  recordRoutes(app, ctx);
+  done();
+};
+
+/** At the counter: a verifier binds a subject's key; anyone reads the current one. */
+function bindingRoutes(app: App, ctx: GatewayContext): void {
   app.post(
     '/bindings',
     {
@@ -197,13 +209,9 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         body: Type.Object(
           {
             kind: Enums.subjectKind,
-            identifier: Type.String({
-              // 18 characters (the check against the kind of subject is the gateway's)
-              pattern: '^\\s*[0-9A-Za-z]{18}\\s*$',
-              maxLength: 32,
-              description:
-                '身份证号 / 统一社会信用代码; pseudonymised here, never sent to the ledger',
-            }),
+            identifier: IdNumber(
+              '身份证号 / 统一社会信用代码; pseudonymised here, never sent to the ledger',
+            ),
             publicKey: Base64(256, 'P-256 SubjectPublicKeyInfo (DER), base64'),
             reason: Type.Optional(Text(2048, 1)),
           },
@@ -234,10 +242,15 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request) =>
-      ctx.chaincode.evaluate<SubjectBindingType>(relay, TX.consent.GetSubjectBinding, [
+      ctx.chaincode.evaluate<SubjectBindingType>(ctx.publicReader, TX.consent.GetSubjectBinding, [
         request.params.subject,
       ]),
   );
+}
+
+/** The subject's signed authorisations and revocations, and the audit filter by authorisation. */
+function authorisationRoutes(app: App, ctx: GatewayContext): void {
+  const relay = ctx.publicReader;
 
   app.post(
     '/authorisations',
@@ -320,7 +333,11 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       ),
     }),
   );
+}
 
+/** The subject's own trail, on a fresh statement they signed. */
+function trailRoutes(app: App, ctx: GatewayContext): void {
+  const relay = ctx.publicReader;
   app.post(
     '/:subject/trail',
     {
@@ -368,7 +385,10 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         .send(JSON.stringify({ subject, uses, authorisations }));
     },
   );
+}
 
+/** 在线查询: a consumer's query of one subject's records under grant and authorisation. */
+function recordRoutes(app: App, ctx: GatewayContext): void {
   app.post(
     '/records',
     {
@@ -382,12 +402,9 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
             version: Type.Optional(
               Type.Integer({ minimum: 1, description: 'default: the latest' }),
             ),
-            identifier: Type.String({
-              // 18 characters (the check against the kind of subject is the gateway's)
-              pattern: '^\\s*[0-9A-Za-z]{18}\\s*$',
-              maxLength: 32,
-              description: "the subject's 身份证号 / 统一社会信用代码, as the subject gave it",
-            }),
+            identifier: IdNumber(
+              "the subject's 身份证号 / 统一社会信用代码, as the subject gave it",
+            ),
             authorisationId: Id(),
             fields: Type.Optional(Type.Array(FieldName, { minItems: 1, uniqueItems: true })),
             purpose: Type.Optional(Enums.purpose),
@@ -429,5 +446,4 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       });
     },
   );
-  done();
-};
+}

@@ -23,7 +23,7 @@ import {
   type UseCheck,
 } from '@shulian/chaincode/constants';
 import { canonicalJson, type Json } from '@shulian/chaincode/canonical';
-import { GatewayError } from '../errors.js';
+import { fromStoreError, GatewayError } from '../errors.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { ProofBundle } from '@shulian/proof/bundle';
 import { nodeHashes } from '@shulian/proof/node';
@@ -34,12 +34,12 @@ import {
   type SelectiveRecordProof,
 } from '@shulian/proof/records';
 import type { Indexed } from '../index/query-index.js';
-import { StoreError, type BlobInfo, type DatasetStore } from '../store/dataset-store.js';
+import type { BlobInfo, DatasetStore } from '../store/dataset-store.js';
 import type { Chaincode, Submitted } from './chaincode.js';
 import { deliveredAs, measure, type Delivery } from './delivery.js';
 import { pick, projectRecords, recordFormatOf } from './projection.js';
 import { bundleFromMaterial } from './proofs.js';
-import { formatCheck, isFormatError, type FormatCheck } from './upload-format.js';
+import { formatCheck, type FormatCheck } from './upload-format.js';
 
 export interface AnchorInput {
   catalogId: string;
@@ -190,42 +190,6 @@ interface AnchorRecord {
   sha256: string;
 }
 
-const storeError = (err: unknown): GatewayError => {
-  if (err instanceof StoreError) {
-    const code =
-      err.code === 'BLOB_TOO_LARGE'
-        ? 'PAYLOAD_TOO_LARGE'
-        : err.code === 'BLOB_NOT_ANCHORED'
-          ? 'BLOB_NOT_FOUND'
-          : err.code;
-    const known = [
-      'INVALID_DIGEST',
-      'BLOB_NOT_FOUND',
-      'BLOB_MISSING',
-      'BLOB_DAMAGED',
-      'DIGEST_MISMATCH',
-      'COMMITMENT_CONFLICT',
-      'PAYLOAD_TOO_LARGE',
-    ] as const;
-    const mapped = (known as readonly string[]).includes(code)
-      ? (code as (typeof known)[number])
-      : 'BAD_REQUEST';
-    return new GatewayError(mapped, err.message, { cause: err });
-  }
-  // Record anchoring decodes text as strict UTF-8 (TextDecoder fatal): bad bytes are the upload's fault.
-  if ((err as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
-    return new GatewayError('INVALID_ENCODING', 'dataset is not valid UTF-8 text', { cause: err });
-  if (isFormatError(err))
-    return new GatewayError(
-      'FORMAT_MISMATCH',
-      `the upload is not the declared tabular format: ${(err as Error).message}`,
-      { cause: err },
-    );
-  return err instanceof GatewayError
-    ? err
-    : new GatewayError('INTERNAL', 'store failure', { cause: err });
-};
-
 export async function createDatasets(deps: {
   chaincode: Chaincode;
   ledger: LedgerClient;
@@ -301,7 +265,7 @@ export async function createDatasets(deps: {
     try {
       return await store.get(sha256);
     } catch (err) {
-      throw storeError(err);
+      throw fromStoreError(err);
     }
   };
 
@@ -379,7 +343,7 @@ export async function createDatasets(deps: {
           ...(byRecord && format ? { records: { format, secret: deps.recordSecret } } : {}),
         });
       } catch (err) {
-        throw storeError(err);
+        throw fromStoreError(err);
       }
       if (blob.commitment.size === 0) throw new GatewayError('EMPTY_UPLOAD', 'the upload is empty');
       const s = await chaincode.submit<DatasetVersion>(caller, TX.dataset.AnchorVersion, [
@@ -498,7 +462,7 @@ export async function createDatasets(deps: {
         try {
           stream = await store.get(sha256);
         } catch (err) {
-          throw storeError(err);
+          throw fromStoreError(err);
         }
         const found = await matching(
           recordsOf(stream, format),
@@ -515,7 +479,7 @@ export async function createDatasets(deps: {
           try {
             issued = await store.recordProof(sha256, index, deps.recordSecret);
           } catch (err) {
-            throw storeError(err);
+            throw fromStoreError(err);
           }
           // Fields outside the use go out as commitments only (selective disclosure).
           if (!whole)
@@ -570,7 +534,7 @@ export async function createDatasets(deps: {
         try {
           proof = await store.recordProof(sha256, index, deps.recordSecret);
         } catch (err) {
-          throw storeError(err);
+          throw fromStoreError(err);
         }
         // Fields outside the grant go out as their commitments only: the proof still verifies
         // against the anchored root and discloses nothing else (selective disclosure).

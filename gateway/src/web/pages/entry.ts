@@ -378,108 +378,149 @@ function historyTable(history: readonly HistoryItem<CatalogEntry>[]): HTMLElemen
 
 // ---- publish and edit ----------------------------------------------------------------------------
 
+function fieldRow(fieldRows: HTMLElement, f?: CatalogField): void {
+  const row = h(
+    'fieldset',
+    { class: 'field-row' },
+    h('legend', null, t('entry.fieldLegend', { n: fieldRows.children.length + 1 })),
+    field(
+      t('entry.fieldName'),
+      input('fieldName', { required: true, value: f?.name ?? '', autocomplete: 'off' }),
+    ),
+    field(t('entry.fieldNameZh'), input('fieldNameZh', { value: f?.nameZh ?? '' })),
+    field(
+      t('entry.fieldType'),
+      select(
+        'fieldType',
+        enumOptions(FIELD_TYPES, (v) => t(`fieldType.${v}`)),
+        f?.type ?? 'string',
+      ),
+    ),
+    field(
+      t('catalog.sensitivity'),
+      select(
+        'fieldSensitivity',
+        enumOptions(SENSITIVITY_LEVELS, (v) => t(`sensitivity.${v}`)),
+        f?.sensitivity ?? 'internal',
+      ),
+    ),
+    field(t('entry.fieldDescription'), input('fieldDescription', { value: f?.description ?? '' })),
+  );
+  row.appendChild(button(t('entry.removeField'), () => row.remove(), 'danger'));
+  fieldRows.appendChild(row);
+}
+
+/** The entry's own metadata, in two columns. */
+function entryBasics(entry: CatalogEntry | null): HTMLElement {
+  return h(
+    'div',
+    { class: 'grid2' },
+    field(
+      t('catalog.code'),
+      input('id', {
+        required: true,
+        value: entry?.id ?? '',
+        readonly: entry !== null,
+        autocomplete: 'off',
+      }),
+      t('entry.codeHint'),
+    ),
+    field(t('catalog.name'), input('name', { required: true, value: entry?.name ?? '' })),
+    field(
+      t('entry.classification'),
+      select(
+        'classification',
+        enumOptions(CATALOG_CLASSIFICATIONS, (v) => t(`classification.${v}`)),
+        entry?.classification,
+      ),
+    ),
+    field(
+      t('entry.format'),
+      input('format', { required: true, value: entry?.format ?? 'text/csv' }),
+    ),
+    field(
+      t('catalog.shareType'),
+      select(
+        'shareType',
+        enumOptions(SHARE_TYPES, (v) => t(`shareType.${v}`)),
+        entry?.shareType ?? 'conditional',
+      ),
+    ),
+    field(
+      t('entry.openness'),
+      select(
+        'openness',
+        enumOptions(OPENNESS, (v) => t(`openness.${v}`)),
+        entry?.openness ?? 'not_open',
+      ),
+    ),
+    field(
+      t('catalog.updateFrequency'),
+      select(
+        'updateFrequency',
+        enumOptions(UPDATE_FREQUENCIES, (v) => t(`frequency.${v}`)),
+        entry?.updateFrequency ?? 'monthly',
+      ),
+    ),
+    field(
+      t('entry.publishDate'),
+      input('publishDate', {
+        type: 'date',
+        required: true,
+        value: entry?.publishDate ?? cstToday(),
+      }),
+    ),
+  );
+}
+
+/** The catalog metadata the form holds, fields in the order of their rows. */
+function readEntryForm(form: HTMLFormElement, fieldRows: HTMLElement): CatalogMetadata {
+  const value = (name: string): string => formValue(form, name);
+  const rows = [...fieldRows.querySelectorAll('fieldset')];
+  const rowValue = (row: Element, name: string): string =>
+    (
+      row.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${name}"]`)?.value ?? ''
+    ).trim();
+  const payload: CatalogMetadata = {
+    name: value('name'),
+    classification: value('classification') as CatalogClassification,
+    abstract: value('abstract'),
+    format: value('format'),
+    shareType: value('shareType') as ShareType,
+    shareConditions: value('shareConditions') || null,
+    legalBasis: value('legalBasis') || null,
+    shareMethods: checkedValues(form, 'shareMethods') as ShareMethod[],
+    openness: value('openness') as Openness,
+    updateFrequency: value('updateFrequency') as UpdateFrequency,
+    publishDate: value('publishDate'),
+    scenarios: value('scenarios')
+      .split(/[;；]/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+    fields: rows.map((row) => ({
+      name: rowValue(row, 'fieldName'),
+      ...(rowValue(row, 'fieldNameZh') ? { nameZh: rowValue(row, 'fieldNameZh') } : {}),
+      type: rowValue(row, 'fieldType') as FieldType,
+      sensitivity: rowValue(row, 'fieldSensitivity') as Sensitivity,
+      ...(rowValue(row, 'fieldDescription')
+        ? { description: rowValue(row, 'fieldDescription') }
+        : {}),
+    })),
+  };
+  return payload;
+}
+
 export async function editEntryPage(id: string | null): Promise<HTMLElement> {
   const entry = id ? await api.catalog.get(id) : null;
   const fieldRows = h('div', { class: 'field-rows' });
-  const addField = (f?: CatalogField): void => {
-    const row = h(
-      'fieldset',
-      { class: 'field-row' },
-      h('legend', null, t('entry.fieldLegend', { n: fieldRows.children.length + 1 })),
-      field(
-        t('entry.fieldName'),
-        input('fieldName', { required: true, value: f?.name ?? '', autocomplete: 'off' }),
-      ),
-      field(t('entry.fieldNameZh'), input('fieldNameZh', { value: f?.nameZh ?? '' })),
-      field(
-        t('entry.fieldType'),
-        select(
-          'fieldType',
-          enumOptions(FIELD_TYPES, (v) => t(`fieldType.${v}`)),
-          f?.type ?? 'string',
-        ),
-      ),
-      field(
-        t('catalog.sensitivity'),
-        select(
-          'fieldSensitivity',
-          enumOptions(SENSITIVITY_LEVELS, (v) => t(`sensitivity.${v}`)),
-          f?.sensitivity ?? 'internal',
-        ),
-      ),
-      field(
-        t('entry.fieldDescription'),
-        input('fieldDescription', { value: f?.description ?? '' }),
-      ),
-    );
-    row.appendChild(button(t('entry.removeField'), () => row.remove(), 'danger'));
-    fieldRows.appendChild(row);
-  };
+  const addField = (f?: CatalogField): void => fieldRow(fieldRows, f);
   for (const f of entry?.fields ?? []) addField(f);
   if (!entry) addField();
 
   const form = h(
     'form',
     { class: 'stack editor' },
-    h(
-      'div',
-      { class: 'grid2' },
-      field(
-        t('catalog.code'),
-        input('id', {
-          required: true,
-          value: entry?.id ?? '',
-          readonly: entry !== null,
-          autocomplete: 'off',
-        }),
-        t('entry.codeHint'),
-      ),
-      field(t('catalog.name'), input('name', { required: true, value: entry?.name ?? '' })),
-      field(
-        t('entry.classification'),
-        select(
-          'classification',
-          enumOptions(CATALOG_CLASSIFICATIONS, (v) => t(`classification.${v}`)),
-          entry?.classification,
-        ),
-      ),
-      field(
-        t('entry.format'),
-        input('format', { required: true, value: entry?.format ?? 'text/csv' }),
-      ),
-      field(
-        t('catalog.shareType'),
-        select(
-          'shareType',
-          enumOptions(SHARE_TYPES, (v) => t(`shareType.${v}`)),
-          entry?.shareType ?? 'conditional',
-        ),
-      ),
-      field(
-        t('entry.openness'),
-        select(
-          'openness',
-          enumOptions(OPENNESS, (v) => t(`openness.${v}`)),
-          entry?.openness ?? 'not_open',
-        ),
-      ),
-      field(
-        t('catalog.updateFrequency'),
-        select(
-          'updateFrequency',
-          enumOptions(UPDATE_FREQUENCIES, (v) => t(`frequency.${v}`)),
-          entry?.updateFrequency ?? 'monthly',
-        ),
-      ),
-      field(
-        t('entry.publishDate'),
-        input('publishDate', {
-          type: 'date',
-          required: true,
-          value: entry?.publishDate ?? cstToday(),
-        }),
-      ),
-    ),
+    entryBasics(entry),
     field(
       t('entry.abstract'),
       textarea('abstract', { required: true, value: entry?.abstract ?? '' }),
@@ -517,38 +558,8 @@ export async function editEntryPage(id: string | null): Promise<HTMLElement> {
   );
 
   onSubmit(form, async () => {
+    const payload = readEntryForm(form, fieldRows);
     const value = (name: string): string => formValue(form, name);
-    const rows = [...fieldRows.querySelectorAll('fieldset')];
-    const rowValue = (row: Element, name: string): string =>
-      (
-        row.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${name}"]`)?.value ?? ''
-      ).trim();
-    const payload: CatalogMetadata = {
-      name: value('name'),
-      classification: value('classification') as CatalogClassification,
-      abstract: value('abstract'),
-      format: value('format'),
-      shareType: value('shareType') as ShareType,
-      shareConditions: value('shareConditions') || null,
-      legalBasis: value('legalBasis') || null,
-      shareMethods: checkedValues(form, 'shareMethods') as ShareMethod[],
-      openness: value('openness') as Openness,
-      updateFrequency: value('updateFrequency') as UpdateFrequency,
-      publishDate: value('publishDate'),
-      scenarios: value('scenarios')
-        .split(/[;；]/)
-        .map((s) => s.trim())
-        .filter(Boolean),
-      fields: rows.map((row) => ({
-        name: rowValue(row, 'fieldName'),
-        ...(rowValue(row, 'fieldNameZh') ? { nameZh: rowValue(row, 'fieldNameZh') } : {}),
-        type: rowValue(row, 'fieldType') as FieldType,
-        sensitivity: rowValue(row, 'fieldSensitivity') as Sensitivity,
-        ...(rowValue(row, 'fieldDescription')
-          ? { description: rowValue(row, 'fieldDescription') }
-          : {}),
-      })),
-    };
     const { data } = entry
       ? await api.catalog.update(entry.id, payload, value('changeReason'))
       : await api.catalog.create(value('id'), payload);
