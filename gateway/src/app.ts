@@ -47,6 +47,9 @@ export interface BuildAppOptions {
   web?: boolean;
 }
 
+/** Log times that people and log tools both read (ISO 8601, UTC) instead of epoch milliseconds. */
+const isoTime = (): string => `,"time":"${new Date().toISOString()}"`;
+
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Longest path parameter; a longer one is answered 414 (find-my-way's own limit). */
@@ -57,7 +60,10 @@ export async function buildApp(
   options: BuildAppOptions = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger:
+      typeof options.logger === 'object'
+        ? { ...options.logger, timestamp: isoTime }
+        : (options.logger ?? false),
     bodyLimit: ctx.config.bodyLimit,
     // Ids are short; a long parameter is an attack or a mistake, answered 414 by find-my-way.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },

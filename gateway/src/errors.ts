@@ -343,7 +343,11 @@ export function frameworkErrors(
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const err = toGatewayError(error);
-    if (err.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    // A client that hung up mid-request (an aborted upload) is not the server failing: one line
+    // at info, no stack trace; nobody is left to read the answer.
+    if (request.raw.destroyed && !request.raw.complete)
+      request.log.info({ code: err.code }, `client closed the connection: ${error.message}`);
+    else if (err.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: err.code }, err.message);
     return reply.status(err.statusCode).type('application/json; charset=utf-8').send(err.toBody());
   });

@@ -60,11 +60,15 @@ export interface QueryIndex {
   checkpoint(): Promise<Checkpoint | null>;
   /** Apply one block; blocks must arrive in order without gaps. */
   applyBlock(block: BlockEvent): Promise<void>;
-  /** Follow the ledger from the checkpoint until `signal` aborts; restarts after errors. */
+  /**
+   * Follow the ledger from the checkpoint until `signal` aborts; restarts after errors.
+   * `onBlock` sees each block once it is applied (metrics count its transactions).
+   */
   follow(
     ledger: LedgerClient,
     signal: AbortSignal,
     onError?: (err: unknown) => void,
+    onBlock?: (block: BlockEvent) => void,
   ): Promise<void>;
   /** Resolves once the index holds `blockNumber` (read-your-writes after a submit). */
   waitFor(blockNumber: number, timeoutMs?: number): Promise<void>;
@@ -265,12 +269,14 @@ class LevelQueryIndex implements QueryIndex {
     ledger: LedgerClient,
     signal: AbortSignal,
     onError?: (err: unknown) => void,
+    onBlock?: (block: BlockEvent) => void,
   ): Promise<void> {
     while (!signal.aborted) {
       try {
         const startBlock = this.current === null ? 0 : this.current.blockNumber + 1;
         for await (const block of ledger.blockEvents({ startBlock, signal })) {
           await this.applyBlock(block);
+          onBlock?.(block);
           if (signal.aborted) break;
         }
       } catch (err) {

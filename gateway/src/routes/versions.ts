@@ -298,15 +298,20 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       });
       // Delivered only when the last byte left having matched the anchored digest; a damaged blob
       // ends the stream with BLOB_DAMAGED before its last piece and the connection is cut.
-      opened.stream.once('end', () =>
+      opened.stream.once('end', () => {
+        const labels = { projected: String(opened.projected) };
         ctx.metrics.increment(
           'downloads_delivered_total',
           'downloads delivered whole and verified',
-          {
-            projected: String(opened.projected),
-          },
-        ),
-      );
+          labels,
+        );
+        ctx.metrics.increment(
+          'downloaded_bytes_total',
+          'bytes of downloads delivered whole',
+          labels,
+          opened.delivery.bytes,
+        );
+      });
       opened.stream.once('error', (err: Error & { code?: string }) => {
         const code = err.code === 'BLOB_DAMAGED' ? 'BLOB_DAMAGED' : 'INTERNAL';
         ctx.metrics.increment('download_failures_total', 'downloads aborted mid-stream', { code });

@@ -1,12 +1,23 @@
 /**
  * A small Prometheus text-format registry: request counts and latency histograms per route,
- * plus gauges read at scrape time. Hand-rolled because the gateway needs four metric shapes and
- * the exposition format is a page of code; a client library would be the larger dependency.
+ * counters, and values read at scrape time (gauges, and counters kept elsewhere such as CPU time).
+ * Hand-rolled because the gateway needs these few shapes and the exposition format is a page of
+ * code; a client library would be the larger dependency.
  */
 
 const BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 type Labels = Readonly<Record<string, string>>;
+
+/** One series of a family read at scrape time. */
+export interface Sample {
+  labels: Labels;
+  value: number;
+}
+
+/** What a scrape-time reader returns: one value, or one per label set. */
+type Reading = number | readonly Sample[];
+type Reader = () => Promise<Reading> | Reading;
 
 interface Histogram {
   buckets: number[];
@@ -18,8 +29,10 @@ export interface Metrics {
   observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
   /** Count something that happened (uploads, denied downloads...). */
   increment(name: string, help: string, labels?: Labels, by?: number): void;
-  /** A gauge whose value is read when scraped. */
-  gauge(name: string, help: string, read: () => Promise<number> | number): void;
+  /** A gauge whose value (or values, one per label set) is read when scraped. */
+  gauge(name: string, help: string, read: Reader): void;
+  /** A counter kept elsewhere (CPU seconds, GC time), read when scraped. */
+  counterOf(name: string, help: string, read: Reader): void;
   render(): Promise<string>;
 }
 
@@ -36,7 +49,7 @@ export function createMetrics(prefix = 'shulian_'): Metrics {
     string,
     { help: string; values: Map<string, { labels: Labels; value: number }> }
   >();
-  const gauges = new Map<string, { help: string; read: () => Promise<number> | number }>();
+  const scraped = new Map<string, { help: string; type: 'gauge' | 'counter'; read: Reader }>();
 
   return {
     observeRequest({ method, route, status }, seconds) {
@@ -68,8 +81,12 @@ export function createMetrics(prefix = 'shulian_'): Metrics {
       counter.values.set(key, cur);
     },
 
-    gauge(name, help, read) {
-      gauges.set(name, { help, read });
+    gauge(name, help, reader) {
+      scraped.set(name, { help, type: 'gauge', read: reader });
+    },
+
+    counterOf(name, help, reader) {
+      scraped.set(name, { help, type: 'counter', read: reader });
     },
 
     async render() {
@@ -96,18 +113,21 @@ export function createMetrics(prefix = 'shulian_'): Metrics {
         for (const { labels, value } of values.values())
           out.push(`${prefix}${name}${renderLabels(labels)} ${value}`);
       }
-      for (const [name, { help, read }] of gauges) {
-        let value: number;
+      for (const [name, family] of scraped) {
+        // A failing reader is reported as NaN rather than failing the whole scrape.
+        let samples: readonly Sample[];
         try {
-          value = await read();
+          const value = await family.read();
+          samples = typeof value === 'number' ? [{ labels: {}, value }] : value;
         } catch {
-          value = Number.NaN;
+          samples = [{ labels: {}, value: Number.NaN }];
         }
         out.push(
-          `# HELP ${prefix}${name} ${help}`,
-          `# TYPE ${prefix}${name} gauge`,
-          `${prefix}${name} ${value}`,
+          `# HELP ${prefix}${name} ${family.help}`,
+          `# TYPE ${prefix}${name} ${family.type}`,
         );
+        for (const { labels, value } of samples)
+          out.push(`${prefix}${name}${renderLabels(labels)} ${value}`);
       }
       return out.join('\n') + '\n';
     },

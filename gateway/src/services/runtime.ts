@@ -21,14 +21,15 @@ import { createTokenStore, type TokenStore } from '../auth/tokens.js';
 import type { GatewayConfig } from '../config.js';
 import { createSubjects, type Subjects } from './subjects.js';
 import { GatewayError } from '../errors.js';
-import { openQueryIndex, type QueryIndex } from '../index/query-index.js';
+import { openQueryIndex, type DepartmentStats, type QueryIndex } from '../index/query-index.js';
 import { createEmbeddedLedger, type EmbeddedLedger } from '../ledger/embedded.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { TrustFile } from '@shulian/proof/bundle';
 import { createDatasetStore, type DatasetStore } from '../store/dataset-store.js';
 import { createChaincode, type Chaincode } from './chaincode.js';
 import { createDatasets, type Datasets, type ReconcileReport } from './datasets.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, type Metrics, type Sample } from './metrics.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import { createStorageMonitor, type StorageMonitor } from './storage.js';
 
 export interface DemoIdentity {
@@ -178,7 +179,14 @@ export async function openRuntime(
 
   const abort = new AbortController();
   const following = options.follow
-    ? index.follow(ledger, abort.signal, options.onIndexError)
+    ? index.follow(ledger, abort.signal, options.onIndexError, (block) => {
+        for (const tx of block.transactions)
+          metrics.increment(
+            'ledger_transactions_total',
+            'transactions committed since the gateway started, by validation code',
+            { code: tx.validationCode },
+          );
+      })
     : Promise.resolve();
 
   metrics.gauge(
@@ -199,6 +207,34 @@ export async function openRuntime(
     'bytes free under the data directory (writes answer 507 below SHULIAN_MIN_FREE_BYTES)',
     async () => (await storage.state()).freeBytes,
   );
+  metrics.gauge('ledger_node_height', 'blocks on each department node', async () =>
+    (await ledger.status()).nodes.map((n) => ({ labels: { department: n.id }, value: n.height })),
+  );
+  const overdue = async (pick: (s: DepartmentStats) => number): Promise<Sample[]> => {
+    const now = Date.now();
+    return Promise.all(
+      network.departments.map(async ({ id }) => ({
+        labels: { department: id },
+        value: pick(await index.stats(id, now)),
+      })),
+    );
+  };
+  metrics.gauge(
+    'requests_overdue',
+    'share requests past their working-day deadline without an answer, by providing department',
+    () => overdue((s) => s.overdueRequests),
+  );
+  metrics.gauge(
+    'objections_overdue',
+    'quality objections past their deadline without a correction, by department',
+    () => overdue((s) => s.overdueObjections),
+  );
+  metrics.gauge(
+    'catalog_updates_overdue',
+    'catalog update requirements open past their deadline, by department',
+    () => overdue((s) => s.overdueCatalogUpdates),
+  );
+  const stopProcessMetrics = registerProcessMetrics(metrics);
   metrics.gauge(
     'ledger_nodes_halted',
     'running nodes that stopped committing (a block they could not get or accept)',
@@ -249,6 +285,7 @@ export async function openRuntime(
     }),
     async close() {
       abort.abort();
+      stopProcessMetrics();
       await storage.close();
       await following;
       await datasets.close();
