@@ -22,6 +22,7 @@ import {
   SENSITIVITY_LEVELS,
   SHARE_METHODS,
   SHARE_TYPES,
+  SUBJECT_KINDS,
   UPDATE_FREQUENCIES,
   USAGE_ACTIONS,
   USAGE_OUTCOMES,
@@ -81,6 +82,7 @@ describe('console dictionaries', () => {
       ['action', USAGE_ACTIONS],
       ['outcome', USAGE_OUTCOMES],
       ['algorithm', DIGEST_ALGORITHMS],
+      ['subjectKind', SUBJECT_KINDS],
       ['error', Object.values(ErrorCode)],
     ];
     const missing = enums.flatMap(([prefix, values]) =>

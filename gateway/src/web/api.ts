@@ -6,6 +6,8 @@
 import type { NetworkStatus, VerifyReport } from '../ledger/types.js';
 import type { DepartmentStats } from '../index/stats.js';
 import type {
+  Authorisation,
+  AuthorisationTerms,
   CatalogEntry,
   CatalogField,
   CatalogUpdateRequirement,
@@ -18,8 +20,12 @@ import type {
   Purpose,
   QualityObjection,
   RequestStatus,
+  RevocationTerms,
   Role,
   ShareRequest,
+  Signed,
+  SubjectBinding,
+  TrailTerms,
   UsageRecord,
 } from '@shulian/chaincode/constants';
 
@@ -100,8 +106,15 @@ export interface Downloaded {
 }
 
 /** Fetches a file with the token (a plain link cannot carry it) and names it as the server says. */
-async function download(path: string, fallbackName: string, query?: Query): Promise<Downloaded> {
-  const response = await send('GET', path, query);
+async function download(
+  path: string,
+  fallbackName: string,
+  query?: Query,
+  json?: unknown,
+): Promise<Downloaded> {
+  // A body makes it a POST: the subject's trail export carries a signed statement.
+  const response =
+    json === undefined ? await send('GET', path, query) : await send('POST', path, query, { json });
   const disposition = response.headers.get('content-disposition') ?? '';
   const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
   const filename = match?.[1] ? decodeURIComponent(match[1]) : fallbackName;
@@ -213,6 +226,13 @@ export interface UsageFilters {
   user?: string;
   from?: string;
   to?: string;
+}
+
+/** A data subject's own trail: every use that named them, and their authorisations. */
+export interface SubjectTrail {
+  subject: string;
+  uses: UsageRecord[];
+  authorisations: Authorisation[];
 }
 
 // The index's statistics, which the stats route's schema must equal (routes/stats.ts): one shape
@@ -336,6 +356,34 @@ export const api = {
       download('/audit/usage.csv', 'shulian-usage.csv', { ...filters }),
     prov: (filters: UsageFilters) =>
       download('/audit/prov', 'shulian-usage.prov.json', { ...filters }),
+  },
+
+  /** The digital safe's routes: public, the subject's signature is the authority. */
+  subjects: {
+    binding: (subject: string) => call<SubjectBinding>('GET', `/subjects/${enc(subject)}/binding`),
+    authorise: (signed: Signed<AuthorisationTerms>) =>
+      call<Written<Authorisation>>('POST', '/subjects/authorisations', undefined, signed),
+    revoke: (signed: Signed<RevocationTerms>) =>
+      call<Written<Authorisation>>(
+        'POST',
+        `/subjects/authorisations/${enc(signed.payload.authorisationId)}/revoke`,
+        undefined,
+        signed,
+      ),
+    trail: (signed: Signed<TrailTerms>) =>
+      call<SubjectTrail>(
+        'POST',
+        `/subjects/${enc(signed.payload.subject)}/trail`,
+        undefined,
+        signed,
+      ),
+    trailCsv: (signed: Signed<TrailTerms>) =>
+      download(
+        `/subjects/${enc(signed.payload.subject)}/trail`,
+        'shulian-my-data-trail.csv',
+        { format: 'csv' },
+        signed,
+      ),
   },
 
   stats: () => call<Items<DepartmentStats> & { at: string }>('GET', '/stats'),

@@ -19,6 +19,7 @@ import { editEntryPage, entryPage } from './pages/entry.js';
 import { grantsPage } from './pages/grants.js';
 import { networkPage } from './pages/network.js';
 import { requestsPage } from './pages/requests.js';
+import { safePage } from './pages/safe.js';
 import { signInPage } from './pages/signin.js';
 import { statsPage } from './pages/stats.js';
 import { verifyPage } from './pages/verify.js';
@@ -39,6 +40,7 @@ interface Page {
 const PAGES: readonly Page[] = [
   { name: 'catalog', nav: 'nav.catalog', signedIn: true, render: routeCatalog },
   { name: 'verify', nav: 'nav.verify', signedIn: false, render: verifyPage },
+  { name: 'safe', nav: 'nav.safe', signedIn: false, render: safePage },
   { name: 'requests', nav: 'nav.requests', signedIn: true, render: requestsPage },
   { name: 'grants', nav: 'nav.grants', signedIn: true, render: grantsPage },
   { name: 'audit', nav: 'nav.audit', signedIn: true, render: auditPage, visible: canAudit },

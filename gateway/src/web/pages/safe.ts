@@ -1,0 +1,401 @@
+/**
+ * The digital safe (数字保险箱): a citizen's or enterprise's own page, used without a token. The key
+ * pair is made and kept in this browser (safe-keys.ts); the public key is shown for the verifying
+ * department's counter to bind; the subject signs authorisations naming the consumer department,
+ * the entry and fields, purpose, matter, period and number of uses, revokes them, and reads their
+ * own trail (every use of their data, refused attempts too) on a freshly signed statement.
+ */
+import {
+  PURPOSE_LABELS,
+  PURPOSES,
+  SUBJECT_KINDS,
+  SUBJECT_STATEMENTS,
+  type Authorisation,
+  type AuthorisationTerms,
+  type Purpose,
+  type SubjectBinding,
+  type SubjectKind,
+  type UsageRecord,
+} from '@shulian/chaincode/constants';
+import { api, type SubjectTrail } from '../api.js';
+import { h, text, type Child } from '../dom.js';
+import { list, pick, t, type Msg } from '../i18n/index.js';
+import { refresh } from '../router.js';
+import {
+  createKey,
+  loadKey,
+  nonce,
+  setSubject,
+  signStatement,
+  type SafeKey,
+} from '../safe-keys.js';
+import {
+  badge,
+  boundInstant,
+  button,
+  details,
+  enumOptions,
+  errorBox,
+  errorText,
+  field,
+  formatTime,
+  formValue,
+  input,
+  mono,
+  notice,
+  onSubmit,
+  pageTitle,
+  period,
+  save,
+  section,
+  select,
+  statusLine,
+  submit,
+  table,
+  textarea,
+  UserError,
+} from '../ui.js';
+import {
+  cstToday,
+  departmentName,
+  departmentOptions,
+  loadDepartments,
+  purposeLabel,
+} from './common.js';
+import { outcomeBadge } from './labels.js';
+
+const PSEUDONYM = /^[0-9a-f]{64}$/;
+const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+export async function safePage(): Promise<HTMLElement> {
+  await loadDepartments();
+  const key = await loadKey();
+  const head = pageTitle(t('safe.title'));
+  const intro = h('p', { class: 'hint' }, t('safe.intro'));
+  if (!key) return h('div', null, head, intro, createSection(null));
+  if (!key.subject) return h('div', null, head, intro, keySection(key, null), subjectSection(key));
+
+  let binding: SubjectBinding | null = null;
+  let bindingError: Child = null;
+  try {
+    binding = await api.subjects.binding(key.subject);
+  } catch (err) {
+    bindingError = errorBox(err);
+  }
+  const bound = binding?.keyId === key.keyId;
+  if (!bound) {
+    return h(
+      'div',
+      null,
+      head,
+      intro,
+      keySection(key, binding),
+      bindingError ?? notice('warn', t('safe.otherKey')),
+      subjectSection(key),
+      createSection(key),
+    );
+  }
+  const trail = await api.subjects.trail(await signStatement(key, trailTerms(key.subject)));
+  return h(
+    'div',
+    null,
+    head,
+    intro,
+    keySection(key, binding),
+    authoriseSection(key, key.subject),
+    authorisationsSection(key, trail.authorisations),
+    trailSection(key, trail),
+    createSection(key),
+  );
+}
+
+const trailTerms = (subject: string) => ({
+  statement: SUBJECT_STATEMENTS.trail,
+  subject,
+  at: new Date().toISOString(),
+});
+
+/** Make a key (or a new one, for a new device: the counter binds it again, old authorisations lapse). */
+function createSection(existing: SafeKey | null): HTMLElement {
+  const kind = select(
+    'kind',
+    enumOptions(SUBJECT_KINDS, (k) => t(`subjectKind.${k}`)),
+    existing?.kind ?? 'person',
+  );
+  const form = h(
+    'form',
+    { class: 'stack' },
+    field(t('safe.kind'), kind),
+    h(
+      'div',
+      { class: 'filter-actions' },
+      submit(
+        existing ? t('safe.replaceKey') : t('safe.createKey'),
+        existing ? 'secondary' : 'primary',
+      ),
+    ),
+  );
+  onSubmit(form, async () => {
+    await createKey(kind.value as SubjectKind);
+    await refresh();
+  });
+  return section(
+    existing ? t('safe.newKeyTitle') : t('safe.keyTitle'),
+    h('p', null, existing ? t('safe.replaceHint') : t('safe.createHint')),
+    form,
+  );
+}
+
+function keySection(key: SafeKey, binding: SubjectBinding | null): HTMLElement {
+  const spki = textarea('publicKey', { readonly: true, rows: 3 });
+  spki.value = key.spki;
+  spki.classList.add('mono');
+  const state =
+    binding?.keyId === key.keyId
+      ? badge(t('safe.bound', { version: binding.version }), 'ok')
+      : badge(t('safe.unbound'), 'warn');
+  return section(
+    t('safe.keyTitle'),
+    details([
+      [t('safe.kind'), t(`subjectKind.${key.kind}`)],
+      [t('safe.keyId'), mono(key.keyId)],
+      [t('safe.created'), formatTime(key.createdAt)],
+      [t('safe.subject'), key.subject ? mono(key.subject) : text('—')],
+      [t('safe.binding'), state],
+    ]),
+    field(t('safe.publicKey'), spki, t('safe.publicKeyHint')),
+    h('p', { class: 'hint' }, t('safe.nonExtractable')),
+  );
+}
+
+/** The pseudonym the counter gives with the binding: the safe needs it to name the subject. */
+function subjectSection(key: SafeKey): HTMLElement {
+  const subject = input('subject', { autocomplete: 'off', value: key.subject ?? '' });
+  const form = h(
+    'form',
+    { class: 'stack' },
+    field(t('safe.subject'), subject, t('safe.subjectHint')),
+    h('div', { class: 'filter-actions' }, submit(t('safe.saveSubject'))),
+  );
+  onSubmit(form, async () => {
+    const value = subject.value.trim().toLowerCase();
+    if (!PSEUDONYM.test(value)) throw new UserError(t('safe.subjectInvalid'));
+    await setSubject(key, value);
+    await refresh();
+  });
+  return section(t('safe.subjectTitle'), form);
+}
+
+function authoriseSection(key: SafeKey, subject: string): HTMLElement {
+  const form = h(
+    'form',
+    { class: 'grid2' },
+    field(t('safe.consumer'), select('consumer', departmentOptions())),
+    field(t('safe.entry'), input('catalogId', { autocomplete: 'off', required: true })),
+    field(
+      t('safe.fields'),
+      input('fields', { autocomplete: 'off', required: true }),
+      t('safe.fieldsHint'),
+    ),
+    field(
+      t('requests.purpose'),
+      select(
+        'purpose',
+        PURPOSES.map((p) => ({ value: p, label: pick(PURPOSE_LABELS[p]) })),
+        'data_verification',
+      ),
+    ),
+    field(
+      t('safe.matter'),
+      input('matter', { autocomplete: 'off', required: true }),
+      t('safe.matterHint'),
+    ),
+    field(
+      t('safe.validFrom'),
+      input('validFrom', { type: 'date', value: cstToday(), required: true }),
+    ),
+    field(
+      t('safe.validTo'),
+      input('validTo', { type: 'date', value: cstToday(30), required: true }),
+    ),
+    field(
+      t('safe.maxUses'),
+      input('maxUses', { type: 'number', min: 1, max: 1000, step: 1, value: '1', required: true }),
+      t('safe.maxUsesHint'),
+    ),
+    h('div', { class: 'filter-actions' }, submit(t('safe.sign'))),
+  );
+  onSubmit(form, async (): Promise<Msg> => {
+    const fields = formValue(form, 'fields')
+      .split(/[\s,，、]+/)
+      .filter(Boolean);
+    if (fields.length === 0 || !fields.every((f) => FIELD.test(f)))
+      throw new UserError(t('safe.fieldsInvalid'));
+    const from = formValue(form, 'validFrom');
+    const to = formValue(form, 'validTo');
+    if (boundInstant(to, true) <= boundInstant(from, false))
+      throw new UserError(t('safe.periodInvalid'));
+    const terms: AuthorisationTerms = {
+      statement: SUBJECT_STATEMENTS.authorise,
+      subject,
+      consumer: formValue(form, 'consumer'),
+      entries: [{ catalogId: formValue(form, 'catalogId'), fields: [...new Set(fields)] }],
+      purpose: formValue(form, 'purpose') as Purpose,
+      matter: formValue(form, 'matter'),
+      validFrom: new Date(boundInstant(from, false)).toISOString(),
+      validTo: new Date(boundInstant(to, true)).toISOString(),
+      maxUses: Number(formValue(form, 'maxUses')),
+      nonce: nonce(),
+    };
+    const { data } = await api.subjects.authorise(await signStatement(key, terms));
+    await refresh();
+    return t('safe.signed', { id: data.id });
+  });
+  return section(t('safe.authoriseTitle'), h('p', null, t('safe.authoriseHint')), form);
+}
+
+type AuthorisationState = 'live' | 'revoked' | 'expired' | 'spent';
+
+function stateOf(a: Authorisation, now: number): AuthorisationState {
+  if (a.revocation) return 'revoked';
+  if (now > Date.parse(a.terms.validTo)) return 'expired';
+  if (a.useCount >= a.terms.maxUses) return 'spent';
+  return 'live';
+}
+
+const STATE_KIND = { live: 'ok', revoked: 'bad', expired: 'muted', spent: 'muted' } as const;
+
+function authorisationsSection(key: SafeKey, items: readonly Authorisation[]): HTMLElement {
+  const now = Date.now();
+  const sorted = [...items].sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
+  return section(
+    t('safe.authorisationsTitle'),
+    table<Authorisation>(
+      t('safe.authorisationsTitle'),
+      [
+        { header: t('safe.authorisation'), cell: (a) => mono(a.id) },
+        { header: t('safe.consumer'), cell: (a) => departmentName(a.terms.consumer) },
+        {
+          header: t('safe.entry'),
+          cell: (a) =>
+            a.terms.entries.map((e) =>
+              h(
+                'div',
+                null,
+                text(e.catalogId),
+                text(': '),
+                list(e.fields.map((f) => pick({ zh: f, en: f }))),
+              ),
+            ),
+        },
+        {
+          header: t('requests.purpose'),
+          cell: (a) => [purposeLabel(a.terms.purpose), h('br'), text(a.terms.matter)],
+        },
+        { header: t('safe.period'), cell: (a) => period(a.terms.validFrom, a.terms.validTo) },
+        {
+          header: t('safe.uses'),
+          cell: (a) => t('safe.usesOf', { used: a.useCount, max: a.terms.maxUses }),
+          numeric: true,
+        },
+        {
+          header: t('common.status'),
+          cell: (a) => {
+            const state = stateOf(a, now);
+            return badge(t(`safeState.${state}`), STATE_KIND[state]);
+          },
+        },
+        {
+          header: t('common.actions'),
+          cell: (a) => (stateOf(a, now) === 'revoked' ? null : revokeButton(key, a)),
+        },
+      ],
+      sorted,
+    ),
+  );
+}
+
+function revokeButton(key: SafeKey, a: Authorisation): HTMLElement {
+  const status = statusLine();
+  const btn = button(
+    t('safe.revoke'),
+    () => {
+      btn.disabled = true;
+      status.className = 'form-status';
+      status.replaceChildren(t('common.working'));
+      const terms = {
+        statement: SUBJECT_STATEMENTS.revoke,
+        subject: a.subject,
+        authorisationId: a.id,
+        at: new Date().toISOString(),
+      };
+      signStatement(key, terms)
+        .then((signed) => api.subjects.revoke(signed))
+        .then(() => refresh())
+        .catch((err: unknown) => {
+          status.className = 'form-status error';
+          status.replaceChildren(errorText(err));
+          btn.disabled = false;
+        });
+    },
+    'danger',
+    { 'aria-label': t('safe.revokeLabel', { id: a.id.slice(0, 13) }) },
+  );
+  return h('span', { class: 'action' }, btn, status);
+}
+
+function trailSection(key: SafeKey, trail: SubjectTrail): HTMLElement {
+  const status = statusLine();
+  const exportCsv = button(t('audit.exportCsv'), () => {
+    signStatement(key, trailTerms(trail.subject))
+      .then((signed) => api.subjects.trailCsv(signed))
+      .then(save)
+      .catch((err: unknown) => status.replaceChildren(errorText(err)));
+  });
+  const refused = trail.uses.filter((u) => u.outcome === 'DENIED').length;
+  return section(
+    t('safe.trailTitle'),
+    h(
+      'p',
+      { class: 'count', role: 'status' },
+      t('audit.count', { count: trail.uses.length, refused }),
+    ),
+    h('div', { class: 'actions' }, exportCsv, status),
+    table<UsageRecord>(
+      t('safe.trailTitle'),
+      [
+        { header: t('common.time'), cell: (u) => formatTime(u.at) },
+        {
+          header: t('audit.user'),
+          cell: (u) => [departmentName(u.consumer.department), text(` · ${u.consumer.user}`)],
+        },
+        { header: t('safe.entry'), cell: (u) => text(u.catalogId) },
+        { header: t('audit.action'), cell: (u) => t(`action.${u.action}`) },
+        {
+          header: t('requests.purpose'),
+          cell: (u) => (u.purpose ? purposeLabel(u.purpose) : text('—')),
+        },
+        {
+          header: t('requests.fields'),
+          cell: (u) => list(u.fields.map((f) => pick({ zh: f, en: f }))),
+        },
+        {
+          header: t('safe.authorisation'),
+          cell: (u) => (u.authorisationId ? mono(u.authorisationId) : text('—')),
+        },
+        {
+          header: t('audit.outcome'),
+          cell: (u) =>
+            h(
+              'span',
+              null,
+              outcomeBadge(u.outcome),
+              u.denialCode ? h('small', { class: 'denial' }, text(` ${u.denialCode}`)) : null,
+            ),
+        },
+      ],
+      trail.uses,
+      (u) => (u.outcome === 'DENIED' ? 'refused' : ''),
+    ),
+  );
+}

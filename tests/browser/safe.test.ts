@@ -1,0 +1,278 @@
+/**
+ * The digital safe (数字保险箱) in Chromium against the real gateway: a citizen generates a key in
+ * the browser (non-extractable, kept in IndexedDB), public security's verifier binds it (through
+ * the API, as the counter would), the citizen signs an authorisation for health in the page, a
+ * query by health succeeds, the citizen revokes it in the page, the next query is refused, and the
+ * safe's trail shows both, in Chinese and in English. Any console error fails the suite.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '@shulian/chaincode/constants';
+import { launchBrowser, screenshot, startGateway, type Browser, type Gateway } from './harness.js';
+
+interface Identity {
+  department: string;
+  user: string;
+  roles: Role[];
+  token: string;
+}
+
+const ENTRY = 'PSB-BIRTH-SAFE';
+const CITIZEN_ID = '370102202601015678';
+const BIRTHS = [
+  'id_number,child_name,birth_date,hospital',
+  '370102202512310011,张一,2025-12-31,市妇幼保健院',
+  `${CITIZEN_ID},李小明,2026-01-01,市第一人民医院`,
+].join('\n');
+
+let gateway: Gateway;
+let browser: Browser;
+let page: Page;
+let verifierToken: string;
+let psbClerk: Identity;
+let healthClerk: Identity;
+
+async function api<T>(
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; json: T }> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = contentType;
+  const response = await fetch(`${gateway.url}/api/v1${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  return { status: response.status, json: (await response.json()) as T };
+}
+
+async function ok<T>(
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  contentType?: string,
+): Promise<T> {
+  const res = await api<T>(method, path, token, body, contentType);
+  if (res.status >= 300)
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.json)}`);
+  return res.json;
+}
+
+/** Health's 在线查询 of the citizen's birth record under the authorisation. */
+const query = (authorisationId: string) =>
+  api<{ records: { record: Record<string, unknown> }[]; error?: { code: string } }>(
+    'POST',
+    '/subjects/records',
+    healthClerk.token,
+    {
+      catalogId: ENTRY,
+      identifier: CITIZEN_ID,
+      authorisationId,
+      purpose: 'data_verification',
+    },
+  );
+
+async function openSafe(): Promise<void> {
+  const target = `${gateway.url}/#/safe`;
+  if (page.url() === target) await page.reload();
+  else await page.goto(target);
+  await page.locator('main[data-route="#/safe"] h1').waitFor();
+}
+
+beforeAll(async () => {
+  gateway = await startGateway();
+  const { items } = await ok<{ items: Identity[] }>('GET', '/demo/identities', null);
+  const find = (department: string, role: Role): Identity => {
+    const found = items.find((i) => i.department === department && i.roles.includes(role));
+    if (!found) throw new Error(`the demo has no ${role} in ${department}`);
+    return found;
+  };
+  psbClerk = find('psb', 'publisher');
+  healthClerk = find('health', 'consumer');
+  verifierToken = (
+    await ok<{ token: string }>('POST', '/departments/psb/users', find('psb', 'admin').token, {
+      user: 'vera',
+      roles: ['verifier'],
+    })
+  ).token;
+  await ok('POST', '/catalog', psbClerk.token, {
+    id: ENTRY,
+    name: '出生医学证明信息',
+    classification: 'base',
+    abstract: '出生医学证明签发记录',
+    format: 'CSV',
+    fields: [
+      { name: 'id_number', nameZh: '身份证号', type: 'string', sensitivity: 'sensitive' },
+      {
+        name: 'child_name',
+        nameZh: '新生儿姓名',
+        type: 'string',
+        sensitivity: 'sensitive',
+        consent: 'person',
+      },
+      {
+        name: 'birth_date',
+        nameZh: '出生日期',
+        type: 'date',
+        sensitivity: 'sensitive',
+        consent: 'person',
+      },
+      { name: 'hospital', nameZh: '签发机构', type: 'string', sensitivity: 'internal' },
+    ],
+    subjectField: 'id_number',
+    shareType: 'conditional',
+    shareConditions: '户口登记时核验出生医学证明',
+    shareMethods: ['online_query'],
+    openness: 'not_open',
+    updateFrequency: 'daily',
+    publishDate: '2026-01-05',
+    scenarios: ['出生医学证明核验'],
+  });
+  await ok('POST', `/catalog/${ENTRY}/versions`, psbClerk.token, BIRTHS, 'text/csv');
+  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const request = await ok<{ data: { request: { id: string } } }>(
+    'POST',
+    '/requests',
+    healthClerk.token,
+    {
+      catalogId: ENTRY,
+      fields: ['id_number', 'child_name', 'birth_date', 'hospital'],
+      purpose: 'data_verification',
+      scenario: '户口登记：核验出生医学证明',
+      period: { from: today, to: '2099-12-31' },
+    },
+  );
+  await ok('POST', `/requests/${request.data.request.id}/approve`, psbClerk.token, {
+    reason: null,
+  });
+  browser = await launchBrowser();
+  page = await browser.newPage();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.stop();
+});
+
+describe('the digital safe', () => {
+  let subject: string;
+  let authorisationId: string;
+
+  it('generates a non-extractable key in the browser and shows the public key to bind', async () => {
+    await openSafe();
+    await page.getByRole('heading', { level: 1, name: '数字保险箱' }).waitFor();
+    await page.getByRole('button', { name: '生成密钥' }).click();
+    const publicKey = page.getByLabel('公钥（交柜台绑定）', { exact: true });
+    await publicKey.waitFor();
+    const spki = await publicKey.inputValue();
+    expect(spki).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    // The private key in IndexedDB is a CryptoKey that refuses export.
+    const stored = await page.evaluate(`new Promise((resolve, reject) => {
+      const open = indexedDB.open('shulian-safe');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const get = open.result.transaction('keys').objectStore('keys').get('subject');
+        get.onsuccess = async () => {
+          const key = get.result.keyPair.privateKey;
+          let exported = true;
+          try { await crypto.subtle.exportKey('pkcs8', key); } catch { exported = false; }
+          resolve({ extractable: key.extractable, exported, type: key.type, curve: key.algorithm.namedCurve });
+        };
+      };
+    })`);
+    expect(stored).toEqual({
+      extractable: false,
+      exported: false,
+      type: 'private',
+      curve: 'P-256',
+    });
+    await screenshot(page, 'safe-key');
+
+    // At the counter: public security's verifier binds the key after the identity check.
+    const binding = await ok<{ data: { subject: string; publicKey: string } }>(
+      'POST',
+      '/subjects/bindings',
+      verifierToken,
+      { kind: 'person', identifier: CITIZEN_ID, publicKey: spki },
+    );
+    subject = binding.data.subject;
+    expect(subject).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(binding)).not.toContain(CITIZEN_ID);
+
+    await page.getByLabel('匿名标识', { exact: true }).fill(subject);
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByText('已绑定（第 1 版）').waitFor();
+  });
+
+  it('signs an authorisation that the consumer can use', async () => {
+    const form = page.locator('form', {
+      has: page.getByRole('button', { name: '签名并提交授权' }),
+    });
+    await form.getByLabel('使用部门', { exact: true }).selectOption('health');
+    await form.getByLabel('数据资源', { exact: true }).fill(ENTRY);
+    await form.getByLabel('信息项', { exact: true }).fill('child_name, birth_date');
+    await form.getByLabel('办理事项', { exact: true }).fill('户口登记时核验出生医学证明');
+    await form.getByLabel('可用次数', { exact: true }).fill('5');
+    await form.getByRole('button', { name: '签名并提交授权' }).click();
+    const row = page.getByRole('row').filter({ hasText: ENTRY }).first();
+    await row.getByText('有效').waitFor();
+    authorisationId = (await row.locator('code').first().innerText()).trim();
+    expect(authorisationId).toMatch(/^AUTH-[0-9a-f]{64}$/);
+
+    const allowed = await query(authorisationId);
+    expect(allowed.status, JSON.stringify(allowed.json)).toBe(200);
+    // Only the citizen's row; the consent fields because the citizen authorised them.
+    expect(allowed.json.records.map((r) => r.record)).toEqual([
+      {
+        id_number: CITIZEN_ID,
+        child_name: '李小明',
+        birth_date: '2026-01-01',
+        hospital: '市第一人民医院',
+      },
+    ]);
+    await openSafe();
+    await page
+      .getByRole('table', { name: '我的授权' })
+      .getByRole('cell', { name: '1 / 5', exact: true })
+      .waitFor();
+  });
+
+  it('revokes it in the safe, after which the consumer is refused', async () => {
+    await page.getByRole('button', { name: `撤销授权 ${authorisationId.slice(0, 13)}` }).click();
+    await page.getByRole('table', { name: '我的授权' }).getByText('已撤销').waitFor();
+    const refused = await query(authorisationId);
+    expect(refused.status).toBe(403);
+    expect(refused.json.error?.code).toBe('AUTHORISATION_REVOKED');
+  });
+
+  it('shows the allowed use and the refusal in the subject’s trail, in both languages', async () => {
+    await openSafe();
+    const trail = page.getByRole('table', { name: '我的数据使用记录' });
+    await trail.waitFor();
+    const rows = trail.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    const refusedRow = rows.filter({ hasText: '拒绝' });
+    await refusedRow.getByText('AUTHORISATION_REVOKED').waitFor();
+    await rows.filter({ hasText: '允许' }).getByText(authorisationId).waitFor();
+    await page.getByText('共 2 次使用，其中 1 次被拒绝').waitFor();
+    await screenshot(page, 'safe-trail-zh');
+
+    await page.getByRole('button', { name: '切换到英文 (Switch to English)' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Digital safe' }).waitFor();
+    const english = page.getByRole('table', { name: 'Uses of my data' });
+    await english
+      .locator('tbody tr')
+      .filter({ hasText: 'Refused' })
+      .getByText('AUTHORISATION_REVOKED')
+      .waitFor();
+    await english.locator('tbody tr').filter({ hasText: 'Allowed' }).waitFor();
+    await page.getByRole('table', { name: 'My authorisations' }).getByText('Revoked').waitFor();
+    await screenshot(page, 'safe-trail-en');
+    expect(browser.errors).toEqual([]);
+  });
+});
