@@ -189,57 +189,8 @@ export async function openRuntime(
       })
     : Promise.resolve();
 
-  metrics.gauge(
-    'ledger_height',
-    'blocks on the ledger',
-    async () => (await ledger.status()).height,
-  );
-  metrics.gauge(
-    'index_block',
-    'last block in the query index',
-    async () => (await index.checkpoint())?.blockNumber ?? -1,
-  );
-  metrics.gauge('ledger_agreement', '1 when every running node agrees', async () =>
-    (await ledger.status()).agreement ? 1 : 0,
-  );
-  metrics.gauge(
-    'storage_free_bytes',
-    'bytes free under the data directory (writes answer 507 below SHULIAN_MIN_FREE_BYTES)',
-    async () => (await storage.state()).freeBytes,
-  );
-  metrics.gauge('ledger_node_height', 'blocks on each department node', async () =>
-    (await ledger.status()).nodes.map((n) => ({ labels: { department: n.id }, value: n.height })),
-  );
-  const overdue = async (pick: (s: DepartmentStats) => number): Promise<Sample[]> => {
-    const now = Date.now();
-    return Promise.all(
-      network.departments.map(async ({ id }) => ({
-        labels: { department: id },
-        value: pick(await index.stats(id, now)),
-      })),
-    );
-  };
-  metrics.gauge(
-    'requests_overdue',
-    'share requests past their working-day deadline without an answer, by providing department',
-    () => overdue((s) => s.overdueRequests),
-  );
-  metrics.gauge(
-    'objections_overdue',
-    'quality objections past their deadline without a correction, by department',
-    () => overdue((s) => s.overdueObjections),
-  );
-  metrics.gauge(
-    'catalog_updates_overdue',
-    'catalog update requirements open past their deadline, by department',
-    () => overdue((s) => s.overdueCatalogUpdates),
-  );
+  registerLedgerMetrics(metrics, { ledger, index, storage, departments: network.departments });
   const stopProcessMetrics = registerProcessMetrics(metrics);
-  metrics.gauge(
-    'ledger_nodes_halted',
-    'running nodes that stopped committing (a block they could not get or accept)',
-    async () => (await ledger.status()).nodes.filter((n) => n.halted !== undefined).length,
-  );
 
   const runtime: Runtime = {
     config,
@@ -320,4 +271,67 @@ async function initialise(
       deadlines: network.deadlines,
     },
   ]);
+}
+
+/** The ledger's, the index's and the store's gauges, and the overdue work per department. */
+function registerLedgerMetrics(
+  metrics: Metrics,
+  deps: {
+    ledger: LedgerClient;
+    index: QueryIndex;
+    storage: StorageMonitor;
+    departments: readonly { id: string }[];
+  },
+): void {
+  const { ledger, index, storage, departments } = deps;
+  metrics.gauge(
+    'ledger_height',
+    'blocks on the ledger',
+    async () => (await ledger.status()).height,
+  );
+  metrics.gauge(
+    'index_block',
+    'last block in the query index',
+    async () => (await index.checkpoint())?.blockNumber ?? -1,
+  );
+  metrics.gauge('ledger_agreement', '1 when every running node agrees', async () =>
+    (await ledger.status()).agreement ? 1 : 0,
+  );
+  metrics.gauge(
+    'storage_free_bytes',
+    'bytes free under the data directory (writes answer 507 below SHULIAN_MIN_FREE_BYTES)',
+    async () => (await storage.state()).freeBytes,
+  );
+  metrics.gauge('ledger_node_height', 'blocks on each department node', async () =>
+    (await ledger.status()).nodes.map((n) => ({ labels: { department: n.id }, value: n.height })),
+  );
+  const overdue = async (pick: (s: DepartmentStats) => number): Promise<Sample[]> => {
+    const now = Date.now();
+    return Promise.all(
+      departments.map(async ({ id }) => ({
+        labels: { department: id },
+        value: pick(await index.stats(id, now)),
+      })),
+    );
+  };
+  metrics.gauge(
+    'requests_overdue',
+    'share requests past their working-day deadline without an answer, by providing department',
+    () => overdue((s) => s.overdueRequests),
+  );
+  metrics.gauge(
+    'objections_overdue',
+    'quality objections past their deadline without a correction, by department',
+    () => overdue((s) => s.overdueObjections),
+  );
+  metrics.gauge(
+    'catalog_updates_overdue',
+    'catalog update requirements open past their deadline, by department',
+    () => overdue((s) => s.overdueCatalogUpdates),
+  );
+  metrics.gauge(
+    'ledger_nodes_halted',
+    'running nodes that stopped committing (a block they could not get or accept)',
+    async () => (await ledger.status()).nodes.filter((n) => n.halted !== undefined).length,
+  );
 }
