@@ -15,8 +15,9 @@ import {
   type UsageRecord,
 } from '@shulian/chaincode/constants';
 import { canonicalBytes } from '@shulian/chaincode/canonical';
-import { verifyBundle } from '@shulian/proof/bundle';
+import { verifyBundle, type ProofBundle } from '@shulian/proof/bundle';
 import { nodeProofCrypto } from '@shulian/proof/node';
+import { disclosedRecord, type SelectiveRecordProof } from '@shulian/proof/records';
 import { openFixture, type Fixture } from './fixture.js';
 
 const CITIZEN_ID = '370102202601015678';
@@ -253,6 +254,74 @@ describe('data subjects through the API', () => {
     expect(audit.json<{ items: UsageRecord[] }>().items).toHaveLength(2);
     const amr = await f.app.inject({ url, headers: f.auth('amr', 'clerk') });
     expect(amr.statusCode).toBe(403);
+  });
+
+  it('limits a query to the fields the authorisation names: only those open, the proof still verifies offline', async () => {
+    const now = Date.now();
+    const terms = {
+      statement: SUBJECT_STATEMENTS.authorise,
+      subject,
+      consumer: 'health',
+      entries: [{ catalogId: ENTRY, fields: ['birth_date'] }],
+      purpose: 'data_verification',
+      matter: '出生日期核验',
+      validFrom: new Date(now - 60_000).toISOString(),
+      validTo: new Date(now + 86_400_000).toISOString(),
+      maxUses: 1,
+      nonce: 'acceptance-0002',
+    };
+    const submitted = await post('/api/v1/subjects/authorisations', signed(terms));
+    expect(submitted.statusCode, submitted.body).toBe(201);
+    const { id } = submitted.json<{ data: Authorisation }>().data;
+    const ask = (fields: string[]) =>
+      post(
+        '/api/v1/subjects/records',
+        {
+          catalogId: ENTRY,
+          identifier: CITIZEN_ID,
+          authorisationId: id,
+          fields,
+          purpose: 'data_verification',
+        },
+        f.auth('health', 'clerk'),
+      );
+    // A consent field the authorisation does not name is refused (and recorded), not narrowed.
+    const beyond = await ask(['birth_date', 'child_name']);
+    expect(beyond.statusCode).toBe(403);
+    expect(beyond.json<{ error: { code: string } }>().error.code).toBe('AUTHORISATION_FIELDS');
+    expect(beyond.body).not.toContain('李小明');
+
+    const res = await ask(['birth_date']);
+    expect(res.statusCode, res.body).toBe(200);
+    const answer = res.json<{
+      records: { record: Record<string, unknown>; proof: ProofBundle }[];
+      proofs: string;
+    }>();
+    expect(answer.proofs).toBe('selective');
+    expect(answer.records.map((r) => r.record)).toEqual([{ birth_date: '2026-01-01' }]);
+    for (const hidden of ['李小明', '市第一人民医院', CITIZEN_ID])
+      expect(res.body).not.toContain(hidden);
+    const proof = answer.records[0]!.proof;
+    const { record, withheld } = disclosedRecord(
+      (proof.subject as { proof: SelectiveRecordProof }).proof,
+    );
+    expect(record).toEqual({ birth_date: '2026-01-01' });
+    expect([...withheld].sort()).toEqual(['child_name', 'hospital', 'id_number']);
+    // Offline: only the bundle, the disclosed field and the trust file.
+    const trust = JSON.parse(JSON.stringify(f.runtime.trust)) as unknown;
+    expect(
+      await verifyBundle(JSON.parse(JSON.stringify(proof)), trust, nodeProofCrypto, {
+        kind: 'record',
+        record,
+      }),
+    ).toMatchObject({ ok: true });
+    // A disclosed value changed after the fact no longer verifies.
+    expect(
+      await verifyBundle(proof, trust, nodeProofCrypto, {
+        kind: 'record',
+        record: { birth_date: '2026-01-02' },
+      }),
+    ).toMatchObject({ ok: false });
   });
 
   it('lets the citizen revoke with a signed statement', async () => {
