@@ -4,7 +4,11 @@
  * as CSV and W3C PROV-JSON.
  */
 import { Readable } from 'node:stream';
-import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import {
+  Type,
+  type FastifyPluginCallbackTypebox,
+  type Static,
+} from '@fastify/type-provider-typebox';
 import type { UsageRecord as UsageRecordType } from '@shulian/chaincode/constants';
 import type { FastifyRequest } from 'fastify';
 import { canReadDepartment, hasRole, principalOf } from '../auth/guard.js';
@@ -12,41 +16,18 @@ import { GatewayError } from '../errors.js';
 import type { Indexed, UsageQuery } from '../index/query-index.js';
 import type { GatewayContext } from '../services/runtime.js';
 import type { RouteOptions } from './context.js';
-import { mediaResponses, page, parseTime, responses, TimeParam } from './helpers.js';
+import { mediaResponses, page, parseTime, responses, StreamBody } from './helpers.js';
 import { SHULIAN_NS } from './dcat.js';
-import { Enums, Id, Page, PageQuery, StreamBody, UsageRecord } from './schemas.js';
+import { Page, PageQuery, UsageRecord } from './schemas.js';
+import { UsageFilter } from './shapes.js';
 
-const UsageFilter = {
-  catalogId: Type.Optional(Id('uses of this catalog entry')),
-  department: Type.Optional(Id('uses by this (consumer) department')),
-  provider: Type.Optional(Id('uses of data owned by this department')),
-  user: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 128,
-      pattern: '^[^/\\u0000-\\u001f]+$',
-      description: 'with department: uses by this user',
-    }),
-  ),
-  from: Type.Optional(TimeParam('from (YYYY-MM-DD in CST, or an ISO instant), inclusive')),
-  to: Type.Optional(TimeParam('to (YYYY-MM-DD in CST, or an ISO instant), inclusive')),
-  outcome: Type.Optional(Enums.usageOutcome),
-};
 const UsageQuerySchema = Type.Object(
   { ...UsageFilter, ...PageQuery },
   { additionalProperties: false },
 );
 const ExportQuerySchema = Type.Object(UsageFilter, { additionalProperties: false });
 
-type UsageParams = {
-  catalogId?: string;
-  department?: string;
-  provider?: string;
-  user?: string;
-  from?: string;
-  to?: string;
-  outcome?: 'ALLOWED' | 'DENIED';
-};
+type UsageParams = Static<typeof ExportQuerySchema>;
 
 /** Largest export in one response; narrow the period for more. */
 const EXPORT_LIMIT = 100_000;

@@ -15,51 +15,22 @@ import { listDepartments } from './departments.js';
 import { mapPage, page, responses, submitAs, withOverdue } from './helpers.js';
 import {
   CatalogEntry,
-  CatalogFieldInput,
   CatalogUpdateRequirement,
-  Day,
   Enums,
   HistoryItem,
   Id,
-  Nullable,
   Page,
   PageQuery,
   Text,
   Written,
 } from './schemas.js';
+import { CatalogMetadata, CatalogSearch } from './shapes.js';
 
 export const CatalogParams = Type.Object(
   { id: Id('catalog entry id (资源代码)') },
   { additionalProperties: false },
 );
 
-/** What a department writes; ids, owner, version and times come from the chaincode. */
-const Metadata = {
-  name: Text(256, 1),
-  classification: Enums.classification,
-  abstract: Text(4096),
-  format: Text(256, 1),
-  fields: Type.Array(CatalogFieldInput, { minItems: 1, maxItems: 500 }),
-  subjectField: Type.Optional(
-    Nullable(
-      Type.String({
-        pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
-        description:
-          'the field holding the subject identifier (身份证号 / 统一社会信用代码); required when a field needs consent',
-      }),
-    ),
-  ),
-  shareType: Enums.shareType,
-  shareConditions: Type.Optional(Nullable(Text(4096))),
-  legalBasis: Type.Optional(Nullable(Text(4096, 1))),
-  shareMethods: Type.Array(Enums.shareMethod, { minItems: 1, uniqueItems: true }),
-  openness: Enums.openness,
-  updateFrequency: Enums.updateFrequency,
-  publishDate: Day,
-  relatedResources: Type.Optional(Type.Array(Id(), { uniqueItems: true, maxItems: 100 })),
-  sourceSystem: Type.Optional(Nullable(Text(256))),
-  scenarios: Type.Optional(Type.Array(Text(4096), { maxItems: 100 })),
-};
 /**
  * 以共享为原则、不共享为例外 (the chaincode's checkEntryRules): an entry not shared cites its legal
  * basis, a conditional one states its conditions. The document says so; the chaincode enforces it
@@ -78,11 +49,11 @@ const shareRules = {
   ],
 };
 const CreateBody = Type.Object(
-  { id: Id('资源代码, unique on the ledger'), ...Metadata },
+  { id: Id('资源代码, unique on the ledger'), ...CatalogMetadata },
   { additionalProperties: false, ...shareRules },
 );
 const UpdateBody = Type.Object(
-  { ...Metadata, changeReason: Text(2048, 1) },
+  { ...CatalogMetadata, changeReason: Text(2048, 1) },
   { additionalProperties: false, ...shareRules },
 );
 
@@ -106,20 +77,6 @@ function withDefaults<T extends MetadataInput>(body: T) {
   };
 }
 
-const SearchQuery = Type.Object(
-  {
-    q: Type.Optional(Text(200, 1)),
-    owner: Type.Optional(Id('owner department')),
-    shareType: Type.Optional(Enums.shareType),
-    sensitivity: Type.Optional(Enums.sensitivity),
-    level: Type.Optional(Enums.level),
-    updateFrequency: Type.Optional(Enums.updateFrequency),
-    status: Type.Optional(Enums.catalogStatus),
-    ...PageQuery,
-  },
-  { additionalProperties: false },
-);
-
 export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['catalog'];
 
@@ -132,7 +89,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         description:
           'Text search over id, name, abstract and field names; filters by owner department, share type, ' +
           'sensitivity (entries having a field of that level), owner level, update frequency and status.',
-        querystring: SearchQuery,
+        querystring: CatalogSearch,
         response: responses(Page(CatalogEntry)),
       },
     },

@@ -5,7 +5,6 @@ import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-
 import {
   MAX_PAGE_SIZE,
   REGISTRY_ROLES,
-  ROLES,
   TX,
   type CallerInfo,
   type Department,
@@ -26,12 +25,14 @@ import {
   Day,
   Department as DepartmentSchema,
   Enums,
+  Items,
   UserName,
   Nullable,
   StringEnum,
   Text,
   Written,
 } from './schemas.js';
+import { DemoIdentity, Me } from './shapes.js';
 
 const DepartmentId = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$',
@@ -67,21 +68,6 @@ const UserRolesSchema = Type.Object({
   roles: Type.Array(Type.String()),
   updatedAt: Type.String(),
   updatedBy: Actor,
-});
-
-const Me = Type.Object({
-  department: Type.String(),
-  user: Type.String(),
-  tokenRoles: Type.Array(StringEnum(ROLES), {
-    description: 'roles written on the token (gateway views)',
-  }),
-  roles: Type.Array(StringEnum(ROLES), { description: 'roles the chaincode grants this caller' }),
-  isCoordinator: Type.Boolean(),
-  departmentRegistered: Type.Boolean(),
-  lacks: Type.Array(StringEnum(ROLES), {
-    description:
-      "roles on the token that the ledger does not grant: ask the department's admin to set them",
-  }),
 });
 
 /**
@@ -140,19 +126,7 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
         schema: {
           tags: ['demo'],
           summary: 'demo sign-in identities (demo mode only; loopback clients only)',
-          response: responses(
-            Type.Object({
-              items: Type.Array(
-                Type.Object({
-                  department: Type.String(),
-                  user: Type.String(),
-                  roles: Type.Array(Type.String()),
-                  token: Type.String(),
-                  label: Type.Optional(Type.String()),
-                }),
-              ),
-            }),
-          ),
+          response: responses(Items(DemoIdentity)),
         },
       },
       (request) => {

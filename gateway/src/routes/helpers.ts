@@ -16,7 +16,6 @@ import { ErrorResponse, GatewayError } from '../errors.js';
 import type { PageResult } from '../index/query-index.js';
 import type { Arg, Submitted } from '../services/chaincode.js';
 import type { GatewayContext } from '../services/runtime.js';
-import { DAY_PATTERN } from './schemas.js';
 
 /**
  * Statuses any operation may answer with the error shape: 414 and 431 come from the router and
@@ -161,15 +160,6 @@ export function parseTime(value: string | undefined, end: boolean): number | und
   return Date.parse(value);
 }
 
-/** A real day, optionally with a time of day and an offset (hours 00-23, offsets up to ±14:00). */
-export const TimeParam = (description: string) =>
-  Type.String({
-    description,
-    pattern:
-      `^${DAY_PATTERN}(T(?:[01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,3})?)?` +
-      '(Z|[+-](?:0\\d|1[0-4]):[0-5]\\d))?$',
-  });
-
 /**
  * The raw body of an upload route (its scope parses every content type as a stream). A request
  * without a body has none: refused as an empty upload rather than read as undefined.
@@ -180,3 +170,7 @@ export function uploadStream(request: FastifyRequest): Readable {
     throw new GatewayError('EMPTY_UPLOAD', 'the request has no body: send the file as the body');
   return body;
 }
+
+/** A streamed body (file content, CSV): documented as a string, sent as a stream. */
+export const StreamBody = (description: string) =>
+  Type.Unsafe<NodeJS.ReadableStream | string>({ type: 'string', description });

@@ -16,28 +16,8 @@ import { hasRole, principalOf, requireOperator } from '../auth/guard.js';
 import type { RouteOptions } from './context.js';
 import { responses } from './helpers.js';
 import { Nullable } from './schemas.js';
+import { NetworkStatus, NodeStatus, VerifyReport } from './shapes.js';
 
-const NodeStatus = Type.Object({
-  id: Type.String(),
-  running: Type.Boolean(),
-  height: Type.Integer(),
-  lastBlockHash: Type.String(),
-  commitHash: Type.String(),
-  halted: Type.Optional(
-    Type.String({ description: 'why the node stopped committing; repair it to resume' }),
-  ),
-  stalled: Type.Optional(
-    Type.String({ description: 'why the node waits to commit (a full disk); resumes by itself' }),
-  ),
-});
-const Status = Type.Object({
-  engine: Type.String(),
-  channel: Type.String(),
-  height: Type.Integer(),
-  nodes: Type.Array(NodeStatus),
-  agreement: Type.Boolean(),
-  indexedBlock: Type.Integer({ description: 'last block in the query index; -1 before the first' }),
-});
 const Transaction = Type.Object({
   txId: Type.String(),
   index: Type.Integer(),
@@ -58,19 +38,6 @@ const BlockSummary = Type.Object({
   blockHash: Type.String(),
   txCount: Type.Integer(),
   validTxCount: Type.Integer(),
-});
-const VerifyReport = Type.Object({
-  ok: Type.Boolean(),
-  checkedBlocks: Type.Integer(),
-  divergences: Type.Array(
-    Type.Object({
-      node: Type.String(),
-      height: Type.Integer(),
-      key: Type.Optional(Type.String()),
-      file: Type.Optional(Type.String({ description: 'the damaged file (dataset store)' })),
-      reason: Type.String(),
-    }),
-  ),
 });
 
 const VerifyProgress = Type.Object({
@@ -137,7 +104,7 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags,
         summary: 'network status: nodes, heights, agreement',
-        response: responses(Status),
+        response: responses(NetworkStatus),
       },
     },
     async () => {

@@ -15,45 +15,10 @@ import {
   submitAs,
   withOverdue,
 } from './helpers.js';
-import {
-  Enums,
-  Id,
-  VersionNumber,
-  Nullable,
-  Page,
-  PageQuery,
-  QualityObjection,
-  StringEnum,
-  Text,
-  Written,
-} from './schemas.js';
+import { Enums, Id, Page, PageQuery, QualityObjection, StringEnum, Written } from './schemas.js';
+import { ObjectionInput, ObjectionResolution } from './shapes.js';
 
 const Params = Type.Object({ id: Id('objection id') }, { additionalProperties: false });
-
-const RaiseBody = Type.Object(
-  {
-    catalogId: Id(),
-    version: VersionNumber(),
-    description: Text(4096, 1),
-    recordRefs: Type.Array(Text(256, 1), { minItems: 1, maxItems: 1000, uniqueItems: true }),
-    fields: Type.Optional(
-      Type.Array(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }), {
-        maxItems: 500,
-        uniqueItems: true,
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const ResolveBody = Type.Object(
-  {
-    resolution: StringEnum(['corrected', 'rejected'] as const),
-    correctedVersion: Type.Optional(Nullable(VersionNumber('the version that corrects the data'))),
-    reason: Type.Optional(Nullable(Text(2048))),
-  },
-  { additionalProperties: false },
-);
 
 export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['objections'];
@@ -93,7 +58,7 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
       schema: {
         tags,
         summary: 'raise an objection against a dataset version (consumer)',
-        body: RaiseBody,
+        body: ObjectionInput,
         response: responses(Written(QualityObjection), 201),
       },
     },
@@ -132,7 +97,7 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
         tags,
         summary: 'resolve (provider): corrected with the new version, or rejected with a reason',
         params: Params,
-        body: ResolveBody,
+        body: ObjectionResolution,
         response: responses(Written(QualityObjection)),
       },
     },

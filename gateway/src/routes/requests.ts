@@ -24,7 +24,6 @@ import {
 import {
   Day,
   Enums,
-  Grant,
   HistoryItem,
   Id,
   Nullable,
@@ -35,40 +34,20 @@ import {
   Text,
   Written,
 } from './schemas.js';
+import { FieldNames, RequestDecision, RequestInput } from './shapes.js';
 
 const Params = Type.Object({ id: Id('request id') }, { additionalProperties: false });
-const FieldList = Type.Array(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }), {
-  minItems: 1,
-  maxItems: 500,
-  uniqueItems: true,
-});
 const Reason = Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false });
-
-const CreateBody = Type.Object(
-  {
-    catalogId: Id('catalog entry requested'),
-    fields: FieldList,
-    purpose: Enums.purpose,
-    scenario: Text(4096, 1),
-    period: Type.Object({ from: Day, to: Day }, { additionalProperties: false }),
-    emergency: Type.Optional(
-      Type.Boolean({ description: '应急绿色通道: deadline in hours, not days' }),
-    ),
-  },
-  { additionalProperties: false },
-);
 
 const ApproveBody = Type.Object(
   {
-    fields: Type.Optional(FieldList),
+    fields: Type.Optional(FieldNames),
     validTo: Type.Optional(Day),
     useLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
     reason: Type.Optional(Nullable(Text(2048))),
   },
   { additionalProperties: false },
 );
-
-const Decision = Type.Object({ request: ShareRequest, grant: Nullable(Grant) });
 
 const ListQuery = Type.Object(
   {
@@ -127,8 +106,8 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         summary: 'request data (consumer)',
         description:
           'An unconditional entry is granted at once (automatic, recorded); otherwise the provider answers by the deadline.',
-        body: CreateBody,
-        response: responses(Written(Decision), 201),
+        body: RequestInput,
+        response: responses(Written(RequestDecision), 201),
       },
     },
     async (request, reply) => {
@@ -184,7 +163,7 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         summary: 'approve (provider); may narrow fields, validity and use limit',
         params: Params,
         body: ApproveBody,
-        response: responses(Written(Decision)),
+        response: responses(Written(RequestDecision)),
       },
     },
     async (request) =>
@@ -210,7 +189,7 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           summary,
           params: Params,
           body: Reason,
-          response: responses(Written(Decision)),
+          response: responses(Written(RequestDecision)),
         },
       },
       async (request) =>

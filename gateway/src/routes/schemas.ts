@@ -73,6 +73,15 @@ export const Hex64 = Type.String({
 export const DAY_PATTERN =
   '(?:\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))' +
   '|(?:\\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)';
+/** A real day, optionally with a time of day and an offset (hours 00-23, offsets up to ±14:00). */
+export const TimeParam = (description: string) =>
+  Type.String({
+    description,
+    pattern:
+      `^${DAY_PATTERN}(T(?:[01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,3})?)?` +
+      '(Z|[+-](?:0\\d|1[0-4]):[0-5]\\d))?$',
+  });
+
 /** CST calendar day. */
 export const Day = Type.String({
   pattern: `^${DAY_PATTERN}$`,
@@ -124,18 +133,25 @@ export const Enums = {
   subjectKind: StringEnum(SUBJECT_KINDS, { description: 'person 个人 / enterprise 企业' }),
 };
 
+/** Whether two types are the same (each assignable to the other). */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
 const entity = <P extends Parameters<typeof Type.Object>[0]>(properties: P, description: string) =>
   Type.Object(properties, { additionalProperties: true, description });
 
 /**
  * Identity on an entity schema that must name every field of the chaincode's type T (the source
- * of each entity's shape): a field added in the chaincode fails to compile here until the API
- * documents it. The schema may add derived fields (`overdue`).
+ * of each entity's shape) and allow every value the chaincode writes there: a field added or
+ * changed in the chaincode fails to compile here until the API documents it, and then in the
+ * console, whose types are these schemas' (web/api.ts). The schema may add derived fields
+ * (`overdue`, optional) and be looser than T (fields records written before them lack).
  */
 const covering =
   <T>() =>
   <S extends TSchema>(
-    schema: S & (Exclude<keyof T, keyof Static<S>> extends never ? unknown : never),
+    schema: S &
+      (Exclude<keyof T, keyof Static<S>> extends never ? unknown : never) &
+      (T extends Static<S> ? unknown : never),
   ): S =>
     schema;
 
@@ -251,12 +267,12 @@ const Decision = Type.Object({ by: Actor, at: Instant, reason: Nullable(Type.Str
 
 /** Deadlines counted where a year's calendar was not yet published are provisional. */
 const DeadlineDoc = {
-  deadlineProvisional: Type.Optional(
-    Type.Boolean({
-      description: 'counted Monday to Friday for a year without a published calendar',
-    }),
-  ),
-  deadlineUnpublishedYears: Type.Optional(Type.Array(Type.Integer())),
+  deadlineProvisional: Type.Boolean({
+    description: 'counted Monday to Friday for a year without a published calendar',
+  }),
+  deadlineUnpublishedYears: Type.Array(Type.Integer(), {
+    description: 'the years counted so, ascending; empty when the deadline is not provisional',
+  }),
 };
 
 export const CatalogUpdateRequirement = covering<chaincode.CatalogUpdateRequirement>()(
@@ -435,6 +451,5 @@ export const Page = <T extends TSchema>(schema: T) =>
 
 export { Nullable };
 
-/** A streamed body (file content, CSV): documented as a string, sent as a stream. */
-export const StreamBody = (description: string) =>
-  Type.Unsafe<NodeJS.ReadableStream | string>({ type: 'string', description });
+/** A list answer without paging. */
+export const Items = <T extends TSchema>(schema: T) => Type.Object({ items: Type.Array(schema) });

@@ -28,13 +28,12 @@ import type { Caller } from '../ledger/types.js';
 import type { GatewayContext } from '../services/runtime.js';
 import { usageCsv } from './audit.js';
 import type { RouteOptions } from './context.js';
-import { mediaResponses, responses, submitAs, written } from './helpers.js';
+import { mediaResponses, responses, StreamBody, submitAs, written } from './helpers.js';
 import {
   Enums,
   Hex64,
   Id,
   Nullable,
-  StreamBody,
   StringEnum,
   Text,
   UsageRecord,

@@ -25,7 +25,7 @@ import type { GatewayContext } from '../services/runtime.js';
 import type { RouteOptions } from './context.js';
 import { responses, uploadStream } from './helpers.js';
 import { Enums, Hex64, Nullable } from './schemas.js';
-import { VersionMatch } from './versions.js';
+import { VersionMatch } from './shapes.js';
 
 const Matches = Type.Object({
   matches: Type.Array(VersionMatch, { description: 'empty: not anchored' }),

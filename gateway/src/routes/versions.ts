@@ -12,29 +12,15 @@ import { TX, type DatasetVersion as DatasetVersionType } from '@shulian/chaincod
 import { callerOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { RouteOptions } from './context.js';
-import { mediaResponses, responses, uploadStream, written } from './helpers.js';
+import { mediaResponses, responses, StreamBody, uploadStream, written } from './helpers.js';
 import { CatalogParams } from './catalog.js';
-import {
-  DatasetVersion,
-  Enums,
-  Id,
-  Nullable,
-  StreamBody,
-  Text,
-  VersionNumber,
-  Written,
-} from './schemas.js';
+import { DatasetVersion, Enums, Id, Text, VersionNumber, Written } from './schemas.js';
+import { AnchoredVersion } from './shapes.js';
 
 const VersionParams = Type.Object(
   { id: Id('catalog entry id'), version: VersionNumber() },
   { additionalProperties: false },
 );
-
-/** A version as listed: where it was anchored travels with it (txId, block). */
-const AnchoredVersion = Type.Intersect([
-  DatasetVersion,
-  Type.Object({ txId: Type.String(), blockNumber: Type.Integer() }),
-]);
 
 const Bundle = Type.Object(
   {},
@@ -349,15 +335,3 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
 
   done();
 };
-
-export const VersionMatch = Type.Object({
-  catalogId: Type.String(),
-  catalogName: Nullable(Type.String()),
-  version: Type.Integer(),
-  owner: Type.String(),
-  digest: Type.Object({ algorithm: Type.String(), value: Type.String() }),
-  recordRoot: Nullable(Type.String()),
-  txId: Type.String(),
-  blockNumber: Type.Integer(),
-  anchoredAt: Type.String(),
-});

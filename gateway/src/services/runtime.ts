@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TX, type LedgerConfig } from '@shulian/chaincode/constants';
+import { TX, type LedgerConfig, type Role } from '@shulian/chaincode/constants';
 import {
   departmentProfile,
   loadNetworkConfig,
@@ -35,7 +35,7 @@ import { createStorageMonitor, type StorageMonitor } from './storage.js';
 export interface DemoIdentity {
   department: string;
   user: string;
-  roles: string[];
+  roles: Role[];
   token: string;
   label?: string;
 }

@@ -3,31 +3,20 @@
  * which adds the bearer token, encodes queries and bodies, and turns the gateway's
  * `{ error: { code, message } }` answers into ApiError so pages can show the stable code.
  */
-import type { NetworkStatus, VerifyReport } from '../ledger/types.js';
-import type { DepartmentStats } from '../index/stats.js';
+import type { Static, TObject, TSchema, TUnsafe } from '@sinclair/typebox';
 import type {
   Authorisation,
   AuthorisationTerms,
-  CatalogEntry,
-  CatalogField,
-  CatalogUpdateRequirement,
   CatalogUpdateStatus,
-  DatasetVersion,
-  Department,
   DigestAlgorithm,
-  Grant,
-  HistoryItem,
-  Purpose,
-  QualityObjection,
   RequestStatus,
   RevocationTerms,
-  Role,
-  ShareRequest,
   Signed,
   SubjectBinding,
   TrailTerms,
-  UsageRecord,
 } from '@shulian/chaincode/constants';
+import type * as Schema from '../routes/schemas.js';
+import type * as Shape from '../routes/shapes.js';
 
 const BASE = '/api/v1';
 
@@ -121,112 +110,54 @@ async function download(
   return { blob: await response.blob(), filename };
 }
 
-// ---- shapes the gateway adds around the ledger entities --------------------------------------
+// ---- shapes: the routes' own TypeBox schemas, so the console and the gateway cannot drift ------
+// (routes/schemas.ts checks each entity against the chaincode's type: one shape from the chaincode
+// through the API to these pages. Type-only: nothing of them reaches the bundle.)
 
-export interface Items<T> {
-  items: T[];
-}
+/** What a schema factory of the routes (`Page(X)`, `Written(X)`) answers for items of type T. */
+type Of<F extends (schema: TUnsafe<T>) => TSchema, T> = Static<ReturnType<F>>;
 
+export type Items<T> = Of<typeof Schema.Items<TUnsafe<T>>, T>;
 /** A list page (newest first); the console loads the next one on demand (`pagedList`). */
-export interface Page<T> extends Items<T> {
-  nextCursor: string | null;
-}
-
+export type Page<T> = Of<typeof Schema.Page<TUnsafe<T>>, T>;
 /** Which page of a list: after `cursor`, `limit` items (the gateway's default when absent). */
-export interface PageParams {
-  cursor?: string;
-  limit?: number;
-}
-
+export type PageParams = Static<TObject<typeof Schema.PageQuery>>;
 /** A write's answer: the entity as written and where it landed on the ledger. */
-export interface Written<T> {
-  data: T;
-  tx: { txId: string; blockNumber: number };
-}
+export type Written<T> = Of<typeof Schema.Written<TUnsafe<T>>, T>;
+export type HistoryItem<T> = Of<typeof Schema.HistoryItem<TUnsafe<T>>, T>;
 
-export interface Me {
-  department: string;
-  user: string;
-  /** What the chaincode grants this caller. */
-  roles: Role[];
-  tokenRoles: Role[];
-  isCoordinator: boolean;
-  departmentRegistered: boolean;
-}
-
-export interface DemoIdentity {
-  department: string;
-  user: string;
-  roles: Role[];
-  token: string;
-  label?: string;
-}
-
-/** A version as listed, with where it was anchored. */
-export interface AnchoredVersion extends DatasetVersion {
-  txId: string;
-  blockNumber: number;
-}
-
-export interface DigestMatch {
-  catalogId: string;
-  catalogName: string | null;
-  version: number;
-  owner: string;
-  txId: string;
-  blockNumber: number;
-  anchoredAt: string;
-}
-
-export interface Overdue {
-  overdue?: boolean;
-}
-
+export type Department = Static<typeof Schema.Department>;
+export type CatalogEntry = Static<typeof Schema.CatalogEntry>;
+export type DatasetVersion = Static<typeof Schema.DatasetVersion>;
 /** A catalog update requirement as the gateway lists it, with overdue derived at read time. */
-export type UpdateRequirement = CatalogUpdateRequirement & Overdue;
+export type UpdateRequirement = Static<typeof Schema.CatalogUpdateRequirement>;
+export type ShareRequest = Static<typeof Schema.ShareRequest>;
+export type Grant = Static<typeof Schema.Grant>;
+export type UsageRecord = Static<typeof Schema.UsageRecord>;
+export type QualityObjection = Static<typeof Schema.QualityObjection>;
+/** Open and past its deadline when the gateway answered (requests, objections, requirements). */
+export type Overdue = Pick<ShareRequest, 'overdue'>;
 
-export interface CatalogFilters {
-  q?: string;
-  owner?: string;
-  shareType?: string;
-  sensitivity?: string;
-  level?: string;
-  updateFrequency?: string;
-}
-
+export type Me = Static<typeof Shape.Me>;
+export type DemoIdentity = Static<typeof Shape.DemoIdentity>;
+/** A version as listed, with where it was anchored. */
+export type AnchoredVersion = Static<typeof Shape.AnchoredVersion>;
+export type DigestMatch = Static<typeof Shape.VersionMatch>;
+/** Search filters as the page's URL holds them (the gateway checks the values); paging apart. */
+export type CatalogFilters = Partial<
+  Record<Exclude<keyof Static<typeof Shape.CatalogSearch>, keyof PageParams>, string>
+>;
 /** What a department writes; ids of the entry's owner, version and times come from the chaincode. */
-export type CatalogMetadata = Pick<
-  CatalogEntry,
-  | 'name'
-  | 'classification'
-  | 'abstract'
-  | 'format'
-  | 'shareType'
-  | 'shareConditions'
-  | 'legalBasis'
-  | 'shareMethods'
-  | 'openness'
-  | 'updateFrequency'
-  | 'publishDate'
-  | 'scenarios'
-> & { fields: CatalogField[] };
-
-export interface RequestInput {
-  catalogId: string;
-  fields: string[];
-  purpose: Purpose;
-  scenario: string;
-  period: { from: string; to: string };
-  emergency: boolean;
-}
-
-export interface UsageFilters {
-  catalogId?: string;
-  department?: string;
-  user?: string;
-  from?: string;
-  to?: string;
-}
+export type CatalogMetadata = Static<TObject<typeof Shape.CatalogMetadata>>;
+export type RequestInput = Static<typeof Shape.RequestInput>;
+export type ObjectionInput = Static<typeof Shape.ObjectionInput>;
+export type ObjectionResolution = Static<typeof Shape.ObjectionResolution>;
+export type UsageFilters = Static<TObject<typeof Shape.UsageFilter>>;
+/** The index's statistics (the schema must equal the index's type: routes/shapes.ts). */
+export type DepartmentStats = Static<typeof Shape.DepartmentStats>;
+export type NetworkStatus = Static<typeof Shape.NetworkStatus>;
+export type NodeStatus = Static<typeof Shape.NodeStatus>;
+export type VerifyReport = Static<typeof Shape.VerifyReport>;
 
 /** A data subject's own trail: every use that named them, and their authorisations. */
 export interface SubjectTrail {
@@ -234,13 +165,6 @@ export interface SubjectTrail {
   uses: UsageRecord[];
   authorisations: Authorisation[];
 }
-
-// The index's statistics, which the stats route's schema must equal (routes/stats.ts): one shape
-// from the index to the console, so a figure added there fails to compile where it is missing.
-export type { DepartmentStats };
-
-// The ledger's own status types: type-only, so nothing of the Node side reaches the bundle.
-export type { NetworkStatus, NodeStatus, VerifyReport } from '../ledger/types.js';
 
 // ---- endpoints ---------------------------------------------------------------------------------
 
@@ -302,11 +226,11 @@ export const api = {
     list: (
       box: 'outbox' | 'inbox',
       filter: { department?: string; status?: RequestStatus } & PageParams = {},
-    ) => call<Page<ShareRequest & Overdue>>('GET', '/requests', { box, ...filter }),
+    ) => call<Page<ShareRequest>>('GET', '/requests', { box, ...filter }),
     create: (input: RequestInput) =>
       call<Written<ShareRequest>>('POST', '/requests', undefined, input),
     approve: (id: string, reason: string) =>
-      call<Written<{ request: ShareRequest; grant: Grant | null }>>(
+      call<Written<Static<typeof Shape.RequestDecision>>>(
         'POST',
         `/requests/${enc(id)}/approve`,
         undefined,
@@ -331,21 +255,10 @@ export const api = {
 
   objections: {
     list: (as: 'raiser' | 'provider', page: PageParams = {}) =>
-      call<Page<QualityObjection & Overdue>>('GET', '/objections', { as, ...page }),
-    raise: (input: {
-      catalogId: string;
-      version: number;
-      description: string;
-      recordRefs: string[];
-    }) => call<Written<QualityObjection>>('POST', '/objections', undefined, input),
-    resolve: (
-      id: string,
-      input: {
-        resolution: 'corrected' | 'rejected';
-        reason: string | null;
-        correctedVersion: number | null;
-      },
-    ) =>
+      call<Page<QualityObjection>>('GET', '/objections', { as, ...page }),
+    raise: (input: ObjectionInput) =>
+      call<Written<QualityObjection>>('POST', '/objections', undefined, input),
+    resolve: (id: string, input: ObjectionResolution) =>
       call<Written<QualityObjection>>('POST', `/objections/${enc(id)}/resolve`, undefined, input),
   },
 

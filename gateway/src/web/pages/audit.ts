@@ -2,8 +2,7 @@
  * The audit trail for supervisors (全流程审计): every use and every refused attempt, filtered by
  * dataset, department, user and period, refusals highlighted, exportable as CSV or PROV-JSON.
  */
-import type { UsageRecord } from '@shulian/chaincode/constants';
-import { api, type UsageFilters } from '../api.js';
+import { api, type UsageFilters, type UsageRecord } from '../api.js';
 import { h, text, type Child } from '../dom.js';
 import { list, pick, t } from '../i18n/index.js';
 import type { RouteParams } from '../router.js';

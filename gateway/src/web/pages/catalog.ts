@@ -7,9 +7,8 @@ import {
   SENSITIVITY_LEVELS,
   SHARE_TYPES,
   UPDATE_FREQUENCIES,
-  type CatalogEntry,
 } from '@shulian/chaincode/constants';
-import { api, type CatalogFilters } from '../api.js';
+import { api, type CatalogEntry, type CatalogFilters } from '../api.js';
 import { h, text, type Child } from '../dom.js';
 import { t } from '../i18n/index.js';
 import type { RouteParams } from '../router.js';

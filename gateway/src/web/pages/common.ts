@@ -2,13 +2,8 @@
  * Data several pages label things with: the department directory (names in both languages,
  * levels) and role lists. Loaded once per session and kept, since departments change rarely.
  */
-import {
-  PURPOSE_LABELS,
-  type Department,
-  type Purpose,
-  type Role,
-} from '@shulian/chaincode/constants';
-import { api } from '../api.js';
+import { PURPOSE_LABELS, type Purpose, type Role } from '@shulian/chaincode/constants';
+import { api, type Department } from '../api.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { h, text, type Child } from '../dom.js';
 import type { Option } from '../ui.js';

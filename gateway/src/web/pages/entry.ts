@@ -13,18 +13,23 @@ import {
   SHARE_TYPES,
   UPDATE_FREQUENCIES,
   type CatalogClassification,
-  type CatalogEntry,
   type CatalogField,
   type DigestAlgorithm,
   type FieldType,
-  type HistoryItem,
   type Openness,
   type Sensitivity,
   type ShareMethod,
   type ShareType,
   type UpdateFrequency,
 } from '@shulian/chaincode/constants';
-import { api, type AnchoredVersion, type CatalogMetadata, type UpdateRequirement } from '../api.js';
+import {
+  api,
+  type AnchoredVersion,
+  type CatalogEntry,
+  type CatalogMetadata,
+  type HistoryItem,
+  type UpdateRequirement,
+} from '../api.js';
 import { h, text, type Child } from '../dom.js';
 import { list, t } from '../i18n/index.js';
 import { go, refresh } from '../router.js';

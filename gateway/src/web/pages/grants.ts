@@ -3,8 +3,7 @@
  * correction deadlines: the consumer raises, the provider resolves (corrected with a new version,
  * or rejected with a reason).
  */
-import type { Grant, QualityObjection } from '@shulian/chaincode/constants';
-import { api, type Overdue } from '../api.js';
+import { api, type Grant, type Overdue, type QualityObjection } from '../api.js';
 import { h, text } from '../dom.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { refresh, type RouteParams } from '../router.js';

@@ -4,8 +4,14 @@
  * escalate to the coordinator). Deadlines are computed on the ledger; the page only shows them.
  * It is also the department's task list, so the catalog updates it owes are listed here too.
  */
-import { PURPOSE_LABELS, PURPOSES, type ShareRequest } from '@shulian/chaincode/constants';
-import { api, type Overdue, type PageParams, type UpdateRequirement } from '../api.js';
+import { PURPOSE_LABELS, PURPOSES } from '@shulian/chaincode/constants';
+import {
+  api,
+  type Overdue,
+  type PageParams,
+  type ShareRequest,
+  type UpdateRequirement,
+} from '../api.js';
 import { h, text } from '../dom.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { go, type RouteParams } from '../router.js';

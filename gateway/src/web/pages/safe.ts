@@ -15,9 +15,8 @@ import {
   type Purpose,
   type SubjectBinding,
   type SubjectKind,
-  type UsageRecord,
 } from '@shulian/chaincode/constants';
-import { api, type SubjectTrail } from '../api.js';
+import { api, type SubjectTrail, type UsageRecord } from '../api.js';
 import { h, text, type Child } from '../dom.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { refresh } from '../router.js';
