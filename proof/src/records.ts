@@ -163,37 +163,64 @@ export function disclosureLeaf(
  */
 export class RecordParser {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  private pending = '';
+  /**
+   * The text of a row not ended yet, as it arrived, and (for CSV) whether its end is inside
+   * quotes. Each piece is scanned once, when it arrives: a row that spans many pushes costs time
+   * linear in its length, not a rescan of everything before it on every push.
+   */
+  private partial: string[] = [];
+  private quoted = false;
   private header: string[] | null = null;
   private line = 0;
 
   constructor(readonly format: RecordFormat) {}
 
   push(bytes: Uint8Array): Json[] {
-    return this.parse(this.pending + this.decoder.decode(bytes, { stream: true }), false);
+    return this.feed(this.decoder.decode(bytes, { stream: true }), false);
   }
 
   end(): Json[] {
-    return this.parse(this.pending + this.decoder.decode(), true);
+    return this.feed(this.decoder.decode(), true);
   }
 
-  private parse(text: string, final: boolean): Json[] {
+  private feed(text: string, final: boolean): Json[] {
     const records: Json[] = [];
     let start = 0;
-    for (;;) {
-      const end = this.format === 'csv' ? csvRowEnd(text, start) : text.indexOf('\n', start);
-      if (end < 0 && !final) break;
-      const raw = text.slice(start, end < 0 ? text.length : end).replace(/\r$/, '');
-      this.line++;
-      if (raw.trim() !== '') {
-        const record = this.format === 'csv' ? this.csvRecord(raw) : this.jsonRecord(raw);
-        if (record !== undefined) records.push(record);
-      }
-      if (end < 0) break;
+    for (let end = this.rowEnd(text, 0); end >= 0; end = this.rowEnd(text, start)) {
+      this.partial.push(text.slice(start, end));
+      this.row(records);
       start = end + 1;
     }
-    this.pending = final ? '' : text.slice(start);
+    if (start < text.length) this.partial.push(text.slice(start));
+    if (final && this.partial.length > 0) this.row(records);
     return records;
+  }
+
+  /** Index of the newline in `text` from `from` that ends the current row (not one in quotes), or -1. */
+  private rowEnd(text: string, from: number): number {
+    if (this.format === 'jsonl') return text.indexOf('\n', from);
+    let quoted = this.quoted;
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) quoted = !quoted;
+      else if (c === 0x0a && !quoted) {
+        this.quoted = false;
+        return i;
+      }
+    }
+    this.quoted = quoted;
+    return -1;
+  }
+
+  /** Turns the pieces of the current row into a record (none for CSV's header or blank lines). */
+  private row(records: Json[]): void {
+    const joined = this.partial.length === 1 ? this.partial[0]! : this.partial.join('');
+    this.partial = [];
+    const raw = joined.endsWith('\r') ? joined.slice(0, -1) : joined;
+    this.line++;
+    if (raw.trim() === '') return;
+    const record = this.format === 'csv' ? this.csvRecord(raw) : this.jsonRecord(raw);
+    if (record !== undefined) records.push(record);
   }
 
   private jsonRecord(raw: string): Json {
@@ -222,17 +249,6 @@ export class RecordParser {
     // fromEntries defines own properties, so a column named __proto__ stays a column.
     return Object.fromEntries(this.header.map((name, i) => [name, fields[i]!]));
   }
-}
-
-/** Index of the newline that ends the row starting at `start` (newlines in quotes don't), or -1. */
-function csvRowEnd(text: string, start: number): number {
-  let quoted = false;
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) quoted = !quoted;
-    else if (c === 0x0a && !quoted) return i;
-  }
-  return -1;
 }
 
 /** RFC 4180 fields of one row. */
