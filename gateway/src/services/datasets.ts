@@ -190,6 +190,35 @@ interface AnchorRecord {
   sha256: string;
 }
 
+/**
+ * What the chaincode would refuse after the whole upload, checked before its first byte is read:
+ * a 500 MB upload by the wrong department, to a retired entry, or without the reason a new
+ * version needs, is answered at once instead of after it has been stored. The chaincode still
+ * decides; these are the same rules read from the ledger first.
+ */
+async function refuseBeforeReading(
+  chaincode: Chaincode,
+  caller: Caller,
+  entry: CatalogEntry,
+  reason: string | null,
+): Promise<void> {
+  if (entry.owner !== caller.department)
+    throw new GatewayError('NOT_OWNER', `only ${entry.owner} anchors versions of ${entry.id}`);
+  if (entry.status === 'retired')
+    throw new GatewayError('CATALOG_RETIRED', `catalog entry ${entry.id} is retired`);
+  if (reason !== null) return;
+  try {
+    await chaincode.evaluate<DatasetVersion>(caller, TX.dataset.GetLatestVersion, [entry.id]);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'DATASET_VERSION_NOT_FOUND') return;
+    throw err;
+  }
+  throw new GatewayError(
+    'REASON_REQUIRED',
+    `reason is required for a new version of ${entry.id} (for example which objection it corrects)`,
+  );
+}
+
 export async function createDatasets(deps: {
   chaincode: Chaincode;
   ledger: LedgerClient;
@@ -320,10 +349,7 @@ export async function createDatasets(deps: {
       const entry = await chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [
         input.catalogId,
       ]);
-      // The chaincode enforces ownership too; checking first avoids storing an upload it will refuse.
-      if (entry.owner !== caller.department) {
-        throw new GatewayError('NOT_OWNER', `only ${entry.owner} anchors versions of ${entry.id}`);
-      }
+      await refuseBeforeReading(chaincode, caller, entry, input.reason);
       const format = recordFormatOf(input.mediaType);
       const byRecord = input.records ?? format !== null;
       if (byRecord && format === null) {
