@@ -467,6 +467,10 @@ async function nodeRepair(args: Args, positionals: string[], out: Output): Promi
     const { openRuntime } = await runtimeModule();
     const runtime = await openRuntime(config(values), { follow: false });
     try {
+      if (!runtime.ledger.repairNode)
+        throw new UsageError(
+          `the ${(await runtime.ledger.status()).engine} engine's nodes are rebuilt by their own operators (on Fabric: peer node rebuild-dbs)`,
+        );
       await runtime.ledger.repairNode(department);
       node = (await runtime.ledger.status()).nodes.find((n) => n.id === department);
     } finally {

@@ -44,6 +44,12 @@ export interface GatewayConfig {
    * answer 507 INSUFFICIENT_STORAGE, so a full disk never fails a write half way.
    */
   minFreeBytes: number;
+  /** Which ledger engine: the in-process network (default) or a Fabric network from `fabric:up`. */
+  ledger: 'embedded' | 'fabric';
+  /** The Fabric network's folder (connection profiles per department); default data/fabric. */
+  fabricDir: string;
+  /** On Fabric, the department whose peer this gateway reads blocks from first; default the coordinator. */
+  department?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -66,6 +72,8 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   maxConnections: 2_048,
   rateLimit: 1_200,
   minFreeBytes: 16 * 1024 * 1024,
+  ledger: 'embedded',
+  fabricDir: resolve('data', 'fabric'),
 };
 
 /** `SHULIAN_*` integer settings: variable, config key, bounds. */
@@ -134,5 +142,21 @@ export function loadConfig(
   const yes = (v: string | undefined): boolean => v === '1' || v === 'true';
   if (yes(env.SHULIAN_DEMO)) config.demo = true;
   if (yes(env.SHULIAN_DEMO_PUBLIC)) config.demoPublic = true;
+  Object.assign(config, ledgerConfig(env));
   return { ...config, ...overrides };
+}
+
+/** The engine's settings: LEDGER, and for Fabric its folder and the gateway's own department. */
+function ledgerConfig(
+  env: NodeJS.ProcessEnv,
+): Partial<Pick<GatewayConfig, 'ledger' | 'fabricDir' | 'department'>> {
+  const out: Partial<Pick<GatewayConfig, 'ledger' | 'fabricDir' | 'department'>> = {};
+  if (env.LEDGER) {
+    if (env.LEDGER !== 'embedded' && env.LEDGER !== 'fabric')
+      throw new ConfigError(`LEDGER must be embedded or fabric, got ${JSON.stringify(env.LEDGER)}`);
+    out.ledger = env.LEDGER;
+  }
+  if (env.SHULIAN_FABRIC_DIR) out.fabricDir = resolve(env.SHULIAN_FABRIC_DIR);
+  if (env.SHULIAN_DEPARTMENT) out.department = env.SHULIAN_DEPARTMENT;
+  return out;
 }

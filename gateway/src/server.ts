@@ -40,7 +40,7 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   const status = await runtime.ledger.status();
   log('');
   log(
-    `Shulian 数链 — ${runtime.network.name}: ${status.nodes.length} department nodes, height ${status.height}`,
+    `Shulian 数链 — ${runtime.network.name} on ${status.engine}: ${status.nodes.length} department nodes, height ${status.height}`,
   );
   log(`  console   ${base}/`);
   log(`  API       ${base}/api/v1   (OpenAPI UI: ${base}/docs)`);

@@ -29,6 +29,7 @@ import {
   writeAtomic,
   writeOrgMsp,
 } from './material.js';
+import { waitEndorsers } from './discovery.js';
 import { ccaasPackage } from './package.js';
 import {
   freePorts,
@@ -729,6 +730,20 @@ export async function fabricUp(options: FabricOptions): Promise<FabricNetwork> {
       JSON.stringify(connectionProfile(net, d.id), null, 2),
     );
   await waitChaincode(net);
+  // The peers learn each other and the chaincode through gossip: wait until every peer's
+  // Gateway can plan endorsements from every department (./discovery.ts says why).
+  await waitEndorsers(
+    state.peers.map((p) => ({
+      endpoint: `${p.host}:${p.port}`,
+      hostname: p.name,
+      tlsCaFile: path.join(layout.peerDir(p.department), 'tls', 'ca.crt'),
+      mspId: p.department,
+      mspDir: path.join(layout.userDir(p.department, state.ordererOrg, 'admin'), 'msp'),
+    })),
+    state.channel,
+    state.chaincode.name,
+    config.departments.map((d) => d.id),
+  );
   log(
     `network up: ${state.peers.length} peers, ${state.orderers.length} orderers, channel ${state.channel}`,
   );

@@ -16,8 +16,8 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { canonicalJson, parseJson, type Json } from '@shulian/chaincode/canonical';
 import type { Digest } from './chunks.js';
 import { errorMessage, type ProofCrypto } from './crypto.js';
-import { bundleLedger, ledgerFormats } from './formats/index.js';
-import type { AnchoredBundle, CommittedTransaction, LedgerFormat } from './formats/format.js';
+import { bundleLedger, bundleVerifiers } from './formats/index.js';
+import type { AnchoredBundle, BundleVerifier, CommittedTransaction } from './formats/format.js';
 import {
   disclosedRecord,
   verifyRecordProof,
@@ -35,7 +35,14 @@ import {
 } from './schema.js';
 
 export type { ProofCrypto } from './crypto.js';
-export type { BundleSubject, Failure, ProofBundle, TrustFile } from './schema.js';
+export type {
+  AnyProofBundle,
+  BundleSubject,
+  Failure,
+  FabricProofBundle,
+  ProofBundle,
+  TrustFile,
+} from './schema.js';
 
 /**
  * What the verifier holds and wants checked against the bundle. A held record is compared with
@@ -62,11 +69,11 @@ export async function verifyBundle(
       failures: [{ check: 'bundle.ledger', message: 'no verifier for this ledger format' }],
     };
   }
-  return verifyAs(ledgerFormats[ledger], bundle, trust, crypto, held);
+  return verifyAs(bundleVerifiers[ledger], bundle, trust, crypto, held);
 }
 
-async function verifyAs<E, S extends TSchema>(
-  format: LedgerFormat<E, S>,
+async function verifyAs<S extends TSchema>(
+  format: BundleVerifier<S>,
   bundle: unknown,
   trust: unknown,
   crypto: ProofCrypto,

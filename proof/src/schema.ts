@@ -26,6 +26,7 @@ import type {
 } from './formats/embedded.js';
 import type { Json } from '@shulian/chaincode/canonical';
 import type { FieldProof, SelectiveRecordProof } from './records.js';
+import type { FabricEvidence } from './formats/fabric.js';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
@@ -176,6 +177,9 @@ const RecordProofSchema = Type.Object(
   closed,
 );
 
+const AnchorSchema = Type.Object({ key: Type.String(), value: JsonValue }, closed);
+const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$' });
+
 const FieldProofSchema = schemaOf<FieldProof>()(
   Type.Union([
     Type.Object({ value: JsonValue, salt: Hex32 }, closed),
@@ -229,7 +233,7 @@ export const BundleSchema = Type.Object(
       Type.Object({ kind: Type.Literal('record'), proof: SelectiveRecordProofSchema }, closed),
     ]),
     /** The DatasetVersion state entry exactly as the transaction wrote it. */
-    anchor: Type.Object({ key: Type.String(), value: JsonValue }, closed),
+    anchor: AnchorSchema,
     transaction: TransactionSchema,
     block: Type.Object(
       {
@@ -248,6 +252,48 @@ export const BundleSchema = Type.Object(
   closed,
 );
 export type ProofBundle = Static<typeof BundleSchema>;
+
+/** Fabric's own structures (formats/fabric-evidence.ts): the block as ordered, not re-encoded. */
+export const FabricEvidenceSchema = schemaOf<FabricEvidence>()(
+  Type.Object(
+    {
+      channel: Type.String(),
+      index: Count,
+      validationCode: Type.String(),
+      header: Type.Object(
+        {
+          number: Type.String({ pattern: '^(0|[1-9][0-9]{0,19})$' }),
+          previousHash: Type.String({ pattern: '^([0-9a-f]{64})?$' }),
+          dataHash: Hex32,
+        },
+        closed,
+      ),
+      data: Type.Array(Base64, { minItems: 1 }),
+      signatureValue: Base64,
+      signatures: Type.Array(Type.Object({ signatureHeader: Base64, signature: Base64 }, closed)),
+    },
+    closed,
+  ),
+);
+
+/** A bundle whose ledger is Fabric: the same subject and anchor, Fabric's evidence for the rest. */
+export const FabricBundleSchema = Type.Object(
+  {
+    format: Type.Literal(BUNDLE_FORMAT),
+    version: Type.Literal(BUNDLE_VERSION),
+    ledger: Type.Literal('fabric'),
+    subject: BundleSubjectSchema,
+    anchor: AnchorSchema,
+    /** The transaction id the anchor was written by. */
+    txId: Hex32,
+    fabric: FabricEvidenceSchema,
+  },
+  closed,
+);
+export type FabricProofBundle = Static<typeof FabricBundleSchema>;
+
+/** A bundle of either ledger format; verifyBundle tells them apart by `ledger`. */
+export type AnyProofBundle = ProofBundle | FabricProofBundle;
 
 export const TrustSchema = Type.Object(
   {

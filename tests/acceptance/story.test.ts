@@ -289,10 +289,11 @@ describe('the Shulian story over HTTP', { timeout: 120_000 }, () => {
     const bad = await cli(['verify', tampered, '--proof', proof, '--trust', trust]);
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/NOT VERIFIED/);
-    const bundle = JSON.parse(await readFile(proof, 'utf8')) as {
-      block: { header: { dataHash: string } };
-    };
-    bundle.block.header.dataHash = '0'.repeat(64);
+    // The block header's data hash, in the bundle of either ledger format (embedded or fabric).
+    const bundle = JSON.parse(await readFile(proof, 'utf8')) as
+      | { ledger?: undefined; block: { header: { dataHash: string } } }
+      | { ledger: 'fabric'; fabric: { header: { dataHash: string } } };
+    (bundle.ledger === 'fabric' ? bundle.fabric : bundle.block).header.dataHash = '0'.repeat(64);
     await writeFile(proof, JSON.stringify(bundle));
     expect((await cli(['verify', datasetFile, '--proof', proof, '--trust', trust])).code).toBe(1);
     const online = await cli(['verify', datasetFile, '--url', base, '--json']);

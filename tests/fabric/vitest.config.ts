@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/fabric/**/*.test.ts'],
+    // The engine suites (tests/fabric/engine/) need a fresh ledger each: they run on networks of their own.
+    exclude: ['tests/fabric/engine/**'],
     globalSetup: ['tests/fabric/global-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 300_000,

@@ -32,7 +32,9 @@ const repair = (department: string, who: [string, string] = ['coord', 'admin']) 
 
 describe('node repair over HTTP', () => {
   it('rebuilds a node whose stored state was altered, after verify named it', async () => {
-    const store = f.runtime.ledger.network.node('amr').ledger();
+    const embedded = f.runtime.embedded;
+    if (!embedded) throw new Error('the fixture runs the embedded engine');
+    const store = embedded.network.node('amr').ledger();
     let key: string | undefined;
     for await (const entry of store.range('', '')) {
       key = entry.key;
@@ -111,8 +113,10 @@ describe('a node halted mid-load', () => {
     // psb's node halts, as a node does on a block it cannot get or apply (tests/network/liveness),
     // while health's clerks are anchoring. (health's own entry needs health's endorsement, so
     // it is another department's node that stops.)
+    const embedded = f.runtime.embedded;
+    if (!embedded) throw new Error('the fixture runs the embedded engine');
     const writes = Array.from({ length: 6 }, (_, i) => anchor(i));
-    f.runtime.ledger.network.node('psb').halt(new Error('simulated: block 9 cannot be applied'));
+    embedded.network.node('psb').halt(new Error('simulated: block 9 cannot be applied'));
     const more = Array.from({ length: 4 }, (_, i) => anchor(10 + i));
     const started = performance.now();
     const statuses = await Promise.all([...writes, ...more]);

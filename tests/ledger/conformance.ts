@@ -156,6 +156,48 @@ export function ledgerConformance(engine: string, create: () => Promise<Conforma
       expect(proof.material).toBeTruthy();
     });
 
+    it('describes block 0 as its capability manifest says', async () => {
+      const genesis = await ledger.getBlockEvent(0);
+      const chaincodeTxs = genesis.transactions.filter((x) => x.fcn !== '');
+      if (ledger.supports.configGenesisBlock) {
+        // Fabric: the channel's configuration block, no chaincode transaction, no event.
+        expect(chaincodeTxs).toEqual([]);
+        expect(genesis.transactions.every((x) => x.event === null)).toBe(true);
+        expect(initBlock).toBeGreaterThan(0);
+      } else {
+        expect(genesis.transactions.length).toBeGreaterThan(0);
+      }
+      expect(ledger.supports.timeWindowMs === null).toBe(ledger.supports.backdatedTransactions);
+    });
+
+    it('lets another department read a write as soon as the submit returns', async () => {
+      // Whether or not the engine waited for every node (supports.committedOnEveryNode), a read
+      // through another department's node must not see the state before an acknowledged write.
+      const other = { department: t.departments[0]?.id ?? '', user: 'admin' };
+      const nameEn = `Coordinator ${Date.now()}`;
+      await ledger.submit(t.coordinatorAdmin, TX.governance.UpdateDepartment, [
+        t.coordinatorAdmin.department,
+        JSON.stringify({ nameEn }),
+      ]);
+      const seen = decode(
+        await ledger.evaluate(other, TX.governance.GetDepartment, [t.coordinatorAdmin.department]),
+      );
+      expect(JSON.stringify(seen)).toContain(nameEn);
+    });
+
+    it('refuses an argument that is not a string, naming it, without a ledger call', async () => {
+      const before = (await ledger.status()).height;
+      const notAString = [undefined] as unknown as string[];
+      await expect(ledger.getTransaction(undefined as unknown as string)).rejects.toThrow();
+      await expect(
+        ledger.submit(t.coordinatorAdmin, TX.governance.GetDepartment, notAString),
+      ).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/argument 0 must be a string/) as unknown,
+      });
+      expect((await ledger.status()).height).toBe(before);
+    });
+
     it('rejects lookups of unknown transactions and blocks', async () => {
       await expect(ledger.getTransaction('0'.repeat(64))).rejects.toThrow();
       await expect(ledger.getBlockEvent(1_000_000)).rejects.toThrow();

@@ -8,11 +8,7 @@ import { createHash } from 'node:crypto';
 import { common, msp, peer } from '@hyperledger/fabric-protos';
 import { describe, expect, it } from 'vitest';
 import { fromLedgerError } from '../../gateway/src/errors.js';
-import {
-  blockHeaderBytes,
-  decodeBlock,
-  decodeChainInfo,
-} from '../../gateway/src/ledger/fabric-block.js';
+import { blockHeaderBytes, decodeBlock, decodeChainInfo } from '@shulian/proof/formats/fabric';
 import {
   commitFailure,
   DEFAULT_RETRY,
@@ -21,7 +17,7 @@ import {
   retryDelay,
   withRetries,
 } from '../../gateway/src/ledger/fabric-errors.js';
-import { ProtobufError, readFields } from '../../gateway/src/ledger/fabric-protobuf.js';
+import { ProtobufError, readFields } from '@shulian/proof/formats/protobuf';
 
 const enc = new TextEncoder();
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';

@@ -8,6 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { TX } from '@shulian/chaincode/constants';
 import { isRole, type TokenStore } from '../auth/tokens.js';
 import { ConfigError, type GatewayConfig } from '../config.js';
 import { gatewayDir, type DemoIdentity, type Runtime } from '../services/runtime.js';
@@ -73,9 +74,20 @@ export async function startDemo(
         : await withTokenIds(runtime.tokens, (parsed as PlaintextDemoFile).identities);
   } else {
     // Seed only a ledger that holds nothing but its initialisation: never mix demo data into a
-    // network that someone already uses.
-    const { height } = await runtime.ledger.status();
-    if (height > 1 || (await runtime.index.searchCatalog({}, { limit: 1 })).items.length > 0)
+    // network that someone already uses. On Fabric the first blocks are the channel's
+    // configuration and the chaincode's lifecycle, so the height says nothing; the registered
+    // departments do.
+    const { height, engine } = await runtime.ledger.status();
+    const departments = await runtime.chaincode.evaluate<{ count: number }>(
+      runtime.coordinatorAdmin,
+      TX.governance.ListDepartments,
+      ['2', ''],
+    );
+    if (
+      (engine === 'embedded' && height > 1) ||
+      departments.count > 1 ||
+      (await runtime.index.searchCatalog({}, { limit: 1 })).items.length > 0
+    )
       return undefined;
     log('first start: seeding demo data (a few seconds)…');
     const seeded = await seedDemo(runtime, (line) => log(`  ${line}`));

@@ -3,8 +3,10 @@
  * their users' roles, catalog entries (one 不予共享 with its legal basis), dataset versions with
  * files in the store, an approved request with a recorded download and a refused one, a pending
  * request, an overdue request (created with a transaction time in the past, which the embedded
- * network accepts as Fabric does), an open objection and a corrected one. Everything goes through
- * the chaincode, as a user's actions would; tokens are issued for each demo user.
+ * network accepts; Fabric peers refuse transaction times more than 15 minutes off their clock,
+ * so on Fabric that request is created now and is merely pending), an open objection and a
+ * corrected one. Everything goes through the chaincode, as a user's actions would; tokens are
+ * issued for each demo user.
  */
 import { Readable } from 'node:stream';
 import { canonicalJson } from '@shulian/chaincode/canonical';
@@ -345,7 +347,9 @@ export async function seedDemo(
     at?: number,
   ) => {
     const args = [{ catalogId, fields, purpose, scenario, period, emergency: false }];
-    if (at === undefined)
+    // Backdating needs an engine that accepts it (the capability manifest) and its admin surface.
+    const embedded = runtime.ledger.supports.backdatedTransactions ? runtime.embedded : undefined;
+    if (at === undefined || !embedded)
       return (
         await chaincode.submit<RequestDecisionResult>(
           clerk(requester),
@@ -354,9 +358,9 @@ export async function seedDemo(
         )
       ).value;
     // The overdue demo request is created in the past; the embedded network signs the proposal
-    // with that transaction time, as a Fabric client may.
-    const identity = await runtime.ledger.identity(clerk(requester));
-    const committed = await runtime.ledger.network.submit(
+    // with that transaction time (Fabric refuses it: peer.authentication.timewindow).
+    const identity = await embedded.identity(clerk(requester));
+    const committed = await embedded.network.submit(
       identity,
       TX.sharing.CreateRequest,
       args.map((a) => canonicalJson(a)),

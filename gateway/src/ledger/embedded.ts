@@ -141,6 +141,12 @@ export async function createEmbeddedLedger(
     network,
     trust: network.trust,
     identity,
+    supports: {
+      backdatedTransactions: true,
+      timeWindowMs: null,
+      configGenesisBlock: false,
+      committedOnEveryNode: true,
+    },
 
     async submit(
       caller: Caller,

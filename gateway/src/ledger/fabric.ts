@@ -5,7 +5,7 @@
  * the client). One gRPC connection per peer; a caller's calls go to their own department's peer
  * first and fail over to the others when it is down. Block events, status and verify read the
  * peers' blocks through the query system chaincode (qscc) and the deliver service, decoded by
- * ./fabric-block.ts (the same decoder the offline proof verifier uses).
+ * @shulian/proof/formats/fabric (the decoder the offline proof verifier uses too).
  *
  * What differs from the embedded engine, and how this client keeps the interface the same:
  * - a peer answers a submit once *it* has committed the block; other departments' peers may
@@ -13,12 +13,15 @@
  *   has seen committed, and endorsements that fail with "ProposalResponsePayloads do not match"
  *   (an endorser a block behind) are retried with MVCC conflicts, with backoff and a cap;
  * - the chaincode's `[CODE] message` is dug out of wherever Fabric put it (./fabric-errors.ts);
- * - block 0 is the channel's genesis (configuration) block, not an InitLedger transaction.
+ * - block 0 is the channel's genesis (configuration) block, not an InitLedger transaction;
+ * - arguments are checked as the embedded client checks them (strings of well-formed Unicode,
+ *   INVALID_ARGUMENT): fabric-gateway hands anything else to google-protobuf unchanged, which
+ *   fails far from the cause ("Inconsistent type in JSPB repeated field array. Got undefined
+ *   expected object" for an undefined argument, e.g. the id of a transaction whose submit failed).
  */
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, hash, signers, type Gateway, type Network } from '@hyperledger/fabric-gateway';
-import type { FabricProofMaterial } from '@shulian/proof/formats/fabric';
 import {
   blockDataBytes,
   blockHeaderBytes,
@@ -29,7 +32,9 @@ import {
   validationCodeName,
   type FabricBlock,
   type FabricTransaction,
-} from './fabric-block.js';
+} from '@shulian/proof/formats/fabric';
+import type { FabricEvidence } from '@shulian/proof/formats/fabric-evidence';
+import { checkCall } from '../../../network/embedded/proposal.js';
 import {
   commitFailure,
   DEFAULT_RETRY,
@@ -106,7 +111,12 @@ export interface FabricLedgerOptions {
   identity(caller: Caller): Promise<FabricSigningIdentity>;
   deadlines?: Partial<FabricDeadlines>;
   retry?: Partial<RetryPolicy>;
+  /** The peers' peer.authentication.timewindow, when not Fabric's default of 15 minutes. */
+  timeWindowMs?: number;
 }
+
+/** Fabric's default peer.authentication.timewindow (core.yaml), which network/fabric keeps. */
+export const FABRIC_TIME_WINDOW_MS = 15 * 60_000;
 
 export interface FabricLedger extends LedgerClient {
   readonly channel: string;
@@ -215,6 +225,7 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
   };
 
   const qscc = async (department: string, fcn: string, args: string[]): Promise<Uint8Array> => {
+    checkCall(fcn, args);
     try {
       const contract = (await network(department, service)).getContract('qscc');
       return await contract.evaluateTransaction(fcn, channel, ...args);
@@ -427,11 +438,20 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
     channel,
     chaincode,
     getBlock,
+    supports: {
+      backdatedTransactions: false,
+      timeWindowMs: options.timeWindowMs ?? FABRIC_TIME_WINDOW_MS,
+      configGenesisBlock: true,
+      committedOnEveryNode: false,
+    },
 
-    submit: (caller, fcn, args, submitOptions) =>
-      withRetries(retry, () => submitOnce(caller, fcn, args, submitOptions)),
+    submit: async (caller, fcn, args, submitOptions) => {
+      checkCall(fcn, args);
+      return withRetries(retry, () => submitOnce(caller, fcn, args, submitOptions));
+    },
 
     async evaluate(caller: Caller, fcn: string, args: string[]): Promise<Uint8Array> {
+      checkCall(fcn, args);
       return failover(caller.department, 'evaluate', async (department) => {
         await caughtUp(department);
         return (await network(department, caller))
@@ -500,11 +520,10 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
     async getTransactionProof(txId: string): Promise<TransactionProofMaterial> {
       const { block, index } = await blockByTxId(txId);
       const validationCode = block.validationCodes[index] ?? 'NOT_VALIDATED';
-      const material: FabricProofMaterial = {
+      const material: FabricEvidence = {
         channel,
         index,
         validationCode,
-        commitHash: block.commitHash,
         header: {
           number: block.header.number.toString(),
           previousHash: toHex(block.header.previousHash),

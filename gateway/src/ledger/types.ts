@@ -101,7 +101,32 @@ export type TransactionProofMaterial = LedgerEvidence & {
   validationCode: string;
 };
 
+/**
+ * What an engine does where engines differ (like abstract-level's `db.supports`): the gateway
+ * and the conformance suite (tests/ledger/conformance.ts) read it instead of asking which
+ * engine they have, and the suite checks that each engine behaves as its manifest says.
+ */
+export interface LedgerSupports {
+  /**
+   * Transaction times far in the past are accepted (the embedded network signs proposals with
+   * the time its caller gives). Fabric peers refuse a time more than `timeWindowMs` off their
+   * clock, so the demo's overdue request cannot be backdated there.
+   */
+  backdatedTransactions: boolean;
+  /** How far a transaction's time may be from a peer's clock (peer.authentication.timewindow); null: no limit. */
+  timeWindowMs: number | null;
+  /** Block 0 is the channel's configuration (Fabric's genesis block), not a chaincode transaction. */
+  configGenesisBlock: boolean;
+  /**
+   * A submit returns once every department's node has committed the block (embedded); on Fabric
+   * only the submitting peer has, and the client waits for a reading peer to catch up.
+   */
+  committedOnEveryNode: boolean;
+}
+
 export interface LedgerClient {
+  /** The engine's capability manifest. */
+  readonly supports: LedgerSupports;
   submit(
     caller: Caller,
     fcn: string,

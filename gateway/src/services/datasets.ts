@@ -25,7 +25,7 @@ import {
 import { canonicalJson, type Json } from '@shulian/chaincode/canonical';
 import { fromStoreError, GatewayError } from '../errors.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
-import type { ProofBundle } from '@shulian/proof/bundle';
+import type { AnyProofBundle } from '@shulian/proof/bundle';
 import { nodeHashes } from '@shulian/proof/node';
 import {
   projectRecordProof,
@@ -92,7 +92,7 @@ export interface SubjectRecord {
   /** The record limited to the fields the use was allowed. */
   record: Record<string, Json>;
   /** Its record proof bundle, opening only the allowed fields. */
-  proof: ProofBundle | null;
+  proof: AnyProofBundle | null;
 }
 
 export interface SubjectRecords {
@@ -134,7 +134,7 @@ export interface Datasets {
     version: number,
     request: ContentRequest,
   ): Promise<OpenedContent>;
-  proof(caller: Caller, catalogId: string, version: number): Promise<ProofBundle>;
+  proof(caller: Caller, catalogId: string, version: number): Promise<AnyProofBundle>;
   /**
    * Finds one subject's records by the subject column, checks the use (grant and the subject's
    * authorisation, action `query`), records it with the digest of the canonical JSON of the

@@ -6,8 +6,8 @@
  */
 import type { Json } from '@shulian/chaincode/canonical';
 import type { DatasetVersion } from '@shulian/chaincode/constants';
-import type { BundleSubject, ProofBundle } from '@shulian/proof/bundle';
-import { bundleFromEvidence, UnsupportedFormatError } from '@shulian/proof/formats';
+import type { AnyProofBundle, BundleSubject } from '@shulian/proof/bundle';
+import { bundleFromEvidence } from '@shulian/proof/formats';
 import { GatewayError } from '../errors.js';
 import type { TransactionProofMaterial } from '../ledger/types.js';
 
@@ -25,20 +25,8 @@ export function bundleFromMaterial(
   material: TransactionProofMaterial,
   version: DatasetVersion,
   subject: BundleSubject,
-): ProofBundle {
-  let bundle: ProofBundle | undefined;
-  try {
-    bundle = bundleFromEvidence(material, isVersion(version), subject);
-  } catch (error) {
-    if (error instanceof UnsupportedFormatError) {
-      throw new GatewayError(
-        'NOT_ACCEPTABLE',
-        `proof bundles for the ${error.engine} engine are not supported by this gateway`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
+): AnyProofBundle {
+  const bundle = bundleFromEvidence(material, isVersion(version), subject);
   if (!bundle) {
     throw new GatewayError('INTERNAL', `transaction ${material.txId} does not write ${version.id}`);
   }

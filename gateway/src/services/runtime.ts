@@ -1,9 +1,11 @@
 /**
  * The composition root shared by the server, the CLI's local commands and the tests: opens the
- * embedded ledger, the query index (following the ledger), the dataset store, the token file and
- * the services, under one data directory:
+ * ledger (the embedded network, or with LEDGER=fabric a Fabric network from `npm run fabric:up`),
+ * the query index (following the ledger), the dataset store, the token file and the services,
+ * under one data directory:
  *
  *   data/network/          the embedded network (one directory per department, the orderer's)
+ *   data/fabric/           a Fabric network's folder (network/fabric; SHULIAN_FABRIC_DIR)
  *   data/gateway/index/    query index (derived; `shulian index rebuild`)
  *   data/gateway/store/    off-chain dataset store
  *   data/gateway/tokens.json, record.key, addresses/, demo.json
@@ -23,6 +25,7 @@ import { createSubjects, type Subjects } from './subjects.js';
 import { GatewayError } from '../errors.js';
 import { openQueryIndex, type DepartmentStats, type QueryIndex } from '../index/query-index.js';
 import { createEmbeddedLedger, type EmbeddedLedger } from '../ledger/embedded.js';
+import { openFabricLedger } from '../ledger/fabric-profile.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { TrustFile } from '@shulian/proof/bundle';
 import { createDatasetStore, type DatasetStore } from '../store/dataset-store.js';
@@ -71,7 +74,9 @@ export interface GatewayContext {
 export interface Runtime {
   config: GatewayConfig;
   network: NetworkConfig;
-  ledger: EmbeddedLedger;
+  ledger: LedgerClient;
+  /** The embedded network's admin surface, when that is the engine. */
+  embedded?: EmbeddedLedger;
   chaincode: Chaincode;
   index: QueryIndex;
   store: DatasetStore;
@@ -140,14 +145,24 @@ export async function openRuntime(
   const dir = gatewayDir(config);
   await mkdir(dir, { recursive: true });
   const network = await loadNetworkConfig(config.networkFile);
-  const ledger = await createEmbeddedLedger({
-    dataDir: join(config.dataDir, 'network'),
-    config: network,
-    ...(options.durable === undefined ? {} : { durable: options.durable }),
-    ...(options.batchTimeoutMs === undefined
-      ? {}
-      : { batch: { timeoutMs: options.batchTimeoutMs } }),
-  }).catch((err: unknown) => lockHint(err, 'the ledger'));
+  let ledger: LedgerClient & { trust: TrustFile };
+  let embedded: EmbeddedLedger | undefined;
+  if (config.ledger === 'fabric') {
+    ledger = await openFabricLedger({
+      fabricDir: config.fabricDir,
+      localDepartment: config.department ?? network.coordinator,
+    });
+  } else {
+    embedded = await createEmbeddedLedger({
+      dataDir: join(config.dataDir, 'network'),
+      config: network,
+      ...(options.durable === undefined ? {} : { durable: options.durable }),
+      ...(options.batchTimeoutMs === undefined
+        ? {}
+        : { batch: { timeoutMs: options.batchTimeoutMs } }),
+    }).catch((err: unknown) => lockHint(err, 'the ledger'));
+    ledger = embedded;
+  }
   const index = await openQueryIndex(join(dir, 'index')).catch((err: unknown) =>
     lockHint(err, 'the query index'),
   );
@@ -196,6 +211,7 @@ export async function openRuntime(
     config,
     network,
     ledger,
+    ...(embedded ? { embedded } : {}),
     chaincode,
     index,
     store,

@@ -57,3 +57,9 @@ export interface LedgerFormat<Evidence, Schema extends TSchema> {
     owner: string | undefined,
   ): Promise<EvidenceCheck>;
 }
+
+/** The verifier's side of a format: all verifyBundle needs, whatever the format's evidence type. */
+export type BundleVerifier<Schema extends TSchema = TSchema> = Pick<
+  LedgerFormat<never, Schema>,
+  'bundleSchema' | 'writtenAt' | 'checkEvidence'
+>;

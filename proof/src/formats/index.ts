@@ -6,14 +6,15 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import { parseJson, type Json } from '@shulian/chaincode/canonical';
-import type { BundleSubject, ProofBundle } from '../schema.js';
+import type { AnyProofBundle, BundleSubject } from '../schema.js';
 import { embeddedFormat } from './embedded-bundle.js';
 import type { TransactionEvidence } from './embedded.js';
-import type { FabricProofMaterial } from './fabric.js';
-import type { AnchoredBundle, LedgerFormat } from './format.js';
+import { fabricFormat, type FabricEvidence } from './fabric-evidence.js';
+import type { AnchoredBundle, BundleVerifier, LedgerFormat } from './format.js';
 
 export type {
   AnchoredBundle,
+  BundleVerifier,
   CommittedTransaction,
   EvidenceCheck,
   LedgerFormat,
@@ -22,11 +23,14 @@ export type {
 /** A ledger's proof material for one transaction, tagged with the engine (format) it is in. */
 export type LedgerEvidence =
   | { engine: 'embedded'; material: TransactionEvidence }
-  | { engine: 'fabric'; material: FabricProofMaterial };
+  | { engine: 'fabric'; material: FabricEvidence };
 
 /** The formats whose bundles this package verifies, by the ledger a bundle names. */
-export const ledgerFormats = { embedded: embeddedFormat } as const;
+export const ledgerFormats = { embedded: embeddedFormat, fabric: fabricFormat } as const;
 export type BundleLedger = keyof typeof ledgerFormats;
+
+/** The same formats as verifiers: verifyBundle needs no evidence type, so one type fits all. */
+export const bundleVerifiers: Record<BundleLedger, BundleVerifier> = ledgerFormats;
 
 /**
  * The ledger a bundle is from: its `ledger` member, which embedded (version 1) bundles leave
@@ -39,14 +43,6 @@ export function bundleLedger(bundle: unknown): BundleLedger | undefined {
   return typeof ledger === 'string' && Object.hasOwn(ledgerFormats, ledger)
     ? (ledger as BundleLedger)
     : undefined;
-}
-
-/** The evidence is in a format this package cannot make bundles from (yet). */
-export class UnsupportedFormatError extends Error {
-  constructor(readonly engine: LedgerEvidence['engine']) {
-    super(`proof bundles for the ${engine} engine are not supported yet`);
-    this.name = 'UnsupportedFormatError';
-  }
 }
 
 /** Written values that are JSON; a value that is not JSON cannot be an anchor and is skipped. */
@@ -76,17 +72,16 @@ function bundleWith<E, S extends TSchema>(
 /**
  * The bundle proving `subject` by the first value the transaction wrote that `isAnchor`
  * accepts (for a dataset version: the DatasetVersion entry); undefined when it wrote none.
- * Throws UnsupportedFormatError for a format without bundles.
  */
 export function bundleFromEvidence(
   evidence: LedgerEvidence,
   isAnchor: (value: Json) => boolean,
   subject: BundleSubject,
-): ProofBundle | undefined {
+): AnyProofBundle | undefined {
   switch (evidence.engine) {
     case 'embedded':
       return bundleWith(embeddedFormat, evidence.material, isAnchor, subject);
     case 'fabric':
-      throw new UnsupportedFormatError(evidence.engine);
+      return bundleWith(fabricFormat, evidence.material, isAnchor, subject);
   }
 }
