@@ -86,6 +86,19 @@ export function requireDepartmentAccess(
   }
 }
 
+/**
+ * Traces of uses (audit, an authorisation's uses) name who used what: a token that holds no role
+ * at all has no function in its department, so it reads none of them, not even its own
+ * department's.
+ */
+export function requireSomeRole(principal: Principal, what: string): void {
+  if (principal.roles.length === 0)
+    throw new GatewayError(
+      'FORBIDDEN_ROLE',
+      `${what} needs a role; ${principal.user}@${principal.department} holds none`,
+    );
+}
+
 /** Operators' acts (ledger verification): the coordinator's admin or a supervisor. */
 export function requireOperator(principal: Principal, coordinator: string, what: string): void {
   const coordinatorAdmin = principal.department === coordinator && hasRole(principal, 'admin');

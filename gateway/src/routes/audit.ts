@@ -11,7 +11,7 @@ import {
 } from '@fastify/type-provider-typebox';
 import type { UsageRecord as UsageRecordType } from '@shulian/chaincode/constants';
 import type { FastifyRequest } from 'fastify';
-import { canReadDepartment, hasRole, principalOf } from '../auth/guard.js';
+import { canReadDepartment, hasRole, principalOf, requireSomeRole } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { Indexed, UsageQuery } from '../index/query-index.js';
 import type { GatewayContext } from '../services/runtime.js';
@@ -43,6 +43,7 @@ async function usageQuery(
   q: UsageParams,
 ): Promise<Omit<UsageQuery, 'limit'>> {
   const principal = principalOf(request);
+  requireSomeRole(principal, 'tracing uses');
   const all = hasRole(principal, 'supervisor') || principal.department === ctx.coordinator;
   const scope = usageScope(q, principal.department, all);
   if (scope.by === 'catalog' && !all) {

@@ -174,3 +174,24 @@ export function uploadStream(request: FastifyRequest): Readable {
 /** A streamed body (file content, CSV): documented as a string, sent as a stream. */
 export const StreamBody = (description: string) =>
   Type.Unsafe<NodeJS.ReadableStream | string>({ type: 'string', description });
+
+/**
+ * A use (download, record proof, subject query) answered only once the audit trail shows it,
+ * refused or allowed: whoever reads the trail right after the answer finds the use there.
+ */
+export async function recordedUse<T extends { tx: { blockNumber: number } }>(
+  ctx: GatewayContext,
+  use: () => Promise<T>,
+): Promise<T> {
+  let used: T;
+  try {
+    used = await use();
+  } catch (err) {
+    const block = (err as GatewayError).details as { blockNumber?: number } | undefined;
+    if (block?.blockNumber !== undefined)
+      await ctx.index.waitFor(block.blockNumber, 5_000).catch(() => undefined);
+    throw err;
+  }
+  await ctx.index.waitFor(used.tx.blockNumber, 5_000).catch(() => undefined);
+  return used;
+}

@@ -22,13 +22,20 @@ import {
   type TransactionName,
   type UsageRecord as UsageRecordType,
 } from '@shulian/chaincode/constants';
-import { callerOf } from '../auth/guard.js';
+import { callerOf, principalOf, requireSomeRole } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { Caller } from '../ledger/types.js';
 import type { GatewayContext } from '../services/runtime.js';
 import { usageCsv } from './audit.js';
 import type { RouteOptions } from './context.js';
-import { mediaResponses, responses, StreamBody, submitAs, written } from './helpers.js';
+import {
+  mediaResponses,
+  recordedUse,
+  responses,
+  StreamBody,
+  submitAs,
+  written,
+} from './helpers.js';
 import {
   Enums,
   Hex64,
@@ -323,14 +330,17 @@ function authorisationRoutes(app: App, ctx: GatewayContext): void {
         response: responses(Type.Object({ items: Type.Array(UsageRecord) })),
       },
     },
-    async (request) => ({
-      items: await allPages<UsageRecordType>(
-        ctx,
-        callerOf(request),
-        TX.consent.ListUsesByAuthorisation,
-        [request.params.id],
-      ),
-    }),
+    async (request) => {
+      requireSomeRole(principalOf(request), "tracing an authorisation's uses");
+      return {
+        items: await allPages<UsageRecordType>(
+          ctx,
+          callerOf(request),
+          TX.consent.ListUsesByAuthorisation,
+          [request.params.id],
+        ),
+      };
+    },
   );
 }
 
@@ -433,16 +443,19 @@ function recordRoutes(app: App, ctx: GatewayContext): void {
             entry.id,
           ])
         ).version;
-      return ctx.datasets.subjectRecords(caller, {
-        catalogId: entry.id,
-        version,
-        subjectField: entry.subjectField,
-        identifier: ctx.subjects.normalise(kind, body.identifier),
-        subject: ctx.subjects.pseudonym(kind, body.identifier),
-        authorisationId: body.authorisationId,
-        fields: body.fields ?? null,
-        purpose: body.purpose ?? null,
-      });
+      const { subjectField } = entry;
+      return recordedUse(ctx, () =>
+        ctx.datasets.subjectRecords(caller, {
+          catalogId: entry.id,
+          version,
+          subjectField,
+          identifier: ctx.subjects.normalise(kind, body.identifier),
+          subject: ctx.subjects.pseudonym(kind, body.identifier),
+          authorisationId: body.authorisationId,
+          fields: body.fields ?? null,
+          purpose: body.purpose ?? null,
+        }),
+      );
     },
   );
 }

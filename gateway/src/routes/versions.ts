@@ -12,7 +12,14 @@ import { TX, type DatasetVersion as DatasetVersionType } from '@shulian/chaincod
 import { callerOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { RouteOptions } from './context.js';
-import { mediaResponses, responses, StreamBody, uploadStream, written } from './helpers.js';
+import {
+  mediaResponses,
+  recordedUse,
+  responses,
+  StreamBody,
+  uploadStream,
+  written,
+} from './helpers.js';
 import { CatalogParams } from './catalog.js';
 import { DatasetVersion, Enums, Id, Text, VersionNumber, Written } from './schemas.js';
 import { AnchoredVersion } from './shapes.js';
@@ -64,23 +71,6 @@ const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]
 
 export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['datasets'];
-
-  /** A use answered only once the audit trail shows it, refused or allowed. */
-  async function recordedUse<T extends { tx: { blockNumber: number } }>(
-    use: () => Promise<T>,
-  ): Promise<T> {
-    let used: T;
-    try {
-      used = await use();
-    } catch (err) {
-      const block = (err as GatewayError).details as { blockNumber?: number } | undefined;
-      if (block?.blockNumber !== undefined)
-        await ctx.index.waitFor(block.blockNumber, 5_000).catch(() => undefined);
-      throw err;
-    }
-    await ctx.index.waitFor(used.tx.blockNumber, 5_000).catch(() => undefined);
-    return used;
-  }
 
   // The upload route gets the raw request stream whatever its content type: the bytes are the
   // dataset, hashed and stored as they arrive, never buffered or parsed as JSON.
@@ -219,7 +209,7 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request, reply) => {
-      const issued = await recordedUse(() =>
+      const issued = await recordedUse(ctx, () =>
         ctx.datasets.recordProof(
           callerOf(request),
           request.params.id,
@@ -272,7 +262,7 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         request.query.grantId === undefined && fields === undefined
           ? await ctx.index.currentGrant(caller.department, request.params.id, ctx.now())
           : undefined;
-      const opened = await recordedUse(() =>
+      const opened = await recordedUse(ctx, () =>
         ctx.datasets.open(caller, request.params.id, request.params.version, {
           grantId: request.query.grantId ?? grant?.id ?? null,
           fields: fields ? fields.split(',') : null,
