@@ -198,7 +198,13 @@ describe('uploads are what they declare', () => {
     who: Who,
     code = 'FORMAT_MISMATCH',
   ) => {
-    const res = await upload(url, body, contentType, who);
+    // With its reason, so that only the bytes can be what is refused.
+    const res = await upload(
+      `${url}${url.includes('?') ? '&' : '?'}reason=format-check`,
+      body,
+      contentType,
+      who,
+    );
     expect(res.json<ErrorAnswer>().error.code, res.body).toBe(code);
     expect(res.statusCode).toBe(code === 'FORMAT_MISMATCH' ? 400 : res.statusCode);
   };
