@@ -22,6 +22,7 @@ import { PHASES, phaseTotals, resetPhaseTotals } from '../../network/embedded/me
 import { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { LedgerError } from '../../network/embedded/errors.js';
 import { measureStartup } from './ledger-startup.js';
+import { anchor, catalogEntry, closedLoop } from './workload.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 64);
@@ -37,50 +38,6 @@ const BATCH = {
   maxMessageCount: Number(process.env.BENCH_BATCH_COUNT ?? Math.max(1, Math.floor(CLIENTS / 2))),
   timeoutMs: Number(process.env.BENCH_BATCH_TIMEOUT_MS ?? 20),
 };
-
-const hex = (n: number): string => n.toString(16).padStart(64, '0');
-
-function catalogEntry(id: string): string {
-  return JSON.stringify({
-    id,
-    name: '市场主体登记信息',
-    classification: 'base',
-    abstract: 'Registered market entities of the city, refreshed daily',
-    format: 'table',
-    fields: [
-      { name: 'uscc', nameZh: '统一社会信用代码', type: 'string', sensitivity: 'internal' },
-      { name: 'name', nameZh: '名称', type: 'string', sensitivity: 'public' },
-      { name: 'legal_rep', nameZh: '法定代表人', type: 'string', sensitivity: 'sensitive' },
-    ],
-    shareType: 'unconditional',
-    shareConditions: null,
-    legalBasis: null,
-    shareMethods: ['api'],
-    openness: 'not_open',
-    updateFrequency: 'daily',
-    publishDate: '2026-01-05',
-    relatedResources: [],
-    sourceSystem: 'Registration system',
-    scenarios: ['企业开办'],
-  });
-}
-
-function anchor(catalogId: string, seq: number): string {
-  return JSON.stringify({
-    catalogId,
-    digest: { algorithm: 'sha256', value: hex(seq * 3 + 1) },
-    chunkRoot: hex(seq * 3 + 2),
-    chunkSize: 1_048_576,
-    size: 52_428_800 + seq,
-    mediaType: 'text/csv',
-    recordRoot: hex(seq * 3 + 3),
-    recordCount: 120_000,
-    reason: seq === 0 ? null : `daily refresh ${seq}`,
-  });
-}
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function throughput(): Promise<Record<string, unknown>> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'shulian-bench-'));
@@ -113,45 +70,31 @@ async function throughput(): Promise<Record<string, unknown>> {
       }),
     );
 
-    const latencies: number[] = [];
-    const failures: Record<string, number> = {};
-    let committed = 0;
-    let measuring = false;
     const startHeight = net.orderer.height;
-    const deadline = { warmupEnd: 0, end: 0 };
-    const worker = async (c: (typeof clients)[number]): Promise<void> => {
-      while (performance.now() < deadline.end) {
-        const started = performance.now();
-        try {
-          await net.submit(c.publisher, TX.dataset.AnchorVersion, [anchor(c.catalogId, c.seq)]);
-          c.seq += 1;
-          if (measuring) {
-            committed += 1;
-            latencies.push(performance.now() - started);
-          }
-        } catch (err) {
-          const code = err instanceof LedgerError ? err.code : 'ERROR';
-          if (measuring) failures[code] = (failures[code] ?? 0) + 1;
-          if (!(err instanceof LedgerError)) throw err;
-        }
-      }
-    };
-    const now = performance.now();
-    deadline.warmupEnd = now + 3000;
-    deadline.end = deadline.warmupEnd + SECONDS * 1000;
-    const runs = clients.map(worker);
-    await new Promise((r) => setTimeout(r, deadline.warmupEnd - performance.now()));
-    resetPhaseTotals();
-    const cpuStart = process.cpuUsage();
-    const eluStart = performance.eventLoopUtilization();
-    const wallStart = performance.now();
-    const heightStart = net.orderer.height;
-    measuring = true;
-    await Promise.all(runs);
-    const wall = (performance.now() - wallStart) / 1000;
+    let heightStart = 0;
+    let eluStart = performance.eventLoopUtilization();
+    const { result: loop, measured: cpuStart } = await closedLoop({
+      clients,
+      seconds: SECONDS,
+      warmupMs: 3000,
+      step: async (c) => {
+        await net.submit(c.publisher, TX.dataset.AnchorVersion, [anchor(c.catalogId, c.seq)]);
+        c.seq += 1;
+      },
+      classify: (err) => {
+        if (!(err instanceof LedgerError)) throw err;
+        return err.code;
+      },
+      onMeasure: () => {
+        resetPhaseTotals();
+        eluStart = performance.eventLoopUtilization();
+        heightStart = net.orderer.height;
+        return process.cpuUsage();
+      },
+    });
     const cpu = process.cpuUsage(cpuStart);
     const elu = performance.eventLoopUtilization(eluStart);
-    const sorted = latencies.sort((a, b) => a - b);
+    const committed = loop.committedTx;
     const phases = phaseTotals();
     const verified = await net.verify();
     return {
@@ -161,14 +104,11 @@ async function throughput(): Promise<Record<string, unknown>> {
       durable: DURABLE,
       batch: BATCH,
       clients: CLIENTS,
-      seconds: Number(wall.toFixed(2)),
+      seconds: loop.seconds,
       committedTx: committed,
-      committedTxPerSec: Number((committed / wall).toFixed(1)),
-      latencyMs: {
-        p50: Number(percentile(sorted, 50).toFixed(1)),
-        p99: Number(percentile(sorted, 99).toFixed(1)),
-      },
-      failures,
+      committedTxPerSec: loop.committedTxPerSec,
+      latencyMs: loop.latencyMs,
+      failures: loop.failures,
       blocks: net.orderer.height - heightStart,
       txPerBlock: Number((committed / Math.max(1, net.orderer.height - heightStart)).toFixed(1)),
       setupBlocks: startHeight,
