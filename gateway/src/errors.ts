@@ -117,7 +117,7 @@ const REGISTRY: ReadonlyMap<string, number> = new Map<string, number>([
 export type AnyErrorCode = GatewayErrorCode | ErrorCode;
 
 /** The HTTP status for a code. A code nobody declared is a bug on our side: 500. */
-function statusFor(code: string): number {
+export function statusFor(code: string): number {
   return REGISTRY.get(code) ?? 500;
 }
 
@@ -339,10 +339,17 @@ export function frameworkErrors(
   void reply.status(err.statusCode).send(err.toBody());
 }
 
-/** Installs the error and not-found handlers and the raw-socket client error handler. */
-export function installErrorHandling(app: FastifyInstance): void {
+/**
+ * Installs the error and not-found handlers. `answered` sees every error answer a route gives
+ * (app.ts checks it against the codes the route declares).
+ */
+export function installErrorHandling(
+  app: FastifyInstance,
+  answered: (request: FastifyRequest, err: GatewayError) => void = () => undefined,
+): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const err = toGatewayError(error);
+    answered(request, err);
     // A client that hung up mid-request (an aborted upload) is not the server failing: one line
     // at info, no stack trace; nobody is left to read the answer.
     if (request.raw.destroyed && !request.raw.complete)

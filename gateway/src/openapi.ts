@@ -1,12 +1,13 @@
 /**
  * What the OpenAPI document adds to each route's own schemas so that it describes the server as
  * it runs: public routes declare no security, upload routes document their raw body (their scope
- * reads it as a stream, so it has no body schema to validate), and the API's routes document
- * 429, which the rate limit answers before any route runs.
+ * reads it as a stream, so it has no body schema to validate), and each operation documents the
+ * error codes it answers, its own and those of its kind (operation-errors.ts), such as 429, which
+ * the rate limit answers before any route runs.
  */
 import type { SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifySchema, RouteOptions } from 'fastify';
-import { ErrorResponse } from './errors.js';
+import { errorResponses, operationErrors } from './operation-errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -21,7 +22,27 @@ declare module 'fastify' {
      * OpenAPI 3.0 cannot relate separate parameters.
      */
     exactlyOneOf?: readonly string[];
+    /**
+     * OpenAPI links from this operation's success to the operations that take what it answered
+     * (a created entry's id to GET /catalog/{id}...), so a client, and Schemathesis' stateful
+     * phase, can follow from one call to the next.
+     */
+    links?: Readonly<Record<string, Link>>;
   }
+}
+
+/** A link: the target operation as `METHOD /path/{param}` and where each parameter comes from. */
+export interface Link {
+  operation: string;
+  /** Parameter name → runtime expression, e.g. `$response.body#/data/id`. */
+  parameters: Readonly<Record<string, string>>;
+  description?: string;
+}
+
+/** What documentRoute records for documentObject, keyed `method url` (lower-case method). */
+export interface Recorded {
+  exactlyOne: Map<string, readonly string[]>;
+  links: Map<string, Readonly<Record<string, Link>>>;
 }
 
 /**
@@ -44,13 +65,19 @@ interface Parameter {
   style?: string;
   explode?: boolean;
 }
-type Document = { paths?: Record<string, Record<string, { parameters?: Parameter[] }>> };
+interface OperationObject {
+  operationId?: string;
+  parameters?: Parameter[];
+  responses?: Record<string, { links?: Record<string, unknown> }>;
+}
+type Document = { paths?: Record<string, Record<string, OperationObject>> };
 
 /**
  * @fastify/swagger's `transform`: the route's schema as the document shows it. 429 is documented
  * whether or not this server's limit is on (SHULIAN_RATE_LIMIT=0 turns it off): one document.
+ * Multi-method routes (HEAD with GET) share their first method's codes.
  */
-export function documentRoute(exactlyOne: Map<string, readonly string[]>) {
+export function documentRoute({ exactlyOne, links }: Recorded) {
   return ({
     schema,
     url,
@@ -64,6 +91,8 @@ export function documentRoute(exactlyOne: Map<string, readonly string[]>) {
     if (config?.exactlyOneOf !== undefined)
       for (const method of [route.method].flat())
         exactlyOne.set(`${method.toLowerCase()} ${url}`, config.exactlyOneOf);
+    if (config?.links !== undefined)
+      links.set(`${[route.method].flat()[0]?.toLowerCase() ?? 'get'} ${url}`, config.links);
     const documented: FastifySchema = {
       ...schema,
     };
@@ -77,30 +106,67 @@ export function documentRoute(exactlyOne: Map<string, readonly string[]>) {
       };
       documented.consumes = UPLOAD_MEDIA_TYPES;
     }
-    if (url.startsWith('/api/') && documented.response !== undefined)
-      documented.response = {
-        ...(documented.response as Record<string, unknown>),
-        429: {
-          ...ErrorResponse,
-          description: 'more API requests from this client than the per-minute limit',
-        },
-      };
+    const errors = operationErrors({
+      method: [route.method].flat()[0] ?? 'GET',
+      url,
+      config,
+      schema,
+    });
+    if (errors !== undefined) {
+      const success = Object.entries(schema.response as Record<string, unknown>).filter(
+        ([status]) => Number(status) < 400,
+      );
+      documented.response = { ...Object.fromEntries(success), ...errorResponses(errors) };
+    }
     return { schema: documented, url };
   };
 }
 
 /**
- * @fastify/swagger's `transformObject`: the routes' `exactlyOneOf` parameters (recorded by
- * documentRoute) become one exploded query object `{oneOf: [{required: [a]}, {required: [b]}]}`,
- * which serialises exactly as the separate parameters did (`?digest=...`).
+ * Links to several operations that take the same parameters from one answer, each named by its
+ * target's operationId: `follow({ id: '$response.body#/data/id' }, 'GET /api/v1/catalog/{id}')`.
  */
-export function documentExactlyOne(exactlyOne: ReadonlyMap<string, readonly string[]>) {
+export const follow = (
+  parameters: Readonly<Record<string, string>>,
+  ...operations: readonly string[]
+): Record<string, Link> =>
+  Object.fromEntries(
+    operations.map((operation) => {
+      const [method = '', path = ''] = operation.split(' ');
+      return [operationId(method, path), { operation, parameters }];
+    }),
+  );
+
+/** `GET /api/v1/catalog/{id}` → `getApiV1CatalogId`: a stable operationId links can name. */
+export const operationId = (method: string, path: string): string =>
+  method.toLowerCase() +
+  path
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+
+/**
+ * @fastify/swagger's `transformObject`: every operation gets its operationId; the routes'
+ * `exactlyOneOf` parameters (recorded by documentRoute) become one exploded query object
+ * `{oneOf: [{required: [a]}, {required: [b]}]}`, which serialises exactly as the separate
+ * parameters did (`?digest=...`); the routes' links are put on their success response. A link
+ * to an operation the document lacks is an error here, so it cannot silently point nowhere.
+ */
+export function documentObject({ exactlyOne, links }: Recorded) {
   const transform: SwaggerTransformObject = (documentObject) => {
     if (!('openapiObject' in documentObject)) return documentObject.swaggerObject;
     const openapiObject = documentObject.openapiObject as Document;
-    for (const [key, names] of exactlyOne) {
+    const paths = openapiObject.paths ?? {};
+    for (const [path, item] of Object.entries(paths))
+      for (const [method, operation] of Object.entries(item))
+        operation.operationId ??= operationId(method, path);
+    const find = (key: string) => {
       const [method = '', url = ''] = key.split(' ');
-      const operation = openapiObject.paths?.[url.replace(/:(\w+)/g, '{$1}')]?.[method];
+      return paths[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+    };
+    for (const [key, names] of exactlyOne) {
+      const operation = find(key);
       if (operation?.parameters === undefined) continue;
       const chosen = operation.parameters.filter((p) => p.in === 'query' && names.includes(p.name));
       operation.parameters = [
@@ -125,6 +191,27 @@ export function documentExactlyOne(exactlyOne: ReadonlyMap<string, readonly stri
           },
         },
       ];
+    }
+    for (const [key, declared] of links) {
+      const operation = find(key);
+      const success = Object.keys(operation?.responses ?? {}).find((s) => /^2/.test(s));
+      const response = success === undefined ? undefined : operation?.responses?.[success];
+      if (response === undefined) continue;
+      response.links = Object.fromEntries(
+        Object.entries(declared).map(([name, link]) => {
+          const target = find(link.operation);
+          if (target?.operationId === undefined)
+            throw new Error(`${key}: link ${name} names no operation (${link.operation})`);
+          return [
+            name,
+            {
+              operationId: target.operationId,
+              parameters: link.parameters,
+              ...(link.description ? { description: link.description } : {}),
+            },
+          ];
+        }),
+      );
     }
     return documentObject.openapiObject;
   };

@@ -344,3 +344,149 @@ describe('the document states what the server checks', () => {
         );
   });
 });
+
+describe('each operation documents the error codes it answers', () => {
+  type ErrorDoc = {
+    description?: string;
+    content?: Record<
+      string,
+      {
+        schema?: {
+          example?: { error: { code: string } };
+          properties?: { error?: { properties?: { code?: { enum?: string[] } } } };
+        };
+      }
+    >;
+  };
+  const codesOf = async (path: string, method: string) => {
+    const doc = (await f.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, { responses: Record<string, ErrorDoc> }>>;
+    }>();
+    const responses = doc.paths[path]?.[method]?.responses ?? {};
+    return Object.fromEntries(
+      Object.entries(responses)
+        .filter(([status]) => Number(status) >= 400)
+        .map(([status, r]) => {
+          const schema = r.content?.['application/json']?.schema;
+          return [status, { codes: schema?.properties?.error?.properties?.code?.enum, schema }];
+        }),
+    );
+  };
+
+  it('lists its own codes and those of its kind under their status, each with an example', async () => {
+    const one = await codesOf('/api/v1/catalog/{id}', 'get');
+    expect(one['404']?.codes).toEqual(expect.arrayContaining(['CATALOG_NOT_FOUND']));
+    expect(one['401']?.codes).toEqual(['UNAUTHENTICATED']);
+    expect(one['429']?.codes).toEqual(['RATE_LIMITED']);
+    expect(one['404']?.schema?.example?.error.code).toBe(one['404']?.codes?.[0]);
+    // A read answers no full-disk 507; a write does, and its JSON body's parse errors.
+    expect(one['507']).toBeUndefined();
+    const create = await codesOf('/api/v1/catalog/', 'post');
+    expect(create['507']?.codes).toEqual(['INSUFFICIENT_STORAGE']);
+    expect(create['400']?.codes).toEqual(
+      expect.arrayContaining(['LEGAL_BASIS_REQUIRED', 'INVALID_JSON', 'VALIDATION_FAILED']),
+    );
+    // A refused download is recorded on chain and answered 403 whatever its code.
+    const download = await codesOf('/api/v1/catalog/{id}/versions/{version}/content', 'get');
+    expect(download['403']?.codes).toEqual(
+      expect.arrayContaining(['GRANT_EXPIRED', 'GRANT_NOT_FOUND', 'FIELDS_NOT_GRANTED']),
+    );
+    // Public routes answer no 401; the catalog is not a verify route.
+    const verify = await codesOf('/api/v1/verify/bundle', 'post');
+    expect(verify['401']).toBeUndefined();
+    expect(JSON.stringify(verify)).not.toContain('CATALOG_NOT_FOUND');
+  });
+
+  it('reports a code a route answers that its declaration lacks', async () => {
+    // The fixture collects these and fails the suite on close; here a second app shows the
+    // report itself: /verify/bundle declares no ledger codes, so a forged one is undeclared.
+    const { buildApp } = await import('../../gateway/src/app.js');
+    const seen: unknown[] = [];
+    const app = await buildApp(f.runtime.context({}), {
+      web: false,
+      undeclaredError: (answer) => seen.push(answer),
+    });
+    app.addHook('preHandler', async () => {
+      const { GatewayError } = await import('../../gateway/src/errors.js');
+      throw new GatewayError('CATALOG_NOT_FOUND', 'forged');
+    });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/verify/bundle',
+      payload: { bundle: 1 },
+    });
+    expect(r.statusCode).toBe(404);
+    expect(seen).toEqual([
+      { operation: 'POST /api/v1/verify/bundle', status: 404, code: 'CATALOG_NOT_FOUND' },
+    ]);
+    await app.close();
+  });
+});
+
+describe('links lead from one operation to the next', () => {
+  type Op = {
+    operationId?: string;
+    responses: Record<
+      string,
+      { links?: Record<string, { operationId: string; parameters: unknown }> }
+    >;
+  };
+  it('names every operation, and links created and listed things to what takes their id', async () => {
+    const doc = (await f.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, Op>>;
+    }>();
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p));
+    const ids = ops.map((o) => o.operationId);
+    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    const linksOf = (path: string, method: string, status: string) =>
+      doc.paths[path]?.[method]?.responses[status]?.links ?? {};
+    for (const link of ops.flatMap((o) =>
+      Object.values(o.responses).flatMap((r) => Object.values(r.links ?? {})),
+    ))
+      expect(ids).toContain(link.operationId);
+    expect(linksOf('/api/v1/catalog/', 'post', '201').getApiV1CatalogId?.parameters).toEqual({
+      id: '$response.body#/data/id',
+    });
+    expect(Object.keys(linksOf('/api/v1/catalog/', 'get', '200'))).toContain('putApiV1CatalogId');
+    expect(Object.keys(linksOf('/api/v1/requests/', 'post', '201'))).toEqual(
+      expect.arrayContaining(['postApiV1RequestsIdApprove', 'postApiV1RequestsIdWithdraw']),
+    );
+    expect(Object.keys(linksOf('/api/v1/requests/{id}/approve', 'post', '200'))).toContain(
+      'postApiV1GrantsIdRevoke',
+    );
+    expect(Object.keys(linksOf('/api/v1/subjects/bindings', 'post', '201'))).toEqual([
+      'getApiV1SubjectsSubjectBinding',
+      'postApiV1SubjectsSubjectTrail',
+    ]);
+    expect(Object.keys(linksOf('/api/v1/subjects/authorisations', 'post', '201'))).toContain(
+      'postApiV1SubjectsAuthorisationsIdRevoke',
+    );
+  });
+});
+
+describe('every operation says what it does', () => {
+  it('has a summary, a description of who may call it and what it records, and an example answer', async () => {
+    type Op = {
+      summary?: string;
+      description?: string;
+      responses: Record<string, { content?: Record<string, { schema?: { example?: unknown } }> }>;
+    };
+    const doc = (await f.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, Op>>;
+    }>();
+    const missing = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).flatMap(([method, op]) => {
+        const examples = Object.values(op.responses).flatMap((r) =>
+          Object.values(r.content ?? {}).filter((m) => m.schema?.example !== undefined),
+        );
+        return [
+          ...(op.summary ? [] : [`${method} ${path}: summary`]),
+          ...((op.description?.length ?? 0) >= 40 ? [] : [`${method} ${path}: description`]),
+          ...(examples.length > 0 ? [] : [`${method} ${path}: example`]),
+        ];
+      }),
+    );
+    expect(missing).toEqual([]);
+  });
+});

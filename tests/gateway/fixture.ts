@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { seedDemo } from '../../gateway/src/demo/seed.js';
-import { buildApp } from '../../gateway/src/app.js';
+import { buildApp, type UndeclaredError } from '../../gateway/src/app.js';
 import { loadConfig, type GatewayConfig } from '../../gateway/src/config.js';
 import {
   openRuntime,
@@ -48,9 +48,12 @@ export async function openFixture(
   );
   const runtime = await openRuntime(config, { follow: true, durable: false, batchTimeoutMs: 5 });
   const demo = options.seed === false ? [] : await seedDemo(runtime);
+  // Every error a suite provokes is checked against the codes its operation declares (and so
+  // the OpenAPI document): an undeclared one fails the suite when it closes its fixture.
+  const undeclared: UndeclaredError[] = [];
   const app = await buildApp(
     runtime.context(options.seed === false ? {} : { demoIdentities: demo }),
-    { web: false },
+    { web: false, undeclaredError: (answer) => undeclared.push(answer) },
   );
   await app.ready();
   const token = (department: string, user: string): string => {
@@ -69,6 +72,11 @@ export async function openFixture(
       await app.close();
       await runtime.close();
       await rm(dir, { recursive: true, force: true });
+      if (undeclared.length > 0)
+        throw new Error(
+          `error codes answered that their operation does not declare (gateway/src/routes, ` +
+            `responses(ok, errors)):\n${[...new Set(undeclared.map((u) => `${u.operation} ${u.status} ${u.code}`))].join('\n')}`,
+        );
     },
   };
 }

@@ -15,6 +15,7 @@ import { canReadDepartment, hasRole, principalOf, requireSomeRole } from '../aut
 import { GatewayError } from '../errors.js';
 import type { Indexed, UsageQuery } from '../index/query-index.js';
 import type { GatewayContext } from '../services/runtime.js';
+import { LIST } from '../operation-errors.js';
 import type { RouteOptions } from './context.js';
 import { mediaResponses, page, parseTime, responses, StreamBody } from './helpers.js';
 import { SHULIAN_NS } from './dcat.js';
@@ -295,7 +296,7 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
         description:
           'Scope by catalogId, department (consumer), provider, or department+user; window with from/to.',
         querystring: UsageQuerySchema,
-        response: responses(Page(UsageRecord)),
+        response: responses(Page(UsageRecord), LIST),
       },
     },
     async (request) => {
@@ -313,8 +314,10 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
       schema: {
         tags,
         summary: `trace as CSV (at most ${EXPORT_LIMIT} rows)`,
+        description:
+          "The same trace as /audit/usage, as RFC 4180 CSV for a spreadsheet (one use per row, subject and authorisationId columns). Supervisors and the coordinator read every department's uses, others their own. Reads the query index; records nothing.",
         querystring: ExportQuerySchema,
-        response: mediaResponses(StreamBody('RFC 4180 CSV, one use per row'), ['text/csv']),
+        response: mediaResponses(StreamBody('RFC 4180 CSV, one use per row'), ['text/csv'], LIST),
       },
     },
     async (request, reply) => {
@@ -332,9 +335,12 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
       schema: {
         tags,
         summary: `trace as W3C PROV-JSON (at most ${EXPORT_LIMIT} uses)`,
+        description:
+          'The usage trace as W3C PROV-JSON: each use (refused ones too) an activity linked to its dataset, grant and agent, with qualified types. Supervisors and the coordinator; reads the query index, records nothing.',
         querystring: ExportQuerySchema,
         response: responses(
           Type.Object({}, { additionalProperties: true, description: 'PROV-JSON document' }),
+          LIST,
         ),
       },
     },

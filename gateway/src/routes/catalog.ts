@@ -10,6 +10,8 @@ import {
   type HistoryItem as HistoryItemType,
 } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
+import { LIST, READ, WRITE } from '../operation-errors.js';
+import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { listDepartments } from './departments.js';
 import { mapPage, page, responses, submitAs, withOverdue } from './helpers.js';
@@ -77,12 +79,25 @@ function withDefaults<T extends MetadataInput>(body: T) {
   };
 }
 
+/** What can be done with one catalog entry: where a listed or created entry links to. */
+const ENTRY_OPERATIONS = [
+  'GET /api/v1/catalog/{id}',
+  'PUT /api/v1/catalog/{id}',
+  'POST /api/v1/catalog/{id}/retire',
+  'GET /api/v1/catalog/{id}/history',
+  'POST /api/v1/catalog/{id}/require-update',
+  'GET /api/v1/catalog/{id}/update-requirement',
+  'GET /api/v1/catalog/{id}/versions',
+  'POST /api/v1/catalog/{id}/versions',
+];
+
 export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['catalog'];
 
   app.get(
     '/',
     {
+      config: { links: follow({ id: '$response.body#/items/0/id' }, ...ENTRY_OPERATIONS) },
       schema: {
         tags,
         summary: 'search the catalog',
@@ -90,7 +105,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           'Text search over id, name, abstract and field names; filters by owner department, share type, ' +
           'sensitivity (entries having a field of that level), owner level, update frequency and status.',
         querystring: CatalogSearch,
-        response: responses(Page(CatalogEntry)),
+        response: responses(Page(CatalogEntry), LIST),
       },
     },
     async (request) => {
@@ -112,12 +127,18 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.post(
     '/',
     {
+      config: { links: follow({ id: '$response.body#/data/id' }, ...ENTRY_OPERATIONS) },
       schema: {
         tags,
         summary: 'create a catalog entry (publisher of the owner department)',
-        description: '不予共享 (not_shared) entries must cite their legal basis.',
+        description:
+          "A publisher of a department creates an entry its department owns (资源代码 unique on the ledger). The ledger records the entry with a key-level endorsement policy naming the owner, so only the owner's node can change it later. 不予共享 (not_shared) entries must cite their legal basis, conditional ones their conditions.",
         body: CreateBody,
-        response: responses(Written(CatalogEntry), 201),
+        response: responses(
+          Written(CatalogEntry),
+          [...WRITE, 'ALREADY_EXISTS', 'LEGAL_BASIS_REQUIRED'],
+          201,
+        ),
       },
     },
     async (request, reply) =>
@@ -136,8 +157,10 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         tags,
         summary: 'one catalog entry, from the ledger',
+        description:
+          "Any member department reads any entry, as the chaincode's GetEntry answers it (current version, owner, status, fields with their sensitivity). Records nothing.",
         params: CatalogParams,
-        response: responses(CatalogEntry),
+        response: responses(CatalogEntry, [...READ, 'CATALOG_NOT_FOUND']),
       },
     },
     async (request) =>
@@ -152,9 +175,17 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         tags,
         summary: 'publish a new version of a catalog entry (owner only)',
+        description:
+          "A publisher of the owner department replaces the entry's metadata with a change reason; the ledger keeps every earlier version in the key's history (GET /catalog/{id}/history) and an open update requirement is answered by it.",
         params: CatalogParams,
         body: UpdateBody,
-        response: responses(Written(CatalogEntry)),
+        response: responses(Written(CatalogEntry), [
+          ...WRITE,
+          'CATALOG_NOT_FOUND',
+          'CATALOG_RETIRED',
+          'LEGAL_BASIS_REQUIRED',
+          'INVALID_STATE',
+        ]),
       },
     },
     async (request) =>
@@ -170,9 +201,16 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         tags,
         summary: 'retire a catalog entry (owner only)',
+        description:
+          'A publisher of the owner department retires the entry with a reason: it stays readable, its history too, but no new versions, requests or uses are accepted. The ledger records the retirement as a new version of the entry.',
         params: CatalogParams,
         body: Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false }),
-        response: responses(Written(CatalogEntry)),
+        response: responses(Written(CatalogEntry), [
+          ...WRITE,
+          'CATALOG_NOT_FOUND',
+          'CATALOG_RETIRED',
+          'INVALID_STATE',
+        ]),
       },
     },
     async (request) =>
@@ -188,8 +226,13 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         tags,
         summary: 'every version of a catalog entry, from the ledger (key history)',
+        description:
+          "Every version the ledger holds for the entry's key, oldest first, each with the transaction that wrote it. Any member department; records nothing.",
         params: CatalogParams,
-        response: responses(Type.Object({ items: Type.Array(HistoryItem(CatalogEntry)) })),
+        response: responses(Type.Object({ items: Type.Array(HistoryItem(CatalogEntry)) }), [
+          ...READ,
+          'CATALOG_NOT_FOUND',
+        ]),
       },
     },
     async (request) => ({
@@ -210,7 +253,11 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         description: "The owner's next update, or the entry's retirement, answers it.",
         params: CatalogParams,
         body: Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false }),
-        response: responses(Written(CatalogUpdateRequirement), 201),
+        response: responses(
+          Written(CatalogUpdateRequirement),
+          [...WRITE, 'NOT_COORDINATOR', 'CATALOG_NOT_FOUND', 'CATALOG_RETIRED', 'INVALID_STATE'],
+          201,
+        ),
       },
     },
     async (request, reply) => {
@@ -234,8 +281,14 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         tags,
         summary: "the entry's latest update requirement, from the ledger",
+        description:
+          'The latest requirement the coordinator raised on this entry, with its working-day deadline and whether it is overdue (computed when read). Any member department; records nothing.',
         params: CatalogParams,
-        response: responses(CatalogUpdateRequirement),
+        response: responses(CatalogUpdateRequirement, [
+          ...READ,
+          'UPDATE_REQUIREMENT_NOT_FOUND',
+          'CATALOG_NOT_FOUND',
+        ]),
       },
     },
     async (request) =>
@@ -280,8 +333,10 @@ export const catalogUpdateRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       schema: {
         tags: ['catalog'],
         summary: 'catalog update requirements, newest first, by owner and status',
+        description:
+          'Requirements the coordinator raised on catalog entries, from the query index: the coordinator follows what is owed, an owner finds its own. Any member department; records nothing.',
         querystring: UpdateListQuery,
-        response: responses(Page(CatalogUpdateRequirement)),
+        response: responses(Page(CatalogUpdateRequirement), LIST),
       },
     },
     async (request) => {

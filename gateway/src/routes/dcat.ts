@@ -18,6 +18,7 @@ import type {
   UpdateFrequency,
 } from '@shulian/chaincode/constants';
 import type { Indexed } from '../index/query-index.js';
+import { READ } from '../operation-errors.js';
 import type { RouteOptions } from './context.js';
 import { listDepartments } from './departments.js';
 import { mediaResponses } from './helpers.js';
@@ -187,6 +188,7 @@ export const dcatRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
         response: mediaResponses(
           Type.Object({}, { additionalProperties: true, description: 'JSON-LD document' }),
           ['application/ld+json'],
+          [...READ],
         ),
       },
     },

@@ -17,6 +17,8 @@ import { callerOf, principalOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext } from '../services/runtime.js';
 import { isLoopback } from '../demo/mode.js';
+import { READ, WRITE } from '../operation-errors.js';
+import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { lacking } from './users.js';
 import { responses, submitAs } from './helpers.js';
@@ -89,6 +91,14 @@ export async function listDepartments(ctx: GatewayContext, caller: Caller): Prom
   return out;
 }
 
+/** What can be done with one department: where a listed or registered department links to. */
+const DEPARTMENT_OPERATIONS = [
+  'GET /api/v1/departments/{id}',
+  'PATCH /api/v1/departments/{id}',
+  'GET /api/v1/departments/{id}/users',
+  'POST /api/v1/departments/{id}/users',
+];
+
 export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
   app,
   { ctx },
@@ -102,7 +112,9 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       schema: {
         tags,
         summary: 'who the token belongs to, and what the chaincode says about it',
-        response: responses(Me),
+        description:
+          "The caller's department, user and roles as the ledger's role registry holds them, and what the token claims that the ledger does not grant (lacks). Any token; records nothing.",
+        response: responses(Me, [...READ]),
       },
     },
     async (request) => {
@@ -126,7 +138,9 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
         schema: {
           tags: ['demo'],
           summary: 'demo sign-in identities (demo mode only; loopback clients only)',
-          response: responses(Items(DemoIdentity)),
+          description:
+            "The demo users and their tokens, for the console's sign-in in demo mode only (npm start), answered to clients on the same machine only. Records nothing.",
+          response: responses(Items(DemoIdentity), ['FORBIDDEN']),
         },
       },
       (request) => {
@@ -142,11 +156,16 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
     '/departments',
     {
       // Department names and levels are public; a citizen verifying a certificate sees names.
-      config: { public: true },
+      config: {
+        public: true,
+        links: follow({ id: '$response.body#/items/0/id' }, ...DEPARTMENT_OPERATIONS),
+      },
       schema: {
         tags,
         summary: 'all registered departments (no token needed)',
-        response: responses(Type.Object({ items: Type.Array(DepartmentSchema) })),
+        description:
+          'Every department registered on the ledger with its name, level and parent. Public: anyone verifying a proof sees which department signed. Records nothing.',
+        response: responses(Type.Object({ items: Type.Array(DepartmentSchema) }), [...READ]),
       },
     },
     async (request) => ({
@@ -157,14 +176,21 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
   app.post(
     '/departments',
     {
+      config: { links: follow({ id: '$response.body#/data/id' }, ...DEPARTMENT_OPERATIONS) },
       schema: {
         tags,
         summary: 'register a department (coordinator only)',
+        description:
+          "The coordinator's admin registers a department (its MSP id, name, level, parent). The ledger records it; its own admin then sets its users' roles.",
         body: Type.Object(
           { id: DepartmentId, ...DepartmentProfile },
           { additionalProperties: false },
         ),
-        response: responses(Written(DepartmentSchema), 201),
+        response: responses(
+          Written(DepartmentSchema),
+          [...WRITE, 'FORBIDDEN', 'NOT_COORDINATOR', 'ALREADY_EXISTS'],
+          201,
+        ),
       },
     },
     async (request, reply) => {
@@ -181,8 +207,10 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       schema: {
         tags,
         summary: 'one department, from the ledger',
+        description:
+          'One department as the ledger holds it. Any member department; records nothing.',
         params: DepartmentParams,
-        response: responses(DepartmentSchema),
+        response: responses(DepartmentSchema, [...READ]),
       },
     },
     async (request) =>
@@ -197,12 +225,19 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       schema: {
         tags,
         summary: 'update a department (coordinator only)',
+        description:
+          "The coordinator's admin changes a department's name, level, parent or status (suspending it stops its writes). The ledger records the change; a parent that would make the department its own ancestor is refused.",
         params: DepartmentParams,
         body: Type.Partial(Type.Object({ ...DepartmentProfile, status: Enums.departmentStatus }), {
           additionalProperties: false,
           minProperties: 1,
         }),
-        response: responses(Written(DepartmentSchema)),
+        response: responses(Written(DepartmentSchema), [
+          ...WRITE,
+          'FORBIDDEN',
+          'NOT_COORDINATOR',
+          'INVALID_STATE',
+        ]),
       },
     },
     async (request) => {
@@ -219,12 +254,14 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       schema: {
         tags,
         summary: "set a user's roles (the department's admin)",
+        description:
+          "The department's admin sets a user's roles (publisher, consumer, supervisor, verifier) in the on-chain role registry; every change is a transaction, so role history is auditable.",
         params: Type.Object(
           { id: DepartmentId, user: UserName() },
           { additionalProperties: false },
         ),
         body: RolesBody,
-        response: responses(Written(UserRolesSchema)),
+        response: responses(Written(UserRolesSchema), [...WRITE, 'FORBIDDEN', 'NOT_COORDINATOR']),
       },
     },
     async (request) => {
@@ -258,8 +295,10 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       schema: {
         tags,
         summary: 'the working-day calendar of a year',
+        description:
+          "The State Council's holidays and make-up working days (调休) of a year, as published on the ledger; deadlines count working days by it. Any member department; records nothing.",
         params: YearParams,
-        response: responses(Calendar),
+        response: responses(Calendar, [...READ, 'CALENDAR_NOT_FOUND']),
       },
     },
     async (request) =>
@@ -284,7 +323,7 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
           },
           { additionalProperties: false },
         ),
-        response: responses(Written(Calendar)),
+        response: responses(Written(Calendar), [...WRITE, 'NOT_COORDINATOR']),
       },
     },
     async (request) => {

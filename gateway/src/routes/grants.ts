@@ -4,11 +4,16 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { TX, type Grant as GrantType } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
+import { LIST, READ, WRITE } from '../operation-errors.js';
+import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { listedDepartment, page, responses, submitAs } from './helpers.js';
 import { Grant, Id, Page, PageQuery, StringEnum, Text, Written } from './schemas.js';
 
 const Params = Type.Object({ id: Id('grant id') }, { additionalProperties: false });
+
+/** What can be done with one grant: where a listed grant, or an approval's, links to. */
+export const GRANT_OPERATIONS = ['GET /api/v1/grants/{id}', 'POST /api/v1/grants/{id}/revoke'];
 
 export const grantRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['grants'];
@@ -16,9 +21,12 @@ export const grantRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
   app.get(
     '/',
     {
+      config: { links: follow({ id: '$response.body#/items/0/id' }, ...GRANT_OPERATIONS) },
       schema: {
         tags,
         summary: "a department's grants, newest first",
+        description:
+          "Grants the caller's department holds (as consumer) or issued (as provider), from the query index; supervisors and the coordinator may name a department. Records nothing.",
         querystring: Type.Object(
           {
             as: Type.Optional(StringEnum(['consumer', 'provider'] as const)),
@@ -29,7 +37,7 @@ export const grantRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
           },
           { additionalProperties: false },
         ),
-        response: responses(Page(Grant)),
+        response: responses(Page(Grant), LIST),
       },
     },
     async (request) => {
@@ -47,8 +55,10 @@ export const grantRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
       schema: {
         tags,
         summary: 'one grant, from the ledger',
+        description:
+          'One grant as the ledger holds it: entry, consumer, purpose, fields, validity, use limit and count. Its consumer, its provider, supervisors and the coordinator; records nothing.',
         params: Params,
-        response: responses(Grant),
+        response: responses(Grant, [...READ, 'GRANT_NOT_FOUND']),
       },
     },
     async (request) =>
@@ -63,9 +73,16 @@ export const grantRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
       schema: {
         tags,
         summary: 'revoke a grant (provider)',
+        description:
+          'The provider revokes a grant with a reason; the ledger records the revocation, and every later use under it is refused and recorded as DENIED (GRANT_REVOKED).',
         params: Params,
         body: Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false }),
-        response: responses(Written(Grant)),
+        response: responses(Written(Grant), [
+          ...WRITE,
+          'GRANT_NOT_FOUND',
+          'GRANT_REVOKED',
+          'INVALID_STATE',
+        ]),
       },
     },
     async (request) =>

@@ -33,7 +33,8 @@ export const healthRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags: ['health'],
         summary: 'liveness',
-        response: responses(Type.Object({ status: Type.Literal('ok') })),
+        description: 'Liveness: the process answers. Public, for orchestrators; records nothing.',
+        response: responses(Type.Object({ status: Type.Literal('ok') }), []),
       },
     },
     () => Promise.resolve({ status: 'ok' as const }),
@@ -46,7 +47,9 @@ export const healthRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags: ['health'],
         summary: 'readiness: ledger reachable and index caught up',
-        response: responses(Readiness),
+        description:
+          'Readiness: every department node reachable and not halted, the query index caught up, enough free disk. 503 names what is not ready. Public; records nothing.',
+        response: responses(Readiness, ['NOT_READY', 'LEDGER_UNAVAILABLE']),
       },
     },
     async (_request, reply) => {
@@ -93,9 +96,12 @@ export const healthRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format)',
+        description:
+          'Prometheus text exposition: request counts and latencies, ledger heights and halted nodes, uploads, downloads, free disk. Public for scrapers; records nothing.',
         response: mediaResponses(
           Type.String({ description: 'Prometheus text exposition format' }),
           ['text/plain'],
+          [],
         ),
       },
     },

@@ -12,24 +12,26 @@ import {
   type TransactionName,
 } from '@shulian/chaincode/constants';
 import { callerOf, canOversee, principalOf, requireDepartmentAccess } from '../auth/guard.js';
-import { ErrorResponse, GatewayError } from '../errors.js';
+import { GatewayError, type ErrorResponse } from '../errors.js';
 import type { PageResult } from '../index/query-index.js';
+import { errorResponses, type Declared } from '../operation-errors.js';
 import type { Arg, Submitted } from '../services/chaincode.js';
 import type { GatewayContext } from '../services/runtime.js';
 
-/**
- * Statuses any operation may answer with the error shape: 414 and 431 come from the router and
- * the HTTP parser before a route runs, so every operation documents them.
- */
-const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 414, 415, 431, 500, 502, 503] as const;
-const ERRORS = Object.fromEntries(ERROR_STATUSES.map((s) => [s, ErrorResponse])) as Record<
-  (typeof ERROR_STATUSES)[number],
-  typeof ErrorResponse
->;
+/** How the type provider sees the error statuses: the shared shape (the enums narrow `code`). */
+type Errors = Record<400 | 401 | 403 | 404 | 409 | 500 | 503, typeof ErrorResponse>;
 
-/** The response map for a route: its success schema plus the shared error schema. */
-export function responses<T extends TSchema>(ok: T, status: 200 | 201 = 200) {
-  return { ...ERRORS, [status]: ok } as typeof ERRORS & Record<typeof status, T>;
+/**
+ * The response map for a route: its success schema and the error codes the route answers beyond
+ * those of every operation of its kind (operation-errors.ts), which the document lists per status.
+ */
+export function responses<T extends TSchema>(
+  ok: T,
+  errors: readonly Declared[],
+  status: 200 | 201 = 200,
+) {
+  return { ...errorResponses(errors), [status]: ok } as unknown as Errors &
+    Record<typeof status, T>;
 }
 
 /**
@@ -37,9 +39,13 @@ export function responses<T extends TSchema>(ok: T, status: 200 | 201 = 200) {
  * the success documented under its own media types, errors still as JSON, so the document says
  * which content type each status has.
  */
-export function mediaResponses<T extends TSchema>(ok: T, mediaTypes: readonly string[]) {
+export function mediaResponses<T extends TSchema>(
+  ok: T,
+  mediaTypes: readonly string[],
+  errors: readonly Declared[],
+) {
   return {
-    ...ERRORS,
+    ...(errorResponses(errors) as unknown as Errors),
     200: {
       description: ok.description ?? 'success',
       content: Object.fromEntries(mediaTypes.map((m) => [m, { schema: ok }])),

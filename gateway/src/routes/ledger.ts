@@ -13,6 +13,7 @@ import {
 } from '../services/verification.js';
 import { fromLedgerError, GatewayError } from '../errors.js';
 import { hasRole, principalOf, requireOperator } from '../auth/guard.js';
+import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { responses } from './helpers.js';
 import { Nullable } from './schemas.js';
@@ -104,7 +105,9 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags,
         summary: 'network status: nodes, heights, agreement',
-        response: responses(NetworkStatus),
+        description:
+          "Each department node's height, tip hash and state (running, halted, stalled) and whether the nodes agree. Any member department; records nothing.",
+        response: responses(NetworkStatus, []),
       },
     },
     async () => {
@@ -116,9 +119,17 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.get(
     '/blocks',
     {
+      config: {
+        links: follow(
+          { number: '$response.body#/items/0/blockNumber' },
+          'GET /api/v1/ledger/blocks/{number}',
+        ),
+      },
       schema: {
         tags,
         summary: 'block summaries, newest first',
+        description:
+          "Block summaries from the orderer's chain, newest first, paged by block number (before). Any member department; records nothing.",
         querystring: Type.Object(
           {
             before: Type.Optional(
@@ -133,6 +144,7 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         ),
         response: responses(
           Type.Object({ height: Type.Integer(), items: Type.Array(BlockSummary) }),
+          ['BLOCK_NOT_FOUND'],
         ),
       },
     },
@@ -165,11 +177,13 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags,
         summary: 'one block with its transactions and decoded events',
+        description:
+          'One block: its header hashes, each transaction with its validation code and decoded chaincode events. Any member department; records nothing.',
         params: Type.Object(
           { number: Type.Integer({ minimum: 0 }) },
           { additionalProperties: false },
         ),
-        response: responses(Block),
+        response: responses(Block, ['BLOCK_NOT_FOUND', 'NOT_FOUND']),
       },
     },
     async (request) => {
@@ -187,11 +201,13 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags,
         summary: 'one transaction, valid or not',
+        description:
+          'One transaction by id, with its block, validation code, creator and events; invalid transactions are answered too. Any member department; records nothing.',
         params: Type.Object(
           { txId: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
           { additionalProperties: false },
         ),
-        response: responses(Transaction),
+        response: responses(Transaction, ['TRANSACTION_NOT_FOUND', 'NOT_FOUND']),
       },
     },
     async (request) => {
@@ -209,7 +225,9 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         tags,
         summary:
           'the trust file: department CA certificates and orderer keys, for offline proof verification',
-        response: responses(Type.Object({}, { additionalProperties: true })),
+        description:
+          "The trust file for offline verification: every department's CA certificate and the orderer's certificate. Public (shulian trust export saves it); records nothing.",
+        response: responses(Type.Object({}, { additionalProperties: true }), []),
       },
     },
     () => Promise.resolve(ctx.trust),
@@ -226,7 +244,9 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         tags,
         summary:
           "recompute every node's hash chain and commit hashes and compare the nodes, then check the query index against a replay of the ledger and every stored blob against its anchored digest (coordinator admin or supervisor)",
-        response: responses(VerifyReport),
+        description:
+          "A coordinator admin or supervisor recomputes every node's hash chain, compares the nodes, checks the query index against a replay and the store's blobs against their anchors. One verification at a time; records nothing on the ledger.",
+        response: responses(VerifyReport, ['FORBIDDEN', 'CONFLICT']),
       },
     },
     async (request) => {
@@ -258,7 +278,9 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags,
         summary: 'how far the verification under way is (coordinator admin or supervisor)',
-        response: responses(VerifyProgress),
+        description:
+          'How far the verification under way has come (blocks checked of the height). Coordinator admin or supervisor; records nothing.',
+        response: responses(VerifyProgress, ['FORBIDDEN']),
       },
     },
     (request) => {
@@ -289,11 +311,18 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         tags,
         summary:
           "rebuild a department's node from the orderer's blocks, re-validating each; a department whose key material was lost gets it back from its backup first (coordinator admin)",
+        description:
+          "The coordinator's admin rebuilds a department's node from the orderer's log, re-validating each block as it is applied; the node serves again when done. Nothing new is written to the ledger.",
         params: Type.Object(
           { department: Type.String({ pattern: '^[a-z][a-z0-9]{1,15}$' }) },
           { additionalProperties: false },
         ),
-        response: responses(NodeStatus),
+        response: responses(NodeStatus, [
+          'FORBIDDEN',
+          'NOT_FOUND',
+          'CONFLICT',
+          'LEDGER_UNAVAILABLE',
+        ]),
       },
     },
     async (request) => {

@@ -5,6 +5,8 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { TX, type QualityObjection as ObjectionType } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
+import { LIST, READ, WRITE } from '../operation-errors.js';
+import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import {
   listedDepartment,
@@ -20,6 +22,12 @@ import { ObjectionInput, ObjectionResolution } from './shapes.js';
 
 const Params = Type.Object({ id: Id('objection id') }, { additionalProperties: false });
 
+/** What can be done with one objection: where a listed or raised objection links to. */
+const OBJECTION_OPERATIONS = [
+  'GET /api/v1/objections/{id}',
+  'POST /api/v1/objections/{id}/resolve',
+];
+
 export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['objections'];
   const overdue = withOverdue(ctx);
@@ -27,9 +35,12 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
   app.get(
     '/',
     {
+      config: { links: follow({ id: '$response.body#/items/0/id' }, ...OBJECTION_OPERATIONS) },
       schema: {
         tags,
         summary: 'objections raised by my department, or against its data',
+        description:
+          "Quality objections (数据质量异议) raised by the caller's department or against its data, from the query index, with their working-day deadlines. Records nothing.",
         querystring: Type.Object(
           {
             as: Type.Optional(StringEnum(['raiser', 'provider'] as const)),
@@ -39,7 +50,7 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
           },
           { additionalProperties: false },
         ),
-        response: responses(Page(QualityObjection)),
+        response: responses(Page(QualityObjection), LIST),
       },
     },
     async (request) => {
@@ -55,11 +66,24 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
   app.post(
     '/',
     {
+      config: { links: follow({ id: '$response.body#/data/id' }, ...OBJECTION_OPERATIONS) },
       schema: {
         tags,
         summary: 'raise an objection against a dataset version (consumer)',
+        description:
+          "A consumer raises an objection against a version's data (fields, a description); the ledger records it with the owner's working-day deadline to answer.",
         body: ObjectionInput,
-        response: responses(Written(QualityObjection), 201),
+        response: responses(
+          Written(QualityObjection),
+          [
+            ...WRITE,
+            'CATALOG_NOT_FOUND',
+            'DATASET_VERSION_NOT_FOUND',
+            'FIELD_NOT_IN_CATALOG',
+            'INVALID_STATE',
+          ],
+          201,
+        ),
       },
     },
     async (request, reply) => {
@@ -78,8 +102,10 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
       schema: {
         tags,
         summary: 'one objection, from the ledger',
+        description:
+          'One objection as the ledger holds it, with its deadline and overdue state. The parties, supervisors and the coordinator; records nothing.',
         params: Params,
-        response: responses(QualityObjection),
+        response: responses(QualityObjection, [...READ, 'OBJECTION_NOT_FOUND']),
       },
     },
     async (request) =>
@@ -96,9 +122,16 @@ export const objectionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
       schema: {
         tags,
         summary: 'resolve (provider): corrected with the new version, or rejected with a reason',
+        description:
+          'The provider answers an objection: corrected (naming the new version that fixes the data) or rejected with a reason. The ledger records the resolution and its time against the deadline.',
         params: Params,
         body: ObjectionResolution,
-        response: responses(Written(QualityObjection)),
+        response: responses(Written(QualityObjection), [
+          ...WRITE,
+          'OBJECTION_NOT_FOUND',
+          'INVALID_STATE',
+          'DATASET_VERSION_NOT_FOUND',
+        ]),
       },
     },
     async (request) =>

@@ -11,6 +11,9 @@ import {
   type ShareRequest as ShareRequestType,
 } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
+import { LIST, READ, WRITE } from '../operation-errors.js';
+import { follow } from '../openapi.js';
+import { GRANT_OPERATIONS } from './grants.js';
 import type { RouteOptions } from './context.js';
 import {
   listedDepartmentOrAll,
@@ -67,6 +70,40 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** What can be done with one share request: where a listed or created request links to. */
+const REQUEST_OPERATIONS = [
+  'GET /api/v1/requests/{id}',
+  'GET /api/v1/requests/{id}/history',
+  'POST /api/v1/requests/{id}/approve',
+  'POST /api/v1/requests/{id}/reject',
+  'POST /api/v1/requests/{id}/escalate',
+  'POST /api/v1/requests/{id}/withdraw',
+];
+
+/** What the chaincode refuses a new request, an approval, and the other answers with. */
+const CREATE_ERRORS = [
+  ...WRITE,
+  'CATALOG_NOT_FOUND',
+  'CATALOG_RETIRED',
+  'FIELD_NOT_IN_CATALOG',
+  'NOT_SHARED',
+  'INVALID_STATE',
+] as const;
+const APPROVE_ERRORS = [
+  ...WRITE,
+  'REQUEST_NOT_FOUND',
+  'INVALID_STATE',
+  'CATALOG_NOT_FOUND',
+  'CATALOG_RETIRED',
+  'FIELD_NOT_IN_CATALOG',
+] as const;
+const TRANSITION_ERRORS = [
+  ...WRITE,
+  'REQUEST_NOT_FOUND',
+  'INVALID_STATE',
+  'REASON_REQUIRED',
+] as const;
+
 export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['requests'];
   const overdue = withOverdue(ctx);
@@ -78,11 +115,14 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.get(
     '/',
     {
+      config: { links: follow({ id: '$response.body#/items/0/id' }, ...REQUEST_OPERATIONS) },
       schema: {
         tags,
         summary: 'inbox or outbox',
+        description:
+          "Share requests to the caller's department (inbox) or from it (outbox), from the query index, with deadlines and overdue state; supervisors and the coordinator may name a department. Records nothing.",
         querystring: ListQuery,
-        response: responses(Page(ShareRequest)),
+        response: responses(Page(ShareRequest), LIST),
       },
     },
     async (request) => {
@@ -101,13 +141,14 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.post(
     '/',
     {
+      config: { links: follow({ id: '$response.body#/data/request/id' }, ...REQUEST_OPERATIONS) },
       schema: {
         tags,
         summary: 'request data (consumer)',
         description:
-          'An unconditional entry is granted at once (automatic, recorded); otherwise the provider answers by the deadline.',
+          "A consumer asks another department for an entry's data: fields, purpose, period, the matter it serves. The ledger records the request with the provider's working-day deadline; an entry shared without conditions (无条件共享) is granted at once (automatic, recorded) and the answer carries its grant.",
         body: RequestInput,
-        response: responses(Written(RequestDecision), 201),
+        response: responses(Written(RequestDecision), CREATE_ERRORS, 201),
       },
     },
     async (request, reply) => {
@@ -124,8 +165,10 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         tags,
         summary: 'one request, from the ledger',
+        description:
+          'One share request as the ledger holds it. Its requester, its provider, supervisors and the coordinator; records nothing.',
         params: Params,
-        response: responses(ShareRequest),
+        response: responses(ShareRequest, [...READ, 'REQUEST_NOT_FOUND']),
       },
     },
     async (request) =>
@@ -142,8 +185,13 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         tags,
         summary: "the request's every state, from the ledger",
+        description:
+          "Every state the request went through, from the key's history on the ledger, each with its transaction. Records nothing.",
         params: Params,
-        response: responses(Type.Object({ items: Type.Array(HistoryItem(ShareRequest)) })),
+        response: responses(Type.Object({ items: Type.Array(HistoryItem(ShareRequest)) }), [
+          ...READ,
+          'REQUEST_NOT_FOUND',
+        ]),
       },
     },
     async (request) => ({
@@ -158,12 +206,15 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.post(
     '/:id/approve',
     {
+      config: { links: follow({ id: '$response.body#/data/grant/id' }, ...GRANT_OPERATIONS) },
       schema: {
         tags,
         summary: 'approve (provider); may narrow fields, validity and use limit',
+        description:
+          'The provider approves; it may narrow the fields, the validity and the use limit. The ledger records the decision and the grant it issues (its id in the answer), which every later use is checked against.',
         params: Params,
         body: ApproveBody,
-        response: responses(Written(RequestDecision)),
+        response: responses(Written(RequestDecision), APPROVE_ERRORS),
       },
     },
     async (request) =>
@@ -187,9 +238,11 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         schema: {
           tags,
           summary,
+          description:
+            "The share request's next state: reject (provider, with a reason), escalate (either party, a dispute or an overdue answer goes to the coordinator) or withdraw (requester). The ledger records the decision and its reason.",
           params: Params,
           body: Reason,
-          response: responses(Written(RequestDecision)),
+          response: responses(Written(RequestDecision), TRANSITION_ERRORS),
         },
       },
       async (request) =>

@@ -4,6 +4,7 @@
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { callerOf } from '../auth/guard.js';
+import { READ } from '../operation-errors.js';
 import type { RouteOptions } from './context.js';
 import { listDepartments } from './departments.js';
 import { responses } from './helpers.js';
@@ -19,7 +20,12 @@ export const statsRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
       schema: {
         tags,
         summary: 'statistics for every department',
-        response: responses(Type.Object({ at: Type.String(), items: Type.Array(DepartmentStats) })),
+        description:
+          'For every department: entries, versions, requests by state, overdue answers, uses allowed and refused, from the query index. Any member department; records nothing.',
+        response: responses(
+          Type.Object({ at: Type.String(), items: Type.Array(DepartmentStats) }),
+          [...READ],
+        ),
       },
     },
     async (request) => {
@@ -38,8 +44,10 @@ export const statsRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
       schema: {
         tags,
         summary: "one department's statistics",
+        description:
+          "One department's statistics, from the query index. Any member department; records nothing.",
         params: Type.Object({ department: Id() }, { additionalProperties: false }),
-        response: responses(DepartmentStats),
+        response: responses(DepartmentStats, [...READ]),
       },
     },
     async (request) => ctx.index.stats(request.params.department, ctx.now()),

@@ -27,6 +27,8 @@ import { GatewayError } from '../errors.js';
 import type { Caller } from '../ledger/types.js';
 import type { GatewayContext } from '../services/runtime.js';
 import { usageCsv } from './audit.js';
+import { LEDGER, READ, USE, WRITE } from '../operation-errors.js';
+import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import {
   mediaResponses,
@@ -208,10 +210,19 @@ function bindingRoutes(app: App, ctx: GatewayContext): void {
   app.post(
     '/bindings',
     {
+      config: {
+        links: follow(
+          { subject: '$response.body#/data/subject' },
+          'GET /api/v1/subjects/{subject}/binding',
+          'POST /api/v1/subjects/{subject}/trail',
+        ),
+      },
       schema: {
         tags,
         summary:
           "bind a subject's public key after an identity check (verifier of a department that verifies that kind)",
+        description:
+          "A verifier of a department that verifies this kind of subject (public security for persons, market regulation for enterprises) binds the subject's P-256 public key after checking their identity. The ID number is pseudonymised in the gateway (keyed HMAC) and never reaches the ledger, which records the pseudonym and key.",
         body: Type.Object(
           {
             kind: Enums.subjectKind,
@@ -223,7 +234,7 @@ function bindingRoutes(app: App, ctx: GatewayContext): void {
           },
           { additionalProperties: false },
         ),
-        response: responses(Written(SubjectBinding), 201),
+        response: responses(Written(SubjectBinding), [...WRITE, 'FORBIDDEN'], 201),
       },
     },
     async (request, reply) => {
@@ -243,8 +254,10 @@ function bindingRoutes(app: App, ctx: GatewayContext): void {
       schema: {
         tags,
         summary: "a subject's current key (public: a pseudonym and a public key are not personal)",
+        description:
+          "The subject's current key binding (pseudonym, kind, public key, version). Public: the digital safe checks its key; neither value is personal. Records nothing.",
         params: SubjectParams,
-        response: responses(SubjectBinding),
+        response: responses(SubjectBinding, [...LEDGER, 'SUBJECT_NOT_BOUND']),
       },
     },
     async (request) =>
@@ -261,12 +274,34 @@ function authorisationRoutes(app: App, ctx: GatewayContext): void {
   app.post(
     '/authorisations',
     {
-      config: { public: true },
+      config: {
+        public: true,
+        links: follow(
+          { id: '$response.body#/data/id' },
+          'GET /api/v1/subjects/authorisations/{id}',
+          'GET /api/v1/subjects/authorisations/{id}/uses',
+          'POST /api/v1/subjects/authorisations/{id}/revoke',
+        ),
+      },
       schema: {
         tags,
         summary: 'submit an authorisation the subject signed (the signature is the authority)',
+        description:
+          "Carries a subject's signed authorisation (consumer, entries and fields, purpose, matter, period, uses) to the ledger. No token: the signature, verified on chain against the bound key, is the authority. The ledger records the authorisation under the hash of its terms (a replay is refused).",
         body: SignedAuthorisation,
-        response: responses(Written(Authorisation), 201),
+        response: responses(
+          Written(Authorisation),
+          [
+            ...WRITE,
+            'SUBJECT_NOT_BOUND',
+            'SIGNATURE_INVALID',
+            'AUTHORISATION_REPLAYED',
+            'AUTHORISATION_EXPIRED',
+            'CATALOG_NOT_FOUND',
+            'FIELD_NOT_IN_CATALOG',
+          ],
+          201,
+        ),
       },
     },
     async (request, reply) => {
@@ -286,9 +321,20 @@ function authorisationRoutes(app: App, ctx: GatewayContext): void {
       schema: {
         tags,
         summary: "revoke an authorisation with the subject's signed statement",
+        description:
+          "Carries the subject's signed revocation of one of their authorisations to the ledger, which verifies the signature and records the revocation; later uses under it are refused and recorded as DENIED.",
         params: AuthorisationParams,
         body: SignedRevocation,
-        response: responses(Written(Authorisation)),
+        response: responses(Written(Authorisation), [
+          ...WRITE,
+          'SUBJECT_NOT_BOUND',
+          'SIGNATURE_INVALID',
+          'AUTHORISATION_NOT_FOUND',
+          'AUTHORISATION_REVOKED',
+          'AUTHORISATION_REPLAYED',
+          'AUTHORISATION_SUBJECT_MISMATCH',
+          'INVALID_STATE',
+        ]),
       },
     },
     async (request) => {
@@ -310,8 +356,10 @@ function authorisationRoutes(app: App, ctx: GatewayContext): void {
       schema: {
         tags,
         summary: 'one authorisation (its consumer, its providers, supervisors, the coordinator)',
+        description:
+          'One authorisation with its terms, use count and revocation. Its consumer, its providers, supervisors and the coordinator; records nothing.',
         params: AuthorisationParams,
-        response: responses(Authorisation),
+        response: responses(Authorisation, [...READ, 'AUTHORISATION_NOT_FOUND']),
       },
     },
     async (request) =>
@@ -326,8 +374,13 @@ function authorisationRoutes(app: App, ctx: GatewayContext): void {
       schema: {
         tags,
         summary: 'audit filter: every use judged against one authorisation, allowed and refused',
+        description:
+          'Every use judged against one authorisation, allowed and refused, from the ledger. Its consumer, its providers, supervisors and the coordinator; records nothing.',
         params: AuthorisationParams,
-        response: responses(Type.Object({ items: Type.Array(UsageRecord) })),
+        response: responses(Type.Object({ items: Type.Array(UsageRecord) }), [
+          ...READ,
+          'AUTHORISATION_NOT_FOUND',
+        ]),
       },
     },
     async (request) => {
@@ -355,6 +408,8 @@ function trailRoutes(app: App, ctx: GatewayContext): void {
         tags,
         summary:
           "the subject's own trail: every use of their data and their authorisations, on a fresh signed statement",
+        description:
+          "The subject's own trail: every use of their data and their authorisations, as JSON or CSV. No token: a statement the subject signed within the last 5 minutes is the authority, checked on chain. Records nothing.",
         params: SubjectParams,
         querystring: Type.Object(
           { format: Type.Optional(StringEnum(['json', 'csv'] as const)) },
@@ -366,6 +421,13 @@ function trailRoutes(app: App, ctx: GatewayContext): void {
             'JSON {subject, uses: UsageRecord[], authorisations: Authorisation[]}, or the uses as RFC 4180 CSV',
           ),
           ['application/json', 'text/csv'],
+          [
+            ...READ,
+            'SUBJECT_NOT_BOUND',
+            'SIGNATURE_INVALID',
+            'AUTHORISATION_REPLAYED',
+            'AUTHORISATION_SUBJECT_MISMATCH',
+          ],
         ),
       },
     },
@@ -405,6 +467,8 @@ function recordRoutes(app: App, ctx: GatewayContext): void {
         tags,
         summary:
           "在线查询: a subject's records of an entry under the grant and the subject's authorisation (consumer)",
+        description:
+          "A consumer holding a grant on the entry and the subject's live authorisation gets the rows of the subject's identifier in the anchored CSV / JSON Lines, projected to the allowed fields, each with its record proof. The use is checked and recorded on chain first (a refusal is recorded as DENIED) and counted against both.",
         body: Type.Object(
           {
             catalogId: Id(),
@@ -420,7 +484,11 @@ function recordRoutes(app: App, ctx: GatewayContext): void {
           },
           { additionalProperties: false },
         ),
-        response: responses(SubjectRecordsAnswer),
+        response: responses(SubjectRecordsAnswer, [
+          ...USE,
+          'RECORD_NOT_FOUND',
+          'AUTHORISATION_NOT_FOUND',
+        ]),
       },
     },
     async (request) => {

@@ -17,6 +17,8 @@ import { callerOf, hasRole, principalOf } from '../auth/guard.js';
 import { ROLES, type Principal, type Role } from '../auth/tokens.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext } from '../services/runtime.js';
+import { READ, WRITE } from '../operation-errors.js';
+import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { responses, submitAs } from './helpers.js';
 import { StringEnum, Text, UserName } from './schemas.js';
@@ -85,8 +87,10 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
       schema: {
         tags,
         summary: "a department's users: ledger roles, tokens, and what the tokens lack",
+        description:
+          "A department's users: their on-chain roles, their tokens' public ids and labels, and what each token claims that the ledger does not grant. The department's admin; records nothing.",
         params: DepartmentParams,
-        response: responses(Type.Object({ items: Type.Array(User) })),
+        response: responses(Type.Object({ items: Type.Array(User) }), [...READ, 'FORBIDDEN']),
       },
     },
     async (request) => {
@@ -119,6 +123,13 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
   app.post(
     '/departments/:id/users',
     {
+      config: {
+        links: follow(
+          { id: '$request.path.id', user: '$response.body#/user' },
+          'PUT /api/v1/departments/{id}/users/{user}/roles',
+          'DELETE /api/v1/departments/{id}/users/{user}/tokens',
+        ),
+      },
       schema: {
         tags,
         summary: 'create a user: set the on-chain roles and issue a token, in one action',
@@ -147,6 +158,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
             roles: Type.Array(StringEnum(REGISTRY_ROLES)),
             tx: Type.Object({ txId: Type.String(), blockNumber: Type.Integer() }),
           }),
+          [...WRITE, 'FORBIDDEN', 'ALREADY_EXISTS'],
           201,
         ),
       },
@@ -187,11 +199,17 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
       schema: {
         tags,
         summary: "revoke every token of a user (the department's admin); refused at once",
+        description:
+          "The department's admin revokes every token of a user; each is refused from the next request on. Roles on the ledger stay as they are.",
         params: Type.Object(
           { id: DepartmentParams.properties.id, user: UserName() },
           { additionalProperties: false },
         ),
-        response: responses(Type.Object({ revoked: Type.Array(Type.String()) })),
+        response: responses(Type.Object({ revoked: Type.Array(Type.String()) }), [
+          ...READ,
+          'FORBIDDEN',
+          'NOT_FOUND',
+        ]),
       },
     },
     async (request) => {

@@ -80,6 +80,8 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags,
         summary: 'is this digest (or record root) anchored? (no token needed)',
+        description:
+          'Looks up a file digest or a record root in the anchors the ledger holds, and names each version it was anchored as. Public: anyone holding a file may check it; records nothing.',
         querystring: Type.Object(
           {
             algorithm: Type.Optional(Enums.digestAlgorithm),
@@ -88,7 +90,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
           },
           { additionalProperties: false },
         ),
-        response: responses(Matches),
+        response: responses(Matches, ['NOT_READY']),
       },
     },
     (request) => {
@@ -118,6 +120,8 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         schema: {
           tags,
           summary: 'hash an uploaded file as it streams (not stored) and look its digest up',
+          description:
+            'Hashes the uploaded file as it streams (not stored) and looks the digest up as GET /verify does. Public; records nothing.',
           querystring: Type.Object(
             { algorithm: Type.Optional(Enums.digestAlgorithm) },
             { additionalProperties: false },
@@ -128,6 +132,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
               size: Type.Integer(),
               ...Matches.properties,
             }),
+            ['EMPTY_UPLOAD', 'NOT_READY'],
           ),
         },
       },
@@ -163,9 +168,12 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         tags,
         summary: 'check a record proof, then whether its root is anchored',
+        description:
+          'Checks a record proof (whole-record or field-by-field) against its record root, then whether that root is anchored. Public; records nothing.',
         body: Type.Object({ proof: RecordProofSchema }, { additionalProperties: false }),
         response: responses(
           Type.Object({ ok: Type.Boolean(), failures: Type.Array(Failure), ...Matches.properties }),
+          ['NOT_READY'],
         ),
       },
     },
@@ -195,6 +203,8 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         tags,
         summary:
           "check a proof bundle against this network's trust file (what `shulian verify --proof` does offline)",
+        description:
+          "Checks a proof bundle against this network's trust file, as `shulian verify --proof` does offline: the anchored value, the endorsed transaction, the signed block header and the Merkle path. Public; records nothing.",
         body: Type.Object(
           {
             bundle: Type.Unknown(),
@@ -216,6 +226,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
             blockNumber: Nullable(Type.Integer()),
             department: Nullable(Type.String()),
           }),
+          [],
         ),
       },
     },

@@ -11,6 +11,8 @@ import {
 import { TX, type DatasetVersion as DatasetVersionType } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
+import { READ, USE, WRITE } from '../operation-errors.js';
+import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import {
   mediaResponses,
@@ -69,6 +71,13 @@ export function servedType(mediaType: string): string {
 
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 
+/** What can be done with one anchored version: where a listed or anchored version links to. */
+const VERSION_OPERATIONS = [
+  'GET /api/v1/catalog/{id}/versions/{version}',
+  'GET /api/v1/catalog/{id}/versions/{version}/proof',
+  'GET /api/v1/catalog/{id}/versions/{version}/content',
+];
+
 export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['datasets'];
 
@@ -81,7 +90,13 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     upload.post(
       '/:id/versions',
       {
-        config: { upload: 'the dataset file, any media type (its Content-Type is recorded)' },
+        config: {
+          upload: 'the dataset file, any media type (its Content-Type is recorded)',
+          links: follow(
+            { id: '$response.body#/data/catalogId', version: '$response.body#/data/version' },
+            ...VERSION_OPERATIONS,
+          ),
+        },
         bodyLimit: Number.MAX_SAFE_INTEGER,
         schema: {
           tags,
@@ -104,7 +119,23 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
             },
             { additionalProperties: false },
           ),
-          response: responses(Written(DatasetVersion), 201),
+          response: responses(
+            Written(DatasetVersion),
+            [
+              ...WRITE,
+              'CATALOG_NOT_FOUND',
+              'CATALOG_RETIRED',
+              'REASON_REQUIRED',
+              'EMPTY_UPLOAD',
+              'INVALID_ENCODING',
+              'INVALID_DIGEST',
+              'DIGEST_MISMATCH',
+              'COMMITMENT_CONFLICT',
+              'FORMAT_MISMATCH',
+              'UNSUPPORTED_MEDIA_TYPE',
+            ],
+            201,
+          ),
         },
       },
       async (request, reply) => {
@@ -148,12 +179,23 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.get(
     '/:id/versions',
     {
+      config: {
+        links: follow(
+          { id: '$response.body#/items/0/catalogId', version: '$response.body#/items/0/version' },
+          ...VERSION_OPERATIONS,
+        ),
+      },
       schema: {
         tags,
         summary:
           "a catalog entry's anchored versions, oldest first, with their anchoring transaction",
+        description:
+          "The entry's anchored versions from the query index, oldest first, each with the transaction and block that anchored it. Any member department; records nothing.",
         params: CatalogParams,
-        response: responses(Type.Object({ items: Type.Array(AnchoredVersion) })),
+        response: responses(Type.Object({ items: Type.Array(AnchoredVersion) }), [
+          ...READ,
+          'CATALOG_NOT_FOUND',
+        ]),
       },
     },
     async (request) => ({ items: await ctx.index.versions(request.params.id) }),
@@ -165,8 +207,14 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         tags,
         summary: 'one version, from the ledger',
+        description:
+          'One version as the ledger holds it: digest, chunk and record roots, size, media type, who anchored it and when. Any member department; records nothing.',
         params: VersionParams,
-        response: responses(DatasetVersion),
+        response: responses(DatasetVersion, [
+          ...READ,
+          'CATALOG_NOT_FOUND',
+          'DATASET_VERSION_NOT_FOUND',
+        ]),
       },
     },
     async (request) =>
@@ -183,8 +231,10 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         tags,
         summary:
           'proof bundle for the file: verify offline with `shulian verify <file> --proof --trust`',
+        description:
+          "A proof bundle for the version's file, which a third party checks offline against the trust file. The use (prove) is checked against the caller's grant and recorded on chain first; the owner may always prove its own data.",
         params: VersionParams,
-        response: responses(Bundle),
+        response: responses(Bundle, USE),
       },
     },
     async (request) =>
@@ -197,6 +247,8 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         tags,
         summary: 'proof bundle for one record (reveals that record and no other)',
+        description:
+          'A proof bundle for one record: it reveals that record (only the granted fields when the grant limits them) and no other. The use is checked and recorded on chain first.',
         params: Type.Object(
           {
             id: Id(),
@@ -205,7 +257,7 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           },
           { additionalProperties: false },
         ),
-        response: responses(Bundle),
+        response: responses(Bundle, [...USE, 'RECORD_NOT_FOUND']),
       },
     },
     async (request, reply) => {
@@ -245,12 +297,11 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           { additionalProperties: false },
         ),
         // The dataset's own media type, as anchored: CSV and JSON Lines are projected.
-        response: mediaResponses(StreamBody('the dataset (projected for CSV / JSON Lines)'), [
-          'text/csv',
-          'application/x-ndjson',
-          'application/octet-stream',
-          '*/*',
-        ]),
+        response: mediaResponses(
+          StreamBody('the dataset (projected for CSV / JSON Lines)'),
+          ['text/csv', 'application/x-ndjson', 'application/octet-stream', '*/*'],
+          [...USE, 'NOT_ACCEPTABLE'],
+        ),
       },
     },
     async (request, reply) => {
