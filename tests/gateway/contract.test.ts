@@ -83,7 +83,7 @@ describe('inputs that answered 500', () => {
     const before = await f.height();
     const r = await f.app.inject({
       method: 'POST',
-      url: '/api/v1/catalog/PSB-POP-001/versions',
+      url: '/api/v1/catalog/PSB-POP-001/versions?reason=a%20new%20month',
       headers: { ...f.auth('psb', 'clerk'), 'content-type': 'text/csv' },
       payload: Buffer.concat([Buffer.from('name,id\nzhang,'), BAD_UTF8, Buffer.from('\n')]),
     });
