@@ -41,7 +41,15 @@ export interface NetworkConfig {
   coordinator: string;
   chaincode: { name: string; version: string; endorsementPolicy: string; policy: Policy };
   departments: DepartmentConfig[];
-  orderer: { id: string; names: Names; domain: string; batch: BatchConfig };
+  orderer: {
+    id: string;
+    names: Names;
+    domain: string;
+    /** How the embedded orderer cuts blocks. */
+    batch: BatchConfig;
+    /** How Fabric's orderers cut blocks (`orderer.fabric`, else the same as `batch`). */
+    fabricBatch: BatchConfig;
+  };
   /** Passed to governance:InitLedger. */
   deadlines: Record<string, number>;
 }
@@ -228,6 +236,11 @@ export function parseNetworkConfig(text: string, source = 'departments.yaml'): N
 
   const o = object(root.orderer, `${source}.orderer`);
   const batch = batchConfig(o, `${source}.orderer`);
+  // Fabric's orderers have their own settings: its costs per block are not the embedded engine's.
+  const fabricBatch =
+    o.fabric === undefined
+      ? batch
+      : batchConfig(object(o.fabric, `${source}.orderer.fabric`), `${source}.orderer.fabric`);
   const ordererId = string(o, 'id', `${source}.orderer`, ID);
   if (ids.includes(ordererId))
     throw new ConfigError(`${source}.orderer.id: ${ordererId} is also a department`);
@@ -247,6 +260,7 @@ export function parseNetworkConfig(text: string, source = 'departments.yaml'): N
       names: names(o.names, `${source}.orderer.names`),
       domain: string(o, 'domain', `${source}.orderer`, DOMAIN),
       batch,
+      fabricBatch,
     },
     deadlines,
   };

@@ -71,7 +71,7 @@ export function configtx(
   });
   const tlsOf = (n: OrdererNode) =>
     path.join(layout.channelDir, 'orgs', o, 'orderers', n.name, 'server.crt');
-  const batch = config.orderer.batch;
+  const batch = config.orderer.fabricBatch;
   const profile = {
     Policies: {
       Readers: meta('ANY Readers'),

@@ -301,16 +301,21 @@ async function main(): Promise<void> {
   const baseConfig = await loadNetworkConfig();
   const config: NetworkConfig = {
     ...baseConfig,
-    orderer: { ...baseConfig.orderer, batch: { ...baseConfig.orderer.batch, ...BATCH } },
+    orderer: {
+      ...baseConfig.orderer,
+      batch: { ...baseConfig.orderer.batch, ...BATCH },
+      fabricBatch: { ...baseConfig.orderer.fabricBatch, ...BATCH },
+    },
   };
   const embedded = flags['skip-embedded'] ? undefined : await embeddedPhase(config);
   if (embedded) log(`embedded: ${String(embedded.committedTxPerSec)} tx/s`);
 
   const dir = await mkdtemp(path.join(tmpdir(), 'shulian-bench-fabric-'));
-  // fabric:up reads the batch settings from a departments.yaml: a copy with this run's values.
+  // fabric:up reads the batch settings from a departments.yaml: a copy with this run's values
+  // (in both the embedded and the Fabric section).
   const yaml = (await readFile(path.resolve('network/departments.yaml'), 'utf8'))
-    .replace(/^(\s*batchTimeout:).*$/m, `$1 ${BATCH.timeoutMs}ms`)
-    .replace(/^(\s*maxMessageCount:).*$/m, `$1 ${BATCH.maxMessageCount}`);
+    .replace(/^(\s*batchTimeout:).*$/gm, `$1 ${BATCH.timeoutMs}ms`)
+    .replace(/^(\s*maxMessageCount:).*$/gm, `$1 ${BATCH.maxMessageCount}`);
   const configFile = path.join(dir, 'departments.yaml');
   await writeFile(configFile, yaml);
   let ledger: OpenedFabricLedger | undefined;

@@ -2,10 +2,10 @@
  * Faults on a real Fabric network, recovered by the project's own commands: a chaincode server
  * killed is restarted by its supervisor and the next transaction commits; with one of the three
  * Raft orderers stopped transactions still commit; a peer stopped under write load and started
- * again by `fabric:up` catches up to the same height and block hash as the others.
+ * again by `fabric:up` catches up to the same height, block hash and commit hash as the others.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { TX } from '@shulian/chaincode/constants';
 import {
   chaincodeServerPidFile,
@@ -15,6 +15,7 @@ import {
   type FabricNetwork,
 } from '../../network/fabric/network.js';
 import { isRunning, portFree, readPid, stopRecorded } from '../../network/fabric/processes.js';
+import { openFabricLedger } from '../../gateway/src/ledger/fabric-profile.js';
 import { fabricCommand, fabricNetwork, invoke, prepareLedger, query } from './harness.js';
 
 /** A cheap write that never conflicts with another: the coordinator admin sets a user's roles. */
@@ -94,7 +95,7 @@ describe('faults on Fabric', () => {
     );
   });
 
-  it('a peer stopped under write load and restarted catches up to the same block hash', async () => {
+  it('a peer stopped under write load and restarted catches up to the same block hash and commit hash', async () => {
     let stop = false;
     let committed = 0;
     const failures: string[] = [];
@@ -138,5 +139,22 @@ describe('faults on Fabric', () => {
       120_000,
     );
     for (const h of heights) expect(h).toEqual(target);
+    // The state each peer committed, not only the blocks: the gateway's status reads every peer's
+    // commit hash from its last block's metadata.
+    const ledger = await openFabricLedger({
+      fabricDir: inject('fabricDir'),
+      localDepartment: net.config.coordinator,
+    });
+    try {
+      const status = await ledger.status();
+      const commitHashes = new Set(status.nodes.map((n) => n.commitHash));
+      expect(status.nodes).toHaveLength(net.config.departments.length);
+      for (const n of status.nodes) expect(n.height).toBe(target.height);
+      expect([...commitHashes]).toHaveLength(1);
+      expect([...commitHashes][0]).toMatch(/^[0-9a-f]{64}$/);
+      expect(status.agreement).toBe(true);
+    } finally {
+      await ledger.close();
+    }
   });
 });

@@ -36,6 +36,13 @@ describe('departments.yaml', () => {
       absoluteMaxBytes: 10 * 1024 ** 2,
       preferredMaxBytes: 2 * 1024 ** 2,
     });
+    // Fabric's orderers cut by time sooner (network/fabric/README.md: bench:fabric).
+    expect(config.orderer.fabricBatch).toEqual({
+      timeoutMs: 20,
+      maxMessageCount: 32,
+      absoluteMaxBytes: 10 * 1024 ** 2,
+      preferredMaxBytes: 2 * 1024 ** 2,
+    });
     expect(config.deadlines).toMatchObject({ requestWorkingDays: 10, emergencyHours: 24 });
     expect(satisfies(config.chaincode.policy, peers('psb', 'amr'))).toBe(true);
     expect(satisfies(config.chaincode.policy, peers('psb'))).toBe(false);
@@ -58,6 +65,12 @@ describe('departments.yaml', () => {
     );
     expect(broken('level: city', 'level: galaxy')).toThrow(/departments\[0\]\.level/);
     expect(broken('batchTimeout: 200ms', 'batchTimeout: soon')).toThrow(/orderer\.batchTimeout/);
+    expect(broken('batchTimeout: 20ms', 'batchTimeout: soon')).toThrow(
+      /orderer\.fabric\.batchTimeout/,
+    );
+    expect(
+      parseNetworkConfig(text.replace(/\n {2}fabric:\n(?: {4}.*\n)+/, '\n')).orderer.fabricBatch,
+    ).toMatchObject({ timeoutMs: 200, maxMessageCount: 500 });
     expect(broken('- id: amr', '- id: psb')).toThrow(/duplicate id psb/);
     expect(broken('verifies: [person]', 'verifies: [citizen]')).toThrow(
       /departments\[1\]\.verifies: expected a list of person, enterprise/,
