@@ -32,7 +32,10 @@ export const READ: readonly AnyErrorCode[] = [
   'FORBIDDEN_ROLE',
   'FORBIDDEN_DEPARTMENT',
 ];
-/** A chaincode write: input refused by the contract, lost races (retryable), an oversized tx. */
+/**
+ * A chaincode write: input refused by the contract, lost races (retryable), an oversized tx, and a
+ * full disk under the ledger (a use recorded by a GET download is a write too).
+ */
 export const WRITE: readonly AnyErrorCode[] = [
   ...READ,
   'INVALID_ARGUMENT',
@@ -40,6 +43,7 @@ export const WRITE: readonly AnyErrorCode[] = [
   'MVCC_CONFLICT',
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
+  'INSUFFICIENT_STORAGE',
 ];
 /** A list from the query index: its cursor, the departments one may read, an index catching up. */
 export const LIST: readonly AnyErrorCode[] = [...READ, 'INVALID_CURSOR', 'FORBIDDEN', 'NOT_READY'];
