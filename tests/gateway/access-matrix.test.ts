@@ -50,6 +50,19 @@ const refused = (status: number, code: string, recorded: boolean): Cell => ({
   use: recorded ? { outcome: 'DENIED', denialCode: code } : null,
 });
 const unauthenticated = refused(401, 'UNAUTHENTICATED', false);
+/**
+ * A use of the data (download, record proof, query by subject): served to its owner and
+ * its grantee, refused and recorded for every other signed-in caller.
+ */
+const DATASET_USE: Readonly<Record<Kind, Cell>> = {
+  none: unauthenticated,
+  noRoles: refused(403, 'FORBIDDEN_ROLE', true),
+  consumer: refused(403, 'GRANT_NOT_FOUND', true),
+  grantee: allowed(),
+  otherDept: refused(403, 'FORBIDDEN_ROLE', true),
+  supervisor: refused(403, 'FORBIDDEN_ROLE', true),
+  owner: allowed(),
+};
 
 interface Answer {
   statusCode: number;
@@ -117,15 +130,7 @@ const ROWS: Row[] = [
     route: 'GET /api/v1/catalog/{id}/versions/{version}/content',
     action: 'download',
     request: () => ({ url: `/api/v1/catalog/${ENTRY}/versions/1/content` }),
-    cells: {
-      none: unauthenticated,
-      noRoles: refused(403, 'FORBIDDEN_ROLE', true),
-      consumer: refused(403, 'GRANT_NOT_FOUND', true),
-      grantee: allowed(),
-      otherDept: refused(403, 'FORBIDDEN_ROLE', true),
-      supervisor: refused(403, 'FORBIDDEN_ROLE', true),
-      owner: allowed(),
-    },
+    cells: DATASET_USE,
     partial(res) {
       const [header, ...rows] = res.body.split('\r\n').filter(Boolean);
       expect(header).toBe(POP_GRANTED.join(','));
@@ -137,15 +142,7 @@ const ROWS: Row[] = [
     route: 'GET /api/v1/catalog/{id}/versions/{version}/records/{index}/proof',
     action: 'prove',
     request: () => ({ url: `/api/v1/catalog/${ENTRY}/versions/1/records/7/proof` }),
-    cells: {
-      none: unauthenticated,
-      noRoles: refused(403, 'FORBIDDEN_ROLE', true),
-      consumer: refused(403, 'GRANT_NOT_FOUND', true),
-      grantee: allowed(),
-      otherDept: refused(403, 'FORBIDDEN_ROLE', true),
-      supervisor: refused(403, 'FORBIDDEN_ROLE', true),
-      owner: allowed(),
-    },
+    cells: DATASET_USE,
     partial(res) {
       const bundle = res.json<ProofBundle>();
       const { record, withheld } = disclosedRecord(
@@ -240,15 +237,7 @@ const ROWS: Row[] = [
         purpose: 'data_verification',
       },
     }),
-    cells: {
-      none: unauthenticated,
-      noRoles: refused(403, 'FORBIDDEN_ROLE', true),
-      consumer: refused(403, 'GRANT_NOT_FOUND', true),
-      grantee: allowed(),
-      otherDept: refused(403, 'FORBIDDEN_ROLE', true),
-      supervisor: refused(403, 'FORBIDDEN_ROLE', true),
-      owner: allowed(),
-    },
+    cells: DATASET_USE,
     delivered: (res) => canonicalJson(res.json<{ records: unknown }>().records),
     partial(res) {
       const answer = res.json<{ records: { record: Record<string, unknown> }[] }>();
