@@ -10,7 +10,14 @@ import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Json } from '@shulian/chaincode/canonical';
-import { isRole, ROLES, createTokenStore, type Role, type TokenStore } from './auth/tokens.js';
+import {
+  isRole,
+  ROLES,
+  USER_ROLES,
+  createTokenStore,
+  type Role,
+  type TokenStore,
+} from './auth/tokens.js';
 import { CliError, createClient } from './cli/client.js';
 import { inputFileSize, readJsonInput } from './cli/files.js';
 import { cstTime } from './cli/format.js';
@@ -377,15 +384,31 @@ async function tokens(args: Args, positionals: string[], out: Output): Promise<n
       `--department must be a department id such as amr or psb, not "${department}"`,
     );
   if (!/^[^/\s]{1,128}$/.test(user)) throw args.usage('--user must be a name without / or spaces');
+  const { loadNetworkConfig } = await import('../../network/embedded/config.js');
+  const members = (await loadNetworkConfig(config(values).networkFile)).departments.map(
+    (d) => d.id,
+  );
+  if (!members.includes(department))
+    throw new UsageError(
+      `no department "${department}" in this network; the departments are ${members.join(', ')}`,
+      args.command,
+      'UNKNOWN_DEPARTMENT',
+    );
   const issued = await store.create({
     department,
     user,
     roles: roles as Role[],
     ...(values.label ? { label: values.label } : {}),
   });
+  // Roles are the ledger's: a token naming roles the ledger does not grant does not confer them.
+  const unset = roles.filter((r) => r !== 'admin');
   out.result(
     { token: issued.token, ...issued.principal },
-    `token for ${department}/${user} (${roles.join(', ')}); shown once, keep it safe:\n${issued.token}`,
+    `token for ${department}/${user} (${roles.join(', ')}); shown once, keep it safe:\n${issued.token}` +
+      (unset.length
+        ? `\nnote: the token says who ${user} is; the roles ${unset.join(', ')} work once the ledger grants them.\n` +
+          `  \`shulian users create\` (the department's admin, through the gateway) sets both in one step.`
+        : ''),
   );
   return EXIT.OK;
 }
@@ -415,6 +438,83 @@ async function revokeTokens(
       : 'no token matches',
   );
   return removed.length ? EXIT.OK : EXIT.FAILED;
+}
+
+interface ListedUser {
+  user: string;
+  roles: string[];
+  tokens: { tokenId: string; roles: string[] }[];
+  lacks: string[];
+}
+
+/**
+ * A department's users through the gateway, as its admin (--token): `create` sets the roles on
+ * the ledger and issues the token in one action (POST /departments/:id/users), so the new user
+ * can work at once instead of meeting FORBIDDEN_ROLE; `list` says what each user's tokens claim
+ * that the ledger does not grant; `revoke` withdraws every token of a user.
+ */
+async function users(args: Args, positionals: string[], out: Output): Promise<number> {
+  const { values } = args;
+  const [action, ...extra] = positionals;
+  if (action === undefined) throw args.usage('which action? create, list or revoke');
+  if (action !== 'create' && action !== 'list' && action !== 'revoke')
+    throw args.usage(`unknown action "${action}"; the actions are create, list and revoke`);
+  if (extra.length)
+    throw args.usage(`users ${action} takes options only, not "${extra.join(' ')}"`);
+  const department = args.department('department') ?? args.need('department');
+  const base = `/api/v1/departments/${encodeURIComponent(department)}/users`;
+  const gateway = client(values);
+  if (action === 'list') {
+    const { items } = await gateway.json<{ items: ListedUser[] }>('GET', base);
+    out.result(
+      { items },
+      items
+        .map(
+          (u) =>
+            `${u.user.padEnd(16)} ${u.roles.join(',') || '(no role on the ledger)'}  ${u.tokens.length} token(s)` +
+            (u.lacks.length ? `  lacks on the ledger: ${u.lacks.join(',')}` : ''),
+        )
+        .join('\n') || `no users in ${department}`,
+    );
+    return EXIT.OK;
+  }
+  const user = args.need('user');
+  if (action === 'revoke') {
+    const { revoked } = await gateway.json<{ revoked: string[] }>(
+      'DELETE',
+      `${base}/${encodeURIComponent(user)}/tokens`,
+    );
+    out.result(
+      { revoked },
+      revoked.length
+        ? `revoked ${revoked.length} token(s) of ${department}/${user}: ${revoked.join(', ')}`
+        : `${department}/${user} holds no token`,
+    );
+    return revoked.length ? EXIT.OK : EXIT.FAILED;
+  }
+  const roles = values.role ?? [];
+  if (roles.length === 0) throw args.usage(`--role is required (${USER_ROLES.join(', ')})`);
+  const bad = roles.find((r) => !(USER_ROLES as readonly string[]).includes(r));
+  if (bad !== undefined)
+    throw args.usage(
+      `unknown role "${bad}"; a user's roles are ${USER_ROLES.join(', ')} (the admin is the department's own)`,
+    );
+  const created = await gateway.json<{
+    token: string;
+    tokenId: string;
+    roles: string[];
+    tx: { txId: string; blockNumber: number };
+  }>('POST', base, {
+    user,
+    roles: [...new Set(roles)],
+    ...(values.label ? { label: values.label } : {}),
+  });
+  out.result(
+    { department, user, ...created },
+    `user ${department}/${user} created: roles ${created.roles.join(', ')} set on the ledger (tx ${created.tx.txId}, block ${created.tx.blockNumber})\n` +
+      `token (shown once, keep it safe):\n${created.token}`,
+  );
+  return EXIT.OK;
 }
 
 async function indexRebuild(args: Args, positionals: string[], out: Output): Promise<number> {
@@ -589,6 +689,8 @@ function run(command: string, args: Args, rest: string[], out: Output): Promise<
       return trust(args, rest, out);
     case 'tokens':
       return tokens(args, rest, out);
+    case 'users':
+      return users(args, rest, out);
     case 'init':
       return init(args, rest, out);
     case 'node':

@@ -8,6 +8,7 @@ import { writeSync } from 'node:fs';
 import { checkDemoBinding, startDemo } from './demo/mode.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
+import { firstRunMissing } from './services/bootstrap.js';
 import { isEntryPoint } from './services/entry.js';
 import { openRuntime } from './services/runtime.js';
 
@@ -39,8 +40,9 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const status = await runtime.ledger.status();
   log('');
+  // The network file's name is the demo's ("shulian-demo"); outside demo mode it is not shown.
   log(
-    `Shulian 数链 — ${runtime.network.name} on ${status.engine}: ${status.nodes.length} department nodes, height ${status.height}`,
+    `Shulian 数链 — ${demo ? `${runtime.network.name} (demo data) ` : ''}on ${status.engine}: ${status.nodes.length} department nodes, height ${status.height}`,
   );
   log(`  console   ${base}/`);
   log(`  API       ${base}/api/v1   (OpenAPI UI: ${base}/docs)`);
@@ -51,6 +53,14 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
       log(
         `    ${`${d.department}/${d.user}`.padEnd(16)} ${d.roles.join(',').padEnd(20)} ${d.token}`,
       );
+  }
+  const missing = demo ? [] : await firstRunMissing(runtime);
+  if (missing.length) {
+    log(`  first run: ${missing.join('; ')}. Stop the server (Ctrl-C), then run once`);
+    log(`    shulian init --data-dir ${config.dataDir}`);
+    log(
+      "  it publishes the bundled calendars, registers the departments of the network file and prints the coordinator's admin token once; start the server again and sign in with it.",
+    );
   }
   log('');
 

@@ -10,8 +10,10 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { progressBar } from '../../gateway/src/cli/progress.js';
+import { loadConfig } from '../../gateway/src/config.js';
+import { startServer } from '../../gateway/src/server.js';
 import { openFixture, type Fixture } from './fixture.js';
 
 // Each case starts the CLI as a process, several times; on a loaded machine that is seconds each.
@@ -386,9 +388,33 @@ describe('shulian node repair', () => {
   );
 });
 
+/** Starts the server as `npm run serve` does (no demo) on `dataDir` and answers its banner. */
+async function banner(dataDir: string): Promise<string> {
+  const lines: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    const server = await startServer(
+      loadConfig({}, { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' }),
+    );
+    await server.close();
+  } finally {
+    write.mockRestore();
+  }
+  return lines.join('');
+}
+
 describe('shulian init: a first run without demo data', () => {
   it('publishes the calendars, registers the departments and issues admin tokens, once', async () => {
     const data = ['--data-dir', join(dir, 'fresh')];
+    // The server started on an empty data directory says what to do, and is not "shulian-demo".
+    const before = await banner(join(dir, 'fresh'));
+    expect(before).not.toContain('shulian-demo');
+    expect(before).toContain("first run: no admin token for the coordinator's department yet");
+    expect(before).toMatch(/no working-day calendar for 20\d\d on the ledger/);
+    expect(before).toContain(`shulian init --data-dir ${join(dir, 'fresh')}`);
     const first = await cli(['init', '--json', ...data], 240_000);
     expect(first.code, first.err + first.out).toBe(0);
     const done = JSON.parse(first.out) as {
@@ -402,5 +428,120 @@ describe('shulian init: a first run without demo data', () => {
     expect(done.admins.map((a) => a.department)).toEqual(expect.arrayContaining(['amr', 'psb']));
     const again = await cli(['init', '--json', ...data], 240_000);
     expect(JSON.parse(again.out)).toEqual({ calendars: [], departments: [], admins: [] });
+    // Once initialised, the banner has nothing left to ask for.
+    const after = await banner(join(dir, 'fresh'));
+    expect(after).toContain('Shulian 数链 — on embedded');
+    expect(after).not.toContain('first run');
   }, 300_000);
+});
+
+describe('roles in one place from the command line', () => {
+  it(
+    'refuses `tokens create` for a department the network does not have, with a typed error',
+    async () => {
+      const r = await cli([
+        'tokens',
+        'create',
+        '--department',
+        'nosuch',
+        '--user',
+        'z',
+        '--role',
+        'consumer',
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('no department "nosuch" in this network; the departments are coord');
+      const json = await cli([
+        'tokens',
+        'create',
+        '--department',
+        'nosuch',
+        '--user',
+        'z',
+        '--role',
+        'consumer',
+        '--json',
+      ]);
+      expect(JSON.parse(json.out)).toMatchObject({
+        ok: false,
+        error: { code: 'UNKNOWN_DEPARTMENT' },
+      });
+    },
+    SLOW,
+  );
+
+  it(
+    'says that a token names roles the ledger must grant, and how to do both at once',
+    async () => {
+      const r = await cli([
+        'tokens',
+        'create',
+        '--department',
+        'amr',
+        '--user',
+        'lisi',
+        '--role',
+        'consumer',
+      ]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('the roles consumer work once the ledger grants them');
+      expect(r.out).toContain('`shulian users create`');
+    },
+    SLOW,
+  );
+
+  it(
+    'creates a user with roles on the ledger and a working token in one step, lists and revokes',
+    async () => {
+      const admin = as('psb', 'admin');
+      const created = await cli([
+        'users',
+        'create',
+        '--department',
+        'psb',
+        '--user',
+        'zhangsan',
+        '--role',
+        'consumer',
+        '--label',
+        '张三',
+        ...admin,
+      ]);
+      expect(created.code, created.err).toBe(0);
+      expect(created.out).toMatch(/^user psb\/zhangsan created: roles consumer set on the ledger/);
+      const token = created.out.trim().split('\n').at(-1)!;
+      const me = await fetch(`${base}/api/v1/me`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(await me.json()).toMatchObject({ user: 'zhangsan', roles: ['consumer'], lacks: [] });
+      const listed = await cli(['users', 'list', '--department', 'psb', ...admin]);
+      expect(listed.code, listed.err).toBe(0);
+      expect(listed.out).toMatch(/^zhangsan +consumer {2}1 token\(s\)$/m);
+      const revoked = await cli([
+        'users',
+        'revoke',
+        '--department',
+        'psb',
+        '--user',
+        'zhangsan',
+        ...admin,
+      ]);
+      expect(revoked.code, revoked.err).toBe(0);
+      expect(revoked.out).toContain('revoked 1 token(s) of psb/zhangsan');
+      const refused = await cli([
+        'users',
+        'create',
+        '--department',
+        'psb',
+        '--user',
+        'x',
+        '--role',
+        'admin',
+        ...admin,
+      ]);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain('unknown role "admin"');
+    },
+    SLOW,
+  );
 });

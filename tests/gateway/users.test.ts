@@ -94,4 +94,17 @@ describe('department users', () => {
     const me = await fx.app.inject({ url: '/api/v1/me', headers: bearer(issued.token) });
     expect(me.statusCode).toBe(401);
   });
+
+  it('refuses a token of a department the network does not have as unauthenticated, not 502', async () => {
+    const issued = await fx.runtime.tokens.create({
+      department: 'nosuch',
+      user: 'zhangsan',
+      roles: ['consumer'],
+    });
+    const me = await fx.app.inject({ url: '/api/v1/me', headers: bearer(issued.token) });
+    expect(me.statusCode).toBe(401);
+    const { error } = me.json<{ error: { code: string; message: string } }>();
+    expect(error.code).toBe('UNAUTHENTICATED');
+    expect(error.message).toContain('nosuch, which is not in this network');
+  });
 });

@@ -21,7 +21,15 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/;
 
-export function authenticate(tokens: TokenStore): onRequestAsyncHookHandler {
+/**
+ * `members`: the network's departments. A token naming any other department (issued by hand
+ * before the network file changed, or for a typo) identifies nobody: it is refused here as
+ * unauthenticated, rather than reaching the ledger as a caller it cannot place.
+ */
+export function authenticate(
+  tokens: TokenStore,
+  members: readonly string[],
+): onRequestAsyncHookHandler {
   return async (request) => {
     const header = request.headers.authorization;
     const isPublic = request.routeOptions.config.public === true;
@@ -37,6 +45,11 @@ export function authenticate(tokens: TokenStore): onRequestAsyncHookHandler {
       throw new GatewayError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
     const principal = await tokens.resolve(token);
     if (!principal) throw new GatewayError('UNAUTHENTICATED', 'unknown or revoked token');
+    if (!members.includes(principal.department))
+      throw new GatewayError(
+        'UNAUTHENTICATED',
+        `this token names department ${principal.department}, which is not in this network`,
+      );
     request.principal = principal;
   };
 }

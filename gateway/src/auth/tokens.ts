@@ -19,6 +19,8 @@ import { writeFileDurably } from '../../../network/embedded/durable-file.js';
 
 export const ROLES = ['admin', 'publisher', 'consumer', 'supervisor', 'verifier'] as const;
 export type Role = (typeof ROLES)[number];
+/** The roles a department's admin gives its users on the ledger; `admin` is the department's own. */
+export const USER_ROLES = ROLES.filter((r): r is Exclude<Role, 'admin'> => r !== 'admin');
 
 export interface Principal {
   department: string;

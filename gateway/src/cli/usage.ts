@@ -144,10 +144,32 @@ export const COMMANDS: readonly CommandSpec[] = [
     actions: ['create', 'list', 'revoke'],
     details:
       'Works on <data-dir>/gateway/tokens.json, also while the server runs: a revoked token is refused\n' +
-      'at once. A token is shown once, when it is created. Roles: admin, publisher, consumer, supervisor.',
+      'at once. A token is shown once, when it is created. A token says who someone is; the roles it\n' +
+      "names work once the ledger grants them: `shulian users create` (the department's admin) does both.",
     examples: [
       'shulian tokens create --department amr --user zhangsan --role consumer --label "张三"',
       'shulian tokens revoke --user zhangsan --department amr',
+    ],
+  },
+  {
+    name: 'users',
+    summary:
+      "a department's users through the gateway: roles on the ledger and a token, in one step",
+    usage: [
+      'shulian users create --department <id> --user <name> --role <role> [--role <role>...] [--label <text>]',
+      'shulian users list --department <id>',
+      'shulian users revoke --department <id> --user <name>',
+    ],
+    options: ['department', 'user', 'role', 'label'],
+    actions: ['create', 'list', 'revoke'],
+    details:
+      "The department's admin (--token, or SHULIAN_TOKEN) on a running gateway (--url). create writes the\n" +
+      'roles (publisher, consumer, supervisor, verifier) on the ledger and issues a token with them, shown\n' +
+      "once: the user can work at once. list shows each user's roles and what their tokens claim that the\n" +
+      'ledger does not grant; revoke withdraws every token of the user (roles stay on the ledger).',
+    examples: [
+      'shulian users create --department amr --user zhangsan --role consumer --label "张三" --url http://127.0.0.1:8080 --token $ADMIN',
+      'shulian users list --department amr --url http://127.0.0.1:8080 --token $ADMIN',
     ],
   },
   {

@@ -5,6 +5,7 @@
  * left alone, so `shulian init` can run again after a new calendar year is bundled.
  */
 import { MAX_PAGE_SIZE, TX, type Department, type Page } from '@shulian/chaincode/constants';
+import { cstYear } from '@shulian/chaincode/calendar';
 import { readCalendarFiles } from '../../../network/embedded/calendars.js';
 import { departmentProfile } from '../../../network/embedded/config.js';
 import type { Runtime } from './runtime.js';
@@ -62,4 +63,33 @@ export async function bootstrapNetwork(
     done.departments.push(d.id);
   }
   return done;
+}
+
+/**
+ * What a server started without demo data still needs before anyone can work in it, in words for
+ * its banner: no admin token for the coordinator (nobody can sign in to administer), or no
+ * calendar for this year (every request would fail CALENDAR_NOT_FOUND). Empty once `shulian init`
+ * ran.
+ */
+export async function firstRunMissing(
+  runtime: Pick<Runtime, 'chaincode' | 'coordinatorAdmin' | 'tokens'>,
+  now = new Date(),
+): Promise<string[]> {
+  const { chaincode, coordinatorAdmin, tokens } = runtime;
+  const missing: string[] = [];
+  const held = await tokens.list();
+  if (!held.some((p) => p.department === coordinatorAdmin.department && p.roles.includes('admin')))
+    missing.push("no admin token for the coordinator's department yet");
+  const year = cstYear(now.getTime());
+  const published = await chaincode
+    .evaluate(coordinatorAdmin, TX.governance.GetCalendar, [String(year)])
+    .then(
+      () => true,
+      (err: unknown) => {
+        if ((err as { code?: string }).code === 'CALENDAR_NOT_FOUND') return false;
+        throw err;
+      },
+    );
+  if (!published) missing.push(`no working-day calendar for ${year} on the ledger`);
+  return missing;
 }

@@ -65,6 +65,8 @@ export interface GatewayContext {
   coordinator: string;
   /** The identity public reads (department directory) are evaluated as: the coordinator's gateway. */
   publicReader: Caller;
+  /** The network's departments (departments.yaml): a token of any other identifies nobody. */
+  members: readonly string[];
   /** Demo sign-in identities; present only when the gateway seeded the demo data. */
   demoIdentities?: DemoIdentity[];
   /** The clock for overdue checks; injectable so tests can move time. */
@@ -247,6 +249,7 @@ export async function openRuntime(
       trust,
       coordinator,
       publicReader: { department: coordinator, user: 'gateway' },
+      members: network.departments.map((d) => d.id),
       now: extra.now ?? Date.now,
       ...(extra.demoIdentities ? { demoIdentities: extra.demoIdentities } : {}),
     }),

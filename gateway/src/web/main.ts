@@ -3,7 +3,7 @@
  * Hash routes keep the console a set of static files that any path of the gateway can serve
  * and make every page linkable without server-side routing.
  */
-import { ApiError } from './api.js';
+import { ApiError, type Me } from './api.js';
 import { h, replace, type Child } from './dom.js';
 import {
   applyDocumentLang,
@@ -100,12 +100,15 @@ function renderHeader(active: string): void {
         h(
           'span',
           { class: 'who' },
-          t('account.who', {
-            user: me.user,
-            department: me.department,
-            roles: rolesLabel(me.roles),
-          }),
+          me.roles.length
+            ? t('account.who', {
+                user: me.user,
+                department: me.department,
+                roles: rolesLabel(me.roles),
+              })
+            : t('account.whoNoRole', { user: me.user, department: me.department }),
         ),
+        accountHint(me),
         h(
           'button',
           {
@@ -133,6 +136,22 @@ function renderHeader(active: string): void {
     nav,
     h('div', { class: 'tools' }, account, langButton),
   );
+}
+
+/**
+ * What the signed-in user lacks, said in the header: roles live on the ledger, so a token whose
+ * user the department's admin has not given a role (or not the roles the token names) can do
+ * little, and the header says why and who can change it instead of a bare "user · dept · ".
+ */
+function accountHint(me: Me): HTMLElement | null {
+  const message = !me.departmentRegistered
+    ? t('account.unregistered', { department: me.department })
+    : me.lacks.length
+      ? t('account.lacks', { roles: rolesLabel(me.lacks) })
+      : me.roles.length === 0
+        ? t('account.noRole')
+        : null;
+  return message && h('span', { class: 'account-hint', role: 'note' }, message);
 }
 
 let renderSeq = 0;

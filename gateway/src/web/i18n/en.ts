@@ -24,6 +24,12 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'account.who': '{user} · {department} · {roles}',
   'account.signIn': 'Sign in',
   'account.signOut': 'Sign out',
+  'account.whoNoRole': '{user} · {department}',
+  'account.noRole': "No role yet: ask your department's admin to set your roles on the ledger",
+  'account.lacks':
+    "Your token names {roles}, which the ledger does not grant: ask your department's admin",
+  'account.unregistered':
+    "Department {department} is not registered on the ledger: ask the coordinator's admin",
 
   'common.any': 'Any',
   'common.empty': 'Nothing here yet',

@@ -26,6 +26,10 @@ export const zh = {
   'account.who': '{user} · {department} · {roles}',
   'account.signIn': '登录',
   'account.signOut': '退出',
+  'account.whoNoRole': '{user} · {department}',
+  'account.noRole': '尚无角色：请本部门管理员在链上为您设置角色',
+  'account.lacks': '令牌所列角色 {roles} 未在链上授予：请本部门管理员设置',
+  'account.unregistered': '部门 {department} 尚未在链上登记：请协调部门管理员登记',
 
   'common.any': '全部',
   'common.empty': '暂无记录',
