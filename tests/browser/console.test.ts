@@ -407,41 +407,88 @@ describe('web console', () => {
     await visitor.close();
   });
 
-  it('creates a request as the consumer', async () => {
+  it('creates a request as the consumer, asking only for the fields ticked', async () => {
     await open(consumerPage, `catalog/${encodeURIComponent(entry.id)}`);
     await consumerPage.getByRole('link', { name: '申请共享' }).click();
     await consumerPage.getByRole('heading', { name: '新建共享申请' }).waitFor();
+    const boxes = consumerPage.getByRole('group', { name: '信息项' }).getByRole('checkbox');
+    // The minimum necessary: nothing is ticked until the requester asks for it.
+    expect(await boxes.count()).toBe(entry.fields.length);
+    for (const box of await boxes.all()) expect(await box.isChecked()).toBe(false);
     await consumerPage.getByLabel('用途').selectOption('administrative_basis');
     await consumerPage.getByLabel('应用场景').fill('浏览器测试：企业开办联合审查');
+    await consumerPage.getByRole('button', { name: '提交申请' }).click();
+    await consumerPage.getByText('请至少勾选一个信息项').waitFor();
+    // Fields are shown by their catalogued Chinese names.
+    for (const f of entry.fields) await consumerPage.getByLabel(f.nameZh ?? f.name).check();
     await screenshot(consumerPage, '07-request-new');
     expect(await unlabelledControls(consumerPage)).toEqual([]);
     await consumerPage.getByRole('button', { name: '提交申请' }).click();
-    await consumerPage.waitForURL(/#\/requests$/);
+    await consumerPage.waitForURL(/#\/requests\?sent=/);
     await settled(consumerPage);
+    // Said at once: submitted, to whom, answered by when.
+    await consumerPage
+      .getByRole('status')
+      .filter({ hasText: `申请已提交，等待${await departmentName(entry.owner)}答复` })
+      .waitFor();
     const outbox = consumerPage.getByRole('table', { name: '我部门提出的申请' });
-    await outbox
+    const row = outbox
       .getByRole('row')
       .filter({ hasText: entry.id })
       .filter({ hasText: '待答复' })
-      .first()
-      .waitFor();
+      .filter({ hasText: '浏览器测试：企业开办联合审查' }); // the scenario, in the outbox too
+    await row.first().waitFor();
+    const first = entry.fields[0];
+    if (first?.nameZh) await expect(row.first().textContent()).resolves.toContain(first.nameZh);
     await screenshot(consumerPage, '08-requests-outbox');
   });
 
-  it('approves it as the provider', async () => {
+  it('approves it as the provider, narrowing fields and period after confirming', async () => {
     await open(providerPage, 'requests');
     const inbox = providerPage.getByRole('table', { name: '待我部门答复的申请' });
+    // The inbox lists only what awaits the department's answer.
+    await expect(inbox.textContent()).resolves.not.toMatch(/已同意|已拒绝|已撤回/);
     const row = inbox.getByRole('row').filter({ hasText: '浏览器测试：企业开办联合审查' });
     await row.waitFor();
     await screenshot(providerPage, '09-requests-inbox');
-    await row.getByRole('textbox').fill('同意，限行政审批使用');
+    const dialog = providerPage.getByRole('dialog', { name: '请确认' });
+
+    // Rejecting asks first; cancelling records nothing.
+    await row.getByRole('textbox', { name: '答复意见' }).fill('暂不同意');
+    await row.getByRole('button', { name: '拒绝' }).click();
+    await dialog.getByText('拒绝').first().waitFor();
+    await dialog.getByRole('button', { name: '取消' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await row.filter({ hasText: '待答复' }).waitFor();
+
+    // Approve less than asked: the last field dropped (when there are two or more) and 30 days.
+    const validTo = new Date(Date.now() + (8 * 3600 + 30 * 86400) * 1000)
+      .toISOString()
+      .slice(0, 10);
+    await row.getByText('调整授权范围').click();
+    const dropped = entry.fields.length > 1 ? entry.fields[entry.fields.length - 1] : undefined;
+    if (dropped) await row.getByLabel(dropped.nameZh ?? dropped.name).uncheck();
+    await row.getByLabel('授权截止日').fill(validTo);
+    await row.getByRole('textbox', { name: '答复意见' }).fill('同意，限行政审批使用');
     await row.getByRole('button', { name: '同意' }).click();
-    await inbox
+    await dialog.getByText(`有效期至 ${validTo}`).waitFor();
+    await screenshot(providerPage, '09a-approve-confirm');
+    await dialog.getByRole('button', { name: '同意' }).click();
+    await providerPage
+      .getByRole('table', { name: '我部门已答复的申请' })
       .getByRole('row')
       .filter({ hasText: '浏览器测试：企业开办联合审查' })
       .filter({ hasText: '已同意' })
       .waitFor();
     expect(await unlabelledControls(providerPage)).toEqual([]);
+
+    // The grant is what the provider chose, not what was asked.
+    const { items } = await apiGet<{
+      items: { catalogId: string; fields: string[]; validTo: string }[];
+    }>('/grants?as=consumer', consumer.token);
+    const grant = items.find((g) => g.catalogId === entry.id && g.validTo.startsWith(validTo));
+    expect(grant, JSON.stringify(items)).toBeDefined();
+    expect(grant?.fields).toEqual(entry.fields.filter((f) => f !== dropped).map((f) => f.name));
   });
 
   it('escalates a pending request to the coordinator, who decides it', async () => {
@@ -454,8 +501,9 @@ describe('web console', () => {
     const row = pending.first();
     await row.getByRole('textbox').fill('浏览器测试：双方对共享范围有分歧');
     await row.getByRole('button', { name: '提请协调' }).click();
+    // Escalated, it waits for the coordinator, not for the department.
     await providerPage
-      .getByRole('table', { name: '待我部门答复的申请' })
+      .getByRole('table', { name: '我部门已答复的申请' })
       .getByRole('row')
       .filter({ hasText: '提请协调：浏览器测试' })
       .waitFor();
@@ -467,8 +515,11 @@ describe('web console', () => {
     const escalated = escalations.getByRole('row').filter({ hasText: '提请协调：浏览器测试' });
     await escalated.waitFor();
     await screenshot(page, '09b-escalations');
-    await escalated.getByRole('textbox').fill('超出申请用途，不予共享');
+    await escalated.getByRole('textbox', { name: '答复意见' }).fill('超出申请用途，不予共享');
     await escalated.getByRole('button', { name: '拒绝' }).click();
+    const dialog = page.getByRole('dialog', { name: '请确认' });
+    await dialog.getByText('超出申请用途，不予共享').waitFor();
+    await dialog.getByRole('button', { name: '拒绝' }).click();
     await escalations
       .getByRole('row')
       .filter({ hasText: '提请协调：浏览器测试' })

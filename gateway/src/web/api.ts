@@ -227,16 +227,16 @@ export const api = {
       box: 'outbox' | 'inbox',
       filter: { department?: string; status?: RequestStatus } & PageParams = {},
     ) => call<Page<ShareRequest>>('GET', '/requests', { box, ...filter }),
+    /** The request, and its grant when the entry is shared without conditions (automatic). */
     create: (input: RequestInput) =>
-      call<Written<ShareRequest>>('POST', '/requests', undefined, input),
-    approve: (id: string, reason: string) =>
+      call<Written<Static<typeof Shape.RequestDecision>>>('POST', '/requests', undefined, input),
+    /** `narrowed`: fewer fields or an earlier last day than asked; absent, the grant is as asked. */
+    approve: (id: string, reason: string, narrowed: { fields?: string[]; validTo?: string } = {}) =>
       call<Written<Static<typeof Shape.RequestDecision>>>(
         'POST',
         `/requests/${enc(id)}/approve`,
         undefined,
-        {
-          reason: reason || null,
-        },
+        { ...narrowed, reason: reason || null },
       ),
     reject: (id: string, reason: string) =>
       call<Written<ShareRequest>>('POST', `/requests/${enc(id)}/reject`, undefined, { reason }),

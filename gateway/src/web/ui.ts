@@ -156,6 +156,10 @@ function actionButton(
         .then(run)
         .then(() => refresh())
         .catch((err: unknown) => {
+          if (err instanceof Cancelled) {
+            status.replaceChildren();
+            return;
+          }
           status.className = 'form-status error';
           status.replaceChildren(errorText(err));
         })
@@ -173,7 +177,50 @@ export interface ReasonAction {
   kind: ButtonKind;
   /** Refusals, escalations, withdrawals and revocations must say why. */
   requireReason: boolean;
+  /**
+   * What the act will do, asked before it is recorded (approve, reject, revoke cannot be undone
+   * on a ledger); without it the act runs at once.
+   */
+  question?: (reason: string) => Msg;
   run: (reason: string) => Promise<unknown>;
+}
+
+/** The user closed a confirmation without confirming: nothing was done, nothing to report. */
+class Cancelled extends Error {}
+
+/**
+ * Asks before an act the ledger records for good: a modal dialog naming the act, answered by its
+ * two buttons or Escape (cancel). Resolves true only when the act's own button was pressed.
+ */
+export function confirmDialog(question: Msg, act: Msg, kind: ButtonKind): Promise<boolean> {
+  return new Promise((done) => {
+    const heading = h('h2', { id: uid('d') }, t('common.confirmTitle'));
+    const dialog = h(
+      'dialog',
+      { class: 'confirm', 'aria-labelledby': heading.id },
+      heading,
+      h('p', null, question),
+      h(
+        'div',
+        { class: 'row-actions' },
+        button(act, () => dialog.close('yes'), kind),
+        button(t('common.cancel'), () => dialog.close('no')),
+      ),
+    );
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      done(dialog.returnValue === 'yes');
+    });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+  });
+}
+
+/** Runs `action` once confirmed; a declined confirmation throws `Cancelled`. */
+async function confirmed(action: ReasonAction, why: string): Promise<unknown> {
+  if (action.question && !(await confirmDialog(action.question(why), action.label, action.kind)))
+    throw new Cancelled();
+  return action.run(why);
 }
 
 /**
@@ -202,7 +249,9 @@ export function reasonForm(
     h(
       'div',
       { class: 'row-actions' },
-      actions.map((a) => a && actionButton(a.label, () => a.run(reasonFor(a)), a.kind, status)),
+      actions.map(
+        (a) => a && actionButton(a.label, () => confirmed(a, reasonFor(a)), a.kind, status),
+      ),
     ),
     status,
   );

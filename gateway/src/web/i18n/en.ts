@@ -31,6 +31,24 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'account.unregistered':
     "Department {department} is not registered on the ledger: ask the coordinator's admin",
 
+  'common.confirmTitle': 'Please confirm',
+  'common.cancel': 'Cancel',
+  'requests.answered': 'Requests my department has answered',
+  'requests.sentGranted':
+    'Request sent: this dataset is shared without conditions, so {provider} granted it at once; see “Grants and data objections”.',
+  'requests.sentNotice':
+    'Request sent. {provider} is to answer by {deadline}; follow it under “My department’s requests”.',
+  'requests.fieldsRequired': 'Tick at least one information item: ask only for what you need.',
+  'requests.grantFields': 'Items granted',
+  'requests.narrow': 'Narrow the grant (fewer items, shorter period)',
+  'requests.grantTo': 'Grant ends on',
+  'requests.grantToOutside': 'The grant must end within the requested period, {from} to {to}.',
+  'requests.confirmApprove':
+    'Approving grants {requester} the use of {fields} until {to}. The decision is recorded on the ledger and cannot be undone.',
+  'requests.confirmReject':
+    'Reject the request of {requester}, because: {reason}. The decision is recorded on the ledger and cannot be undone.',
+  'grants.confirmRevoke':
+    'After revocation {consumer} can no longer use this data, because: {reason}. The revocation is recorded on the ledger and cannot be reversed.',
   'common.any': 'Any',
   'common.empty': 'Nothing here yet',
   'common.loadMore': 'Load more',
@@ -218,10 +236,9 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'requests.deadline': 'Answer due',
   'requests.decision': 'Answer',
   'requests.withdraw': 'Withdraw',
-  'requests.reason': 'Answer to request {id}',
+  'requests.reason': 'Answer',
   'common.reasonRequired': 'A reason is required to reject, escalate, withdraw or revoke.',
-  'requests.withdrawReason': 'Reason to withdraw request {id}',
-  'requests.sent': 'Request {id} sent.',
+  'requests.withdrawReason': 'Reason to withdraw',
   'requests.escalations': 'Escalated requests (decided by the coordinator)',
   'requests.escalatedBecause': 'Escalated: {reason}',
   'requests.approve': 'Approve',
@@ -238,7 +255,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'grants.notYet': 'Not yet valid',
   'grants.revoked': 'Revoked',
   'grants.revoke': 'Revoke',
-  'grants.revokeReason': 'Reason to revoke grant {id}',
+  'grants.revokeReason': 'Reason to revoke',
 
   'objections.title': 'Data objections',
   'objections.raisedBy': 'Raised by',

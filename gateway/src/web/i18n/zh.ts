@@ -31,6 +31,23 @@ export const zh = {
   'account.lacks': '令牌所列角色 {roles} 未在链上授予：请本部门管理员设置',
   'account.unregistered': '部门 {department} 尚未在链上登记：请协调部门管理员登记',
 
+  'common.confirmTitle': '请确认',
+  'common.cancel': '取消',
+  'requests.answered': '我部门已答复的申请',
+  'requests.sentGranted':
+    '申请已提交：这项资源无条件共享，已自动获得{provider}的授权，可在“授权与数据异议”中查看。',
+  'requests.sentNotice':
+    '申请已提交，等待{provider}答复（答复期限 {deadline}），进度见“我部门提出的申请”。',
+  'requests.fieldsRequired': '请至少勾选一个信息项：只申请确需使用的信息项。',
+  'requests.grantFields': '授权的信息项',
+  'requests.narrow': '调整授权范围（减少信息项、缩短期限）',
+  'requests.grantTo': '授权截止日',
+  'requests.grantToOutside': '授权截止日须在申请期限 {from} 至 {to} 之内。',
+  'requests.confirmApprove':
+    '同意后将向{requester}授权使用{fields}，有效期至 {to}。此决定将记入账本，不能撤回。',
+  'requests.confirmReject': '拒绝{requester}的申请，理由：{reason}。此决定将记入账本，不能撤回。',
+  'grants.confirmRevoke':
+    '撤销后{consumer}将不能再使用这项数据，理由：{reason}。撤销将记入账本，不能恢复。',
   'common.any': '全部',
   'common.empty': '暂无记录',
   'common.loadMore': '加载更多',
@@ -205,10 +222,9 @@ export const zh = {
   'requests.deadline': '答复期限',
   'requests.decision': '答复意见',
   'requests.withdraw': '撤回',
-  'requests.reason': '申请 {id} 的答复意见',
+  'requests.reason': '答复意见',
   'common.reasonRequired': '拒绝、提请协调、撤回或撤销时必须填写理由。',
-  'requests.withdrawReason': '撤回申请 {id} 的理由',
-  'requests.sent': '申请 {id} 已提交。',
+  'requests.withdrawReason': '撤回理由',
   'requests.escalations': '提请协调的申请（由主管部门裁决）',
   'requests.escalatedBecause': '提请协调：{reason}',
   'requests.approve': '同意',
@@ -225,7 +241,7 @@ export const zh = {
   'grants.notYet': '未生效',
   'grants.revoked': '已撤销',
   'grants.revoke': '撤销授权',
-  'grants.revokeReason': '撤销授权 {id} 的理由',
+  'grants.revokeReason': '撤销理由',
 
   'objections.title': '数据异议',
   'objections.raisedBy': '提出方',

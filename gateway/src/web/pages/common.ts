@@ -3,10 +3,10 @@
  * levels) and role lists. Loaded once per session and kept, since departments change rarely.
  */
 import { PURPOSE_LABELS, type Purpose, type Role } from '@shulian/chaincode/constants';
-import { api, type Department } from '../api.js';
+import { api, type CatalogEntry, type Department } from '../api.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { h, text, type Child } from '../dom.js';
-import type { Option } from '../ui.js';
+import type { Option, PageLoader } from '../ui.js';
 
 let departments: Map<string, Department> | null = null;
 
@@ -53,3 +53,35 @@ export const catalogLink = (catalogId: string, name?: string): HTMLElement =>
     { class: 'nowrap', href: `#/catalog/${encodeURIComponent(catalogId)}` },
     text(name ?? catalogId),
   );
+
+/** Entries read for their field names, kept for the session like the directory. */
+const entries = new Map<string, CatalogEntry | null>();
+
+/**
+ * Loads the entries whose fields a list names (requests, grants), so their fields can be shown
+ * by their catalogued names; an entry that cannot be read keeps its field codes.
+ */
+export async function loadEntries(ids: Iterable<string>): Promise<void> {
+  const missing = [...new Set(ids)].filter((id) => !entries.has(id));
+  const found = await Promise.all(missing.map((id) => api.catalog.get(id).catch(() => null)));
+  missing.forEach((id, i) => entries.set(id, found[i] ?? null));
+}
+
+/** A field by its catalogued Chinese name in Chinese, its code in English. */
+export function fieldName(catalogId: string, name: string): Msg {
+  const field = entries.get(catalogId)?.fields.find((f) => f.name === name);
+  return pick({ zh: field?.nameZh ?? name, en: name });
+}
+
+/** The fields of an entry as one list in the current language. */
+export const fieldsLabel = (catalogId: string, names: readonly string[]): Msg =>
+  list(names.map((n) => fieldName(catalogId, n)));
+
+/** A list loader whose pages come with their entries loaded, so rows can name their fields. */
+export const withEntries =
+  <T extends { catalogId: string }>(load: PageLoader<T>): PageLoader<T> =>
+  async (page) => {
+    const loadedPage = await load(page);
+    await loadEntries(loadedPage.items.map((i) => i.catalogId));
+    return loadedPage;
+  };

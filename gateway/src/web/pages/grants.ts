@@ -5,7 +5,7 @@
  */
 import { api, type Grant, type Overdue, type QualityObjection } from '../api.js';
 import { h, text } from '../dom.js';
-import { list, pick, t, type Msg } from '../i18n/index.js';
+import { t, type Msg } from '../i18n/index.js';
 import { refresh, type RouteParams } from '../router.js';
 import { currentUser, hasRole } from '../session.js';
 import {
@@ -29,7 +29,14 @@ import {
   together,
   UserError,
 } from '../ui.js';
-import { catalogLink, departmentName, loadDepartments, purposeLabel } from './common.js';
+import {
+  catalogLink,
+  departmentName,
+  fieldsLabel,
+  loadDepartments,
+  purposeLabel,
+  withEntries,
+} from './common.js';
 import { objectionStatusBadge } from './labels.js';
 
 type ObjectionRow = QualityObjection & Overdue;
@@ -40,7 +47,10 @@ export async function grantsPage(params: RouteParams): Promise<HTMLElement> {
   const [grants, objections] = await Promise.all([
     bothSides(
       t('grants.grants'),
-      [(page) => api.grants.list('consumer', page), (page) => api.grants.list('provider', page)],
+      [
+        withEntries((page) => api.grants.list('consumer', page)),
+        withEntries((page) => api.grants.list('provider', page)),
+      ],
       grantsTable,
     ),
     bothSides(
@@ -97,7 +107,7 @@ function grantsTable(grants: readonly Grant[]): HTMLElement {
       { header: t('grants.consumer'), cell: (g) => departmentName(g.consumer) },
       {
         header: t('requests.fields'),
-        cell: (g) => list(g.fields.map((f) => pick({ zh: f, en: f }))),
+        cell: (g) => fieldsLabel(g.catalogId, g.fields),
       },
       { header: t('requests.purpose'), cell: (g) => purposeLabel(g.purpose) },
       { header: t('grants.valid'), cell: (g) => period(g.validFrom, g.validTo) },
@@ -130,11 +140,13 @@ function grantsTable(grants: readonly Grant[]): HTMLElement {
 }
 
 const revokeForm = (g: Grant): HTMLElement =>
-  reasonForm(t('grants.revokeReason', { id: g.id }), [
+  reasonForm(t('grants.revokeReason'), [
     {
       label: t('grants.revoke'),
       kind: 'danger',
       requireReason: true,
+      question: (why) =>
+        t('grants.confirmRevoke', { consumer: departmentName(g.consumer), reason: why }),
       run: (why) => api.grants.revoke(g.id, why),
     },
   ]);

@@ -4,7 +4,7 @@
  * escalate to the coordinator). Deadlines are computed on the ledger; the page only shows them.
  * It is also the department's task list, so the catalog updates it owes are listed here too.
  */
-import { PURPOSE_LABELS, PURPOSES } from '@shulian/chaincode/constants';
+import { PURPOSE_LABELS, PURPOSES, type RequestStatus } from '@shulian/chaincode/constants';
 import {
   api,
   type Overdue,
@@ -12,8 +12,8 @@ import {
   type ShareRequest,
   type UpdateRequirement,
 } from '../api.js';
-import { h, text } from '../dom.js';
-import { list, pick, t, type Msg } from '../i18n/index.js';
+import { h, text, type Child } from '../dom.js';
+import { pick, t, type Msg } from '../i18n/index.js';
 import { go, type RouteParams } from '../router.js';
 import { currentUser, hasRole } from '../session.js';
 import {
@@ -25,8 +25,10 @@ import {
   formatTime,
   formValue,
   input,
+  notice,
   onSubmit,
   pagedList,
+  type PageLoader,
   pageTitle,
   period,
   section,
@@ -36,11 +38,33 @@ import {
   table,
   textarea,
   together,
+  UserError,
 } from '../ui.js';
-import { catalogLink, cstToday, departmentName, loadDepartments, purposeLabel } from './common.js';
+import {
+  catalogLink,
+  cstToday,
+  departmentName,
+  fieldName,
+  fieldsLabel,
+  loadDepartments,
+  purposeLabel,
+  withEntries,
+} from './common.js';
 import { requestStatusBadge } from './labels.js';
 
 type Row = ShareRequest & Overdue;
+
+/** Statuses of requests the department has answered, or that no longer wait for its answer. */
+const ANSWERED: readonly RequestStatus[] = [
+  'approved',
+  'rejected',
+  'escalated',
+  'withdrawn',
+  'expired',
+];
+
+/** The request this tab just submitted, confirmed on the page it lands on. */
+let submitted: ShareRequest | null = null;
 
 export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
   const consumer = hasRole('consumer');
@@ -50,60 +74,101 @@ export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
   const arbiter = currentUser()?.isCoordinator === true && hasRole('admin');
   const departments = await loadDepartments();
   const department = currentUser()?.department;
-  const [outbox, inbox, escalated, updatesDue, updatesOpen] = await Promise.all([
-    consumer
-      ? pagedList(t('requests.outbox'), (page) => api.requests.list('outbox', page), outboxTable)
-      : null,
-    provider
-      ? pagedList(
-          t('requests.inbox'),
-          (page) => api.requests.list('inbox', page),
-          (rows) => inboxTable(t('requests.inbox'), rows, false),
-        )
-      : null,
-    arbiter
-      ? pagedList(
-          t('requests.escalations'),
+  // In the order shown: what the coordinator decides, what the department owes, what it asked.
+  const lists = await Promise.all([
+    when(arbiter, () =>
+      listSection(
+        t('requests.escalations'),
+        withEntries(
           together(
             ...[...departments.keys()].map(
               (department) => (page: PageParams) =>
                 api.requests.list('inbox', { department, status: 'escalated', ...page }),
             ),
           ),
-          (rows) => inboxTable(t('requests.escalations'), rows, true),
-        )
-      : null,
-    provider && department
-      ? pagedList(
-          t('updates.due'),
-          (page) => api.catalogUpdates.list({ owner: department, status: 'open', ...page }),
-          (rows) => updatesTable(t('updates.due'), rows, false),
-        )
-      : null,
-    arbiter
-      ? pagedList(
-          t('updates.open'),
-          (page) => api.catalogUpdates.list({ status: 'open', ...page }),
-          (rows) => updatesTable(t('updates.open'), rows, true),
-        )
-      : null,
+        ),
+        (rows) => inboxTable(t('requests.escalations'), rows, true),
+      ),
+    ),
+    when(provider && department !== undefined, () =>
+      listSection(
+        t('updates.due'),
+        (page) => api.catalogUpdates.list({ owner: department, status: 'open', ...page }),
+        (rows) => updatesTable(t('updates.due'), rows, false),
+      ),
+    ),
+    when(arbiter, () =>
+      listSection(
+        t('updates.open'),
+        (page) => api.catalogUpdates.list({ status: 'open', ...page }),
+        (rows) => updatesTable(t('updates.open'), rows, true),
+      ),
+    ),
+    // Only what waits for the department's answer; the rest is in the answered list below.
+    when(provider, () =>
+      listSection(
+        t('requests.inbox'),
+        withEntries((page) => api.requests.list('inbox', { status: 'pending', ...page })),
+        (rows) => inboxTable(t('requests.inbox'), rows, false),
+      ),
+    ),
+    when(provider, () =>
+      listSection(
+        t('requests.answered'),
+        withEntries(
+          together(
+            ...ANSWERED.map(
+              (status) => (page: PageParams) => api.requests.list('inbox', { status, ...page }),
+            ),
+          ),
+        ),
+        (rows) => inboxTable(t('requests.answered'), rows, false),
+      ),
+    ),
+    when(consumer, () =>
+      listSection(
+        t('requests.outbox'),
+        withEntries((page) => api.requests.list('outbox', page)),
+        outboxTable,
+      ),
+    ),
   ]);
   return h(
     'div',
     null,
     pageTitle(t('requests.title')),
+    sentNotice(params.query.get('sent')),
     newFor && consumer ? await createForm(newFor) : null,
-    escalated && section(t('requests.escalations'), escalated),
-    updatesDue && section(t('updates.due'), updatesDue),
-    updatesOpen && section(t('updates.open'), updatesOpen),
-    inbox && section(t('requests.inbox'), inbox),
-    outbox && section(t('requests.outbox'), outbox),
+    lists,
     !consumer && !provider ? h('p', { class: 'empty' }, t('requests.noRole')) : null,
   );
 }
 
-const fieldsLabel = (fields: readonly string[]): Msg =>
-  list(fields.map((f) => pick({ zh: f, en: f })));
+const when = <T>(shown: boolean, make: () => Promise<T>): Promise<T | null> =>
+  shown ? make() : Promise.resolve(null);
+
+/** A paged list in its own titled panel. */
+const listSection = async <T>(
+  title: Msg,
+  load: PageLoader<T>,
+  render: (rows: readonly T[]) => HTMLElement,
+): Promise<HTMLElement> => section(title, await pagedList(title, load, render));
+
+/** Confirms the request just submitted: to whom it went and by when they must answer. */
+function sentNotice(sent: string | null): HTMLElement | null {
+  if (!submitted || submitted.id !== sent) return null;
+  const provider = departmentName(submitted.provider);
+  return notice(
+    'ok',
+    // An entry shared without conditions is granted at once; otherwise the provider answers.
+    submitted.automatic
+      ? t('requests.sentGranted', { provider })
+      : t('requests.sentNotice', {
+          provider,
+          deadline: formatTime(submitted.deadline).textContent ?? '',
+        }),
+  );
+}
 
 async function createForm(catalogId: string): Promise<HTMLElement> {
   const entry = await api.catalog.get(catalogId);
@@ -118,7 +183,8 @@ async function createForm(catalogId: string): Promise<HTMLElement> {
         value: f.name,
         label: pick({ zh: f.nameZh ?? f.name, en: f.name }),
       })),
-      entry.fields.map((f) => f.name),
+      // The minimum necessary: nothing is asked for until the requester ticks it.
+      [],
     ),
     field(
       t('requests.purpose'),
@@ -147,16 +213,18 @@ async function createForm(catalogId: string): Promise<HTMLElement> {
     h('div', null, submit(t('requests.submit'))),
   );
   onSubmit(form, async () => {
+    const fields = checkedValues(form, 'fields');
+    if (fields.length === 0) throw new UserError(t('requests.fieldsRequired'));
     const { data } = await api.requests.create({
       catalogId,
-      fields: checkedValues(form, 'fields'),
+      fields,
       purpose: formValue(form, 'purpose') as ShareRequest['purpose'],
       scenario: formValue(form, 'scenario'),
       period: { from: formValue(form, 'from'), to: formValue(form, 'to') },
       emergency: checkedValues(form, 'emergency').length > 0,
     });
-    go('requests');
-    return t('requests.sent', { id: data.id });
+    submitted = data.request;
+    go(`requests?sent=${encodeURIComponent(data.request.id)}`);
   });
   return section(t('requests.new'), form);
 }
@@ -170,8 +238,8 @@ function outboxTable(rows: readonly Row[]): HTMLElement {
         cell: (r) => catalogLink(r.catalogId),
       },
       { header: t('requests.provider'), cell: (r) => departmentName(r.provider) },
-      { header: t('requests.purpose'), cell: (r) => purposeLabel(r.purpose) },
-      { header: t('requests.fields'), cell: (r) => fieldsLabel(r.fields) },
+      { header: t('requests.purpose'), cell: purposeCell },
+      { header: t('requests.fields'), cell: (r) => fieldsLabel(r.catalogId, r.fields) },
       { header: t('common.status'), cell: statusCell },
       { header: t('requests.created'), cell: (r) => formatTime(r.createdAt) },
       { header: t('requests.deadline'), cell: (r) => deadline(r, r.overdue) },
@@ -190,6 +258,13 @@ function outboxTable(rows: readonly Row[]): HTMLElement {
     (r) => (r.overdue ? 'overdue' : ''),
   );
 }
+
+/** The purpose with the requester's own words for the scenario under it. */
+const purposeCell = (r: Row): Child => [
+  purposeLabel(r.purpose),
+  h('br'),
+  h('small', { class: 'scenario' }, text(r.scenario)),
+];
 
 function statusCell(r: Row): HTMLElement {
   return h(
@@ -228,11 +303,8 @@ function inboxTable(caption: Msg, rows: readonly Row[], arbitration: boolean): H
         header: t('requests.requester'),
         cell: (r) => [departmentName(r.requester.department), text(` · ${r.requester.user}`)],
       },
-      {
-        header: t('requests.purpose'),
-        cell: (r) => [purposeLabel(r.purpose), h('br'), h('small', null, text(r.scenario))],
-      },
-      { header: t('requests.fields'), cell: (r) => fieldsLabel(r.fields) },
+      { header: t('requests.purpose'), cell: purposeCell },
+      { header: t('requests.fields'), cell: (r) => fieldsLabel(r.catalogId, r.fields) },
       { header: t('requests.period'), cell: (r) => period(r.period.from, r.period.to) },
       { header: t('common.status'), cell: statusCell },
       {
@@ -272,33 +344,85 @@ function updatesTable(
   );
 }
 
-/** Approve, reject or escalate one request; a refusal or escalation must give its reason. */
-const decisionForm = (r: Row): HTMLElement =>
-  reasonForm(t('requests.reason', { id: r.id }), [
-    {
-      label: t('requests.approve'),
-      kind: 'primary',
-      requireReason: false,
-      run: (why) => api.requests.approve(r.id, why),
-    },
-    {
-      label: t('requests.reject'),
-      kind: 'danger',
-      requireReason: true,
-      run: (why) => api.requests.reject(r.id, why),
-    },
-    r.status === 'pending'
-      ? {
-          label: t('requests.escalate'),
-          kind: 'secondary',
-          requireReason: true,
-          run: (why) => api.requests.escalate(r.id, why),
-        }
-      : null,
-  ]);
+/**
+ * Approve, reject or escalate one request; a refusal or escalation must give its reason. The
+ * provider may grant less than was asked (fewer fields, an earlier last day), and is asked to
+ * confirm what the grant will be before it is recorded.
+ */
+function decisionForm(r: Row): HTMLElement {
+  const requester = departmentName(r.requester.department);
+  const fields = checkboxes(
+    t('requests.grantFields'),
+    'grantFields',
+    r.fields.map((f) => ({ value: f, label: fieldName(r.catalogId, f) })),
+    r.fields,
+  );
+  const to = /^\d{4}-\d{2}-\d{2}$/.test(r.period.to) ? r.period.to : '';
+  const validTo = input('validTo', { type: 'date', value: to, max: to, min: r.period.from });
+  const narrowing = h(
+    'details',
+    { class: 'narrow' },
+    h('summary', null, t('requests.narrow')),
+    fields,
+    field(t('requests.grantTo'), validTo),
+  );
+  /** What the grant will cover: the ticked fields, the last day chosen. */
+  const scope = (): { fields: string[]; validTo: string } => {
+    const kept = [...fields.querySelectorAll<HTMLInputElement>('input:checked')].map(
+      (b) => b.value,
+    );
+    if (kept.length === 0) throw new UserError(t('requests.fieldsRequired'));
+    const last = validTo.value || to;
+    if (last && (last > to || last < r.period.from))
+      throw new UserError(t('requests.grantToOutside', { from: r.period.from, to }));
+    return { fields: kept, validTo: last };
+  };
+  return reasonForm(
+    t('requests.reason'),
+    [
+      {
+        label: t('requests.approve'),
+        kind: 'primary',
+        requireReason: false,
+        question: () => {
+          const granted = scope();
+          return t('requests.confirmApprove', {
+            requester,
+            fields: fieldsLabel(r.catalogId, granted.fields),
+            to: granted.validTo || to,
+          });
+        },
+        run: (why) => {
+          const granted = scope();
+          return api.requests.approve(r.id, why, {
+            // Only what the provider narrowed; otherwise the ledger grants what was asked.
+            ...(granted.fields.length < r.fields.length ? { fields: granted.fields } : {}),
+            ...(granted.validTo && granted.validTo !== to ? { validTo: granted.validTo } : {}),
+          });
+        },
+      },
+      {
+        label: t('requests.reject'),
+        kind: 'danger',
+        requireReason: true,
+        question: (why) => t('requests.confirmReject', { requester, reason: why }),
+        run: (why) => api.requests.reject(r.id, why),
+      },
+      r.status === 'pending'
+        ? {
+            label: t('requests.escalate'),
+            kind: 'secondary',
+            requireReason: true,
+            run: (why) => api.requests.escalate(r.id, why),
+          }
+        : null,
+    ],
+    narrowing,
+  );
+}
 
 const withdrawForm = (r: Row): HTMLElement =>
-  reasonForm(t('requests.withdrawReason', { id: r.id }), [
+  reasonForm(t('requests.withdrawReason'), [
     {
       label: t('requests.withdraw'),
       kind: 'secondary',
