@@ -34,7 +34,7 @@ import {
   Text,
   Written,
 } from './schemas.js';
-import { DemoIdentity, Me } from './shapes.js';
+import { DemoIdentity, Me, WorkingCalendar as WorkingCalendarSchema } from './shapes.js';
 
 const DepartmentId = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$',
@@ -281,13 +281,6 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
     { year: Type.String({ pattern: '^2\\d{3}$' }) },
     { additionalProperties: false },
   );
-  const Calendar = Type.Object({
-    year: Type.Integer(),
-    holidays: Type.Array(Day),
-    workdays: Type.Array(Day),
-    updatedAt: Type.String(),
-    updatedBy: Actor,
-  });
 
   app.get(
     '/calendar/:year',
@@ -298,7 +291,7 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
         description:
           "The State Council's holidays and make-up working days (调休) of a year, as published on the ledger; deadlines count working days by it. Any member department; records nothing.",
         params: YearParams,
-        response: responses(Calendar, [...READ, 'CALENDAR_NOT_FOUND']),
+        response: responses(WorkingCalendarSchema, [...READ, 'CALENDAR_NOT_FOUND']),
       },
     },
     async (request) =>
@@ -323,7 +316,7 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
           },
           { additionalProperties: false },
         ),
-        response: responses(Written(Calendar), [...WRITE, 'NOT_COORDINATOR']),
+        response: responses(Written(WorkingCalendarSchema), [...WRITE, 'NOT_COORDINATOR']),
       },
     },
     async (request) => {

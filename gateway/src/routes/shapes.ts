@@ -5,9 +5,10 @@
  * blocks are in schemas.ts; neither module may import Node or Fastify (the console typechecks them).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ROLES } from '@shulian/chaincode/constants';
+import { REGISTRY_ROLES, ROLES } from '@shulian/chaincode/constants';
 import type { DepartmentStats as IndexedStats } from '../index/stats.js';
 import {
+  Actor,
   CatalogFieldInput,
   DatasetVersion,
   Day,
@@ -48,6 +49,37 @@ export const DemoIdentity = Type.Object({
   roles: Type.Array(StringEnum(ROLES)),
   token: Type.String(),
   label: Type.Optional(Type.String()),
+});
+
+// ---- a department's users and the working-day calendar (administration) -------------------------
+
+/** One user of a department as its admin sees it: ledger roles, tokens, and what they lack. */
+export const DepartmentUser = Type.Object({
+  user: Type.String(),
+  roles: Type.Array(StringEnum(REGISTRY_ROLES), { description: 'roles the ledger grants' }),
+  tokens: Type.Array(Type.Object({ tokenId: Type.String(), roles: Type.Array(StringEnum(ROLES)) })),
+  lacks: Type.Array(StringEnum(ROLES), {
+    description: 'roles a token of this user claims that the ledger does not grant',
+  }),
+});
+
+/** A user created by the department's admin: the token (shown once) and the roles' transaction. */
+export const UserCreated = Type.Object({
+  token: Type.String({ description: 'shown once' }),
+  tokenId: Type.String(),
+  department: Type.String(),
+  user: Type.String(),
+  roles: Type.Array(StringEnum(REGISTRY_ROLES)),
+  tx: Type.Object({ txId: Type.String(), blockNumber: Type.Integer() }),
+});
+
+/** A year's holidays and make-up working days (调休), as published on the ledger. */
+export const WorkingCalendar = Type.Object({
+  year: Type.Integer(),
+  holidays: Type.Array(Day),
+  workdays: Type.Array(Day),
+  updatedAt: Type.String(),
+  updatedBy: Actor,
 });
 
 // ---- catalog and versions ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ import {
 } from '@shulian/chaincode/constants';
 import type { FastifyRequest } from 'fastify';
 import { callerOf, hasRole, principalOf } from '../auth/guard.js';
-import { ROLES, type Principal, type Role } from '../auth/tokens.js';
+import type { Principal, Role } from '../auth/tokens.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext } from '../services/runtime.js';
 import { READ, WRITE } from '../operation-errors.js';
@@ -22,25 +22,12 @@ import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { responses, submitAs } from './helpers.js';
 import { StringEnum, Text, UserName } from './schemas.js';
+import { DepartmentUser, UserCreated } from './shapes.js';
 
 const DepartmentParams = Type.Object(
   { id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$', description: 'MSP id' }) },
   { additionalProperties: false },
 );
-
-const TokenInfo = Type.Object({
-  tokenId: Type.String(),
-  roles: Type.Array(StringEnum(ROLES)),
-});
-
-const User = Type.Object({
-  user: Type.String(),
-  roles: Type.Array(StringEnum(REGISTRY_ROLES), { description: 'roles the ledger grants' }),
-  tokens: Type.Array(TokenInfo),
-  lacks: Type.Array(StringEnum(ROLES), {
-    description: 'roles a token of this user claims that the ledger does not grant',
-  }),
-});
 
 /** Roles the ledger decides; `admin` is the department's admin identity, not a registry role. */
 export function lacking(tokenRoles: readonly Role[], ledgerRoles: readonly string[]): Role[] {
@@ -90,7 +77,10 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
         description:
           "A department's users: their on-chain roles, their tokens' public ids and labels, and what each token claims that the ledger does not grant. The department's admin; records nothing.",
         params: DepartmentParams,
-        response: responses(Type.Object({ items: Type.Array(User) }), [...READ, 'FORBIDDEN']),
+        response: responses(Type.Object({ items: Type.Array(DepartmentUser) }), [
+          ...READ,
+          'FORBIDDEN',
+        ]),
       },
     },
     async (request) => {
@@ -149,18 +139,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
           },
           { additionalProperties: false },
         ),
-        response: responses(
-          Type.Object({
-            token: Type.String({ description: 'shown once' }),
-            tokenId: Type.String(),
-            department: Type.String(),
-            user: Type.String(),
-            roles: Type.Array(StringEnum(REGISTRY_ROLES)),
-            tx: Type.Object({ txId: Type.String(), blockNumber: Type.Integer() }),
-          }),
-          [...WRITE, 'FORBIDDEN', 'ALREADY_EXISTS'],
-          201,
-        ),
+        response: responses(UserCreated, [...WRITE, 'FORBIDDEN', 'ALREADY_EXISTS'], 201),
       },
     },
     async (request, reply) => {

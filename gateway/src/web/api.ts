@@ -139,6 +139,18 @@ export type QualityObjection = Static<typeof Schema.QualityObjection>;
 export type Overdue = Pick<ShareRequest, 'overdue'>;
 
 export type Me = Static<typeof Shape.Me>;
+/** A user of a department as its admin sees it (ledger roles, tokens, what they lack). */
+export type DepartmentUser = Static<typeof Shape.DepartmentUser>;
+export type UserCreated = Static<typeof Shape.UserCreated>;
+export type WorkingCalendar = Static<typeof Shape.WorkingCalendar>;
+/** A department as the coordinator registers it. */
+export interface DepartmentInput {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  level: Department['level'];
+  parent: string | null;
+}
 export type DemoIdentity = Static<typeof Shape.DemoIdentity>;
 /** A version as listed, with where it was anchored. */
 export type AnchoredVersion = Static<typeof Shape.AnchoredVersion>;
@@ -172,6 +184,32 @@ export const api = {
   demoIdentities: () => call<Items<DemoIdentity>>('GET', '/demo/identities'),
   me: () => call<Me>('GET', '/me'),
   departments: () => call<Items<Department>>('GET', '/departments'),
+
+  /** Administration: a department's admin (its users), the coordinator's admin (the rest). */
+  admin: {
+    users: (department: string) =>
+      call<Items<DepartmentUser>>('GET', `/departments/${enc(department)}/users`),
+    createUser: (
+      department: string,
+      input: { user: string; roles: DepartmentUser['roles']; label?: string },
+    ) => call<UserCreated>('POST', `/departments/${enc(department)}/users`, undefined, input),
+    setRoles: (department: string, user: string, roles: DepartmentUser['roles']) =>
+      call<unknown>('PUT', `/departments/${enc(department)}/users/${enc(user)}/roles`, undefined, {
+        roles,
+      }),
+    revokeTokens: (department: string, user: string) =>
+      call<{ revoked: string[] }>(
+        'DELETE',
+        `/departments/${enc(department)}/users/${enc(user)}/tokens`,
+      ),
+    registerDepartment: (input: DepartmentInput) =>
+      call<Written<Department>>('POST', '/departments', undefined, input),
+    setDepartmentStatus: (id: string, status: Department['status']) =>
+      call<Written<Department>>('PATCH', `/departments/${enc(id)}`, undefined, { status }),
+    calendar: (year: number) => call<WorkingCalendar>('GET', `/calendar/${year}`),
+    publishCalendar: (year: number, holidays: string[], workdays: string[]) =>
+      call<Written<WorkingCalendar>>('PUT', `/calendar/${year}`, undefined, { holidays, workdays }),
+  },
 
   catalog: {
     search: (filters: CatalogFilters, page: PageParams = {}) =>

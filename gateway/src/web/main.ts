@@ -13,6 +13,7 @@ import {
   t,
   type MessageKey,
 } from './i18n/index.js';
+import { adminPage } from './pages/admin.js';
 import { auditPage } from './pages/audit.js';
 import { catalogPage } from './pages/catalog.js';
 import { editEntryPage, entryPage } from './pages/entry.js';
@@ -24,7 +25,7 @@ import { signInPage } from './pages/signin.js';
 import { statsPage } from './pages/stats.js';
 import { verifyPage } from './pages/verify.js';
 import { go, parseHash, setRenderer, type RouteParams } from './router.js';
-import { canAudit, currentUser, restore, signOut } from './session.js';
+import { canAudit, currentUser, isAdmin, restore, signOut } from './session.js';
 import { errorBox } from './ui.js';
 import { rolesLabel } from './pages/common.js';
 
@@ -46,6 +47,7 @@ const PAGES: readonly Page[] = [
   { name: 'audit', nav: 'nav.audit', signedIn: true, render: auditPage, visible: canAudit },
   { name: 'stats', nav: 'nav.stats', signedIn: true, render: statsPage },
   { name: 'network', nav: 'nav.network', signedIn: true, render: networkPage },
+  { name: 'admin', nav: 'nav.admin', signedIn: true, render: adminPage, visible: isAdmin },
 ];
 
 /** `catalog`, `catalog/new`, `catalog/:id`, `catalog/:id/edit`. */

@@ -15,6 +15,9 @@ export const currentUser = (): Me | null => me;
 export const hasRole = (...roles: Role[]): boolean =>
   me !== null && roles.some((role) => me?.roles.includes(role));
 
+/** A department's admin manages its users and tokens (the coordinator's, also the network's). */
+export const isAdmin = (): boolean => hasRole('admin');
+
 /** Supervisors and the coordinator may read the audit trail. */
 export const canAudit = (): boolean => hasRole('supervisor') || me?.isCoordinator === true;
 

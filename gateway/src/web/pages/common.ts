@@ -19,6 +19,11 @@ export async function loadDepartments(): Promise<Map<string, Department>> {
   return departments;
 }
 
+/** Drops the kept directory after the coordinator changed it, so every page reads it afresh. */
+export function forgetDepartments(): void {
+  departments = null;
+}
+
 /** The department's name in the current language; its id when the directory does not know it. */
 export function departmentName(id: string): Msg {
   const d = departments?.get(id);

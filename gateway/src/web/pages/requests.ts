@@ -323,7 +323,7 @@ function inboxTable(caption: Msg, rows: readonly Row[], arbitration: boolean): H
 }
 
 /** Catalog updates still owed: the owner's own, or every department's for the coordinator. */
-function updatesTable(
+export function updatesTable(
   caption: Msg,
   rows: readonly UpdateRequirement[],
   everyOwner: boolean,
