@@ -7,6 +7,7 @@
  */
 import type { SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifySchema, RouteOptions } from 'fastify';
+import { exampleOf, type ExampleSchema } from './openapi-examples.js';
 import { errorResponses, operationErrors } from './operation-errors.js';
 
 declare module 'fastify' {
@@ -65,10 +66,15 @@ interface Parameter {
   style?: string;
   explode?: boolean;
 }
+interface Media {
+  schema?: ExampleSchema;
+  example?: unknown;
+}
 interface OperationObject {
   operationId?: string;
   parameters?: Parameter[];
-  responses?: Record<string, { links?: Record<string, unknown> }>;
+  requestBody?: { content?: Record<string, Media> };
+  responses?: Record<string, { links?: Record<string, unknown>; content?: Record<string, Media> }>;
 }
 type Document = { paths?: Record<string, Record<string, OperationObject>> };
 
@@ -159,8 +165,10 @@ export function documentObject({ exactlyOne, links }: Recorded) {
     const openapiObject = documentObject.openapiObject as Document;
     const paths = openapiObject.paths ?? {};
     for (const [path, item] of Object.entries(paths))
-      for (const [method, operation] of Object.entries(item))
+      for (const [method, operation] of Object.entries(item)) {
         operation.operationId ??= operationId(method, path);
+        addExamples(operation, `${method.toUpperCase()} ${path}`);
+      }
     const find = (key: string) => {
       const [method = '', url = ''] = key.split(' ');
       return paths[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
@@ -216,4 +224,23 @@ export function documentObject({ exactlyOne, links }: Recorded) {
     return documentObject.openapiObject;
   };
   return transform;
+}
+
+/** JSON media types: their examples are JSON values made from the schema (not so a CSV or a file). */
+const JSON_MEDIA = /^application\/(?:[\w.+-]+\+)?json$/;
+
+/**
+ * An example on the JSON request body and on each JSON success answer that has none yet (an
+ * entity's own example is carried up by @fastify/swagger; errors have theirs from
+ * operation-errors.ts).
+ */
+function addExamples(operation: OperationObject, name: string): void {
+  const fill = (content: Record<string, Media> | undefined, side: 'request' | 'answer') => {
+    for (const [type, media] of Object.entries(content ?? {}))
+      if (JSON_MEDIA.test(type) && media.schema !== undefined && media.example === undefined)
+        media.example = exampleOf(media.schema, side, `${name} ${type}`);
+  };
+  fill(operation.requestBody?.content, 'request');
+  for (const [status, response] of Object.entries(operation.responses ?? {}))
+    if (/^2/.test(status)) fill(response.content, 'answer');
 }

@@ -66,7 +66,8 @@ const common = {
   publishDate: '2026-01-05',
 };
 
-const ENTRIES: { owner: string; entry: EntryInput }[] = [
+/** The demo's catalog (also the OpenAPI document's example entry, routes/examples.ts). */
+export const DEMO_ENTRIES: readonly { owner: string; entry: EntryInput }[] = [
   {
     owner: 'psb',
     entry: {
@@ -320,12 +321,12 @@ export async function seedDemo(
   }
 
   log('publishing the catalog');
-  for (const { owner, entry } of ENTRIES)
+  for (const { owner, entry } of DEMO_ENTRIES)
     await chaincode.submit(clerk(owner), TX.catalog.CreateEntry, [entry]);
 
   log('anchoring dataset versions');
   for (const [catalogId, data] of Object.entries(DATASETS)) {
-    const owner = ENTRIES.find((e) => e.entry.id === catalogId)!.owner;
+    const owner = DEMO_ENTRIES.find((e) => e.entry.id === catalogId)!.owner;
     await datasets.anchor(clerk(owner), {
       catalogId,
       source: Readable.from(data.content()),

@@ -21,6 +21,7 @@ import { mediaResponses, page, parseTime, responses, StreamBody } from './helper
 import { SHULIAN_NS } from './dcat.js';
 import { Page, PageQuery, UsageRecord } from './schemas.js';
 import { UsageFilter } from './shapes.js';
+import * as examples from './examples.js';
 
 const UsageQuerySchema = Type.Object(
   { ...UsageFilter, ...PageQuery },
@@ -162,6 +163,10 @@ function csvRow(u: UsageRecordType & { txId?: string }): string {
   };
   return CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\r\n';
 }
+
+/** The CSV of the OpenAPI document's example use, written by the code that writes the export. */
+export const USAGE_CSV =
+  CSV_COLUMNS.join(',') + '\r\n' + csvRow({ ...examples.usageRecord, txId: examples.txRef.txId });
 
 /** Uses as RFC 4180 CSV with a header row: the audit export and a data subject's trail. */
 export async function* usageCsv(
@@ -317,7 +322,12 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
         description:
           "The same trace as /audit/usage, as RFC 4180 CSV for a spreadsheet (one use per row, subject and authorisationId columns). Supervisors and the coordinator read every department's uses, others their own. Reads the query index; records nothing.",
         querystring: ExportQuerySchema,
-        response: mediaResponses(StreamBody('RFC 4180 CSV, one use per row'), ['text/csv'], LIST),
+        response: mediaResponses(
+          {
+            'text/csv': { schema: StreamBody('RFC 4180 CSV, one use per row'), example: USAGE_CSV },
+          },
+          LIST,
+        ),
       },
     },
     async (request, reply) => {

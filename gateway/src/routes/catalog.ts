@@ -23,9 +23,11 @@ import {
   Id,
   Page,
   PageQuery,
+  ReasonBody,
   Text,
   Written,
 } from './schemas.js';
+import * as examples from './examples.js';
 import { CatalogMetadata, CatalogSearch } from './shapes.js';
 
 export const CatalogParams = Type.Object(
@@ -52,11 +54,11 @@ const shareRules = {
 };
 const CreateBody = Type.Object(
   { id: Id('资源代码, unique on the ledger'), ...CatalogMetadata },
-  { additionalProperties: false, ...shareRules },
+  { additionalProperties: false, ...shareRules, examples: [examples.catalogInput] },
 );
 const UpdateBody = Type.Object(
   { ...CatalogMetadata, changeReason: Text(2048, 1) },
-  { additionalProperties: false, ...shareRules },
+  { additionalProperties: false, ...shareRules, examples: [examples.catalogChange] },
 );
 
 interface MetadataInput {
@@ -204,7 +206,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         description:
           'A publisher of the owner department retires the entry with a reason: it stays readable, its history too, but no new versions, requests or uses are accepted. The ledger records the retirement as a new version of the entry.',
         params: CatalogParams,
-        body: Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false }),
+        body: ReasonBody('该资源已由 PSB-POP-002 替代，停止更新'),
         response: responses(Written(CatalogEntry), [
           ...WRITE,
           'CATALOG_NOT_FOUND',
@@ -252,7 +254,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           'require the owner to update an entry within the working-day deadline (coordinator admin)',
         description: "The owner's next update, or the entry's retirement, answers it.",
         params: CatalogParams,
-        body: Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false }),
+        body: ReasonBody('职责调整，须补充户籍迁移字段'),
         response: responses(
           Written(CatalogUpdateRequirement),
           [...WRITE, 'NOT_COORDINATOR', 'CATALOG_NOT_FOUND', 'CATALOG_RETIRED', 'INVALID_STATE'],

@@ -186,8 +186,14 @@ export const dcatRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
           'version a dcat:Distribution with its on-chain digest (spdx:checksum). Without a token only entries ' +
           'whose openness is `open` (开放) are listed. Valid under the official DCAT-AP 3.0.1 SHACL shapes.',
         response: mediaResponses(
-          Type.Object({}, { additionalProperties: true, description: 'JSON-LD document' }),
-          ['application/ld+json'],
+          {
+            'application/ld+json': {
+              schema: Type.Object(
+                {},
+                { additionalProperties: true, description: 'JSON-LD document' },
+              ),
+            },
+          },
           [...READ],
         ),
       },

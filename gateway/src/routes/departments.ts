@@ -20,6 +20,7 @@ import { isLoopback } from '../demo/mode.js';
 import { READ, WRITE } from '../operation-errors.js';
 import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
+import * as examples from './examples.js';
 import { lacking } from './users.js';
 import { responses, submitAs } from './helpers.js';
 import {
@@ -184,7 +185,7 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
           "The coordinator's admin registers a department (its MSP id, name, level, parent). The ledger records it; its own admin then sets its users' roles.",
         body: Type.Object(
           { id: DepartmentId, ...DepartmentProfile },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [examples.departmentInput] },
         ),
         response: responses(
           Written(DepartmentSchema),
@@ -314,7 +315,7 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
             holidays: Type.Array(Day, { maxItems: 366, uniqueItems: true }),
             workdays: Type.Array(Day, { maxItems: 366, uniqueItems: true }),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [examples.calendarInput] },
         ),
         response: responses(Written(WorkingCalendarSchema), [...WRITE, 'NOT_COORDINATOR']),
       },

@@ -8,7 +8,7 @@ import { LIST, READ, WRITE } from '../operation-errors.js';
 import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { listedDepartment, page, responses, submitAs } from './helpers.js';
-import { Grant, Id, Page, PageQuery, StringEnum, Text, Written } from './schemas.js';
+import { Grant, Id, Page, PageQuery, ReasonBody, StringEnum, Written } from './schemas.js';
 
 const Params = Type.Object({ id: Id('grant id') }, { additionalProperties: false });
 
@@ -76,7 +76,7 @@ export const grantRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
         description:
           'The provider revokes a grant with a reason; the ledger records the revocation, and every later use under it is refused and recorded as DENIED (GRANT_REVOKED).',
         params: Params,
-        body: Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false }),
+        body: ReasonBody('核查发现超出授权用途使用，撤销授权'),
         response: responses(Written(Grant), [
           ...WRITE,
           'GRANT_NOT_FOUND',

@@ -7,6 +7,7 @@ import { GatewayError } from '../errors.js';
 import type { NetworkStatus } from '../ledger/types.js';
 import type { RouteOptions } from './context.js';
 import { mediaResponses, responses } from './helpers.js';
+import { METRICS_EXAMPLE } from './examples.js';
 
 /** The index may trail the ledger by this many blocks and still serve reads. */
 const MAX_READY_LAG = 2;
@@ -99,8 +100,12 @@ export const healthRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         description:
           'Prometheus text exposition: request counts and latencies, ledger heights and halted nodes, uploads, downloads, free disk. Public for scrapers; records nothing.',
         response: mediaResponses(
-          Type.String({ description: 'Prometheus text exposition format' }),
-          ['text/plain'],
+          {
+            'text/plain': {
+              schema: Type.String({ description: 'Prometheus text exposition format' }),
+              example: METRICS_EXAMPLE,
+            },
+          },
           [],
         ),
       },

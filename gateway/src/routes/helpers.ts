@@ -34,22 +34,24 @@ export function responses<T extends TSchema>(
     Record<typeof status, T>;
 }
 
+/** One media type of a success answer: its schema and, for text, an example of it. */
+export interface Media {
+  schema: TSchema;
+  example?: unknown;
+}
+
 /**
- * The response map for a route whose success is not JSON (CSV, JSON-LD, metrics, file content):
- * the success documented under its own media types, errors still as JSON, so the document says
- * which content type each status has.
+ * The response map for a route whose success is not JSON, or not only (CSV, JSON-LD, metrics,
+ * file content): the success documented under each of its media types with its own schema and
+ * example, errors still as JSON, so the document says which content type each status has.
  */
-export function mediaResponses<T extends TSchema>(
-  ok: T,
-  mediaTypes: readonly string[],
+export function mediaResponses(
+  content: Readonly<Record<string, Media>>,
   errors: readonly Declared[],
 ) {
   return {
     ...(errorResponses(errors) as unknown as Errors),
-    200: {
-      description: ok.description ?? 'success',
-      content: Object.fromEntries(mediaTypes.map((m) => [m, { schema: ok }])),
-    },
+    200: { description: 'success', content },
   };
 }
 

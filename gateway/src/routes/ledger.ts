@@ -16,24 +16,31 @@ import { hasRole, principalOf, requireOperator } from '../auth/guard.js';
 import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { responses } from './helpers.js';
+import * as examples from './examples.js';
 import { Nullable } from './schemas.js';
 import { NetworkStatus, NodeStatus, VerifyReport } from './shapes.js';
 
-const Transaction = Type.Object({
-  txId: Type.String(),
-  index: Type.Integer(),
-  blockNumber: Type.Integer(),
-  validationCode: Type.String(),
-  timestamp: Type.String(),
-  creator: Type.Object({ department: Type.String(), user: Type.String() }),
-  fcn: Type.String(),
-  event: Nullable(Type.Object({ name: Type.String(), payload: Type.Unknown() })),
-});
-const Block = Type.Object({
-  blockNumber: Type.Integer(),
-  blockHash: Type.String(),
-  transactions: Type.Array(Transaction),
-});
+const Transaction = Type.Object(
+  {
+    txId: Type.String(),
+    index: Type.Integer(),
+    blockNumber: Type.Integer(),
+    validationCode: Type.String(),
+    timestamp: Type.String(),
+    creator: Type.Object({ department: Type.String(), user: Type.String() }),
+    fcn: Type.String(),
+    event: Nullable(Type.Object({ name: Type.String(), payload: Type.Unknown() })),
+  },
+  { examples: [examples.transaction] },
+);
+const Block = Type.Object(
+  {
+    blockNumber: Type.Integer(),
+    blockHash: Type.String(),
+    transactions: Type.Array(Transaction),
+  },
+  { examples: [examples.block] },
+);
 const BlockSummary = Type.Object({
   blockNumber: Type.Integer(),
   blockHash: Type.String(),

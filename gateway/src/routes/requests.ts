@@ -32,15 +32,16 @@ import {
   Nullable,
   Page,
   PageQuery,
+  ReasonBody,
   ShareRequest,
   StringEnum,
   Text,
   Written,
 } from './schemas.js';
+import * as examples from './examples.js';
 import { FieldNames, RequestDecision, RequestInput } from './shapes.js';
 
 const Params = Type.Object({ id: Id('request id') }, { additionalProperties: false });
-const Reason = Type.Object({ reason: Text(2048, 1) }, { additionalProperties: false });
 
 const ApproveBody = Type.Object(
   {
@@ -49,7 +50,7 @@ const ApproveBody = Type.Object(
     useLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
     reason: Type.Optional(Nullable(Text(2048))),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [examples.approval] },
 );
 
 const ListQuery = Type.Object(
@@ -69,6 +70,23 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The transitions that take only a reason: path, chaincode function, summary, example reason. */
+const TRANSITIONS = [
+  [
+    'reject',
+    TX.sharing.RejectRequest,
+    'reject with a reason (provider)',
+    '申请字段超出该事项履职所需，请按最小必要原则重新申请',
+  ],
+  [
+    'escalate',
+    TX.sharing.EscalateRequest,
+    'escalate a dispute or an overdue request to the coordinator',
+    '超过答复期限未答复，提请协调',
+  ],
+  ['withdraw', TX.sharing.WithdrawRequest, 'withdraw (requester)', '业务已办结，无需再共享'],
+] as const;
 
 /** What can be done with one share request: where a listed or created request links to. */
 const REQUEST_OPERATIONS = [
@@ -231,6 +249,7 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     path: string,
     fcn: (typeof TX.sharing)[keyof typeof TX.sharing],
     summary: string,
+    example: string,
   ) =>
     app.post(
       `/:id/${path}`,
@@ -241,19 +260,13 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           description:
             "The share request's next state: reject (provider, with a reason), escalate (either party, a dispute or an overdue answer goes to the coordinator) or withdraw (requester). The ledger records the decision and its reason.",
           params: Params,
-          body: Reason,
+          body: ReasonBody(example),
           response: responses(Written(RequestDecision), TRANSITION_ERRORS),
         },
       },
       async (request) =>
         submitAs(ctx, request, fcn, [request.params.id, request.body.reason], decision),
     );
-  transition('reject', TX.sharing.RejectRequest, 'reject with a reason (provider)');
-  transition(
-    'escalate',
-    TX.sharing.EscalateRequest,
-    'escalate a dispute or an overdue request to the coordinator',
-  );
-  transition('withdraw', TX.sharing.WithdrawRequest, 'withdraw (requester)');
+  for (const [path, fcn, summary, example] of TRANSITIONS) transition(path, fcn, summary, example);
   done();
 };

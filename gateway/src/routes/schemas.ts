@@ -26,6 +26,7 @@ import {
   USAGE_ACTIONS,
   USAGE_OUTCOMES,
 } from '@shulian/chaincode/constants';
+import * as examples from './examples.js';
 
 export function StringEnum<const T extends readonly string[]>(
   values: T,
@@ -87,7 +88,10 @@ export const Day = Type.String({
   pattern: `^${DAY_PATTERN}$`,
   description: 'YYYY-MM-DD (China Standard Time), a real calendar day',
 });
-export const Instant = Type.String({ description: 'ISO 8601 UTC instant' });
+export const Instant = Type.String({
+  description: 'ISO 8601 UTC instant',
+  examples: ['2026-03-02T02:00:00.000Z'],
+});
 /** A UTC instant written as JavaScript's toISOString writes it: what the chaincode accepts. */
 export const UtcInstant = (description = 'ISO 8601 UTC instant, e.g. 2026-02-13T02:00:00.000Z') =>
   Type.String({
@@ -136,8 +140,12 @@ export const Enums = {
 /** Whether two types are the same (each assignable to the other). */
 export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
-const entity = <P extends Parameters<typeof Type.Object>[0]>(properties: P, description: string) =>
-  Type.Object(properties, { additionalProperties: true, description });
+/** An entity as the API returns it, with the example the OpenAPI document shows of it. */
+const entity = <P extends Parameters<typeof Type.Object>[0]>(
+  properties: P,
+  description: string,
+  example: object,
+) => Type.Object(properties, { additionalProperties: true, description, examples: [example] });
 
 /**
  * Identity on an entity schema that must name every field of the chaincode's type T (the source
@@ -157,7 +165,10 @@ const covering =
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const Actor = Type.Object({ department: Type.String(), user: Type.String() });
+export const Actor = Type.Object(
+  { department: Type.String(), user: Type.String() },
+  { examples: [examples.actor] },
+);
 
 export const Department = covering<chaincode.Department>()(
   entity(
@@ -178,6 +189,7 @@ export const Department = covering<chaincode.Department>()(
       updatedBy: Actor,
     },
     'a department (MSP id) registered by the coordinator',
+    examples.department,
   ),
 );
 
@@ -235,6 +247,7 @@ export const CatalogEntry = covering<chaincode.CatalogEntry>()(
       updatedBy: Actor,
     },
     'a data resource catalog entry (GB/T 21063.3 core metadata)',
+    examples.catalogEntry,
   ),
 );
 
@@ -260,6 +273,7 @@ export const DatasetVersion = covering<chaincode.DatasetVersion>()(
       anchoredBy: Actor,
     },
     'an anchored dataset version',
+    examples.datasetVersion,
   ),
 );
 
@@ -290,6 +304,7 @@ export const CatalogUpdateRequirement = covering<chaincode.CatalogUpdateRequirem
       overdue: Type.Optional(Type.Boolean()),
     },
     "the coordinator's demand that an entry be updated within the working-day deadline",
+    examples.catalogUpdateRequirement,
   ),
 );
 
@@ -326,6 +341,7 @@ export const ShareRequest = covering<chaincode.ShareRequest>()(
       ),
     },
     'a share request (共享申请)',
+    examples.shareRequest,
   ),
 );
 
@@ -349,6 +365,7 @@ export const Grant = covering<chaincode.Grant>()(
       revocation: Nullable(Type.Object({ by: Actor, at: Instant, reason: Type.String() })),
     },
     'a grant (授权)',
+    examples.grant,
   ),
 );
 
@@ -378,6 +395,7 @@ export const UsageRecord = covering<chaincode.UsageRecord>()(
       txId: Type.Optional(Type.String()),
     },
     'a recorded use, allowed or refused',
+    examples.usageRecord,
   ),
 );
 
@@ -408,10 +426,14 @@ export const QualityObjection = covering<chaincode.QualityObjection>()(
       overdue: Type.Optional(Type.Boolean()),
     },
     'a data quality objection (数据异议)',
+    examples.qualityObjection,
   ),
 );
 
-export const TxRef = Type.Object({ txId: Type.String(), blockNumber: Type.Integer() });
+export const TxRef = Type.Object(
+  { txId: Type.String(), blockNumber: Type.Integer() },
+  { examples: [examples.txRef] },
+);
 
 /** A write's answer: the entity as written and where it landed. */
 export const Written = <T extends TSchema>(schema: T) => Type.Object({ data: schema, tx: TxRef });
@@ -450,6 +472,13 @@ export const Page = <T extends TSchema>(schema: T) =>
   });
 
 export { Nullable };
+
+/** A body that is only a reason, which the ledger records with the act (one example per act). */
+export const ReasonBody = (example: string) =>
+  Type.Object(
+    { reason: Text(2048, 1) },
+    { additionalProperties: false, examples: [{ reason: example }] },
+  );
 
 /** A list answer without paging. */
 export const Items = <T extends TSchema>(schema: T) => Type.Object({ items: Type.Array(schema) });

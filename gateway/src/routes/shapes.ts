@@ -24,6 +24,7 @@ import {
   VersionNumber,
   type Same,
 } from './schemas.js';
+import * as examples from './examples.js';
 
 // ---- who is calling ----------------------------------------------------------------------------
 
@@ -134,17 +135,20 @@ export const AnchoredVersion = Type.Intersect([
 ]);
 
 /** A version found by its digest or record root. */
-export const VersionMatch = Type.Object({
-  catalogId: Type.String(),
-  catalogName: Nullable(Type.String()),
-  version: Type.Integer(),
-  owner: Type.String(),
-  digest: Type.Object({ algorithm: Type.String(), value: Type.String() }),
-  recordRoot: Nullable(Type.String()),
-  txId: Type.String(),
-  blockNumber: Type.Integer(),
-  anchoredAt: Type.String(),
-});
+export const VersionMatch = Type.Object(
+  {
+    catalogId: Type.String(),
+    catalogName: Nullable(Type.String()),
+    version: Type.Integer(),
+    owner: Type.String(),
+    digest: Type.Object({ algorithm: Type.String(), value: Type.String() }),
+    recordRoot: Nullable(Type.String()),
+    txId: Type.String(),
+    blockNumber: Type.Integer(),
+    anchoredAt: Type.String(),
+  },
+  { examples: [examples.versionMatch] },
+);
 
 // ---- requests and objections ------------------------------------------------------------------
 
@@ -165,7 +169,7 @@ export const RequestInput = Type.Object(
       Type.Boolean({ description: '应急绿色通道: deadline in hours, not days' }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [examples.requestInput] },
 );
 
 /** A provider's answer to a request, with the grant it made. */
@@ -184,7 +188,7 @@ export const ObjectionInput = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [examples.objectionInput] },
 );
 
 export const ObjectionResolution = Type.Object(
@@ -193,7 +197,7 @@ export const ObjectionResolution = Type.Object(
     correctedVersion: Type.Optional(Nullable(VersionNumber('the version that corrects the data'))),
     reason: Type.Optional(Nullable(Text(2048))),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [examples.objectionResolution] },
 );
 
 // ---- audit and statistics -----------------------------------------------------------------------
@@ -226,54 +230,65 @@ const matchingIndex = <S extends TSchema>(
 ): S => schema;
 
 export const DepartmentStats = matchingIndex(
-  Type.Object({
-    department: Type.String(),
-    catalogEntries: Type.Integer(),
-    notShared: Type.Integer({ description: '不予共享 entries' }),
-    datasetVersions: Type.Integer(),
-    requestsReceived: Type.Integer(),
-    answered: Type.Integer(),
-    approved: Type.Integer(),
-    rejected: Type.Integer(),
-    meanResponseHours: Nullable(Type.Number()),
-    maxResponseHours: Nullable(Type.Number()),
-    answeredLate: Type.Integer({ description: 'answered after the deadline' }),
-    overdueRequests: Type.Integer({ description: 'still open past the deadline' }),
-    objectionsReceived: Type.Integer(),
-    overdueObjections: Type.Integer(),
-    overdueCatalogUpdates: Type.Integer({
-      description: 'catalog update requirements still open past the deadline',
-    }),
-    shareRate: Rate('approved / answered requests (按需共享率)'),
-    qualityRate: Rate('dataset versions without an upheld objection / dataset versions'),
-    usesAllowed: Type.Integer(),
-    usesDenied: Type.Integer(),
-  }),
+  Type.Object(
+    {
+      department: Type.String(),
+      catalogEntries: Type.Integer(),
+      notShared: Type.Integer({ description: '不予共享 entries' }),
+      datasetVersions: Type.Integer(),
+      requestsReceived: Type.Integer(),
+      answered: Type.Integer(),
+      approved: Type.Integer(),
+      rejected: Type.Integer(),
+      meanResponseHours: Nullable(Type.Number()),
+      maxResponseHours: Nullable(Type.Number()),
+      answeredLate: Type.Integer({ description: 'answered after the deadline' }),
+      overdueRequests: Type.Integer({ description: 'still open past the deadline' }),
+      objectionsReceived: Type.Integer(),
+      overdueObjections: Type.Integer(),
+      overdueCatalogUpdates: Type.Integer({
+        description: 'catalog update requirements still open past the deadline',
+      }),
+      shareRate: Rate('approved / answered requests (按需共享率)'),
+      qualityRate: Rate('dataset versions without an upheld objection / dataset versions'),
+      usesAllowed: Type.Integer(),
+      usesDenied: Type.Integer(),
+    },
+    { examples: [examples.departmentStats] },
+  ),
 );
 
 // ---- the ledger ---------------------------------------------------------------------------------
 
-export const NodeStatus = Type.Object({
-  id: Type.String(),
-  running: Type.Boolean(),
-  height: Type.Integer(),
-  lastBlockHash: Type.String(),
-  commitHash: Type.String(),
-  halted: Type.Optional(
-    Type.String({ description: 'why the node stopped committing; repair it to resume' }),
-  ),
-  stalled: Type.Optional(
-    Type.String({ description: 'why the node waits to commit (a full disk); resumes by itself' }),
-  ),
-});
-export const NetworkStatus = Type.Object({
-  engine: StringEnum(['embedded', 'fabric'] as const),
-  channel: Type.String(),
-  height: Type.Integer(),
-  nodes: Type.Array(NodeStatus),
-  agreement: Type.Boolean(),
-  indexedBlock: Type.Integer({ description: 'last block in the query index; -1 before the first' }),
-});
+export const NodeStatus = Type.Object(
+  {
+    id: Type.String(),
+    running: Type.Boolean(),
+    height: Type.Integer(),
+    lastBlockHash: Type.String(),
+    commitHash: Type.String(),
+    halted: Type.Optional(
+      Type.String({ description: 'why the node stopped committing; repair it to resume' }),
+    ),
+    stalled: Type.Optional(
+      Type.String({ description: 'why the node waits to commit (a full disk); resumes by itself' }),
+    ),
+  },
+  { examples: [examples.nodeStatus] },
+);
+export const NetworkStatus = Type.Object(
+  {
+    engine: StringEnum(['embedded', 'fabric'] as const),
+    channel: Type.String(),
+    height: Type.Integer(),
+    nodes: Type.Array(NodeStatus),
+    agreement: Type.Boolean(),
+    indexedBlock: Type.Integer({
+      description: 'last block in the query index; -1 before the first',
+    }),
+  },
+  { examples: [examples.networkStatus] },
+);
 export const VerifyReport = Type.Object({
   ok: Type.Boolean(),
   checkedBlocks: Type.Integer(),

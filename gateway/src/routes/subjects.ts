@@ -26,7 +26,7 @@ import { callerOf, principalOf, requireSomeRole } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { Caller } from '../ledger/types.js';
 import type { GatewayContext } from '../services/runtime.js';
-import { usageCsv } from './audit.js';
+import { USAGE_CSV, usageCsv } from './audit.js';
 import { LEDGER, READ, USE, WRITE } from '../operation-errors.js';
 import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
@@ -49,6 +49,7 @@ import {
   UtcInstant,
   Written,
 } from './schemas.js';
+import * as examples from './examples.js';
 
 const Base64 = (maxLength: number, description: string) =>
   // Standard, padded base64, as the chaincode checks it.
@@ -59,9 +60,17 @@ const Base64 = (maxLength: number, description: string) =>
     description,
   });
 const Signature = Base64(128, 'ECDSA P-256 / SHA-256 signature, IEEE P1363 (r‖s), base64');
-/** An ID number as typed: 18 characters (the check against the kind of subject is the gateway's). */
+/**
+ * An ID number as typed: 18 characters (the check against the kind of subject is the gateway's).
+ * The example is a person of the demo population.
+ */
 const IdNumber = (description: string) =>
-  Type.String({ pattern: '^\\s*[0-9A-Za-z]{18}\\s*$', maxLength: 32, description });
+  Type.String({
+    pattern: '^\\s*[0-9A-Za-z]{18}\\s*$',
+    maxLength: 32,
+    description,
+    examples: ['130682196001011000'],
+  });
 const FieldName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' });
 
 const SubjectBinding = Type.Object(
@@ -75,7 +84,11 @@ const SubjectBinding = Type.Object(
     boundAt: Type.String(),
     boundBy: Type.Object({ department: Type.String(), user: Type.String() }),
   },
-  { additionalProperties: true, description: "a data subject's public key on the ledger" },
+  {
+    additionalProperties: true,
+    description: "a data subject's public key on the ledger",
+    examples: [examples.subjectBinding],
+  },
 );
 
 const AuthorisationTerms = Type.Object(
@@ -118,12 +131,22 @@ const Authorisation = Type.Object(
     submittedBy: Type.Object({ department: Type.String(), user: Type.String() }),
     revocation: Nullable(Type.Object({}, { additionalProperties: true })),
   },
-  { additionalProperties: true, description: "a data subject's signed authorisation" },
+  {
+    additionalProperties: true,
+    description: "a data subject's signed authorisation",
+    examples: [examples.authorisation],
+  },
+);
+
+/** What a subject reads of their own data: every use naming them, and their authorisations. */
+const Trail = Type.Object(
+  { subject: Hex64, uses: Type.Array(UsageRecord), authorisations: Type.Array(Authorisation) },
+  { examples: [examples.trail] },
 );
 
 const SignedAuthorisation = Type.Object(
   { payload: AuthorisationTerms, signature: Signature },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [examples.signedAuthorisation] },
 );
 const SignedRevocation = Type.Object(
   {
@@ -138,7 +161,7 @@ const SignedRevocation = Type.Object(
     ),
     signature: Signature,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [examples.signedRevocation] },
 );
 const SignedTrail = Type.Object(
   {
@@ -148,7 +171,7 @@ const SignedTrail = Type.Object(
     ),
     signature: Signature,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [examples.signedTrail] },
 );
 
 const SubjectRecordsAnswer = Type.Object({
@@ -232,7 +255,7 @@ function bindingRoutes(app: App, ctx: GatewayContext): void {
             publicKey: Base64(256, 'P-256 SubjectPublicKeyInfo (DER), base64'),
             reason: Type.Optional(Text(2048, 1)),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [examples.bindingInput] },
         ),
         response: responses(Written(SubjectBinding), [...WRITE, 'FORBIDDEN'], 201),
       },
@@ -417,10 +440,10 @@ function trailRoutes(app: App, ctx: GatewayContext): void {
         ),
         body: SignedTrail,
         response: mediaResponses(
-          StreamBody(
-            'JSON {subject, uses: UsageRecord[], authorisations: Authorisation[]}, or the uses as RFC 4180 CSV',
-          ),
-          ['application/json', 'text/csv'],
+          {
+            'application/json': { schema: Trail },
+            'text/csv': { schema: StreamBody('the uses as RFC 4180 CSV'), example: USAGE_CSV },
+          },
           [
             ...READ,
             'SUBJECT_NOT_BOUND',
@@ -482,7 +505,7 @@ function recordRoutes(app: App, ctx: GatewayContext): void {
             fields: Type.Optional(Type.Array(FieldName, { minItems: 1, uniqueItems: true })),
             purpose: Type.Optional(Enums.purpose),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [examples.subjectRecordsQuery] },
         ),
         response: responses(SubjectRecordsAnswer, [
           ...USE,

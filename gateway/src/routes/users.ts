@@ -22,6 +22,7 @@ import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { responses, submitAs } from './helpers.js';
 import { StringEnum, Text, UserName } from './schemas.js';
+import * as examples from './examples.js';
 import { DepartmentUser, UserCreated } from './shapes.js';
 
 const DepartmentParams = Type.Object(
@@ -137,7 +138,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
             }),
             label: Type.Optional(Text(256, 1)),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [examples.userInput] },
         ),
         response: responses(UserCreated, [...WRITE, 'FORBIDDEN', 'ALREADY_EXISTS'], 201),
       },

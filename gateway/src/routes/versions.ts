@@ -25,6 +25,7 @@ import {
 import { CatalogParams } from './catalog.js';
 import { DatasetVersion, Enums, Id, Text, VersionNumber, Written } from './schemas.js';
 import { AnchoredVersion } from './shapes.js';
+import { CONTENT_EXAMPLES } from './examples.js';
 
 const VersionParams = Type.Object(
   { id: Id('catalog entry id'), version: VersionNumber() },
@@ -298,8 +299,18 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         ),
         // The dataset's own media type, as anchored: CSV and JSON Lines are projected.
         response: mediaResponses(
-          StreamBody('the dataset (projected for CSV / JSON Lines)'),
-          ['text/csv', 'application/x-ndjson', 'application/octet-stream', '*/*'],
+          {
+            'text/csv': {
+              schema: StreamBody('CSV, projected to the granted fields'),
+              example: CONTENT_EXAMPLES.csv,
+            },
+            'application/x-ndjson': {
+              schema: StreamBody('JSON Lines, projected to the granted fields'),
+              example: CONTENT_EXAMPLES.jsonl,
+            },
+            'application/octet-stream': { schema: StreamBody('the file as anchored') },
+            '*/*': { schema: StreamBody('the file as anchored, under its own media type') },
+          },
           [...USE, 'NOT_ACCEPTABLE'],
         ),
       },
