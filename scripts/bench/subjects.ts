@@ -19,24 +19,30 @@
  *
  * A human summary on stderr, one JSON document on stdout, and a one-line summary last on stderr.
  */
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import {
-  SUBJECT_STATEMENTS,
   TX,
   type Authorisation,
-  type AuthorisationTerms,
-  type RequestDecisionResult,
   type SubjectBinding,
   type UsageRecord,
   type UseCheck,
 } from '@shulian/chaincode/constants';
-import { canonicalBytes } from '@shulian/chaincode/canonical';
 import { loadConfig } from '../../gateway/src/config.js';
+import {
+  BIRTH_CONSUMER,
+  BIRTH_VERIFIER,
+  birthAuthorisationTerms,
+  birthRecordsCsv,
+  grantBirthRoles,
+  idNumber,
+  setUpBirthRecords,
+  signedBy,
+  type BirthRecordsSetUp,
+} from '../../gateway/src/demo/subjects.js';
 import { bootstrapNetwork } from '../../gateway/src/services/bootstrap.js';
 import { openRuntime, type Runtime } from '../../gateway/src/services/runtime.js';
 
@@ -56,35 +62,9 @@ const SECONDS = Number(values.duration);
 const QUERIES = Number(values.queries);
 
 const ENTRY = 'PSB-BIRTH-BENCH';
-const PSB = { department: 'psb', user: 'clerk' };
-const VERIFIER = { department: 'psb', user: 'vera' };
-const HEALTH = { department: 'health', user: 'clerk' };
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const CHECK_DIGITS = '10X98765432';
+const HEALTH = BIRTH_CONSUMER;
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-
-/** The i-th generated 身份证号: a Jinan area code, 11 digits of i, the GB 11643 check digit. */
-function idNumber(i: number): string {
-  const body = `370102${String(i).padStart(11, '0')}`;
-  let sum = 0;
-  for (let d = 0; d < 17; d++) sum += Number(body[d]) * WEIGHTS[d]!;
-  return body + CHECK_DIGITS[sum % 11]!;
-}
-
-/** The version's bytes, generated as they are anchored (never held whole in memory). */
-function* birthsCsv(count: number): Generator<Uint8Array> {
-  yield Buffer.from('id_number,child_name,birth_date,hospital\n');
-  const batch = 10_000;
-  for (let start = 0; start < count; start += batch) {
-    let text = '';
-    for (let i = start; i < Math.min(count, start + batch); i++) {
-      const day = String(1 + (i % 28)).padStart(2, '0');
-      text += `${idNumber(i)},新生儿${i},2025-${String(1 + (i % 12)).padStart(2, '0')}-${day},市第${1 + (i % 9)}人民医院\n`;
-    }
-    yield Buffer.from(text);
-  }
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -109,94 +89,24 @@ interface Citizen {
   authorisationId: string;
 }
 
-async function setUp(runtime: Runtime): Promise<{ version: number; citizens: Citizen[] }> {
-  const { chaincode, datasets } = runtime;
+async function setUp(runtime: Runtime): Promise<{ set: BirthRecordsSetUp; citizens: Citizen[] }> {
+  const { chaincode } = runtime;
   const context = runtime.context();
-  const admin = (department: string) => ({ department, user: 'admin' });
-  await chaincode.submit(admin('psb'), TX.governance.SetUserRoles, ['clerk', ['publisher']]);
-  await chaincode.submit(admin('psb'), TX.governance.SetUserRoles, ['vera', ['verifier']]);
-  await chaincode.submit(admin('health'), TX.governance.SetUserRoles, ['clerk', ['consumer']]);
-  await chaincode.submit(PSB, TX.catalog.CreateEntry, [
-    {
-      id: ENTRY,
-      name: '出生医学证明信息',
-      classification: 'base',
-      abstract: '出生医学证明签发记录',
-      format: 'CSV',
-      fields: [
-        { name: 'id_number', nameZh: '身份证号', type: 'string', sensitivity: 'sensitive' },
-        {
-          name: 'child_name',
-          nameZh: '新生儿姓名',
-          type: 'string',
-          sensitivity: 'sensitive',
-          consent: 'person',
-        },
-        {
-          name: 'birth_date',
-          nameZh: '出生日期',
-          type: 'date',
-          sensitivity: 'sensitive',
-          consent: 'person',
-        },
-        { name: 'hospital', nameZh: '签发机构', type: 'string', sensitivity: 'internal' },
-      ],
-      subjectField: 'id_number',
-      shareType: 'conditional',
-      shareConditions: '户口登记时核验出生医学证明',
-      legalBasis: null,
-      shareMethods: ['online_query'],
-      openness: 'not_open',
-      updateFrequency: 'daily',
-      publishDate: '2026-01-05',
-      relatedResources: [],
-      sourceSystem: null,
-      scenarios: ['出生医学证明核验'],
-    },
-  ]);
-  const started = performance.now();
-  const anchored = await datasets.anchor(PSB, {
+  await grantBirthRoles(runtime);
+  const set = await setUpBirthRecords(runtime, {
     catalogId: ENTRY,
-    source: Readable.from(birthsCsv(RECORDS)),
-    mediaType: 'text/csv',
-    reason: null,
-    algorithm: 'sha256',
-    maxBytes: 1 << 30,
+    source: birthRecordsCsv(RECORDS),
   });
-  const anchorSeconds = (performance.now() - started) / 1000;
   log(
-    `anchored ${anchored.value.recordCount ?? 0} records (${(anchored.value.size / 2 ** 20).toFixed(1)} MiB) in ${anchorSeconds.toFixed(1)} s`,
+    `anchored ${set.recordCount} records (${(set.size / 2 ** 20).toFixed(1)} MiB) in ${set.anchorSeconds.toFixed(1)} s`,
   );
-  setUpFigures.anchorSeconds = anchorSeconds;
-  setUpFigures.bytes = anchored.value.size;
-
-  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
-  const { value } = await chaincode.submit<RequestDecisionResult>(
-    HEALTH,
-    TX.sharing.CreateRequest,
-    [
-      {
-        catalogId: ENTRY,
-        fields: ['id_number', 'child_name', 'birth_date', 'hospital'],
-        purpose: 'data_verification',
-        scenario: '户口登记：核验出生医学证明',
-        period: { from: today, to: '2099-12-31' },
-      },
-    ],
-  );
-  await chaincode.submit(PSB, TX.sharing.ApproveRequest, [
-    value.request.id,
-    { useLimit: null, reason: null },
-  ]);
-
   const citizens: Citizen[] = [];
-  const now = Date.now();
   for (let n = 0; n < SUBJECTS; n++) {
     // Spread over the whole version, so finding a row is not helped by its place.
     const identifier = idNumber(Math.floor(((n + 0.5) / SUBJECTS) * RECORDS));
     const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const subject = context.subjects.pseudonym('person', identifier);
-    await chaincode.submit<SubjectBinding>(VERIFIER, TX.consent.BindSubject, [
+    await chaincode.submit<SubjectBinding>(BIRTH_VERIFIER, TX.consent.BindSubject, [
       {
         subject,
         kind: 'person',
@@ -204,32 +114,16 @@ async function setUp(runtime: Runtime): Promise<{ version: number; citizens: Cit
         reason: null,
       },
     ]);
-    const terms: AuthorisationTerms = {
-      statement: SUBJECT_STATEMENTS.authorise,
-      subject,
-      consumer: 'health',
-      entries: [{ catalogId: ENTRY, fields: ['child_name', 'birth_date'] }],
-      purpose: 'data_verification',
-      matter: '户口登记时核验出生医学证明',
-      validFrom: new Date(now - 60_000).toISOString(),
-      validTo: new Date(now + 86_400_000).toISOString(),
-      maxUses: 1000,
-      nonce: `bench-${n}-${now}`,
-    };
+    const terms = birthAuthorisationTerms(subject, ENTRY, 1000, `bench-${n}-${Date.now()}`);
     const { value: stored } = await chaincode.submit<Authorisation>(
       HEALTH,
       TX.consent.SubmitAuthorisation,
-      [{ payload: terms, signature: signed(keys.privateKey, terms) }],
+      [signedBy(keys.privateKey, terms)],
     );
     citizens.push({ identifier, subject, authorisationId: stored.id });
   }
-  return { version: anchored.value.version, citizens };
+  return { set, citizens };
 }
-
-const signed = (key: KeyObject, payload: unknown): string =>
-  sign('sha256', canonicalBytes(payload), { key, dsaEncoding: 'ieee-p1363' }).toString('base64');
-
-const setUpFigures = { anchorSeconds: 0, bytes: 0 };
 
 let wholeRetries = 0;
 
@@ -274,7 +168,8 @@ async function main(): Promise<void> {
   const runtime = await openRuntime(config, { follow: true });
   try {
     await bootstrapNetwork(runtime);
-    const { version, citizens } = await setUp(runtime);
+    const { set, citizens } = await setUp(runtime);
+    const { version } = set;
     const { chaincode, datasets } = runtime;
     const pick = (n: number): Citizen => citizens[n % citizens.length]!;
 
@@ -375,7 +270,7 @@ async function main(): Promise<void> {
       records: RECORDS,
       subjects: SUBJECTS,
       clients: CLIENTS,
-      setUp: { anchorSeconds: setUpFigures.anchorSeconds, versionBytes: setUpFigures.bytes },
+      setUp: { anchorSeconds: set.anchorSeconds, versionBytes: set.size },
       ledgerSideCheck: { ...ledgerSide, seconds: check.seconds, targetP95Ms: 50 },
       wholeQueries: { ...whole, seconds: queries.seconds },
       cpus: (await import('node:os')).cpus().length,

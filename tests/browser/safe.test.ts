@@ -8,6 +8,11 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@shulian/chaincode/constants';
+import {
+  BIRTH_HEADER,
+  birthRecordsEntry,
+  birthRecordsRequest,
+} from '../../gateway/src/demo/subjects.js';
 import { launchBrowser, screenshot, startGateway, type Browser, type Gateway } from './harness.js';
 
 interface Identity {
@@ -20,7 +25,7 @@ interface Identity {
 const ENTRY = 'PSB-BIRTH-SAFE';
 const CITIZEN_ID = '370102202601015678';
 const BIRTHS = [
-  'id_number,child_name,birth_date,hospital',
+  BIRTH_HEADER,
   '370102202512310011,张一,2025-12-31,市妇幼保健院',
   `${CITIZEN_ID},李小明,2026-01-01,市第一人民医院`,
 ].join('\n');
@@ -100,52 +105,13 @@ beforeAll(async () => {
       roles: ['verifier'],
     })
   ).token;
-  await ok('POST', '/catalog', psbClerk.token, {
-    id: ENTRY,
-    name: '出生医学证明信息',
-    classification: 'base',
-    abstract: '出生医学证明签发记录',
-    format: 'CSV',
-    fields: [
-      { name: 'id_number', nameZh: '身份证号', type: 'string', sensitivity: 'sensitive' },
-      {
-        name: 'child_name',
-        nameZh: '新生儿姓名',
-        type: 'string',
-        sensitivity: 'sensitive',
-        consent: 'person',
-      },
-      {
-        name: 'birth_date',
-        nameZh: '出生日期',
-        type: 'date',
-        sensitivity: 'sensitive',
-        consent: 'person',
-      },
-      { name: 'hospital', nameZh: '签发机构', type: 'string', sensitivity: 'internal' },
-    ],
-    subjectField: 'id_number',
-    shareType: 'conditional',
-    shareConditions: '户口登记时核验出生医学证明',
-    shareMethods: ['online_query'],
-    openness: 'not_open',
-    updateFrequency: 'daily',
-    publishDate: '2026-01-05',
-    scenarios: ['出生医学证明核验'],
-  });
+  await ok('POST', '/catalog', psbClerk.token, birthRecordsEntry(ENTRY));
   await ok('POST', `/catalog/${ENTRY}/versions`, psbClerk.token, BIRTHS, 'text/csv');
-  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
   const request = await ok<{ data: { request: { id: string } } }>(
     'POST',
     '/requests',
     healthClerk.token,
-    {
-      catalogId: ENTRY,
-      fields: ['id_number', 'child_name', 'birth_date', 'hospital'],
-      purpose: 'data_verification',
-      scenario: '户口登记：核验出生医学证明',
-      period: { from: today, to: '2099-12-31' },
-    },
+    birthRecordsRequest(ENTRY),
   );
   await ok('POST', `/requests/${request.data.request.id}/approve`, psbClerk.token, {
     reason: null,

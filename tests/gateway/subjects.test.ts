@@ -18,12 +18,17 @@ import { canonicalBytes } from '@shulian/chaincode/canonical';
 import { verifyBundle, type ProofBundle } from '@shulian/proof/bundle';
 import { nodeProofCrypto } from '@shulian/proof/node';
 import { disclosedRecord, type SelectiveRecordProof } from '@shulian/proof/records';
+import {
+  BIRTH_HEADER,
+  birthRecordsEntry,
+  birthRecordsRequest,
+} from '../../gateway/src/demo/subjects.js';
 import { openFixture, type Fixture } from './fixture.js';
 
 const CITIZEN_ID = '370102202601015678';
 const ENTRY = 'PSB-BIRTH-001';
 const BIRTHS = [
-  'id_number,child_name,birth_date,hospital',
+  BIRTH_HEADER,
   '370102202512310011,张一,2025-12-31,市妇幼保健院',
   `${CITIZEN_ID},李小明,2026-01-01,市第一人民医院`,
   '370102202601020022,王二,2026-01-02,市妇幼保健院',
@@ -66,44 +71,7 @@ beforeAll(async () => {
   ]);
   verifierToken = (await tokens.create({ department: 'psb', user: 'vera', roles: ['verifier'] }))
     .token;
-  await chaincode.submit(psbClerk, TX.catalog.CreateEntry, [
-    {
-      id: ENTRY,
-      name: '出生医学证明信息',
-      classification: 'base',
-      abstract: '出生医学证明签发记录',
-      format: 'CSV',
-      fields: [
-        { name: 'id_number', nameZh: '身份证号', type: 'string', sensitivity: 'sensitive' },
-        {
-          name: 'child_name',
-          nameZh: '新生儿姓名',
-          type: 'string',
-          sensitivity: 'sensitive',
-          consent: 'person',
-        },
-        {
-          name: 'birth_date',
-          nameZh: '出生日期',
-          type: 'date',
-          sensitivity: 'sensitive',
-          consent: 'person',
-        },
-        { name: 'hospital', nameZh: '签发机构', type: 'string', sensitivity: 'internal' },
-      ],
-      subjectField: 'id_number',
-      shareType: 'conditional',
-      shareConditions: '户口登记时核验出生医学证明',
-      legalBasis: null,
-      shareMethods: ['online_query'],
-      openness: 'not_open',
-      updateFrequency: 'daily',
-      publishDate: '2026-01-05',
-      relatedResources: [],
-      sourceSystem: null,
-      scenarios: ['出生医学证明核验'],
-    },
-  ]);
+  await chaincode.submit(psbClerk, TX.catalog.CreateEntry, [birthRecordsEntry(ENTRY)]);
   await datasets.anchor(psbClerk, {
     catalogId: ENTRY,
     source: Readable.from([Buffer.from(BIRTHS)]),
@@ -112,19 +80,10 @@ beforeAll(async () => {
     algorithm: 'sha256',
     maxBytes: 1 << 20,
   });
-  const today = new Date().toISOString().slice(0, 10);
   const { value } = await chaincode.submit<RequestDecisionResult>(
     { department: 'health', user: 'clerk' },
     TX.sharing.CreateRequest,
-    [
-      {
-        catalogId: ENTRY,
-        fields: ['id_number', 'child_name', 'birth_date', 'hospital'],
-        purpose: 'data_verification',
-        scenario: '户口登记：核验出生医学证明',
-        period: { from: today, to: '2099-12-31' },
-      },
-    ],
+    [birthRecordsRequest(ENTRY)],
   );
   await chaincode.submit(psbClerk, TX.sharing.ApproveRequest, [
     value.request.id,

@@ -26,6 +26,13 @@ import {
 } from '../lib/keys.js';
 import { listByCatalog, listByDepartment, readAsParty } from '../lib/queries.js';
 import { emit, find, get, list, put, reply, scan } from '../lib/state.js';
+import {
+  AUTHORISATION_USES,
+  countedUses,
+  countUse,
+  GRANT_USES,
+  type UseCounter,
+} from '../lib/uses.js';
 import { parseInput, useInput } from '../model/inputs.js';
 import type {
   Authorisation,
@@ -60,14 +67,13 @@ export class UsageContract extends ShulianContract {
     const use = await readUse(ctx, useJson);
     const { input, entry } = use;
     const { grant, authorisation, denial, fields } = await assess(ctx, session, use);
-    if (grant && !denial) await put(ctx, GRANTS, { ...grant, useCount: grant.useCount + 1 }, grant);
-    if (authorisation && !denial) {
-      const counted = { ...authorisation, useCount: authorisation.useCount + 1 };
-      await put(ctx, AUTHORISATIONS, counted, authorisation);
-    }
+    const id = newId(session, 'USE');
+    // One key per counted use, never the grant or authorisation record: see lib/uses.ts.
+    if (grant && !denial) await countUse(ctx, GRANT_USES, grant.id, id);
+    if (authorisation && !denial) await countUse(ctx, AUTHORISATION_USES, authorisation.id, id);
     const record: UsageRecord = {
       ...input,
-      id: newId(session, 'USE'),
+      id,
       grantId: grant?.id ?? input.grantId,
       fields,
       // A refused use delivered nothing, whatever the caller claims.
@@ -221,14 +227,15 @@ async function assess(ctx: Context, session: Session, use: Use): Promise<Assessm
   } else if (input.grantId !== null) {
     const grant = await find(ctx, GRANTS, [input.grantId]);
     assessment = grant
-      ? judge(session, input, grant)
+      ? await judge(ctx, session, input, grant)
       : deny(null, ErrorCode.GRANT_NOT_FOUND, `grant ${input.grantId} does not exist`);
   } else {
     const candidates = await scan(ctx, GRANTS, {
       index: 'consumer',
       prefix: [session.actor.department, entry.id],
     });
-    const judged = candidates.map((grant) => judge(session, input, grant));
+    const judged: Assessment[] = [];
+    for (const grant of candidates) judged.push(await judge(ctx, session, input, grant));
     assessment =
       judged.find((a) => a.denial === null) ??
       judged[0] ??
@@ -272,8 +279,16 @@ function projectable(action: UsageAction, version: DatasetVersion): boolean {
   return tabularFormatOf(version.mediaType) !== null;
 }
 
-/** The checks in the order a clerk would explain them. */
-function judge(session: Session, input: UseInput, grant: Grant): Assessment {
+/**
+ * The checks in the order a clerk would explain them. The uses counted so far are read last and
+ * only under a use limit (lib/uses.ts), so uses under an unlimited grant never conflict.
+ */
+async function judge(
+  ctx: Context,
+  session: Session,
+  input: UseInput,
+  grant: Grant,
+): Promise<Assessment> {
   const fields = input.fields ?? grant.fields;
   const denied = (code: ErrorCode, message: string) => deny(grant, code, message, fields);
   if (grant.catalogId !== input.catalogId) {
@@ -313,7 +328,7 @@ function judge(session: Session, input: UseInput, grant: Grant): Assessment {
       `grant ${grant.id} is for ${grant.purpose}, not ${input.purpose}`,
     );
   }
-  if (grant.useLimit !== null && grant.useCount >= grant.useLimit) {
+  if (grant.useLimit !== null && (await spent(ctx, GRANT_USES, grant, grant.useLimit))) {
     return denied(
       ErrorCode.USE_LIMIT_REACHED,
       `grant ${grant.id} allows ${grant.useLimit} uses and all are spent`,
@@ -390,9 +405,30 @@ async function consent(
     purpose,
     currentBindingVersion: binding?.version ?? 0,
   });
-  return denial
-    ? refuse(denial.code, denial.message, authorisation)
-    : { ...assessment, authorisation };
+  if (denial) return refuse(denial.code, denial.message, authorisation);
+  const t = authorisation.terms;
+  if (await spent(ctx, AUTHORISATION_USES, authorisation, t.maxUses)) {
+    return refuse(
+      ErrorCode.AUTHORISATION_SPENT,
+      `authorisation ${authorisation.id} allowed ${t.maxUses} use${t.maxUses === 1 ? '' : 's'} and all are spent`,
+      authorisation,
+    );
+  }
+  return { ...assessment, authorisation };
+}
+
+/**
+ * Whether `limit` uses of `counted` are spent: those in its record (ledgers written before
+ * per-use keys) and its per-use keys, read no further than the limit.
+ */
+async function spent(
+  ctx: Context,
+  counter: UseCounter,
+  counted: { id: string; useCount: number },
+  limit: number,
+): Promise<boolean> {
+  const left = limit - counted.useCount;
+  return left <= 0 || (await countedUses(ctx, counter, counted.id, left)) >= left;
 }
 
 interface AuthorisationQuestion {
@@ -406,7 +442,7 @@ interface AuthorisationQuestion {
   currentBindingVersion: number;
 }
 
-/** The checks in the order a subject would explain them. */
+/** The checks in the order a subject would explain them; the uses left are counted after them. */
 function judgeAuthorisation(
   session: Session,
   q: AuthorisationQuestion,
@@ -463,12 +499,6 @@ function judgeAuthorisation(
     return {
       code: ErrorCode.AUTHORISATION_PURPOSE_MISMATCH,
       message: `authorisation ${a.id} is for ${t.purpose}, not ${q.purpose ?? 'an unstated purpose'}`,
-    };
-  }
-  if (a.useCount >= t.maxUses) {
-    return {
-      code: ErrorCode.AUTHORISATION_SPENT,
-      message: `authorisation ${a.id} allowed ${t.maxUses} use${t.maxUses === 1 ? '' : 's'} and all are spent`,
     };
   }
   return null;

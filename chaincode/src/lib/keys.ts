@@ -32,6 +32,7 @@ import type {
   WorkingCalendar,
 } from '../model/types.js';
 import type { EntityKind } from './state.js';
+import { AUTHORISATION_USES, GRANT_USES, withUses } from './uses.js';
 
 /** The single ledger configuration record; a plain key, outside every composite-key range. */
 export const CONFIG_KEY = 'config';
@@ -144,6 +145,7 @@ export const GRANTS: EntityKind<Grant> = {
     provider: (g) => [g.provider],
     catalog: (g) => [g.catalogId],
   },
+  present: (ctx, g) => withUses(ctx, GRANT_USES, g),
 };
 
 export const USES: EntityKind<UsageRecord> = {
@@ -186,6 +188,7 @@ export const AUTHORISATIONS: EntityKind<Authorisation> = {
     subject: (a) => [a.subject],
     consumer: (a) => [a.terms.consumer],
   },
+  present: (ctx, a) => withUses(ctx, AUTHORISATION_USES, a),
 };
 
 export const OBJECTIONS: EntityKind<QualityObjection> = {

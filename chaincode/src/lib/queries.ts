@@ -82,7 +82,7 @@ export async function readAsParty<T>(
   const session = await openSession(ctx, 'read');
   const entity = await get(ctx, kind, [checkArg(identifier, id, 'id')]);
   requireParty(session, partiesOf(entity), `${kind.label} ${id}`);
-  return entity;
+  return kind.present ? kind.present(ctx, entity) : entity;
 }
 
 /** The key history of one record between departments, for the same readers as readAsParty. */

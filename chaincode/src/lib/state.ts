@@ -27,6 +27,11 @@ export interface EntityKind<T> {
   keyLength: number;
   /** Secondary indexes: name → leading attributes (the primary key attributes follow). */
   indexes: Record<string, (entity: T) => string[]>;
+  /**
+   * How read transactions (pages, readAsParty) show the entity when some of it is derived from
+   * other keys (uses counted one key per use); rules read the stored value.
+   */
+  present?: (ctx: Context, entity: T) => Promise<T>;
 }
 
 export function compositeKey(ctx: Context, type: string, attributes: string[]): string {
@@ -167,7 +172,9 @@ export async function list<T>(
     size,
     bookmark,
   );
-  const items = await collect(ctx, kind, selection, iterator);
+  const stored = await collect(ctx, kind, selection, iterator);
+  const { present } = kind;
+  const items = present ? await Promise.all(stored.map((e) => present(ctx, e))) : stored;
   return { items, bookmark: metadata.bookmark, count: items.length };
 }
 

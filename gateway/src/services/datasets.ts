@@ -29,7 +29,6 @@ import type { AnyProofBundle } from '@shulian/proof/bundle';
 import { nodeHashes } from '@shulian/proof/node';
 import {
   projectRecordProof,
-  RecordParser,
   type RecordFormat,
   type SelectiveRecordProof,
 } from '@shulian/proof/records';
@@ -484,17 +483,14 @@ export async function createDatasets(deps: {
       let delivery: Delivery | null = null;
       if (check.allowed) {
         const { sha256, txId } = await anchoredTx(version);
-        let stream: Readable;
+        let found: { index: number; record: Record<string, Json> }[];
         try {
-          stream = await store.get(sha256);
+          // Refuses a missing or damaged file before looking, as a download would.
+          (await store.get(sha256, { start: 0, end: 0 })).destroy();
+          found = await store.recordsWhere(sha256, query.subjectField, query.identifier);
         } catch (err) {
           throw fromStoreError(err);
         }
-        const found = await matching(
-          recordsOf(stream, format),
-          query.subjectField,
-          query.identifier,
-        );
         whole = found.every(({ record }) =>
           Object.keys(record).every((field) => check.fields.includes(field)),
         );
@@ -638,38 +634,6 @@ async function* checked(
     yield bytes;
   }
   check.finish();
-}
-
-/**
- * The records of one subject: those whose subject column holds the identifier, read from the
- * anchored bytes with the proof module's parser (so indexes are the record tree's). One pass over
- * the version; there is no index by subject yet.
- */
-async function* recordsOf(stream: Readable, format: RecordFormat): AsyncGenerator<Json> {
-  const parser = new RecordParser(format);
-  for await (const data of stream as AsyncIterable<Uint8Array>) yield* parser.push(data);
-  yield* parser.end();
-}
-
-async function matching(
-  records: AsyncIterable<Json>,
-  subjectField: string,
-  identifier: string,
-): Promise<{ index: number; record: Record<string, Json> }[]> {
-  const found: { index: number; record: Record<string, Json> }[] = [];
-  let index = 0;
-  for await (const record of records) {
-    if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
-      const value = record[subjectField];
-      if (
-        (typeof value === 'string' || typeof value === 'number') &&
-        String(value).trim() === identifier
-      )
-        found.push({ index, record });
-    }
-    index += 1;
-  }
-  return found;
 }
 
 /** Allowed on chain although the check just before refused: recorded as nothing delivered. */

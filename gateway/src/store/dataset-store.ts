@@ -5,6 +5,10 @@
  *   tmp/                      uploads in progress; emptied when the store opens
  *   blobs/<sha256>            file bytes
  *   blobs/<sha256>.leaves     salted record leaf hashes, 32 bytes each (record-anchored datasets)
+ *   blobs/<sha256>.offsets, .levels, .subjects-<field>
+ *                             record offsets, the record tree's levels, a column's index: built
+ *                             when first needed, so one record's proof reads O(log n) nodes
+ *                             (./record-index.ts)
  *   blobs/<sha256>.json       the commitment; written last, so its presence means "complete"
  *   anchored/<sha256>         {txId, at}: written after the ledger confirms; only then is it served
  *
@@ -42,18 +46,25 @@ import {
   type ChunkProof,
   type FileCommitment,
 } from '@shulian/proof/chunks';
-import { isHex, HASH_BYTES, toHex, type DigestAlgorithm } from '@shulian/proof/hash';
+import { fromHex, isHex, HASH_BYTES, toHex, type DigestAlgorithm } from '@shulian/proof/hash';
 import { nodeHashes } from '@shulian/proof/node';
-import { streamedInclusionProof, type TreePosition } from '@shulian/proof/merkle';
+import { streamedInclusionProof } from '@shulian/proof/merkle';
 import {
   assembleRecordProof,
   RecordCommitmentBuilder,
-  RecordParser,
   type RecordCommitment,
   type RecordFormat,
   type SelectiveRecordProof,
 } from '@shulian/proof/records';
 import { writeBlob } from './blob-writer.js';
+import {
+  indexFileSuffixes,
+  recordAt,
+  RecordIndexDamaged,
+  recordPosition,
+  recordsWhere,
+  type RecordFiles,
+} from './record-index.js';
 import { digestFile } from './digest-file.js';
 
 export type StoreErrorCode =
@@ -128,6 +139,15 @@ export interface DatasetStore {
    * dataset secret; the caller limits it to the fields a consumer may see (projectRecordProof).
    */
   recordProof(sha256: string, index: number, secret: Uint8Array): Promise<SelectiveRecordProof>;
+  /**
+   * The records of a record-anchored blob whose column `field` is `value` (trimmed, as text),
+   * through an index of that column built the first time it is asked for (./record-index.ts).
+   */
+  recordsWhere(
+    sha256: string,
+    field: string,
+    value: string,
+  ): Promise<{ index: number; record: Record<string, Json> }[]>;
 }
 
 /** What is wrong with a stored blob, naming its file. */
@@ -256,6 +276,26 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
   await Promise.all([tmpDir, blobDir, anchoredDir].map((d) => mkdir(d, { recursive: true })));
 
   const blobPath = (sha256: string): string => join(blobDir, sha256);
+
+  const recordFiles = (sha256: string, records: NonNullable<BlobInfo['records']>): RecordFiles => ({
+    blob: blobPath(sha256),
+    format: records.format,
+    count: records.count,
+    hash: nodeHashes[records.algorithm],
+    root: fromHex(records.root),
+    tmpDir,
+  });
+
+  /** Runs a read through the record index, answering damage as the store's own error. */
+  async function indexed<T>(sha256: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof RecordIndexDamaged)
+        throw new StoreError('RECORD_LEAVES_DAMAGED', `${sha256}: ${error.message}`);
+      throw error;
+    }
+  }
 
   async function syncDir(dir: string): Promise<void> {
     const handle = await open(dir, 'r');
@@ -468,6 +508,10 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
       // The commitment goes first: without it the blob is incomplete and never served.
       await rm(`${blobPath(sha256)}.json`, { force: true });
       await rm(`${blobPath(sha256)}.leaves`, { force: true });
+      const kept = indexFileSuffixes();
+      for (const name of await readdir(blobDir))
+        if (name.startsWith(sha256) && kept.test(name))
+          await rm(join(blobDir, name), { force: true });
       await rm(blobPath(sha256), { force: true });
       await syncDir(blobDir);
     },
@@ -507,51 +551,30 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
       ) {
         throw new StoreError('RECORD_NOT_FOUND', `blob ${sha256} has no record ${index}`);
       }
-      const { algorithm, format } = info.records;
-      const parser = new RecordParser(format);
-      let seen = 0;
-      const find = (records: Json[]): Json | undefined => {
-        const found = records[index - seen];
-        seen += records.length;
-        return found;
-      };
-      let record: Json | undefined;
-      for await (const data of createReadStream(blobPath(sha256)) as AsyncIterable<Uint8Array>) {
-        record = find(parser.push(data));
-        if (record !== undefined) break;
+      const files = recordFiles(sha256, info.records);
+      const leavesPath = `${blobPath(sha256)}.leaves`;
+      const [record, position] = await indexed(sha256, () =>
+        Promise.all([
+          recordAt(files, index),
+          recordPosition(files, leavesPath, () => readLeaves(leavesPath), index),
+        ]),
+      );
+      try {
+        return assembleRecordProof(files.hash, secret, record, position);
+      } catch (error) {
+        // Also what leaves written before field-by-field commitments (version 1) give.
+        throw new StoreError(
+          'RECORD_LEAVES_DAMAGED',
+          `leaves of ${sha256}: ${(error as Error).message} (field-by-field leaves expected)`,
+        );
       }
-      record ??= find(parser.end());
-      if (record !== undefined) {
-        const hash = nodeHashes[algorithm];
-        const leaves = readLeaves(`${blobPath(sha256)}.leaves`);
-        let position: TreePosition;
-        try {
-          position = await streamedInclusionProof(hash, leaves, info.records.count, index);
-        } catch (error) {
-          if (error instanceof StoreError) throw error;
-          throw new StoreError(
-            'RECORD_LEAVES_DAMAGED',
-            `leaves of ${sha256}: ${(error as Error).message}`,
-          );
-        }
-        // A damaged leaves file would give a proof that cannot verify: refuse it here.
-        if (toHex(position.root) !== info.records.root) {
-          throw new StoreError(
-            'RECORD_LEAVES_DAMAGED',
-            `leaves of ${sha256} do not give its record root`,
-          );
-        }
-        try {
-          return assembleRecordProof(hash, secret, record, position);
-        } catch (error) {
-          // Also what leaves written before field-by-field commitments (version 1) give.
-          throw new StoreError(
-            'RECORD_LEAVES_DAMAGED',
-            `leaves of ${sha256}: ${(error as Error).message} (field-by-field leaves expected)`,
-          );
-        }
-      }
-      throw new StoreError('RECORD_NOT_FOUND', `blob ${sha256} ends before record ${index}`);
+    },
+
+    async recordsWhere(sha256, field, value) {
+      const info = await requireBlob(sha256);
+      if (!info.records) return [];
+      const files = recordFiles(sha256, info.records);
+      return indexed(sha256, () => recordsWhere(files, field, value));
     },
   };
 }
