@@ -223,7 +223,8 @@ describe('the digital safe', () => {
     const rows = trail.locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     const refusedRow = rows.filter({ hasText: '拒绝' });
-    await refusedRow.getByText('AUTHORISATION_REVOKED').waitFor();
+    // Why, in the subject's language, from the refusal's code.
+    await refusedRow.getByText('数据主体已撤销该授权。').waitFor();
     await rows.filter({ hasText: '允许' }).getByText(authorisationId).waitFor();
     await page.getByText('共 2 次使用，其中 1 次被拒绝').waitFor();
     await screenshot(page, 'safe-trail-zh');
@@ -234,7 +235,7 @@ describe('the digital safe', () => {
     await english
       .locator('tbody tr')
       .filter({ hasText: 'Refused' })
-      .getByText('AUTHORISATION_REVOKED')
+      .getByText('The data subject revoked this authorisation.')
       .waitFor();
     await english.locator('tbody tr').filter({ hasText: 'Allowed' }).waitFor();
     await page.getByRole('table', { name: 'My authorisations' }).getByText('Revoked').waitFor();

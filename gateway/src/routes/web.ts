@@ -29,11 +29,13 @@ const TYPES: Readonly<Record<string, string>> = {
 
 /**
  * The console needs nothing from other origins and no inline code, so the policy is strict:
- * injected markup cannot run script or send data anywhere but this gateway.
+ * injected markup cannot run script or send data anywhere but this gateway. 'wasm-unsafe-eval'
+ * lets the verify page's hashing worker compile its WebAssembly hashes; it allows no eval of
+ * JavaScript.
  */
 const CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "connect-src 'self'",

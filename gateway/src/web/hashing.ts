@@ -1,35 +1,46 @@
 /**
- * Hashing in the browser: the file is read in slices and fed to an incremental hash, so memory
- * stays flat whatever the file size and a progress bar can follow. Nothing is uploaded; only the
- * hex digest leaves this module.
+ * Hashing a file in the browser, in a worker (hash-worker.ts) so the page stays responsive: the
+ * file is read in slices there and fed to an incremental hash, so memory stays flat whatever the
+ * file size and a progress bar can follow. Nothing is uploaded; only the hex digest comes back.
  */
-import { browserSha256 } from '@shulian/proof/browser';
-import type { DigestAlgorithm, HashFunction } from '@shulian/proof/hash';
-import { toHex } from '@shulian/proof/hash';
-import { sm3 } from '@shulian/proof/sm3';
+import type { DigestAlgorithm } from '@shulian/proof/hash';
+import type { HashJob, HashReply } from './hash-worker.js';
 
-/** @noble/hashes' SHA-256 and the pure SM3, as the proof modules use them in browsers. */
-export const HASHES: Readonly<Record<DigestAlgorithm, HashFunction>> = {
-  sha256: browserSha256,
-  sm3,
-};
+/** The worker's built file name, content-hashed; set by scripts/build-web.ts. */
+declare const HASH_WORKER_URL: string;
 
-/** 4 MiB: large enough that per-slice overhead is negligible, small enough for smooth progress. */
-const SLICE_BYTES = 4 * 1024 * 1024;
-
-export async function hashFile(
+/** Hashes `file`; aborting `signal` stops the worker at once and rejects with its reason. */
+export function hashFile(
   file: Blob,
   algorithm: DigestAlgorithm,
   onProgress: (done: number, total: number) => void,
   signal?: AbortSignal,
 ): Promise<string> {
-  const state = HASHES[algorithm].create();
-  onProgress(0, file.size);
-  for (let offset = 0; offset < file.size; offset += SLICE_BYTES) {
+  return new Promise((resolve, reject) => {
     signal?.throwIfAborted();
-    const end = Math.min(offset + SLICE_BYTES, file.size);
-    state.update(new Uint8Array(await file.slice(offset, end).arrayBuffer()));
-    onProgress(end, file.size);
-  }
-  return toHex(state.digest());
+    const worker = new Worker(HASH_WORKER_URL, { type: 'module' });
+    const stop = (): void => {
+      worker.terminate();
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    const finish = (): void => {
+      worker.terminate();
+      signal?.removeEventListener('abort', stop);
+    };
+    worker.addEventListener('message', (event: MessageEvent<HashReply>) => {
+      const message = event.data;
+      if ('done' in message) onProgress(message.done, message.total);
+      else {
+        finish();
+        if ('digest' in message) resolve(message.digest);
+        else reject(new Error(message.error));
+      }
+    });
+    worker.addEventListener('error', (event) => {
+      finish();
+      reject(new Error(event.message));
+    });
+    worker.postMessage({ file, algorithm } satisfies HashJob);
+  });
 }

@@ -371,25 +371,28 @@ export const pageTitle = (title: Msg, ...actions: Child[]): HTMLElement =>
 /** A digest or id shown in full, monospaced and breakable, so it can be compared by eye. */
 export const mono = (value: string): HTMLElement => h('code', { class: 'mono' }, text(value));
 
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+/** Parts of an instant in China Standard Time; the language does not change the order. */
+const cstParts = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 
-/** A ledger instant in China Standard Time, which is what deadlines are counted in. */
+/**
+ * A ledger instant in China Standard Time, which is what deadlines are counted in, as
+ * YYYY-MM-DD HH:mm in both languages (the machine-readable instant stays in `datetime`).
+ */
 export function formatTime(iso: string | null | undefined): HTMLElement | Text {
   if (!iso) return text('—');
-  const key = locale();
-  let format = dateTimeFormats.get(key);
-  if (!format) {
-    format = new Intl.DateTimeFormat(key, {
-      timeZone: 'Asia/Shanghai',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    dateTimeFormats.set(key, format);
-  }
-  return h('time', { class: 'nowrap', datetime: iso }, text(format.format(new Date(iso))));
+  const part = Object.fromEntries(
+    cstParts.formatToParts(new Date(iso)).map((p) => [p.type, p.value]),
+  ) as Partial<Record<Intl.DateTimeFormatPartTypes, string>>;
+  const shown = `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
+  return h('time', { class: 'nowrap', datetime: iso }, text(shown));
 }
 
 export const formatNumber = (value: number, digits = 0): Text =>
@@ -464,17 +467,19 @@ export class UserError extends Error {
   }
 }
 
-/** The message for an error: the gateway's stable code and message, or a generic failure. */
+/**
+ * What a refusal means in the user's language, from its stable code alone: the gateway's and
+ * chaincode's messages are English and for logs, so they are never shown.
+ */
+export function codeText(code: string): Msg {
+  const key = `error.${code}`;
+  return isMessageKey(key) ? t(key) : t('error.failed', { code });
+}
+
+/** The message for an error: its code's translation, or a generic failure. */
 export function errorText(err: unknown): Msg {
   if (err instanceof UserError) return err.msg;
-  if (err instanceof ApiError) {
-    const key = `error.${err.code}`;
-    return t('error.api', {
-      code: err.code,
-      message: err.message,
-      hint: isMessageKey(key) ? t(key) : '',
-    });
-  }
+  if (err instanceof ApiError) return codeText(err.code);
   return t('error.unexpected', { message: err instanceof Error ? err.message : String(err) });
 }
 

@@ -383,7 +383,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'subjectKind.person': 'Person',
   'subjectKind.enterprise': 'Enterprise',
 
-  'error.api': '{hint} [{code}] {message}',
+  'error.failed': 'The action could not be completed (error code {code}).',
   'error.unexpected': 'Unexpected error: {message}',
   'error.UNAUTHENTICATED': 'The token is not valid (any more); please sign in again.',
   'error.FORBIDDEN': 'You may not do this.',

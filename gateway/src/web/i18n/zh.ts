@@ -365,7 +365,7 @@ export const zh = {
   'subjectKind.person': '个人',
   'subjectKind.enterprise': '企业',
 
-  'error.api': '{hint} [{code}] {message}',
+  'error.failed': '操作未能完成（错误代码 {code}）。',
   'error.unexpected': '出现意外错误：{message}',
   'error.UNAUTHENTICATED': '令牌无效或已失效，请重新登录。',
   'error.FORBIDDEN': '当前用户无权执行此操作。',

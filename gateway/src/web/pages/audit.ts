@@ -8,6 +8,7 @@ import { list, pick, t } from '../i18n/index.js';
 import type { RouteParams } from '../router.js';
 import {
   button,
+  codeText,
   errorBox,
   field,
   filterForm,
@@ -113,13 +114,7 @@ function timeline(items: readonly UsageRecord[]): Child {
               'span',
               null,
               outcomeBadge(u.outcome),
-              u.denialCode
-                ? h(
-                    'small',
-                    { class: 'denial' },
-                    text(` ${u.denialCode}: ${u.denialMessage ?? ''}`),
-                  )
-                : null,
+              u.denialCode ? h('small', { class: 'denial' }, codeText(u.denialCode)) : null,
             ),
         },
         {

@@ -17,7 +17,8 @@ import {
 import { api, type DigestMatch } from '../api.js';
 import { h, text } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { HASHES, hashFile } from '../hashing.js';
+import { HASHES } from '../hashing-js.js';
+import { hashFile } from '../hashing.js';
 import {
   details,
   enumOptions,
@@ -44,10 +45,17 @@ let hashed: {
   size: number;
 } | null = null;
 
+/**
+ * Each result belongs to one file and one proof: a result shown for a bundle is cleared when the
+ * file it was compared with changes (another file, another algorithm, or hashing under way).
+ */
+let clearProofResult = (): void => {};
+
 export async function verifyPage(): Promise<HTMLElement> {
   await loadDepartments();
   hashed = null;
-  return h('div', null, pageTitle(t('verify.title')), fileSection(), proofSection());
+  const proof = proofSection();
+  return h('div', null, pageTitle(t('verify.title')), fileSection(), proof);
 }
 
 function matchesTable(matches: readonly DigestMatch[]): HTMLElement {
@@ -99,12 +107,19 @@ function fileSection(): HTMLElement {
   );
 
   let running: AbortController | null = null;
+  /** The file last chosen, hashed again when the algorithm changes. */
+  let chosen: File | null = null;
   const verify = async (file: File): Promise<void> => {
     running?.abort();
     const controller = new AbortController();
     running = controller;
+    chosen = file;
+    // Nothing shown may belong to the previous file while this one is hashed.
+    hashed = null;
+    clearProofResult();
     const alg = algorithm.value as DigestAlgorithm;
     progress.hidden = progressLabel.hidden = false;
+    progress.value = 0;
     result.replaceChildren(h('p', null, t('verify.hashing', { name: file.name })));
     try {
       const digest = await hashFile(
@@ -122,12 +137,15 @@ function fileSection(): HTMLElement {
         h('p', null, t('common.working')),
       );
       const { matches } = await api.verify.digest(alg, digest);
-      result.lastElementChild?.replaceWith(matchesTable(matches));
+      if (running === controller) result.lastElementChild?.replaceWith(matchesTable(matches));
     } catch (err) {
       if (!controller.signal.aborted) result.appendChild(errorBox(err));
     }
   };
 
+  algorithm.addEventListener('change', () => {
+    if (chosen) void verify(chosen);
+  });
   fileInput.addEventListener('change', () => {
     const file = fileInput.files?.[0];
     if (file) void verify(file);
@@ -177,6 +195,10 @@ function proofSection(): HTMLElement {
   });
   const trustFile = h('input', { type: 'file', accept: '.json,application/json' });
   const result = h('div', { 'aria-live': 'polite' });
+  // A result is about this proof and trust file: changing either clears it.
+  clearProofResult = () => result.replaceChildren();
+  for (const control of [proofInput, proofFile, trustFile])
+    control.addEventListener('input', clearProofResult);
   const form = h(
     'form',
     { class: 'stack' },
