@@ -157,13 +157,18 @@ describe('the server is as strict as its document', () => {
       ['/api/v1/verify/record', 'post'],
       ['/api/v1/verify/bundle', 'post'],
       ['/api/v1/dcat/catalog.jsonld', 'get'],
+      // The open catalog (开放 entries) answers without a token, as open-data portals do.
+      ['/api/v1/catalog/', 'get'],
+      ['/api/v1/catalog/{id}', 'get'],
     ] as const) {
       expect(op(path, method), `${method} ${path}`).toBeDefined();
       expect(op(path, method)?.security, `${method} ${path}`).toEqual([]);
       const anonymous = await f.app.inject({ method: 'GET', url: path });
       if (method === 'get') expect(anonymous.statusCode, path).not.toBe(401);
     }
-    expect(op('/api/v1/catalog/')?.security).toBeUndefined();
+    // Everything else stays behind sign-in: it inherits the document's bearer requirement.
+    expect(op('/api/v1/requests/')?.security).toBeUndefined();
+    expect(op('/api/v1/catalog/{id}/versions')?.security).toBeUndefined();
   });
 
   it('documents 414 and 431 on every operation, and each non-JSON success under its media type', async () => {

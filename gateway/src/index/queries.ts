@@ -23,6 +23,8 @@ export interface CatalogFilter {
   ownerIn?: ReadonlySet<string>;
   updateFrequency?: string;
   status?: string;
+  /** 开放 (open) entries only, for a caller without a token. */
+  openness?: string;
 }
 
 export type UsageScope =
@@ -65,7 +67,9 @@ const textOf = (c: CatalogEntry): string[] => [
 export function catalogMatcher(filter: CatalogFilter): (c: CatalogEntry) => boolean {
   const q = filter.q?.toLowerCase();
   const tests: ((c: CatalogEntry) => boolean)[] = [];
-  const equal = <K extends 'owner' | 'shareType' | 'updateFrequency' | 'status'>(name: K) => {
+  const equal = <K extends 'owner' | 'shareType' | 'updateFrequency' | 'status' | 'openness'>(
+    name: K,
+  ) => {
     const wanted = filter[name];
     if (wanted) tests.push((c) => c[name] === wanted);
   };
@@ -73,6 +77,7 @@ export function catalogMatcher(filter: CatalogFilter): (c: CatalogEntry) => bool
   equal('shareType');
   equal('updateFrequency');
   equal('status');
+  equal('openness');
   const { sensitivity, ownerIn } = filter;
   if (sensitivity) tests.push((c) => c.fields.some((f) => f.sensitivity === sensitivity));
   if (ownerIn) tests.push((c) => ownerIn.has(c.owner));

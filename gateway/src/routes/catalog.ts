@@ -10,6 +10,7 @@ import {
   type HistoryItem as HistoryItemType,
 } from '@shulian/chaincode/constants';
 import { callerOf } from '../auth/guard.js';
+import { GatewayError } from '../errors.js';
 import { LIST, READ, WRITE } from '../operation-errors.js';
 import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
@@ -99,28 +100,37 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.get(
     '/',
     {
-      config: { links: follow({ id: '$response.body#/items/0/id' }, ...ENTRY_OPERATIONS) },
+      // The open catalog is public, as open-data portals (CKAN) are: without a token, only the
+      // active entries marked 开放 (open) are listed; with one, every entry.
+      config: {
+        public: true,
+        links: follow({ id: '$response.body#/items/0/id' }, ...ENTRY_OPERATIONS),
+      },
       schema: {
         tags,
-        summary: 'search the catalog',
+        summary: 'search the catalog (without a token: its open entries)',
         description:
           'Text search over id, name, abstract and field names; filters by owner department, share type, ' +
-          'sensitivity (entries having a field of that level), owner level, update frequency and status.',
+          'sensitivity (entries having a field of that level), owner level, update frequency and status. ' +
+          'Without a token only active entries whose openness is `open` (开放) are listed.',
         querystring: CatalogSearch,
-        response: responses(Page(CatalogEntry), LIST),
+        // A presented token is still checked on a public route.
+        response: responses(Page(CatalogEntry), [...LIST, 'UNAUTHENTICATED']),
       },
     },
     async (request) => {
       const { limit, cursor, level, ...filter } = request.query;
+      const anonymous = request.principal === undefined;
       const ownerIn = level
         ? new Set(
-            (await listDepartments(ctx, callerOf(request)))
+            (await listDepartments(ctx, anonymous ? ctx.publicReader : callerOf(request)))
               .filter((d) => d.level === level)
               .map((d) => d.id),
           )
         : undefined;
+      const open = anonymous ? { openness: 'open', status: 'active' } : {};
       return ctx.index.searchCatalog(
-        { ...filter, ...(ownerIn ? { ownerIn } : {}) },
+        { ...filter, ...(ownerIn ? { ownerIn } : {}), ...open },
         page({ limit, cursor }),
       );
     },
@@ -156,19 +166,38 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.get(
     '/:id',
     {
+      config: { public: true },
       schema: {
         tags,
-        summary: 'one catalog entry, from the ledger',
+        summary: 'one catalog entry, from the ledger (without a token: an open one)',
         description:
-          "Any member department reads any entry, as the chaincode's GetEntry answers it (current version, owner, status, fields with their sensitivity). Records nothing.",
+          "Any member department reads any entry, as the chaincode's GetEntry answers it (current version, owner, status, fields with their sensitivity). " +
+          'Without a token only an active entry whose openness is `open` (开放) is answered; any other id, existing or not, ' +
+          'answers 401 alike, so nothing says which entries exist behind sign-in. Records nothing.',
         params: CatalogParams,
-        response: responses(CatalogEntry, [...READ, 'CATALOG_NOT_FOUND']),
+        response: responses(CatalogEntry, [...READ, 'CATALOG_NOT_FOUND', 'UNAUTHENTICATED']),
       },
     },
-    async (request) =>
-      ctx.chaincode.evaluate<CatalogEntryType>(callerOf(request), TX.catalog.GetEntry, [
-        request.params.id,
-      ]),
+    async (request) => {
+      const { id } = request.params;
+      if (request.principal) {
+        return ctx.chaincode.evaluate<CatalogEntryType>(callerOf(request), TX.catalog.GetEntry, [
+          id,
+        ]);
+      }
+      const entry = await ctx.chaincode
+        .evaluate<CatalogEntryType>(ctx.publicReader, TX.catalog.GetEntry, [id])
+        .catch((err: unknown) => {
+          if ((err as { code?: string }).code === 'CATALOG_NOT_FOUND') return null;
+          throw err;
+        });
+      if (!entry || entry.openness !== 'open' || entry.status !== 'active')
+        throw new GatewayError(
+          'UNAUTHENTICATED',
+          'sign in to read this catalog entry; without a token only open (开放) entries are shown',
+        );
+      return entry;
+    },
   );
 
   app.put(

@@ -39,7 +39,8 @@ interface Page {
 }
 
 const PAGES: readonly Page[] = [
-  { name: 'catalog', nav: 'nav.catalog', signedIn: true, render: routeCatalog },
+  // The open catalog is public: signed out, it lists the 开放 entries only.
+  { name: 'catalog', nav: 'nav.catalog', signedIn: false, render: routeCatalog },
   { name: 'verify', nav: 'nav.verify', signedIn: false, render: verifyPage },
   { name: 'safe', nav: 'nav.safe', signedIn: false, render: safePage },
   { name: 'requests', nav: 'nav.requests', signedIn: true, render: requestsPage },
@@ -53,6 +54,9 @@ const PAGES: readonly Page[] = [
 /** `catalog`, `catalog/new`, `catalog/:id`, `catalog/:id/edit`. */
 function routeCatalog(params: RouteParams): Promise<Child> {
   const [id, action] = params.rest;
+  // Writing to the catalog needs a token: the router sends a signed-out visitor to sign in.
+  if (!currentUser() && (id === 'new' || action))
+    throw new ApiError(401, 'UNAUTHENTICATED', 'sign in to edit the catalog');
   if (id === 'new') return editEntryPage(null);
   if (id && action === 'edit') return editEntryPage(id);
   if (id) return entryPage(id);

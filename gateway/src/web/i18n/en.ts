@@ -86,6 +86,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'signin.asLabel': 'Sign in as {user} of {department}',
 
   'catalog.title': 'Government data resource catalog',
+  'catalog.publicHint':
+    'Signed out, only open (开放) catalog entries are shown; sign in for the whole catalog, versions and requests.',
   'catalog.search': 'Search',
   'catalog.searchPlaceholder': 'Name, code or information item',
   'catalog.owner': 'Provider',

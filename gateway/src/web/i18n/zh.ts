@@ -82,6 +82,7 @@ export const zh = {
   'signin.asLabel': '以 {department} 的 {user} 登录',
 
   'catalog.title': '政务数据资源目录',
+  'catalog.publicHint': '未登录时只显示开放的目录条目；登录后可见全部目录、版本和共享申请。',
   'catalog.search': '搜索',
   'catalog.searchPlaceholder': '资源名称、代码或信息项',
   'catalog.owner': '提供部门',

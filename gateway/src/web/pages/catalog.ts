@@ -12,7 +12,7 @@ import { api, type CatalogEntry, type CatalogFilters } from '../api.js';
 import { h, text, type Child } from '../dom.js';
 import { t } from '../i18n/index.js';
 import type { RouteParams } from '../router.js';
-import { hasRole } from '../session.js';
+import { currentUser, hasRole } from '../session.js';
 import {
   enumOptions,
   field,
@@ -89,6 +89,16 @@ export async function catalogPage(params: RouteParams): Promise<HTMLElement> {
         ? h('a', { class: 'btn primary', href: '#/catalog/new' }, t('catalog.publish'))
         : null,
     ),
+    // Signed out, the gateway answers the open catalog (开放 entries) only, as open-data portals do.
+    currentUser()
+      ? null
+      : h(
+          'p',
+          { class: 'alert ok', role: 'note' },
+          t('catalog.publicHint'),
+          text(' '),
+          h('a', { href: '#/signin?next=catalog' }, t('account.signIn')),
+        ),
     form,
     await pagedList(
       t('catalog.results'),

@@ -66,6 +66,7 @@ const isOwner = (entry: CatalogEntry): boolean =>
   currentUser()?.department === entry.owner && hasRole('publisher', 'admin');
 
 export async function entryPage(id: string): Promise<HTMLElement> {
+  if (!currentUser()) return publicEntryPage(id);
   const [entry, versions, history, requirement] = await Promise.all([
     api.catalog.get(id),
     api.catalog.versions(id).then((r) => r.items),
@@ -104,6 +105,29 @@ export async function entryPage(id: string): Promise<HTMLElement> {
     section(t('entry.versions'), versionsTable(entry, versions)),
     owner ? ownerTools(entry, versions) : null,
     section(t('entry.history'), historyTable(history)),
+  );
+}
+
+/**
+ * Signed out: an open (开放) entry as the public catalog answers it, its description and fields;
+ * versions, history and requests are for signed-in departments (any other id answers 401, which
+ * sends the visitor to sign in).
+ */
+async function publicEntryPage(id: string): Promise<HTMLElement> {
+  const [entry] = await Promise.all([api.catalog.get(id), loadDepartments()]);
+  return h(
+    'div',
+    null,
+    pageTitle(
+      t('entry.title', { name: entry.name }),
+      h(
+        'a',
+        { class: 'btn secondary', href: `#/signin?next=${encodeURIComponent(`catalog/${id}`)}` },
+        t('account.signIn'),
+      ),
+    ),
+    section(t('entry.metadata'), metadata(entry)),
+    section(t('entry.fields'), fieldsTable(entry.fields)),
   );
 }
 
