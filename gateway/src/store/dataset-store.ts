@@ -553,12 +553,11 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
       }
       const files = recordFiles(sha256, info.records);
       const leavesPath = `${blobPath(sha256)}.leaves`;
-      const [record, position] = await indexed(sha256, () =>
-        Promise.all([
-          recordAt(files, index),
-          recordPosition(files, leavesPath, () => readLeaves(leavesPath), index),
-        ]),
-      );
+      // One after the other: a failed proof leaves no index build running behind its answer.
+      const [record, position] = await indexed(sha256, async () => [
+        await recordAt(files, index),
+        await recordPosition(files, leavesPath, () => readLeaves(leavesPath), index),
+      ]);
       try {
         return assembleRecordProof(files.hash, secret, record, position);
       } catch (error) {
