@@ -4,7 +4,8 @@
  * once), the user signs in with it and works; the admin takes the roles away and the user's header
  * says what is lacking; the admin revokes the tokens and the user is signed out. The coordinator's
  * admin publishes a calendar year with holidays and make-up days, suspends and reactivates a
- * department and requires a catalog update. A clerk has no administration page. Both languages.
+ * department and requires a catalog update. A clerk has no administration page. A supervisor
+ * opens the overdue requests of a department from the statistics page. Both languages.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,5 +200,30 @@ describe("the coordinator's admin", () => {
     expect(await overflowsHorizontally(page)).toBe(false);
     await screenshot(page, 'admin-coordinator-en');
     await page.getByRole('button', { name: /Switch to Chinese/ }).click();
+  });
+});
+
+describe('a supervisor', () => {
+  it("opens a department's overdue requests from the statistics page", async () => {
+    const auditor = who('coord', 'auditor');
+    const stats = await api<{ items: { department: string; overdueRequests: number }[] }>(
+      '/stats',
+      auditor.token,
+    );
+    const late = stats.items.find((s) => s.overdueRequests > 0);
+    expect(late, 'the demo has an overdue request').toBeDefined();
+    const page = await browser.newPage();
+    await signInWithToken(page, auditor.token);
+    await open(page, 'stats');
+    await page
+      .getByRole('link', { name: /^查看 .+ 的逾期申请$/ })
+      .first()
+      .click();
+    await settled(page);
+    expect(new URL(page.url()).hash).toBe(`#/requests?department=${late!.department}&overdue=1`);
+    const rows = page.locator('main tr.overdue');
+    await rows.first().waitFor();
+    await expect(rows.count()).resolves.toBe(late!.overdueRequests);
+    await screenshot(page, 'supervisor-overdue-zh');
   });
 });

@@ -35,6 +35,10 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'common.confirmTitle': 'Please confirm',
   'common.cancel': 'Cancel',
   'requests.answered': 'Requests my department has answered',
+  'requests.overdueOnly': 'Overdue and unanswered only',
+  'requests.overdueOnlyLegend': 'Overdue',
+  'requests.overseenOf': 'Requests to {department}',
+  'requests.overseen': "Every department's requests",
   'requests.sentGranted':
     'Request sent: this dataset is shared without conditions, so {provider} granted it at once; see “Grants and data objections”.',
   'requests.sentNotice':
@@ -288,6 +292,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'audit.delivered': 'Delivered digest',
 
   'stats.title': 'Sharing statistics',
+  'stats.openOverdue': 'Open the overdue requests of {department}',
   'stats.responseTime': 'Mean response time',
   'stats.hours': '{hours} h',
   'stats.minutes': '{minutes} min',

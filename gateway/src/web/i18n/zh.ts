@@ -35,6 +35,10 @@ export const zh = {
   'common.confirmTitle': '请确认',
   'common.cancel': '取消',
   'requests.answered': '我部门已答复的申请',
+  'requests.overdueOnly': '只看逾期未答复的',
+  'requests.overdueOnlyLegend': '逾期',
+  'requests.overseenOf': '提交给 {department} 的共享申请',
+  'requests.overseen': '各部门的共享申请',
   'requests.sentGranted':
     '申请已提交：这项资源无条件共享，已自动获得{provider}的授权，可在“授权与数据异议”中查看。',
   'requests.sentNotice':
@@ -273,6 +277,7 @@ export const zh = {
   'audit.delivered': '交付数据摘要',
 
   'stats.title': '共享统计',
+  'stats.openOverdue': '查看 {department} 的逾期申请',
   'stats.responseTime': '平均答复时长',
   'stats.hours': '{hours} 小时',
   'stats.minutes': '{minutes} 分钟',

@@ -15,13 +15,14 @@ import {
 import { h, text, type Child } from '../dom.js';
 import { pick, t, type Msg } from '../i18n/index.js';
 import { go, type RouteParams } from '../router.js';
-import { currentUser, hasRole } from '../session.js';
+import { canAudit, currentUser, hasRole } from '../session.js';
 import {
   badge,
   checkboxes,
   checkedValues,
   deadline,
   field,
+  filterForm,
   formatTime,
   formValue,
   input,
@@ -34,6 +35,7 @@ import {
   section,
   reasonForm,
   select,
+  withAny,
   submit,
   table,
   textarea,
@@ -44,6 +46,7 @@ import {
   catalogLink,
   cstToday,
   departmentName,
+  departmentOptions,
   fieldName,
   fieldsLabel,
   loadDepartments,
@@ -74,6 +77,8 @@ export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
   const arbiter = currentUser()?.isCoordinator === true && hasRole('admin');
   const departments = await loadDepartments();
   const department = currentUser()?.department;
+  // Supervisors and the coordinator oversee every department's requests (监督).
+  const overseer = canAudit();
   // In the order shown: what the coordinator decides, what the department owes, what it asked.
   const lists = await Promise.all([
     when(arbiter, () =>
@@ -132,6 +137,7 @@ export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
         outboxTable,
       ),
     ),
+    when(overseer, () => overseenSection(params)),
   ]);
   return h(
     'div',
@@ -140,12 +146,63 @@ export async function requestsPage(params: RouteParams): Promise<HTMLElement> {
     sentNotice(params.query.get('sent')),
     newFor && consumer ? await createForm(newFor) : null,
     lists,
-    !consumer && !provider ? h('p', { class: 'empty' }, t('requests.noRole')) : null,
+    !consumer && !provider && !overseer ? h('p', { class: 'empty' }, t('requests.noRole')) : null,
   );
 }
 
 const when = <T>(shown: boolean, make: () => Promise<T>): Promise<T | null> =>
   shown ? make() : Promise.resolve(null);
+
+/**
+ * Every department's requests, for supervisors and the coordinator: those to one department
+ * (`?department=`, the statistics page links its overdue count here) or to all, only the overdue
+ * ones with `?overdue=1`. Read-only: the provider answers, the coordinator arbitrates escalations.
+ */
+async function overseenSection(params: RouteParams): Promise<HTMLElement> {
+  const department = params.query.get('department') ?? '';
+  const overdueOnly = params.query.get('overdue') === '1';
+  const form = filterForm(
+    'requests',
+    ['department', 'overdue'],
+    field(t('requests.provider'), select('department', withAny(departmentOptions()), department)),
+    checkboxes(
+      t('requests.overdueOnlyLegend'),
+      'overdue',
+      [{ value: '1', label: t('requests.overdueOnly') }],
+      overdueOnly ? ['1'] : [],
+    ),
+  );
+  const title = department
+    ? t('requests.overseenOf', { department: departmentName(department) })
+    : t('requests.overseen');
+  const load: PageLoader<Row> = withEntries((page) =>
+    api.requests.list('inbox', { ...(department ? { department } : {}), ...page }),
+  );
+  return section(
+    title,
+    form,
+    await pagedList(title, load, (rows) =>
+      overseenTable(title, overdueOnly ? rows.filter((r) => r.overdue) : rows),
+    ),
+  );
+}
+
+function overseenTable(caption: Msg, rows: readonly Row[]): HTMLElement {
+  return table<Row>(
+    caption,
+    [
+      { header: t('requests.catalog'), cell: (r) => catalogLink(r.catalogId) },
+      { header: t('requests.requester'), cell: (r) => departmentName(r.requester.department) },
+      { header: t('requests.provider'), cell: (r) => departmentName(r.provider) },
+      { header: t('requests.purpose'), cell: purposeCell },
+      { header: t('common.status'), cell: statusCell },
+      { header: t('requests.created'), cell: (r) => formatTime(r.createdAt) },
+      { header: t('requests.deadline'), cell: (r) => deadline(r, r.overdue) },
+    ],
+    rows,
+    (r) => (r.overdue ? 'overdue' : ''),
+  );
+}
 
 /** A paged list in its own titled panel. */
 const listSection = async <T>(

@@ -7,6 +7,7 @@ import { barChart } from '../charts.js';
 import { h, text } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { formatNumber, formatPercent, pageTitle, section, table } from '../ui.js';
+import { canAudit } from '../session.js';
 import { departmentName, loadDepartments } from './common.js';
 
 /** Targets from the policy documents: share rate ≥ 95 % (Tongzhou), pass rate ≥ 95 % (Jinan). */
@@ -101,7 +102,20 @@ export async function statsPage(): Promise<HTMLElement> {
           },
           {
             header: t('stats.overdueRequests'),
-            cell: (s) => formatNumber(s.overdueRequests),
+            // Supervisors and the coordinator open the overdue requests themselves.
+            cell: (s) =>
+              s.overdueRequests > 0 && canAudit()
+                ? h(
+                    'a',
+                    {
+                      href: `#/requests?department=${encodeURIComponent(s.department)}&overdue=1`,
+                      'aria-label': t('stats.openOverdue', {
+                        department: departmentName(s.department),
+                      }),
+                    },
+                    formatNumber(s.overdueRequests),
+                  )
+                : formatNumber(s.overdueRequests),
             numeric: true,
           },
           {
