@@ -16,6 +16,9 @@ afterAll(async () => {
 
 const codeOf = (r: { json<T>(): T }): string => r.json<{ error: { code: string } }>().error.code;
 
+/** The calendar day `n` days from now (UTC), as a request's period takes it. */
+const day = (n: number): string => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+
 /** Invalid UTF-8: a lone continuation byte and a truncated two-byte sequence. */
 const BAD_UTF8 = Buffer.from([0x80, 0xc3]);
 
@@ -351,6 +354,50 @@ describe('the document states what the server checks', () => {
 });
 
 describe('each operation documents the error codes it answers', () => {
+  it('a provider rejecting or approving an escalated request is NOT_COORDINATOR, as both declare', async () => {
+    // Found by Schemathesis' stateful phase: reject answered a code its declaration lacked.
+    const created = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/requests',
+      headers: f.auth('health', 'clerk'),
+      payload: {
+        catalogId: 'PSB-POP-001',
+        fields: ['name'],
+        purpose: 'administrative_basis',
+        scenario: '出生登记核验',
+        period: { from: day(0), to: day(90) },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json<{ data: { request: { id: string } } }>().data.request.id;
+    const act = (path: string, department: string, payload: object) =>
+      f.app.inject({
+        method: 'POST',
+        url: `/api/v1/requests/${id}/${path}`,
+        headers: f.auth(department, 'clerk'),
+        payload,
+      });
+    expect((await act('escalate', 'health', { reason: '争议' })).statusCode).toBe(200);
+    for (const [path, payload] of [
+      ['reject', { reason: '不同意' }],
+      ['approve', {}],
+    ] as const) {
+      const r = await act(path, 'psb', payload);
+      expect(r.statusCode, path).toBe(403);
+      expect(codeOf(r), path).toBe('NOT_COORDINATOR');
+    }
+    const doc = (await f.app.inject('/docs/json')).json<{
+      paths: Record<string, Record<string, { responses: Record<string, ErrorDoc> }>>;
+    }>();
+    for (const path of ['reject', 'approve'])
+      expect(
+        doc.paths[`/api/v1/requests/{id}/${path}`]?.post?.responses['403']?.content?.[
+          'application/json'
+        ]?.schema?.properties?.error?.properties?.code?.enum,
+        path,
+      ).toContain('NOT_COORDINATOR');
+  });
+
   type ErrorDoc = {
     description?: string;
     content?: Record<

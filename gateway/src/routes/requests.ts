@@ -71,21 +71,33 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** The transitions that take only a reason: path, chaincode function, summary, example reason. */
+/**
+ * The transitions that take only a reason, each with an example reason and the codes it adds to
+ * TRANSITION_ERRORS: an escalated request is the coordinator's to answer, so a provider's
+ * rejection of it is NOT_COORDINATOR.
+ */
 const TRANSITIONS = [
-  [
-    'reject',
-    TX.sharing.RejectRequest,
-    'reject with a reason (provider)',
-    '申请字段超出该事项履职所需，请按最小必要原则重新申请',
-  ],
-  [
-    'escalate',
-    TX.sharing.EscalateRequest,
-    'escalate a dispute or an overdue request to the coordinator',
-    '超过答复期限未答复，提请协调',
-  ],
-  ['withdraw', TX.sharing.WithdrawRequest, 'withdraw (requester)', '业务已办结，无需再共享'],
+  {
+    path: 'reject',
+    fcn: TX.sharing.RejectRequest,
+    summary: 'reject with a reason (provider)',
+    example: '申请字段超出该事项履职所需，请按最小必要原则重新申请',
+    errors: ['NOT_COORDINATOR'],
+  },
+  {
+    path: 'escalate',
+    fcn: TX.sharing.EscalateRequest,
+    summary: 'escalate a dispute or an overdue request to the coordinator',
+    example: '超过答复期限未答复，提请协调',
+    errors: [],
+  },
+  {
+    path: 'withdraw',
+    fcn: TX.sharing.WithdrawRequest,
+    summary: 'withdraw (requester)',
+    example: '业务已办结，无需再共享',
+    errors: [],
+  },
 ] as const;
 
 /** What can be done with one share request: where a listed or created request links to. */
@@ -114,6 +126,8 @@ const APPROVE_ERRORS = [
   'CATALOG_NOT_FOUND',
   'CATALOG_RETIRED',
   'FIELD_NOT_IN_CATALOG',
+  // An escalated request is the coordinator's to answer.
+  'NOT_COORDINATOR',
 ] as const;
 const TRANSITION_ERRORS = [
   ...WRITE,
@@ -245,12 +259,7 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       ),
   );
 
-  const transition = (
-    path: string,
-    fcn: (typeof TX.sharing)[keyof typeof TX.sharing],
-    summary: string,
-    example: string,
-  ) =>
+  for (const { path, fcn, summary, example, errors } of TRANSITIONS)
     app.post(
       `/:id/${path}`,
       {
@@ -261,12 +270,11 @@ export const requestRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
             "The share request's next state: reject (provider, with a reason), escalate (either party, a dispute or an overdue answer goes to the coordinator) or withdraw (requester). The ledger records the decision and its reason.",
           params: Params,
           body: ReasonBody(example),
-          response: responses(Written(RequestDecision), TRANSITION_ERRORS),
+          response: responses(Written(RequestDecision), [...TRANSITION_ERRORS, ...errors]),
         },
       },
       async (request) =>
         submitAs(ctx, request, fcn, [request.params.id, request.body.reason], decision),
     );
-  for (const [path, fcn, summary, example] of TRANSITIONS) transition(path, fcn, summary, example);
   done();
 };
