@@ -776,6 +776,9 @@ describe('web console', () => {
       for (const route of routes) {
         await open(page, route);
         if (await overflowsHorizontally(page)) wide.push(`${lang} ${route}`);
+        // Times in China Standard Time as YYYY-MM-DD HH:mm, whatever the language.
+        for (const time of await page.locator('main time').allTextContents())
+          expect(time, `${lang} ${route}`).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
         await screenshot(page, `20-${route.replace(/\W+/g, '-')}-${lang}`);
       }
       if (lang === 'zh') await page.getByRole('button', { name: /Switch to English/ }).click();
