@@ -46,9 +46,12 @@ RULES_BEYOND_THE_SCHEMA = {
     # `from` after `to`: two parameters compared.
     "GET /api/v1/audit/usage": {"VALIDATION_FAILED"},
     "GET /api/v1/audit/usage.csv": {"VALIDATION_FAILED"},
+    "GET /api/v1/audit/prov": {"VALIDATION_FAILED"},
     # The fields asked for must be fields of the catalog entry, the entry another department's
     # (the ledger's state), and the period's start not after its end (two values compared).
     "POST /api/v1/requests/": {"FIELD_NOT_IN_CATALOG", "INVALID_ARGUMENT"},
+    # The fields an objection names must be fields of the catalog entry (the ledger's state).
+    "POST /api/v1/objections/": {"FIELD_NOT_IN_CATALOG"},
     # The fields granted must be fields of the request being answered (the ledger's state).
     "POST /api/v1/requests/{id}/approve": {"INVALID_ARGUMENT"},
     # An entry's field names are unique, its subjectField names the field holding the data
