@@ -104,6 +104,10 @@ export interface NodeState {
 }
 
 const ENDORSE_ATTEMPTS = 4;
+
+/** Whether a node failed a call because it stopped or halted (another node can answer). */
+const isNodeGone = (err: unknown): boolean =>
+  err instanceof LedgerError && (err.code === 'NODE_STOPPED' || err.code === 'NODE_HALTED');
 const COMMIT_TIMEOUT_MS = 30_000;
 /** Blocks at the end of the orderer's log whose signatures and hashes are checked at start. */
 const STARTUP_CHECK_BLOCKS = 4;
@@ -393,7 +397,13 @@ export class EmbeddedNetwork {
             if (height > 0 && node.tip.height < height) await this.reach(node, height - 1);
             return node.endorse(proposal, clientSignature, transient);
           }),
-      );
+      ).catch((err: unknown) => {
+        // A chosen endorser stopped or halted during the round: choose again among the nodes
+        // still serving, as Fabric's gateway retries another peer of the organisation.
+        if (attempt < ENDORSE_ATTEMPTS && isNodeGone(err)) return undefined;
+        throw err;
+      });
+      if (others === undefined) continue;
       if (others.every((o) => Buffer.compare(result.payloadBytes, o.payloadBytes) === 0)) {
         endorsed = {
           result,
@@ -475,9 +485,7 @@ export class EmbeddedNetwork {
               ? { blockNumber: n }
               : { txId: deadline.txId, blockNumber: n },
           );
-        const nodeGone =
-          err instanceof LedgerError && (err.code === 'NODE_STOPPED' || err.code === 'NODE_HALTED');
-        if (!nodeGone || signal?.aborted) throw err;
+        if (!isNodeGone(err) || signal?.aborted) throw err;
       }
     }
   }
