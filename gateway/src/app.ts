@@ -191,7 +191,7 @@ export async function buildApp(
   await app.register(healthRoutes, { ctx });
   await app.register(
     async (api) => {
-      api.addHook('onRequest', authenticate(ctx.tokens, ctx.members));
+      api.addHook('onRequest', authenticate(ctx.tokens, ctx.members, ctx.config.department));
       // A full disk refuses writes before they touch the store or the ledger (a use recorded by
       // a download is refused by the ledger itself, also as 507). Public routes only read.
       api.addHook('onRequest', async (request) => {

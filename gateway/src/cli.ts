@@ -33,7 +33,7 @@ import {
   parseArgsMessage,
   usageMessage,
 } from './cli/usage.js';
-import { loadConfig } from './config.js';
+import { gatewayDir, loadConfig } from './config.js';
 import { isEntryPoint } from './services/entry.js';
 
 // The runtime (network, index, store) and the proof checker are loaded by the commands that use
@@ -361,7 +361,8 @@ async function tokens(args: Args, positionals: string[], out: Output): Promise<n
   if (action === undefined) throw args.usage('which action? create, list or revoke');
   if (action !== 'create' && action !== 'list' && action !== 'revoke')
     throw args.usage(`unknown action "${action}"; the actions are create, list and revoke`);
-  const store = createTokenStore(join(config(values).dataDir, 'gateway', 'tokens.json'));
+  const settings = config(values);
+  const store = createTokenStore(join(gatewayDir(settings), 'tokens.json'));
   if (action === 'list') {
     const all = await store.list();
     out.result(
@@ -385,14 +386,16 @@ async function tokens(args: Args, positionals: string[], out: Output): Promise<n
     );
   if (!/^[^/\s]{1,128}$/.test(user)) throw args.usage('--user must be a name without / or spaces');
   const { loadNetworkConfig } = await import('../../network/embedded/config.js');
-  const members = (await loadNetworkConfig(config(values).networkFile)).departments.map(
-    (d) => d.id,
-  );
+  const members = (await loadNetworkConfig(settings.networkFile)).departments.map((d) => d.id);
   if (!members.includes(department))
     throw new UsageError(
       `no department "${department}" in this network; the departments are ${members.join(', ')}`,
       args.command,
       'UNKNOWN_DEPARTMENT',
+    );
+  if (settings.department !== undefined && department !== settings.department)
+    throw args.usage(
+      `this data directory is ${settings.department}'s gateway (SHULIAN_DEPARTMENT): it issues tokens to ${settings.department}'s users only`,
     );
   const issued = await store.create({
     department,
@@ -588,6 +591,25 @@ async function nodeRepair(args: Args, positionals: string[], out: Output): Promi
   return EXIT.OK;
 }
 
+/**
+ * The server in the foreground, as `npm run serve` starts it; `--department <id>` makes it that
+ * department's own gateway on Fabric (config.ts, department mode). Returns when it has stopped.
+ */
+async function serve(args: Args, positionals: string[]): Promise<number> {
+  if (positionals.length)
+    throw args.usage(`serve takes options only, not "${positionals.join(' ')}"`);
+  const { values } = args;
+  const { startServer } = await import('./server.js');
+  const server = await startServer(
+    loadConfig(process.env, {
+      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+      ...(values.department ? { department: values.department } : {}),
+    }),
+  );
+  await new Promise<void>((resolve) => server.app.server.once('close', () => resolve()));
+  return EXIT.OK;
+}
+
 async function init(args: Args, positionals: string[], out: Output): Promise<number> {
   if (positionals.length)
     throw args.usage(`init takes no arguments, not "${positionals.join(' ')}"`);
@@ -693,6 +715,8 @@ function run(command: string, args: Args, rest: string[], out: Output): Promise<
       return users(args, rest, out);
     case 'init':
       return init(args, rest, out);
+    case 'serve':
+      return serve(args, rest);
     case 'node':
       return nodeRepair(args, rest, out);
     default:

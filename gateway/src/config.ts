@@ -2,7 +2,7 @@
  * Gateway configuration: defaults, then environment variables. One place so that the server,
  * the CLI and the tests agree on where data lives.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface GatewayConfig {
   host: string;
@@ -48,7 +48,13 @@ export interface GatewayConfig {
   ledger: 'embedded' | 'fabric';
   /** The Fabric network's folder (connection profiles per department); default data/fabric. */
   fabricDir: string;
-  /** On Fabric, the department whose peer this gateway reads blocks from first; default the coordinator. */
+  /**
+   * Department mode (`shulian serve --department <id>`, `SHULIAN_DEPARTMENT`; Fabric only): this
+   * gateway is that department's alone. It reads only `<fabricDir>/departments/<id>/` (its users'
+   * keys, its own CA to issue them, its peer), signs in only that department's users, and keeps
+   * its index, store and tokens in `<dataDir>/gateway-<id>/`. Without it, one gateway serves every
+   * department (the embedded engine's only way, and Fabric's single-machine way).
+   */
   department?: string;
 }
 
@@ -87,8 +93,56 @@ const INTEGERS: [string, keyof GatewayConfig, number, number][] = [
   ['SHULIAN_MIN_FREE_BYTES', 'minFreeBytes', 0, Number.MAX_SAFE_INTEGER],
 ];
 
+/**
+ * Why a configuration cannot start: CONFIG_INVALID for a malformed value; DEPARTMENT_NEEDS_FABRIC
+ * when department mode is asked of the embedded engine (one gateway holds every department's
+ * keys there, so a department-only gateway would promise a custody it cannot give);
+ * UNKNOWN_DEPARTMENT when the department is not in the network or has no folder in the Fabric
+ * network's directory.
+ */
+export type ConfigErrorCode = 'CONFIG_INVALID' | 'DEPARTMENT_NEEDS_FABRIC' | 'UNKNOWN_DEPARTMENT';
+
 export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+  constructor(
+    message: string,
+    readonly code: ConfigErrorCode = 'CONFIG_INVALID',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The gateway's own files (index, store, tokens, secrets): `<dataDir>/gateway`, or in department
+ * mode `<dataDir>/gateway-<id>`, so two departments' gateways never share a store even when they
+ * are given the same data directory.
+ */
+export const gatewayDir = (config: Pick<GatewayConfig, 'dataDir' | 'department'>): string =>
+  join(
+    config.dataDir,
+    config.department === undefined ? 'gateway' : `gateway-${config.department}`,
+  );
+
+/**
+ * Department mode's preconditions, checked before anything is opened: Fabric, a department of
+ * the network, and no demo seeding (the demo writes as every department).
+ */
+export function checkDepartmentMode(config: GatewayConfig, departments: readonly string[]): void {
+  const id = config.department;
+  if (id === undefined) return;
+  if (config.ledger !== 'fabric')
+    throw new ConfigError(
+      `--department ${id} (SHULIAN_DEPARTMENT) needs LEDGER=fabric: on the embedded engine one gateway serves every department and holds their keys`,
+      'DEPARTMENT_NEEDS_FABRIC',
+    );
+  if (!departments.includes(id))
+    throw new ConfigError(
+      `--department ${id}: no such department in the network (departments: ${departments.join(', ')})`,
+      'UNKNOWN_DEPARTMENT',
+    );
+  if (config.demo)
+    throw new ConfigError(
+      `--department ${id} cannot seed the demo: the demo writes as every department`,
+    );
 }
 
 function integer(name: string, raw: string, min: number, max: number): number {

@@ -5,6 +5,7 @@
  * and no token is printed or served.
  */
 import { writeSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { checkDemoBinding, startDemo } from './demo/mode.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
@@ -44,6 +45,8 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   log(
     `Shulian 数链 — ${demo ? `${runtime.network.name} (demo data) ` : ''}on ${status.engine}: ${status.nodes.length} department nodes, height ${status.height}`,
   );
+  if (config.department)
+    log(`  gateway   ${config.department}'s own (signs in ${config.department}'s users only)`);
   log(`  console   ${base}/`);
   log(`  API       ${base}/api/v1   (OpenAPI UI: ${base}/docs)`);
   log(`  data      ${config.dataDir}`);
@@ -99,12 +102,20 @@ function nonBlockingStdout(): { stream: { write(line: string): void }; dropped()
 }
 
 if (isEntryPoint(import.meta.url)) {
-  startServer(loadConfig(process.env, process.argv.includes('--demo') ? { demo: true } : {})).catch(
-    (err: unknown) => {
-      process.stderr.write(
-        `shulian: cannot start: ${err instanceof Error ? err.message : String(err)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
+  // `npm start` passes --demo; `npm run serve -- --department psb` is a department's own gateway.
+  const { values } = parseArgs({
+    options: { demo: { type: 'boolean' }, department: { type: 'string' } },
+  });
+  startServer(
+    loadConfig(process.env, {
+      ...(values.demo ? { demo: true } : {}),
+      ...(values.department ? { department: values.department } : {}),
+    }),
+  ).catch((err: unknown) => {
+    const code = (err as { code?: unknown }).code;
+    process.stderr.write(
+      `shulian: cannot start: ${err instanceof Error ? err.message : String(err)}${typeof code === 'string' ? ` [${code}]` : ''}\n`,
+    );
+    process.exitCode = 1;
+  });
 }

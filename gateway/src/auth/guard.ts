@@ -25,10 +25,13 @@ const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/;
  * `members`: the network's departments. A token naming any other department (issued by hand
  * before the network file changed, or for a typo) identifies nobody: it is refused here as
  * unauthenticated, rather than reaching the ledger as a caller it cannot place.
+ * `home`: in department mode, the one department whose users this gateway signs in; a token of
+ * another department (a copied token file) is refused, since this gateway holds no key to sign as it.
  */
 export function authenticate(
   tokens: TokenStore,
   members: readonly string[],
+  home?: string,
 ): onRequestAsyncHookHandler {
   return async (request) => {
     const header = request.headers.authorization;
@@ -49,6 +52,11 @@ export function authenticate(
       throw new GatewayError(
         'UNAUTHENTICATED',
         `this token names department ${principal.department}, which is not in this network`,
+      );
+    if (home !== undefined && principal.department !== home)
+      throw new GatewayError(
+        'UNAUTHENTICATED',
+        `this gateway signs in ${home}'s users only; ${principal.department}'s users use their own department's gateway`,
       );
     request.principal = principal;
   };

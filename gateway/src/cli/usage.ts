@@ -55,6 +55,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ['shulian init --data-dir ./data', 'npm run serve'],
   },
   {
+    name: 'serve',
+    summary:
+      'run the gateway (API and console); --department: one department’s own gateway on Fabric',
+    usage: ['shulian serve [--department <id>] [--data-dir <dir>]'],
+    options: ['department'],
+    details:
+      'Without --department one gateway serves every department (the embedded engine, or LEDGER=fabric\n' +
+      'from one machine). With --department <id> (or SHULIAN_DEPARTMENT) and LEDGER=fabric the gateway\n' +
+      'reads only <fabric dir>/departments/<id>/ (its users’ keys, its CA, its peer), signs in only its\n' +
+      'users, and keeps its index, store and tokens in <data-dir>/gateway-<id>/. Refused on the embedded\n' +
+      'engine (DEPARTMENT_NEEDS_FABRIC) and for a department not in the network (UNKNOWN_DEPARTMENT).',
+    examples: ['LEDGER=fabric SHULIAN_PORT=8081 shulian serve --department psb', 'npm run serve'],
+  },
+  {
     name: 'anchor',
     summary: 'upload a dataset file and anchor it as a new version of a catalog entry',
     usage: [

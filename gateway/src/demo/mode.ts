@@ -10,8 +10,8 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { TX } from '@shulian/chaincode/constants';
 import { isRole, type TokenStore } from '../auth/tokens.js';
-import { ConfigError, type GatewayConfig } from '../config.js';
-import { gatewayDir, type DemoIdentity, type Runtime } from '../services/runtime.js';
+import { ConfigError, gatewayDir, type GatewayConfig } from '../config.js';
+import type { DemoIdentity, Runtime } from '../services/runtime.js';
 import { seedDemo } from './seed.js';
 
 /** What demo.json keeps: no token, only its public id (to revoke it on the next start). */

@@ -34,6 +34,12 @@ export interface OpenFabricLedgerOptions {
   fabricDir: string;
   /** The department whose peer answers block events and status first (default: the first). */
   localDepartment?: string;
+  /**
+   * Department mode: read only `departments/<localDepartment>/` (no other department's profile,
+   * wallet or CA is opened, as on a department's own machine) and talk to that department's peer
+   * only; the peer's Gateway service gathers the other departments' endorsements itself.
+   */
+  departmentOnly?: boolean;
   /** Callers who sign as their department's admin (NodeOU admin); default the user `admin`. */
   isAdmin?: (caller: Caller) => boolean;
   deadlines?: FabricLedgerOptions['deadlines'];
@@ -46,6 +52,25 @@ export interface OpenedFabricLedger extends FabricLedger {
   readonly departments: string[];
   /** A caller's signing material from its department's wallet (issued on first use). */
   identity(caller: Caller): Promise<FabricSigningIdentity>;
+}
+
+/** The one department's profile, as its own machine holds it (department mode). */
+async function readOwnProfile(
+  fabricDir: string,
+  department: string,
+): Promise<Map<string, ConnectionProfile>> {
+  const file = path.join(fabricDir, 'departments', department, 'connection.json');
+  try {
+    return new Map([[department, JSON.parse(await readFile(file, 'utf8')) as ConnectionProfile]]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw Object.assign(
+      new Error(
+        `department ${department} has no connection profile (${file}): is this its machine, and has \`npm run fabric:up\` finished?`,
+      ),
+      { code: 'UNKNOWN_DEPARTMENT' },
+    );
+  }
 }
 
 async function readProfiles(fabricDir: string): Promise<Map<string, ConnectionProfile>> {
@@ -76,7 +101,10 @@ async function readProfiles(fabricDir: string): Promise<Map<string, ConnectionPr
 export async function openFabricLedger(
   options: OpenFabricLedgerOptions,
 ): Promise<OpenedFabricLedger> {
-  const profiles = await readProfiles(options.fabricDir);
+  const profiles =
+    options.departmentOnly && options.localDepartment !== undefined
+      ? await readOwnProfile(options.fabricDir, options.localDepartment)
+      : await readProfiles(options.fabricDir);
   const local = options.localDepartment ?? [...profiles.keys()][0] ?? '';
   const profile = profiles.get(local);
   if (!profile)
@@ -115,14 +143,17 @@ export async function openFabricLedger(
   };
 
   const peers = await Promise.all(
-    profile.peers.map(async (p) => ({
-      department: p.mspId,
-      endpoint: p.endpoint,
-      tlsRootCert: await readFile(p.tlsCACert, 'utf8'),
-      serverName: p.hostname,
-    })),
+    profile.peers
+      .filter((p) => !options.departmentOnly || p.mspId === local)
+      .map(async (p) => ({
+        department: p.mspId,
+        endpoint: p.endpoint,
+        tlsRootCert: await readFile(p.tlsCACert, 'utf8'),
+        serverName: p.hostname,
+      })),
   );
-  const departments = peers.map((p) => p.department);
+  // Every channel member's department, also in department mode (the trust file names them all).
+  const departments = profile.peers.map((p) => p.mspId);
   const members = Object.fromEntries(
     await Promise.all(
       Object.entries(profile.members).map(

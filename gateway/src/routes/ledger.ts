@@ -4,7 +4,7 @@
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { parseJson } from '@shulian/chaincode/canonical';
-import { join } from 'node:path';
+import { gatewayDir } from '../config.js';
 import type { BlockEvent, CommittedTransaction } from '../ledger/types.js';
 import {
   verifyGateway,
@@ -265,7 +265,7 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
           ledger: ctx.ledger,
           index: ctx.index,
           datasets: ctx.datasets,
-          workDir: join(ctx.config.dataDir, 'gateway'),
+          workDir: gatewayDir(ctx.config),
           onPhase: (phase) => {
             state.phase = phase;
           },

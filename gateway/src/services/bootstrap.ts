@@ -72,17 +72,22 @@ export async function bootstrapNetwork(
  * ran.
  */
 export async function firstRunMissing(
-  runtime: Pick<Runtime, 'chaincode' | 'coordinatorAdmin' | 'tokens'>,
+  runtime: Pick<Runtime, 'chaincode' | 'coordinatorAdmin' | 'homeAdmin' | 'tokens'>,
   now = new Date(),
 ): Promise<string[]> {
-  const { chaincode, coordinatorAdmin, tokens } = runtime;
+  // A department's own gateway (department mode) holds only its own admin's key and tokens.
+  const { chaincode, coordinatorAdmin, homeAdmin, tokens } = runtime;
   const missing: string[] = [];
   const held = await tokens.list();
-  if (!held.some((p) => p.department === coordinatorAdmin.department && p.roles.includes('admin')))
-    missing.push("no admin token for the coordinator's department yet");
+  if (!held.some((p) => p.department === homeAdmin.department && p.roles.includes('admin')))
+    missing.push(
+      homeAdmin.department === coordinatorAdmin.department
+        ? "no admin token for the coordinator's department yet"
+        : `no admin token for ${homeAdmin.department}'s admin yet`,
+    );
   const year = cstYear(now.getTime());
   const published = await chaincode
-    .evaluate(coordinatorAdmin, TX.governance.GetCalendar, [String(year)])
+    .evaluate(homeAdmin, TX.governance.GetCalendar, [String(year)])
     .then(
       () => true,
       (err: unknown) => {

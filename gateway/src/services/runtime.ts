@@ -9,6 +9,11 @@
  *   data/gateway/index/    query index (derived; `shulian index rebuild`)
  *   data/gateway/store/    off-chain dataset store
  *   data/gateway/tokens.json, record.key, addresses/, demo.json
+ *
+ * In department mode (`--department <id>`, Fabric only) the gateway files are under
+ * data/gateway-<id>/ and the ledger is opened from that department's folder alone; reads that
+ * need no particular user (the public directory, the ledger's configuration) are made as that
+ * department's, not the coordinator's.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -20,7 +25,7 @@ import {
   type NetworkConfig,
 } from '../../../network/embedded/config.js';
 import { createTokenStore, type TokenStore } from '../auth/tokens.js';
-import type { GatewayConfig } from '../config.js';
+import { checkDepartmentMode, ConfigError, gatewayDir, type GatewayConfig } from '../config.js';
 import { createSubjects, type Subjects } from './subjects.js';
 import { GatewayError } from '../errors.js';
 import { openQueryIndex, type DepartmentStats, type QueryIndex } from '../index/query-index.js';
@@ -90,6 +95,11 @@ export interface Runtime {
   coordinator: string;
   /** The coordinator's administrator, who initialises the ledger and registers departments. */
   coordinatorAdmin: { department: string; user: string };
+  /**
+   * This gateway's own department's administrator: the coordinator's, or in department mode the
+   * department's (the only admin whose key this gateway holds).
+   */
+  homeAdmin: { department: string; user: string };
   exportTrust(): TrustFile;
   /**
    * Once the index has caught up with the ledger, brings the store in line with it: versions
@@ -111,8 +121,6 @@ export interface RuntimeOptions {
   /** Failures of the reconciliation that follows a full disk's recovery. */
   onStorageError?: (err: unknown) => void;
 }
-
-export const gatewayDir = (config: GatewayConfig): string => join(config.dataDir, 'gateway');
 
 /** A secret of this installation (record salts, subject pseudonyms), created once with mode 0600. */
 async function secretKey(file: string): Promise<Uint8Array> {
@@ -144,15 +152,22 @@ export async function openRuntime(
   config: GatewayConfig,
   options: RuntimeOptions,
 ): Promise<Runtime> {
-  const dir = gatewayDir(config);
-  await mkdir(dir, { recursive: true });
   const network = await loadNetworkConfig(config.networkFile);
+  checkDepartmentMode(
+    config,
+    network.departments.map((d) => d.id),
+  );
   let ledger: LedgerClient & { trust: TrustFile };
   let embedded: EmbeddedLedger | undefined;
   if (config.ledger === 'fabric') {
     ledger = await openFabricLedger({
       fabricDir: config.fabricDir,
       localDepartment: config.department ?? network.coordinator,
+      departmentOnly: config.department !== undefined,
+    }).catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'UNKNOWN_DEPARTMENT')
+        throw new ConfigError((err as Error).message, 'UNKNOWN_DEPARTMENT');
+      throw err;
     });
   } else {
     embedded = await createEmbeddedLedger({
@@ -165,6 +180,8 @@ export async function openRuntime(
     }).catch((err: unknown) => lockHint(err, 'the ledger'));
     ledger = embedded;
   }
+  const dir = gatewayDir(config);
+  await mkdir(dir, { recursive: true });
   const index = await openQueryIndex(join(dir, 'index')).catch((err: unknown) =>
     lockHint(err, 'the query index'),
   );
@@ -192,7 +209,10 @@ export async function openRuntime(
   const trust: TrustFile = ledger.trust;
   const coordinator = network.coordinator;
   const coordinatorAdmin = { department: coordinator, user: 'admin' };
-  await initialise(chaincode, network, coordinatorAdmin);
+  // The gateway's own department: every department in one gateway reads as the coordinator.
+  const home = config.department ?? coordinator;
+  const homeAdmin = { department: home, user: 'admin' };
+  await initialise(chaincode, network, homeAdmin);
 
   const abort = new AbortController();
   const following = options.follow
@@ -224,6 +244,7 @@ export async function openRuntime(
     trust,
     coordinator,
     coordinatorAdmin,
+    homeAdmin,
     exportTrust: () => trust,
     async reconcile() {
       const { height } = await ledger.status();
@@ -248,7 +269,7 @@ export async function openRuntime(
       storage,
       trust,
       coordinator,
-      publicReader: { department: coordinator, user: 'gateway' },
+      publicReader: { department: home, user: 'gateway' },
       members: network.departments.map((d) => d.id),
       now: extra.now ?? Date.now,
       ...(extra.demoIdentities ? { demoIdentities: extra.demoIdentities } : {}),
@@ -266,7 +287,10 @@ export async function openRuntime(
   return runtime;
 }
 
-/** First start of a network: the coordinator's admin initialises the ledger (once, ever). */
+/**
+ * First start of a network: the coordinator's admin initialises the ledger (once, ever). Another
+ * department's own gateway (department mode) cannot, and says to start the coordinator's first.
+ */
 async function initialise(
   chaincode: Chaincode,
   network: NetworkConfig,
@@ -280,6 +304,12 @@ async function initialise(
     // initialisation) predates the loss, and the gateway serves without it until it is repaired.
     if ((err as { code?: string }).code === 'DEPARTMENT_MATERIAL_LOST') return;
     if ((err as { code?: string }).code !== 'NOT_INITIALIZED') throw err;
+    if (admin.department !== network.coordinator)
+      throw new GatewayError(
+        'NOT_READY',
+        `the ledger is not initialised yet: start the coordinator ${network.coordinator}'s gateway first`,
+        { cause: err },
+      );
   }
   const c = network.departments.find((d) => d.id === network.coordinator);
   if (!c)
