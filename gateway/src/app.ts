@@ -27,6 +27,7 @@ import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes, catalogUpdateRoutes } from './routes/catalog.js';
 import { dcatRoutes } from './routes/dcat.js';
 import { departmentRoutes } from './routes/departments.js';
+import { gatewayRoutes } from './routes/gateways.js';
 import { grantRoutes } from './routes/grants.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -207,6 +208,7 @@ export async function buildApp(
       // The API speaks JSON; uploads register their own raw-stream parser in their scope.
       api.removeContentTypeParser('text/plain');
       await api.register(departmentRoutes, { ctx });
+      await api.register(gatewayRoutes, { ctx, prefix: '/gateways' });
       await api.register(userRoutes, { ctx });
       await api.register(catalogRoutes, { ctx, prefix: '/catalog' });
       await api.register(versionRoutes, { ctx, prefix: '/catalog' });

@@ -675,7 +675,23 @@ describe('web console', () => {
     await open(page, 'stats');
     await page.locator('svg.chart').first().waitFor();
     await screenshot(page, '12-stats');
+    // The coordinator's admin publishes its gateway in the directory; the network page lists it.
+    const admin = await coordinatorAdmin();
+    const trust = await apiGet<{ departments: Record<string, { caCertificate: string }> }>(
+      '/ledger/trust',
+    );
+    const publication = await fetch(`${gateway.url}/api/v1/gateways/${admin.department}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        url: 'https://gw.coord.example:8443',
+        tlsCertificate: trust.departments[admin.department]?.caCertificate,
+      }),
+    });
+    expect(publication.status, await publication.text()).toBe(200);
     await open(page, 'network');
+    await page.getByRole('heading', { name: '部门网关目录' }).waitFor();
+    await page.getByText('https://gw.coord.example:8443').waitFor();
     await page.getByRole('button', { name: '校验全部节点' }).click();
     await page.getByText('校验通过').waitFor();
     await screenshot(page, '13-network');

@@ -6,6 +6,7 @@ import {
   TX,
   type CallerInfo,
   type Department,
+  type DepartmentGateway,
   type HistoryItem,
   type LedgerConfig,
   type Page,
@@ -341,6 +342,88 @@ describe('governance: departments, roles and calendar', () => {
       await w.evaluate('psbConsumer', TX.governance.ListDepartments, ['0', '']),
       ErrorCode.INVALID_ARGUMENT,
       /pageSize/,
+    );
+  });
+});
+
+describe('governance: the gateway directory', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await createWorld();
+  });
+
+  // Any well-formed PEM body: the chaincode keeps the certificate, the gateways parse and pin it.
+  const PEM = (seed: string) =>
+    `-----BEGIN CERTIFICATE-----\n${Buffer.from(`certificate ${seed}`).toString('base64')}\n-----END CERTIFICATE-----\n`;
+  const gateway = (url: string, seed = url) => JSON.stringify({ url, tlsCertificate: PEM(seed) });
+
+  it('a department’s admin publishes its own gateway; a new publication replaces it, history kept', async () => {
+    const first = ok<DepartmentGateway>(
+      await w.submit('psbAdmin', TX.governance.PublishGateway, [
+        gateway('https://gw.psb.example:8443'),
+      ]),
+    );
+    expect(first).toMatchObject({
+      department: PSB,
+      url: 'https://gw.psb.example:8443',
+      publishedBy: { department: PSB, user: 'paul' },
+      publishedAt: new Date(T0).toISOString(),
+    });
+    const second = await w.submit(
+      'psbAdmin',
+      TX.governance.PublishGateway,
+      [gateway('https://gw2.psb.example')],
+      T0 + 60_000,
+    );
+    expect(second.event?.name).toBe(EVENTS.GatewayPublished);
+    expect(
+      ok<DepartmentGateway>(await w.evaluate('healthConsumer', TX.governance.GetGateway, [PSB]))
+        .url,
+    ).toBe('https://gw2.psb.example');
+    const history = ok<HistoryItem<DepartmentGateway>[]>(
+      await w.evaluate('coordAdmin', TX.governance.GetGatewayHistory, [PSB]),
+    );
+    expect(history.map((h) => h.value?.url)).toEqual(
+      expect.arrayContaining(['https://gw.psb.example:8443', 'https://gw2.psb.example']),
+    );
+    ok(
+      await w.submit('healthAdmin', TX.governance.PublishGateway, [
+        gateway('https://gw.health.example'),
+      ]),
+    );
+    const listed = ok<Page<DepartmentGateway>>(
+      await w.evaluate('coordAdmin', TX.governance.ListGateways, ['', '']),
+    );
+    expect(listed.items.map((g) => [g.department, g.url]).sort()).toEqual(
+      [
+        [HEALTH, 'https://gw.health.example'],
+        [PSB, 'https://gw2.psb.example'],
+      ].sort(),
+    );
+  });
+
+  it('refuses a non-admin, a plain-http URL, a non-PEM certificate, and answers GATEWAY_NOT_FOUND', async () => {
+    refused(
+      await w.submit('psbPublisher', TX.governance.PublishGateway, [
+        gateway('https://gw.psb.example'),
+      ]),
+      ErrorCode.FORBIDDEN_ROLE,
+    );
+    refused(
+      await w.submit('psbAdmin', TX.governance.PublishGateway, [gateway('http://gw.psb.example')]),
+      ErrorCode.INVALID_ARGUMENT,
+      /https/,
+    );
+    refused(
+      await w.submit('psbAdmin', TX.governance.PublishGateway, [
+        JSON.stringify({ url: 'https://gw.psb.example', tlsCertificate: 'not a certificate' }),
+      ]),
+      ErrorCode.INVALID_ARGUMENT,
+      /PEM/,
+    );
+    refused(
+      await w.evaluate('coordAdmin', TX.governance.GetGateway, [MARKET]),
+      ErrorCode.GATEWAY_NOT_FOUND,
     );
   });
 });

@@ -198,6 +198,35 @@ export function ledgerConformance(engine: string, create: () => Promise<Conforma
       expect((await ledger.status()).height).toBe(before);
     });
 
+    it('keeps a department’s gateway in the directory, each publication signed and in history', async () => {
+      const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(engine).toString('base64')}\n-----END CERTIFICATE-----\n`;
+      const urls = ['https://gw.example:8443', 'https://gw2.example:8443'];
+      const published = [];
+      for (const url of urls)
+        published.push(
+          await ledger.submit(t.coordinatorAdmin, TX.governance.PublishGateway, [
+            JSON.stringify({ url, tlsCertificate: pem }),
+          ]),
+        );
+      const tx = await ledger.getTransaction(published[1]?.txId ?? '');
+      expect(tx).toMatchObject({
+        fcn: TX.governance.PublishGateway,
+        creator: { department: t.coordinatorAdmin.department, user: t.coordinatorAdmin.user },
+        event: expect.objectContaining({ name: EVENTS.GatewayPublished }) as unknown,
+      });
+      const department = t.coordinatorAdmin.department;
+      const listed = decode(
+        await ledger.evaluate(t.coordinatorAdmin, TX.governance.ListGateways, ['', '']),
+      ) as { items: { department: string; url: string }[] };
+      expect(listed.items).toEqual([expect.objectContaining({ department, url: urls[1] })]);
+      const history = decode(
+        await ledger.evaluate(t.coordinatorAdmin, TX.governance.GetGatewayHistory, [department]),
+      ) as { txId: string; value: { url: string } | null }[];
+      expect(history.map((h) => [h.txId, h.value?.url]).sort()).toEqual(
+        published.map((p, i) => [p.txId, urls[i]]).sort(),
+      );
+    });
+
     it('rejects lookups of unknown transactions and blocks', async () => {
       await expect(ledger.getTransaction('0'.repeat(64))).rejects.toThrow();
       await expect(ledger.getBlockEvent(1_000_000)).rejects.toThrow();

@@ -26,7 +26,7 @@ import {
 } from '../lib/access.js';
 import { ChaincodeError } from '../lib/errors.js';
 import { listByDepartment } from '../lib/queries.js';
-import { CALENDARS, CONFIG_KEY, DEPARTMENTS, USER_ROLES } from '../lib/keys.js';
+import { CALENDARS, CONFIG_KEY, DEPARTMENTS, GATEWAYS, USER_ROLES } from '../lib/keys.js';
 import {
   emit,
   exists,
@@ -46,6 +46,7 @@ import {
   checkArg,
   departmentInput,
   departmentUpdateInput,
+  gatewayInput,
   initLedgerInput,
   parseInput,
   rolesInput,
@@ -53,6 +54,7 @@ import {
 import type {
   CallerInfo,
   Department,
+  DepartmentGateway,
   LedgerConfig,
   UserRoles,
   WorkingCalendar,
@@ -212,6 +214,52 @@ export class GovernanceContract extends ShulianContract {
     await put(ctx, CALENDARS, calendar, previous);
     emit(ctx, EVENTS.CalendarSet, calendar);
     return reply(calendar);
+  }
+
+  /**
+   * A department's admin publishes where its gateway answers other gateways and the TLS
+   * certificate they pin (the directory, 部门网关目录); a new publication replaces the entry and
+   * the old one stays in its history. Only for the caller's own department: the MSP that signed
+   * the transaction is the department the entry is about.
+   */
+  @Transaction()
+  @Returns('string')
+  async PublishGateway(ctx: Context, gatewayJson: string): Promise<string> {
+    const session = await openSession(ctx, 'write');
+    requireRole(session, 'admin', 'publishing the department’s gateway');
+    const input = parseInput(gatewayInput, gatewayJson, 'gateway');
+    const entry: DepartmentGateway = {
+      department: session.actor.department,
+      url: input.url,
+      tlsCertificate: input.tlsCertificate,
+      publishedAt: session.nowIso,
+      publishedBy: session.actor,
+    };
+    const previous = await find(ctx, GATEWAYS, [entry.department]);
+    await put(ctx, GATEWAYS, entry, previous);
+    emit(ctx, EVENTS.GatewayPublished, entry);
+    return reply(entry);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetGateway(ctx: Context, department: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await get(ctx, GATEWAYS, [checkArg(departmentId, department, 'department')]));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async ListGateways(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await list(ctx, GATEWAYS, { index: null, prefix: [] }, pageSize, bookmark));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetGatewayHistory(ctx: Context, department: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await history(ctx, GATEWAYS, [checkArg(departmentId, department, 'department')]));
   }
 
   @Transaction(false)

@@ -8,6 +8,7 @@ import {
   catalogUpdateRequirement,
   datasetVersion,
   department,
+  departmentGateway,
   grant,
   qualityObjection,
   shareRequest,
@@ -23,6 +24,7 @@ import type {
   CatalogUpdateRequirement,
   DatasetVersion,
   Department,
+  DepartmentGateway,
   Grant,
   QualityObjection,
   ShareRequest,
@@ -47,6 +49,17 @@ export const DEPARTMENTS: EntityKind<Department> = {
   check: department,
   notFound: ErrorCode.DEPARTMENT_NOT_FOUND,
   keyOf: (d) => [d.id],
+  keyLength: 1,
+  indexes: {},
+};
+
+/** The gateway directory: one entry per department, replaced on each publication (history kept). */
+export const GATEWAYS: EntityKind<DepartmentGateway> = {
+  type: 'gateway',
+  label: 'gateway directory entry',
+  check: departmentGateway,
+  notFound: ErrorCode.GATEWAY_NOT_FOUND,
+  keyOf: (g) => [g.department],
   keyLength: 1,
   indexes: {},
 };

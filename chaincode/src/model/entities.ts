@@ -56,6 +56,7 @@ import type {
   Deadlines,
   DeadlineTerms,
   Department,
+  DepartmentGateway,
   Digest,
   Grant,
   LedgerConfig,
@@ -126,6 +127,28 @@ export const department: Check<Department> = object({
   registeredBy: actor,
   updatedAt: isoInstant,
   updatedBy: actor,
+});
+
+/** An https URL without spaces; the gateway resolves paths against it. */
+export const gatewayUrl = str({
+  max: 2048,
+  pattern: /^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+  describe: 'an https:// URL without query or fragment',
+});
+
+/** One PEM certificate (a chain would make pinning ambiguous). */
+export const pemCertificate = str({
+  max: 16384,
+  pattern: /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/,
+  describe: 'one PEM certificate',
+});
+
+export const departmentGateway: Check<DepartmentGateway> = object({
+  department: departmentId,
+  url: gatewayUrl,
+  tlsCertificate: pemCertificate,
+  publishedAt: isoInstant,
+  publishedBy: actor,
 });
 
 export const registryRoles = arrayOf(oneOf(REGISTRY_ROLES), {

@@ -23,6 +23,8 @@ import {
   publicKeyText,
   reason,
   registryRoles,
+  gatewayUrl,
+  pemCertificate,
   authorisationTerms,
   revocationTerms,
   shortText,
@@ -65,6 +67,9 @@ export const departmentUpdateInput = partialObject({
 });
 
 export const rolesInput = registryRoles;
+
+/** What a department's admin publishes about its gateway (department and time come from the tx). */
+export const gatewayInput = object({ url: gatewayUrl, tlsCertificate: pemCertificate });
 
 export const calendarInput = object({ holidays: calendarDates, workdays: calendarDates });
 

@@ -63,6 +63,21 @@ export interface Department {
   updatedBy: Actor;
 }
 
+/**
+ * A department's entry in the gateway directory: where its own gateway answers other
+ * departments' gateways, and the TLS certificate they pin when they connect. Published by the
+ * department's admin; every change is kept in the entry's history.
+ */
+export interface DepartmentGateway {
+  department: string;
+  /** https URL of the gateway's exchange endpoint base, e.g. https://gw.psb.example:8443 */
+  url: string;
+  /** PEM of the gateway's TLS certificate (or of the CA that issued it). */
+  tlsCertificate: string;
+  publishedAt: string;
+  publishedBy: Actor;
+}
+
 export interface UserRoles {
   department: string;
   user: string;

@@ -193,6 +193,21 @@ export const Department = covering<chaincode.Department>()(
   ),
 );
 
+export const DepartmentGateway = covering<chaincode.DepartmentGateway>()(
+  entity(
+    {
+      department: Type.String({ description: 'the department (MSP id) the gateway is' }),
+      url: Type.String({ description: 'https base URL other departments’ gateways call' }),
+      tlsCertificate: Type.String({
+        description: 'PEM of the gateway’s TLS certificate, which other gateways pin',
+      }),
+      publishedAt: Instant,
+      publishedBy: Actor,
+    },
+    'a department’s entry in the gateway directory (部门网关目录), published by its admin',
+  ),
+);
+
 export const CatalogFieldInput = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }),

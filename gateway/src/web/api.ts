@@ -127,6 +127,7 @@ export type Written<T> = Of<typeof Schema.Written<TUnsafe<T>>, T>;
 export type HistoryItem<T> = Of<typeof Schema.HistoryItem<TUnsafe<T>>, T>;
 
 export type Department = Static<typeof Schema.Department>;
+export type DepartmentGateway = Static<typeof Schema.DepartmentGateway>;
 export type CatalogEntry = Static<typeof Schema.CatalogEntry>;
 export type DatasetVersion = Static<typeof Schema.DatasetVersion>;
 /** A catalog update requirement as the gateway lists it, with overdue derived at read time. */
@@ -184,6 +185,8 @@ export const api = {
   demoIdentities: () => call<Items<DemoIdentity>>('GET', '/demo/identities'),
   me: () => call<Me>('GET', '/me'),
   departments: () => call<Items<Department>>('GET', '/departments'),
+  /** The gateway directory: each department's published gateway URL and TLS certificate. */
+  gateways: () => call<Items<DepartmentGateway>>('GET', '/gateways'),
 
   /** Administration: a department's admin (its users), the coordinator's admin (the rest). */
   admin: {

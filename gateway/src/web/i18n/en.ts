@@ -327,6 +327,11 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'network.down': 'Stopped',
   'network.lastBlock': 'Last block hash',
   'network.commitHash': 'Commit hash',
+  'network.gateways': 'Gateway directory',
+  'network.noGateways': 'No department has published its gateway yet.',
+  'network.gatewayUrl': 'Gateway URL',
+  'network.tlsFingerprint': 'TLS certificate (SHA-256)',
+  'network.publishedAt': 'Published',
 
   'safe.title': 'Digital safe',
   'safe.intro':
@@ -406,6 +411,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.ALREADY_INITIALIZED': 'The ledger is already initialised.',
   'error.ALREADY_EXISTS': 'A record with this code already exists.',
   'error.DEPARTMENT_NOT_FOUND': 'The department is not registered.',
+  'error.GATEWAY_NOT_FOUND': 'The department has not published its gateway in the directory.',
   'error.DEPARTMENT_SUSPENDED': 'The department is suspended.',
   'error.FORBIDDEN_ROLE': 'Your role may not do this.',
   'error.FORBIDDEN_DEPARTMENT': 'Your department may not do this.',

@@ -312,6 +312,11 @@ export const zh = {
   'network.down': '已停止',
   'network.lastBlock': '最新区块哈希',
   'network.commitHash': '提交哈希',
+  'network.gateways': '部门网关目录',
+  'network.noGateways': '尚无部门发布其网关。',
+  'network.gatewayUrl': '网关地址',
+  'network.tlsFingerprint': 'TLS 证书（SHA-256 指纹）',
+  'network.publishedAt': '发布时间',
 
   'safe.title': '数字保险箱',
   'safe.intro':
@@ -386,6 +391,7 @@ export const zh = {
   'error.ALREADY_INITIALIZED': '账本已初始化。',
   'error.ALREADY_EXISTS': '已存在同一代码的记录。',
   'error.DEPARTMENT_NOT_FOUND': '部门未登记。',
+  'error.GATEWAY_NOT_FOUND': '该部门尚未在网关目录中发布其网关。',
   'error.DEPARTMENT_SUSPENDED': '部门已被暂停。',
   'error.FORBIDDEN_ROLE': '当前角色无权执行此操作。',
   'error.FORBIDDEN_DEPARTMENT': '本部门无权执行此操作。',

@@ -1,8 +1,10 @@
 /**
  * The ledger network: each department's node with its height, last block hash and commit hash,
- * whether they agree, and a button that re-verifies every node's chain.
+ * whether they agree, and a button that re-verifies every node's chain; then the gateway
+ * directory (each department's own gateway as its admin published it on the ledger, with the
+ * SHA-256 fingerprint of the TLS certificate other gateways pin).
  */
-import { api, type NodeStatus, type VerifyReport } from '../api.js';
+import { api, type DepartmentGateway, type NodeStatus, type VerifyReport } from '../api.js';
 import { h, text } from '../dom.js';
 import { t } from '../i18n/index.js';
 import {
@@ -10,6 +12,7 @@ import {
   button,
   details,
   errorBox,
+  formatTime,
   mono,
   notice,
   pageTitle,
@@ -19,7 +22,11 @@ import {
 import { departmentCell, loadDepartments } from './common.js';
 
 export async function networkPage(): Promise<HTMLElement> {
-  const [status] = await Promise.all([api.ledger.status(), loadDepartments()]);
+  const [status, directory] = await Promise.all([
+    api.ledger.status(),
+    api.gateways().then(({ items }) => withFingerprints(items)),
+    loadDepartments(),
+  ]);
   const report = h('div', { 'aria-live': 'polite' });
   const verify = button(
     t('network.verify'),
@@ -74,6 +81,40 @@ export async function networkPage(): Promise<HTMLElement> {
         (n) => (n.running ? '' : 'down'),
       ),
     ),
+    gatewayDirectory(directory),
+  );
+}
+
+type Listed = DepartmentGateway & { fingerprint: string };
+
+/** SHA-256 of the certificate's DER, as `openssl x509 -fingerprint -sha256` prints it. */
+async function withFingerprints(items: DepartmentGateway[]): Promise<Listed[]> {
+  return Promise.all(
+    items.map(async (g) => {
+      const body = g.tlsCertificate.replace(/-----[A-Z ]+-----|\s/g, '');
+      const der = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', der));
+      const hex = [...digest].map((b) => b.toString(16).padStart(2, '0').toUpperCase());
+      return { ...g, fingerprint: hex.join(':') };
+    }),
+  );
+}
+
+function gatewayDirectory(items: Listed[]): HTMLElement {
+  return section(
+    t('network.gateways'),
+    items.length === 0
+      ? h('p', null, t('network.noGateways'))
+      : table<Listed>(
+          t('network.gateways'),
+          [
+            { header: t('common.department'), cell: (g) => departmentCell(g.department) },
+            { header: t('network.gatewayUrl'), cell: (g) => mono(g.url) },
+            { header: t('network.tlsFingerprint'), cell: (g) => mono(g.fingerprint) },
+            { header: t('network.publishedAt'), cell: (g) => formatTime(g.publishedAt) },
+          ],
+          items,
+        ),
   );
 }
 
