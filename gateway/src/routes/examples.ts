@@ -407,3 +407,30 @@ export const METRICS_EXAMPLE = [
   'shulian_ledger_node_height{department="psb"} 1284',
   '',
 ].join('\n');
+
+/** psb's entry in the gateway directory: a self-signed TLS certificate made for this example. */
+export const departmentGateway: chaincode.DepartmentGateway = {
+  department: 'psb',
+  url: 'https://gw.psb.example:8443',
+  tlsCertificate: [
+    '-----BEGIN CERTIFICATE-----',
+    'MIIBoTCCAUigAwIBAgIUeNBqPWge0rxRivBzlgXCBWR+0kowCgYIKoZIzj0EAwIw',
+    'GTEXMBUGA1UEAwwOZ3cucHNiLmV4YW1wbGUwHhcNMjYxMjAxMDcwMTM4WhcNMzYx',
+    'MTI4MDcwMTM4WjAZMRcwFQYDVQQDDA5ndy5wc2IuZXhhbXBsZTBZMBMGByqGSM49',
+    'AgEGCCqGSM49AwEHA0IABKVoNraj8DcUGRHSXevT08txTRyOQ5Q4ssfSfDVO/Vxj',
+    '+TH+JDuovziYvpQpJiNz4foy3BD0/odnsvuqmeFBvuejbjBsMB0GA1UdDgQWBBS9',
+    'DSfFUUPw/H9Mtj95Ayo4tUIESDAfBgNVHSMEGDAWgBS9DSfFUUPw/H9Mtj95Ayo4',
+    'tUIESDAPBgNVHRMBAf8EBTADAQH/MBkGA1UdEQQSMBCCDmd3LnBzYi5leGFtcGxl',
+    'MAoGCCqGSM49BAMCA0cAMEQCIHcJKs7kit2sWnY1Gepj1JPpffASvA7NOb1sO+tm',
+    'xnamAiAuDRzjhqKZAk4yATRStkUAqq6qx1tEMA/iFJz/tTCj0w==',
+    '-----END CERTIFICATE-----',
+    '',
+  ].join('\n'),
+  publishedAt: '2026-03-02T02:00:00.000Z',
+  publishedBy: { department: 'psb', user: 'admin' },
+};
+/** What psb's admin publishes (the ledger adds who and when). */
+export const gatewayPublication = {
+  url: departmentGateway.url,
+  tlsCertificate: departmentGateway.tlsCertificate,
+};

@@ -19,6 +19,7 @@ import type { GatewayContext } from '../services/runtime.js';
 import type { Caller } from '../ledger/types.js';
 import type { RouteOptions } from './context.js';
 import { responses, submitAs } from './helpers.js';
+import * as examples from './examples.js';
 import { DepartmentGateway, HistoryItem, Items, Written } from './schemas.js';
 
 const Params = Type.Object(
@@ -39,7 +40,7 @@ const Publication = Type.Object(
       description: 'one PEM certificate: the gateway’s TLS certificate or its issuing CA',
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [examples.gatewayPublication] },
 );
 
 /** Every entry of the directory, read as `caller` (the ledger's pages walked to the end). */

@@ -205,6 +205,7 @@ export const DepartmentGateway = covering<chaincode.DepartmentGateway>()(
       publishedBy: Actor,
     },
     'a department’s entry in the gateway directory (部门网关目录), published by its admin',
+    examples.departmentGateway,
   ),
 );
 
