@@ -52,6 +52,9 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/requests/": {"FIELD_NOT_IN_CATALOG", "INVALID_ARGUMENT"},
     # The fields an objection names must be fields of the catalog entry (the ledger's state).
     "POST /api/v1/objections/": {"FIELD_NOT_IN_CATALOG"},
+    # A download's `fields` is a comma-separated list whose items must not repeat: a relation
+    # between the items of one value, which a pattern cannot state.
+    "GET /api/v1/catalog/{id}/versions/{version}/content": {"INVALID_ARGUMENT"},
     # The fields granted must be fields of the request being answered (the ledger's state).
     "POST /api/v1/requests/{id}/approve": {"INVALID_ARGUMENT"},
     # An entry's field names are unique, its subjectField names the field holding the data

@@ -354,6 +354,30 @@ describe('the document states what the server checks', () => {
 });
 
 describe('each operation documents the error codes it answers', () => {
+  it('the history of a gateway never published is GATEWAY_NOT_FOUND, as it declares', async () => {
+    // Found by Schemathesis: the route declared only the read codes.
+    const r = await f.app.inject({
+      method: 'GET',
+      url: '/api/v1/gateways/0/history',
+      headers: f.auth('psb', 'clerk'),
+    });
+    expect(r.statusCode).toBe(404);
+    expect(codeOf(r)).toBe('GATEWAY_NOT_FOUND');
+  });
+
+  it('a user named admin is refused by the schema, which says why', async () => {
+    // Found by Schemathesis: the document allowed the name the route then refused.
+    const r = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/departments/coord/users',
+      headers: f.auth('coord', 'admin'),
+      payload: { user: 'admin', roles: ['consumer'] },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(codeOf(r)).toBe('VALIDATION_FAILED');
+    expect(r.json<{ error: { message: string } }>().error.message).toMatch(/not `admin`/);
+  });
+
   it('a provider rejecting or approving an escalated request is NOT_COORDINATOR, as both declare', async () => {
     // Found by Schemathesis' stateful phase: reject answered a code its declaration lacked.
     const created = await f.app.inject({

@@ -111,7 +111,7 @@ export const gatewayRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         description:
           'The entry’s history: each publication with its transaction and time. Any member department; records nothing.',
         params: Params,
-        response: responses(Items(HistoryItem(DepartmentGateway)), [...READ]),
+        response: responses(Items(HistoryItem(DepartmentGateway)), [...READ, 'GATEWAY_NOT_FOUND']),
       },
     },
     async (request) => ({

@@ -52,9 +52,10 @@ export const Id = (description?: string) =>
     ...(description ? { description } : {}),
   });
 /** A user name: an identity (certificate) name, which may be an e-mail-like `name@unit`. */
+export const USER_NAME_PATTERN = '^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$';
 export const UserName = (description = 'user name') =>
   Type.String({
-    pattern: '^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$',
+    pattern: USER_NAME_PATTERN,
     minLength: 1,
     maxLength: 128,
     description,

@@ -21,9 +21,20 @@ import { READ, WRITE } from '../operation-errors.js';
 import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { responses, submitAs } from './helpers.js';
-import { StringEnum, Text, UserName } from './schemas.js';
+import { StringEnum, Text, USER_NAME_PATTERN, UserName } from './schemas.js';
 import * as examples from './examples.js';
 import { DepartmentUser, UserCreated } from './shapes.js';
+
+/**
+ * A new user's name: any user name but `admin`, which is the department's own identity (its admin
+ * certificate), so the document says what the server refuses.
+ */
+const NewUserName = Type.String({
+  pattern: `^(?!admin$)${USER_NAME_PATTERN.slice(1)}`,
+  minLength: 1,
+  maxLength: 128,
+  description: 'user name, not `admin` (the department’s own identity)',
+});
 
 const DepartmentParams = Type.Object(
   { id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$', description: 'MSP id' }) },
@@ -130,7 +141,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
         params: DepartmentParams,
         body: Type.Object(
           {
-            user: UserName(),
+            user: NewUserName,
             roles: Type.Array(StringEnum(REGISTRY_ROLES), {
               uniqueItems: true,
               minItems: 1,
@@ -147,11 +158,6 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
       const { id } = request.params;
       requireOwnAdmin(request, id);
       const { user, roles, label } = request.body;
-      if (user === 'admin')
-        throw new GatewayError(
-          'VALIDATION_FAILED',
-          'the admin identity is the department’s own; choose another user name',
-        );
       const written = await submitAs<UserRoles>(ctx, request, TX.governance.SetUserRoles, [
         user,
         roles,
