@@ -228,7 +228,10 @@ async function start(): Promise<void> {
     void render();
   });
   setRenderer(render);
-  await restore();
+  // A session whose token was revoked or expired meanwhile goes to sign in, then comes back: on a
+  // public page (the open catalog) it would otherwise carry on signed out without saying why.
+  if ((await restore()) === 'ended' && !location.hash.startsWith('#/signin'))
+    history.replaceState(null, '', `#/signin?next=${encodeURIComponent(location.hash.slice(2))}`);
   window.addEventListener('hashchange', () => void render());
   await render();
 }

@@ -40,13 +40,18 @@ export function signOut(): void {
   sessionStorage.removeItem(STORAGE_KEY);
 }
 
-/** Restores the tab's session at start-up; a token the gateway no longer accepts is dropped. */
-export async function restore(): Promise<void> {
+/**
+ * Restores the tab's session at start-up; a token the gateway no longer accepts (revoked,
+ * expired) is dropped, and the answer says so: `ended`.
+ */
+export async function restore(): Promise<'none' | 'restored' | 'ended'> {
   const token = sessionStorage.getItem(STORAGE_KEY);
-  if (!token) return;
+  if (!token) return 'none';
   try {
     await signIn(token);
+    return 'restored';
   } catch {
     signOut();
+    return 'ended';
   }
 }
