@@ -155,7 +155,8 @@ export function operationErrors(op: Operation): Answer[] | undefined {
     // A body is parsed for every method but GET and HEAD, whether the route reads one or not.
     ...(!READS.has(op.method) && op.config?.upload === undefined ? JSON_BODY : []),
     ...(api ? (['RATE_LIMITED'] as const) : []),
-    ...(api && !open ? (['UNAUTHENTICATED'] as const) : []),
+    // A public route takes no token, but one presented is checked: a revoked token is 401 there too.
+    ...(api ? (['UNAUTHENTICATED'] as const) : []),
     ...(api && !open && !READS.has(op.method) ? (['INSUFFICIENT_STORAGE'] as const) : []),
   ];
   const all = [...kind.map(answerOf), ...declaredIn(op.schema.response)];
