@@ -52,7 +52,8 @@ async function unmount(): Promise<void> {
       execFileSync('umount', [mountPoint], { stdio: 'pipe' });
       return;
     } catch (err) {
-      if (attempt < 10) {
+      // Up to 15 s: a database closed just now may still be releasing the mount (seen once in CI).
+      if (attempt < 50) {
         await new Promise((r) => setTimeout(r, 300));
         continue;
       }
