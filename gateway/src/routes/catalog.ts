@@ -114,8 +114,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           'sensitivity (entries having a field of that level), owner level, update frequency and status. ' +
           'Without a token only active entries whose openness is `open` (开放) are listed.',
         querystring: CatalogSearch,
-        // A presented token is still checked on a public route.
-        response: responses(Page(CatalogEntry), [...LIST, 'UNAUTHENTICATED']),
+        response: responses(Page(CatalogEntry), LIST),
       },
     },
     async (request) => {
@@ -175,7 +174,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           'Without a token only an active entry whose openness is `open` (开放) is answered; any other id, existing or not, ' +
           'answers 401 alike, so nothing says which entries exist behind sign-in. Records nothing.',
         params: CatalogParams,
-        response: responses(CatalogEntry, [...READ, 'CATALOG_NOT_FOUND', 'UNAUTHENTICATED']),
+        response: responses(CatalogEntry, [...READ, 'CATALOG_NOT_FOUND']),
       },
     },
     async (request) => {

@@ -30,10 +30,8 @@ import { DepartmentUser, UserCreated } from './shapes.js';
  * certificate), so the document says what the server refuses.
  */
 const NewUserName = Type.String({
+  ...UserName('user name, not `admin` (the department’s own identity)'),
   pattern: `^(?!admin$)${USER_NAME_PATTERN.slice(1)}`,
-  minLength: 1,
-  maxLength: 128,
-  description: 'user name, not `admin` (the department’s own identity)',
 });
 
 const DepartmentParams = Type.Object(
