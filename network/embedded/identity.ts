@@ -28,7 +28,7 @@ export type NodeOU = (typeof NODE_OUS)[number];
 export const FABRIC_ATTRS_OID = '1.2.3.4.5.6.7.8.1';
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const VALIDITY_YEARS = 10;
+const VALIDITY_MS = 10 * 365 * 86_400_000;
 
 /** A certificate and its private key: what signs proposals, endorsements and blocks. */
 export interface SigningIdentity {
@@ -81,12 +81,14 @@ function dnValue(value: string): string {
   return value;
 }
 
-async function exportKey(key: CryptoKey): Promise<KeyObject> {
+/** A private key as node:crypto signs with it. */
+export async function toKeyObject(key: CryptoKey): Promise<KeyObject> {
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', key);
   return createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
 }
 
-async function importKey(key: KeyObject): Promise<CryptoKey> {
+/** A private key as @peculiar/x509 signs certificates with it. */
+export async function toCryptoKey(key: KeyObject): Promise<CryptoKey> {
   const der = key.export({ format: 'der', type: 'pkcs8' });
   return webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, true, ['sign']);
 }
@@ -98,44 +100,92 @@ function serial(): string {
   return bytes.toString('hex');
 }
 
+/** A certificate authority's certificate (PEM) and signing key. */
+export interface Issuer {
+  certificate: string;
+  key: CryptoKey;
+}
+
+/**
+ * A self-signed root, `C=CN, O=<org>, CN=<commonName>`, for ten years: each organisation's MSP
+ * root (here) and its TLS root (network/fabric/material.ts) are made the same way.
+ */
+export async function createRoot(org: string, commonName: string): Promise<Issuer> {
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const now = new Date();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `C=CN, O=${dnValue(org)}, CN=${dnValue(commonName)}`,
+    notBefore: now,
+    notAfter: new Date(now.getTime() + VALIDITY_MS),
+    keys,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign |
+          x509.KeyUsageFlags.cRLSign |
+          x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certificate: cert.toString('pem'), key: keys.privateKey };
+}
+
+/**
+ * An end-entity certificate for a fresh key, signed by `issuer` for ten years: not a CA, naming
+ * its issuer's key, with the given key usages and further extensions.
+ */
+export async function issueLeaf(
+  issuer: Issuer,
+  subject: string,
+  usages: x509.KeyUsageFlags,
+  extensions: x509.Extension[],
+): Promise<{ certificate: string; privateKey: KeyObject }> {
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const issuerCertificate = new x509.X509Certificate(issuer.certificate);
+  const now = new Date();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject,
+    issuer: issuerCertificate.subject,
+    notBefore: now,
+    notAfter: new Date(now.getTime() + VALIDITY_MS),
+    publicKey: keys.publicKey,
+    signingKey: issuer.key,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(usages, true),
+      await x509.AuthorityKeyIdentifierExtension.create(issuerCertificate, false),
+      ...extensions,
+    ],
+  });
+  return { certificate: cert.toString('pem'), privateKey: await toKeyObject(keys.privateKey) };
+}
+
 /** A department's certificate authority (the root of its MSP). */
 export class CertificateAuthority {
   private constructor(
     readonly mspId: string,
-    readonly certificate: string,
-    private readonly signingKey: CryptoKey,
+    private readonly issuer: Issuer,
   ) {}
 
+  get certificate(): string {
+    return this.issuer.certificate;
+  }
+
   static async create(mspId: string): Promise<CertificateAuthority> {
-    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-    const now = new Date();
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serial(),
-      name: `C=CN, O=${dnValue(mspId)}, CN=ca.${dnValue(mspId)}`,
-      notBefore: now,
-      notAfter: new Date(now.getTime() + VALIDITY_YEARS * 365 * 86_400_000),
-      keys,
-      signingAlgorithm: ALGORITHM,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.keyCertSign |
-            x509.KeyUsageFlags.cRLSign |
-            x509.KeyUsageFlags.digitalSignature,
-          true,
-        ),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    });
-    return new CertificateAuthority(mspId, cert.toString('pem'), keys.privateKey);
+    return new CertificateAuthority(mspId, await createRoot(mspId, `ca.${mspId}`));
   }
 
   static async fromStored(s: StoredIdentity): Promise<CertificateAuthority> {
-    return new CertificateAuthority(
-      s.mspId,
-      s.certificate,
-      await importKey(createPrivateKey(s.privateKey)),
-    );
+    return new CertificateAuthority(s.mspId, {
+      certificate: s.certificate,
+      key: await toCryptoKey(createPrivateKey(s.privateKey)),
+    });
   }
 
   async toStored(): Promise<StoredIdentity> {
@@ -144,7 +194,7 @@ export class CertificateAuthority {
       name: `ca.${this.mspId}`,
       ou: 'admin',
       certificate: this.certificate,
-      privateKey: await exportKey(this.signingKey),
+      privateKey: await toKeyObject(this.issuer.key),
     });
   }
 
@@ -163,37 +213,20 @@ export class CertificateAuthority {
         code: 'INVALID_IDENTITY_OU',
       });
     }
-    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-    const issuer = new x509.X509Certificate(this.certificate);
     const allAttrs = { 'hf.Affiliation': '', 'hf.EnrollmentID': name, 'hf.Type': ou, ...attrs };
-    const now = new Date();
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: serial(),
-      subject: `C=CN, O=${dnValue(this.mspId)}, OU=${dnValue(ou)}, CN=${dnValue(name)}`,
-      issuer: issuer.subject,
-      notBefore: now,
-      notAfter: new Date(now.getTime() + VALIDITY_YEARS * 365 * 86_400_000),
-      publicKey: keys.publicKey,
-      signingKey: this.signingKey,
-      signingAlgorithm: ALGORITHM,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        await x509.AuthorityKeyIdentifierExtension.create(issuer, false),
+    const leaf = await issueLeaf(
+      this.issuer,
+      `C=CN, O=${dnValue(this.mspId)}, OU=${dnValue(ou)}, CN=${dnValue(name)}`,
+      x509.KeyUsageFlags.digitalSignature,
+      [
         new x509.Extension(
           FABRIC_ATTRS_OID,
           false,
           new TextEncoder().encode(JSON.stringify({ attrs: allAttrs })),
         ),
       ],
-    });
-    return {
-      mspId: this.mspId,
-      name,
-      ou,
-      certificate: cert.toString('pem'),
-      privateKey: await exportKey(keys.privateKey),
-    };
+    );
+    return { mspId: this.mspId, name, ou, ...leaf };
   }
 }
 

@@ -7,13 +7,18 @@
  * signcerts/, keystore/, config.yaml). Everything is created once and reused on later runs.
  */
 import 'reflect-metadata';
-import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import {
   CertificateAuthority,
+  createRoot,
+  issueLeaf,
+  toCryptoKey,
+  toKeyObject,
+  type Issuer,
   type NodeOU,
   type SigningIdentity,
   type StoredIdentity,
@@ -21,8 +26,7 @@ import {
 import { writeFileDurably } from '../embedded/durable-file.js';
 import { Wallet } from '../embedded/material.js';
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const VALIDITY_MS = 10 * 365 * 86_400_000;
+const pem = (key: KeyObject): string => key.export({ format: 'pem', type: 'pkcs8' }).toString();
 
 /** Write-then-rename with fsync of the file and its folder; private keys are readable by their owner only. */
 export const writeAtomic = (file: string, data: string | Uint8Array, mode = 0o644) =>
@@ -32,21 +36,6 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   if (!existsSync(file)) return undefined;
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
-
-function serial(): string {
-  const bytes = randomBytes(16);
-  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
-  return bytes.toString('hex');
-}
-
-const pkcs8Pem = async (key: webcrypto.CryptoKey): Promise<string> =>
-  createPrivateKey({
-    key: Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key)),
-    format: 'der',
-    type: 'pkcs8',
-  })
-    .export({ format: 'pem', type: 'pkcs8' })
-    .toString();
 
 /** A TLS certificate and its key, PEM. */
 export interface TlsPair {
@@ -62,68 +51,38 @@ export interface TlsPair {
 export class TlsAuthority {
   private constructor(
     readonly org: string,
-    readonly certificate: string,
-    private readonly key: webcrypto.CryptoKey,
+    private readonly issuer: Issuer,
   ) {}
+
+  get certificate(): string {
+    return this.issuer.certificate;
+  }
 
   static async loadOrCreate(file: string, org: string): Promise<TlsAuthority> {
     const stored = await readJson<StoredIdentity>(file);
-    if (stored) {
-      const der = createPrivateKey(stored.privateKey).export({ format: 'der', type: 'pkcs8' });
-      const key = await webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, true, ['sign']);
-      return new TlsAuthority(org, stored.certificate, key);
-    }
-    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-    const now = new Date();
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serial(),
-      name: `C=CN, O=${org}, CN=tlsca.${org}`,
-      notBefore: now,
-      notAfter: new Date(now.getTime() + VALIDITY_MS),
-      keys,
-      signingAlgorithm: ALGORITHM,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.keyCertSign |
-            x509.KeyUsageFlags.cRLSign |
-            x509.KeyUsageFlags.digitalSignature,
-          true,
-        ),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    });
-    const ca = new TlsAuthority(org, cert.toString('pem'), keys.privateKey);
+    if (stored)
+      return new TlsAuthority(org, {
+        certificate: stored.certificate,
+        key: await toCryptoKey(createPrivateKey(stored.privateKey)),
+      });
+    const ca = new TlsAuthority(org, await createRoot(org, `tlsca.${org}`));
     const record: StoredIdentity = {
       mspId: org,
       name: `tlsca.${org}`,
       ou: 'admin',
       certificate: ca.certificate,
-      privateKey: await pkcs8Pem(keys.privateKey),
+      privateKey: pem(await toKeyObject(ca.issuer.key)),
     };
     await writeAtomic(file, JSON.stringify(record, null, 2), 0o600);
     return ca;
   }
 
   async issue(commonName: string, hosts: string[]): Promise<TlsPair> {
-    const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-    const issuer = new x509.X509Certificate(this.certificate);
-    const now = new Date();
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: serial(),
-      subject: `C=CN, O=${this.org}, CN=${commonName}`,
-      issuer: issuer.subject,
-      notBefore: now,
-      notAfter: new Date(now.getTime() + VALIDITY_MS),
-      publicKey: keys.publicKey,
-      signingKey: this.key,
-      signingAlgorithm: ALGORITHM,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(
-          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-          true,
-        ),
+    const leaf = await issueLeaf(
+      this.issuer,
+      `C=CN, O=${this.org}, CN=${commonName}`,
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      [
         new x509.ExtendedKeyUsageExtension(
           [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
           false,
@@ -133,10 +92,9 @@ export class TlsAuthority {
             /^\d+\.\d+\.\d+\.\d+$/.test(h) ? { type: 'ip', value: h } : { type: 'dns', value: h },
           ),
         ),
-        await x509.AuthorityKeyIdentifierExtension.create(issuer, false),
       ],
-    });
-    return { certificate: cert.toString('pem'), privateKey: await pkcs8Pem(keys.privateKey) };
+    );
+    return { certificate: leaf.certificate, privateKey: pem(leaf.privateKey) };
   }
 }
 
@@ -179,11 +137,7 @@ export async function writeOrgMsp(dir: string, auth: { ca: string; tlsca: string
 async function writeLocalMsp(dir: string, auth: OrgAuthorities, id: SigningIdentity) {
   await writeOrgMsp(dir, { ca: auth.ca.certificate, tlsca: auth.tlsca.certificate });
   await writeAtomic(path.join(dir, 'signcerts', 'cert.pem'), id.certificate);
-  await writeAtomic(
-    path.join(dir, 'keystore', 'priv_sk'),
-    id.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    0o600,
-  );
+  await writeAtomic(path.join(dir, 'keystore', 'priv_sk'), pem(id.privateKey), 0o600);
 }
 
 /**
