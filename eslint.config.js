@@ -48,7 +48,6 @@ export default tseslint.config(
       'gateway/src/demo/seed.ts',
       'gateway/src/ledger/fabric.ts',
       'gateway/src/routes/catalog.ts',
-      'gateway/src/routes/departments.ts',
       'gateway/src/routes/ledger.ts',
       'gateway/src/routes/verify.ts',
       'gateway/src/routes/versions.ts',

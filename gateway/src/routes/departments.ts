@@ -19,7 +19,7 @@ import type { GatewayContext } from '../services/runtime.js';
 import { isLoopback } from '../demo/mode.js';
 import { READ, WRITE } from '../operation-errors.js';
 import { follow } from '../openapi.js';
-import type { RouteOptions } from './context.js';
+import type { RouteApp, RouteOptions } from './context.js';
 import * as examples from './examples.js';
 import { lacking } from './users.js';
 import { responses, submitAs } from './helpers.js';
@@ -100,13 +100,22 @@ const DEPARTMENT_OPERATIONS = [
   'POST /api/v1/departments/{id}/users',
 ];
 
+const tags = ['departments'];
+
 export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
   app,
   { ctx },
   done,
 ) => {
-  const tags = ['departments'];
+  whoRoutes(app, ctx);
+  registryRoutes(app, ctx);
+  roleRoutes(app, ctx);
+  calendarRoutes(app, ctx);
+  done();
+};
 
+/** Who a token belongs to; in demo mode, the demo identities. */
+function whoRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.get(
     '/me',
     {
@@ -152,7 +161,10 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       },
     );
   }
+}
 
+/** The coordinator's register of departments. */
+function registryRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.get(
     '/departments',
     {
@@ -248,7 +260,10 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       ]);
     },
   );
+}
 
+/** A department's admin sets its users' roles. */
+function roleRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.put(
     '/departments/:id/users/:user/roles',
     {
@@ -278,11 +293,15 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       ]);
     },
   );
-  const YearParams = Type.Object(
-    { year: Type.String({ pattern: '^2\\d{3}$' }) },
-    { additionalProperties: false },
-  );
+}
 
+const YearParams = Type.Object(
+  { year: Type.String({ pattern: '^2\\d{3}$' }) },
+  { additionalProperties: false },
+);
+
+/** The working-day calendars that deadlines count by. */
+function calendarRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.get(
     '/calendar/:year',
     {
@@ -327,6 +346,4 @@ export const departmentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
       ]);
     },
   );
-
-  done();
-};
+}
