@@ -23,6 +23,7 @@ import {
 import { documentObject, documentRoute, type Recorded } from './openapi.js';
 import { operationErrors } from './operation-errors.js';
 import type { GatewayContext } from './services/runtime.js';
+import { actRoutes } from './routes/acts.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes, catalogUpdateRoutes } from './routes/catalog.js';
 import { dcatRoutes } from './routes/dcat.js';
@@ -218,6 +219,7 @@ export async function buildApp(
       await api.register(grantRoutes, { ctx, prefix: '/grants' });
       await api.register(objectionRoutes, { ctx, prefix: '/objections' });
       await api.register(auditRoutes, { ctx, prefix: '/audit' });
+      await api.register(actRoutes, { ctx, prefix: '/audit' });
       await api.register(subjectRoutes, { ctx, prefix: '/subjects' });
       await api.register(statsRoutes, { ctx, prefix: '/stats' });
       await api.register(ledgerRoutes, { ctx, prefix: '/ledger' });

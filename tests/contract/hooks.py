@@ -47,6 +47,9 @@ RULES_BEYOND_THE_SCHEMA = {
     "GET /api/v1/audit/usage": {"VALIDATION_FAILED"},
     "GET /api/v1/audit/usage.csv": {"VALIDATION_FAILED"},
     "GET /api/v1/audit/prov": {"VALIDATION_FAILED"},
+    "GET /api/v1/audit/acts": {"VALIDATION_FAILED"},
+    "GET /api/v1/audit/acts.csv": {"VALIDATION_FAILED"},
+    "GET /api/v1/audit/acts/figures": {"VALIDATION_FAILED"},
     # The fields asked for must be fields of the catalog entry, the entry another department's
     # (the ledger's state), and the period's start not after its end (two values compared).
     "POST /api/v1/requests/": {"FIELD_NOT_IN_CATALOG", "INVALID_ARGUMENT"},

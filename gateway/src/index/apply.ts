@@ -7,7 +7,9 @@
 import { parseJson } from '@shulian/chaincode/canonical';
 import type { Grant, UsageRecord } from '@shulian/chaincode/constants';
 import type { BlockEvent } from '../ledger/types.js';
+import { actOf, type AuditAct } from './acts.js';
 import {
+  actCounterKey,
   counterKey,
   entitiesOf,
   entityId,
@@ -48,6 +50,8 @@ export async function blockWrites(
       continue; // Not ours to judge: the ledger accepted it; an undecodable event indexes nothing.
     }
     for (const entity of entitiesOf(tx.event.name, payload)) await batch.write(entity, tx.txId);
+    const act = actOf(tx, tx.event.name, payload);
+    if (act) await batch.recordAct(act);
   }
   return batch.finish(block.blockHash);
 }
@@ -76,6 +80,17 @@ class BlockBatch {
     } else {
       this.put(entity, txId);
     }
+  }
+
+  /** An act on the trail, counted in its acting department's month. */
+  async recordAct(act: AuditAct): Promise<void> {
+    this.put({ type: 'act', value: act }, act.id);
+    await this.count(actCounterKey(act));
+  }
+
+  private async count(k: string): Promise<void> {
+    const base = this.counters.get(k) ?? Number((await this.readRaw(k)) ?? '0');
+    this.counters.set(k, base + 1);
   }
 
   finish(blockHash: string): BlockWrites {
@@ -126,10 +141,8 @@ class BlockBatch {
     for (const k of [
       counterKey(u.provider, 'provider', u.outcome),
       counterKey(u.consumer.department, 'consumer', u.outcome),
-    ]) {
-      const base = this.counters.get(k) ?? Number((await this.readRaw(k)) ?? '0');
-      this.counters.set(k, base + 1);
-    }
+    ])
+      await this.count(k);
     this.put({ type: 'usage', value: u }, txId);
     await this.countUse(u, txId);
   }

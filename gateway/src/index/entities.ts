@@ -15,10 +15,11 @@ import {
   type UsageOutcome,
   type UsageRecord,
 } from '@shulian/chaincode/constants';
-import { key, padVersion, time } from './keys.js';
+import { actCounted, cstMonth, isActName, type ActCount, type AuditAct } from './acts.js';
+import { key, padVersion, partsOf, time } from './keys.js';
 
 export type EntityType =
-  'catalog' | 'update' | 'version' | 'request' | 'grant' | 'usage' | 'objection';
+  'catalog' | 'update' | 'version' | 'request' | 'grant' | 'usage' | 'objection' | 'act';
 
 export interface EntityTypes {
   catalog: CatalogEntry;
@@ -29,6 +30,8 @@ export interface EntityTypes {
   grant: Grant;
   usage: UsageRecord;
   objection: QualityObjection;
+  /** Every act on the ledger, by its transaction (the full-process audit trail). */
+  act: AuditAct;
 }
 
 /** An entity with the transaction that last wrote it. */
@@ -52,6 +55,26 @@ export const counterKey = (
   side: 'provider' | 'consumer',
   outcome: UsageOutcome,
 ): string => key('cnt.use', side, department, outcome);
+
+export const ACT_COUNTER = 'cnt.act';
+/** Counted under the acting department, by CST month. */
+export const actCounterKey = (a: AuditAct): string =>
+  key(ACT_COUNTER, cstMonth(a.at), a.actor.department, actCounted(a));
+
+/** A monthly act counter read back: `cnt.act <month> <department> <act[:outcome]>`. */
+export function parseActCounter(k: string, value: string): ActCount | null {
+  const [, month, department, counted] = partsOf(k);
+  if (month === undefined || department === undefined || counted === undefined) return null;
+  const [act, outcome] = counted.split(':');
+  if (act === undefined || !isActName(act)) return null;
+  return {
+    month,
+    department,
+    act,
+    outcome: outcome === 'ALLOWED' || outcome === 'DENIED' ? outcome : null,
+    count: Number(value),
+  };
+}
 
 /** Usage keys: by every scope a trace asks for; refused uses again under keys of their own. */
 function usageKeys(u: UsageRecord, id: string): string[] {
@@ -107,6 +130,12 @@ const SECONDARY: { [K in EntityType]: (value: EntityTypes[K], id: string) => str
     ];
   },
   usage: usageKeys,
+  // The whole trail, and each concerned department's: a supervisor's filter on one department
+  // reads that department's keys only.
+  act: (a, id) => {
+    const t = time(a.at);
+    return [key('act.all', t, id), ...a.departments.map((d) => key('act.dept', d, t, id))];
+  },
   objection: (o, id) => {
     const t = time(o.raisedAt);
     return [

@@ -30,6 +30,9 @@ export function range(
   };
 }
 
+/** A key's parts, as `key` joined them. */
+export const partsOf = (k: string): string[] => k.split(SEP);
+
 /** The id is always the last part of a secondary key. */
 export const idOf = (k: string): string => k.slice(k.lastIndexOf(SEP) + 1);
 

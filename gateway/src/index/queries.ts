@@ -2,7 +2,14 @@
  * The query index's read side that is not storage: the shapes of its queries and the key ranges
  * and filters they turn into. ./query-index.ts runs them against the database.
  */
-import type { CatalogEntry, Grant, UsageOutcome, UsageRecord } from '@shulian/chaincode/constants';
+import type {
+  CatalogEntry,
+  EventName,
+  Grant,
+  UsageOutcome,
+  UsageRecord,
+} from '@shulian/chaincode/constants';
+import type { AuditAct } from './acts.js';
 
 export interface PageRequest {
   limit: number;
@@ -114,3 +121,29 @@ export function grantValidAt(g: Grant, now: number): boolean {
 
 export const usageAccept = (query: UsageQuery): ((u: UsageRecord) => boolean) | undefined =>
   query.outcome === 'ALLOWED' ? (u) => u.outcome === 'ALLOWED' : undefined;
+
+/** The full-process trail: every filter given must hold; `department` is any concerned one. */
+export interface ActQuery extends PageRequest {
+  department?: string;
+  act?: EventName;
+  outcome?: UsageOutcome;
+  /** The acting user (in `department` when that is given too). */
+  user?: string;
+  catalogId?: string;
+  /** Inclusive window, epoch ms. */
+  from?: number;
+  to?: number;
+}
+
+export const actPrefix = (q: ActQuery): string[] =>
+  q.department === undefined ? ['act.all'] : ['act.dept', q.department];
+
+export function actAccept(q: ActQuery): (a: AuditAct) => boolean {
+  return (a) =>
+    (q.act === undefined || a.act === q.act) &&
+    (q.outcome === undefined || a.outcome === q.outcome) &&
+    (q.catalogId === undefined || a.catalogId === q.catalogId) &&
+    (q.user === undefined ||
+      (a.actor.user === q.user &&
+        (q.department === undefined || a.actor.department === q.department)));
+}

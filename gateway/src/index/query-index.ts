@@ -21,12 +21,15 @@ import {
   type UsageRecord,
 } from '@shulian/chaincode/constants';
 import type { BlockEvent, LedgerClient } from '../ledger/types.js';
+import type { ActCount, AuditAct } from './acts.js';
 import { blockWrites, type BatchOp, type Checkpoint } from './apply.js';
 import {
+  ACT_COUNTER,
   counterKey,
   ENTITY,
   entityKey,
   META_CHECKPOINT,
+  parseActCounter,
   secondaryKeys,
   unwrapRaw,
   type EntityType,
@@ -35,11 +38,14 @@ import {
 } from './entities.js';
 import { decodeCursor, encodeCursor, idOf, range } from './keys.js';
 import {
+  actAccept,
+  actPrefix,
   catalogMatcher,
   grantValidAt,
   scopePrefix,
   usageAccept,
   usagePrefix,
+  type ActQuery,
   type CatalogFilter,
   type GrantScope,
   type ObjectionScope,
@@ -53,6 +59,7 @@ import { departmentStats, type DepartmentStats } from './stats.js';
 
 export type { Checkpoint } from './apply.js';
 export type { EntityType, Indexed } from './entities.js';
+export type { ActCount, AuditAct } from './acts.js';
 export type * from './queries.js';
 export type { DepartmentStats } from './stats.js';
 
@@ -114,6 +121,10 @@ export interface QueryIndex {
     page: PageRequest & { status?: string; overdue?: { at: number; is: boolean } },
   ): Promise<PageResult<Indexed<CatalogUpdateRequirement>>>;
   usage(query: UsageQuery): Promise<PageResult<Indexed<UsageRecord>>>;
+  /** The full-process trail: every act, newest first. */
+  acts(query: ActQuery): Promise<PageResult<Indexed<AuditAct>>>;
+  /** Acts counted by CST month (YYYY-MM, inclusive bounds) and acting department. */
+  actCounts(fromMonth: string, toMonth: string): Promise<ActCount[]>;
   stats(department: string, now: number): Promise<DepartmentStats>;
   /** Bulk-load usage records (benchmarks and tests of trace performance). */
   putUsage(
@@ -460,6 +471,24 @@ class LevelQueryIndex implements QueryIndex {
       query,
       usageAccept(query),
     );
+  }
+
+  acts(query: ActQuery): Promise<PageResult<Indexed<AuditAct>>> {
+    const window = {
+      ...(query.from === undefined ? {} : { from: query.from }),
+      ...(query.to === undefined ? {} : { to: query.to }),
+    };
+    return this.pageOf<AuditAct>('act', range(actPrefix(query), window), query, actAccept(query));
+  }
+
+  async actCounts(fromMonth: string, toMonth: string): Promise<ActCount[]> {
+    // A counter per month, department and act: a few thousand a year, read in one scan.
+    const counts: ActCount[] = [];
+    for await (const [k, v] of this.db.iterator(range([ACT_COUNTER]))) {
+      const c = parseActCounter(k, v);
+      if (c && c.month >= fromMonth && c.month <= toMonth) counts.push(c);
+    }
+    return counts;
   }
 
   async stats(department: string, now: number): Promise<DepartmentStats> {

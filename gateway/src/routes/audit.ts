@@ -1,7 +1,7 @@
 /**
- * Audit (全流程审计, 溯源): every recorded use, allowed or refused, by dataset, consumer department,
+ * Audit of uses (溯源): every recorded use, allowed or refused, by dataset, consumer department,
  * provider department, user and period, newest first, from the index's time-ordered keys. Exports
- * as CSV and W3C PROV-JSON.
+ * as CSV and W3C PROV-JSON. Every other act on the ledger is in the full-process trail (./acts.ts).
  */
 import { Readable } from 'node:stream';
 import {
@@ -13,7 +13,7 @@ import type { UsageRecord as UsageRecordType } from '@shulian/chaincode/constant
 import type { FastifyRequest } from 'fastify';
 import { canReadDepartment, hasRole, principalOf, requireSomeRole } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
-import type { Indexed, UsageQuery } from '../index/query-index.js';
+import type { Indexed, PageResult, UsageQuery } from '../index/query-index.js';
 import type { GatewayContext } from '../services/runtime.js';
 import { LIST } from '../operation-errors.js';
 import type { RouteOptions } from './context.js';
@@ -32,7 +32,7 @@ const ExportQuerySchema = Type.Object(UsageFilter, { additionalProperties: false
 type UsageParams = Static<typeof ExportQuerySchema>;
 
 /** Largest export in one response; narrow the period for more. */
-const EXPORT_LIMIT = 100_000;
+export const EXPORT_LIMIT = 100_000;
 const EXPORT_PAGE = 1_000;
 
 /**
@@ -78,7 +78,7 @@ function usageScope(q: UsageParams, own: string, all: boolean): UsageQuery['scop
   return all ? { by: 'all' } : { by: 'consumer', department: own };
 }
 
-function usageWindow(q: UsageParams): Pick<UsageQuery, 'from' | 'to'> {
+export function usageWindow(q: Pick<UsageParams, 'from' | 'to'>): Pick<UsageQuery, 'from' | 'to'> {
   const from = parseTime(q.from, false);
   const to = parseTime(q.to, true);
   if (from !== undefined && to !== undefined && from > to) {
@@ -87,18 +87,14 @@ function usageWindow(q: UsageParams): Pick<UsageQuery, 'from' | 'to'> {
   return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 }
 
-async function* allUses(
-  ctx: GatewayContext,
-  query: Omit<UsageQuery, 'limit'>,
-): AsyncGenerator<Indexed<UsageRecordType>> {
+/** Every item of a list, page after page, up to EXPORT_LIMIT: what an export writes. */
+export async function* everyItem<T>(
+  read: (page: { limit: number; cursor?: string }) => Promise<PageResult<T>>,
+): AsyncGenerator<T> {
   let cursor: string | undefined;
   let sent = 0;
   do {
-    const result = await ctx.index.usage({
-      ...query,
-      limit: EXPORT_PAGE,
-      ...(cursor ? { cursor } : {}),
-    });
+    const result = await read({ limit: EXPORT_PAGE, ...(cursor ? { cursor } : {}) });
     for (const item of result.items) {
       if (sent++ >= EXPORT_LIMIT) return;
       yield item;
@@ -106,6 +102,12 @@ async function* allUses(
     cursor = result.nextCursor ?? undefined;
   } while (cursor);
 }
+
+const allUses = (
+  ctx: GatewayContext,
+  query: Omit<UsageQuery, 'limit'>,
+): AsyncGenerator<Indexed<UsageRecordType>> =>
+  everyItem((p) => ctx.index.usage({ ...query, ...p }));
 
 const CSV_COLUMNS = [
   'at',
@@ -161,18 +163,22 @@ function csvRow(u: UsageRecordType & { txId?: string }): string {
     denialMessage: u.denialMessage,
     txId: u.txId,
   };
-  return CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\r\n';
+  return csvLine(CSV_COLUMNS.map((c) => row[c]));
 }
+
+/** One CSV line of cells (RFC 4180, formula-safe), with its CRLF. */
+export const csvLine = (cells: readonly (string | number | null | undefined)[]): string =>
+  cells.map(csvCell).join(',') + '\r\n';
 
 /** The CSV of the OpenAPI document's example use, written by the code that writes the export. */
 export const USAGE_CSV =
-  CSV_COLUMNS.join(',') + '\r\n' + csvRow({ ...examples.usageRecord, txId: examples.txRef.txId });
+  csvLine(CSV_COLUMNS) + csvRow({ ...examples.usageRecord, txId: examples.txRef.txId });
 
 /** Uses as RFC 4180 CSV with a header row: the audit export and a data subject's trail. */
 export async function* usageCsv(
   rows: AsyncIterable<UsageRecordType & { txId?: string }> | Iterable<UsageRecordType>,
 ): AsyncGenerator<string> {
-  yield CSV_COLUMNS.join(',') + '\r\n';
+  yield csvLine(CSV_COLUMNS);
   for await (const u of rows) yield csvRow(u);
 }
 

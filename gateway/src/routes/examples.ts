@@ -11,6 +11,7 @@
 import type * as chaincode from '@shulian/chaincode/constants';
 import { EVENTS, SUBJECT_STATEMENTS, TX as FUNCTIONS } from '@shulian/chaincode/constants';
 import { DEMO_ENTRIES } from '../demo/seed.js';
+import type { AuditAct } from '../index/acts.js';
 
 const psbClerk: chaincode.Actor = { department: 'psb', user: 'clerk' };
 const healthClerk: chaincode.Actor = { department: 'health', user: 'clerk' };
@@ -139,6 +140,21 @@ export const usageRecord: chaincode.UsageRecord = {
   subject: null,
   authorisationId: null,
   at: '2026-03-03T07:00:00.000Z',
+};
+
+/** The trail's view of health's download: the act, its actor and the departments it concerns. */
+export const auditAct: AuditAct = {
+  id: TX,
+  at: usageRecord.at,
+  act: EVENTS.UseRecorded,
+  actor: healthClerk,
+  departments: ['health', 'psb'],
+  target: { type: 'usage', id: usageRecord.id },
+  catalogId: usageRecord.catalogId,
+  outcome: 'ALLOWED',
+  code: null,
+  reason: null,
+  fields: usageRecord.fields,
 };
 
 export const qualityObjection: chaincode.QualityObjection = {

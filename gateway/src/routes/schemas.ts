@@ -26,6 +26,7 @@ import {
   USAGE_ACTIONS,
   USAGE_OUTCOMES,
 } from '@shulian/chaincode/constants';
+import { ACT_NAMES, ACT_TARGETS, type AuditAct as AuditActType } from '../index/acts.js';
 import * as examples from './examples.js';
 
 export function StringEnum<const T extends readonly string[]>(
@@ -136,6 +137,8 @@ export const Enums = {
   objectionStatus: StringEnum(OBJECTION_STATUSES),
   digestAlgorithm: StringEnum(DIGEST_ALGORITHMS),
   subjectKind: StringEnum(SUBJECT_KINDS, { description: 'person 个人 / enterprise 企业' }),
+  act: StringEnum(ACT_NAMES, { description: 'the act, by the chaincode event that records it' }),
+  actTarget: StringEnum(ACT_TARGETS),
 };
 
 /** Whether two types are the same (each assignable to the other). */
@@ -413,6 +416,30 @@ export const UsageRecord = covering<chaincode.UsageRecord>()(
     },
     'a recorded use, allowed or refused',
     examples.usageRecord,
+  ),
+);
+
+export const AuditAct = covering<AuditActType>()(
+  entity(
+    {
+      id: Type.String({ description: 'the transaction that recorded the act' }),
+      at: Instant,
+      act: Enums.act,
+      actor: Actor,
+      departments: Type.Array(Type.String(), {
+        description: "every department the act concerns, the actor's included",
+      }),
+      target: Nullable(Type.Object({ type: Enums.actTarget, id: Type.String() })),
+      catalogId: Nullable(Type.String()),
+      outcome: Nullable(Enums.usageOutcome),
+      code: Nullable(Type.String({ description: "a refused use's error code" })),
+      reason: Nullable(Type.String()),
+      fields: Type.Array(Type.String()),
+      txId: Type.Optional(Type.String()),
+      blockNumber: Type.Optional(Type.Integer()),
+    },
+    'an act on the ledger (全流程审计): who did what to which entity, when, and why',
+    examples.auditAct,
   ),
 );
 

@@ -203,22 +203,60 @@ export const ObjectionResolution = Type.Object(
 // ---- audit and statistics -----------------------------------------------------------------------
 
 /** Audit filters over recorded uses. */
+/** A user named in a trail's filter (any identity name; no slashes or control characters). */
+const UserParam = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 128, pattern: '^[^/\\u0000-\\u001f]+$', description });
+
 export const UsageFilter = {
   catalogId: Type.Optional(Id('uses of this catalog entry')),
   department: Type.Optional(Id('uses by this (consumer) department')),
   provider: Type.Optional(Id('uses of data owned by this department')),
-  user: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 128,
-      pattern: '^[^/\\u0000-\\u001f]+$',
-      description: 'with department: uses by this user',
-    }),
-  ),
+  user: Type.Optional(UserParam('with department: uses by this user')),
   from: Type.Optional(TimeParam('from (YYYY-MM-DD in CST, or an ISO instant), inclusive')),
   to: Type.Optional(TimeParam('to (YYYY-MM-DD in CST, or an ISO instant), inclusive')),
   outcome: Type.Optional(Enums.usageOutcome),
 };
+
+/** The full-process trail's filters: each one given must hold. */
+export const ActFilter = {
+  department: Type.Optional(Id('acts concerning this department (as actor or party)')),
+  act: Type.Optional(Enums.act),
+  outcome: Type.Optional(Enums.usageOutcome),
+  user: Type.Optional(UserParam('acts by this user (in `department`, when given)')),
+  catalogId: Type.Optional(Id('acts on this catalog entry')),
+  from: UsageFilter.from,
+  to: UsageFilter.to,
+};
+
+export const ACT_PERIODS = ['month', 'quarter'] as const;
+const Month = (description: string) =>
+  Type.String({ pattern: '^\\d{4}-(?:0[1-9]|1[0-2])$', description });
+
+export const ActFiguresQuery = Type.Object(
+  {
+    period: Type.Optional(StringEnum(ACT_PERIODS, { description: 'month (default) or quarter' })),
+    from: Type.Optional(Month('first month, YYYY-MM (CST); default 11 months before `to`')),
+    to: Type.Optional(Month('last month, YYYY-MM (CST); default this month')),
+    department: Type.Optional(Id('acts by this department only')),
+  },
+  { additionalProperties: false },
+);
+
+/** Acts counted per period (YYYY-MM or YYYY-Qn, CST), acting department and act. */
+export const ActFigures = Type.Object({
+  period: StringEnum(ACT_PERIODS),
+  from: Type.String({ description: 'first month counted' }),
+  to: Type.String({ description: 'last month counted' }),
+  items: Type.Array(
+    Type.Object({
+      period: Type.String({ examples: ['2026-03'] }),
+      department: Type.String(),
+      act: Enums.act,
+      outcome: Nullable(Enums.usageOutcome),
+      count: Type.Integer({ minimum: 1 }),
+    }),
+  ),
+});
 
 /** A proportion, null when there is nothing to divide by. */
 const Rate = (description: string) =>
