@@ -321,6 +321,88 @@ export function tabularFormatOf(mediaType: string): 'csv' | 'jsonl' | null {
   return Object.hasOwn(TABULAR_MEDIA_TYPES, type) ? TABULAR_MEDIA_TYPES[type]! : null;
 }
 
+/**
+ * What a catalog entry declares its data to be (数据格式): a media type, one canonical name per
+ * format. JSON Lines is `application/x-ndjson` (the name most tools send); `application/jsonl`
+ * and `application/x-jsonlines` are read as it. Every version anchored under an entry must be of
+ * the entry's format: the ledger refuses another (MEDIA_TYPE_MISMATCH), and gateways check the
+ * bytes against it before anchoring. `application/octet-stream` (opaque bytes, nothing checked)
+ * holds only for an entry that declares it.
+ */
+export const DATASET_FORMATS = [
+  'text/csv',
+  'application/x-ndjson',
+  'application/json',
+  'text/plain',
+  'application/pdf',
+  'application/zip',
+  'application/gzip',
+  'image/png',
+  'image/jpeg',
+  'application/octet-stream',
+] as const;
+export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+
+export const DATASET_FORMAT_LABELS: Readonly<Record<DatasetFormat, { zh: string; en: string }>> = {
+  'text/csv': { zh: 'CSV 表格', en: 'CSV table' },
+  'application/x-ndjson': { zh: 'JSON Lines（每行一条 JSON 记录）', en: 'JSON Lines' },
+  'application/json': { zh: 'JSON 文档', en: 'JSON document' },
+  'text/plain': { zh: '纯文本', en: 'Plain text' },
+  'application/pdf': { zh: 'PDF 文档', en: 'PDF document' },
+  'application/zip': { zh: 'ZIP 压缩包', en: 'ZIP archive' },
+  'application/gzip': { zh: 'GZIP 压缩文件', en: 'GZIP file' },
+  'image/png': { zh: 'PNG 图像', en: 'PNG image' },
+  'image/jpeg': { zh: 'JPEG 图像', en: 'JPEG image' },
+  'application/octet-stream': {
+    zh: '其他二进制文件（不检查内容）',
+    en: 'Other binary (unchecked)',
+  },
+};
+
+/**
+ * Other names of the formats: media type aliases, and the free text entries declared before
+ * formats were media types ('CSV', 'JSON Lines'), so that those entries read as the media type
+ * they named. Keys are lower case.
+ */
+const FORMAT_ALIASES: Readonly<Record<string, DatasetFormat>> = {
+  'application/jsonl': 'application/x-ndjson',
+  'application/x-jsonlines': 'application/x-ndjson',
+  'application/jsonlines': 'application/x-ndjson',
+  'application/x-gzip': 'application/gzip',
+  'application/x-zip-compressed': 'application/zip',
+  csv: 'text/csv',
+  'json lines': 'application/x-ndjson',
+  jsonlines: 'application/x-ndjson',
+  jsonl: 'application/x-ndjson',
+  ndjson: 'application/x-ndjson',
+  json: 'application/json',
+  text: 'text/plain',
+  txt: 'text/plain',
+  pdf: 'application/pdf',
+  zip: 'application/zip',
+  gzip: 'application/gzip',
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  jpg: 'image/jpeg',
+};
+
+/**
+ * The format a media type or an entry's declared format names, or null when it names none of
+ * DATASET_FORMATS. Case, surrounding space and parameters (`; charset=utf-8`) are ignored.
+ */
+export function datasetFormatOf(name: string): DatasetFormat | null {
+  const type = name.split(';')[0]!.trim().toLowerCase();
+  if ((DATASET_FORMATS as readonly string[]).includes(type)) return type as DatasetFormat;
+  return Object.hasOwn(FORMAT_ALIASES, type) ? FORMAT_ALIASES[type]! : null;
+}
+
+/**
+ * An entry's format as stored, read as a media type: an old free-text format that names none
+ * (say 'Excel 表格') declared nothing checkable, and reads as opaque bytes.
+ */
+export const storedFormatOf = (stored: string): DatasetFormat =>
+  datasetFormatOf(stored) ?? 'application/octet-stream';
+
 export const USAGE_OUTCOMES = ['ALLOWED', 'DENIED'] as const;
 export type UsageOutcome = (typeof USAGE_OUTCOMES)[number];
 
@@ -385,6 +467,7 @@ export const ErrorCode = {
   USE_LIMIT_REACHED: 'USE_LIMIT_REACHED',
   /** A field-limited use of data that cannot be projected to fields (not tabular): never served whole. */
   FIELDS_NOT_PROJECTABLE: 'FIELDS_NOT_PROJECTABLE',
+  MEDIA_TYPE_MISMATCH: 'MEDIA_TYPE_MISMATCH',
   USAGE_NOT_FOUND: 'USAGE_NOT_FOUND',
   RECORD_NOT_FOUND: 'RECORD_NOT_FOUND',
   OBJECTION_NOT_FOUND: 'OBJECTION_NOT_FOUND',

@@ -85,9 +85,13 @@ const MEDIA_TYPES: Readonly<Record<string, string>> = {
   '.jsonl': 'application/x-ndjson',
   '.ndjson': 'application/x-ndjson',
   '.json': 'application/json',
+  '.txt': 'text/plain',
   '.pdf': 'application/pdf',
   '.zip': 'application/zip',
-  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.gz': 'application/gzip',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
 };
 
 /** A day in CST or an ISO 8601 instant with its zone, as the gateway's time parameters take. */
@@ -176,8 +180,7 @@ async function anchor(args: Args, positionals: string[], out: Output): Promise<n
   const catalog = args.need('catalog');
   const algorithm = args.algorithm();
   const size = await inputFileSize(file, 'file', 'anchor');
-  const mediaType =
-    values['media-type'] ?? MEDIA_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const mediaType = values['media-type'] ?? MEDIA_TYPES[extname(file).toLowerCase()] ?? null;
   const path = `/api/v1/catalog/${encodeURIComponent(catalog)}/versions${q({ reason: values.reason, algorithm })}`;
   const bar = out.progress(`anchor ${basename(file)}`, size);
   const result = await client(values).upload<{

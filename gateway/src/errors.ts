@@ -90,6 +90,8 @@ const CHAINCODE_CODES: Readonly<Record<ErrorCode, number> & Record<string, numbe
   PURPOSE_MISMATCH: 403,
   USE_LIMIT_REACHED: 403,
   FIELDS_NOT_PROJECTABLE: 403,
+  // An upload of another kind than its entry's declared format (by its Content-Type or its bytes).
+  MEDIA_TYPE_MISMATCH: 415,
   USAGE_NOT_FOUND: 404,
   RECORD_NOT_FOUND: 404,
   OBJECTION_NOT_FOUND: 404,

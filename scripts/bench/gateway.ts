@@ -27,7 +27,11 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { UsageRecord } from '@shulian/chaincode/constants';
+import { DEMO_ENTRIES } from '../../gateway/src/demo/seed.js';
 import { openQueryIndex } from '../../gateway/src/index/query-index.js';
+
+/** The entry the uploads go to: opaque bytes, so a file of any content is of its format. */
+const BENCH_ENTRY = 'PSB-BENCH-001';
 
 const { values } = parseArgs({
   options: {
@@ -150,6 +154,38 @@ async function* variantOf(path: string, variant: number): AsyncIterable<Buffer> 
   }
 }
 
+/**
+ * A demo user's token, as the console's sign-in gets it: demo tokens are not stored in plain text,
+ * and the demo identities endpoint answers this machine only.
+ */
+async function demoToken(base: string, department: string, user: string): Promise<string> {
+  const res = await fetch(`${base}/api/v1/demo/identities`);
+  if (!res.ok) throw new Error(`demo identities: HTTP ${res.status}`);
+  const { items } = (await res.json()) as {
+    items: { department: string; user: string; token: string }[];
+  };
+  const found = items.find((d) => d.department === department && d.user === user);
+  if (!found) throw new Error(`no demo identity ${department}/${user}`);
+  return found.token;
+}
+
+/** Publishes BENCH_ENTRY (the demo population entry's metadata, declared application/octet-stream). */
+async function publishBenchEntry(base: string, token: string): Promise<void> {
+  const population = DEMO_ENTRIES.find(({ entry }) => entry.id === 'PSB-POP-001')!.entry;
+  const res = await fetch(`${base}/api/v1/catalog`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      ...population,
+      id: BENCH_ENTRY,
+      name: '上传基准文件',
+      format: 'application/octet-stream',
+    }),
+  });
+  if (res.status !== 201)
+    throw new Error(`publishing ${BENCH_ENTRY}: HTTP ${res.status} ${await res.text()}`);
+}
+
 async function upload(
   base: string,
   token: string,
@@ -160,7 +196,7 @@ async function upload(
   const t0 = process.hrtime.bigint();
   const body = await new Promise<string>((ok, fail) => {
     const req = request(
-      `${base}/api/v1/catalog/PSB-POP-001/versions?reason=bench`,
+      `${base}/api/v1/catalog/${BENCH_ENTRY}/versions?reason=bench`,
       {
         method: 'POST',
         headers: {
@@ -303,10 +339,8 @@ try {
   log('starting the gateway (demo network)…');
   const started = await startGateway(join(dir, 'data'));
   gateway = started.child;
-  const demo = JSON.parse(await readFile(join(dir, 'data/gateway/demo.json'), 'utf8')) as {
-    identities: { department: string; user: string; token: string }[];
-  };
-  const token = demo.identities.find((d) => d.department === 'psb' && d.user === 'clerk')!.token;
+  const token = await demoToken(started.base, 'psb', 'clerk');
+  await publishBenchEntry(started.base, token);
   const uploads: { seconds: number; digest: string }[] = [];
   for (let i = 0; i < Number(values.uploads); i++) {
     log(`uploading (${i + 1}/${values.uploads})…`);

@@ -14,7 +14,7 @@ export function catalogEntry(id: string): string {
     name: '市场主体登记信息',
     classification: 'base',
     abstract: 'Registered market entities of the city, refreshed daily',
-    format: 'table',
+    format: 'text/csv',
     fields: [
       { name: 'uscc', nameZh: '统一社会信用代码', type: 'string', sensitivity: 'internal' },
       { name: 'name', nameZh: '名称', type: 'string', sensitivity: 'public' },

@@ -211,7 +211,7 @@ describe('the Shulian story over HTTP', { timeout: 120_000 }, () => {
       name: '人口基本信息',
       classification: 'base',
       abstract: '户籍人口基本信息',
-      format: 'CSV',
+      format: 'text/csv',
       fields: [
         { name: 'id_number', type: 'string', sensitivity: 'sensitive' },
         { name: 'name', type: 'string', sensitivity: 'internal' },

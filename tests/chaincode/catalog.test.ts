@@ -98,6 +98,18 @@ describe('catalog entries', () => {
     refused(await create({ shareConditions: null }), ErrorCode.INVALID_ARGUMENT, /shareConditions/);
   });
 
+  it('declares its format as one of the media types, by its canonical name', async () => {
+    refused(
+      await create({ format: 'CSV' }),
+      ErrorCode.INVALID_ARGUMENT,
+      /format must be one of text\/csv/,
+    );
+    refused(await create({ format: 'text/html' }), ErrorCode.INVALID_ARGUMENT, /format/);
+    expect(ok<CatalogEntry>(await create({ format: 'application/x-ndjson' })).format).toBe(
+      'application/x-ndjson',
+    );
+  });
+
   it('names the bad field', async () => {
     const fields = [...(entry('x').fields as object[])];
     fields[2] = { name: 'address', type: 'string', sensitivity: 'secret' };
@@ -405,6 +417,51 @@ describe('dataset versions', () => {
     });
     expect(r.event).toEqual({ name: EVENTS.DatasetVersionAnchored, payload: v });
     expect(await endorsingOrgs(w, 'dataset', ['PSB-0001', '0000000001'])).toEqual([PSB]);
+  });
+
+  it('refuses a version whose media type is not the format its entry declares', async () => {
+    for (const mediaType of [
+      'text/html',
+      'image/svg+xml',
+      'application/x-ndjson',
+      'application/octet-stream',
+    ]) {
+      refused(
+        await w.submit('psbPublisher', TX.dataset.AnchorVersion, [
+          anchor('PSB-0001', { mediaType }),
+        ]),
+        ErrorCode.MEDIA_TYPE_MISMATCH,
+        /text\/csv/,
+      );
+    }
+    // Parameters and case do not make another format.
+    ok(
+      await w.submit('psbPublisher', TX.dataset.AnchorVersion, [
+        anchor('PSB-0001', { mediaType: 'Text/CSV; charset=utf-8' }),
+      ]),
+    );
+  });
+
+  it('reads an entry declared with free text before formats were media types as the type it named', async () => {
+    // PSB-0001 as an earlier chaincode stored it: format 'CSV'.
+    const key = `\u0000catalog\u0000PSB-0001\u0000`;
+    const stored = (await w.h.state.get(key))!;
+    const old = {
+      ...(JSON.parse(Buffer.from(stored.value).toString()) as CatalogEntry),
+      format: 'CSV',
+    };
+    stored.value = Buffer.from(JSON.stringify(old));
+    const read = ok<CatalogEntry>(
+      await w.evaluate('psbPublisher', TX.catalog.GetEntry, ['PSB-0001']),
+    );
+    expect(read.format).toBe('text/csv');
+    ok(await w.submit('psbPublisher', TX.dataset.AnchorVersion, [anchor('PSB-0001')]));
+    refused(
+      await w.submit('psbPublisher', TX.dataset.AnchorVersion, [
+        anchor('PSB-0001', { mediaType: 'text/html', reason: 'a page' }),
+      ]),
+      ErrorCode.MEDIA_TYPE_MISMATCH,
+    );
   });
 
   it('chains later versions to the previous one and needs a reason for them', async () => {

@@ -12,6 +12,7 @@ import {
 import {
   anchor,
   anchorVersion,
+  entry,
   createWorld,
   FIELDS,
   cst,
@@ -258,6 +259,20 @@ describe('usage records', () => {
   });
 
   it('refuses and records a field-limited use of data that cannot be projected', async () => {
+    // The entry now holds scanned copies: its versions from here on are opaque bytes.
+    const metadata = entry('PSB-0001', {
+      format: 'application/octet-stream',
+      changeReason: 'scanned copies from now on',
+    });
+    delete metadata.id;
+    ok(
+      await w.submit(
+        'psbPublisher',
+        TX.catalog.UpdateEntry,
+        ['PSB-0001', JSON.stringify(metadata)],
+        T0 - HOUR,
+      ),
+    );
     ok(
       await w.submit(
         'psbPublisher',

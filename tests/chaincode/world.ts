@@ -155,7 +155,7 @@ export function entry(
     name: '户籍人口基本信息',
     classification: 'base',
     abstract: 'Registered residents of the city',
-    format: 'table',
+    format: 'text/csv',
     fields: FIELDS,
     shareType: 'conditional',
     shareConditions: 'For verifying residence in administrative approvals',

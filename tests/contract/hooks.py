@@ -65,9 +65,16 @@ RULES_BEYOND_THE_SCHEMA = {
     # kind of subject: relations between the items of one array.
     "POST /api/v1/catalog/": {"INVALID_ARGUMENT"},
     "PUT /api/v1/catalog/{id}": {"INVALID_ARGUMENT"},
-    # records=true anchors record by record, which needs the body's media type to be text/csv
-    # or application/x-ndjson: a query parameter against a header (415).
-    "POST /api/v1/catalog/{id}/versions": {"UNSUPPORTED_MEDIA_TYPE"},
+    # records=true anchors record by record, which needs the entry's format to be text/csv or
+    # application/x-ndjson: a query parameter against the ledger's state (415). An upload's
+    # Content-Type and bytes must be of the format its entry declares: a header and a body
+    # against the ledger's state (415 MEDIA_TYPE_MISMATCH; 400 FORMAT_MISMATCH for malformed
+    # records of that format).
+    "POST /api/v1/catalog/{id}/versions": {
+        "UNSUPPORTED_MEDIA_TYPE",
+        "MEDIA_TYPE_MISMATCH",
+        "FORMAT_MISMATCH",
+    },
     # A revocation revokes the authorisation of its path (the path against the body); an
     # identifier is a valid 身份证号 or 统一社会信用代码 for the kind of subject (one value against
     # another); a query by subject needs an entry with consent fields, whose kind decides the

@@ -15,7 +15,7 @@ const metadata = {
   name: '人口基本信息（所有权测试）',
   classification: 'base',
   abstract: '户籍人口基本信息，用于验证目录条目的所有权由 Fabric 背书策略保证。',
-  format: 'CSV',
+  format: 'text/csv',
   fields: [
     { name: 'id_number', nameZh: '公民身份号码', type: 'string', sensitivity: 'sensitive' },
     { name: 'name', nameZh: '姓名', type: 'string', sensitivity: 'internal' },

@@ -373,11 +373,12 @@ describe('uploads', () => {
     });
 
   it('anchors an SM3 version end to end: upload, verify by SM3 digest, download, proof', async () => {
-    const csv = 'licence_no,name,category,address,valid_to\nPDY1,站一,医院,北城区1号,2027-01-01\n';
+    const csv =
+      'credit_code,name,legal_rep,capital,established,status\n91130682MA1,甲公司,乙,10,2020-01-01,存续\n';
     const res = await upload(
-      '/api/v1/catalog/HLT-ORG-001/versions?algorithm=sm3&reason=sm3%20test',
+      '/api/v1/catalog/AMR-ENT-001/versions?algorithm=sm3&reason=sm3%20test',
       csv,
-      ['health', 'clerk'],
+      ['amr', 'clerk'],
     );
     expect(res.statusCode, res.body).toBe(201);
     const version = res.json<{
@@ -389,13 +390,13 @@ describe('uploads', () => {
       await f.app.inject(`/api/v1/verify?algorithm=sm3&digest=${version.digest.value}`)
     ).json<{ matches: { version: number }[] }>();
     expect(found.matches.map((m) => m.version)).toEqual([version.version]);
-    const content = await get(`/api/v1/catalog/HLT-ORG-001/versions/${version.version}/content`, [
-      'health',
+    const content = await get(`/api/v1/catalog/AMR-ENT-001/versions/${version.version}/content`, [
+      'amr',
       'clerk',
     ]);
     expect(content.body).toBe(csv);
     const bundle = (
-      await get(`/api/v1/catalog/HLT-ORG-001/versions/${version.version}/proof`)
+      await get(`/api/v1/catalog/AMR-ENT-001/versions/${version.version}/proof`)
     ).json<unknown>();
     const checked = await f.app.inject({
       method: 'POST',
@@ -411,7 +412,7 @@ describe('uploads', () => {
       '/api/v1/catalog/HLT-ORG-001/versions',
       '',
       ['health', 'clerk'],
-      'application/octet-stream',
+      'application/x-ndjson',
     );
     expect(empty.statusCode).toBe(400);
     const foreign = await upload('/api/v1/catalog/HLT-ORG-001/versions', 'a,b\n1,2\n', [
@@ -430,7 +431,7 @@ describe('uploads', () => {
       payload: 'x',
     });
     expect(oversized.statusCode).toBe(413);
-    const badCsv = await upload('/api/v1/catalog/HLT-ORG-001/versions', 'a,b\n1,2,3\n', [
+    const badCsv = await upload('/api/v1/catalog/HLT-BIRTH-001/versions', 'a,b\n1,2,3\n', [
       'health',
       'clerk',
     ]);

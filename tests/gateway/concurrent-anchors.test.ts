@@ -16,14 +16,14 @@ afterAll(async () => {
 });
 
 const WRITERS = 6;
-const csv = (i: number) =>
-  `licence_no,name,category,address,valid_to\nC${i},并发${i},医院,北城区${i}号,2027-01-01\n`;
+const jsonl = (i: number) =>
+  `${JSON.stringify({ licence_no: `C${i}`, name: `并发${i}`, address: `北城区${i}号` })}\n`;
 const anchor = (i: number) =>
   f.app.inject({
     method: 'POST',
     url: '/api/v1/catalog/HLT-ORG-001/versions?reason=concurrent%20anchor',
-    headers: { ...f.auth('health', 'clerk'), 'content-type': 'text/csv' },
-    payload: csv(i),
+    headers: { ...f.auth('health', 'clerk'), 'content-type': 'application/x-ndjson' },
+    payload: jsonl(i),
   });
 
 describe('concurrent anchors to one entry over HTTP', () => {
@@ -56,7 +56,7 @@ describe('concurrent anchors to one entry over HTTP', () => {
         headers: f.auth('health', 'clerk'),
       });
       expect(content.statusCode, content.body).toBe(200);
-      expect(content.body).toBe(csv(i));
+      expect(content.body).toBe(jsonl(i));
       const proof = await f.app.inject({
         method: 'GET',
         url: `/api/v1/catalog/HLT-ORG-001/versions/${version}/proof`,

@@ -273,8 +273,8 @@ describe('the server is as strict as its document', () => {
     const upload = await f.app.inject({
       method: 'POST',
       url: '/api/v1/catalog/PSB-POP-001/versions?records=false&reason=opaque',
-      headers: { ...headers, 'content-type': 'application/octet-stream' },
-      payload: Buffer.from('one opaque file'),
+      headers: { ...headers, 'content-type': 'text/csv' },
+      payload: Buffer.from('id_number,name\n130682196001010001,甲\n'),
     });
     expect(upload.statusCode, upload.body).toBe(201);
     const version = upload.json<{ data: { version: number } }>().data.version;

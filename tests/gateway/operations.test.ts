@@ -93,16 +93,16 @@ describe('verify progress', () => {
 });
 
 describe('a node halted mid-load', () => {
-  const csv = (i: number) =>
-    `licence_no,name,category,address,valid_to\nH${i},停机${i},医院,南城区${i}号,2027-01-01\n`;
+  const jsonl = (i: number) =>
+    `${JSON.stringify({ licence_no: `H${i}`, name: `停机${i}`, address: `南城区${i}号` })}\n`;
   /** An anchor by health, retried on the documented retryable conflict. */
   const anchor = async (i: number): Promise<number> => {
     for (;;) {
       const res = await f.app.inject({
         method: 'POST',
         url: '/api/v1/catalog/HLT-ORG-001/versions?reason=halt%20under%20load',
-        headers: { ...f.auth('health', 'clerk'), 'content-type': 'text/csv' },
-        payload: csv(i),
+        headers: { ...f.auth('health', 'clerk'), 'content-type': 'application/x-ndjson' },
+        payload: jsonl(i),
       });
       if (res.statusCode !== 409) return res.statusCode;
     }

@@ -117,8 +117,8 @@ const anchor = (name: string) =>
   f.app.inject({
     method: 'POST',
     url: '/api/v1/catalog/HLT-ORG-001/versions?reason=disk%20full%20test',
-    headers: { ...f.auth('health', 'clerk'), 'content-type': 'text/csv' },
-    payload: `licence_no,name,category,address,valid_to\nD1,${name},医院,北城区1号,2027-01-01\n`,
+    headers: { ...f.auth('health', 'clerk'), 'content-type': 'application/x-ndjson' },
+    payload: `${JSON.stringify({ licence_no: 'D1', name, address: '北城区1号' })}\n`,
   });
 
 /** Writes zeros until the file system refuses: not one byte is left. */

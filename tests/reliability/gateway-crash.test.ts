@@ -79,13 +79,24 @@ interface Acked {
   uses: string[];
 }
 
+/** One entry anchored record by record (JSON Lines), one as whole files (CSV, records=false). */
 const ANCHORS = [
   {
     catalogId: 'HLT-ORG-001',
     who: 'health/clerk',
-    header: 'licence_no,name,category,address,valid_to',
+    type: 'application/x-ndjson',
+    query: '',
+    body: (run: number, w: number, seq: number) =>
+      `${JSON.stringify({ licence_no: `R${run}-${w}-${seq}`, name: `名${seq}`, address: `北城区${seq}号` })}\n`,
   },
-  { catalogId: 'PSB-CRIM-001', who: 'psb/clerk', header: '' },
+  {
+    catalogId: 'PSB-CRIM-001',
+    who: 'psb/clerk',
+    type: 'text/csv',
+    query: '&records=false',
+    body: (run: number, w: number, seq: number) =>
+      `crash run ${run} writer ${w} seq ${seq} ${Math.random()}\n`,
+  },
 ];
 
 /** Runs HTTP writers until `stop` aborts; records every acknowledged write in `acked`. */
@@ -113,16 +124,13 @@ async function load(s: Started, run: number, acked: Acked, stop: AbortSignal, on
   };
   const anchorer = async (a: (typeof ANCHORS)[number], w: number) => {
     for (let seq = 0; !stop.aborted; seq++) {
-      const body =
-        a.header !== ''
-          ? `${a.header}\nR${run}-${w}-${seq},名${seq},医院,北城区${seq}号,2027-01-01\n`
-          : `crash run ${run} writer ${w} seq ${seq} ${Math.random()}\n`;
+      const body = a.body(run, w, seq);
       const res = await call(
         a.who,
         'POST',
-        `/api/v1/catalog/${a.catalogId}/versions?reason=crash`,
+        `/api/v1/catalog/${a.catalogId}/versions?reason=crash${a.query}`,
         body,
-        a.header !== '' ? 'text/csv' : 'application/octet-stream',
+        a.type,
       );
       if (res?.status === 201) {
         const { data } = (await res.json()) as { data: { version: number } };

@@ -34,8 +34,8 @@ async function unsyncedAnchors(durable: boolean): Promise<string[]> {
       const res = await app.inject({
         method: 'POST',
         url: '/api/v1/catalog/HLT-ORG-001/versions?reason=durability',
-        headers: { ...headers, 'content-type': 'application/octet-stream' },
-        payload: `durable bytes ${i}`,
+        headers: { ...headers, 'content-type': 'application/x-ndjson' },
+        payload: `{"licence_no":"durable ${i}"}\n`,
       });
       expect(res.statusCode, res.body).toBe(201);
       const { data, tx } = res.json<{ data: { id: string }; tx: { blockNumber: number } }>();

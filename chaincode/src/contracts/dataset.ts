@@ -4,7 +4,7 @@
  */
 import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { ShulianContract } from '../lib/contract.js';
-import { ErrorCode, EVENTS, DIGEST_ALGORITHMS } from '../constants.js';
+import { ErrorCode, EVENTS, DIGEST_ALGORITHMS, datasetFormatOf } from '../constants.js';
 import { openSession, requireOwner, requireRole } from '../lib/access.js';
 import { ChaincodeError } from '../lib/errors.js';
 import { CATALOG, DATASET_VERSIONS, padVersion } from '../lib/keys.js';
@@ -44,6 +44,14 @@ export class DatasetContract extends ShulianContract {
     requireOwner(session, entry.owner, `catalog entry ${entry.id}`);
     if (entry.status === 'retired') {
       throw new ChaincodeError(ErrorCode.CATALOG_RETIRED, `catalog entry ${entry.id} is retired`);
+    }
+    // Every version is of the format its entry declares: consumers are granted, served and
+    // projected that format, so bytes of another kind must not be anchored under it.
+    if (datasetFormatOf(input.mediaType) !== entry.format) {
+      throw new ChaincodeError(
+        ErrorCode.MEDIA_TYPE_MISMATCH,
+        `${entry.id} declares ${entry.format}; a version of ${input.mediaType} cannot be anchored under it`,
+      );
     }
     if ((input.recordRoot === null) !== (input.recordCount === null)) {
       throw new ChaincodeError(

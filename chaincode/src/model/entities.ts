@@ -8,6 +8,7 @@ import {
   CATALOG_CLASSIFICATIONS,
   CATALOG_STATUSES,
   CATALOG_UPDATE_STATUSES,
+  DATASET_FORMATS,
   DEPARTMENT_LEVELS,
   DEPARTMENT_STATUSES,
   DIGEST_ALGORITHMS,
@@ -27,6 +28,8 @@ import {
   UPDATE_FREQUENCIES,
   USAGE_ACTIONS,
   USAGE_OUTCOMES,
+  storedFormatOf,
+  type DatasetFormat,
 } from '../constants.js';
 import {
   arrayOf,
@@ -185,12 +188,16 @@ export const catalogField: Check<CatalogField> = object({
 
 export const catalogFields = arrayOf(catalogField, { min: 1, max: 500 });
 
+/** An entry's format as stored: free text written before formats were media types reads as the one it named. */
+const storedFormat: Check<DatasetFormat> = (value, path) => storedFormatOf(shortText(value, path));
+
 /** The metadata a department writes; the rest of CatalogEntry is set by the chaincode. */
 export const catalogMetadata = {
   name: shortText,
   classification: oneOf(CATALOG_CLASSIFICATIONS),
   abstract: text,
-  format: shortText,
+  // Declared now: a media type by its canonical name (constants.ts DATASET_FORMATS).
+  format: oneOf(DATASET_FORMATS),
   fields: catalogFields,
   // Absent from entries written before consent fields existed.
   subjectField: withDefault(nullable(fieldName), null),
@@ -229,6 +236,7 @@ export function withConsentRule<T extends Pick<CatalogEntry, 'fields' | 'subject
 export const catalogEntry: Check<CatalogEntry> = withConsentRule(
   object({
     ...catalogMetadata,
+    format: storedFormat,
     id: identifier,
     owner: departmentId,
     version: versionNumber,

@@ -7,6 +7,7 @@ import type {
   CatalogClassification,
   CatalogStatus,
   CatalogUpdateStatus,
+  DatasetFormat,
   DepartmentLevel,
   DepartmentStatus,
   DigestAlgorithm,
@@ -122,7 +123,8 @@ export interface CatalogEntry {
   name: string;
   classification: CatalogClassification;
   abstract: string;
-  format: string;
+  /** A media type (constants.ts DATASET_FORMATS); versions anchored under the entry are of it. */
+  format: DatasetFormat;
   fields: CatalogField[];
   /**
    * The field holding the data subject's identifier (身份证号 / 统一社会信用代码) in each record;

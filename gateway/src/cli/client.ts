@@ -30,7 +30,8 @@ export class CliError extends Error {
 
 export interface GatewayClient {
   json<T>(method: string, path: string, body?: unknown): Promise<T>;
-  upload<T>(path: string, file: string, contentType: string, progress: Progress): Promise<T>;
+  /** `contentType` null: none sent, the catalog entry's declared format is meant. */
+  upload<T>(path: string, file: string, contentType: string | null, progress: Progress): Promise<T>;
   text(path: string): Promise<string>;
 }
 
@@ -111,7 +112,10 @@ export function createClient(baseUrl: string, token: string | undefined): Gatewa
       return new Promise<T>((resolve, reject) => {
         const req = send(url, {
           method: 'POST',
-          headers: headers({ 'content-type': contentType, 'content-length': String(size) }),
+          headers: headers({
+            ...(contentType === null ? {} : { 'content-type': contentType }),
+            'content-length': String(size),
+          }),
         });
         const finish = (err: CliError | null, value?: T): void => {
           if (settled) return;

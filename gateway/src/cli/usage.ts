@@ -77,8 +77,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: ['catalog', 'reason', 'media-type', 'algorithm'],
     details:
       'Streams the file to the gateway (publisher of the owning department), which hashes, stores and\n' +
-      'anchors it. The media type follows the file name (.csv, .jsonl, .json, .pdf, .zip, .xlsx) unless\n' +
-      'given. If the gateway refuses (not your catalog entry, no publisher role), the upload stops at once.',
+      'anchors it. The media type follows the file name (.csv, .jsonl, .json, .txt, .pdf, .zip, .gz, .png,\n' +
+      ".jpg) unless given; for any other name none is sent and the entry's declared format is meant. A file\n" +
+      'not of that format is refused (MEDIA_TYPE_MISMATCH). If the gateway refuses (not your catalog entry,\n' +
+      'no publisher role), the upload stops at once.',
     examples: [
       'shulian anchor enterprises.csv --catalog AMR-ENT-001 --reason "monthly refresh"',
       'shulian anchor births.jsonl --catalog HLT-BIRTH-001 --algorithm sm3 --json',

@@ -76,7 +76,7 @@ export const DEMO_ENTRIES: readonly { owner: string; entry: EntryInput }[] = [
       name: '人口基本信息',
       classification: 'base',
       abstract: '户籍人口的身份证号、姓名、性别、出生日期、住址等基本信息（人口基础库）。',
-      format: 'CSV',
+      format: 'text/csv',
       fields: [
         field('id_number', '公民身份号码', 'string', 'sensitive'),
         field('name', '姓名', 'string', 'internal'),
@@ -100,7 +100,7 @@ export const DEMO_ENTRIES: readonly { owner: string; entry: EntryInput }[] = [
       name: '违法犯罪记录',
       classification: 'department',
       abstract: '公民违法犯罪记录，依法封存，不予共享。',
-      format: 'CSV',
+      format: 'text/csv',
       fields: [
         field('id_number', '公民身份号码', 'string', 'important'),
         field('record', '记录', 'string', 'important'),
@@ -123,7 +123,7 @@ export const DEMO_ENTRIES: readonly { owner: string; entry: EntryInput }[] = [
       classification: 'base',
       abstract:
         '企业、个体工商户的统一社会信用代码、名称、法定代表人、注册资本、成立日期、登记状态（法人基础库）。',
-      format: 'CSV',
+      format: 'text/csv',
       fields: [
         field('credit_code', '统一社会信用代码', 'string', 'public'),
         field('name', '名称', 'string', 'public'),
@@ -147,7 +147,7 @@ export const DEMO_ENTRIES: readonly { owner: string; entry: EntryInput }[] = [
       name: '出生医学证明信息',
       classification: 'theme',
       abstract: '出生医学证明编号、新生儿姓名、出生日期、母亲姓名、接生机构。',
-      format: 'CSV',
+      format: 'text/csv',
       fields: [
         field('cert_no', '出生医学证明编号', 'string', 'internal'),
         field('child_name', '新生儿姓名', 'string', 'sensitive'),
@@ -171,7 +171,7 @@ export const DEMO_ENTRIES: readonly { owner: string; entry: EntryInput }[] = [
       name: '医疗机构执业许可信息',
       classification: 'department',
       abstract: '医疗机构名称、登记号、类别、地址、有效期。',
-      format: 'JSON Lines',
+      format: 'application/x-ndjson',
       fields: [
         field('licence_no', '登记号', 'string', 'public'),
         field('name', '机构名称', 'string', 'public'),
@@ -201,9 +201,9 @@ function* lines(header: string, rows: number, row: (i: number) => string): Gener
   for (let i = 0; i < rows; i++) yield encoder.encode(row(i) + '\n');
 }
 
-const DATASETS: Record<string, { mediaType: string; content: () => Iterable<Uint8Array> }> = {
+/** Each entry's data, of the format the entry declares (anchored without a Content-Type, as that). */
+const DATASETS: Record<string, { content: () => Iterable<Uint8Array> }> = {
   'PSB-POP-001': {
-    mediaType: 'text/csv',
     content: () =>
       lines('id_number,name,gender,birth_date,address', 300, (i) => {
         const birth = day(Date.UTC(1960, 0, 1), i * 97);
@@ -211,7 +211,6 @@ const DATASETS: Record<string, { mediaType: string; content: () => Iterable<Uint
       }),
   },
   'AMR-ENT-001': {
-    mediaType: 'text/csv',
     content: () =>
       lines('credit_code,name,legal_rep,capital,established,status', 500, (i) =>
         [
@@ -225,7 +224,6 @@ const DATASETS: Record<string, { mediaType: string; content: () => Iterable<Uint
       ),
   },
   'HLT-BIRTH-001': {
-    mediaType: 'text/csv',
     content: () =>
       lines('cert_no,child_name,birth_date,mother_name,hospital', 200, (i) =>
         [
@@ -238,7 +236,6 @@ const DATASETS: Record<string, { mediaType: string; content: () => Iterable<Uint
       ),
   },
   'HLT-ORG-001': {
-    mediaType: 'application/x-ndjson',
     content: function* () {
       const encoder = new TextEncoder();
       for (let i = 0; i < 50; i++) {
@@ -330,7 +327,7 @@ export async function seedDemo(
     await datasets.anchor(clerk(owner), {
       catalogId,
       source: Readable.from(data.content()),
-      mediaType: data.mediaType,
+      mediaType: null,
       reason: null,
       algorithm: 'sha256',
       maxBytes: runtime.config.uploadLimit,
@@ -448,7 +445,7 @@ export async function seedDemo(
   await datasets.anchor(clerk('health'), {
     catalogId: 'HLT-ORG-001',
     source: Readable.from(DATASETS['HLT-ORG-001']!.content()),
-    mediaType: 'application/x-ndjson',
+    mediaType: null,
     reason: `更正数据异议 ${corrected.value.id}`,
     algorithm: 'sha256',
     maxBytes: runtime.config.uploadLimit,

@@ -31,7 +31,7 @@ export function birthRecordsEntry(id: string) {
     name: '出生医学证明信息',
     classification: 'base',
     abstract: '出生医学证明签发记录',
-    format: 'CSV',
+    format: 'text/csv',
     fields: [
       { name: 'id_number', nameZh: '身份证号', type: 'string', sensitivity: 'sensitive' },
       ...[
@@ -161,7 +161,7 @@ export async function setUpBirthRecords(
   const anchored = await datasets.anchor(BIRTH_PUBLISHER, {
     catalogId: options.catalogId,
     source: Readable.from(options.source),
-    mediaType: 'text/csv',
+    mediaType: null,
     reason: null,
     algorithm: 'sha256',
     maxBytes: 1 << 30,

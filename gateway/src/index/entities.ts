@@ -6,6 +6,7 @@
  */
 import {
   EVENTS,
+  storedFormatOf,
   type CatalogEntry,
   type CatalogUpdateRequirement,
   type DatasetVersion,
@@ -193,7 +194,13 @@ const envelope =
   (p: Payload): Decoded[] =>
     isObject(p[mainKey]) ? [...main(p[mainKey]), ...extra(p[extraKey])] : main(p);
 
-const catalog = withId('catalog');
+/** Entries written before formats were media types ('CSV') are indexed as the type they named, as the ledger reads them. */
+const catalog = (v: unknown): Decoded[] =>
+  withId('catalog')(v).map((d) =>
+    d.type === 'catalog'
+      ? { ...d, value: { ...d.value, format: storedFormatOf(d.value.format) } }
+      : d,
+  );
 const shareDecision = envelope(withId('request'), 'request', withId('grant'), 'grant');
 const entryVersion = envelope(catalog, 'entry', requirement, 'requirement');
 

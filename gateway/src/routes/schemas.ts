@@ -11,6 +11,7 @@ import {
   CATALOG_UPDATE_STATUSES,
   DEPARTMENT_LEVELS,
   DEPARTMENT_STATUSES,
+  DATASET_FORMATS,
   DIGEST_ALGORITHMS,
   FIELD_TYPES,
   MAX_PAGE_SIZE,
@@ -136,6 +137,10 @@ export const Enums = {
   usageOutcome: StringEnum(USAGE_OUTCOMES),
   objectionStatus: StringEnum(OBJECTION_STATUSES),
   digestAlgorithm: StringEnum(DIGEST_ALGORITHMS),
+  datasetFormat: StringEnum(DATASET_FORMATS, {
+    description:
+      'the media type of the entry’s data (JSON Lines: application/x-ndjson); versions must be of it',
+  }),
   subjectKind: StringEnum(SUBJECT_KINDS, { description: 'person 个人 / enterprise 企业' }),
   act: StringEnum(ACT_NAMES, { description: 'the act, by the chaincode event that records it' }),
   actTarget: StringEnum(ACT_TARGETS),
@@ -233,7 +238,7 @@ export const CatalogEntry = covering<chaincode.CatalogEntry>()(
       name: Type.String(),
       classification: Enums.classification,
       abstract: Type.String(),
-      format: Type.String(),
+      format: Enums.datasetFormat,
       fields: Type.Array(
         Type.Object({
           name: Type.String(),

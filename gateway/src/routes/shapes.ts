@@ -90,7 +90,7 @@ export const CatalogMetadata = {
   name: Text(256, 1),
   classification: Enums.classification,
   abstract: Text(4096),
-  format: Text(256, 1),
+  format: Enums.datasetFormat,
   fields: Type.Array(CatalogFieldInput, { minItems: 1, maxItems: 500 }),
   subjectField: Type.Optional(
     Nullable(

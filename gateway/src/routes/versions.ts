@@ -92,7 +92,8 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       '/:id/versions',
       {
         config: {
-          upload: 'the dataset file, any media type (its Content-Type is recorded)',
+          upload:
+            "the dataset file, of the entry's declared format (its Content-Type, if given, must name it)",
           links: follow(
             { id: '$response.body#/data/catalogId', version: '$response.body#/data/version' },
             ...VERSION_OPERATIONS,
@@ -105,8 +106,10 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           description:
             'The request body is the file, streamed (any size up to the configured limit). It is hashed while it arrives ' +
             '(sha256 or sm3, plus a 1 MiB chunk Merkle root), stored content-addressed, and anchored on chain. CSV ' +
-            '(text/csv) and JSON Lines (application/x-ndjson) are also anchored record by record. The content type is the ' +
-            "dataset's media type.",
+            '(text/csv) and JSON Lines (application/x-ndjson) are also anchored record by record. The upload must be of the ' +
+            "entry's declared format: a Content-Type naming another is refused before the body is read, and bytes of " +
+            'another kind (a page, an image or binary data under a CSV entry) as they arrive, both 415 MEDIA_TYPE_MISMATCH; ' +
+            "malformed records of the right kind are 400 FORMAT_MISMATCH. Without a Content-Type the entry's format is meant.",
           params: CatalogParams,
           querystring: Type.Object(
             {
@@ -133,6 +136,7 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
               'DIGEST_MISMATCH',
               'COMMITMENT_CONFLICT',
               'FORMAT_MISMATCH',
+              'MEDIA_TYPE_MISMATCH',
               'UNSUPPORTED_MEDIA_TYPE',
             ],
             201,
@@ -140,11 +144,9 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         },
       },
       async (request, reply) => {
-        const mediaType = (request.headers['content-type'] ?? 'application/octet-stream')
-          .split(';')[0]!
-          .trim()
-          .toLowerCase();
-        if (!MEDIA_TYPE.test(mediaType))
+        const header = request.headers['content-type'];
+        const mediaType = header === undefined ? null : header.split(';')[0]!.trim().toLowerCase();
+        if (mediaType !== null && !MEDIA_TYPE.test(mediaType))
           throw new GatewayError(
             'UNSUPPORTED_MEDIA_TYPE',
             `invalid media type ${JSON.stringify(mediaType)}`,

@@ -14,6 +14,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { Level } from 'level';
 import {
+  datasetFormatOf,
   TX,
   type CatalogEntry,
   type DatasetVersion,
@@ -43,7 +44,8 @@ import { formatCheck, type FormatCheck } from './upload-format.js';
 export interface AnchorInput {
   catalogId: string;
   source: AsyncIterable<Uint8Array>;
-  mediaType: string;
+  /** The upload's Content-Type; null when it gave none: the entry's declared format is meant. */
+  mediaType: string | null;
   reason: string | null;
   algorithm: DigestAlgorithm;
   /** Anchor CSV / JSON Lines record by record (default: when the media type is tabular). */
@@ -349,15 +351,24 @@ export async function createDatasets(deps: {
         input.catalogId,
       ]);
       await refuseBeforeReading(chaincode, caller, entry, input.reason);
-      const format = recordFormatOf(input.mediaType);
+      // Every version is of its entry's declared format (the ledger refuses another too): an
+      // upload that says it is something else is refused before its first byte is read.
+      if (input.mediaType !== null && datasetFormatOf(input.mediaType) !== entry.format)
+        throw new GatewayError(
+          'MEDIA_TYPE_MISMATCH',
+          `${entry.id} declares ${entry.format}; the upload is ${input.mediaType}`,
+          { details: { declared: entry.format } },
+        );
+      const mediaType = entry.format;
+      const format = recordFormatOf(mediaType);
       const byRecord = input.records ?? format !== null;
       if (byRecord && format === null) {
         throw new GatewayError(
           'UNSUPPORTED_MEDIA_TYPE',
-          'record-by-record anchoring needs text/csv or application/x-ndjson',
+          `record-by-record anchoring needs text/csv or application/x-ndjson; ${entry.id} declares ${mediaType}`,
         );
       }
-      const check = formatCheck(input.mediaType, byRecord);
+      const check = formatCheck(mediaType, byRecord);
       let blob: BlobInfo;
       try {
         // One gateway secret salts every record leaf (per record index); it never leaves the
@@ -378,7 +389,7 @@ export async function createDatasets(deps: {
           chunkRoot: blob.commitment.chunkRoot,
           chunkSize: blob.commitment.chunkSize,
           size: blob.commitment.size,
-          mediaType: input.mediaType,
+          mediaType,
           recordRoot: blob.records?.root ?? null,
           recordCount: blob.records?.count ?? null,
           reason: input.reason,

@@ -4,16 +4,17 @@
  * `{ error: { code, message } }` answers into ApiError so pages can show the stable code.
  */
 import type { Static, TObject, TSchema, TUnsafe } from '@sinclair/typebox';
-import type {
-  Authorisation,
-  AuthorisationTerms,
-  CatalogUpdateStatus,
-  DigestAlgorithm,
-  RequestStatus,
-  RevocationTerms,
-  Signed,
-  SubjectBinding,
-  TrailTerms,
+import {
+  datasetFormatOf,
+  type Authorisation,
+  type AuthorisationTerms,
+  type CatalogUpdateStatus,
+  type DigestAlgorithm,
+  type RequestStatus,
+  type RevocationTerms,
+  type Signed,
+  type SubjectBinding,
+  type TrailTerms,
 } from '@shulian/chaincode/constants';
 import type * as Schema from '../routes/schemas.js';
 import type * as Shape from '../routes/shapes.js';
@@ -48,8 +49,11 @@ function url(path: string, query?: Query): string {
   return `${BASE}${path}${qs ? `?${qs}` : ''}`;
 }
 
-/** A request body: JSON, or a file sent as it is (streamed by the browser, never read here). */
-type Body = { json: unknown } | { file: Blob; type: string };
+/**
+ * A request body: JSON, or a file sent as it is (streamed by the browser, never read here) with
+ * its media type, or none (null).
+ */
+type Body = { json: unknown } | { file: Blob; type: string | null };
 
 async function send(method: string, path: string, query?: Query, body?: Body): Promise<Response> {
   const headers: Record<string, string> = {};
@@ -58,9 +62,12 @@ async function send(method: string, path: string, query?: Query, body?: Body): P
   if (body && 'json' in body) {
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(body.json);
-  } else if (body) {
+  } else if (body?.type) {
     headers['content-type'] = body.type;
     payload = body.file;
+  } else if (body) {
+    // A Blob with a type would make the browser send it as the Content-Type.
+    payload = body.file.slice(0, body.file.size, '');
   }
   const response = await fetch(url(path, query), {
     method,
@@ -244,7 +251,10 @@ export const api = {
     /** Streams the file to the gateway, which hashes, stores and anchors it. */
     upload: async (id: string, file: File, algorithm: DigestAlgorithm, reason: string) => {
       const query = { algorithm, ...(reason ? { reason } : {}) };
-      const body = { file, type: file.type || 'application/octet-stream' };
+      // The browser's guess of a file's type is only sent when it names a format (Windows calls
+      // a .csv application/vnd.ms-excel): otherwise none is, and the entry's declared format is
+      // meant, which the gateway checks the bytes against.
+      const body = { file, type: datasetFormatOf(file.type) };
       const response = await send('POST', `/catalog/${enc(id)}/versions`, query, body);
       return (await response.json()) as Written<DatasetVersion>;
     },

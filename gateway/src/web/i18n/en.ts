@@ -122,6 +122,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'entry.shareMethods': 'Share methods',
   'entry.openness': 'Openness',
   'entry.format': 'Format',
+  'entry.formatOption': '{label} ({type})',
   'entry.publishDate': 'Published',
   'entry.sourceSystem': 'Source system',
   'entry.scenarios': 'Application scenarios',
@@ -401,6 +402,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.FORBIDDEN': 'You may not do this.',
   'error.NOT_FOUND': 'Not found.',
   'error.VALIDATION_FAILED': 'Some input is not acceptable.',
+  'error.MEDIA_TYPE_MISMATCH':
+    'The file is not of the format its catalog entry declares (for example a web page or an image for a CSV entry); nothing was anchored.',
   'error.FORMAT_MISMATCH':
     'The file is not the format it was declared as (for example declared CSV but not parseable as CSV); nothing was anchored.',
   'error.INVALID_ENCODING': 'The text is not valid UTF-8; save the file as UTF-8 and try again.',

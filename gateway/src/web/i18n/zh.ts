@@ -116,6 +116,7 @@ export const zh = {
   'entry.shareMethods': '共享方式',
   'entry.openness': '开放属性',
   'entry.format': '数据格式',
+  'entry.formatOption': '{label}（{type}）',
   'entry.publishDate': '发布日期',
   'entry.sourceSystem': '来源系统',
   'entry.scenarios': '应用场景',
@@ -382,6 +383,8 @@ export const zh = {
   'error.FORBIDDEN': '当前用户无权执行此操作。',
   'error.NOT_FOUND': '未找到。',
   'error.VALIDATION_FAILED': '填写的内容不符合要求。',
+  'error.MEDIA_TYPE_MISMATCH':
+    '文件类型与目录登记的数据格式不符（例如 CSV 目录上传了网页或图片），未登记。',
   'error.FORMAT_MISMATCH': '文件内容与声明的格式不符（例如声明为 CSV 却无法按 CSV 解析），未登记。',
   'error.INVALID_ENCODING': '文本不是有效的 UTF-8 编码，请以 UTF-8 保存文件后重试。',
   'error.INVALID_CURSOR': '列表位置已失效，请从第一页开始。',

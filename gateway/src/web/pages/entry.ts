@@ -5,6 +5,8 @@
  */
 import {
   CATALOG_CLASSIFICATIONS,
+  DATASET_FORMAT_LABELS,
+  DATASET_FORMATS,
   DIGEST_ALGORITHMS,
   FIELD_TYPES,
   OPENNESS,
@@ -15,6 +17,7 @@ import {
   type CatalogClassification,
   type CatalogField,
   type DigestAlgorithm,
+  type DatasetFormat,
   type FieldType,
   type Openness,
   type Sensitivity,
@@ -31,7 +34,7 @@ import {
   type UpdateRequirement,
 } from '../api.js';
 import { h, text, type Child } from '../dom.js';
-import { list, t } from '../i18n/index.js';
+import { list, pick, t, type Msg } from '../i18n/index.js';
 import { go, refresh } from '../router.js';
 import { currentUser, hasRole } from '../session.js';
 import {
@@ -64,6 +67,10 @@ import { sensitivityBadge, shareTypeBadge, updateStatusBadge } from './labels.js
 
 const isOwner = (entry: CatalogEntry): boolean =>
   currentUser()?.department === entry.owner && hasRole('publisher', 'admin');
+
+/** A format by its name in the reader's language, with the media type a file of it is sent as. */
+const formatLabel = (format: DatasetFormat): Msg =>
+  t('entry.formatOption', { label: pick(DATASET_FORMAT_LABELS[format]), type: format });
 
 export async function entryPage(id: string): Promise<HTMLElement> {
   if (!currentUser()) return publicEntryPage(id);
@@ -145,7 +152,7 @@ function metadata(e: CatalogEntry): HTMLElement {
     [t('entry.shareMethods'), list(e.shareMethods.map((m) => t(`shareMethod.${m}`)))],
     [t('entry.openness'), t(`openness.${e.openness}`)],
     [t('catalog.updateFrequency'), t(`frequency.${e.updateFrequency}`)],
-    [t('entry.format'), text(e.format)],
+    [t('entry.format'), text(formatLabel(e.format))],
     [t('entry.publishDate'), text(e.publishDate)],
     [t('entry.sourceSystem'), text(e.sourceSystem ?? '—')],
     [t('entry.scenarios'), text(e.scenarios.join('; ') || '—')],
@@ -465,7 +472,11 @@ function entryBasics(entry: CatalogEntry | null): HTMLElement {
     ),
     field(
       t('entry.format'),
-      input('format', { required: true, value: entry?.format ?? 'text/csv' }),
+      select(
+        'format',
+        DATASET_FORMATS.map((f) => ({ value: f, label: formatLabel(f) })),
+        entry?.format ?? 'text/csv',
+      ),
     ),
     field(
       t('catalog.shareType'),
@@ -514,7 +525,7 @@ function readEntryForm(form: HTMLFormElement, fieldRows: HTMLElement): CatalogMe
     name: value('name'),
     classification: value('classification') as CatalogClassification,
     abstract: value('abstract'),
-    format: value('format'),
+    format: value('format') as DatasetFormat,
     shareType: value('shareType') as ShareType,
     shareConditions: value('shareConditions') || null,
     legalBasis: value('legalBasis') || null,
