@@ -21,7 +21,14 @@
  */
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { connect, hash, signers, type Gateway, type Network } from '@hyperledger/fabric-gateway';
+import {
+  connect,
+  hash,
+  signers,
+  type CloseableAsyncIterable,
+  type Gateway,
+  type Network,
+} from '@hyperledger/fabric-gateway';
 import {
   blockDataBytes,
   blockHeaderBytes,
@@ -135,14 +142,17 @@ const utf8 = new TextEncoder();
 export const blockHash = (block: FabricBlock): string =>
   toHex(sha256(blockHeaderBytes(block.header)));
 
-export async function createFabricLedger(options: FabricLedgerOptions): Promise<FabricLedger> {
-  const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
-  const retry = { ...DEFAULT_RETRY, ...options.retry };
-  const { channel, chaincode } = options;
-  const peers = new Map(options.peers.map((p) => [p.department, p]));
-  if (!peers.has(options.localDepartment))
-    throw new Error(`no peer for the local department ${options.localDepartment}`);
+/** Fabric-gateway connections: one gRPC client per peer, one Gateway per (peer, caller). */
+interface Connections {
+  network(department: string, caller: Caller): Promise<Network>;
+  close(): Promise<void>;
+}
 
+function createConnections(
+  options: FabricLedgerOptions,
+  peers: Map<string, FabricPeer>,
+  deadlines: FabricDeadlines,
+): Connections {
   // One gRPC connection per peer, shared by every identity that talks through it.
   const clients = new Map<string, grpc.Client>();
   const client = (department: string): grpc.Client => {
@@ -190,70 +200,49 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
     }
     return g;
   };
-  const network = async (department: string, caller: Caller): Promise<Network> =>
-    (await gateway(department, caller)).getNetwork(channel);
-  const service: Caller = { department: options.localDepartment, user: SERVICE_USER };
+  return {
+    network: async (department, caller) =>
+      (await gateway(department, caller)).getNetwork(options.channel),
+    async close() {
+      const all = await Promise.allSettled(gateways.values());
+      for (const g of all) if (g.status === 'fulfilled') g.value.close();
+      gateways.clear();
+      for (const c of clients.values()) c.close();
+      clients.clear();
+    },
+  };
+}
 
-  /** The caller's own peer first, then the others: a department's calls survive its peer stopping. */
-  const peerOrder = (first: string): string[] => [
+/**
+ * Runs `call` on `first`'s peer, then on the others while each answers NODE_STOPPED: a
+ * department's calls survive its peer stopping. Any other error ends the round.
+ */
+async function failover<T>(
+  peers: Map<string, FabricPeer>,
+  first: string,
+  phase: Phase,
+  call: (department: string) => Promise<T>,
+): Promise<T> {
+  const order = [
     ...(peers.has(first) ? [first] : []),
     ...[...peers.keys()].filter((d) => d !== first),
   ];
-  async function failover<T>(
-    first: string,
-    phase: Phase,
-    call: (department: string) => Promise<T>,
-  ): Promise<T> {
-    let last: FabricLedgerError | undefined;
-    for (const department of peerOrder(first)) {
-      try {
-        return await call(department);
-      } catch (err) {
-        last = fromFabricError(err, phase);
-        if (last.code !== 'NODE_STOPPED') throw last;
-      }
-    }
-    throw last ?? new FabricLedgerError('NO_ENDORSERS', 'no peers configured', { phase });
-  }
-
-  // Read-your-writes across departments: the highest block any submit saw committed, and what
-  // each peer is known to have reached.
-  let committedHeight = 0;
-  const peerHeights = new Map<string, number>();
-  const noteHeight = (department: string, height: number): void => {
-    if ((peerHeights.get(department) ?? 0) < height) peerHeights.set(department, height);
-  };
-
-  const qscc = async (department: string, fcn: string, args: string[]): Promise<Uint8Array> => {
-    checkCall(fcn, args);
+  let last: FabricLedgerError | undefined;
+  for (const department of order) {
     try {
-      const contract = (await network(department, service)).getContract('qscc');
-      return await contract.evaluateTransaction(fcn, channel, ...args);
+      return await call(department);
     } catch (err) {
-      throw fromFabricError(err, 'query');
-    }
-  };
-  const chainInfo = async (department: string) => {
-    const info = decodeChainInfo(await qscc(department, 'GetChainInfo', []));
-    noteHeight(department, info.height);
-    return info;
-  };
-  const getBlock = async (blockNumber: number, department = options.localDepartment) =>
-    decodeBlock(await qscc(department, 'GetBlockByNumber', [String(blockNumber)]));
-
-  async function caughtUp(department: string): Promise<void> {
-    const target = committedHeight;
-    if ((peerHeights.get(department) ?? 0) >= target) return;
-    const until = Date.now() + deadlines.catchUp;
-    for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
-      if ((await chainInfo(department)).height >= target || Date.now() >= until) return;
-      await sleep(wait);
+      last = fromFabricError(err, phase);
+      if (last.code !== 'NODE_STOPPED') throw last;
     }
   }
+  throw last ?? new FabricLedgerError('NO_ENDORSERS', 'no peers configured', { phase });
+}
 
-  // Creator names come from certificates; a block repeats the same few.
+/** A transaction's creator's user name, from its certificate's CN; a block repeats the same few. */
+function creatorNames(): (certificate: string) => string {
   const names = new Map<string, string>();
-  const userName = (certificate: string): string => {
+  return (certificate) => {
     let name = names.get(certificate);
     if (name === undefined) {
       try {
@@ -266,25 +255,289 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
     }
     return name;
   };
+}
 
-  const committedTransaction = (
-    block: FabricBlock,
-    tx: FabricTransaction,
-    index: number,
-  ): CommittedTransaction => ({
-    txId: tx.txId,
-    index,
-    validationCode: block.validationCodes[index] ?? 'NOT_VALIDATED',
-    timestamp: tx.timestamp,
-    creator: { department: tx.creator.mspId, user: userName(tx.creator.certificate) },
-    fcn: tx.type === HEADER_TYPE.ENDORSER_TRANSACTION ? tx.fcn : '',
-    event: tx.event ? { name: tx.event.name, payload: Uint8Array.from(tx.event.payload) } : null,
-  });
+const committedTransaction = (
+  userName: (certificate: string) => string,
+  block: FabricBlock,
+  tx: FabricTransaction,
+  index: number,
+): CommittedTransaction => ({
+  txId: tx.txId,
+  index,
+  validationCode: block.validationCodes[index] ?? 'NOT_VALIDATED',
+  timestamp: tx.timestamp,
+  creator: { department: tx.creator.mspId, user: userName(tx.creator.certificate) },
+  fcn: tx.type === HEADER_TYPE.ENDORSER_TRANSACTION ? tx.fcn : '',
+  event: tx.event ? { name: tx.event.name, payload: Uint8Array.from(tx.event.payload) } : null,
+});
 
+/** What the offline verifier needs of a transaction's block (@shulian/proof/formats/fabric). */
+const evidenceOf = (channel: string, block: FabricBlock, index: number): FabricEvidence => ({
+  channel,
+  index,
+  validationCode: block.validationCodes[index] ?? 'NOT_VALIDATED',
+  header: {
+    number: block.header.number.toString(),
+    previousHash: toHex(block.header.previousHash),
+    dataHash: toHex(block.header.dataHash),
+  },
+  data: block.data.map(b64),
+  signatureValue: b64(block.signatureValue),
+  signatures: block.signatures.map((s) => ({
+    signatureHeader: b64(s.signatureHeader),
+    signature: b64(s.signature),
+  })),
+});
+
+/** The network as the running peers report it: agreement means one tip per height. */
+function networkStatus(channel: string, nodes: NodeStatus[]): NetworkStatus {
+  const byHeight = new Map<number, Set<string>>();
+  for (const n of nodes.filter((s) => s.running)) {
+    const set = byHeight.get(n.height) ?? new Set<string>();
+    set.add(`${n.lastBlockHash}/${n.commitHash}`);
+    byHeight.set(n.height, set);
+  }
+  return {
+    engine: 'fabric',
+    channel,
+    height: Math.max(0, ...nodes.map((n) => n.height)),
+    nodes,
+    agreement: [...byHeight.values()].every((s) => s.size === 1),
+  };
+}
+
+/**
+ * Every running peer's blocks, height by height: each chains to its predecessor, its data
+ * hash covers its envelopes, and the peers agree on header, validation codes and commit hash.
+ * Where they do not, the peers that differ from the majority are named with the first height.
+ */
+async function verifyPeers(
+  nodes: NodeStatus[],
+  getBlock: (height: number, department: string) => Promise<FabricBlock>,
+): Promise<VerifyReport> {
+  const divergences: Divergence[] = [];
+  const diverged = new Set<string>();
+  const previous = new Map<string, string>();
+  const maxHeight = Math.max(0, ...nodes.map((n) => n.height));
+  for (let height = 0; height < maxHeight; height++) {
+    const views = await Promise.all(
+      nodes
+        .filter((n) => n.height > height && !diverged.has(n.id))
+        .map(async (n) => {
+          const block = await getBlock(height, n.id);
+          const hashHex = blockHash(block);
+          let problem: string | undefined;
+          if (Number(block.header.number) !== height)
+            problem = `block number ${block.header.number}`;
+          else if (toHex(sha256(blockDataBytes(block.data))) !== toHex(block.header.dataHash))
+            problem = 'data hash does not match the block data';
+          else if (height > 0 && toHex(block.header.previousHash) !== previous.get(n.id))
+            problem = 'previous hash does not chain to the previous block';
+          const fingerprint = `${hashHex}/${block.validationCodes.join(',')}/${block.commitHash}`;
+          return { id: n.id, hashHex, problem, fingerprint, block };
+        }),
+    );
+    const counts = new Map<string, number>();
+    for (const v of views)
+      if (!v.problem) counts.set(v.fingerprint, (counts.get(v.fingerprint) ?? 0) + 1);
+    const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const reference = views.find((v) => v.fingerprint === majority);
+    for (const v of views) {
+      previous.set(v.id, v.hashHex);
+      let reason = v.problem;
+      if (!reason && reference && v.fingerprint !== majority) {
+        if (v.hashHex !== reference.hashHex) reason = 'block header differs from the other peers';
+        else if (v.block.commitHash !== reference.block.commitHash)
+          reason = `commit hash ${v.block.commitHash} differs from ${reference.block.commitHash} (state)`;
+        else reason = 'validation codes differ from the other peers';
+      }
+      if (reason) {
+        diverged.add(v.id);
+        divergences.push({ node: v.id, height, reason });
+      }
+    }
+  }
+  return { ok: divergences.length === 0, checkedBlocks: maxHeight, divergences };
+}
+
+/**
+ * Block events from `startBlock` on, from the local peer's deliver service (another's when it is
+ * down), reopened from the next block after any interruption, so delivery has neither gaps nor
+ * repeats.
+ */
+async function* deliverBlocks(
+  open: (startBlock: number) => Promise<CloseableAsyncIterable<{ serializeBinary(): Uint8Array }>>,
+  startBlock: number,
+  toEvent: (block: FabricBlock) => BlockEvent,
+  signal: AbortSignal | undefined,
+): AsyncIterable<BlockEvent> {
+  let next = startBlock;
+  while (!signal?.aborted) {
+    let events;
+    try {
+      events = await open(next);
+    } catch (err) {
+      if (signal?.aborted) return;
+      if (err instanceof FabricLedgerError && err.code === 'NODE_STOPPED') {
+        await sleep(500);
+        continue;
+      }
+      throw err;
+    }
+    const close = (): void => events.close();
+    signal?.addEventListener('abort', close, { once: true });
+    try {
+      for await (const raw of events) {
+        const block = decodeBlock(raw.serializeBinary());
+        if (Number(block.header.number) !== next) continue;
+        yield toEvent(block);
+        next += 1;
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      const mapped = fromFabricError(err, 'events');
+      if (mapped.code !== 'NODE_STOPPED') throw mapped;
+      await sleep(500);
+    } finally {
+      signal?.removeEventListener('abort', close);
+      events.close();
+    }
+  }
+}
+
+/** Where a submit is endorsed and whose heights it notes. */
+interface SubmitRoute {
+  peers: Map<string, FabricPeer>;
+  network(department: string, caller: Caller): Promise<Network>;
+  chaincode: string;
+  heights: Heights;
+}
+
+/** One endorse, submit and commit-status round; withRetries decides whether to try again. */
+async function submitOnce(
+  route: SubmitRoute,
+  caller: Caller,
+  fcn: string,
+  args: string[],
+  submitOptions?: SubmitOptions,
+): Promise<SubmitResult> {
+  const { transaction, department } = await failover(
+    route.peers,
+    caller.department,
+    'endorse',
+    async (department) => {
+      const contract = (await route.network(department, caller)).getContract(route.chaincode);
+      const proposal = contract.newProposal(fcn, {
+        arguments: args,
+        ...(submitOptions?.transient ? { transientData: submitOptions.transient } : {}),
+      });
+      return { transaction: await proposal.endorse(), department };
+    },
+  );
+  const txId = transaction.getTransactionId();
+  let submitted;
+  try {
+    submitted = await transaction.submit();
+  } catch (err) {
+    throw fromFabricError(err, 'submit');
+  }
+  let status;
+  try {
+    status = await submitted.getStatus();
+  } catch (err) {
+    throw fromFabricError(err, 'commit');
+  }
+  const blockNumber = Number(status.blockNumber);
+  route.heights.committed = Math.max(route.heights.committed, blockNumber + 1);
+  route.heights.note(department, blockNumber + 1);
+  if (!status.successful) throw commitFailure(validationCodeName(status.code), txId, blockNumber);
+  return { txId, blockNumber, payload: submitted.getResult() };
+}
+
+/**
+ * Read-your-writes across departments: the highest block any submit saw committed, and what
+ * each peer is known to have reached.
+ */
+class Heights {
+  committed = 0;
+  private readonly peers = new Map<string, number>();
+  note(department: string, height: number): void {
+    if (this.reached(department) < height) this.peers.set(department, height);
+  }
+  reached(department: string): number {
+    return this.peers.get(department) ?? 0;
+  }
+}
+
+/** One peer's height and tip, or not running when it does not answer. */
+async function peerStatus(
+  department: string,
+  chainInfo: (department: string) => Promise<{ height: number; currentBlockHash: string }>,
+  getBlock: (height: number, department: string) => Promise<FabricBlock>,
+): Promise<NodeStatus> {
+  try {
+    const info = await chainInfo(department);
+    const last = info.height > 0 ? await getBlock(info.height - 1, department) : undefined;
+    return {
+      id: department,
+      running: true,
+      height: info.height,
+      lastBlockHash: info.currentBlockHash,
+      commitHash: last?.commitHash ?? '',
+    };
+  } catch (err) {
+    if (err instanceof FabricLedgerError && err.code === 'NODE_STOPPED')
+      return { id: department, running: false, height: 0, lastBlockHash: '', commitHash: '' };
+    throw err;
+  }
+}
+
+export async function createFabricLedger(options: FabricLedgerOptions): Promise<FabricLedger> {
+  const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const { channel, chaincode } = options;
+  const peers = new Map(options.peers.map((p) => [p.department, p]));
+  if (!peers.has(options.localDepartment))
+    throw new Error(`no peer for the local department ${options.localDepartment}`);
+  const connections = createConnections(options, peers, deadlines);
+  const network = (department: string, caller: Caller) => connections.network(department, caller);
+  const service: Caller = { department: options.localDepartment, user: SERVICE_USER };
+
+  const heights = new Heights();
+
+  const qscc = async (department: string, fcn: string, args: string[]): Promise<Uint8Array> => {
+    checkCall(fcn, args);
+    try {
+      const contract = (await network(department, service)).getContract('qscc');
+      return await contract.evaluateTransaction(fcn, channel, ...args);
+    } catch (err) {
+      throw fromFabricError(err, 'query');
+    }
+  };
+  const chainInfo = async (department: string) => {
+    const info = decodeChainInfo(await qscc(department, 'GetChainInfo', []));
+    heights.note(department, info.height);
+    return info;
+  };
+  const getBlock = async (blockNumber: number, department = options.localDepartment) =>
+    decodeBlock(await qscc(department, 'GetBlockByNumber', [String(blockNumber)]));
+
+  async function caughtUp(department: string): Promise<void> {
+    const target = heights.committed;
+    if (heights.reached(department) >= target) return;
+    const until = Date.now() + deadlines.catchUp;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+      if ((await chainInfo(department)).height >= target || Date.now() >= until) return;
+      await sleep(wait);
+    }
+  }
+
+  const userName = creatorNames();
   const blockEvent = (block: FabricBlock): BlockEvent => ({
     blockNumber: Number(block.header.number),
     blockHash: blockHash(block),
-    transactions: block.transactions.map((tx, i) => committedTransaction(block, tx, i)),
+    transactions: block.transactions.map((tx, i) => committedTransaction(userName, block, tx, i)),
   });
 
   const blockByTxId = async (txId: string): Promise<{ block: FabricBlock; index: number }> => {
@@ -298,130 +551,11 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
     return { block, index };
   };
 
-  async function submitOnce(
-    caller: Caller,
-    fcn: string,
-    args: string[],
-    submitOptions?: SubmitOptions,
-  ): Promise<SubmitResult> {
-    const { transaction, department } = await failover(
-      caller.department,
-      'endorse',
-      async (department) => {
-        const contract = (await network(department, caller)).getContract(chaincode);
-        const proposal = contract.newProposal(fcn, {
-          arguments: args,
-          ...(submitOptions?.transient ? { transientData: submitOptions.transient } : {}),
-        });
-        return { transaction: await proposal.endorse(), department };
-      },
-    );
-    const txId = transaction.getTransactionId();
-    let submitted;
-    try {
-      submitted = await transaction.submit();
-    } catch (err) {
-      throw fromFabricError(err, 'submit');
-    }
-    let status;
-    try {
-      status = await submitted.getStatus();
-    } catch (err) {
-      throw fromFabricError(err, 'commit');
-    }
-    const blockNumber = Number(status.blockNumber);
-    committedHeight = Math.max(committedHeight, blockNumber + 1);
-    noteHeight(department, blockNumber + 1);
-    if (!status.successful) throw commitFailure(validationCodeName(status.code), txId, blockNumber);
-    return { txId, blockNumber, payload: submitted.getResult() };
-  }
-
-  async function peerStatus(department: string): Promise<NodeStatus> {
-    try {
-      const info = await chainInfo(department);
-      const last = info.height > 0 ? await getBlock(info.height - 1, department) : undefined;
-      return {
-        id: department,
-        running: true,
-        height: info.height,
-        lastBlockHash: info.currentBlockHash,
-        commitHash: last?.commitHash ?? '',
-      };
-    } catch (err) {
-      if (err instanceof FabricLedgerError && err.code === 'NODE_STOPPED')
-        return { id: department, running: false, height: 0, lastBlockHash: '', commitHash: '' };
-      throw err;
-    }
-  }
-
-  async function status(): Promise<NetworkStatus> {
-    const nodes = await Promise.all([...peers.keys()].map(peerStatus));
-    const byHeight = new Map<number, Set<string>>();
-    for (const n of nodes.filter((s) => s.running)) {
-      const set = byHeight.get(n.height) ?? new Set<string>();
-      set.add(`${n.lastBlockHash}/${n.commitHash}`);
-      byHeight.set(n.height, set);
-    }
-    return {
-      engine: 'fabric',
+  const status = async (): Promise<NetworkStatus> =>
+    networkStatus(
       channel,
-      height: Math.max(0, ...nodes.map((n) => n.height)),
-      nodes,
-      agreement: [...byHeight.values()].every((s) => s.size === 1),
-    };
-  }
-
-  /**
-   * Every running peer's blocks, height by height: each chains to its predecessor, its data
-   * hash covers its envelopes, and the peers agree on header, validation codes and commit hash.
-   * Where they do not, the peers that differ from the majority are named with the first height.
-   */
-  async function verify(): Promise<VerifyReport> {
-    const nodes = (await status()).nodes.filter((n) => n.running);
-    const divergences: Divergence[] = [];
-    const diverged = new Set<string>();
-    const previous = new Map<string, string>();
-    const maxHeight = Math.max(0, ...nodes.map((n) => n.height));
-    for (let height = 0; height < maxHeight; height++) {
-      const views = await Promise.all(
-        nodes
-          .filter((n) => n.height > height && !diverged.has(n.id))
-          .map(async (n) => {
-            const block = await getBlock(height, n.id);
-            const hashHex = blockHash(block);
-            let problem: string | undefined;
-            if (Number(block.header.number) !== height)
-              problem = `block number ${block.header.number}`;
-            else if (toHex(sha256(blockDataBytes(block.data))) !== toHex(block.header.dataHash))
-              problem = 'data hash does not match the block data';
-            else if (height > 0 && toHex(block.header.previousHash) !== previous.get(n.id))
-              problem = 'previous hash does not chain to the previous block';
-            const fingerprint = `${hashHex}/${block.validationCodes.join(',')}/${block.commitHash}`;
-            return { id: n.id, hashHex, problem, fingerprint, block };
-          }),
-      );
-      const counts = new Map<string, number>();
-      for (const v of views)
-        if (!v.problem) counts.set(v.fingerprint, (counts.get(v.fingerprint) ?? 0) + 1);
-      const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-      const reference = views.find((v) => v.fingerprint === majority);
-      for (const v of views) {
-        previous.set(v.id, v.hashHex);
-        let reason = v.problem;
-        if (!reason && reference && v.fingerprint !== majority) {
-          if (v.hashHex !== reference.hashHex) reason = 'block header differs from the other peers';
-          else if (v.block.commitHash !== reference.block.commitHash)
-            reason = `commit hash ${v.block.commitHash} differs from ${reference.block.commitHash} (state)`;
-          else reason = 'validation codes differ from the other peers';
-        }
-        if (reason) {
-          diverged.add(v.id);
-          divergences.push({ node: v.id, height, reason });
-        }
-      }
-    }
-    return { ok: divergences.length === 0, checkedBlocks: maxHeight, divergences };
-  }
+      await Promise.all([...peers.keys()].map((d) => peerStatus(d, chainInfo, getBlock))),
+    );
 
   // Fail at start, with the peer's address, rather than on the first request.
   await chainInfo(options.localDepartment).catch((err: unknown) => {
@@ -447,12 +581,13 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
 
     submit: async (caller, fcn, args, submitOptions) => {
       checkCall(fcn, args);
-      return withRetries(retry, () => submitOnce(caller, fcn, args, submitOptions));
+      const route = { peers, network, chaincode, heights };
+      return withRetries(retry, () => submitOnce(route, caller, fcn, args, submitOptions));
     },
 
     async evaluate(caller: Caller, fcn: string, args: string[]): Promise<Uint8Array> {
       checkCall(fcn, args);
-      return failover(caller.department, 'evaluate', async (department) => {
+      return failover(peers, caller.department, 'evaluate', async (department) => {
         await caughtUp(department);
         return (await network(department, caller))
           .getContract(chaincode)
@@ -461,43 +596,12 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
     },
 
     async *blockEvents(eventOptions: EventOptions = {}): AsyncIterable<BlockEvent> {
-      const { signal } = eventOptions;
-      let next = eventOptions.startBlock ?? (await chainInfo(options.localDepartment)).height;
-      while (!signal?.aborted) {
-        // One deliver stream from the local peer (another when it is down), reopened from the
-        // next block after any interruption, so delivery has neither gaps nor repeats.
-        let events;
-        try {
-          events = await failover(options.localDepartment, 'events', async (department) =>
-            (await network(department, service)).getBlockEvents({ startBlock: BigInt(next) }),
-          );
-        } catch (err) {
-          if (signal?.aborted) return;
-          if (err instanceof FabricLedgerError && err.code === 'NODE_STOPPED') {
-            await sleep(500);
-            continue;
-          }
-          throw err;
-        }
-        const close = (): void => events.close();
-        signal?.addEventListener('abort', close, { once: true });
-        try {
-          for await (const raw of events) {
-            const block = decodeBlock(raw.serializeBinary());
-            if (Number(block.header.number) !== next) continue;
-            yield blockEvent(block);
-            next += 1;
-          }
-        } catch (err) {
-          if (signal?.aborted) return;
-          const mapped = fromFabricError(err, 'events');
-          if (mapped.code !== 'NODE_STOPPED') throw mapped;
-          await sleep(500);
-        } finally {
-          signal?.removeEventListener('abort', close);
-          events.close();
-        }
-      }
+      const start = eventOptions.startBlock ?? (await chainInfo(options.localDepartment)).height;
+      const open = (startBlock: number) =>
+        failover(peers, options.localDepartment, 'events', async (department) =>
+          (await network(department, service)).getBlockEvents({ startBlock: BigInt(startBlock) }),
+        );
+      yield* deliverBlocks(open, start, blockEvent, eventOptions.signal);
     },
 
     async getBlockEvent(blockNumber: number): Promise<BlockEvent> {
@@ -512,48 +616,28 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
           phase: 'query',
         });
       return {
-        ...committedTransaction(block, tx, index),
+        ...committedTransaction(userName, block, tx, index),
         blockNumber: Number(block.header.number),
       };
     },
 
     async getTransactionProof(txId: string): Promise<TransactionProofMaterial> {
       const { block, index } = await blockByTxId(txId);
-      const validationCode = block.validationCodes[index] ?? 'NOT_VALIDATED';
-      const material: FabricEvidence = {
-        channel,
-        index,
-        validationCode,
-        header: {
-          number: block.header.number.toString(),
-          previousHash: toHex(block.header.previousHash),
-          dataHash: toHex(block.header.dataHash),
-        },
-        data: block.data.map(b64),
-        signatureValue: b64(block.signatureValue),
-        signatures: block.signatures.map((s) => ({
-          signatureHeader: b64(s.signatureHeader),
-          signature: b64(s.signature),
-        })),
-      };
+      const material = evidenceOf(channel, block, index);
       return {
         engine: 'fabric',
         txId,
         blockNumber: Number(block.header.number),
-        validationCode,
+        validationCode: material.validationCode,
         material,
       };
     },
 
     status,
-    verify,
-
-    async close(): Promise<void> {
-      const all = await Promise.allSettled(gateways.values());
-      for (const g of all) if (g.status === 'fulfilled') g.value.close();
-      gateways.clear();
-      for (const c of clients.values()) c.close();
-      clients.clear();
+    async verify(): Promise<VerifyReport> {
+      const running = (await status()).nodes.filter((n) => n.running);
+      return verifyPeers(running, (height, department) => getBlock(height, department));
     },
+    close: () => connections.close(),
   };
 }
