@@ -637,6 +637,13 @@ describe('web console', () => {
     await page.getByRole('button', { name: '登录', exact: true }).click();
     await page.waitForURL(/#\/audit$/);
     await settled(page);
+    // The page opens on every act; the uses have a view of their own.
+    await page
+      .getByRole('navigation', { name: '审计视图' })
+      .getByRole('link', { name: '使用记录' })
+      .click();
+    await page.waitForURL(/view=uses/);
+    await settled(page);
     await page.getByLabel('数据资源').fill(entry.id);
     await page.getByRole('button', { name: '筛选' }).click();
     await page.waitForURL(/catalogId=/);

@@ -13,6 +13,7 @@ import {
   CATALOG_UPDATE_STATUSES,
   DEPARTMENT_LEVELS,
   DIGEST_ALGORITHMS,
+  EVENTS,
   ErrorCode,
   FIELD_TYPES,
   OBJECTION_STATUSES,
@@ -30,6 +31,7 @@ import {
 import { en } from '../../gateway/src/web/i18n/en.js';
 import { zh } from '../../gateway/src/web/i18n/zh.js';
 import { ROOT } from './harness.js';
+import { ACT_TARGETS } from '../../gateway/src/index/acts.js';
 
 const WEB = join(ROOT, 'gateway/src/web');
 const DICTIONARIES = ['zh.ts', 'en.ts'].map((name) => relative(ROOT, join(WEB, 'i18n', name)));
@@ -80,6 +82,8 @@ describe('console dictionaries', () => {
       ['requestStatus', REQUEST_STATUSES],
       ['objectionStatus', OBJECTION_STATUSES],
       ['action', USAGE_ACTIONS],
+      ['act', Object.values(EVENTS)],
+      ['actTarget', ACT_TARGETS],
       ['outcome', USAGE_OUTCOMES],
       ['algorithm', DIGEST_ALGORITHMS],
       ['subjectKind', SUBJECT_KINDS],

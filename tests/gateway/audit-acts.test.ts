@@ -17,6 +17,7 @@ interface Act {
   code: string | null;
   reason: string | null;
   fields: string[];
+  automatic: boolean;
   txId: string;
   blockNumber: number;
 }
@@ -105,6 +106,10 @@ describe('full-process audit trail', () => {
       reason: '超出监管职责范围',
       fields: ['name'],
     });
+    expect(refusal!.automatic).toBe(false);
+    // An unconditional entry's request is granted by rule, in the request's own transaction.
+    const automatic = all.items.find((a) => a.act === 'ShareRequestApproved' && a.automatic);
+    expect(automatic?.catalogId).toBe('HLT-ORG-001');
     // The act is the transaction that recorded it: the explorer finds it by that id.
     const tx = await get(`/api/v1/ledger/transactions/${refusal!.id}`);
     expect(tx.json()).toMatchObject({
@@ -157,11 +162,11 @@ describe('full-process audit trail', () => {
     expect(res.headers['content-disposition']).toMatch(/shulian-acts\.csv/);
     const [header, ...rows] = res.body.trim().split('\r\n');
     expect(header).toBe(
-      'at,act,outcome,actorDepartment,actorUser,departments,targetType,targetId,catalogId,fields,fieldNames,code,reason,txId,blockNumber',
+      'at,act,outcome,actorDepartment,actorUser,departments,targetType,targetId,catalogId,fields,fieldNames,code,reason,automatic,txId,blockNumber',
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain(`ShareRequestRejected,,psb,clerk,amr;psb,request,${rejectedId}`);
-    expect(rows[0]).toContain(',name,姓名,,超出监管职责范围,');
+    expect(rows[0]).toContain(',name,姓名,,超出监管职责范围,false,');
   });
 
   it('counts acts per month and per quarter, department and act', async () => {

@@ -68,9 +68,17 @@ export interface AuditAct {
   reason: string | null;
   /** The fields the act names (asked, granted, used, objected to). */
   fields: string[];
+  /**
+   * Done by a rule, not a person's decision: an unconditional entry's request granted as it was
+   * made (its reason is then the chaincode's fixed text, not anyone's words).
+   */
+  automatic: boolean;
 }
 
-type Facts = Pick<AuditAct, 'target' | 'catalogId' | 'outcome' | 'code' | 'reason' | 'fields'> & {
+type Facts = Pick<
+  AuditAct,
+  'target' | 'catalogId' | 'outcome' | 'code' | 'reason' | 'fields' | 'automatic'
+> & {
   departments: (string | undefined)[];
 };
 
@@ -80,6 +88,7 @@ const NONE: Omit<Facts, 'target' | 'departments'> = {
   code: null,
   reason: null,
   fields: [],
+  automatic: false,
 };
 
 type Payload = Record<string, unknown>;
@@ -98,6 +107,7 @@ const request = (p: Payload): Facts => {
     // An approval may narrow the fields: the grant's are what was given.
     fields: g?.fields ?? r.fields ?? [],
     reason: r.escalation?.reason ?? r.decision?.reason ?? null,
+    automatic: r.automatic === true && r.status === 'approved',
   };
 };
 
@@ -215,6 +225,7 @@ const FACTS: Record<EventName, (p: Payload) => Facts> = {
       code: u.denialCode ?? null,
       reason: u.denialMessage ?? null,
       fields: u.fields ?? [],
+      automatic: false,
     };
   },
   [EVENTS.ObjectionRaised]: objection,
@@ -257,6 +268,7 @@ export function actOf(tx: CommittedTransaction, name: string, payload: unknown):
     code: facts.code,
     reason: facts.reason,
     fields: facts.fields,
+    automatic: facts.automatic,
   };
 }
 

@@ -83,6 +83,7 @@ const ACT_CSV_COLUMNS = [
   'fieldNames',
   'code',
   'reason',
+  'automatic',
   'txId',
   'blockNumber',
 ] as const;
@@ -109,6 +110,7 @@ function actCsvRow(
     fieldNames: names.join(';'),
     code: a.code,
     reason: a.reason,
+    automatic: a.automatic ? 'true' : 'false',
     txId: a.txId,
     blockNumber: a.blockNumber,
   };

@@ -155,6 +155,7 @@ export const auditAct: AuditAct = {
   code: null,
   reason: null,
   fields: usageRecord.fields,
+  automatic: false,
 };
 
 export const qualityObjection: chaincode.QualityObjection = {

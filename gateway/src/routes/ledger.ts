@@ -16,37 +16,15 @@ import { hasRole, principalOf, requireOperator } from '../auth/guard.js';
 import { follow } from '../openapi.js';
 import type { RouteOptions } from './context.js';
 import { responses } from './helpers.js';
-import * as examples from './examples.js';
 import { Nullable } from './schemas.js';
-import { NetworkStatus, NodeStatus, VerifyReport } from './shapes.js';
-
-const Transaction = Type.Object(
-  {
-    txId: Type.String(),
-    index: Type.Integer(),
-    blockNumber: Type.Integer(),
-    validationCode: Type.String(),
-    timestamp: Type.String(),
-    creator: Type.Object({ department: Type.String(), user: Type.String() }),
-    fcn: Type.String(),
-    event: Nullable(Type.Object({ name: Type.String(), payload: Type.Unknown() })),
-  },
-  { examples: [examples.transaction] },
-);
-const Block = Type.Object(
-  {
-    blockNumber: Type.Integer(),
-    blockHash: Type.String(),
-    transactions: Type.Array(Transaction),
-  },
-  { examples: [examples.block] },
-);
-const BlockSummary = Type.Object({
-  blockNumber: Type.Integer(),
-  blockHash: Type.String(),
-  txCount: Type.Integer(),
-  validTxCount: Type.Integer(),
-});
+import {
+  Block,
+  BlockPage,
+  NetworkStatus,
+  NodeStatus,
+  TransactionDetail,
+  VerifyReport,
+} from './shapes.js';
 
 const VerifyProgress = Type.Object({
   running: Type.Boolean(),
@@ -88,9 +66,16 @@ const txView = (tx: CommittedTransaction, blockNumber: number) => ({
   event: decodeEvent(tx.event),
 });
 
+/** A block's time: its latest transaction's (Fabric's block header has none); null when empty. */
+const blockTime = (b: BlockEvent): string | null =>
+  b.transactions.length
+    ? new Date(Math.max(...b.transactions.map((t) => t.timestamp))).toISOString()
+    : null;
+
 const blockView = (b: BlockEvent) => ({
   blockNumber: b.blockNumber,
   blockHash: b.blockHash,
+  time: blockTime(b),
   transactions: b.transactions.map((t) => txView(t, b.blockNumber)),
 });
 
@@ -149,10 +134,7 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
           },
           { additionalProperties: false },
         ),
-        response: responses(
-          Type.Object({ height: Type.Integer(), items: Type.Array(BlockSummary) }),
-          ['BLOCK_NOT_FOUND'],
-        ),
+        response: responses(BlockPage, ['BLOCK_NOT_FOUND']),
       },
     },
     async (request) => {
@@ -171,6 +153,7 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         items: blocks.map((b) => ({
           blockNumber: b.blockNumber,
           blockHash: b.blockHash,
+          time: blockTime(b),
           txCount: b.transactions.length,
           validTxCount: b.transactions.filter((t) => t.validationCode === 'VALID').length,
         })),
@@ -207,20 +190,20 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     {
       schema: {
         tags,
-        summary: 'one transaction, valid or not',
+        summary: 'one transaction, valid or not, with the act it recorded',
         description:
-          'One transaction by id, with its block, validation code, creator and events; invalid transactions are answered too. Any member department; records nothing.',
+          'One transaction by id, with its block, validation code, creator and events, and the act of the audit trail it recorded (what it touched: a request, an entry…; null for an invalid transaction or one the index has not reached). Invalid transactions are answered too. Any member department; records nothing.',
         params: Type.Object(
           { txId: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
           { additionalProperties: false },
         ),
-        response: responses(Transaction, ['TRANSACTION_NOT_FOUND', 'NOT_FOUND']),
+        response: responses(TransactionDetail, ['TRANSACTION_NOT_FOUND', 'NOT_FOUND']),
       },
     },
     async (request) => {
       const { txId } = request.params;
       const tx = await ledgerCall(() => ctx.ledger.getTransaction(txId));
-      return txView(tx, tx.blockNumber);
+      return { ...txView(tx, tx.blockNumber), act: (await ctx.index.get('act', txId)) ?? null };
     },
   );
 

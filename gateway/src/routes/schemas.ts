@@ -440,6 +440,9 @@ export const AuditAct = covering<AuditActType>()(
       code: Nullable(Type.String({ description: "a refused use's error code" })),
       reason: Nullable(Type.String()),
       fields: Type.Array(Type.String()),
+      automatic: Type.Boolean({
+        description: "done by a rule (an unconditional entry's automatic grant), not a decision",
+      }),
       txId: Type.Optional(Type.String()),
       blockNumber: Type.Optional(Type.Integer()),
     },

@@ -9,6 +9,7 @@ import { REGISTRY_ROLES, ROLES } from '@shulian/chaincode/constants';
 import type { DepartmentStats as IndexedStats } from '../index/stats.js';
 import {
   Actor,
+  AuditAct,
   CatalogFieldInput,
   DatasetVersion,
   Day,
@@ -297,6 +298,47 @@ export const DepartmentStats = matchingIndex(
 );
 
 // ---- the ledger ---------------------------------------------------------------------------------
+
+// ---- the explorer: blocks and transactions ------------------------------------------------------
+
+export const Transaction = Type.Object(
+  {
+    txId: Type.String(),
+    index: Type.Integer(),
+    blockNumber: Type.Integer(),
+    validationCode: Type.String(),
+    timestamp: Type.String(),
+    creator: Type.Object({ department: Type.String(), user: Type.String() }),
+    fcn: Type.String(),
+    event: Nullable(Type.Object({ name: Type.String(), payload: Type.Unknown() })),
+  },
+  { examples: [examples.transaction] },
+);
+/** A transaction with the act of the audit trail it recorded, when it recorded one. */
+export const TransactionDetail = Type.Object(
+  { ...Transaction.properties, act: Nullable(AuditAct) },
+  { examples: [{ ...examples.transaction, act: { ...examples.auditAct, ...examples.txRef } }] },
+);
+const BlockTime = Nullable(
+  Type.String({ description: "its latest transaction's time; null for a block without any" }),
+);
+export const Block = Type.Object(
+  {
+    blockNumber: Type.Integer(),
+    blockHash: Type.String(),
+    time: BlockTime,
+    transactions: Type.Array(Transaction),
+  },
+  { examples: [{ ...examples.block, time: examples.transaction.timestamp }] },
+);
+export const BlockSummary = Type.Object({
+  blockNumber: Type.Integer(),
+  blockHash: Type.String(),
+  time: BlockTime,
+  txCount: Type.Integer(),
+  validTxCount: Type.Integer(),
+});
+export const BlockPage = Type.Object({ height: Type.Integer(), items: Type.Array(BlockSummary) });
 
 export const NodeStatus = Type.Object(
   {

@@ -142,6 +142,8 @@ export type UpdateRequirement = Static<typeof Schema.CatalogUpdateRequirement>;
 export type ShareRequest = Static<typeof Schema.ShareRequest>;
 export type Grant = Static<typeof Schema.Grant>;
 export type UsageRecord = Static<typeof Schema.UsageRecord>;
+/** An act of the full-process trail (全流程审计). */
+export type AuditAct = Static<typeof Schema.AuditAct>;
 export type QualityObjection = Static<typeof Schema.QualityObjection>;
 /** Open and past its deadline when the gateway answered (requests, objections, requirements). */
 export type Overdue = Pick<ShareRequest, 'overdue'>;
@@ -173,6 +175,14 @@ export type RequestInput = Static<typeof Shape.RequestInput>;
 export type ObjectionInput = Static<typeof Shape.ObjectionInput>;
 export type ObjectionResolution = Static<typeof Shape.ObjectionResolution>;
 export type UsageFilters = Static<TObject<typeof Shape.UsageFilter>>;
+export type ActFilters = Static<TObject<typeof Shape.ActFilter>>;
+export type ActFigures = Static<typeof Shape.ActFigures>;
+export type ActFiguresQuery = Static<typeof Shape.ActFiguresQuery>;
+export type BlockPage = Static<typeof Shape.BlockPage>;
+export type BlockSummary = Static<typeof Shape.BlockSummary>;
+export type Block = Static<typeof Shape.Block>;
+export type Transaction = Static<typeof Shape.Transaction>;
+export type TransactionDetail = Static<typeof Shape.TransactionDetail>;
 /** The index's statistics (the schema must equal the index's type: routes/shapes.ts). */
 export type DepartmentStats = Static<typeof Shape.DepartmentStats>;
 export type NetworkStatus = Static<typeof Shape.NetworkStatus>;
@@ -320,6 +330,12 @@ export const api = {
       download('/audit/usage.csv', 'shulian-usage.csv', { ...filters }),
     prov: (filters: UsageFilters) =>
       download('/audit/prov', 'shulian-usage.prov.json', { ...filters }),
+    acts: (filters: ActFilters, page: PageParams = {}) =>
+      call<Page<AuditAct>>('GET', '/audit/acts', { ...filters, ...page }),
+    actsCsv: (filters: ActFilters) =>
+      download('/audit/acts.csv', 'shulian-acts.csv', { ...filters }),
+    figures: (query: ActFiguresQuery) =>
+      call<ActFigures>('GET', '/audit/acts/figures', { ...query }),
   },
 
   /** The digital safe's routes: public, the subject's signature is the authority. */
@@ -355,6 +371,12 @@ export const api = {
   ledger: {
     status: () => call<NetworkStatus>('GET', '/ledger/status'),
     verify: () => call<VerifyReport>('POST', '/ledger/verify'),
+    /** Block summaries, newest first, below `before` (default the height). */
+    blocks: (before?: number, limit?: number) =>
+      call<BlockPage>('GET', '/ledger/blocks', { before, limit }),
+    block: (n: number) => call<Block>('GET', `/ledger/blocks/${n}`),
+    transaction: (txId: string) =>
+      call<TransactionDetail>('GET', `/ledger/transactions/${enc(txId)}`),
     /** Department CA certificates and orderer keys, for verifying proof bundles offline. */
     trust: () => call<unknown>('GET', '/ledger/trust'),
   },

@@ -72,6 +72,10 @@ export async function loadEntries(ids: Iterable<string>): Promise<void> {
   missing.forEach((id, i) => entries.set(id, found[i] ?? null));
 }
 
+/** An entry's name when it was loaded (`loadEntries`), for links that would show its code. */
+export const loadedEntryName = (catalogId: string): string | undefined =>
+  entries.get(catalogId)?.name;
+
 /** A field by its catalogued Chinese name in Chinese, its code in English. */
 export function fieldName(catalogId: string, name: string): Msg {
   const field = entries.get(catalogId)?.fields.find((f) => f.name === name);
@@ -84,9 +88,19 @@ export const fieldsLabel = (catalogId: string, names: readonly string[]): Msg =>
 
 /** A list loader whose pages come with their entries loaded, so rows can name their fields. */
 export const withEntries =
-  <T extends { catalogId: string }>(load: PageLoader<T>): PageLoader<T> =>
+  <T extends { catalogId: string | null }>(load: PageLoader<T>): PageLoader<T> =>
   async (page) => {
     const loadedPage = await load(page);
-    await loadEntries(loadedPage.items.map((i) => i.catalogId));
+    await loadEntries(
+      loadedPage.items.map((i) => i.catalogId).filter((id): id is string => id !== null),
+    );
     return loadedPage;
   };
+
+/** A transaction id, shortened, opening the explorer's page for it. */
+export const txLink = (txId: string): HTMLElement =>
+  h(
+    'a',
+    { class: 'mono nowrap', href: `#/network/tx/${encodeURIComponent(txId)}` },
+    text(`${txId.slice(0, 10)}…`),
+  );
