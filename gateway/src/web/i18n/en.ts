@@ -106,7 +106,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'catalog.name': 'Name',
   'catalog.code': 'Resource code',
   'catalog.fieldCount': 'Items',
-  'catalog.version': 'Version',
+  'catalog.version': 'Dataset version',
+  'catalog.revision': 'Entry revision',
 
   'entry.title': '{name}',
   'entry.edit': 'Edit',
@@ -213,7 +214,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
     'The file itself was not compared: hash it above with the same algorithm first, or only the proof is checked.',
   'verify.bundleOk':
     'The proof is valid: the data is anchored on the ledger and every signature and block checks out.',
-  'verify.bundleFailed': 'The proof is invalid: {count} check(s) failed.',
+  'verify.bundleFailed': 'The proof is invalid: {count} checks failed.',
+  'verify.bundleFailedOne': 'The proof is invalid: 1 check failed.',
   'verify.recordNotJson': 'This is not valid JSON.',
   'verify.recordBad': 'The record proof is invalid: {field} — {reason}',
   'verify.fieldsWithheld':

@@ -101,7 +101,8 @@ export const zh = {
   'catalog.name': '资源名称',
   'catalog.code': '资源代码',
   'catalog.fieldCount': '信息项数',
-  'catalog.version': '版本',
+  'catalog.version': '数据版本',
+  'catalog.revision': '目录修订',
 
   'entry.title': '{name}',
   'entry.edit': '编辑',
@@ -200,6 +201,7 @@ export const zh = {
   'verify.noHeldFile': '未比对文件内容：请先在上面用相同算法计算文件摘要，否则只验证证明本身。',
   'verify.bundleOk': '证明有效：该数据已在账本上登记，签名与区块均验证通过。',
   'verify.bundleFailed': '证明无效：{count} 项检查未通过。',
+  'verify.bundleFailedOne': '证明无效：有 1 项检查未通过。',
   'verify.recordNotJson': '这不是有效的 JSON。',
   'verify.recordBad': '记录证明无效：{field} — {reason}',
   'verify.fieldsWithheld': '此证明只公开授权字段；以下字段仅以加盐承诺出现，内容未披露：{fields}',

@@ -123,7 +123,7 @@ function resultsTable(items: readonly CatalogEntry[]): Child {
         { header: t('catalog.shareType'), cell: (e) => shareTypeBadge(e.shareType) },
         { header: t('catalog.updateFrequency'), cell: (e) => t(`frequency.${e.updateFrequency}`) },
         { header: t('catalog.fieldCount'), cell: (e) => text(e.fields.length), numeric: true },
-        { header: t('catalog.version'), cell: (e) => text(e.version), numeric: true },
+        { header: t('catalog.revision'), cell: (e) => text(e.version), numeric: true },
       ],
       items,
     ),

@@ -156,7 +156,7 @@ function metadata(e: CatalogEntry): HTMLElement {
     [t('entry.publishDate'), text(e.publishDate)],
     [t('entry.sourceSystem'), text(e.sourceSystem ?? '—')],
     [t('entry.scenarios'), text(e.scenarios.join('; ') || '—')],
-    [t('catalog.version'), text(e.version)],
+    [t('catalog.revision'), text(e.version)],
     [t('entry.status'), t(`catalogStatus.${e.status}`)],
     [
       t('entry.updated'),
@@ -399,7 +399,7 @@ function historyTable(history: readonly HistoryItem<CatalogEntry>[]): HTMLElemen
     t('entry.history'),
     [
       { header: t('common.time'), cell: (i) => formatTime(i.timestamp) },
-      { header: t('catalog.version'), cell: (i) => text(i.value?.version ?? '—'), numeric: true },
+      { header: t('catalog.revision'), cell: (i) => text(i.value?.version ?? '—'), numeric: true },
       { header: t('entry.changeReason'), cell: (i) => text(i.value?.changeReason ?? '') },
       {
         header: t('common.by'),

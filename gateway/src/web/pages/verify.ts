@@ -276,7 +276,12 @@ async function checkBundle(
   const result: VerifyResult = await verifyBundle(bundle, trust, browserProofCrypto(), held);
   if (!result.ok) {
     return [
-      notice('error', t('verify.bundleFailed', { count: result.failures.length })),
+      notice(
+        'error',
+        result.failures.length === 1
+          ? t('verify.bundleFailedOne')
+          : t('verify.bundleFailed', { count: result.failures.length }),
+      ),
       h(
         'ul',
         { class: 'failures' },
