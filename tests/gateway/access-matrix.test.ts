@@ -184,6 +184,24 @@ const ROWS: Row[] = [
     },
     partial: noRecordValues,
   })),
+  ...(['acts', 'acts.csv', 'acts/figures'] as const).map((path): Row => ({
+    // The full-process trail: every member with a role reads the acts concerning its department
+    // (overseers all of them); acts name fields, never a record's values.
+    route: `GET /api/v1/audit/${path}`,
+    request: () => ({
+      url: `/api/v1/audit/${path}${path === 'acts/figures' ? '' : `?catalogId=${ENTRY}`}`,
+    }),
+    cells: {
+      none: unauthenticated,
+      noRoles: refused(403, 'FORBIDDEN_ROLE', false),
+      consumer: ok(),
+      grantee: ok(),
+      otherDept: ok(),
+      supervisor: ok(),
+      owner: ok(),
+    },
+    partial: noRecordValues,
+  })),
   ...(
     [
       ['GET /api/v1/catalog/{id}/versions', () => `/api/v1/catalog/${ENTRY}/versions`],
