@@ -21,6 +21,13 @@ const GATEWAY_CODES = {
   // The upload's bytes are not its declared media type (CSV that does not parse, a fake PNG).
   FORMAT_MISMATCH: 400,
   UNAUTHENTICATED: 401,
+  // Gateway-to-gateway exchange (gateway/src/exchange/): a consumer gateway's signed request whose
+  // certificate, signature or addressee does not hold, whose department is no channel member, or
+  // that was signed outside the time window; a nonce used twice.
+  EXCHANGE_SIGNATURE_INVALID: 401,
+  EXCHANGE_UNKNOWN_MSP: 401,
+  EXCHANGE_REQUEST_EXPIRED: 401,
+  EXCHANGE_REQUEST_REPLAYED: 409,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
