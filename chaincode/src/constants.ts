@@ -109,6 +109,10 @@ export const TX = {
     ListAuthorisationsBySubject: 'consent:ListAuthorisationsBySubject',
     ListUsesBySubject: 'consent:ListUsesBySubject',
     ListUsesByAuthorisation: 'consent:ListUsesByAuthorisation',
+    SubmitDelegation: 'consent:SubmitDelegation',
+    RevokeDelegation: 'consent:RevokeDelegation',
+    GetDelegation: 'consent:GetDelegation',
+    ListDelegationsBySubject: 'consent:ListDelegationsBySubject',
   },
 } as const;
 
@@ -141,6 +145,8 @@ export const SUBMIT_TRANSACTIONS: readonly TransactionName[] = [
   TX.consent.BindSubject,
   TX.consent.SubmitAuthorisation,
   TX.consent.RevokeAuthorisation,
+  TX.consent.SubmitDelegation,
+  TX.consent.RevokeDelegation,
 ];
 
 /**
@@ -180,6 +186,9 @@ export const EVENTS = {
   SubjectBound: 'SubjectBound',
   AuthorisationSubmitted: 'AuthorisationSubmitted',
   AuthorisationRevoked: 'AuthorisationRevoked',
+  /** An enterprise's legal representative delegated signing to an agent (经办人), or revoked it. */
+  DelegationSubmitted: 'DelegationSubmitted',
+  DelegationRevoked: 'DelegationRevoked',
 } as const;
 export type EventName = Values<typeof EVENTS>;
 
@@ -218,7 +227,18 @@ export const SUBJECT_STATEMENTS = {
   authorise: 'shulian:authorise:v1',
   revoke: 'shulian:revoke:v1',
   trail: 'shulian:trail:v1',
+  /** An enterprise's legal representative (法定代表人) delegates signing to an agent (经办人). */
+  delegate: 'shulian:delegate:v1',
+  undelegate: 'shulian:undelegate:v1',
 } as const;
+
+/**
+ * What an agent (经办人) may sign for an enterprise under a delegation, each named by the
+ * statement it signs: authorisations, their revocations, reading the enterprise's trail. An agent
+ * never delegates further: only the legal representative's bound key signs delegations.
+ */
+export const DELEGATED_ACTS = ['authorise', 'revoke', 'trail'] as const;
+export type DelegatedAct = (typeof DELEGATED_ACTS)[number];
 
 /** How far a trail statement's time may be from the transaction's: it proves a fresh signature. */
 export const TRAIL_STATEMENT_SKEW_MS = 5 * 60 * 1000;
@@ -494,6 +514,15 @@ export const ErrorCode = {
   AUTHORISATION_NOT_HOLDER: 'AUTHORISATION_NOT_HOLDER',
   /** Signed with a key the subject has since replaced (lost phone): void. */
   AUTHORISATION_KEY_REPLACED: 'AUTHORISATION_KEY_REPLACED',
+  /** Signed by an agent under a delegation the enterprise has since revoked (or voided): void. */
+  AUTHORISATION_DELEGATION_REVOKED: 'AUTHORISATION_DELEGATION_REVOKED',
+  DELEGATION_NOT_FOUND: 'DELEGATION_NOT_FOUND',
+  /** The same signed delegation was submitted before. */
+  DELEGATION_REPLAYED: 'DELEGATION_REPLAYED',
+  /** The delegation an agent signs under is revoked, void (key replaced), not yet valid or ended. */
+  DELEGATION_NOT_LIVE: 'DELEGATION_NOT_LIVE',
+  /** The agent signed what the delegation does not let them sign (act, entry, period, subject). */
+  DELEGATION_OUT_OF_SCOPE: 'DELEGATION_OUT_OF_SCOPE',
   CORRUPT_STATE: 'CORRUPT_STATE',
 } as const;
 export type ErrorCode = Values<typeof ErrorCode>;

@@ -7,10 +7,15 @@
  * identity: any registered department's gateway carries their signed statements to the ledger,
  * and the signature, verified here against the bound key, is the authority. Uses of consent
  * fields are judged in usage.ts against these authorisations.
+ *
+ * An enterprise's bound key is its legal representative's (法定代表人). The legal representative
+ * may delegate signing to agents (经办人) with a signed delegation naming the agent's key, what
+ * they may sign (authorisations, revocations, trail reads), for which entries and until when;
+ * a statement an agent signs names the delegation, which must be live when it is submitted.
  */
 import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { ShulianContract } from '../lib/contract.js';
-import { ErrorCode, EVENTS, TRAIL_STATEMENT_SKEW_MS } from '../constants.js';
+import { ErrorCode, EVENTS, TRAIL_STATEMENT_SKEW_MS, type DelegatedAct } from '../constants.js';
 import {
   hasRole,
   isCoordinator,
@@ -20,26 +25,34 @@ import {
   type Session,
 } from '../lib/access.js';
 import { ChaincodeError } from '../lib/errors.js';
-import { AUTHORISATIONS, CATALOG, DEPARTMENTS, SUBJECTS, USES } from '../lib/keys.js';
+import { AUTHORISATIONS, CATALOG, DELEGATIONS, DEPARTMENTS, SUBJECTS, USES } from '../lib/keys.js';
 import { historyAsParty, readAsParty } from '../lib/queries.js';
 import { emit, find, get, history, list, put, reply } from '../lib/state.js';
 import {
   authorisationIdOf,
+  delegationIdOf,
   keyIdOf,
   p256PublicKey,
   spkiBase64,
   verifiesSubject,
 } from '../lib/signature.js';
-import { hex64 } from '../model/schema.js';
+import { hex64, identifier } from '../model/schema.js';
 import {
   authorisationInput,
   bindInput,
   checkArg,
+  delegationInput,
+  delegationRevocationInput,
   parseInput,
   revocationInput,
   trailInput,
 } from '../model/inputs.js';
-import type { Authorisation, SubjectBinding } from '../model/types.js';
+import type {
+  Authorisation,
+  AuthorisationTerms,
+  Delegation,
+  SubjectBinding,
+} from '../model/types.js';
 
 /** Who may read an authorisation: its consumer and the providers of its entries (and oversight). */
 export const authorisationParties = (a: Authorisation): string[] => [
@@ -139,13 +152,9 @@ export class ConsentContract extends ShulianContract {
       signedJson,
       'authorisation',
     );
-    const binding = await boundKey(ctx, terms.subject);
-    if (!verifiesSubject(binding.publicKey, terms, signature)) {
-      throw new ChaincodeError(
-        ErrorCode.SIGNATURE_INVALID,
-        `the signature is not subject ${terms.subject}'s signature of these terms (key ${binding.keyId})`,
-      );
-    }
+    const signer = await verifySigner(ctx, session, terms, signature, 'authorise', 'these terms');
+    if (signer.delegation) withinDelegation(signer.delegation, terms);
+    const { binding } = signer;
     const id = authorisationIdOf(terms);
     if (await find(ctx, AUTHORISATIONS, [id])) {
       throw new ChaincodeError(
@@ -179,7 +188,7 @@ export class ConsentContract extends ShulianContract {
       terms,
       signature,
       bindingVersion: binding.version,
-      keyId: binding.keyId,
+      keyId: signer.keyId,
       providers: [...providers].sort(),
       useCount: 0,
       submittedAt: session.nowIso,
@@ -205,13 +214,7 @@ export class ConsentContract extends ShulianContract {
         `authorisation ${current.id} is not subject ${payload.subject}'s`,
       );
     }
-    const binding = await boundKey(ctx, payload.subject);
-    if (!verifiesSubject(binding.publicKey, payload, statement.signature)) {
-      throw new ChaincodeError(
-        ErrorCode.SIGNATURE_INVALID,
-        `the signature is not subject ${payload.subject}'s signature of this revocation (key ${binding.keyId})`,
-      );
-    }
+    await verifySigner(ctx, session, payload, statement.signature, 'revoke', 'this revocation');
     if (current.revocation) {
       throw new ChaincodeError(
         ErrorCode.INVALID_STATE,
@@ -291,6 +294,133 @@ export class ConsentContract extends ShulianContract {
     const selection = { index: 'authorisation', prefix: [found.id] };
     return reply(await list(ctx, USES, selection, pageSize, bookmark));
   }
+
+  /**
+   * Stores a delegation an enterprise's legal representative signed with the enterprise's bound
+   * key: the agent (经办人) whose key it names may then sign, within its scope and period, the
+   * statements the enterprise could. Only enterprises delegate, and an agent never further.
+   */
+  @Transaction()
+  @Returns('string')
+  async SubmitDelegation(ctx: Context, signedJson: string): Promise<string> {
+    const session = await openSession(ctx, 'write');
+    const { payload: terms, signature } = parseInput(delegationInput, signedJson, 'delegation');
+    const binding = await boundKey(ctx, terms.subject);
+    if (binding.kind !== 'enterprise') {
+      throw new ChaincodeError(
+        ErrorCode.INVALID_ARGUMENT,
+        `subject ${terms.subject} is a ${binding.kind}; only enterprises delegate to agents`,
+      );
+    }
+    if (!verifiesSubject(binding.publicKey, terms, signature)) {
+      throw new ChaincodeError(
+        ErrorCode.SIGNATURE_INVALID,
+        `the signature is not the legal representative's signature of this delegation (key ${binding.keyId} of ${terms.subject})`,
+      );
+    }
+    const agentKeyId = keyIdOf(p256PublicKey(terms.agentKey, 'agentKey'));
+    if (agentKeyId === binding.keyId) {
+      throw new ChaincodeError(
+        ErrorCode.INVALID_ARGUMENT,
+        'agentKey is the enterprise’s own key; an agent needs a key of their own',
+      );
+    }
+    const id = delegationIdOf(terms);
+    if (await find(ctx, DELEGATIONS, [id])) {
+      throw new ChaincodeError(
+        ErrorCode.DELEGATION_REPLAYED,
+        `delegation ${id} was submitted before; a new one needs a new nonce`,
+      );
+    }
+    if (session.now > Date.parse(terms.validTo)) {
+      throw new ChaincodeError(
+        ErrorCode.DELEGATION_NOT_LIVE,
+        `the delegation ended at ${terms.validTo}`,
+      );
+    }
+    for (const catalogId of terms.scope.catalogIds ?? []) await get(ctx, CATALOG, [catalogId]);
+    const stored: Delegation = {
+      id,
+      subject: terms.subject,
+      terms,
+      signature,
+      bindingVersion: binding.version,
+      keyId: binding.keyId,
+      agentKeyId,
+      submittedAt: session.nowIso,
+      submittedBy: session.actor,
+      revocation: null,
+    };
+    await put(ctx, DELEGATIONS, stored, null);
+    emit(ctx, EVENTS.DelegationSubmitted, stored);
+    return reply(stored);
+  }
+
+  /**
+   * The legal representative's signed revocation of a delegation; final. It voids the
+   * authorisations the agent signed under it too (usage.ts refuses them).
+   */
+  @Transaction()
+  @Returns('string')
+  async RevokeDelegation(ctx: Context, signedJson: string): Promise<string> {
+    const session = await openSession(ctx, 'write');
+    const statement = parseInput(delegationRevocationInput, signedJson, 'revocation');
+    const { payload } = statement;
+    const current = await get(ctx, DELEGATIONS, [payload.delegationId]);
+    if (current.subject !== payload.subject) {
+      throw new ChaincodeError(
+        ErrorCode.DELEGATION_OUT_OF_SCOPE,
+        `delegation ${current.id} is not subject ${payload.subject}'s`,
+      );
+    }
+    const binding = await boundKey(ctx, payload.subject);
+    if (!verifiesSubject(binding.publicKey, payload, statement.signature)) {
+      throw new ChaincodeError(
+        ErrorCode.SIGNATURE_INVALID,
+        `the signature is not the legal representative's signature of this revocation (key ${binding.keyId})`,
+      );
+    }
+    if (current.revocation) {
+      throw new ChaincodeError(
+        ErrorCode.INVALID_STATE,
+        `delegation ${current.id} was already revoked at ${current.revocation.at}`,
+      );
+    }
+    const revoked: Delegation = {
+      ...current,
+      revocation: { at: session.nowIso, statement, submittedBy: session.actor },
+    };
+    await put(ctx, DELEGATIONS, revoked, current);
+    emit(ctx, EVENTS.DelegationRevoked, revoked);
+    return reply(revoked);
+  }
+
+  /**
+   * A delegation names a pseudonym, the agent's public key and a scope, nothing personal: every
+   * registered department reads it (the agent's safe shows it before the agent signs under it).
+   */
+  @Transaction(false)
+  @Returns('string')
+  async GetDelegation(ctx: Context, id: string): Promise<string> {
+    await openSession(ctx, 'read');
+    return reply(await get(ctx, DELEGATIONS, [checkArg(identifier, id, 'id')]));
+  }
+
+  /** The enterprise's delegations, for the enterprise (signed trail statement) or oversight. */
+  @Transaction(false)
+  @Returns('string')
+  async ListDelegationsBySubject(
+    ctx: Context,
+    subject: string,
+    statementJson: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    const session = await openSession(ctx, 'read');
+    const pseudonym = await requireSubjectOrOversight(ctx, session, subject, statementJson);
+    const selection = { index: 'subject', prefix: [pseudonym] };
+    return reply(await list(ctx, DELEGATIONS, selection, pageSize, bookmark));
+  }
 }
 
 async function boundKey(ctx: Context, subject: string): Promise<SubjectBinding> {
@@ -330,7 +460,6 @@ async function requireSubjectOrOversight(
       `the statement is subject ${statement.payload.subject}'s, not ${pseudonym}'s`,
     );
   }
-  const binding = await boundKey(ctx, pseudonym);
   const skew = Math.abs(session.now - Date.parse(statement.payload.at));
   if (skew > TRAIL_STATEMENT_SKEW_MS) {
     throw new ChaincodeError(
@@ -338,11 +467,107 @@ async function requireSubjectOrOversight(
       `the statement was made at ${statement.payload.at}, more than ${TRAIL_STATEMENT_SKEW_MS / 60000} minutes from ${session.nowIso}; sign a fresh one`,
     );
   }
-  if (!verifiesSubject(binding.publicKey, statement.payload, statement.signature)) {
+  await verifySigner(
+    ctx,
+    session,
+    statement.payload,
+    statement.signature,
+    'trail',
+    'this statement',
+  );
+  return pseudonym;
+}
+
+/** Who signed a subject's statement: the subject's bound key, or an agent under a delegation. */
+interface Signer {
+  binding: SubjectBinding;
+  /** The key that verified the signature: the bound key, or the agent's. */
+  keyId: string;
+  delegation: Delegation | null;
+}
+
+/**
+ * Checks a statement's signature: the subject's bound key's when it names no delegation;
+ * otherwise the delegation's agent's, the delegation being this subject's, live at the
+ * transaction's time and covering `act`.
+ */
+async function verifySigner(
+  ctx: Context,
+  session: Session,
+  payload: { subject: string; delegationId?: string },
+  signature: string,
+  act: DelegatedAct,
+  what: string,
+): Promise<Signer> {
+  const binding = await boundKey(ctx, payload.subject);
+  if (payload.delegationId === undefined) {
+    if (!verifiesSubject(binding.publicKey, payload, signature)) {
+      throw new ChaincodeError(
+        ErrorCode.SIGNATURE_INVALID,
+        `the signature is not subject ${payload.subject}'s signature of ${what} (key ${binding.keyId})`,
+      );
+    }
+    return { binding, keyId: binding.keyId, delegation: null };
+  }
+  const delegation = await get(ctx, DELEGATIONS, [payload.delegationId]);
+  if (delegation.subject !== payload.subject) {
     throw new ChaincodeError(
-      ErrorCode.SIGNATURE_INVALID,
-      `the signature is not subject ${pseudonym}'s (key ${binding.keyId})`,
+      ErrorCode.DELEGATION_OUT_OF_SCOPE,
+      `delegation ${delegation.id} is another subject's, not ${payload.subject}'s`,
     );
   }
-  return pseudonym;
+  const dead = delegationVoid(delegation, binding, session.now);
+  if (dead) throw new ChaincodeError(ErrorCode.DELEGATION_NOT_LIVE, dead);
+  if (!delegation.terms.scope.acts.includes(act)) {
+    throw new ChaincodeError(
+      ErrorCode.DELEGATION_OUT_OF_SCOPE,
+      `delegation ${delegation.id} lets the agent sign ${delegation.terms.scope.acts.join(', ')}, not ${act}`,
+    );
+  }
+  if (!verifiesSubject(delegation.terms.agentKey, payload, signature)) {
+    throw new ChaincodeError(
+      ErrorCode.SIGNATURE_INVALID,
+      `the signature is not the agent's signature of ${what} (key ${delegation.agentKeyId}, delegation ${delegation.id})`,
+    );
+  }
+  return { binding, keyId: delegation.agentKeyId, delegation };
+}
+
+/**
+ * Why a delegation no longer lets its agent sign, or null while it does. Replacing the
+ * enterprise's key (a new legal representative, a lost device) voids every delegation the old
+ * key signed, as it voids the authorisations.
+ */
+function delegationVoid(
+  d: Delegation,
+  binding: Pick<SubjectBinding, 'version'> | null,
+  now: number,
+): string | null {
+  if (d.revocation) return `delegation ${d.id} was revoked at ${d.revocation.at}`;
+  if (binding?.version !== d.bindingVersion) {
+    return `delegation ${d.id} was signed with key ${d.keyId}, which the enterprise has since replaced`;
+  }
+  if (now < Date.parse(d.terms.validFrom)) {
+    return `delegation ${d.id} is valid from ${d.terms.validFrom}`;
+  }
+  if (now > Date.parse(d.terms.validTo)) return `delegation ${d.id} ended at ${d.terms.validTo}`;
+  return null;
+}
+
+/** An agent authorises only the delegation's entries, and not beyond the delegation's end. */
+function withinDelegation(d: Delegation, terms: AuthorisationTerms): void {
+  const allowed = d.terms.scope.catalogIds;
+  const outside = terms.entries.filter((e) => allowed !== null && !allowed.includes(e.catalogId));
+  if (outside.length > 0) {
+    throw new ChaincodeError(
+      ErrorCode.DELEGATION_OUT_OF_SCOPE,
+      `delegation ${d.id} does not let the agent authorise uses of ${outside.map((e) => e.catalogId).join(', ')}`,
+    );
+  }
+  if (Date.parse(terms.validTo) > Date.parse(d.terms.validTo)) {
+    throw new ChaincodeError(
+      ErrorCode.DELEGATION_OUT_OF_SCOPE,
+      `delegation ${d.id} ends at ${d.terms.validTo}; the agent may not authorise beyond it (validTo ${terms.validTo})`,
+    );
+  }
 }

@@ -19,6 +19,7 @@ import {
   AUTHORISATIONS,
   CATALOG,
   DATASET_VERSIONS,
+  DELEGATIONS,
   GRANTS,
   SUBJECTS,
   USES,
@@ -404,6 +405,7 @@ async function consent(
     fields: needed.map((f) => f.name),
     purpose,
     currentBindingVersion: binding?.version ?? 0,
+    delegationRevokedAt: await delegationRevokedAt(ctx, authorisation),
   });
   if (denial) return refuse(denial.code, denial.message, authorisation);
   const t = authorisation.terms;
@@ -415,6 +417,16 @@ async function consent(
     );
   }
   return { ...assessment, authorisation };
+}
+
+/**
+ * When the delegation an agent signed `a` under was revoked, or null. Only an agent's
+ * authorisation has a delegation to read: the subject's own cost no more.
+ */
+async function delegationRevokedAt(ctx: Context, a: Authorisation): Promise<string | null> {
+  const id = a.terms.delegationId;
+  if (id === undefined) return null;
+  return (await find(ctx, DELEGATIONS, [id]))?.revocation?.at ?? null;
 }
 
 /**
@@ -440,6 +452,8 @@ interface AuthorisationQuestion {
   fields: string[];
   purpose: string | null;
   currentBindingVersion: number;
+  /** When the delegation an agent signed the authorisation under was revoked, if it was. */
+  delegationRevokedAt: string | null;
 }
 
 /** The checks in the order a subject would explain them; the uses left are counted after them. */
@@ -465,6 +479,12 @@ function judgeAuthorisation(
     return {
       code: ErrorCode.AUTHORISATION_REVOKED,
       message: `authorisation ${a.id} was revoked by the subject at ${a.revocation.at}`,
+    };
+  }
+  if (q.delegationRevokedAt !== null) {
+    return {
+      code: ErrorCode.AUTHORISATION_DELEGATION_REVOKED,
+      message: `authorisation ${a.id} was signed by an agent under delegation ${t.delegationId ?? ''}, which the enterprise revoked at ${q.delegationRevokedAt}`,
     };
   }
   if (q.currentBindingVersion !== a.bindingVersion) {

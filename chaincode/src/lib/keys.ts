@@ -7,6 +7,7 @@ import {
   catalogEntry,
   catalogUpdateRequirement,
   datasetVersion,
+  delegation,
   department,
   departmentGateway,
   grant,
@@ -23,6 +24,7 @@ import type {
   CatalogEntry,
   CatalogUpdateRequirement,
   DatasetVersion,
+  Delegation,
   Department,
   DepartmentGateway,
   Grant,
@@ -202,6 +204,17 @@ export const AUTHORISATIONS: EntityKind<Authorisation> = {
     consumer: (a) => [a.terms.consumer],
   },
   present: (ctx, a) => withUses(ctx, AUTHORISATION_USES, a),
+};
+
+/** An enterprise's delegations to its agents (经办人); revoking one writes a new version. */
+export const DELEGATIONS: EntityKind<Delegation> = {
+  type: 'delegation',
+  label: 'delegation',
+  check: delegation,
+  notFound: ErrorCode.DELEGATION_NOT_FOUND,
+  keyOf: (d) => [d.id],
+  keyLength: 1,
+  indexes: { subject: (d) => [d.subject] },
 };
 
 export const OBJECTIONS: EntityKind<QualityObjection> = {

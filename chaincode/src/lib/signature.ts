@@ -57,3 +57,8 @@ export function verifiesSubject(
 export function authorisationIdOf(terms: unknown): string {
   return `AUTH-${createHash('sha256').update(canonicalBytes(terms)).digest('hex')}`;
 }
+
+/** `DLG-` + SHA-256 of the signed delegation terms' canonical JSON. */
+export function delegationIdOf(terms: unknown): string {
+  return `DLG-${createHash('sha256').update(canonicalBytes(terms)).digest('hex')}`;
+}

@@ -9,6 +9,7 @@ import {
   CATALOG_STATUSES,
   CATALOG_UPDATE_STATUSES,
   DATASET_FORMATS,
+  DELEGATED_ACTS,
   DEPARTMENT_LEVELS,
   DEPARTMENT_STATUSES,
   DIGEST_ALGORITHMS,
@@ -58,6 +59,9 @@ import type {
   DatasetVersion,
   Deadlines,
   DeadlineTerms,
+  Delegation,
+  DelegationRevocationTerms,
+  DelegationTerms,
   Department,
   DepartmentGateway,
   Digest,
@@ -433,6 +437,14 @@ export const authorisedEntries = arrayOf(
   { min: 1, max: 50 },
 );
 
+/** Makes two otherwise identical signed statements distinct. */
+const nonce = str({
+  min: 8,
+  max: 64,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  describe: 'letters, digits, _ and -',
+});
+
 /** The one statement each kind of signed payload may carry. */
 const statement = <S extends string>(value: S): Check<S> => oneOf([value] as const);
 
@@ -448,12 +460,8 @@ export const authorisationTerms: Check<AuthorisationTerms> = refine(
       validFrom: isoInstant,
       validTo: isoInstant,
       maxUses: int(1, 1000),
-      nonce: str({
-        min: 8,
-        max: 64,
-        pattern: /^[A-Za-z0-9_-]+$/,
-        describe: 'letters, digits, _ and -',
-      }),
+      nonce,
+      delegationId: optional(identifier),
     }),
     'entries',
     (t) => new Set(t.entries.map((e) => e.catalogId)).size === t.entries.length,
@@ -469,12 +477,14 @@ export const revocationTerms: Check<RevocationTerms> = object({
   subject: hex64,
   authorisationId: identifier,
   at: isoInstant,
+  delegationId: optional(identifier),
 });
 
 export const trailTerms: Check<TrailTerms> = object({
   statement: statement(SUBJECT_STATEMENTS.trail),
   subject: hex64,
   at: isoInstant,
+  delegationId: optional(identifier),
 });
 
 export function signed<T>(payload: Check<T>): Check<Signed<T>> {
@@ -495,5 +505,45 @@ export const authorisation: Check<Authorisation> = object({
   submittedBy: actor,
   revocation: nullable(
     object({ at: isoInstant, statement: signed(revocationTerms), submittedBy: actor }),
+  ),
+});
+
+export const delegationTerms: Check<DelegationTerms> = refine(
+  object({
+    statement: statement(SUBJECT_STATEMENTS.delegate),
+    subject: hex64,
+    agentKey: publicKeyText,
+    scope: object({
+      acts: arrayOf(oneOf(DELEGATED_ACTS), { min: 1, unique: true, max: DELEGATED_ACTS.length }),
+      catalogIds: nullable(arrayOf(identifier, { min: 1, unique: true, max: 50 })),
+    }),
+    validFrom: isoInstant,
+    validTo: isoInstant,
+    nonce,
+  }),
+  'validTo',
+  (t) => Date.parse(t.validTo) > Date.parse(t.validFrom),
+  'must be after validFrom',
+);
+
+export const delegationRevocationTerms: Check<DelegationRevocationTerms> = object({
+  statement: statement(SUBJECT_STATEMENTS.undelegate),
+  subject: hex64,
+  delegationId: identifier,
+  at: isoInstant,
+});
+
+export const delegation: Check<Delegation> = object({
+  id: identifier,
+  subject: hex64,
+  terms: delegationTerms,
+  signature: signatureText,
+  bindingVersion: versionNumber,
+  keyId: hex64,
+  agentKeyId: hex64,
+  submittedAt: isoInstant,
+  submittedBy: actor,
+  revocation: nullable(
+    object({ at: isoInstant, statement: signed(delegationRevocationTerms), submittedBy: actor }),
   ),
 });

@@ -26,6 +26,8 @@ import {
   gatewayUrl,
   pemCertificate,
   authorisationTerms,
+  delegationRevocationTerms,
+  delegationTerms,
   revocationTerms,
   shortText,
   signed,
@@ -152,6 +154,8 @@ export const bindInput = object({
 export const authorisationInput = signed(authorisationTerms);
 export const revocationInput = signed(revocationTerms);
 export const trailInput = signed(trailTerms);
+export const delegationInput = signed(delegationTerms);
+export const delegationRevocationInput = signed(delegationRevocationTerms);
 
 export const calendarYear = str({
   min: 4,

@@ -8,6 +8,7 @@ import type {
   CatalogStatus,
   CatalogUpdateStatus,
   DatasetFormat,
+  DelegatedAct,
   DepartmentLevel,
   DepartmentStatus,
   DigestAlgorithm,
@@ -401,6 +402,11 @@ export interface AuthorisationTerms {
   maxUses: number;
   /** Makes two otherwise identical authorisations distinct. */
   nonce: string;
+  /**
+   * Present when an enterprise's agent (经办人) signs under this delegation, the signature then
+   * being the agent's; absent when the subject (an enterprise's legal representative) signs.
+   */
+  delegationId?: string;
 }
 
 /** What a subject signs to revoke one of their authorisations. */
@@ -410,6 +416,8 @@ export interface RevocationTerms {
   authorisationId: string;
   /** When the subject signed it (their clock; the ledger records its own time too). */
   at: string;
+  /** As in AuthorisationTerms: the delegation an agent signs under. */
+  delegationId?: string;
 }
 
 /** What a subject signs to read their own trail: fresh within TRAIL_STATEMENT_SKEW_MS. */
@@ -417,6 +425,8 @@ export interface TrailTerms {
   statement: (typeof SUBJECT_STATEMENTS)['trail'];
   subject: string;
   at: string;
+  /** As in AuthorisationTerms: the delegation an agent signs under. */
+  delegationId?: string;
 }
 
 /** A statement and the subject's signature over its canonical JSON (base64, P1363). */
@@ -455,4 +465,60 @@ export interface Authorisation {
   /** The department gateway that carried it to the ledger (the signature is the authority). */
   submittedBy: Actor;
   revocation: AuthorisationRevocation | null;
+}
+
+/** What a delegation lets the agent sign for the enterprise. */
+export interface DelegationScope {
+  acts: DelegatedAct[];
+  /** The catalog entries the agent may authorise uses of; null: any entry. */
+  catalogIds: string[] | null;
+}
+
+/**
+ * What an enterprise's legal representative (法定代表人) signs, with the enterprise's bound key,
+ * to let an agent (经办人) sign for the enterprise within a scope and a period.
+ */
+export interface DelegationTerms {
+  statement: (typeof SUBJECT_STATEMENTS)['delegate'];
+  /** The enterprise (pseudonym). */
+  subject: string;
+  /** The agent's P-256 public key, SPKI DER in base64; the agent's own safe made it. */
+  agentKey: string;
+  scope: DelegationScope;
+  validFrom: string;
+  validTo: string;
+  nonce: string;
+}
+
+/** What the legal representative signs to revoke a delegation. */
+export interface DelegationRevocationTerms {
+  statement: (typeof SUBJECT_STATEMENTS)['undelegate'];
+  subject: string;
+  delegationId: string;
+  at: string;
+}
+
+/**
+ * A delegation as stored: the signed terms (verifiable offline against the binding version
+ * named), the agent's key id, and its revocation. Revoking it, or replacing the enterprise's
+ * key, voids it and every authorisation the agent signed under it.
+ */
+export interface Delegation {
+  /** `DLG-` + SHA-256 hex of the canonical terms. */
+  id: string;
+  subject: string;
+  terms: DelegationTerms;
+  signature: string;
+  /** The enterprise's binding version and key (the legal representative's) that signed it. */
+  bindingVersion: number;
+  keyId: string;
+  /** SHA-256 of the agent's SPKI DER, hex. */
+  agentKeyId: string;
+  submittedAt: string;
+  submittedBy: Actor;
+  revocation: {
+    at: string;
+    statement: Signed<DelegationRevocationTerms>;
+    submittedBy: Actor;
+  } | null;
 }

@@ -12,6 +12,7 @@ import {
   type CatalogEntry,
   type CatalogUpdateRequirement,
   type DatasetVersion,
+  type Delegation,
   type Department,
   type DepartmentGateway,
   type EventName,
@@ -45,6 +46,7 @@ export const ACT_TARGETS = [
   'objection',
   'subject',
   'authorisation',
+  'delegation',
 ] as const;
 export type ActTarget = (typeof ACT_TARGETS)[number];
 
@@ -132,6 +134,17 @@ const authorisation = (p: Payload): Facts => {
     departments: [a.terms?.consumer, ...(a.providers ?? [])],
     fields: entries.length === 1 ? entries[0]!.fields : [],
     reason: a.terms?.matter ?? null,
+  };
+};
+
+/** An enterprise's delegation concerns only the department that carried it (the actor's). */
+const delegation = (p: Payload): Facts => {
+  const d = p as unknown as Delegation;
+  return {
+    ...NONE,
+    target: { type: 'delegation', id: d.id },
+    departments: [],
+    reason: d.terms?.scope?.catalogIds?.join(', ') ?? null,
   };
 };
 
@@ -241,6 +254,8 @@ const FACTS: Record<EventName, (p: Payload) => Facts> = {
   },
   [EVENTS.AuthorisationSubmitted]: authorisation,
   [EVENTS.AuthorisationRevoked]: authorisation,
+  [EVENTS.DelegationSubmitted]: delegation,
+  [EVENTS.DelegationRevoked]: delegation,
 };
 
 function department(d: Department): Facts {

@@ -359,6 +359,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'act.SubjectBound': 'Subject key bound',
   'act.AuthorisationSubmitted': 'Subject authorisation',
   'act.AuthorisationRevoked': 'Subject authorisation revoked',
+  'act.DelegationSubmitted': 'Agent delegated by an enterprise',
+  'act.DelegationRevoked': 'Agent delegation revoked',
 
   'actTarget.ledger': 'Ledger',
   'actTarget.department': 'Department',
@@ -373,6 +375,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'actTarget.objection': 'Objection',
   'actTarget.subject': 'Data subject',
   'actTarget.authorisation': 'Authorisation',
+  'actTarget.delegation': 'Delegation',
 
   'stats.title': 'Sharing statistics',
   'stats.openOverdue': 'Open the overdue requests of {department}',
@@ -545,6 +548,14 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.AUTHORISATION_NOT_HOLDER': 'The authorisation was given to another department.',
   'error.AUTHORISATION_KEY_REPLACED':
     'The authorisation was signed with a key the data subject has since replaced.',
+  'error.AUTHORISATION_DELEGATION_REVOKED':
+    'An agent signed this authorisation under a delegation the enterprise has revoked: it is void.',
+  'error.DELEGATION_NOT_FOUND': 'There is no such delegation.',
+  'error.DELEGATION_REPLAYED': 'This delegation was submitted before.',
+  'error.DELEGATION_NOT_LIVE':
+    'The agent’s delegation is revoked, void, not yet valid or has ended.',
+  'error.DELEGATION_OUT_OF_SCOPE':
+    'The agent’s delegation does not cover this (act, catalog entry or period).',
   'error.CORRUPT_STATE': 'The ledger state is damaged; contact the administrator.',
   'error.BLOB_MISSING':
     'The stored file of this version is missing; nothing was recorded. Contact the administrator.',

@@ -344,6 +344,8 @@ export const zh = {
   'act.SubjectBound': '绑定主体密钥',
   'act.AuthorisationSubmitted': '主体授权',
   'act.AuthorisationRevoked': '撤回主体授权',
+  'act.DelegationSubmitted': '企业委托经办人',
+  'act.DelegationRevoked': '撤销经办人委托',
 
   'actTarget.ledger': '账本',
   'actTarget.department': '部门',
@@ -358,6 +360,7 @@ export const zh = {
   'actTarget.objection': '数据异议',
   'actTarget.subject': '数据主体',
   'actTarget.authorisation': '主体授权',
+  'actTarget.delegation': '经办人委托',
 
   'stats.title': '共享统计',
   'stats.openOverdue': '查看 {department} 的逾期申请',
@@ -520,6 +523,11 @@ export const zh = {
   'error.AUTHORISATION_SUBJECT_MISMATCH': '该授权属于其他个人或企业。',
   'error.AUTHORISATION_NOT_HOLDER': '该授权是给其他部门的。',
   'error.AUTHORISATION_KEY_REPLACED': '该授权所用密钥已被数据主体更换，授权失效。',
+  'error.AUTHORISATION_DELEGATION_REVOKED': '该授权由经办人签署，企业已撤销其委托，授权失效。',
+  'error.DELEGATION_NOT_FOUND': '没有这项经办人委托。',
+  'error.DELEGATION_REPLAYED': '该委托已提交过。',
+  'error.DELEGATION_NOT_LIVE': '经办人委托已撤销、已失效、尚未生效或已到期。',
+  'error.DELEGATION_OUT_OF_SCOPE': '超出经办人委托的范围（事项、目录或期限）。',
   'error.CORRUPT_STATE': '账本状态损坏，请联系管理员。',
   'error.BLOB_MISSING': '该版本的存储文件缺失，未作任何记录，请联系管理员。',
   'error.BLOB_DAMAGED': '存储文件与上链摘要不符，未予交付，请联系管理员。',
