@@ -6,6 +6,7 @@
  */
 import {
   createHash,
+  hash as oneShot,
   createPublicKey,
   verify,
   X509Certificate,
@@ -30,6 +31,7 @@ function wrap(h: Hash): IncrementalHash {
 const nodeHash = (algorithm: DigestAlgorithm): HashFunction => ({
   algorithm,
   create: () => wrap(createHash(algorithm)),
+  digest: (data) => oneShot(algorithm, data, 'buffer'),
 });
 
 export const nodeSha256 = nodeHash('sha256');

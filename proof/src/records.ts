@@ -51,6 +51,7 @@ const FIELD_PREFIX = Uint8Array.of(0x02);
 const FIELDS_MARK = Uint8Array.of(0xff);
 const SALT_LABEL = utf8('shulian/record-salt/v1');
 const FIELD_SALT_LABEL = utf8('shulian/field-salt/v2');
+const FIELD_NAMES_KEPT = 1024;
 
 /** Salts of a dataset's records: salt(i) = HMAC(secret, label || uint64be(i)). */
 export function saltDeriver(hash: HashFunction, secret: Uint8Array): (index: number) => Uint8Array {
@@ -80,16 +81,23 @@ export function fieldSaltDeriver(
   secret: Uint8Array,
 ): (index: number, field: string) => Uint8Array {
   const mac = hmacWithKey(hash, secret);
-  const head = new Uint8Array(FIELD_SALT_LABEL.length + 8);
-  head.set(FIELD_SALT_LABEL);
-  const view = new DataView(head.buffer);
+  const at = FIELD_SALT_LABEL.length;
+  // One message per field name, its index bytes rewritten per call: a table's few columns are
+  // salted once per record each. Bounded, as JSON Lines records may bring any number of names.
+  const messages = new Map<string, { message: Uint8Array; view: DataView }>();
   return (index, field) => {
-    view.setBigUint64(FIELD_SALT_LABEL.length, BigInt(index));
-    const name = utf8(field);
-    const message = new Uint8Array(head.length + name.length);
-    message.set(head);
-    message.set(name, head.length);
-    return mac(message);
+    let entry = messages.get(field);
+    if (!entry) {
+      if (messages.size >= FIELD_NAMES_KEPT) messages.clear();
+      const name = utf8(field);
+      const message = new Uint8Array(at + 8 + name.length);
+      message.set(FIELD_SALT_LABEL);
+      message.set(name, at + 8);
+      entry = { message, view: new DataView(message.buffer) };
+      messages.set(field, entry);
+    }
+    entry.view.setBigUint64(at, BigInt(index));
+    return mac(entry.message);
   };
 }
 
@@ -325,11 +333,31 @@ export class RecordCommitmentBuilder {
   private add(records: Json[]): void {
     for (const record of records) {
       const index = this.tree.size;
-      const opened = openRecord(this.fieldSalt, index, record);
-      const leaf = disclosureLeaf(this.hash, this.salt(index), opened);
+      const leaf = this.leafOf(index, record);
       this.onLeaf?.(leaf, index);
       this.tree.append(leaf);
     }
+  }
+
+  /**
+   * The leaf `disclosureLeaf(openRecord(...))` gives, without building the disclosure: no salt
+   * goes to hex and back, no property descriptors (a prototype-less object keeps a field named
+   * __proto__ a field). Anchoring computes this for every record; proofs use the disclosure.
+   */
+  private leafOf(index: number, record: Json): Uint8Array {
+    const { hash, fieldSalt } = this;
+    if (!isObject(record))
+      return fieldsLeaf(
+        hash,
+        this.salt(index),
+        toHex(fieldCommitment(hash, fieldSalt(index, ''), null, record)),
+      );
+    const commitments = Object.create(null) as Record<string, string>;
+    for (const name of Object.keys(record)) {
+      const value = record[name]!;
+      commitments[name] = toHex(fieldCommitment(hash, fieldSalt(index, name), name, value));
+    }
+    return fieldsLeaf(hash, this.salt(index), commitments);
   }
 }
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '@shulian/chaincode/canonical';
-import { fromBase64, fromHex, toBase64, toHex } from '@shulian/proof/hash';
+import {
+  fromBase64,
+  fromHex,
+  hashParts,
+  hmac,
+  toBase64,
+  toHex,
+  type HashFunction,
+} from '@shulian/proof/hash';
+import { nodeHashes } from '@shulian/proof/node';
 
 describe('strict hex and base64', () => {
   it('round-trips every byte and rejects any other spelling', () => {
@@ -52,5 +61,28 @@ describe('canonical JSON (the one encoder, shared with the chaincode)', () => {
       '$.b: encode bytes as base64 strings before canonical encoding',
     );
     expect(() => canonicalJson({ c: 1n })).toThrow('$.c: bigint cannot be encoded');
+  });
+});
+
+describe('one-shot and incremental hashing', () => {
+  it('give the same hashParts and HMAC for short and long messages, SHA-256 and SM3', () => {
+    for (const full of Object.values(nodeHashes)) {
+      // The same function without its one-shot form: parts fed one by one, HMAC by copied state.
+      const incremental: HashFunction = { algorithm: full.algorithm, create: () => full.create() };
+      for (const length of [0, 1, 55, 56, 64, 65, 1000, 70 * 1024]) {
+        const message = Uint8Array.from({ length }, (_, i) => (i * 31) & 0xff);
+        const parts = [message.subarray(0, length >> 1), message.subarray(length >> 1)];
+        const expected = toHex(hashParts(incremental, ...parts));
+        expect(toHex(hashParts(full, ...parts)), `${full.algorithm} ${length}`).toBe(expected);
+        for (const key of [message.subarray(0, 32), message]) {
+          expect(toHex(hmac(full, key, message))).toBe(toHex(hmac(incremental, key, message)));
+        }
+      }
+    }
+    // RFC 4231 test case 2: HMAC-SHA-256 of "what do ya want for nothing?" under "Jefe".
+    const text = (t: string): Uint8Array => new TextEncoder().encode(t);
+    expect(toHex(hmac(nodeHashes.sha256, text('Jefe'), text('what do ya want for nothing?')))).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
   });
 });

@@ -126,6 +126,24 @@ describe('record proofs', () => {
     }
   });
 
+  it('anchors the leaf its proof opens, for odd names, non-object records and many field names', () => {
+    // The builder computes leaves without building disclosures; a proof rebuilds them from one.
+    const wide = Object.fromEntries(Array.from({ length: 1100 }, (_, i) => [`f${i}`, i]));
+    const jsonl = [
+      '{"__proto__":"x","constructor":{"a":[1,2]},"":null}',
+      '[1,"two"]',
+      '42',
+      JSON.stringify(wide),
+      JSON.stringify(wide),
+    ].join('\n');
+    const { commitment, leaves } = commit('jsonl', jsonl);
+    expect(commitment.count).toBe(5);
+    jsonl.split('\n').forEach((line, i) => {
+      const proof = issueRecordProof(nodeSha256, secret, leaves, i, JSON.parse(line) as Json);
+      expect(verifySelectiveRecordProof(nodeSha256, proof)).toEqual({ ok: true });
+    });
+  });
+
   it('ignores formatting: the same records in other spellings give the same root', () => {
     const respelled = 'C-001,"张三","含逗号, 和 ""引号"""\n'; // quoting differs, LF not CRLF
     const a = commit('csv', '证书编号,姓名,备注\n' + respelled);
