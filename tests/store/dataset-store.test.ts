@@ -221,6 +221,39 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
     });
   });
 
+  it('parses and commits records off the event loop, errors as the parser gives them', async () => {
+    // 40,000 rows in 1 MiB pieces: on the event loop each piece held it for a second or more.
+    const secret = randomBytes(32);
+    const rows = Array.from(
+      { length: 40_000 },
+      (_, i) => `${i},"名 ${i}","路 ${i}, ""${i % 9}""",x`,
+    );
+    const csv = Buffer.from(`id,name,address,note\n${rows.join('\n')}\n`);
+    let last = performance.now();
+    let longest = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 2);
+    const info = await store.put(from(pieces(csv, 1 << 20)), {
+      records: { format: 'csv', secret },
+    });
+    clearInterval(ticker);
+    expect(info.records?.count).toBe(40_000);
+    expect(longest).toBeLessThan(250);
+    // A thread's parse and encoding errors are the upload's, as when parsed here.
+    await expect(
+      store.put(from([Buffer.from('a,b\n"1,2\n')]), { records: { format: 'csv', secret } }),
+    ).rejects.toBeInstanceOf(SyntaxError);
+    await expect(
+      store.put(from([Buffer.from([0x61, 0x0a, 0xff, 0x0a])]), {
+        records: { format: 'csv', secret },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_ENCODING_INVALID_ENCODED_DATA' });
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
+
   it('stores 200 MB in constant memory', async () => {
     const block = randomBytes(1024 * 1024);
     const total = 200;

@@ -4,7 +4,8 @@
  *
  * Bytes from the socket are copied once, into a ring of four 1 MiB slots of shared memory. A full
  * slot goes at the same time to the disk and to the hash threads (./hash-threads.ts: the file
- * digest, the chunk tree, and the SHA-256 address when the dataset's algorithm is another), and is
+ * digest, the chunk tree, the SHA-256 address when the dataset's algorithm is another, and the
+ * records of a tabular upload, parsed and committed), and is
  * reused when all of them are done; with every slot busy the socket waits, so memory never fills.
  * The event loop is left with the socket and the copy: on two cores one hash thread takes both
  * passes, on more cores each pass gets its own.
@@ -19,7 +20,8 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { DigestAlgorithm } from '@shulian/proof/hash';
-import { openStreamHash } from './hash-threads.js';
+import type { RecordCommitment, RecordFormat } from '@shulian/proof/records';
+import { openRecordStream, openStreamHash } from './hash-threads.js';
 
 const SLOT_BYTES = 1 << 20;
 const SLOTS = 4;
@@ -39,6 +41,8 @@ export interface WrittenBlob {
   address: string;
   /** whether the bytes went to disk with O_DIRECT */
   direct: boolean;
+  /** the record commitment, when the bytes were anchored record by record */
+  records: RecordCommitment | null;
 }
 
 export interface WriteBlobOptions {
@@ -48,6 +52,11 @@ export interface WriteBlobOptions {
   directIo?: boolean;
   /** Sees every piece as it arrives, before it is stored; throwing aborts the write. */
   onPiece?: (piece: Uint8Array) => void;
+  /**
+   * Parse the bytes as records of `format` and commit to them, on a hash thread like the other
+   * hashes; each record's 32-byte leaf goes to `onLeaves`, in order, several at a time.
+   */
+  records?: { format: RecordFormat; secret: Uint8Array; onLeaves: (leaves: Uint8Array) => void };
 }
 
 interface WasmMemoryConstructor {
@@ -85,6 +94,26 @@ async function openFile(
   return { handle: await open(path, 'w'), direct: false };
 }
 
+/** The streams one upload feeds from the ring, each on a hash thread. */
+function openHashes(memory: SharedArrayBuffer, options: WriteBlobOptions) {
+  const { algorithm, chunkSize } = options;
+  const digest = openStreamHash(memory, { kind: 'digest', algorithm });
+  const chunks = openStreamHash(memory, { kind: 'chunks', algorithm, chunkSize });
+  // The address is SHA-256 whatever the dataset's algorithm; with sha256 the digest is it.
+  const address =
+    algorithm === 'sha256' ? null : openStreamHash(memory, { kind: 'digest', algorithm: 'sha256' });
+  const wanted = options.records;
+  const records = wanted
+    ? openRecordStream(
+        memory,
+        { kind: 'records', algorithm, format: wanted.format, secret: wanted.secret },
+        wanted.onLeaves,
+      )
+    : null;
+  const hashes = [digest, chunks, ...(address ? [address] : []), ...(records ? [records] : [])];
+  return { digest, chunks, address, records, hashes };
+}
+
 /**
  * Streams `source` into a new file at `path`, fsynced before this resolves. On any failure the
  * file is left for the caller to remove, and nothing is still writing from the ring.
@@ -94,17 +123,11 @@ export async function writeBlob(
   path: string,
   options: WriteBlobOptions,
 ): Promise<WrittenBlob> {
-  const { algorithm, chunkSize } = options;
   const memory = takeRing();
   // A Buffer view for the copy in: see below.
   const ring = Buffer.from(memory);
   const { handle, direct } = await openFile(path, options.directIo ?? true);
-  const digest = openStreamHash(memory, { kind: 'digest', algorithm });
-  const chunks = openStreamHash(memory, { kind: 'chunks', algorithm, chunkSize });
-  // The address is SHA-256 whatever the dataset's algorithm; with sha256 the digest is it.
-  const address =
-    algorithm === 'sha256' ? null : openStreamHash(memory, { kind: 'digest', algorithm: 'sha256' });
-  const hashes = [digest, chunks, ...(address ? [address] : [])];
+  const { digest, chunks, address, records, hashes } = openHashes(memory, options);
 
   const free = Array.from({ length: SLOTS }, (_, i) => i);
   const inFlight = new Set<Promise<void>>();
@@ -169,10 +192,18 @@ export async function writeBlob(
       digest.finish(),
       chunks.finish(),
       address?.finish(),
+      records?.finish(),
     ]);
     if (direct && size % DIRECT_ALIGN !== 0) await handle.truncate(size);
     await handle.sync();
-    return { size, digest: digestHex, chunkRoot, address: addressHex ?? digestHex, direct };
+    return {
+      size,
+      digest: digestHex,
+      chunkRoot,
+      address: addressHex ?? digestHex,
+      direct,
+      records: records ? records.commitment() : null,
+    };
   } finally {
     // Writes and hashes still in flight read the ring and use the file: let them end first.
     await Promise.allSettled(inFlight);

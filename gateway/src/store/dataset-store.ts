@@ -51,7 +51,6 @@ import { nodeHashes } from '@shulian/proof/node';
 import { streamedInclusionProof } from '@shulian/proof/merkle';
 import {
   assembleRecordProof,
-  RecordCommitmentBuilder,
   type RecordCommitment,
   type RecordFormat,
   type SelectiveRecordProof,
@@ -216,7 +215,7 @@ function checkDigest(sha256: string): void {
   }
 }
 
-/** Appends 32-byte leaves to a file in 64 KiB writes. */
+/** Appends 32-byte leaves, as many at a time as a hash thread's reply brings, in 64 KiB writes. */
 class LeafWriter {
   private buffer = new Uint8Array(64 * 1024);
   private fill = 0;
@@ -224,10 +223,14 @@ class LeafWriter {
 
   constructor(private readonly file: FileHandle) {}
 
-  add(leaf: Uint8Array): void {
-    this.buffer.set(leaf, this.fill);
-    this.fill += leaf.length;
-    if (this.fill === this.buffer.length) this.flush();
+  add(leaves: Uint8Array): void {
+    for (let at = 0; at < leaves.length;) {
+      const take = Math.min(this.buffer.length - this.fill, leaves.length - at);
+      this.buffer.set(leaves.subarray(at, at + take), this.fill);
+      this.fill += take;
+      at += take;
+      if (this.fill === this.buffer.length) this.flush();
+    }
   }
 
   async close(): Promise<void> {
@@ -353,24 +356,14 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
     const tmpLeaves = join(tmpDir, `${id}.leaves`);
     const leafFile = opts.records ? await open(tmpLeaves, 'wx') : null;
     const leaves = leafFile ? new LeafWriter(leafFile) : null;
-    const records =
-      opts.records && leaves
-        ? new RecordCommitmentBuilder(
-            nodeHashes[algorithm],
-            opts.records.format,
-            opts.records.secret,
-            (l) => leaves.add(l),
-          )
-        : null;
     let received = 0;
-    // Records are parsed here, on the event loop, as the pieces arrive; the bytes are hashed and
-    // written by ./blob-writer.ts.
+    // Records are parsed and committed on a hash thread (./blob-writer.ts), their leaves written
+    // here as they come back.
     const onPiece = (data: Uint8Array): void => {
       received += data.length;
       if (received > maxBytes) {
         throw new StoreError('BLOB_TOO_LARGE', `upload exceeds ${maxBytes} bytes`);
       }
-      records?.update(data);
     };
     try {
       const written = await writeBlob(source, tmpBlob, {
@@ -378,6 +371,15 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
         chunkSize,
         directIo: options.directIo ?? true,
         onPiece,
+        ...(opts.records && leaves
+          ? {
+              records: {
+                format: opts.records.format,
+                secret: opts.records.secret,
+                onLeaves: (l: Uint8Array) => leaves.add(l),
+              },
+            }
+          : {}),
       });
       const commitment: FileCommitment = {
         digest: { algorithm, value: written.digest },
@@ -386,7 +388,9 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
         chunkSize,
       };
       const recordCommitment =
-        records && opts.records ? { ...records.finish(), format: opts.records.format } : null;
+        written.records && opts.records
+          ? { ...written.records, format: opts.records.format }
+          : null;
       const sha256 = written.address;
       if (opts.expectDigest !== undefined && opts.expectDigest !== commitment.digest.value) {
         throw new StoreError('DIGEST_MISMATCH', `received ${commitment.digest.value}`);

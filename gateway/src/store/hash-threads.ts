@@ -2,7 +2,9 @@
  * Hashing on worker threads, over bytes in shared memory. An upload's file digest and its chunk
  * tree each cost a full pass of SHA-256 (or SM3) over the bytes; on the event loop, beside the
  * socket, they were the upload's bottleneck. Here each stream hash runs on a hash thread, reading
- * the bytes where the store put them (a SharedArrayBuffer), so nothing is copied per hash.
+ * the bytes where the store put them (a SharedArrayBuffer), so nothing is copied per hash. A
+ * tabular upload's records are parsed and committed there too: a few dozen short hashes per
+ * record held the event loop for hundreds of milliseconds per megabyte.
  *
  * Threads are process-wide, started on first use and unreferenced while idle, so they never keep
  * the process alive. A thread that dies fails exactly the streams it held; the next stream starts
@@ -11,11 +13,13 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '@shulian/proof/hash';
+import type { RecordCommitment, RecordFormat } from '@shulian/proof/records';
 import { startWorker } from '../threads.js';
 
 export type HashJob =
   | { kind: 'digest'; algorithm: DigestAlgorithm }
-  | { kind: 'chunks'; algorithm: DigestAlgorithm; chunkSize: number };
+  | { kind: 'chunks'; algorithm: DigestAlgorithm; chunkSize: number }
+  | { kind: 'records'; algorithm: DigestAlgorithm; format: RecordFormat; secret: Uint8Array };
 
 /** Messages to a hash thread; each gets exactly one HashReply, in order. */
 export type HashRequest =
@@ -24,8 +28,15 @@ export type HashRequest =
   | { op: 'finish'; id: number }
   | { op: 'close'; id: number };
 
-/** `result` is the hex digest or chunk root, on `finish`. */
-export type HashReply = { ok: true; result?: string } | { ok: false; message: string };
+/**
+ * `result` is the hex digest or chunk root, on `finish`; a records job answers each `update` with
+ * the leaves of the records it completed (32 bytes each, in order) and `finish` with the last
+ * leaves and the commitment. A failure says whether the bytes were not the format (`syntax`) or
+ * not UTF-8 text (`encoding`): the upload's fault, not the thread's.
+ */
+export type HashReply =
+  | { ok: true; result?: string; leaves?: Uint8Array; records?: RecordCommitment }
+  | { ok: false; message: string; fault?: 'syntax' | 'encoding' };
 
 /** One hash over a stream of regions of a shared memory, computed on a hash thread. */
 export interface StreamHash {
@@ -42,6 +53,19 @@ export class HashThreadError extends Error {
     super(message);
     this.name = 'HashThreadError';
   }
+}
+
+/**
+ * A failed reply as the error the same failure would have thrown on this thread: the record
+ * parser's SyntaxError, TextDecoder's encoding error, or a HashThreadError.
+ */
+function replyError(reply: { message: string; fault?: 'syntax' | 'encoding' }): Error {
+  if (reply.fault === 'syntax') return new SyntaxError(reply.message);
+  if (reply.fault === 'encoding')
+    return Object.assign(new TypeError(reply.message), {
+      code: 'ERR_ENCODING_INVALID_ENCODED_DATA',
+    });
+  return new HashThreadError(reply.message);
 }
 
 class HashThread {
@@ -107,33 +131,77 @@ function leastBusy(): HashThread {
   return threads.reduce((a, b) => (b.streams < a.streams ? b : a));
 }
 
-async function expect(reply: Promise<HashReply>): Promise<string | undefined> {
+type Done = Extract<HashReply, { ok: true }>;
+
+async function expect(reply: Promise<HashReply>): Promise<Done> {
   const r = await reply;
-  if (!r.ok) throw new HashThreadError(r.message);
-  return r.result;
+  if (!r.ok) throw replyError(r);
+  return r;
 }
 
-/** Starts `job` over regions of `memory`, on the hash thread with the fewest streams. */
-export function openStreamHash(memory: SharedArrayBuffer, job: HashJob): StreamHash {
+/**
+ * Starts `job` over regions of `memory`, on the hash thread with the fewest streams. A records
+ * job's leaves go to `onLeaves` as each update completes, in order.
+ */
+export function openStreamHash(
+  memory: SharedArrayBuffer,
+  job: HashJob,
+  onLeaves?: (leaves: Uint8Array) => void,
+): StreamHash {
+  return openStream(memory, job, onLeaves).stream;
+}
+
+/**
+ * Parses and commits the records of the bytes given, on a hash thread: each update's complete
+ * records' leaves go to `onLeaves`, in order; `commitment()` resolves after `finish()`.
+ */
+export function openRecordStream(
+  memory: SharedArrayBuffer,
+  job: Extract<HashJob, { kind: 'records' }>,
+  onLeaves: (leaves: Uint8Array) => void,
+): StreamHash & { commitment(): RecordCommitment } {
+  const { stream, last } = openStream(memory, job, onLeaves);
+  return {
+    ...stream,
+    commitment() {
+      const records = last()?.records;
+      if (!records) throw new HashThreadError('the records stream is not finished');
+      return records;
+    },
+  };
+}
+
+function openStream(
+  memory: SharedArrayBuffer,
+  job: HashJob,
+  onLeaves?: (leaves: Uint8Array) => void,
+): { stream: StreamHash; last: () => Done | undefined } {
   const thread = leastBusy();
   const id = nextId++;
   thread.streams++;
   const opened = expect(thread.ask({ op: 'open', id, job, memory }));
   let released = false;
+  let finished: Done | undefined;
   const release = (): void => {
     if (!released) thread.streams--;
     released = true;
   };
-  return {
+  // Replies come in the order asked, so leaves reach onLeaves in record order.
+  const ask = (request: HashRequest): Promise<Done> =>
+    expect(thread.ask(request)).then((reply) => {
+      if (reply.leaves && reply.leaves.length > 0) onLeaves?.(reply.leaves);
+      return reply;
+    });
+  const stream: StreamHash = {
     async update(offset, length) {
-      await Promise.all([opened, expect(thread.ask({ op: 'update', id, offset, length }))]);
+      await Promise.all([opened, ask({ op: 'update', id, offset, length })]);
     },
     async finish() {
       try {
         await opened;
-        const result = await expect(thread.ask({ op: 'finish', id }));
-        if (result === undefined) throw new HashThreadError('hash thread gave no result');
-        return result;
+        finished = await ask({ op: 'finish', id });
+        if (finished.result === undefined) throw new HashThreadError('hash thread gave no result');
+        return finished.result;
       } finally {
         release();
       }
@@ -144,6 +212,7 @@ export function openStreamHash(memory: SharedArrayBuffer, job: HashJob): StreamH
       await thread.ask({ op: 'close', id });
     },
   };
+  return { stream, last: () => finished };
 }
 
 /** Stops every hash thread; the next stream starts a fresh one. */
