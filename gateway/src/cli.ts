@@ -22,6 +22,7 @@ import { CliError, createClient } from './cli/client.js';
 import { inputFileSize, readJsonInput } from './cli/files.js';
 import { cstTime } from './cli/format.js';
 import type { HeldInput } from './cli/offline.js';
+import type { DeliveredUse } from '@shulian/proof/bundle';
 import { progressBar, formatBytes, NO_PROGRESS, type Progress } from './cli/progress.js';
 import {
   EXIT,
@@ -53,6 +54,8 @@ const OPTIONS = {
   'media-type': { type: 'string' },
   algorithm: { type: 'string' },
   proof: { type: 'string' },
+  delivery: { type: 'string' },
+  usage: { type: 'string' },
   trust: { type: 'string' },
   digest: { type: 'string' },
   record: { type: 'string' },
@@ -196,6 +199,65 @@ async function anchor(args: Args, positionals: string[], out: Output): Promise<n
   return EXIT.OK;
 }
 
+/** The bundle `verify` checks offline (--proof or --delivery), after the options' combinations. */
+function bundleOption(args: Args): string | undefined {
+  const { values } = args;
+  if (values.proof !== undefined && values.delivery !== undefined)
+    throw args.usage(
+      'give --proof <bundle.json> (an anchored file or record) or --delivery <receipt.json> (a delivered file), not both',
+    );
+  const bundlePath = values.proof ?? values.delivery;
+  if (values.trust !== undefined && bundlePath === undefined)
+    throw args.usage('--trust goes with --proof <bundle.json> (offline verification)');
+  if (values.record !== undefined && bundlePath === undefined)
+    throw args.usage('--record is checked offline: add --proof <bundle.json> --trust <trust.json>');
+  if (values.record !== undefined && values.delivery !== undefined)
+    throw args.usage('--delivery checks a delivered file: name the file, or give --digest <hex>');
+  return bundlePath;
+}
+
+/** `verify --proof` or `--delivery`: the bundle checked here against the trust file, offline. */
+async function verifyOfflineCommand(
+  args: Args,
+  out: Output,
+  held: HeldInput,
+  option: 'proof' | 'delivery',
+): Promise<number> {
+  const [bundle, trust] = await Promise.all([
+    readJsonInput(
+      args.need(option),
+      option === 'proof' ? 'proof bundle' : 'delivery receipt',
+      'verify',
+    ),
+    readJsonInput(args.need('trust'), 'trust file', 'verify'),
+  ]);
+  const { verifyOffline } = await offlineModule();
+  const result = await verifyOffline(
+    bundle,
+    trust,
+    held,
+    (total) => out.progress('hash', total),
+    option,
+  );
+  if (!result.ok) {
+    out.result(
+      { ...result, offline: true },
+      `NOT VERIFIED: ${result.subject}\n${result.failures.map((f) => `  ${f.check}: ${f.message}`).join('\n')}`,
+    );
+    return EXIT.FAILED;
+  }
+  const { delivery, withheld } = result;
+  out.result(
+    { ...result, offline: true },
+    `VERIFIED (offline): ${result.subject}\n` +
+      (delivery
+        ? `${deliveredLines(delivery)}\n  recorded in tx ${result.txId}, block ${result.blockNumber}`
+        : `  anchored by ${result.department} in tx ${result.txId}, block ${result.blockNumber}, ${cstTime(result.timestamp)}`) +
+      (withheld.length ? `\n  fields withheld (commitments only): ${withheld.join(', ')}` : ''),
+  );
+  return EXIT.OK;
+}
+
 async function verify(args: Args, positionals: string[], out: Output): Promise<number> {
   const { values } = args;
   const file = positionals[0];
@@ -213,43 +275,24 @@ async function verify(args: Args, positionals: string[], out: Output): Promise<n
     );
   let algorithm = args.algorithm();
   const digest = args.digest();
-  if (values.trust !== undefined && values.proof === undefined)
-    throw args.usage('--trust goes with --proof <bundle.json> (offline verification)');
-  if (values.record !== undefined && values.proof === undefined)
-    throw args.usage('--record is checked offline: add --proof <bundle.json> --trust <trust.json>');
+  const bundlePath = bundleOption(args);
   if (file !== undefined) await inputFileSize(file, 'file', 'verify');
-  if (values.proof !== undefined) {
-    const trustPath = args.need('trust');
-    const [bundle, trust] = await Promise.all([
-      readJsonInput(values.proof, 'proof bundle', 'verify'),
-      readJsonInput(trustPath, 'trust file', 'verify'),
-    ]);
-    let held: HeldInput;
-    if (file !== undefined) held = { kind: 'file', path: file };
-    else if (digest !== undefined) held = { kind: 'digest', digest: { algorithm, value: digest } };
-    else
-      held = {
-        kind: 'record',
-        record: (await readJsonInput(values.record!, 'record', 'verify')) as Json,
-      };
-    const { verifyOffline } = await offlineModule();
-    const result = await verifyOffline(bundle, trust, held, (total) => out.progress('hash', total));
-    if (result.ok) {
-      out.result(
-        { ...result, offline: true },
-        `VERIFIED (offline): ${result.subject}\n  anchored by ${result.department} in tx ${result.txId}, block ${result.blockNumber}, ` +
-          cstTime(result.timestamp) +
-          (result.withheld.length
-            ? `\n  fields withheld (commitments only): ${result.withheld.join(', ')}`
-            : ''),
-      );
-      return EXIT.OK;
-    }
-    out.result(
-      { ...result, offline: true },
-      `NOT VERIFIED: ${result.subject}\n${result.failures.map((f) => `  ${f.check}: ${f.message}`).join('\n')}`,
+  if (bundlePath !== undefined) {
+    const held: HeldInput =
+      file !== undefined
+        ? { kind: 'file', path: file }
+        : digest !== undefined
+          ? { kind: 'digest', digest: { algorithm, value: digest } }
+          : {
+              kind: 'record',
+              record: (await readJsonInput(values.record!, 'record', 'verify')) as Json,
+            };
+    return verifyOfflineCommand(
+      args,
+      out,
+      held,
+      values.delivery === undefined ? 'proof' : 'delivery',
     );
-    return EXIT.FAILED;
   }
   // Online: hash locally, ask the gateway which versions anchor that digest.
   let value = digest;
@@ -278,8 +321,39 @@ async function verify(args: Args, positionals: string[], out: Output): Promise<n
   return ok ? EXIT.OK : EXIT.FAILED;
 }
 
+/** What a verified receipt says: whose use, of what, under which grant and purpose, when. */
+function deliveredLines(use: DeliveredUse): string {
+  const what = `${use.catalogId}${use.datasetVersion === null ? '' : ` version ${use.datasetVersion}`}`;
+  return (
+    `  delivered to ${use.consumer.user}@${use.consumer.department} by ${use.provider} at ${cstTime(use.at)}: ${use.action} of ${what}\n` +
+    `  under grant ${use.grantId ?? '(none: the owner’s own use)'}, purpose ${use.purpose ?? '(none)'}\n` +
+    `  fields ${use.fields.join(', ')}; ${use.bytes} bytes, ${use.deliveredDigest.algorithm} ${use.deliveredDigest.value}; use ${use.id}`
+  );
+}
+
+/** `shulian proof --usage <id>`: an allowed use's delivery receipt. */
+async function receipt(args: Args, out: Output, id: string): Promise<number> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id))
+    throw args.usage(`--usage must be a usage record id such as USE-…, not "${id}"`);
+  const bundle = await client(args.values).json<unknown>(
+    'GET',
+    `/api/v1/audit/usage/${encodeURIComponent(id)}/receipt`,
+  );
+  const target = args.values.out ?? `${id}.receipt.json`;
+  await writeFile(target, JSON.stringify(bundle, null, 2) + '\n');
+  out.result({ written: target }, `delivery receipt written to ${target}`);
+  return EXIT.OK;
+}
+
 async function proof(args: Args, out: Output): Promise<number> {
   const { values } = args;
+  if (values.usage !== undefined) {
+    if (values.catalog !== undefined || values.version !== undefined || values.record !== undefined)
+      throw args.usage(
+        '--usage <id> fetches a delivery receipt: leave out --catalog, --version and --record',
+      );
+    return receipt(args, out, values.usage);
+  }
   const catalog = args.need('catalog');
   const version = args.count('version', args.need('version'), 1);
   const record = values.record === undefined ? undefined : args.count('record', values.record, 0);

@@ -38,6 +38,9 @@ const GATEWAY_CODES = {
   NOT_ACCEPTABLE: 406,
   CONFLICT: 409,
   DIGEST_MISMATCH: 409,
+  // A receipt was asked for a use that delivered nothing (refused, or recorded before deliveries
+  // were measured).
+  NOT_DELIVERED: 409,
   // The same bytes are already stored under another commitment (anchored record by record with
   // another provider's field salts, or as a file): they cannot be anchored a second way yet.
   COMMITMENT_CONFLICT: 409,

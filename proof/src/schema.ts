@@ -212,10 +212,24 @@ const FileSubjectSchema = Type.Object(
   closed,
 );
 
-/** What a bundle of the current version proves: a file, or a record with chosen fields. */
+/**
+ * A delivery receipt's subject: the bytes one use delivered (a projected download, a record proof,
+ * a query's answer), as its usage record says; the anchor is that usage record.
+ */
+const DeliverySubjectSchema = Type.Object(
+  { kind: Type.Literal('delivery'), digest: DigestSchema, size: Count },
+  closed,
+);
+
+/**
+ * What a bundle of the current version proves: a file, a record with chosen fields, or what a use
+ * delivered. A delivery subject came after version 2 without a new version: it changes nothing a
+ * file or record bundle proves, and a verifier that predates it refuses it by its schema.
+ */
 export const BundleSubjectSchema = Type.Union([
   FileSubjectSchema,
   Type.Object({ kind: Type.Literal('record'), proof: SelectiveRecordProofSchema }, closed),
+  DeliverySubjectSchema,
 ]);
 export type BundleSubject = Static<typeof BundleSubjectSchema>;
 
@@ -231,8 +245,9 @@ export const BundleSchema = Type.Object(
       FileSubjectSchema,
       Type.Object({ kind: Type.Literal('record'), proof: RecordProofSchema }, closed),
       Type.Object({ kind: Type.Literal('record'), proof: SelectiveRecordProofSchema }, closed),
+      DeliverySubjectSchema,
     ]),
-    /** The DatasetVersion state entry exactly as the transaction wrote it. */
+    /** The state entry exactly as the transaction wrote it: a DatasetVersion or a UsageRecord. */
     anchor: AnchorSchema,
     transaction: TransactionSchema,
     block: Type.Object(
@@ -326,6 +341,37 @@ export const AnchoredVersionSchema = Type.Object({
   recordCount: Type.Union([Count, Type.Null()]),
 });
 export type AnchoredVersion = Static<typeof AnchoredVersionSchema>;
+
+const Text = Type.String({ minLength: 1 });
+const Nullable = <S extends TSchema>(schema: S) => Type.Union([schema, Type.Null()]);
+
+/**
+ * The fields of a UsageRecord (chaincode/src/model/types.ts) a delivery receipt relies on and a
+ * verifier reports: who used what, under which grant and purpose, when, and what was delivered.
+ * Outcome and digest are checked by the verifier with their own messages (a refused use, a use
+ * recorded before deliveries were measured); the rest is bound by the write-set comparison.
+ */
+export const DeliveredUseSchema = Type.Object({
+  id: Text,
+  grantId: Nullable(Text),
+  catalogId: Text,
+  provider: Text,
+  consumer: Type.Object({ department: Text, user: Text }),
+  datasetVersion: Nullable(Count),
+  action: Text,
+  fields: Type.Array(Type.String()),
+  bytes: Nullable(Count),
+  deliveredDigest: Nullable(DigestSchema),
+  purpose: Nullable(Text),
+  outcome: Text,
+  at: Text,
+});
+/** A use as recorded and checked: allowed, with what it delivered. */
+export type DeliveredUse = Static<typeof DeliveredUseSchema> & {
+  outcome: 'ALLOWED';
+  bytes: number;
+  deliveredDigest: Static<typeof DigestSchema>;
+};
 
 export interface Failure {
   /** Dotted path of what failed, e.g. `transaction.endorsements[1].signature`. */

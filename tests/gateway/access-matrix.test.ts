@@ -110,6 +110,8 @@ let subject: string;
 let withheldValues: string[];
 /** Every identity number in PSB-POP-001: no index view or audit export may carry one. */
 let recordValues: string[];
+/** The grantee's projected download of PSB-POP-001, whose delivery receipt is a row. */
+let granteeUse: string;
 
 const headersOf = (kind: Kind): Record<string, string> =>
   kind === 'none' ? {} : { authorization: `Bearer ${tokens[kind]}` };
@@ -184,6 +186,22 @@ const ROWS: Row[] = [
     },
     partial: noRecordValues,
   })),
+  {
+    // A delivery receipt: one use's record (fields, digest, grant; no record values) with its
+    // transaction's proof. The use's consumer and provider departments and the overseers.
+    route: 'GET /api/v1/audit/usage/{id}/receipt',
+    request: () => ({ url: `/api/v1/audit/usage/${granteeUse}/receipt` }),
+    cells: {
+      none: unauthenticated,
+      noRoles: refused(403, 'FORBIDDEN_ROLE', false),
+      consumer: refused(403, 'FORBIDDEN_DEPARTMENT', false),
+      grantee: ok(),
+      otherDept: refused(403, 'FORBIDDEN_DEPARTMENT', false),
+      supervisor: ok(),
+      owner: ok(),
+    },
+    partial: noRecordValues,
+  },
   ...(['acts', 'acts.csv', 'acts/figures'] as const).map((path): Row => ({
     // The full-process trail: every member with a role reads the acts concerning its department
     // (overseers all of them); acts name fields, never a record's values.
@@ -391,6 +409,14 @@ beforeAll(async () => {
   withheldValues = rows.map((m) => m[2]!);
   recordValues = rows.map((m) => m[1]!);
   expect(withheldValues).toHaveLength(300);
+  granteeUse = String(
+    (
+      await f.app.inject({
+        url: `/api/v1/catalog/${ENTRY}/versions/1/content`,
+        headers: f.auth('health', 'clerk'),
+      })
+    ).headers['x-shulian-usage-id'],
+  );
 
   // The consent entry, its data, health's grant for three fields, and the citizen's authorisation.
   const psb = { department: 'psb', user: 'clerk' };

@@ -7,7 +7,7 @@
  * times are China Standard Time.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -365,6 +365,100 @@ describe('messages in words, with the documented exit codes', () => {
       const r = await cli(['verify', '--digest', 'zz', '--json']);
       expect(r.code).toBe(2);
       expect(JSON.parse(r.out)).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+    },
+    SLOW,
+  );
+});
+
+describe('shulian verify --delivery: a delivered file against its receipt, offline', () => {
+  it(
+    'verifies a projected download, names grant, purpose, consumer and CST time, and exits 1 for another file',
+    async () => {
+      const trust = join(dir, 'delivery-trust.json');
+      expect((await cli(['trust', 'export', '--url', base, '--out', trust])).code).toBe(0);
+      const res = await fetch(`${base}/api/v1/catalog/PSB-POP-001/versions/1/content`, {
+        headers: { authorization: `Bearer ${fx.token('health', 'clerk')}` },
+      });
+      expect(res.status).toBe(200);
+      const file = join(dir, 'population.csv');
+      const bytes = Buffer.from(await res.arrayBuffer());
+      await writeFile(file, bytes);
+      const id = res.headers.get('x-shulian-usage-id')!;
+      const receipt = join(dir, 'population.receipt.json');
+      const got = await cli(['proof', '--usage', id, '--out', receipt, ...as('health', 'clerk')]);
+      expect(got.code, got.err).toBe(0);
+      expect(got.out).toBe(`delivery receipt written to ${receipt}\n`);
+
+      const ok = await cli(['verify', file, '--delivery', receipt, '--trust', trust]);
+      expect(ok.code, ok.err + ok.out).toBe(0);
+      const lines = ok.out.split('\n');
+      expect(lines[0]).toMatch(/^VERIFIED \(offline\): .*population\.csv \(sha256 [0-9a-f]{64}\)$/);
+      expect(lines[1]).toMatch(
+        /^ {2}delivered to clerk@health by psb at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00: download of PSB-POP-001 version 1$/,
+      );
+      expect(lines[2]).toMatch(/^ {2}under grant GRANT-\S+, purpose [a-z_]+$/);
+      expect(lines[3]).toContain(`fields id_number, name, birth_date; ${bytes.length} bytes`);
+      const json = await cli(['verify', file, '--delivery', receipt, '--trust', trust, '--json']);
+      expect(JSON.parse(json.out)).toMatchObject({
+        ok: true,
+        offline: true,
+        delivery: {
+          id,
+          consumer: { department: 'health', user: 'clerk' },
+          catalogId: 'PSB-POP-001',
+        },
+      });
+
+      const altered = join(dir, 'population-altered.csv');
+      await writeFile(altered, Buffer.concat([bytes, Buffer.from('x')]));
+      const bad = await cli(['verify', altered, '--delivery', receipt, '--trust', trust]);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toMatch(/^NOT VERIFIED: /);
+      expect(bad.out).toContain('subject: the file you hold is not the file this use delivered');
+
+      // A file proof given as --delivery, or a receipt with --record, is a usage mistake (exit 2).
+      const proof = join(dir, 'population.proof.json');
+      await cli([
+        'proof',
+        '--catalog',
+        'PSB-POP-001',
+        '--version',
+        '1',
+        '--out',
+        proof,
+        ...as('psb', 'clerk'),
+      ]);
+      const mixed = await cli(['verify', file, '--delivery', proof, '--trust', trust]);
+      expect(mixed.code).toBe(2);
+      expect(mixed.err.split('\n')[0]).toBe(
+        'shulian verify: --delivery names a proof bundle of an anchored file or record, not a delivery receipt; give it with --proof',
+      );
+      const both = await cli([
+        'verify',
+        file,
+        '--delivery',
+        receipt,
+        '--proof',
+        proof,
+        '--trust',
+        trust,
+      ]);
+      expect(both.code).toBe(2);
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses a receipt of a use of another department (exit 1, the gateway’s code)',
+    async () => {
+      const res = await fetch(`${base}/api/v1/catalog/PSB-POP-001/versions/1/content`, {
+        headers: { authorization: `Bearer ${fx.token('health', 'clerk')}` },
+      });
+      await res.arrayBuffer();
+      const id = res.headers.get('x-shulian-usage-id')!;
+      const r = await cli(['proof', '--usage', id, ...as('amr', 'clerk')]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('FORBIDDEN_DEPARTMENT');
     },
     SLOW,
   );

@@ -28,10 +28,15 @@ export async function hashFile(
   return digest;
 }
 
-/** The digest algorithm the bundle's anchor uses, so the file is hashed once, the right way. */
+type AlgorithmOf = { digest?: { algorithm?: unknown } };
+
+/**
+ * The digest algorithm the bundle's subject (a file or a delivery) or else its anchor uses, so the
+ * file is hashed once, the right way.
+ */
 export function bundleAlgorithm(bundle: unknown): DigestAlgorithm {
-  const algorithm = (bundle as { anchor?: { value?: { digest?: { algorithm?: unknown } } } })
-    ?.anchor?.value?.digest?.algorithm;
+  const b = bundle as { subject?: AlgorithmOf; anchor?: { value?: AlgorithmOf } } | null;
+  const algorithm = b?.subject?.digest?.algorithm ?? b?.anchor?.value?.digest?.algorithm;
   return algorithm === 'sm3' ? 'sm3' : 'sha256';
 }
 
@@ -42,12 +47,34 @@ export type HeldInput =
   | { kind: 'none' };
 
 const formatOf = (value: unknown): unknown => (value as { format?: unknown } | null)?.format;
+const subjectKindOf = (value: unknown): unknown =>
+  (value as { subject?: { kind?: unknown } } | null)?.subject?.kind;
+
+/** How the bundle was given: `--proof` (an anchored file or record) or `--delivery` (a receipt). */
+export type BundleOption = 'proof' | 'delivery';
 
 /**
- * A bundle and a trust file given the wrong way round (or a wrong file altogether) is a usage
- * mistake to name, not 26 failed checks to print.
+ * A bundle and a trust file given the wrong way round (or a wrong file altogether), or a receipt
+ * and a proof bundle given for each other, is a usage mistake to name, not failed checks to print.
  */
-export function checkInputs(bundle: unknown, trust: unknown): void {
+export function checkInputs(bundle: unknown, trust: unknown, option: BundleOption = 'proof'): void {
+  if (option === 'delivery') {
+    if (formatOf(bundle) === 'shulian-trust')
+      throw new UsageError(
+        '--delivery names a trust file; give the delivery receipt (from `shulian proof --usage <id>`)',
+        'verify',
+      );
+    if (formatOf(bundle) === 'shulian-proof' && subjectKindOf(bundle) !== 'delivery')
+      throw new UsageError(
+        '--delivery names a proof bundle of an anchored file or record, not a delivery receipt; give it with --proof',
+        'verify',
+      );
+    if (formatOf(bundle) !== 'shulian-proof')
+      throw new UsageError(
+        '--delivery is not a delivery receipt (from `shulian proof --usage <id>`)',
+        'verify',
+      );
+  }
   const [b, t] = [formatOf(bundle), formatOf(trust)];
   if (b === 'shulian-trust' && t === 'shulian-proof')
     throw new UsageError(
@@ -76,8 +103,9 @@ export async function verifyOffline(
   trust: unknown,
   held: HeldInput,
   progress: (total: number) => Progress,
+  option: BundleOption = 'proof',
 ): Promise<VerifyResult & { subject: string; withheld: string[] }> {
-  checkInputs(bundle, trust);
+  checkInputs(bundle, trust, option);
   let subject: HeldSubject | undefined;
   let described: string;
   switch (held.kind) {

@@ -93,29 +93,43 @@ export const COMMANDS: readonly CommandSpec[] = [
       'shulian verify <file> --proof <bundle.json> --trust <trust.json>',
       'shulian verify --digest <hex> --proof <bundle.json> --trust <trust.json>',
       'shulian verify --record <record.json> --proof <bundle.json> --trust <trust.json>',
+      'shulian verify <file> --delivery <receipt.json> --trust <trust.json>',
       'shulian verify <file> | --digest <hex>',
     ],
-    options: ['proof', 'trust', 'digest', 'record', 'algorithm'],
+    options: ['proof', 'delivery', 'trust', 'digest', 'record', 'algorithm'],
     details:
       'With --proof it is strictly offline: the file is hashed here and the bundle is checked against the\n' +
-      'trust file (from `shulian trust export`); nothing is sent anywhere. Without --proof it asks the\n' +
-      'gateway which catalog versions anchor the digest. Exit status 1 when it does not verify.',
+      'trust file (from `shulian trust export`); nothing is sent anywhere. With --delivery, also offline, a\n' +
+      'file you received (a download, projected to your granted fields or whole) is checked against the\n' +
+      'delivery receipt of its use (`shulian proof --usage <id>`): its size and digest are the ones the\n' +
+      'usage record says were delivered, and the record is the one its signed transaction wrote; it then\n' +
+      'says to whom, under which grant and purpose, and when (China Standard Time) it was delivered.\n' +
+      'Without either it asks the gateway which catalog versions anchor the digest. Exit status 0 when it\n' +
+      'verifies, 1 when it does not, 2 for a usage error (a missing file, a receipt given as --proof ...).',
     examples: [
       'shulian verify enterprises.csv --proof AMR-ENT-001-v1.proof.json --trust trust.json',
+      'shulian verify population.csv --delivery USE-0123.receipt.json --trust trust.json',
       'shulian verify --digest 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 --url http://127.0.0.1:8080',
     ],
   },
   {
     name: 'proof',
-    summary: 'download the proof bundle of a dataset version or of one record',
-    usage: ['shulian proof --catalog <id> --version <n> [--record <index>] [--out <file>]'],
-    options: ['catalog', 'version', 'record', 'out'],
+    summary:
+      'download the proof bundle of a dataset version or of one record, or a use’s delivery receipt',
+    usage: [
+      'shulian proof --catalog <id> --version <n> [--record <index>] [--out <file>]',
+      'shulian proof --usage <usage-id> [--out <file>]',
+    ],
+    options: ['catalog', 'version', 'record', 'usage', 'out'],
     details:
       'Writes <catalog>-v<n>.proof.json (or -r<index> for a record) unless --out names the file. The\n' +
-      'bundle and a trust file are all `shulian verify` needs, offline.',
+      'bundle and a trust file are all `shulian verify` needs, offline. --usage writes <id>.receipt.json,\n' +
+      'the delivery receipt of an allowed use (the id is in a download’s x-shulian-usage-id header and in\n' +
+      '`shulian trace`), for `shulian verify <file> --delivery`.',
     examples: [
       'shulian proof --catalog AMR-ENT-001 --version 1 --out proof.json',
       'shulian proof --catalog AMR-ENT-001 --version 1 --record 3',
+      'shulian proof --usage USE-0123 --out receipt.json',
     ],
   },
   {

@@ -1,7 +1,8 @@
 /**
  * Audit of uses (溯源): every recorded use, allowed or refused, by dataset, consumer department,
  * provider department, user and period, newest first, from the index's time-ordered keys. Exports
- * as CSV and W3C PROV-JSON. Every other act on the ledger is in the full-process trail (./acts.ts).
+ * as CSV and W3C PROV-JSON, and one allowed use's delivery receipt (a proof bundle the consumer
+ * verifies offline). Every other act on the ledger is in the full-process trail (./acts.ts).
  */
 import { Readable } from 'node:stream';
 import {
@@ -9,17 +10,25 @@ import {
   type FastifyPluginCallbackTypebox,
   type Static,
 } from '@fastify/type-provider-typebox';
-import type { UsageRecord as UsageRecordType } from '@shulian/chaincode/constants';
+import { TX, type UsageRecord as UsageRecordType } from '@shulian/chaincode/constants';
 import type { FastifyRequest } from 'fastify';
-import { canReadDepartment, hasRole, principalOf, requireSomeRole } from '../auth/guard.js';
+import {
+  callerOf,
+  canReadDepartment,
+  hasRole,
+  principalOf,
+  requireSomeRole,
+} from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import type { Indexed, PageResult, UsageQuery } from '../index/query-index.js';
 import type { GatewayContext } from '../services/runtime.js';
 import { LIST } from '../operation-errors.js';
+import { follow } from '../openapi.js';
+import { deliveryOf, receiptFromMaterial } from '../services/proofs.js';
 import type { RouteOptions } from './context.js';
 import { mediaResponses, page, parseTime, responses, StreamBody } from './helpers.js';
 import { SHULIAN_NS } from './dcat.js';
-import { Page, PageQuery, UsageRecord } from './schemas.js';
+import { Id, Page, PageQuery, UsageRecord } from './schemas.js';
 import { UsageFilter } from './shapes.js';
 import * as examples from './examples.js';
 
@@ -28,6 +37,17 @@ const UsageQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 const ExportQuerySchema = Type.Object(UsageFilter, { additionalProperties: false });
+
+const RECEIPT = 'GET /api/v1/audit/usage/{id}/receipt';
+
+const Receipt = Type.Object(
+  {},
+  {
+    additionalProperties: true,
+    description:
+      'delivery receipt: a proof bundle (format shulian-proof, version 2) whose subject is `{ kind: "delivery", digest, size }` and whose anchor is the usage record as its transaction wrote it; see README',
+  },
+);
 
 type UsageParams = Static<typeof ExportQuerySchema>;
 
@@ -301,6 +321,7 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
   app.get(
     '/usage',
     {
+      config: { links: follow({ id: '$response.body#/items/0/id' }, RECEIPT) },
       schema: {
         tags,
         summary: 'trace uses, newest first (refused uses included)',
@@ -365,6 +386,37 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
       for await (const u of allUses(ctx, await usageQuery(ctx, request, request.query)))
         uses.push(u);
       return provDocument(uses);
+    },
+  );
+
+  app.get(
+    '/usage/:id/receipt',
+    {
+      schema: {
+        tags,
+        summary: 'delivery receipt of an allowed use, verified offline against the trust file',
+        description:
+          "The consumer's proof of lawful use (安全免责使用): the usage record exactly as its transaction wrote it (grant, purpose, fields, consumer, time, the bytes delivered and their digest) with that transaction's proof, so `shulian verify <file> --delivery <receipt> --trust <trust>` or the console checks a delivered (projected) file offline, without this gateway. For the consumer and provider departments of the use, supervisors and the coordinator (the ledger decides: FORBIDDEN_DEPARTMENT otherwise). A refused use delivered nothing and has no receipt (NOT_DELIVERED). Records nothing.",
+        params: Type.Object({ id: Id('usage record id') }, { additionalProperties: false }),
+        response: responses(Receipt, [...LIST, 'USAGE_NOT_FOUND', 'NOT_DELIVERED']),
+      },
+    },
+    async (request) => {
+      requireSomeRole(principalOf(request), 'a delivery receipt');
+      // The ledger's copy decides who may read it; the index knows the transaction that wrote it.
+      const [use, indexed] = await Promise.all([
+        ctx.chaincode.evaluate<UsageRecordType>(callerOf(request), TX.usage.GetUse, [
+          request.params.id,
+        ]),
+        ctx.index.get('usage', request.params.id),
+      ]);
+      if (!indexed)
+        throw new GatewayError(
+          'NOT_READY',
+          `the query index has not reached the transaction of use ${use.id} yet; try again`,
+        );
+      deliveryOf(use); // a refused use has no receipt: refused before the proof is fetched
+      return receiptFromMaterial(await ctx.ledger.getTransactionProof(indexed.txId), use);
     },
   );
   done();

@@ -85,6 +85,7 @@ class EvidenceChecker extends SignerChecks {
         blockNumber: block.header.number,
         timestamp: transaction.proposal.timestamp,
         department: transaction.proposal.creator.mspId,
+        endorsers: transaction.endorsements.map((e) => e.endorser.mspId),
       },
     };
   }

@@ -320,6 +320,7 @@ export const fabricFormat: LedgerFormat<FabricEvidence, typeof FabricBundleSchem
             blockNumber: Number(bundle.fabric.header.number),
             timestamp: transaction.timestamp,
             department: transaction.creator.mspId,
+            endorsers: transaction.endorsements.map((e) => e.endorser.mspId),
           },
         }
       : { failures };

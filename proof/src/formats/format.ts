@@ -25,6 +25,8 @@ export interface CommittedTransaction {
   timestamp: number;
   /** The submitting client's department (MSP id). */
   department: string;
+  /** The departments (MSP ids) that endorsed it, in the transaction's order. */
+  endorsers: string[];
 }
 
 /** Failures of a format's own evidence, and the transaction when it could be read at all. */
