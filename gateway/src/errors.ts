@@ -14,6 +14,8 @@ const GATEWAY_CODES = {
   BAD_REQUEST: 400,
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
+  // A 统一社会信用代码 of the wrong shape or whose check character does not match (GB 32100-2015).
+  USCC_INVALID: 400,
   INVALID_DIGEST: 400,
   EMPTY_UPLOAD: 400,
   INVALID_CURSOR: 400,

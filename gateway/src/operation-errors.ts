@@ -74,6 +74,7 @@ const DENIALS: readonly AnyErrorCode[] = [
   'AUTHORISATION_SUBJECT_MISMATCH',
   'AUTHORISATION_NOT_HOLDER',
   'AUTHORISATION_KEY_REPLACED',
+  'AUTHORISATION_DELEGATION_REVOKED',
 ];
 /** A use of data (download, proof, query): checked and recorded on chain, served from the store. */
 export const USE: readonly Declared[] = [

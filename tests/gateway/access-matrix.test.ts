@@ -359,6 +359,10 @@ const NOT_DISCLOSING: Record<string, string> = {
   'POST /api/v1/subjects/authorisations': 'the subject’s signed write',
   'POST /api/v1/subjects/authorisations/{id}/revoke': 'the subject’s signed write',
   'GET /api/v1/subjects/authorisations/{id}': 'the authorisation’s terms (no record values)',
+  'POST /api/v1/subjects/delegations': 'the legal representative’s signed write',
+  'POST /api/v1/subjects/delegations/{id}/revoke': 'the legal representative’s signed write',
+  'GET /api/v1/subjects/delegations/{id}':
+    'a pseudonym, an agent’s public key and a scope (no record values)',
   'POST /api/v1/subjects/{subject}/trail':
     "the authority is the subject's fresh signed statement, not a token (subjects.test.ts)",
   'GET /api/v1/stats/': 'counts',

@@ -130,6 +130,34 @@ describe('OpenAPI examples', () => {
     );
   });
 
+  it("signs the enterprise's delegation examples for real, with the legal representative's key", () => {
+    const keyOf = (spki: string) =>
+      createPublicKey({ key: Buffer.from(spki, 'base64'), format: 'der', type: 'spki' });
+    const idOf = (key: ReturnType<typeof keyOf>) =>
+      createHash('sha256')
+        .update(key.export({ format: 'der', type: 'spki' }))
+        .digest('hex');
+    const legalRep = keyOf(examples.enterpriseBinding.publicKey);
+    expect(idOf(legalRep)).toBe(examples.enterpriseBinding.keyId);
+    expect(examples.delegation.keyId).toBe(examples.enterpriseBinding.keyId);
+    const signed = [examples.signedDelegation, examples.signedDelegationRevocation];
+    for (const { payload, signature } of signed) {
+      const valid = verify(
+        'sha256',
+        canonicalBytes(payload),
+        { key: legalRep, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(signature, 'base64'),
+      );
+      expect(valid, payload.statement).toBe(true);
+      expect(payload.subject).toBe(examples.enterpriseBinding.subject);
+    }
+    const terms = examples.signedDelegation.payload;
+    const id = createHash('sha256').update(canonicalBytes(terms)).digest('hex');
+    expect(examples.delegation.id).toBe(`DLG-${id}`);
+    expect(examples.signedDelegationRevocation.payload.delegationId).toBe(examples.delegation.id);
+    expect(examples.delegation.agentKeyId).toBe(idOf(keyOf(terms.agentKey)));
+  });
+
   it('refuses to make up a string its pattern does not allow, naming where', () => {
     expect(() =>
       exampleOf({ type: 'object', properties: { x: { pattern: '^Q{3}$' } } }, 'answer'),

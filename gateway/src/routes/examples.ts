@@ -406,6 +406,65 @@ export const trail = {
     },
   ],
   authorisations: [{ ...authorisation, useCount: 1 }],
+  delegations: [],
+};
+
+// An enterprise (its 统一社会信用代码 pseudonymised) whose legal representative (法定代表人) lets an
+// agent (经办人) sign for it; both key pairs made once for these examples, the signatures real.
+const ENTERPRISE = '5df06b9f624795dd70b813293acc996c1840c80ce4d9f099f630efeae8225f87';
+const LEGAL_REP_KEY =
+  'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEw3EMs1Roday0SiaWuXhfmyipuMy0vktIGTlF+QBntaISNnVmHEa9CqtXFiGX5FMBE7MEP/LqvzYoYb8/J13KzQ==';
+const AGENT_KEY =
+  'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEvHZDLu6zMIjMyqsUJShVTf0ovbnZlQeIF7rm0lOhNUlm7/Bf5F31jjt8vktq2bp4VAVS96HUFY1NT/TyUgPzXg==';
+
+export const enterpriseBinding: chaincode.SubjectBinding = {
+  subject: ENTERPRISE,
+  kind: 'enterprise',
+  publicKey: LEGAL_REP_KEY,
+  keyId: '12e683ef5c2b71b26cbd1ac0eb16743adb864f2136b9f8abe5d754a909861b38',
+  version: 1,
+  reason: null,
+  boundAt: '2026-03-01T02:00:00.000Z',
+  boundBy: { department: 'amr', user: 'verifier' },
+};
+
+export const signedDelegation: chaincode.Signed<chaincode.DelegationTerms> = {
+  payload: {
+    statement: SUBJECT_STATEMENTS.delegate,
+    subject: ENTERPRISE,
+    agentKey: AGENT_KEY,
+    scope: { acts: ['authorise', 'revoke', 'trail'], catalogIds: ['AMR-ENT-001'] },
+    validFrom: '2026-03-02T00:00:00.000Z',
+    validTo: '2026-12-31T16:00:00.000Z',
+    nonce: 'd4Rt8kLm2Qx7Wz9B',
+  },
+  signature:
+    'YffZPBihoQsQZpTEtOjVDbCBe9ndBO2kgFDpFBCYpJU+Q6TbdMQGlPp1P7Rh6VFGl9TuAzLOYKw8y1DMBH8KGQ==',
+};
+export const delegationId = 'DLG-32a5992eaaf1e3df6b085a050f9395b910fd58019e932dc81e4e3fb54d34e34b';
+
+export const signedDelegationRevocation: chaincode.Signed<chaincode.DelegationRevocationTerms> = {
+  payload: {
+    statement: SUBJECT_STATEMENTS.undelegate,
+    subject: ENTERPRISE,
+    delegationId,
+    at: '2026-06-01T02:00:00.000Z',
+  },
+  signature:
+    '5GxatiMYZej8bEsMOcKPvweVYgTYLPF18vdH6VnZRlWd81GpUSuE3Oki5hTrOUvodFmb9f5k8CPopVqEoMto6Q==',
+};
+
+export const delegation: chaincode.Delegation = {
+  id: delegationId,
+  subject: ENTERPRISE,
+  terms: signedDelegation.payload,
+  signature: signedDelegation.signature,
+  bindingVersion: 1,
+  keyId: enterpriseBinding.keyId,
+  agentKeyId: 'b217a217e3641e4a217d17c291870bb68b976253adb6277e4a820c0278799532',
+  submittedAt: '2026-03-02T01:00:00.000Z',
+  submittedBy: { department: 'amr', user: 'clerk' },
+  revocation: null,
 };
 
 /** A download of the grant's fields, as CSV and as JSON Lines (the demo's first person). */

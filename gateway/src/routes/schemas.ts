@@ -12,6 +12,7 @@ import {
   DEPARTMENT_LEVELS,
   DEPARTMENT_STATUSES,
   DATASET_FORMATS,
+  DELEGATED_ACTS,
   DIGEST_ALGORITHMS,
   FIELD_TYPES,
   MAX_PAGE_SIZE,
@@ -23,6 +24,7 @@ import {
   SHARE_METHODS,
   SHARE_TYPES,
   SUBJECT_KINDS,
+  SUBJECT_STATEMENTS,
   UPDATE_FREQUENCIES,
   USAGE_ACTIONS,
   USAGE_OUTCOMES,
@@ -479,6 +481,202 @@ export const QualityObjection = covering<chaincode.QualityObjection>()(
     },
     'a data quality objection (数据异议)',
     examples.qualityObjection,
+  ),
+);
+
+// ---- data subjects (个人 / 企业): keys, signed statements, authorisations, delegations ----------
+
+/** Standard, padded base64, as the chaincode checks it. */
+export const Base64 = (maxLength: number, description: string) =>
+  Type.String({
+    pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+    minLength: 4,
+    maxLength,
+    description,
+  });
+const PublicKey = (description = 'P-256 SubjectPublicKeyInfo (DER), base64') =>
+  Base64(256, description);
+const Signature = Base64(128, 'ECDSA P-256 / SHA-256 signature, IEEE P1363 (r‖s), base64');
+const Nonce = Type.String({
+  pattern: '^[A-Za-z0-9_-]{8,64}$',
+  description: 'makes two otherwise identical statements distinct',
+});
+const FieldName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' });
+const DelegationRef = Type.Optional(
+  Id("the delegation an enterprise's agent (经办人) signs under; absent when the subject signs"),
+);
+
+export const SubjectBinding = covering<chaincode.SubjectBinding>()(
+  entity(
+    {
+      subject: Hex64,
+      kind: Enums.subjectKind,
+      publicKey: PublicKey(
+        "P-256 SubjectPublicKeyInfo (DER), base64: a person's own key, an enterprise's legal representative's",
+      ),
+      keyId: Hex64,
+      version: Type.Integer(),
+      reason: Nullable(Type.String()),
+      boundAt: Instant,
+      boundBy: Actor,
+    },
+    "a data subject's public key on the ledger",
+    examples.subjectBinding,
+  ),
+);
+
+/** The statements a subject (or an enterprise's agent) signs: the canonical JSON, keys sorted. */
+export const AuthorisationTerms = covering<chaincode.AuthorisationTerms>()(
+  Type.Object(
+    {
+      statement: Type.Literal(SUBJECT_STATEMENTS.authorise),
+      subject: Hex64,
+      consumer: Id('the consumer department'),
+      entries: Type.Array(
+        Type.Object(
+          { catalogId: Id(), fields: Type.Array(FieldName, { minItems: 1, maxItems: 500 }) },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 50 },
+      ),
+      purpose: Enums.purpose,
+      matter: Text(256, 1),
+      validFrom: UtcInstant(),
+      validTo: UtcInstant(),
+      maxUses: Type.Integer({ minimum: 1, maximum: 1000, description: '1 = one use' }),
+      nonce: Nonce,
+      delegationId: DelegationRef,
+    },
+    {
+      additionalProperties: false,
+      description: 'what the subject signs (its canonical JSON, keys sorted)',
+    },
+  ),
+);
+export const RevocationTerms = covering<chaincode.RevocationTerms>()(
+  Type.Object(
+    {
+      statement: Type.Literal(SUBJECT_STATEMENTS.revoke),
+      subject: Hex64,
+      authorisationId: Id(),
+      at: UtcInstant(),
+      delegationId: DelegationRef,
+    },
+    { additionalProperties: false },
+  ),
+);
+export const TrailTerms = covering<chaincode.TrailTerms>()(
+  Type.Object(
+    {
+      statement: Type.Literal(SUBJECT_STATEMENTS.trail),
+      subject: Hex64,
+      at: UtcInstant(),
+      delegationId: DelegationRef,
+    },
+    { additionalProperties: false, description: 'signed within 5 minutes of the request' },
+  ),
+);
+export const DelegationTerms = covering<chaincode.DelegationTerms>()(
+  Type.Object(
+    {
+      statement: Type.Literal(SUBJECT_STATEMENTS.delegate),
+      subject: Hex64,
+      agentKey: PublicKey("the agent's (经办人) own P-256 key, SPKI (DER), base64"),
+      scope: Type.Object(
+        {
+          acts: Type.Array(StringEnum(DELEGATED_ACTS), {
+            minItems: 1,
+            maxItems: DELEGATED_ACTS.length,
+            uniqueItems: true,
+            description: 'what the agent may sign: authorisations, their revocations, trail reads',
+          }),
+          catalogIds: Nullable(
+            Type.Array(Id(), {
+              minItems: 1,
+              maxItems: 50,
+              uniqueItems: true,
+              description: 'the entries whose uses the agent may authorise; null: any',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      validFrom: UtcInstant(),
+      validTo: UtcInstant(),
+      nonce: Nonce,
+    },
+    {
+      additionalProperties: false,
+      description:
+        "what an enterprise's legal representative (法定代表人) signs to delegate to an agent",
+    },
+  ),
+);
+export const DelegationRevocationTerms = covering<chaincode.DelegationRevocationTerms>()(
+  Type.Object(
+    {
+      statement: Type.Literal(SUBJECT_STATEMENTS.undelegate),
+      subject: Hex64,
+      delegationId: Id(),
+      at: UtcInstant(),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** A statement and its signature, as the ledger takes and keeps it. */
+export const Signed = <T extends TSchema>(payload: T, example: object) =>
+  Type.Object(
+    { payload, signature: Signature },
+    { additionalProperties: false, examples: [example] },
+  );
+
+const Revocation = <T extends TSchema>(statement: T) =>
+  Nullable(
+    Type.Object({
+      at: Instant,
+      statement: Type.Object({ payload: statement, signature: Type.String() }),
+      submittedBy: Actor,
+    }),
+  );
+
+export const Authorisation = covering<chaincode.Authorisation>()(
+  entity(
+    {
+      id: Type.String(),
+      subject: Hex64,
+      kind: Enums.subjectKind,
+      terms: AuthorisationTerms,
+      signature: Type.String(),
+      bindingVersion: Type.Integer(),
+      keyId: Hex64,
+      providers: Type.Array(Type.String()),
+      useCount: Type.Integer(),
+      submittedAt: Instant,
+      submittedBy: Actor,
+      revocation: Revocation(RevocationTerms),
+    },
+    "a data subject's signed authorisation",
+    examples.authorisation,
+  ),
+);
+
+export const Delegation = covering<chaincode.Delegation>()(
+  entity(
+    {
+      id: Type.String(),
+      subject: Hex64,
+      terms: DelegationTerms,
+      signature: Type.String(),
+      bindingVersion: Type.Integer(),
+      keyId: Hex64,
+      agentKeyId: Hex64,
+      submittedAt: Instant,
+      submittedBy: Actor,
+      revocation: Revocation(DelegationRevocationTerms),
+    },
+    "an enterprise's delegation to an agent (经办人), signed by its legal representative",
+    examples.delegation,
   ),
 );
 

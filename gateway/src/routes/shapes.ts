@@ -10,16 +10,20 @@ import type { DepartmentStats as IndexedStats } from '../index/stats.js';
 import {
   Actor,
   AuditAct,
+  Authorisation,
   CatalogFieldInput,
   DatasetVersion,
   Day,
+  Delegation,
   Enums,
   Grant,
+  Hex64,
   Id,
   Nullable,
   PageQuery,
   ShareRequest,
   StringEnum,
+  UsageRecord,
   Text,
   TimeParam,
   VersionNumber,
@@ -382,3 +386,19 @@ export const VerifyReport = Type.Object({
     }),
   ),
 });
+
+// ---- a data subject's own trail (the digital safe) ---------------------------------------------
+
+/**
+ * What a subject reads of their own data: every use naming them, their authorisations and, for
+ * an enterprise, its delegations to agents (经办人).
+ */
+export const SubjectTrail = Type.Object(
+  {
+    subject: Hex64,
+    uses: Type.Array(UsageRecord),
+    authorisations: Type.Array(Authorisation),
+    delegations: Type.Array(Delegation),
+  },
+  { examples: [examples.trail] },
+);

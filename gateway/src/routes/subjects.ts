@@ -12,11 +12,11 @@ import { Readable } from 'node:stream';
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import {
   MAX_PAGE_SIZE,
-  SUBJECT_STATEMENTS,
   TX,
   type Authorisation as AuthorisationType,
   type CatalogEntry as CatalogEntryType,
   type DatasetVersion as DatasetVersionType,
+  type Delegation as DelegationType,
   type Page as LedgerPage,
   type SubjectBinding as SubjectBindingType,
   type TransactionName,
@@ -39,139 +39,49 @@ import {
   written,
 } from './helpers.js';
 import {
+  Authorisation,
+  AuthorisationTerms,
+  Base64,
+  Delegation,
+  DelegationRevocationTerms,
+  DelegationTerms,
   Enums,
   Hex64,
   Id,
   Nullable,
+  RevocationTerms,
+  Signed,
   StringEnum,
+  SubjectBinding,
   Text,
+  TrailTerms,
   UsageRecord,
-  UtcInstant,
   Written,
 } from './schemas.js';
+import { SubjectTrail } from './shapes.js';
 import * as examples from './examples.js';
 
-const Base64 = (maxLength: number, description: string) =>
-  // Standard, padded base64, as the chaincode checks it.
-  Type.String({
-    pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
-    minLength: 4,
-    maxLength,
-    description,
-  });
-const Signature = Base64(128, 'ECDSA P-256 / SHA-256 signature, IEEE P1363 (r‖s), base64');
 /**
- * An ID number as typed: 18 characters (the check against the kind of subject is the gateway's).
+ * An ID number as typed: the check against the kind of subject is the gateway's (a 身份证号's
+ * shape, a 统一社会信用代码's check character: USCC_INVALID), so any length up to 30 passes here.
  * The example is a person of the demo population.
  */
 const IdNumber = (description: string) =>
   Type.String({
-    pattern: '^\\s*[0-9A-Za-z]{18}\\s*$',
+    pattern: '^\\s*[0-9A-Za-z]{1,30}\\s*$',
     maxLength: 32,
     description,
     examples: ['130682196001011000'],
   });
 const FieldName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' });
 
-const SubjectBinding = Type.Object(
-  {
-    subject: Hex64,
-    kind: Enums.subjectKind,
-    publicKey: Type.String({ description: 'P-256 SubjectPublicKeyInfo (DER), base64' }),
-    keyId: Hex64,
-    version: Type.Integer(),
-    reason: Nullable(Type.String()),
-    boundAt: Type.String(),
-    boundBy: Type.Object({ department: Type.String(), user: Type.String() }),
-  },
-  {
-    additionalProperties: true,
-    description: "a data subject's public key on the ledger",
-    examples: [examples.subjectBinding],
-  },
-);
-
-const AuthorisationTerms = Type.Object(
-  {
-    statement: Type.Literal(SUBJECT_STATEMENTS.authorise),
-    subject: Hex64,
-    consumer: Id('the consumer department'),
-    entries: Type.Array(
-      Type.Object(
-        { catalogId: Id(), fields: Type.Array(FieldName, { minItems: 1, maxItems: 500 }) },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: 50 },
-    ),
-    purpose: Enums.purpose,
-    matter: Text(256, 1),
-    validFrom: UtcInstant(),
-    validTo: UtcInstant(),
-    maxUses: Type.Integer({ minimum: 1, maximum: 1000, description: '1 = one use' }),
-    nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }),
-  },
-  {
-    additionalProperties: false,
-    description: 'what the subject signs (its canonical JSON, keys sorted)',
-  },
-);
-
-const Authorisation = Type.Object(
-  {
-    id: Type.String(),
-    subject: Hex64,
-    kind: Enums.subjectKind,
-    terms: AuthorisationTerms,
-    signature: Type.String(),
-    bindingVersion: Type.Integer(),
-    keyId: Hex64,
-    providers: Type.Array(Type.String()),
-    useCount: Type.Integer(),
-    submittedAt: Type.String(),
-    submittedBy: Type.Object({ department: Type.String(), user: Type.String() }),
-    revocation: Nullable(Type.Object({}, { additionalProperties: true })),
-  },
-  {
-    additionalProperties: true,
-    description: "a data subject's signed authorisation",
-    examples: [examples.authorisation],
-  },
-);
-
-/** What a subject reads of their own data: every use naming them, and their authorisations. */
-const Trail = Type.Object(
-  { subject: Hex64, uses: Type.Array(UsageRecord), authorisations: Type.Array(Authorisation) },
-  { examples: [examples.trail] },
-);
-
-const SignedAuthorisation = Type.Object(
-  { payload: AuthorisationTerms, signature: Signature },
-  { additionalProperties: false, examples: [examples.signedAuthorisation] },
-);
-const SignedRevocation = Type.Object(
-  {
-    payload: Type.Object(
-      {
-        statement: Type.Literal(SUBJECT_STATEMENTS.revoke),
-        subject: Hex64,
-        authorisationId: Id(),
-        at: UtcInstant(),
-      },
-      { additionalProperties: false },
-    ),
-    signature: Signature,
-  },
-  { additionalProperties: false, examples: [examples.signedRevocation] },
-);
-const SignedTrail = Type.Object(
-  {
-    payload: Type.Object(
-      { statement: Type.Literal(SUBJECT_STATEMENTS.trail), subject: Hex64, at: UtcInstant() },
-      { additionalProperties: false, description: 'signed within 5 minutes of the request' },
-    ),
-    signature: Signature,
-  },
-  { additionalProperties: false, examples: [examples.signedTrail] },
+const SignedAuthorisation = Signed(AuthorisationTerms, examples.signedAuthorisation);
+const SignedRevocation = Signed(RevocationTerms, examples.signedRevocation);
+const SignedTrail = Signed(TrailTerms, examples.signedTrail);
+const SignedDelegation = Signed(DelegationTerms, examples.signedDelegation);
+const SignedDelegationRevocation = Signed(
+  DelegationRevocationTerms,
+  examples.signedDelegationRevocation,
 );
 
 const SubjectRecordsAnswer = Type.Object({
@@ -194,6 +104,7 @@ const AuthorisationParams = Type.Object(
   { id: Id('authorisation id') },
   { additionalProperties: false },
 );
+const DelegationParams = Type.Object({ id: Id('delegation id') }, { additionalProperties: false });
 const SubjectParams = Type.Object({ subject: Hex64 }, { additionalProperties: false });
 
 /** Every page of a ledger list, in order. */
@@ -218,11 +129,19 @@ async function allPages<T>(
 }
 
 type App = Parameters<FastifyPluginCallbackTypebox<RouteOptions>>[0];
+
+/** What a statement an enterprise's agent signs under a delegation may also be refused with. */
+const AGENT_REFUSALS = [
+  'DELEGATION_NOT_FOUND',
+  'DELEGATION_NOT_LIVE',
+  'DELEGATION_OUT_OF_SCOPE',
+] as const;
 const tags = ['subjects'];
 
 export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   bindingRoutes(app, ctx);
   authorisationRoutes(app, ctx);
+  delegationRoutes(app, ctx);
   trailRoutes(app, ctx);
   recordRoutes(app, ctx);
   done();
@@ -252,12 +171,20 @@ function bindingRoutes(app: App, ctx: GatewayContext): void {
             identifier: IdNumber(
               '身份证号 / 统一社会信用代码; pseudonymised here, never sent to the ledger',
             ),
-            publicKey: Base64(256, 'P-256 SubjectPublicKeyInfo (DER), base64'),
+            publicKey: Base64(
+              256,
+              "P-256 SubjectPublicKeyInfo (DER), base64: the person's own, or the enterprise's legal representative's (法定代表人)",
+            ),
             reason: Type.Optional(Text(2048, 1)),
           },
           { additionalProperties: false, examples: [examples.bindingInput] },
         ),
-        response: responses(Written(SubjectBinding), [...WRITE, 'FORBIDDEN'], 201),
+        response: responses(
+          Written(SubjectBinding),
+          // A key bound already, or a replacement without its reason (the chaincode's checks).
+          [...WRITE, 'FORBIDDEN', 'USCC_INVALID', 'ALREADY_EXISTS', 'REASON_REQUIRED'],
+          201,
+        ),
       },
     },
     async (request, reply) => {
@@ -322,6 +249,7 @@ function authorisationRoutes(app: App, ctx: GatewayContext): void {
             'AUTHORISATION_EXPIRED',
             'CATALOG_NOT_FOUND',
             'FIELD_NOT_IN_CATALOG',
+            ...AGENT_REFUSALS,
           ],
           201,
         ),
@@ -357,6 +285,7 @@ function authorisationRoutes(app: App, ctx: GatewayContext): void {
           'AUTHORISATION_REPLAYED',
           'AUTHORISATION_SUBJECT_MISMATCH',
           'INVALID_STATE',
+          ...AGENT_REFUSALS,
         ]),
       },
     },
@@ -420,6 +349,104 @@ function authorisationRoutes(app: App, ctx: GatewayContext): void {
   );
 }
 
+/**
+ * An enterprise's delegations to its agents (经办人): the legal representative's signed
+ * delegation and revocation, carried like a subject's other statements (no token; the
+ * signature, checked on chain against the enterprise's bound key, is the authority).
+ */
+function delegationRoutes(app: App, ctx: GatewayContext): void {
+  const relay = ctx.publicReader;
+
+  app.post(
+    '/delegations',
+    {
+      config: {
+        public: true,
+        links: follow(
+          { id: '$response.body#/data/id' },
+          'GET /api/v1/subjects/delegations/{id}',
+          'POST /api/v1/subjects/delegations/{id}/revoke',
+        ),
+      },
+      schema: {
+        tags,
+        summary:
+          "submit an enterprise's delegation to an agent (经办人), signed by its legal representative",
+        description:
+          "Carries a delegation the enterprise's legal representative (法定代表人) signed with the enterprise's bound key: the agent's own public key, what the agent may sign (authorisations, revocations, trail reads), for which catalog entries and until when. The agent then signs those statements naming the delegation, and the ledger checks each against it. No token: the signature is the authority. Stored under the hash of its terms (a replay is refused).",
+        body: SignedDelegation,
+        response: responses(
+          Written(Delegation),
+          [
+            ...WRITE,
+            'SUBJECT_NOT_BOUND',
+            'SIGNATURE_INVALID',
+            'DELEGATION_REPLAYED',
+            'DELEGATION_NOT_LIVE',
+            'CATALOG_NOT_FOUND',
+          ],
+          201,
+        ),
+      },
+    },
+    async (request, reply) => {
+      const s = await ctx.chaincode.submit<DelegationType>(relay, TX.consent.SubmitDelegation, [
+        request.body,
+      ]);
+      return reply.code(201).send(await written(ctx, s));
+    },
+  );
+
+  app.post(
+    '/delegations/:id/revoke',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: "revoke an agent's delegation with the legal representative's signed statement",
+        description:
+          "Carries the legal representative's signed revocation of a delegation to the ledger, which verifies it against the enterprise's bound key. Final: the agent can sign nothing more under it, and uses under the authorisations the agent signed under it are refused and recorded as DENIED (AUTHORISATION_DELEGATION_REVOKED).",
+        params: DelegationParams,
+        body: SignedDelegationRevocation,
+        response: responses(Written(Delegation), [
+          ...WRITE,
+          'SUBJECT_NOT_BOUND',
+          'SIGNATURE_INVALID',
+          'DELEGATION_NOT_FOUND',
+          'DELEGATION_OUT_OF_SCOPE',
+          'INVALID_STATE',
+        ]),
+      },
+    },
+    async (request) => {
+      if (request.body.payload.delegationId !== request.params.id) {
+        throw new GatewayError('VALIDATION_FAILED', 'the statement revokes another delegation');
+      }
+      const s = await ctx.chaincode.submit<DelegationType>(relay, TX.consent.RevokeDelegation, [
+        request.body,
+      ]);
+      return written(ctx, s);
+    },
+  );
+
+  app.get(
+    '/delegations/:id',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: 'one delegation (public: a pseudonym, an agent’s public key and a scope)',
+        description:
+          "One delegation with its terms and revocation. Public: the agent's digital safe reads it before signing under it, and it holds nothing personal. Records nothing.",
+        params: DelegationParams,
+        response: responses(Delegation, [...LEDGER, 'DELEGATION_NOT_FOUND']),
+      },
+    },
+    async (request) =>
+      ctx.chaincode.evaluate<DelegationType>(relay, TX.consent.GetDelegation, [request.params.id]),
+  );
+}
+
 /** The subject's own trail, on a fresh statement they signed. */
 function trailRoutes(app: App, ctx: GatewayContext): void {
   const relay = ctx.publicReader;
@@ -441,7 +468,7 @@ function trailRoutes(app: App, ctx: GatewayContext): void {
         body: SignedTrail,
         response: mediaResponses(
           {
-            'application/json': { schema: Trail },
+            'application/json': { schema: SubjectTrail },
             'text/csv': { schema: StreamBody('the uses as RFC 4180 CSV'), example: USAGE_CSV },
           },
           [
@@ -450,6 +477,7 @@ function trailRoutes(app: App, ctx: GatewayContext): void {
             'SIGNATURE_INVALID',
             'AUTHORISATION_REPLAYED',
             'AUTHORISATION_SUBJECT_MISMATCH',
+            ...AGENT_REFUSALS,
           ],
         ),
       },
@@ -474,9 +502,15 @@ function trailRoutes(app: App, ctx: GatewayContext): void {
         TX.consent.ListAuthorisationsBySubject,
         [subject, statement],
       );
+      const delegations = await allPages<DelegationType>(
+        ctx,
+        relay,
+        TX.consent.ListDelegationsBySubject,
+        [subject, statement],
+      );
       return reply
         .type('application/json; charset=utf-8')
-        .send(JSON.stringify({ subject, uses, authorisations }));
+        .send(JSON.stringify({ subject, uses, authorisations, delegations }));
     },
   );
 }
@@ -511,6 +545,7 @@ function recordRoutes(app: App, ctx: GatewayContext): void {
           ...USE,
           'RECORD_NOT_FOUND',
           'AUTHORISATION_NOT_FOUND',
+          'USCC_INVALID',
         ]),
       },
     },

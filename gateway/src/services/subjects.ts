@@ -8,12 +8,10 @@
 import { createHmac } from 'node:crypto';
 import type { SubjectKind } from '@shulian/chaincode/constants';
 import { GatewayError } from '../errors.js';
+import { usccProblem } from './identifiers.js';
 
-/** 身份证号: 17 digits and a check character (digit or X); 统一社会信用代码: 18 characters. */
-const IDENTIFIER_PATTERNS: Readonly<Record<SubjectKind, RegExp>> = {
-  person: /^\d{17}[\dX]$/,
-  enterprise: /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/,
-};
+/** 身份证号: 17 digits and a check character (digit or X). */
+const PERSON_ID = /^\d{17}[\dX]$/;
 
 export interface Subjects {
   /** The identifier as written in records: trimmed, check letters upper-case; or 400. */
@@ -24,12 +22,19 @@ export interface Subjects {
 export function createSubjects(key: Uint8Array): Subjects {
   const normalise = (kind: SubjectKind, identifier: string): string => {
     const text = identifier.trim().toUpperCase();
-    if (!IDENTIFIER_PATTERNS[kind].test(text)) {
+    if (kind === 'enterprise') {
+      const problem = usccProblem(text);
+      if (problem !== null) {
+        throw new GatewayError(
+          'USCC_INVALID',
+          // The code itself stays out of the message, as out of the ledger: messages reach logs.
+          `not a 统一社会信用代码 (GB 32100-2015): ${problem}`,
+        );
+      }
+    } else if (!PERSON_ID.test(text)) {
       throw new GatewayError(
         'VALIDATION_FAILED',
-        kind === 'person'
-          ? 'the 身份证号 must be 17 digits and a check digit or X'
-          : 'the 统一社会信用代码 must be 18 characters (digits and capital letters without I, O, S, V, Z)',
+        'the 身份证号 must be 17 digits and a check digit or X',
       );
     }
     return text;

@@ -6,15 +6,10 @@
 import type { Static, TObject, TSchema, TUnsafe } from '@sinclair/typebox';
 import {
   datasetFormatOf,
-  type Authorisation,
-  type AuthorisationTerms,
   type CatalogUpdateStatus,
   type DigestAlgorithm,
   type RequestStatus,
-  type RevocationTerms,
   type Signed,
-  type SubjectBinding,
-  type TrailTerms,
 } from '@shulian/chaincode/constants';
 import type * as Schema from '../routes/schemas.js';
 import type * as Shape from '../routes/shapes.js';
@@ -189,12 +184,17 @@ export type NetworkStatus = Static<typeof Shape.NetworkStatus>;
 export type NodeStatus = Static<typeof Shape.NodeStatus>;
 export type VerifyReport = Static<typeof Shape.VerifyReport>;
 
-/** A data subject's own trail: every use that named them, and their authorisations. */
-export interface SubjectTrail {
-  subject: string;
-  uses: UsageRecord[];
-  authorisations: Authorisation[];
-}
+/** A data subject's key, signed statements, authorisations and an enterprise's delegations. */
+export type SubjectBinding = Static<typeof Schema.SubjectBinding>;
+export type AuthorisationTerms = Static<typeof Schema.AuthorisationTerms>;
+export type RevocationTerms = Static<typeof Schema.RevocationTerms>;
+export type TrailTerms = Static<typeof Schema.TrailTerms>;
+export type DelegationTerms = Static<typeof Schema.DelegationTerms>;
+export type DelegationRevocationTerms = Static<typeof Schema.DelegationRevocationTerms>;
+export type Authorisation = Static<typeof Schema.Authorisation>;
+export type Delegation = Static<typeof Schema.Delegation>;
+/** A data subject's own trail: every use that named them, authorisations, delegations. */
+export type SubjectTrail = Static<typeof Shape.SubjectTrail>;
 
 // ---- endpoints ---------------------------------------------------------------------------------
 
@@ -357,6 +357,16 @@ export const api = {
         undefined,
         signed,
       ),
+    delegate: (signed: Signed<DelegationTerms>) =>
+      call<Written<Delegation>>('POST', '/subjects/delegations', undefined, signed),
+    undelegate: (signed: Signed<DelegationRevocationTerms>) =>
+      call<Written<Delegation>>(
+        'POST',
+        `/subjects/delegations/${enc(signed.payload.delegationId)}/revoke`,
+        undefined,
+        signed,
+      ),
+    delegation: (id: string) => call<Delegation>('GET', `/subjects/delegations/${enc(id)}`),
     trailCsv: (signed: Signed<TrailTerms>) =>
       download(
         `/subjects/${enc(signed.payload.subject)}/trail`,

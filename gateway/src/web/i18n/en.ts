@@ -487,6 +487,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'error.FORBIDDEN': 'You may not do this.',
   'error.NOT_FOUND': 'Not found.',
   'error.VALIDATION_FAILED': 'Some input is not acceptable.',
+  'error.USCC_INVALID':
+    'This is not a unified social credit code: 18 characters whose last one checks the others.',
   'error.MEDIA_TYPE_MISMATCH':
     'The file is not of the format its catalog entry declares (for example a web page or an image for a CSV entry); nothing was anchored.',
   'error.FORMAT_MISMATCH':

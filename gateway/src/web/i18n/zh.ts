@@ -468,6 +468,7 @@ export const zh = {
   'error.FORBIDDEN': '当前用户无权执行此操作。',
   'error.NOT_FOUND': '未找到。',
   'error.VALIDATION_FAILED': '填写的内容不符合要求。',
+  'error.USCC_INVALID': '统一社会信用代码有误：应为 18 位，且末位校验码须与前 17 位相符。',
   'error.MEDIA_TYPE_MISMATCH':
     '文件类型与目录登记的数据格式不符（例如 CSV 目录上传了网页或图片），未登记。',
   'error.FORMAT_MISMATCH': '文件内容与声明的格式不符（例如声明为 CSV 却无法按 CSV 解析），未登记。',
