@@ -1,9 +1,9 @@
 /**
  * What an operator reads: `/metrics` carries the process (CPU, memory, open files, event-loop
  * delay, GC), the ledger (height per node, transactions by validation code), the work that is
- * late (overdue requests, objections and catalog updates per department) and the bytes moved; the
- * request log has readable times, and a client hanging up mid-upload is one info line, not an
- * error with a stack trace.
+ * late (overdue requests, objections and catalog updates per department) and the bytes moved up
+ * and down; the request log has readable times, and a client hanging up mid-upload is one info
+ * line, not an error with a stack trace.
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,19 @@ describe('/metrics', () => {
     expect(res.statusCode, res.body).toBe(200);
     const after = series(await metrics(), 'downloaded_bytes_total', 'projected="true"');
     expect(after).toBe(before + res.rawPayload.length);
+  });
+
+  it('counts the bytes of uploads anchored', async () => {
+    const before = series(await metrics(), 'uploaded_bytes_total') ?? 0;
+    const body = 'id_number,name,birth_date,address\r\n110101199001010011,张三,1990-01-01,北京\r\n';
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/catalog/PSB-POP-001/versions?reason=metrics',
+      headers: { ...f.auth('psb', 'clerk'), 'content-type': 'text/csv' },
+      payload: body,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(series(await metrics(), 'uploaded_bytes_total')).toBe(before + Buffer.byteLength(body));
   });
 });
 
