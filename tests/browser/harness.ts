@@ -150,3 +150,38 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * What does not fit the window, in words: the page scrolling sideways, and any element of the
+ * header or the page's content reaching past the content's edges (a table wider than its card,
+ * which would scroll inside it with columns out of sight; a filter row spilling out of its
+ * panel). Empty when everything fits.
+ */
+export const layoutProblems = (page: Page): Promise<string[]> =>
+  page.evaluate<string[]>(`(() => {
+    const problems = [];
+    const width = document.documentElement.scrollWidth;
+    if (width > window.innerWidth + 1) problems.push('the page is ' + width + ' px wide');
+    const name = (el) => {
+      const classes = typeof el.className === 'string' ? el.className.trim() : '';
+      const label = (el.textContent || '').trim().slice(0, 30);
+      return el.tagName.toLowerCase() + (classes ? '.' + classes.split(/\\s+/).join('.') : '') +
+        (label ? ' "' + label + '"' : '');
+    };
+    const within = (root, box) => {
+      // The outermost element that spills is the one to name, not each of its descendants.
+      const spilled = new Set();
+      for (const el of root.querySelectorAll('*')) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0 || el.closest('caption, dialog')) continue;
+        if (r.right <= box.right + 1 && r.left >= box.left - 1) continue;
+        spilled.add(el);
+        if (!spilled.has(el.parentElement))
+          problems.push(name(el) + ' spans ' + Math.round(r.left) + '–' + Math.round(r.right) +
+            ' px, outside ' + Math.round(box.left) + '–' + Math.round(box.right) + ' px');
+      }
+    };
+    within(document.querySelector('header'), { left: 0, right: window.innerWidth });
+    within(document.querySelector('main'), document.querySelector('main').getBoundingClientRect());
+    return problems.slice(0, 8);
+  })()`);

@@ -1,9 +1,10 @@
 /**
- * Horizontal bar charts as inline SVG: no chart library, crisp at any zoom, and readable by
- * screen readers through the figure caption and per-bar titles (the same numbers are also in
- * the table beside the charts).
+ * Horizontal bar charts in HTML and CSS: no chart library, and labels laid out by the browser
+ * like any text, so a long department name (English ones run to 60 characters) wraps within its
+ * column instead of being cut off at a fixed SVG width. Each chart is a list of bars named by its
+ * caption, read by screen readers as "label, value" (the same numbers are in the table below).
  */
-import { h, svg } from './dom.js';
+import { h, text } from './dom.js';
 import type { Msg } from './i18n/index.js';
 
 export interface Bar {
@@ -15,50 +16,30 @@ export interface Bar {
   warn?: boolean;
 }
 
-const ROW = 26;
-const LABEL_WIDTH = 180;
-const WIDTH = 560;
-
 export function barChart(title: Msg, bars: readonly Bar[], max?: number): HTMLElement {
   const top = max ?? Math.max(1, ...bars.map((b) => b.value ?? 0));
-  const plot = WIDTH - LABEL_WIDTH - 70;
-  const height = Math.max(ROW, bars.length * ROW) + 8;
-  const chart = svg(
-    'svg',
-    {
-      viewBox: `0 0 ${WIDTH} ${height}`,
-      width: '100%',
-      role: 'img',
-      'aria-label': title,
-      class: 'chart',
-    },
-    ...bars.map((bar, i) => {
-      const y = 4 + i * ROW;
-      const w = bar.value === null ? 0 : Math.max(2, (bar.value / top) * plot);
-      return svg(
-        'g',
-        {},
-        svg('title', {}, document.createTextNode(`${bar.label}: ${bar.display}`)),
-        svg(
-          'text',
-          { x: LABEL_WIDTH - 8, y: y + 16, 'text-anchor': 'end', class: 'chart-label' },
-          document.createTextNode(bar.label),
-        ),
-        svg('rect', {
-          x: LABEL_WIDTH,
-          y: y + 3,
-          width: w,
-          height: ROW - 8,
-          rx: 3,
-          class: bar.warn ? 'bar warn' : 'bar',
-        }),
-        svg(
-          'text',
-          { x: LABEL_WIDTH + w + 6, y: y + 16, class: 'chart-value' },
-          document.createTextNode(bar.display),
-        ),
-      );
-    }),
+  const caption = h('figcaption', null, title);
+  return h(
+    'figure',
+    { class: 'chart-figure' },
+    caption,
+    h(
+      'ul',
+      { class: 'chart', 'aria-label': title },
+      bars.map((bar) => {
+        const fill = h('span', { class: bar.warn ? 'bar warn' : 'bar' });
+        // The width is data, set through the CSSOM: the CSP refuses style attributes.
+        const share = bar.value === null ? 0 : Math.min(1, bar.value / top);
+        fill.style.width = `max(2px, ${(share * 100).toFixed(2)}%)`;
+        if (bar.value === null) fill.hidden = true;
+        return h(
+          'li',
+          { class: 'chart-row' },
+          h('span', { class: 'chart-label' }, bar.label),
+          h('span', { class: 'chart-track' }, fill),
+          h('span', { class: 'chart-value' }, text(bar.display)),
+        );
+      }),
+    ),
   );
-  return h('figure', { class: 'chart-figure' }, h('figcaption', null, title), chart);
 }

@@ -101,17 +101,3 @@ export function replace(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();
   for (const child of children) append(parent, child);
 }
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-/** An SVG element; charts are drawn as inline SVG so they need no library and scale cleanly. */
-export function svg(
-  tag: string,
-  attrs: Readonly<Record<string, string | number>> = {},
-  ...children: (SVGElement | Text)[]
-): SVGElement {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));
-  for (const child of children) el.appendChild(child);
-  return el;
-}

@@ -27,7 +27,7 @@ import { verifyPage } from './pages/verify.js';
 import { go, parseHash, setRenderer, type RouteParams } from './router.js';
 import { canAudit, currentUser, isAdmin, restore, signOut } from './session.js';
 import { errorBox } from './ui.js';
-import { rolesLabel } from './pages/common.js';
+import { departmentName, loadDepartments, rolesLabel } from './pages/common.js';
 
 interface Page {
   name: string;
@@ -109,10 +109,10 @@ function renderHeader(active: string): void {
           me.roles.length
             ? t('account.who', {
                 user: me.user,
-                department: me.department,
+                department: departmentName(me.department),
                 roles: rolesLabel(me.roles),
               })
-            : t('account.whoNoRole', { user: me.user, department: me.department }),
+            : t('account.whoNoRole', { user: me.user, department: departmentName(me.department) }),
         ),
         accountHint(me),
         h(
@@ -164,6 +164,9 @@ let renderSeq = 0;
 
 async function render(): Promise<void> {
   const seq = ++renderSeq;
+  // The header and the sign-in page name departments (the directory is public and kept once
+  // read); without it they could only show ids. A directory that cannot be read leaves the ids.
+  await loadDepartments().catch(() => undefined);
   const { name, params } = parseHash();
   const page = PAGES.find((p) => p.name === name);
   let title: MessageKey;

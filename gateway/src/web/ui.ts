@@ -21,12 +21,62 @@ const isFormControl = (el: Element): el is Control | HTMLButtonElement =>
   el instanceof HTMLTextAreaElement ||
   el instanceof HTMLButtonElement;
 
+/**
+ * Controls that come with buttons of their own (a day's calendar, a file's chooser), made once
+ * `field()` knows the label they are named after.
+ */
+const companions = new WeakMap<Control, (label: Msg) => HTMLElement>();
+
+/** Gives `control` its companion, placed beside it by `field()`. */
+export function accompany(control: Control, make: (label: Msg) => HTMLElement): void {
+  companions.set(control, make);
+}
+
 /** A control with its visible label (and optional hint) bound by id, for screen readers. */
 export function field(label: Msg, control: Control, hint?: Msg): HTMLElement {
   control.id ||= uid('f');
   const hintEl = hint ? h('small', { id: uid('hint'), class: 'hint' }, hint) : null;
   if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
-  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hintEl);
+  const companion = companions.get(control)?.(label);
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: control.id }, label),
+    companion ? h('div', { class: 'with-companion' }, control, companion) : control,
+    hintEl,
+  );
+}
+
+/**
+ * A file chooser in the console's language. The browser's own button and its "no file chosen"
+ * speak the browser's language whatever the console's, so the input is hidden (out of the tab
+ * order, still labelled) behind a button that opens it and the name of the file chosen.
+ */
+export function fileInput(name: string, attrs: { accept?: string } = {}): HTMLInputElement {
+  const input = h('input', {
+    type: 'file',
+    name,
+    class: 'visually-hidden',
+    tabindex: -1,
+    ...attrs,
+  });
+  accompany(input, (label) => {
+    const chosen = h('span', { id: uid('file'), class: 'file-name' }, t('file.none'));
+    input.addEventListener('change', () => {
+      const file = input.files?.[0];
+      replace(chosen, file ? text(file.name) : t('file.none'));
+    });
+    return h(
+      'span',
+      { class: 'file-chooser' },
+      button(t('file.choose'), () => input.click(), 'secondary', {
+        'aria-label': t('file.chooseFor', { field: label }),
+        'aria-describedby': chosen.id,
+      }),
+      chosen,
+    );
+  });
+  return input;
 }
 
 export interface Option {

@@ -15,6 +15,7 @@ import {
   type UsageFilters,
   type UsageRecord,
 } from '../api.js';
+import { dayInput } from '../dates.js';
 import { h, text, type Child } from '../dom.js';
 import { t } from '../i18n/index.js';
 import type { RouteParams } from '../router.js';
@@ -138,8 +139,8 @@ async function actsView(
     ),
     field(t('common.user'), input('user', { value: values.user, autocomplete: 'off' })),
     field(t('audit.dataset'), input('catalogId', { value: values.catalogId, autocomplete: 'off' })),
-    field(t('audit.from'), input('from', { type: 'date', value: values.from })),
-    field(t('audit.to'), input('to', { type: 'date', value: values.to })),
+    field(t('audit.from'), dayInput('from', { value: values.from })),
+    field(t('audit.to'), dayInput('to', { value: values.to })),
     field(
       t('audit.period'),
       select(
@@ -280,8 +281,8 @@ async function usesView(
       select('department', withAny(departmentOptions()), filters.department),
     ),
     field(t('common.user'), input('user', { value: filters.user ?? '', autocomplete: 'off' })),
-    field(t('audit.from'), input('from', { type: 'date', value: filters.from ?? '' })),
-    field(t('audit.to'), input('to', { type: 'date', value: filters.to ?? '' })),
+    field(t('audit.from'), dayInput('from', { value: filters.from ?? '' })),
+    field(t('audit.to'), dayInput('to', { value: filters.to ?? '' })),
   );
   return {
     actions: [

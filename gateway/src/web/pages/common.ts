@@ -30,7 +30,7 @@ export function departmentName(id: string): Msg {
   return d ? pick({ zh: d.nameZh, en: d.nameEn }) : pick({ zh: id, en: id });
 }
 
-/** The department's name with its id below it, where both help (sign-in, network nodes). */
+/** The department's name with its id below it, where both help (network nodes, gateways). */
 export const departmentCell = (id: string): Child => [
   departmentName(id),
   h('br'),
@@ -46,10 +46,7 @@ export const purposeLabel = (purpose: Purpose): HTMLElement =>
 
 export const rolesLabel = (roles: readonly Role[]): Msg => list(roles.map((r) => t(`role.${r}`)));
 
-/** A CST calendar day, `days` from today: ledger periods and deadlines are counted in CST. */
-export function cstToday(days = 0): string {
-  return new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
-}
+export { cstToday } from '../dates.js';
 
 /** A link to a catalog entry, labelled with its name when known, else its code. */
 export const catalogLink = (catalogId: string, name?: string): HTMLElement =>

@@ -33,6 +33,7 @@ import {
   type HistoryItem,
   type UpdateRequirement,
 } from '../api.js';
+import { dayInput } from '../dates.js';
 import { h, text, type Child } from '../dom.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { go, refresh } from '../router.js';
@@ -46,6 +47,7 @@ import {
   enumOptions,
   errorBox,
   field,
+  fileInput,
   formatBytes,
   formatTime,
   formValue,
@@ -317,7 +319,7 @@ function versionsTable(entry: CatalogEntry, versions: readonly AnchoredVersion[]
 
 /** The owner anchors new versions and issues record proofs (for a citizen's single record). */
 function ownerTools(entry: CatalogEntry, versions: readonly AnchoredVersion[]): HTMLElement {
-  const file = h('input', { type: 'file', name: 'file', required: true });
+  const file = fileInput('file');
   const upload = h(
     'form',
     { class: 'stack' },
@@ -504,11 +506,7 @@ function entryBasics(entry: CatalogEntry | null): HTMLElement {
     ),
     field(
       t('entry.publishDate'),
-      input('publishDate', {
-        type: 'date',
-        required: true,
-        value: entry?.publishDate ?? cstToday(),
-      }),
+      dayInput('publishDate', { required: true, value: entry?.publishDate ?? cstToday() }),
     ),
   );
 }

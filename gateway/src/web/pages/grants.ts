@@ -192,7 +192,7 @@ function resolveForm(o: QualityObjection): HTMLElement {
     return v;
   };
   return reasonForm(
-    t('objections.reason', { id: o.id }),
+    t('objections.reason'),
     [
       {
         label: t('objections.corrected'),
@@ -217,7 +217,7 @@ function resolveForm(o: QualityObjection): HTMLElement {
           }),
       },
     ],
-    field(t('objections.correctedVersion', { id: o.id }), version),
+    field(t('objections.correctedVersion'), version),
   );
 }
 

@@ -12,6 +12,7 @@ import {
   type ShareRequest,
   type UpdateRequirement,
 } from '../api.js';
+import { dayInput, isDay } from '../dates.js';
 import { h, text, type Child } from '../dom.js';
 import { pick, t, type Msg } from '../i18n/index.js';
 import { go, type RouteParams } from '../router.js';
@@ -25,7 +26,6 @@ import {
   filterForm,
   formatTime,
   formValue,
-  input,
   notice,
   onSubmit,
   pagedList,
@@ -258,8 +258,8 @@ async function createForm(catalogId: string): Promise<HTMLElement> {
     h(
       'div',
       { class: 'grid2' },
-      field(t('requests.from'), input('from', { type: 'date', required: true, value: cstToday() })),
-      field(t('requests.to'), input('to', { type: 'date', required: true, value: cstToday(365) })),
+      field(t('requests.from'), dayInput('from', { required: true, value: cstToday() })),
+      field(t('requests.to'), dayInput('to', { required: true, value: cstToday(365) })),
     ),
     h(
       'div',
@@ -300,7 +300,7 @@ function outboxTable(rows: readonly Row[]): HTMLElement {
       { header: t('common.status'), cell: statusCell },
       { header: t('requests.created'), cell: (r) => formatTime(r.createdAt) },
       { header: t('requests.deadline'), cell: (r) => deadline(r, r.overdue) },
-      { header: t('requests.decision'), cell: (r) => text(r.decision?.reason ?? '') },
+      { header: t('requests.decision'), cell: decisionReason },
       // Only pending requests can be withdrawn; without any, the column would stay empty.
       ...(rows.some((r) => r.status === 'pending')
         ? [
@@ -322,6 +322,13 @@ const purposeCell = (r: Row): Child => [
   h('br'),
   h('small', { class: 'scenario' }, text(r.scenario)),
 ];
+
+/**
+ * The answer's reason as the provider wrote it; an automatic grant's reason is the chaincode's
+ * fixed bilingual text, said here in the reader's language instead.
+ */
+const decisionReason = (r: Row): Child =>
+  r.automatic ? t('requests.automaticReason') : text(r.decision?.reason ?? '');
 
 function statusCell(r: Row): HTMLElement {
   return h(
@@ -371,7 +378,7 @@ function inboxTable(caption: Msg, rows: readonly Row[], arbitration: boolean): H
       },
       {
         header: t('common.actions'),
-        cell: (r) => (decides(r) ? decisionForm(r) : text(r.decision?.reason ?? '')),
+        cell: (r) => (decides(r) ? decisionForm(r) : decisionReason(r)),
       },
     ],
     rows,
@@ -415,7 +422,11 @@ function decisionForm(r: Row): HTMLElement {
     r.fields,
   );
   const to = /^\d{4}-\d{2}-\d{2}$/.test(r.period.to) ? r.period.to : '';
-  const validTo = input('validTo', { type: 'date', value: to, max: to, min: r.period.from });
+  const validTo = dayInput('validTo', {
+    value: to,
+    ...(to ? { max: to } : {}),
+    ...(isDay(r.period.from) ? { min: r.period.from } : {}),
+  });
   const narrowing = h(
     'details',
     { class: 'narrow' },

@@ -17,6 +17,7 @@ import {
   type SubjectKind,
 } from '@shulian/chaincode/constants';
 import { api, type SubjectTrail, type UsageRecord } from '../api.js';
+import { dayInput } from '../dates.js';
 import { h, text, type Child } from '../dom.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
 import { refresh } from '../router.js';
@@ -210,14 +211,8 @@ function authoriseSection(key: SafeKey, subject: string): HTMLElement {
       input('matter', { autocomplete: 'off', required: true }),
       t('safe.matterHint'),
     ),
-    field(
-      t('safe.validFrom'),
-      input('validFrom', { type: 'date', value: cstToday(), required: true }),
-    ),
-    field(
-      t('safe.validTo'),
-      input('validTo', { type: 'date', value: cstToday(30), required: true }),
-    ),
+    field(t('safe.validFrom'), dayInput('validFrom', { value: cstToday(), required: true })),
+    field(t('safe.validTo'), dayInput('validTo', { value: cstToday(30), required: true })),
     field(
       t('safe.maxUses'),
       input('maxUses', { type: 'number', min: 1, max: 1000, step: 1, value: '1', required: true }),

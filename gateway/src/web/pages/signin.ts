@@ -18,7 +18,7 @@ import {
   submit,
   table,
 } from '../ui.js';
-import { departmentCell, departmentName, rolesLabel } from './common.js';
+import { departmentName, rolesLabel } from './common.js';
 
 export async function signInPage(params: RouteParams): Promise<HTMLElement> {
   const next = params.query.get('next') ?? 'catalog';
@@ -75,10 +75,9 @@ async function demoSection(enter: (token: string) => Promise<void>): Promise<HTM
     table(
       t('signin.demo'),
       [
-        { header: t('common.department'), cell: (i) => departmentCell(i.department) },
+        { header: t('common.department'), cell: (i) => departmentName(i.department) },
         { header: t('common.user'), cell: (i) => text(i.user) },
         { header: t('common.roles'), cell: (i) => rolesLabel(i.roles) },
-        { header: t('signin.label'), cell: (i) => text(i.label ?? '') },
         {
           header: t('common.actions'),
           cell: (i) =>

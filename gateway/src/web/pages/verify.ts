@@ -25,6 +25,7 @@ import {
   errorBox,
   errorText,
   field,
+  fileInput,
   formatBytes,
   formatTime,
   mono,
@@ -187,13 +188,13 @@ function proofSection(): HTMLElement {
     placeholder: t('verify.proofPlaceholder'),
   });
   // A proof file may be chosen instead of pasted; its text lands in the box so the user sees it.
-  const proofFile = h('input', { type: 'file', accept: '.json,application/json' });
+  const proofFile = fileInput('proofFile', { accept: '.json,application/json' });
   proofFile.addEventListener('change', () => {
     void proofFile.files?.[0]?.text().then((content) => {
       proofInput.value = content;
     });
   });
-  const trustFile = h('input', { type: 'file', accept: '.json,application/json' });
+  const trustFile = fileInput('trustFile', { accept: '.json,application/json' });
   const result = h('div', { 'aria-live': 'polite' });
   // A result is about this proof and trust file: changing either clears it.
   clearProofResult = () => result.replaceChildren();
