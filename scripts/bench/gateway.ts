@@ -5,20 +5,26 @@
  *     `--uploads` uploads, each a different dataset of that size), against
  *     `openssl dgst -sha256` on the same file, and against a durable copy (`dd conv=fsync`), which
  *     bounds any store that fsyncs; the gateway process's peak RSS (VmHWM).
- *  2. Verify-by-digest requests/s (index lookup) against a bare Fastify route, both in their own
+ *  2. Tables anchored record by record: a generated register of `--rows` records (mixed quoted
+ *     fields) as CSV and as JSON Lines, each against the binary upload of a file of the same size
+ *     in the same run (throughput ratio, records per second into the record tree, peak RSS, the
+ *     event loop's longest stall from the gateway's own /metrics), and one `--long-row-mib` row
+ *     against the same bytes as binary (time linear in row length).
+ *  3. Verify-by-digest requests/s (index lookup) against a bare Fastify route, both in their own
  *     process, 64 connections, autocannon; `--rounds` turns each, medians compared.
- *  3. Audit trace latency over 1,000,000 usage records in the query index (p50/p95/p99).
- *  4. The proof engineer's hashing and bundle benchmarks (scripts/bench/hash.ts, proof.ts), run
+ *  4. Audit trace latency over 1,000,000 usage records in the query index (p50/p95/p99).
+ *  5. The proof engineer's hashing and bundle benchmarks (scripts/bench/hash.ts, proof.ts), run
  *     as they are when built (`--with-proofs`).
  *
  *   npm run build && npm run bench:gateway -- [--size-mib 1024] [--uploads 3] [--rounds 3] [--records 1000000] [--duration 10]
+ *     [--rows 5000000 (0 skips tables)] [--long-row-mib 32]
  *
  * Prints a human summary on stderr and one JSON object on stdout.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,9 +35,13 @@ import { parseArgs } from 'node:util';
 import type { UsageRecord } from '@shulian/chaincode/constants';
 import { DEMO_ENTRIES } from '../../gateway/src/demo/seed.js';
 import { openQueryIndex } from '../../gateway/src/index/query-index.js';
+import { writeLongRow, writeTables } from './tables.js';
 
 /** The entry the uploads go to: opaque bytes, so a file of any content is of its format. */
 const BENCH_ENTRY = 'PSB-BENCH-001';
+/** Entries declared CSV and JSON Lines: their uploads are anchored record by record. */
+const CSV_ENTRY = 'PSB-BENCH-CSV';
+const JSONL_ENTRY = 'PSB-BENCH-JSONL';
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +52,8 @@ const { values } = parseArgs({
     uploads: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
     'with-proofs': { type: 'boolean', default: false },
+    rows: { type: 'string', default: '5000000' },
+    'long-row-mib': { type: 'string', default: '32' },
   },
 });
 const MIB = 1024 * 1024;
@@ -169,40 +181,47 @@ async function demoToken(base: string, department: string, user: string): Promis
   return found.token;
 }
 
-/** Publishes BENCH_ENTRY (the demo population entry's metadata, declared application/octet-stream). */
-async function publishBenchEntry(base: string, token: string): Promise<void> {
+/** Publishes entry `id` of `format` (the demo population entry's metadata otherwise). */
+async function publishBenchEntry(
+  base: string,
+  token: string,
+  id: string,
+  format: string,
+): Promise<void> {
   const population = DEMO_ENTRIES.find(({ entry }) => entry.id === 'PSB-POP-001')!.entry;
   const res = await fetch(`${base}/api/v1/catalog`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      ...population,
-      id: BENCH_ENTRY,
-      name: '上传基准文件',
-      format: 'application/octet-stream',
-    }),
+    body: JSON.stringify({ ...population, id, name: `上传基准 ${id}`, format }),
   });
   if (res.status !== 201)
-    throw new Error(`publishing ${BENCH_ENTRY}: HTTP ${res.status} ${await res.text()}`);
+    throw new Error(`publishing ${id}: HTTP ${res.status} ${await res.text()}`);
+}
+
+interface Upload {
+  entry: string;
+  contentType: string;
+  path: string;
+  size: number;
+  /** Replaces the first four bytes (binary files only): a new dataset of the same size. */
+  variant?: number;
 }
 
 async function upload(
   base: string,
   token: string,
-  path: string,
-  size: number,
-  variant: number,
-): Promise<{ seconds: number; digest: string }> {
+  u: Upload,
+): Promise<{ seconds: number; digest: string; records: number | null }> {
   const t0 = process.hrtime.bigint();
   const body = await new Promise<string>((ok, fail) => {
     const req = request(
-      `${base}/api/v1/catalog/${BENCH_ENTRY}/versions?reason=bench`,
+      `${base}/api/v1/catalog/${u.entry}/versions?reason=bench`,
       {
         method: 'POST',
         headers: {
           authorization: `Bearer ${token}`,
-          'content-type': 'application/octet-stream',
-          'content-length': String(size),
+          'content-type': u.contentType,
+          'content-length': String(u.size),
         },
       },
       (res) => {
@@ -216,13 +235,135 @@ async function upload(
       },
     );
     req.on('error', fail);
-    pipeline(variantOf(path, variant), req).catch(fail);
+    const source =
+      u.variant === undefined
+        ? createReadStream(u.path, { highWaterMark: MIB })
+        : variantOf(u.path, u.variant);
+    pipeline(source, req).catch(fail);
   });
   const elapsed = seconds(t0);
-  return {
-    seconds: elapsed,
-    digest: (JSON.parse(body) as { data: { digest: { value: string } } }).data.digest.value,
+  const { data } = JSON.parse(body) as {
+    data: { digest: { value: string }; recordCount?: number | null };
   };
+  return { seconds: elapsed, digest: data.digest.value, records: data.recordCount ?? null };
+}
+
+/** The gateway's longest event-loop stall since its previous scrape, from its own /metrics. */
+async function eventLoopMaxMs(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const max = /^shulian_nodejs_eventloop_delay_seconds\{quantile="1"\} (\S+)$/m.exec(text);
+  return max ? Number(max[1]) * 1000 : NaN;
+}
+
+/** Resets the gateway's peak RSS (VmHWM), so each phase reports its own. */
+const resetPeak = (pid: number): Promise<void> => writeFile(`/proc/${pid}/clear_refs`, '5');
+
+/** One upload with its event-loop stall and peak RSS, each reset before it. */
+async function measuredUpload(base: string, token: string, pid: number, u: Upload) {
+  await eventLoopMaxMs(base);
+  await resetPeak(pid);
+  const result = await upload(base, token, u);
+  return {
+    ...result,
+    eventLoopMaxMs: await eventLoopMaxMs(base),
+    peakRssMiB: (await vmHwmKiB(pid)) / 1024,
+  };
+}
+
+/**
+ * Section 2: the same register as CSV and JSON Lines, each against a binary file of its size,
+ * then one long row against its bytes as binary.
+ */
+async function tableBench(
+  dir: string,
+  base: string,
+  token: string,
+  pid: number,
+  rows: number,
+  longRowMiB: number,
+) {
+  const csv = join(dir, 'table.csv');
+  const jsonl = join(dir, 'table.jsonl');
+  log(`writing a register of ${rows} records as CSV and JSON Lines…`);
+  await writeTables(csv, jsonl, rows);
+  await publishBenchEntry(base, token, CSV_ENTRY, 'text/csv');
+  await publishBenchEntry(base, token, JSONL_ENTRY, 'application/x-ndjson');
+  const out: Record<string, unknown> = { rows };
+  let variant = 1000;
+  for (const [name, path, entry, contentType] of [
+    ['csv', csv, CSV_ENTRY, 'text/csv'],
+    ['jsonl', jsonl, JSONL_ENTRY, 'application/x-ndjson'],
+  ] as const) {
+    const size = (await stat(path)).size;
+    const binary = join(dir, `${name}.bin`);
+    await writeFileOf(binary, size);
+    log(`${name}: ${(size / MIB).toFixed(0)} MiB by record, then as binary…`);
+    const table = await measuredUpload(base, token, pid, { entry, contentType, path, size });
+    const bytes = await measuredUpload(base, token, pid, {
+      entry: BENCH_ENTRY,
+      contentType: 'application/octet-stream',
+      path: binary,
+      size,
+      variant: variant++,
+    });
+    await rm(binary);
+    if (table.records !== rows) throw new Error(`${name}: ${table.records} records, not ${rows}`);
+    out[name] = {
+      sizeMiB: size / MIB,
+      seconds: table.seconds,
+      MiBps: size / MIB / table.seconds,
+      binarySeconds: bytes.seconds,
+      binaryMiBps: size / MIB / bytes.seconds,
+      ratioToBinary: bytes.seconds / table.seconds,
+      ratioTarget: 0.5,
+      recordsPerSecond: rows / table.seconds,
+      recordsTarget: 500_000,
+      peakRssMiB: table.peakRssMiB,
+      rssTargetMiB: 250,
+      eventLoopMaxMs: table.eventLoopMaxMs,
+      eventLoopTargetMs: 50,
+    };
+    log(
+      `${name}: ${(size / MIB / table.seconds).toFixed(1)} MiB/s = ${(bytes.seconds / table.seconds).toFixed(2)}x binary, ` +
+        `${(rows / table.seconds).toFixed(0)} records/s, peak RSS ${table.peakRssMiB.toFixed(0)} MiB, ` +
+        `event loop max ${table.eventLoopMaxMs.toFixed(0)} ms`,
+    );
+  }
+  await rm(csv);
+  await rm(jsonl);
+  if (longRowMiB > 0) {
+    const path = join(dir, 'long-row.csv');
+    await writeLongRow(path, longRowMiB * MIB);
+    const size = (await stat(path)).size;
+    log(`one ${longRowMiB} MiB row, then the same bytes as binary…`);
+    const row = await measuredUpload(base, token, pid, {
+      entry: CSV_ENTRY,
+      contentType: 'text/csv',
+      path,
+      size,
+    });
+    const bytes = await measuredUpload(base, token, pid, {
+      entry: BENCH_ENTRY,
+      contentType: 'application/octet-stream',
+      path,
+      size,
+      variant: variant++,
+    });
+    await rm(path);
+    out.longRow = {
+      rowMiB: longRowMiB,
+      seconds: row.seconds,
+      binarySeconds: bytes.seconds,
+      timesBinary: row.seconds / bytes.seconds,
+      target: 2,
+      eventLoopMaxMs: row.eventLoopMaxMs,
+      peakRssMiB: row.peakRssMiB,
+    };
+    log(
+      `long row: ${row.seconds.toFixed(2)} s = ${(row.seconds / bytes.seconds).toFixed(2)}x the binary upload's time, event loop max ${row.eventLoopMaxMs.toFixed(0)} ms`,
+    );
+  }
+  return out;
 }
 
 interface Cannon {
@@ -340,11 +481,19 @@ try {
   const started = await startGateway(join(dir, 'data'));
   gateway = started.child;
   const token = await demoToken(started.base, 'psb', 'clerk');
-  await publishBenchEntry(started.base, token);
+  await publishBenchEntry(started.base, token, BENCH_ENTRY, 'application/octet-stream');
   const uploads: { seconds: number; digest: string }[] = [];
   for (let i = 0; i < Number(values.uploads); i++) {
     log(`uploading (${i + 1}/${values.uploads})…`);
-    uploads.push(await upload(started.base, token, file, size, i));
+    uploads.push(
+      await upload(started.base, token, {
+        entry: BENCH_ENTRY,
+        contentType: 'application/octet-stream',
+        path: file,
+        size,
+        variant: i,
+      }),
+    );
   }
   const up = median(uploads.map((u) => u.seconds));
   const rssMiB = (await vmHwmKiB(gateway.pid!)) / 1024;
@@ -364,6 +513,17 @@ try {
     `upload (median of ${uploads.length}): ${(sizeMib / up).toFixed(0)} MiB/s vs openssl ${(sizeMib / opensslSeconds).toFixed(0)} MiB/s = ${(opensslSeconds / up).toFixed(2)}x ` +
       `(durable copy ${(sizeMib / copySeconds).toFixed(0)} MiB/s = ${(copySeconds / up).toFixed(2)}x); peak RSS ${rssMiB.toFixed(0)} MiB`,
   );
+
+  if (Number(values.rows) > 0) {
+    results.tables = await tableBench(
+      dir,
+      started.base,
+      token,
+      gateway.pid!,
+      Number(values.rows),
+      Number(values['long-row-mib']),
+    );
+  }
 
   // Bare route and gateway take turns, and the medians are compared: on a shared machine the
   // load of neighbours drifts within a minute, and back-to-back single runs caught it as a ratio.
