@@ -171,6 +171,10 @@ describe('help, version and usage errors', () => {
         [['anchor', 'x.csv', '--proof', 'p.json'], 'shulian anchor: anchor does not take --proof'],
         [['trust'], 'shulian trust: which action? `shulian trust export` writes the trust file'],
         [['tokens', 'mint'], 'shulian tokens: unknown action "mint"'],
+        [
+          ['trace', '--limit', '-3'],
+          'shulian trace: --limit needs a value; one that starts with a dash goes after "="',
+        ],
       ] as const) {
         const r = await cli([...args]);
         expect(r.code, args.join(' ')).toBe(2);

@@ -285,9 +285,12 @@ export function parseArgsMessage(err: unknown): string {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${option ?? ''}`.trim();
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /does not take an argument/.test(message ?? '')
-        ? `${option ?? 'this option'} takes no value`
-        : `${option ?? 'an option'} needs a value`;
+      if (/does not take an argument/.test(message ?? ''))
+        return `${option ?? 'this option'} takes no value`;
+      // `--limit -3`: a value that starts with a dash reads as another option.
+      if (/ambiguous/.test(message ?? ''))
+        return `${option ?? 'an option'} needs a value; one that starts with a dash goes after "=" (${option ?? '--option'}=-1)`;
+      return `${option ?? 'an option'} needs a value`;
     case undefined:
     default:
       return message ?? String(err);
