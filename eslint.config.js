@@ -47,7 +47,6 @@ export default tseslint.config(
     files: [
       'gateway/src/demo/seed.ts',
       'gateway/src/routes/catalog.ts',
-      'gateway/src/routes/ledger.ts',
       'gateway/src/routes/verify.ts',
       'gateway/src/routes/versions.ts',
       'gateway/src/services/datasets.ts',

@@ -14,7 +14,8 @@ import {
 import { fromLedgerError, GatewayError } from '../errors.js';
 import { hasRole, principalOf, requireOperator } from '../auth/guard.js';
 import { follow } from '../openapi.js';
-import type { RouteOptions } from './context.js';
+import type { GatewayContext } from '../services/runtime.js';
+import type { RouteApp, RouteOptions } from './context.js';
 import { responses } from './helpers.js';
 import { Nullable } from './schemas.js';
 import {
@@ -81,16 +82,26 @@ const blockView = (b: BlockEvent) => ({
 
 const MAX_BLOCKS_PER_PAGE = 100;
 
-export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
-  const tags = ['ledger'];
-  const ledgerCall = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (err) {
-      throw fromLedgerError(err);
-    }
-  };
+const tags = ['ledger'];
 
+/** A ledger call whose failure is answered with the ledger's own code. */
+async function ledgerCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw fromLedgerError(err);
+  }
+}
+
+export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  chainRoutes(app, ctx);
+  verifyRoutes(app, ctx);
+  repairRoute(app, ctx);
+  done();
+};
+
+/** The chain as the explorer reads it: status, blocks, transactions, and the trust file. */
+function chainRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.get(
     '/status',
     {
@@ -222,7 +233,10 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     },
     () => Promise.resolve(ctx.trust),
   );
+}
 
+/** A full verification of the ledger, the index and the store, and how far it has come. */
+function verifyRoutes(app: RouteApp, ctx: GatewayContext): void {
   // One verification at a time per gateway: a second request shares the one under way, and
   // GET /verify/progress says how far it is.
   let verifying: VerifyJob | undefined;
@@ -293,7 +307,10 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       });
     },
   );
+}
 
+/** The coordinator's rebuild of a department's node (embedded engine). */
+function repairRoute(app: RouteApp, ctx: GatewayContext): void {
   app.post(
     '/nodes/:department/repair',
     {
@@ -346,5 +363,4 @@ export const ledgerRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       return node;
     },
   );
-  done();
-};
+}
