@@ -26,6 +26,7 @@ import type { GatewayContext } from './services/runtime.js';
 import { actRoutes } from './routes/acts.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes, catalogUpdateRoutes } from './routes/catalog.js';
+import { exchangeRoutes } from './routes/exchange.js';
 import { dcatRoutes } from './routes/dcat.js';
 import { departmentRoutes } from './routes/departments.js';
 import { gatewayRoutes } from './routes/gateways.js';
@@ -224,6 +225,7 @@ export async function buildApp(
       await api.register(statsRoutes, { ctx, prefix: '/stats' });
       await api.register(ledgerRoutes, { ctx, prefix: '/ledger' });
       await api.register(dcatRoutes, { ctx, prefix: '/dcat' });
+      await api.register(exchangeRoutes, { ctx, prefix: '/exchange' });
     },
     { prefix: '/api/v1' },
   );

@@ -56,6 +56,15 @@ export interface GatewayConfig {
    * department (the embedded engine's only way, and Fabric's single-machine way).
    */
   department?: string;
+  /**
+   * Department mode: the port of the exchange listener (`SHULIAN_EXCHANGE_PORT`), HTTPS with
+   * mutual TLS, where other departments' gateways fetch this department's data; its URL is what
+   * the department's admin publishes in the gateway directory. Unset: no listener (this gateway
+   * still fetches from others').
+   */
+  exchangePort?: number;
+  /** Host names, beyond 127.0.0.1 and localhost, that the exchange certificate names (`SHULIAN_EXCHANGE_HOSTS`, comma-separated). */
+  exchangeHosts: string[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -80,6 +89,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   minFreeBytes: 16 * 1024 * 1024,
   ledger: 'embedded',
   fabricDir: resolve('data', 'fabric'),
+  exchangeHosts: [],
 };
 
 /** `SHULIAN_*` integer settings: variable, config key, bounds. */
@@ -197,6 +207,12 @@ export function loadConfig(
   if (yes(env.SHULIAN_DEMO)) config.demo = true;
   if (yes(env.SHULIAN_DEMO_PUBLIC)) config.demoPublic = true;
   Object.assign(config, ledgerConfig(env));
+  if (env.SHULIAN_EXCHANGE_PORT)
+    config.exchangePort = integer('SHULIAN_EXCHANGE_PORT', env.SHULIAN_EXCHANGE_PORT, 0, 65535);
+  if (env.SHULIAN_EXCHANGE_HOSTS)
+    config.exchangeHosts = env.SHULIAN_EXCHANGE_HOSTS.split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
   return { ...config, ...overrides };
 }
 

@@ -30,6 +30,8 @@ const GATEWAY_CODES = {
   EXCHANGE_UNKNOWN_MSP: 401,
   EXCHANGE_REQUEST_EXPIRED: 401,
   EXCHANGE_REQUEST_REPLAYED: 409,
+  // A provider's gateway serves each committed use once: a second delivery is a second use.
+  USE_ALREADY_DELIVERED: 409,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
@@ -56,6 +58,13 @@ const GATEWAY_CODES = {
   BLOB_MISSING: 500,
   BLOB_DAMAGED: 500,
   LEDGER_ERROR: 502,
+  // The consumer's gateway could not reach the provider's (down, not in the directory, TLS
+  // refused); the provider refused in a way the consumer's ledger check did not foresee; its
+  // stream ended early (DELIVERY_INCOMPLETE) or whole but not the recorded delivery.
+  PROVIDER_UNREACHABLE: 502,
+  PROVIDER_REFUSED: 502,
+  DELIVERY_INCOMPLETE: 502,
+  DELIVERY_MISMATCH: 502,
   LEDGER_UNAVAILABLE: 503,
   NOT_READY: 503,
   MVCC_CONFLICT: 503,

@@ -87,6 +87,36 @@ export const USE: readonly Declared[] = [
   ...DENIALS.map((code) => ({ code, status: 403 })),
 ];
 
+/**
+ * A request from another department's gateway (gateway-to-gateway exchange): its signature, its
+ * TLS pin, its window and nonce; the version and its bytes; the grant as the provider reads it
+ * now (answered 403, like a refused use, but recorded by nobody: the consumer's gateway records
+ * uses, this one serves them).
+ */
+export const EXCHANGE: readonly Declared[] = [
+  ...READ,
+  'EXCHANGE_SIGNATURE_INVALID',
+  'EXCHANGE_UNKNOWN_MSP',
+  'EXCHANGE_REQUEST_EXPIRED',
+  'EXCHANGE_REQUEST_REPLAYED',
+  'CATALOG_NOT_FOUND',
+  'DATASET_VERSION_NOT_FOUND',
+  'BLOB_NOT_FOUND',
+  'BLOB_MISSING',
+  'BLOB_DAMAGED',
+  ...(
+    [
+      'GRANT_NOT_FOUND',
+      'GRANT_CATALOG_MISMATCH',
+      'GRANT_NOT_HOLDER',
+      'GRANT_REVOKED',
+      'GRANT_NOT_YET_VALID',
+      'GRANT_EXPIRED',
+      'FIELDS_NOT_GRANTED',
+    ] as const
+  ).map((code) => ({ code, status: 403 })),
+];
+
 /** What any request may be answered before its route runs, or when the server fails. */
 const ALWAYS: readonly AnyErrorCode[] = [
   'BAD_REQUEST',

@@ -8,10 +8,13 @@ import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkDemoBinding, startDemo } from './demo/mode.js';
 import { buildApp } from './app.js';
+import type { FastifyInstance } from 'fastify';
+import { listenExchange, type ExchangeListener } from './exchange/listener.js';
+import { tlsCaCertificateFile } from './exchange/tls.js';
 import { loadConfig, type GatewayConfig } from './config.js';
 import { firstRunMissing } from './services/bootstrap.js';
 import { isEntryPoint } from './services/entry.js';
-import { openRuntime } from './services/runtime.js';
+import { openRuntime, type Runtime } from './services/runtime.js';
 
 export async function startServer(config: GatewayConfig = loadConfig()) {
   const log = (line: string): void => void process.stdout.write(line + '\n');
@@ -47,6 +50,7 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   );
   if (config.department)
     log(`  gateway   ${config.department}'s own (signs in ${config.department}'s users only)`);
+  const exchange = await startExchange(config, runtime, app, log);
   log(`  console   ${base}/`);
   log(`  API       ${base}/api/v1   (OpenAPI UI: ${base}/docs)`);
   log(`  data      ${config.dataDir}`);
@@ -72,12 +76,42 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
     if (closing) return;
     closing = true;
     log(`${signal}: stopping`);
+    await exchange?.close();
     await app.close();
     await runtime.close();
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  return { app, runtime, url: base, demo, close: () => shutdown('close') };
+  return {
+    app,
+    runtime,
+    url: base,
+    exchangeUrl: exchange?.url,
+    demo,
+    close: () => shutdown('close'),
+  };
+}
+
+/**
+ * Department mode with SHULIAN_EXCHANGE_PORT: the listener where other departments' gateways
+ * fetch this department's data, and what its admin publishes in the directory.
+ */
+async function startExchange(
+  config: GatewayConfig,
+  runtime: Runtime,
+  app: FastifyInstance,
+  log: (line: string) => void,
+): Promise<ExchangeListener | undefined> {
+  if (!runtime.exchangeTls || config.exchangePort === undefined || !config.department) return;
+  const exchange = await listenExchange(app, {
+    host: config.host,
+    port: config.exchangePort,
+    tls: runtime.exchangeTls,
+  });
+  log(
+    `  exchange  ${exchange.url}   (publish: PUT /api/v1/gateways/${config.department} with this url and ${tlsCaCertificateFile(config.fabricDir, config.department)})`,
+  );
+  return exchange;
 }
 
 /**

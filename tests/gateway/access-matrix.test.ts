@@ -8,7 +8,7 @@
  * is part of): each one is either a row of the matrix or listed as not disclosing, with the reason,
  * so a new route that nobody classified fails the first test.
  */
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,6 +22,7 @@ import {
 import { canonicalBytes, canonicalJson } from '@shulian/chaincode/canonical';
 import type { ProofBundle } from '@shulian/proof/bundle';
 import { disclosedRecord, type SelectiveRecordProof } from '@shulian/proof/records';
+import { signRequest, type RequestSigner } from '../../gateway/src/exchange/signed-request.js';
 import { openFixture, type Fixture } from './fixture.js';
 
 /** The kinds of caller every disclosing route is tried with. */
@@ -102,6 +103,8 @@ const BIRTHS = [
 const BIRTHS_GRANTED = ['id_number', 'child_name', 'birth_date'];
 
 let f: Fixture;
+/** Health's clerk's signing key, for the exchange routes' signed requests. */
+let exchangeSigner: RequestSigner;
 const tokens = {} as Record<Exclude<Kind, 'none'>, string>;
 let version: DatasetVersion;
 let authorisation: Authorisation;
@@ -302,6 +305,36 @@ const ROWS: Row[] = [
       expect(res.body).not.toContain('李小明');
     },
   },
+  // Gateway-to-gateway exchange: the authority is the user's signed request over mutual TLS, never
+  // a bearer token. Without a TLS client certificate (app.inject, or plain HTTP) every caller is
+  // refused, whatever token it carries, and nothing is recorded; the signed, mutual-TLS path is
+  // tests/gateway/exchange.test.ts and tests/fabric/exchange.test.ts.
+  ...(['quote', 'deliveries'] as const).map((path): Row => ({
+    route: `POST /api/v1/exchange/${path}`,
+    request: () => ({
+      url: `/api/v1/exchange/${path}`,
+      method: 'POST',
+      payload: signRequest(
+        {
+          kind: path === 'quote' ? 'quote' : 'deliver',
+          provider: 'psb',
+          consumer: { department: 'health', user: 'clerk' },
+          catalogId: ENTRY,
+          version: 1,
+          grantId: null,
+          fields: POP_GRANTED,
+          purpose: null,
+          usageId: path === 'quote' ? null : 'USE-1',
+          nonce: randomBytes(16).toString('hex'),
+          issuedAt: new Date().toISOString(),
+        },
+        exchangeSigner,
+      ),
+    }),
+    cells: Object.fromEntries(
+      KINDS.map((kind) => [kind, refused(401, 'EXCHANGE_SIGNATURE_INVALID', false)]),
+    ) as Record<Kind, Cell>,
+  })),
 ];
 
 /**
@@ -382,6 +415,7 @@ const NOT_DISCLOSING: Record<string, string> = {
 
 beforeAll(async () => {
   f = await openFixture();
+  exchangeSigner = await f.runtime.embedded!.identity({ department: 'health', user: 'clerk' });
   const { chaincode, datasets, tokens: store, index } = f.runtime;
   tokens.noRoles = (await store.create({ department: 'psb', user: 'nobody', roles: [] })).token;
   tokens.consumer = f.token('amr', 'clerk');

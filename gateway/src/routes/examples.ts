@@ -510,3 +510,54 @@ export const gatewayPublication = {
   url: departmentGateway.url,
   tlsCertificate: departmentGateway.tlsCertificate,
 };
+
+/**
+ * A quote health's gateway sends psb's on behalf of health's clerk (gateway-to-gateway exchange):
+ * signed with a key and self-signed certificate made for this example, so it verifies as a
+ * signature but not against any channel's MSP.
+ */
+export const signedExchangeRequest = {
+  request: {
+    kind: 'quote' as const,
+    provider: 'psb',
+    consumer: { department: 'health', user: 'clerk' },
+    catalogId: 'PSB-POP-001',
+    version: 2,
+    grantId: 'GRANT-7f3a9c2e',
+    fields: ['id_number', 'name', 'birth_date'],
+    purpose: null,
+    usageId: null,
+    nonce: '5f0c8e7a9b1d4c3e8f2a6b7c9d0e1f23',
+    issuedAt: '2026-03-02T02:00:00.000Z',
+  },
+  certificate: [
+    '-----BEGIN CERTIFICATE-----',
+    'MIIB1DCCAXmgAwIBAgIUc5xI/yhrR3KnfTzXsuuGNxtMu68wCgYIKoZIzj0EAwIw',
+    'PzELMAkGA1UEBhMCQ04xDzANBgNVBAoMBmhlYWx0aDEPMA0GA1UECwwGY2xpZW50',
+    'MQ4wDAYDVQQDDAVjbGVyazAeFw0yNjEyMDEyMzM1NDdaFw0zNjExMjgyMzM1NDda',
+    'MD8xCzAJBgNVBAYTAkNOMQ8wDQYDVQQKDAZoZWFsdGgxDzANBgNVBAsMBmNsaWVu',
+    'dDEOMAwGA1UEAwwFY2xlcmswWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARGijTv',
+    'avNG6A0KGPPl0pruvbnNPgNMbgVlIFT7Oz2TJ3Hv3kpcDQNw4WLvxA6oTnb2FfQq',
+    'Zi/87IMhdqeDkjWio1MwUTAdBgNVHQ4EFgQURFvUNbHxShoxbJ24v0JlaJJ5ESAw',
+    'HwYDVR0jBBgwFoAURFvUNbHxShoxbJ24v0JlaJJ5ESAwDwYDVR0TAQH/BAUwAwEB',
+    '/zAKBggqhkjOPQQDAgNJADBGAiEAnEPly3hWDtUwYE/TWuy2Kslg1bjWE74oQJ1u',
+    'gSlWUAUCIQDsTLF4VAvFBKGITudfgk734rvuqaK9TFNsYGiKgCCYNQ==',
+    '-----END CERTIFICATE-----',
+    '',
+  ].join('\n'),
+  signature:
+    'MEUCIQCMtvPFw7Sv//nNNA8Gtz/bO7oMkqo9atvB/N0uwkM66AIgGC7la3ULelGDCGGFpV43DnHxOpH34HGu8qOPN1Jbmjc=',
+};
+
+/** psb's gateway's answer to it: what the use would deliver. */
+export const exchangeQuote = {
+  catalogId: 'PSB-POP-001',
+  version: 2,
+  mediaType: 'text/csv',
+  projected: true,
+  bytes: 18240,
+  digest: {
+    algorithm: 'sha256' as const,
+    value: '3b6f0c8a1d2e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c',
+  },
+};

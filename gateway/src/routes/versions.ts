@@ -289,7 +289,7 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         summary:
           'download: the use is checked and recorded on chain first; tabular data is projected to the granted fields',
         description:
-          'A refused download is recorded on chain as DENIED and answered 403 with its code (GRANT_EXPIRED, FIELDS_NOT_GRANTED...).',
+          'A refused download is recorded on chain as DENIED and answered 403 with its code (GRANT_EXPIRED, FIELDS_NOT_GRANTED...). On a department’s own gateway (Fabric), another department’s version is fetched from that department’s gateway after the use is recorded and checked whole against the recorded delivery before it is sent: PROVIDER_UNREACHABLE (nothing recorded when it is down before the use), DELIVERY_INCOMPLETE or DELIVERY_MISMATCH (nothing kept).',
         params: VersionParams,
         querystring: Type.Object(
           {
@@ -313,7 +313,15 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
             'application/octet-stream': { schema: StreamBody('the file as anchored') },
             '*/*': { schema: StreamBody('the file as anchored, under its own media type') },
           },
-          [...USE, 'NOT_ACCEPTABLE'],
+          // A department's own gateway fetches another department's version from its gateway.
+          [
+            ...USE,
+            'NOT_ACCEPTABLE',
+            'PROVIDER_UNREACHABLE',
+            'PROVIDER_REFUSED',
+            'DELIVERY_INCOMPLETE',
+            'DELIVERY_MISMATCH',
+          ],
         ),
       },
     },

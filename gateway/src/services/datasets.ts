@@ -24,7 +24,7 @@ import {
   type UseCheck,
 } from '@shulian/chaincode/constants';
 import { canonicalJson, type Json } from '@shulian/chaincode/canonical';
-import { fromStoreError, GatewayError } from '../errors.js';
+import { fromStoreError, GatewayError, type AnyErrorCode } from '../errors.js';
 import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { AnyProofBundle } from '@shulian/proof/bundle';
 import { nodeHashes } from '@shulian/proof/node';
@@ -123,6 +123,39 @@ export interface IssuedRecordProof {
   text: string;
 }
 
+/**
+ * What a department's gateway asks of another department's gateway for a version it does not
+ * hold (gateway/src/exchange/client.ts): what a use would deliver, then, once the use is
+ * committed, the bytes, checked whole against the recorded delivery before they are handed on.
+ */
+export interface RemoteProvider {
+  quote(caller: Caller, owner: string, use: RemoteUse): Promise<Delivery>;
+  fetch(
+    caller: Caller,
+    owner: string,
+    use: RemoteUse & { usageId: string },
+    delivery: Delivery,
+  ): Promise<Readable>;
+}
+
+/** A use of another department's version, as the consumer's ledger check resolved it. */
+export interface RemoteUse {
+  catalogId: string;
+  version: number;
+  grantId: string | null;
+  fields: string[];
+  purpose: Purpose | null;
+}
+
+/** A version's bytes as the provider's gateway serves them to another department's gateway. */
+export interface Served {
+  version: DatasetVersion;
+  stream: Readable;
+  mediaType: string;
+  projected: boolean;
+  delivery: Delivery;
+}
+
 export interface Datasets {
   anchor(
     caller: Caller,
@@ -136,6 +169,22 @@ export interface Datasets {
     request: ContentRequest,
   ): Promise<OpenedContent>;
   proof(caller: Caller, catalogId: string, version: number): Promise<AnyProofBundle>;
+  /**
+   * Provider side of an exchange: what a use of `fields` of a version held here delivers
+   * (measured, nothing recorded); read as `reader`, this gateway's own department.
+   */
+  quote(
+    reader: Caller,
+    catalogId: string,
+    version: number,
+    fields: readonly string[],
+  ): Promise<Omit<Served, 'stream'>>;
+  /**
+   * Provider side of an exchange: the bytes of a committed ALLOWED use, projected to its fields
+   * and failing at the end unless they are exactly its recorded delivery. Each use is served
+   * once (USE_ALREADY_DELIVERED after), so a delivery is never repeated under one record.
+   */
+  serve(reader: Caller, usage: UsageRecord): Promise<Served>;
   /**
    * Finds one subject's records by the subject column, checks the use (grant and the subject's
    * authorisation, action `query`), records it with the digest of the canonical JSON of the
@@ -186,6 +235,8 @@ export interface ReconcileReport {
 const addressKey = (algorithm: string, value: string): string => `${algorithm}:${value}`;
 /** The anchoring transaction of one version: `anchor:<version id>` → {txId, sha256}. */
 const anchorKey = (versionId: string): string => `anchor:${versionId}`;
+/** A use whose bytes this gateway delivered to another department's gateway. */
+const deliveredKey = (usageId: string): string => `delivered:${usageId}`;
 interface AnchorRecord {
   txId: string;
   sha256: string;
@@ -228,6 +279,12 @@ export async function createDatasets(deps: {
   addressBook: string;
   /** 32 random bytes kept by the gateway; record salts derive from it, so proofs can be re-issued */
   recordSecret: Uint8Array;
+  /**
+   * Department mode: this gateway's department, and the other departments' gateways its users'
+   * downloads of their versions are fetched from. Without it every version is served from this
+   * gateway's own store (one gateway for every department, the embedded engine's way).
+   */
+  remote?: { home: string; provider: RemoteProvider };
 }): Promise<Datasets> {
   const { chaincode, ledger, store } = deps;
   const addresses = new Level<string, string>(deps.addressBook, { valueEncoding: 'utf8' });
@@ -252,6 +309,22 @@ export async function createDatasets(deps: {
       if ((err as { code?: string }).code !== 'LEVEL_NOT_FOUND') throw err;
       return undefined;
     }
+  }
+
+  /** Marks a use delivered (`delivered:<usage id>` in the anchor book); false when it already was. */
+  let claiming = Promise.resolve();
+  function claimDelivery(usageId: string): Promise<boolean> {
+    const claim = claiming.then(async () => {
+      if ((await addresses.get(deliveredKey(usageId)).catch(() => undefined)) !== undefined)
+        return false;
+      await addresses.put(deliveredKey(usageId), new Date().toISOString(), { sync: true });
+      return true;
+    });
+    claiming = claim.then(
+      () => undefined,
+      () => undefined,
+    );
+    return claim;
   }
 
   /** The version's own anchoring transaction, from the anchor book. */
@@ -301,6 +374,45 @@ export async function createDatasets(deps: {
 
   const projected = (source: Readable, format: RecordFormat, fields: readonly string[]): Readable =>
     pipeline(source, projectRecords(format, fields), () => undefined);
+
+  /**
+   * How `fields` of a version are delivered from this store: every field is the anchored bytes
+   * themselves (which verify against the file proof), fewer are a projection; measured before any
+   * use is recorded, opened (existence and size checked) before it too, so a missing or truncated
+   * blob is refused without an ALLOWED use on the ledger for bytes nobody can receive.
+   */
+  async function plan(version: DatasetVersion, entry: CatalogEntry, fields: readonly string[]) {
+    const sha256 = await addressOf(version);
+    const format = entry.fields.every((f) => fields.includes(f.name))
+      ? null
+      : recordFormatOf(version.mediaType);
+    let source = await storeGet(sha256);
+    let delivery: Delivery = { bytes: version.size, digest: version.digest };
+    if (format) {
+      delivery = await measure(projected(source, format, fields), version.digest.algorithm);
+      source = await storeGet(sha256);
+    }
+    return { format, source, delivery };
+  }
+
+  /** The delivered stream: a projection is checked against its measure as it goes out. */
+  const deliveryStream = (
+    source: Readable,
+    format: RecordFormat | null,
+    fields: readonly string[],
+    delivery: Delivery,
+  ): Readable =>
+    // pipeline, not pipe: a damaged blob's error must end the projected stream too.
+    format
+      ? pipeline(projected(source, format, fields), deliveredAs(delivery), () => undefined)
+      : source;
+
+  const getEntry = (caller: Caller, catalogId: string) =>
+    chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [catalogId]);
+
+  /** Another department's version on a department's own gateway: its gateway has the bytes. */
+  const heldElsewhere = (entry: CatalogEntry): boolean =>
+    deps.remote !== undefined && entry.owner !== deps.remote.home;
 
   /** May this caller use this now, and which grant and fields would the use be under? */
   const checkUse = (caller: Caller, use: UseRequest): Promise<UseCheck> =>
@@ -402,7 +514,7 @@ export async function createDatasets(deps: {
     async open(caller, catalogId, versionNumber, request) {
       const [version, entry] = await Promise.all([
         getVersion(caller, catalogId, versionNumber),
-        chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [catalogId]),
+        getEntry(caller, catalogId),
       ]);
       const use = {
         grantId: request.grantId,
@@ -413,26 +525,16 @@ export async function createDatasets(deps: {
         purpose: request.purpose,
       };
       const check = await checkUse(caller, use);
-      // Measured before the use is recorded, so the record says what will be delivered; opened
-      // (existence and size checked) before it too: a missing or truncated blob is refused without
-      // an ALLOWED use on the ledger for bytes nobody can receive.
+      const remote = heldElsewhere(entry) ? deps.remote : undefined;
       let delivery: Delivery | null = null;
       let format: RecordFormat | null = null;
       let source: Readable | null = null;
-      if (check.allowed) {
-        const sha256 = await addressOf(version);
-        const everyField = entry.fields.every((f) => check.fields.includes(f.name));
-        // Every field: the anchored bytes themselves, which verify against the file proof.
-        format = everyField ? null : recordFormatOf(version.mediaType);
-        source = await storeGet(sha256);
-        if (format) {
-          delivery = await measure(
-            projected(source, format, check.fields),
-            version.digest.algorithm,
-          );
-          source = await storeGet(sha256);
-        } else delivery = { bytes: version.size, digest: version.digest };
-      }
+      if (check.allowed && remote) {
+        // The owner's gateway measures what it will deliver; unreachable, nothing is recorded.
+        delivery = await remote.provider.quote(caller, entry.owner, remoteUse(use, check));
+        format = recordFormatOf(version.mediaType);
+      } else if (check.allowed)
+        ({ format, source, delivery } = await plan(version, entry, check.fields));
       let recorded: Submitted<UsageRecord>;
       try {
         recorded = await recordUse(caller, use, check, delivery);
@@ -442,16 +544,87 @@ export async function createDatasets(deps: {
       }
       const usage = recorded.value;
       const tx = { txId: recorded.txId, blockNumber: recorded.blockNumber };
-      if (!delivery || !source) throw changedMeanwhile(usage, tx);
-      // pipeline, not pipe: a damaged blob's error must end the projected stream too.
-      const stream = format
-        ? pipeline(projected(source, format, usage.fields), deliveredAs(delivery), () => undefined)
-        : source;
+      if (!delivery) throw changedMeanwhile(usage, tx);
+      const projectedHere =
+        format !== null && !entry.fields.every((f) => usage.fields.includes(f.name));
+      if (remote) {
+        try {
+          // Whole and checked against the recorded delivery before a byte is handed on.
+          source = await remote.provider.fetch(
+            caller,
+            entry.owner,
+            { ...remoteUse(use, check), usageId: usage.id },
+            delivery,
+          );
+        } catch (err) {
+          throw withUse(err, usage, tx);
+        }
+        return {
+          usage,
+          tx,
+          version,
+          stream: source,
+          mediaType: version.mediaType,
+          projected: projectedHere,
+          delivery,
+        };
+      }
+      if (!source) throw changedMeanwhile(usage, tx);
       return {
         usage,
         tx,
         version,
-        stream,
+        stream: deliveryStream(source, format, usage.fields, delivery),
+        mediaType: version.mediaType,
+        projected: format !== null,
+        delivery,
+      };
+    },
+
+    async quote(reader, catalogId, versionNumber, fields) {
+      const [version, entry] = await Promise.all([
+        getVersion(reader, catalogId, versionNumber),
+        getEntry(reader, catalogId),
+      ]);
+      const { format, source, delivery } = await plan(version, entry, fields);
+      source.destroy();
+      return { version, mediaType: version.mediaType, projected: format !== null, delivery };
+    },
+
+    async serve(reader, usage) {
+      if (usage.datasetVersion === null)
+        throw new GatewayError('BAD_REQUEST', `use ${usage.id} names no dataset version`);
+      const [version, entry] = await Promise.all([
+        getVersion(reader, usage.catalogId, usage.datasetVersion),
+        getEntry(reader, usage.catalogId),
+      ]);
+      if (usage.deliveredDigest === null || usage.bytes === null)
+        throw new GatewayError('BAD_REQUEST', `use ${usage.id} recorded no delivery`);
+      const delivery = { bytes: usage.bytes, digest: usage.deliveredDigest };
+      const sha256 = await addressOf(version);
+      const format = entry.fields.every((f) => usage.fields.includes(f.name))
+        ? null
+        : recordFormatOf(version.mediaType);
+      if (
+        format === null &&
+        (delivery.bytes !== version.size || delivery.digest.value !== version.digest.value)
+      )
+        throw new GatewayError(
+          'DIGEST_MISMATCH',
+          `use ${usage.id} recorded a delivery other than ${version.id}'s anchored bytes`,
+        );
+      const source = await storeGet(sha256);
+      // Claimed before the first byte: a use delivers once, also when two requests race for it.
+      if (!(await claimDelivery(usage.id))) {
+        source.destroy();
+        throw new GatewayError(
+          'USE_ALREADY_DELIVERED',
+          `use ${usage.id} was already delivered; a new download is a new use`,
+        );
+      }
+      return {
+        version,
+        stream: deliveryStream(source, format, usage.fields, delivery),
         mediaType: version.mediaType,
         projected: format !== null,
         delivery,
@@ -645,6 +818,41 @@ async function* checked(
     yield bytes;
   }
   check.finish();
+}
+
+/** The use another department's gateway is asked for: what the ledger's check resolved. */
+function remoteUse(
+  use: { catalogId: string; datasetVersion: number; purpose: Purpose | null },
+  check: UseCheck,
+): RemoteUse {
+  return {
+    catalogId: use.catalogId,
+    version: use.datasetVersion,
+    grantId: check.grantId,
+    fields: check.fields,
+    purpose: use.purpose,
+  };
+}
+
+/** A failed fetch after the use was recorded: the answer names the use it leaves undelivered. */
+function withUse(
+  err: unknown,
+  usage: UsageRecord,
+  tx: { txId: string; blockNumber: number },
+): GatewayError {
+  const e =
+    err instanceof GatewayError
+      ? err
+      : new GatewayError('INTERNAL', 'the delivery failed', { cause: err });
+  const details =
+    e.details !== null && typeof e.details === 'object'
+      ? (e.details as Record<string, unknown>)
+      : {};
+  return new GatewayError(e.code as AnyErrorCode, e.message, {
+    cause: e,
+    status: e.statusCode,
+    details: { ...details, usageId: usage.id, ...tx, recorded: true, delivered: false },
+  });
 }
 
 /** Allowed on chain although the check just before refused: recorded as nothing delivered. */

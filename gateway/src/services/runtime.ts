@@ -35,7 +35,16 @@ import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { TrustFile } from '@shulian/proof/bundle';
 import { createDatasetStore, type DatasetStore } from '../store/dataset-store.js';
 import { createChaincode, type Chaincode } from './chaincode.js';
-import { createDatasets, type Datasets, type ReconcileReport } from './datasets.js';
+import { createExchangeClient } from '../exchange/client.js';
+import type { TlsPair } from '../exchange/listener.js';
+import type { RequestSigner } from '../exchange/signed-request.js';
+import { exchangeTlsPair } from '../exchange/tls.js';
+import {
+  createDatasets,
+  type Datasets,
+  type ReconcileReport,
+  type RemoteProvider,
+} from './datasets.js';
 import { createMetrics, type Metrics, type Sample } from './metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { createStorageMonitor, type StorageMonitor } from './storage.js';
@@ -100,6 +109,8 @@ export interface Runtime {
    * department's (the only admin whose key this gateway holds).
    */
   homeAdmin: { department: string; user: string };
+  /** Department mode: this gateway's TLS certificate for the exchange listener and its requests. */
+  exchangeTls?: TlsPair;
   exportTrust(): TrustFile;
   /**
    * Once the index has caught up with the ledger, brings the store in line with it: versions
@@ -157,7 +168,10 @@ export async function openRuntime(
     config,
     network.departments.map((d) => d.id),
   );
-  let ledger: LedgerClient & { trust: TrustFile };
+  let ledger: LedgerClient & {
+    trust: TrustFile;
+    identity(caller: Caller): Promise<RequestSigner>;
+  };
   let embedded: EmbeddedLedger | undefined;
   if (config.ledger === 'fabric') {
     ledger = await openFabricLedger({
@@ -187,7 +201,16 @@ export async function openRuntime(
   );
   const store = await createDatasetStore({ dir: join(dir, 'store') });
   const chaincode = createChaincode(ledger);
+  // The gateway's own department: every department in one gateway reads as the coordinator.
+  const home = config.department ?? network.coordinator;
+  const { exchangeTls, remote } = await departmentExchange(config, {
+    dir,
+    home,
+    chaincode,
+    identity: (caller) => ledger.identity(caller),
+  });
   const datasets = await createDatasets({
+    ...(remote ? { remote } : {}),
     chaincode,
     ledger,
     store,
@@ -209,8 +232,6 @@ export async function openRuntime(
   const trust: TrustFile = ledger.trust;
   const coordinator = network.coordinator;
   const coordinatorAdmin = { department: coordinator, user: 'admin' };
-  // The gateway's own department: every department in one gateway reads as the coordinator.
-  const home = config.department ?? coordinator;
   const homeAdmin = { department: home, user: 'admin' };
   await initialise(chaincode, network, homeAdmin);
 
@@ -245,6 +266,7 @@ export async function openRuntime(
     coordinator,
     coordinatorAdmin,
     homeAdmin,
+    ...(exchangeTls ? { exchangeTls } : {}),
     exportTrust: () => trust,
     async reconcile() {
       const { height } = await ledger.status();
@@ -285,6 +307,38 @@ export async function openRuntime(
     },
   };
   return runtime;
+}
+
+/**
+ * Department mode: this gateway's TLS certificate for the exchange, and the client its users'
+ * downloads of other departments' versions go through (gateway/src/exchange). Nothing otherwise:
+ * one gateway for every department serves every version from its own store.
+ */
+async function departmentExchange(
+  config: GatewayConfig,
+  deps: {
+    dir: string;
+    home: string;
+    chaincode: Chaincode;
+    identity(caller: Caller): Promise<RequestSigner>;
+  },
+): Promise<{ exchangeTls?: TlsPair; remote?: { home: string; provider: RemoteProvider } }> {
+  if (config.department === undefined) return {};
+  const exchangeTls = await exchangeTlsPair({
+    fabricDir: config.fabricDir,
+    department: config.department,
+    gatewayDir: deps.dir,
+    hosts: config.exchangeHosts,
+  });
+  const provider = await createExchangeClient({
+    chaincode: deps.chaincode,
+    reader: { department: deps.home, user: 'gateway' },
+    identity: (caller) => deps.identity(caller),
+    tls: exchangeTls,
+    incomingDir: join(deps.dir, 'incoming'),
+    now: Date.now,
+  });
+  return { exchangeTls, remote: { home: deps.home, provider } };
 }
 
 /**

@@ -1,0 +1,198 @@
+/**
+ * The provider's side of gateway-to-gateway exchange (#15): another department's gateway asks
+ * this one, on behalf of one of its users, what a use of a version would deliver (a quote), then,
+ * once that use is committed on chain, for the bytes (a delivery).
+ *
+ * Who asks: the user's signed request, checked against the channel's MSP (signed-request.ts), over
+ * mutual TLS whose client certificate must be the one the user's department published in the
+ * on-chain directory. What may be served: only under a committed ALLOWED usage record of that
+ * user, for that version, naming the grant; the grant is read again at delivery, so a grant
+ * revoked or expired between the request and the delivery is refused here. The bytes are the
+ * dataset service's (projected to the use's fields, checked against the recorded delivery as they
+ * go out), each use delivered once.
+ *
+ * The use itself is recorded by the consumer's gateway, as its user, through its own peer: this
+ * gateway holds no key of another department (key custody), and a usage record must be the
+ * consumer's own signed transaction, which Fabric's MSP validates on every peer.
+ */
+import type { X509Certificate } from 'node:crypto';
+import {
+  TX,
+  type DepartmentGateway,
+  type Grant,
+  type UsageRecord,
+} from '@shulian/chaincode/constants';
+import { GatewayError, type AnyErrorCode } from '../errors.js';
+import type { Caller } from '../ledger/types.js';
+import type { Chaincode } from '../services/chaincode.js';
+import type { Datasets, Served } from '../services/datasets.js';
+import {
+  checkPeerCertificate,
+  NonceBook,
+  verifySignedRequest,
+  type SignedRequest,
+} from './signed-request.js';
+
+export interface ExchangeProvider {
+  quote(signed: SignedRequest, peer: X509Certificate | null): Promise<Quote>;
+  deliver(
+    signed: SignedRequest,
+    peer: X509Certificate | null,
+  ): Promise<Served & { usage: UsageRecord }>;
+}
+
+export type Quote = Omit<Served, 'stream'>;
+
+export interface ProviderDeps {
+  chaincode: Chaincode;
+  datasets: Datasets;
+  /** The channel members' CA certificates (the trust file's departments). */
+  members: Readonly<Record<string, { caCertificate: string }>>;
+  /** This gateway's department and the identity it reads the ledger as. */
+  reader: Caller;
+  now(): number;
+}
+
+/** A refusal of a use, answered 403 whatever its code, as the download route answers denials. */
+const refuse = (code: AnyErrorCode, message: string): GatewayError =>
+  new GatewayError(code, message, { status: 403 });
+
+export function createExchangeProvider(deps: ProviderDeps): ExchangeProvider {
+  const { chaincode, reader } = deps;
+  const nonces = new NonceBook();
+
+  /** The signer, once its signature, its addressee, its time and nonce and its TLS pin hold. */
+  async function authenticate(
+    signed: SignedRequest,
+    peer: X509Certificate | null,
+    kind: SignedRequest['request']['kind'],
+  ): Promise<Caller> {
+    const now = deps.now();
+    const consumer = verifySignedRequest(signed, {
+      members: deps.members,
+      provider: reader.department,
+      now,
+      nonces,
+    });
+    if (signed.request.kind !== kind)
+      throw new GatewayError(
+        'EXCHANGE_SIGNATURE_INVALID',
+        `a ${signed.request.kind} request was sent where a ${kind} is answered`,
+      );
+    let published: DepartmentGateway;
+    try {
+      published = await chaincode.evaluate<DepartmentGateway>(reader, TX.governance.GetGateway, [
+        consumer.department,
+      ]);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'GATEWAY_NOT_FOUND') throw err;
+      throw new GatewayError(
+        'EXCHANGE_SIGNATURE_INVALID',
+        `${consumer.department} has published no gateway in the directory: its TLS certificate is unknown`,
+      );
+    }
+    checkPeerCertificate(peer, published.tlsCertificate, now);
+    return consumer;
+  }
+
+  /**
+   * The grant as the provider reads it now: held by the consumer's department, for this entry,
+   * live, covering the fields. The consumer's ledger check judged the same rules when the use was
+   * recorded; reading them again here is what refuses a grant revoked or expired since.
+   */
+  async function liveGrant(
+    grantId: string | null,
+    consumer: Caller,
+    catalogId: string,
+    fields: readonly string[],
+  ): Promise<Grant> {
+    if (grantId === null)
+      throw refuse('GRANT_NOT_FOUND', 'another department’s gateway is served under a grant only');
+    let grant: Grant;
+    try {
+      grant = await chaincode.evaluate<Grant>(reader, TX.sharing.GetGrant, [grantId]);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'GRANT_NOT_FOUND' || code === 'FORBIDDEN_DEPARTMENT')
+        throw refuse('GRANT_NOT_FOUND', `grant ${grantId} is not one of ${reader.department}’s`);
+      throw err;
+    }
+    const now = deps.now();
+    if (grant.catalogId !== catalogId)
+      throw refuse(
+        'GRANT_CATALOG_MISMATCH',
+        `grant ${grant.id} covers ${grant.catalogId}, not ${catalogId}`,
+      );
+    if (grant.consumer !== consumer.department)
+      throw refuse('GRANT_NOT_HOLDER', `grant ${grant.id} was issued to ${grant.consumer}`);
+    if (grant.revocation)
+      throw refuse('GRANT_REVOKED', `grant ${grant.id} was revoked: ${grant.revocation.reason}`);
+    if (now < Date.parse(grant.validFrom))
+      throw refuse('GRANT_NOT_YET_VALID', `grant ${grant.id} is valid from ${grant.validFrom}`);
+    if (now > Date.parse(grant.validTo))
+      throw refuse('GRANT_EXPIRED', `grant ${grant.id} expired at ${grant.validTo}`);
+    const outside = fields.filter((f) => !grant.fields.includes(f));
+    if (outside.length > 0)
+      throw refuse(
+        'FIELDS_NOT_GRANTED',
+        `fields ${outside.join(', ')} are not granted by ${grant.id}`,
+      );
+    return grant;
+  }
+
+  return {
+    async quote(signed, peer) {
+      const consumer = await authenticate(signed, peer, 'quote');
+      const { request } = signed;
+      const grant = await liveGrant(
+        request.grantId,
+        consumer,
+        request.catalogId,
+        request.fields ?? [],
+      );
+      return deps.datasets.quote(
+        reader,
+        request.catalogId,
+        request.version,
+        request.fields ?? grant.fields,
+      );
+    },
+
+    async deliver(signed, peer) {
+      const consumer = await authenticate(signed, peer, 'deliver');
+      const { request } = signed;
+      if (request.usageId === null)
+        throw new GatewayError('BAD_REQUEST', 'a delivery names the committed use it is for');
+      let usage: UsageRecord;
+      try {
+        usage = await chaincode.evaluate<UsageRecord>(reader, TX.usage.GetUse, [request.usageId]);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'FORBIDDEN_DEPARTMENT')
+          throw new GatewayError(
+            'USAGE_NOT_FOUND',
+            `use ${request.usageId} is not one of ${reader.department}’s`,
+          );
+        throw err;
+      }
+      // Nothing is served without a committed ALLOWED use of this very user and version.
+      const mismatch =
+        usage.outcome !== 'ALLOWED'
+          ? `use ${usage.id} was ${usage.outcome} (${usage.denialCode ?? ''})`
+          : usage.consumer.department !== consumer.department ||
+              usage.consumer.user !== consumer.user
+            ? `use ${usage.id} is ${usage.consumer.user} of ${usage.consumer.department}’s, not the signer’s`
+            : usage.provider !== reader.department
+              ? `use ${usage.id} is of ${usage.provider}’s data`
+              : usage.action !== 'download' ||
+                  usage.catalogId !== request.catalogId ||
+                  usage.datasetVersion !== request.version ||
+                  usage.grantId !== request.grantId
+                ? `use ${usage.id} is not a download of ${request.catalogId} version ${request.version} under ${request.grantId ?? 'no grant'}`
+                : null;
+      if (mismatch) throw refuse('FORBIDDEN', mismatch);
+      await liveGrant(usage.grantId, consumer, usage.catalogId, usage.fields);
+      return { ...(await deps.datasets.serve(reader, usage)), usage };
+    },
+  };
+}

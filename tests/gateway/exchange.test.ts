@@ -1,0 +1,326 @@
+/**
+ * Gateway-to-gateway exchange over real HTTPS with mutual TLS, without Fabric: psb's gateway (the
+ * demo network's app read as psb, on an exchange listener with a certificate of psb's TLS CA) and
+ * health's exchange client (its TLS certificate, health's users' keys). Health's clerk's use of
+ * PSB-POP-001 is quoted, recorded on chain, then delivered once, byte for byte what the usage
+ * record carries; plain HTTP, a TLS certificate other than the published one, tampered, expired,
+ * replayed and foreign-MSP requests are refused; a DENIED use serves nothing; a provider that is
+ * down is PROVIDER_UNREACHABLE; a delivery cut short or altered is refused with no file kept; a
+ * grant revoked between the use and the delivery is refused by the provider.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TX, type Grant, type UsageRecord } from '@shulian/chaincode/constants';
+import { TlsAuthority } from '../../network/fabric/material.js';
+import { buildApp, type UndeclaredError } from '../../gateway/src/app.js';
+import { createExchangeClient } from '../../gateway/src/exchange/client.js';
+import {
+  listenExchange,
+  type ExchangeListener,
+  type TlsPair,
+} from '../../gateway/src/exchange/listener.js';
+import {
+  signRequest,
+  type ExchangeRequest,
+  type SignedRequest,
+} from '../../gateway/src/exchange/signed-request.js';
+import type { RemoteProvider, RemoteUse } from '../../gateway/src/services/datasets.js';
+import type { Delivery } from '../../gateway/src/services/delivery.js';
+import { openFixture, type Fixture } from './fixture.js';
+
+let fx: Fixture;
+let dir: string;
+let psbApp: FastifyInstance;
+let listener: ExchangeListener;
+let client: RemoteProvider;
+let healthTls: TlsPair;
+let amrTls: TlsPair;
+let amrCa: string;
+let grant: Grant;
+const undeclared: UndeclaredError[] = [];
+const clerk = { department: 'health', user: 'clerk' };
+
+const authority = async (org: string) =>
+  TlsAuthority.loadOrCreate(join(dir, `${org}-tlsca.json`), org);
+
+beforeAll(async () => {
+  fx = await openFixture();
+  dir = await mkdtemp(join(tmpdir(), 'shulian-exchange-'));
+  // psb's own gateway: the same ledger and store, read as psb.
+  psbApp = await buildApp(
+    { ...fx.runtime.context(), publicReader: { department: 'psb', user: 'gateway' } },
+    { web: false, undeclaredError: (answer) => undeclared.push(answer) },
+  );
+  const psbCa = await authority('psb');
+  listener = await listenExchange(psbApp, {
+    host: '127.0.0.1',
+    port: 0,
+    tls: await psbCa.issue('gateway.psb', ['127.0.0.1']),
+  });
+  const healthCa = await authority('health');
+  healthTls = await healthCa.issue('gateway.health', ['127.0.0.1']);
+  const amr = await authority('amr');
+  amrTls = await amr.issue('gateway.amr', ['127.0.0.1']);
+  amrCa = amr.certificate;
+  await publish('psb', listener.url, psbCa.certificate);
+  await publish('health', 'https://127.0.0.1:9', healthCa.certificate);
+  client = await createExchangeClient({
+    chaincode: fx.runtime.chaincode,
+    reader: { department: 'health', user: 'gateway' },
+    identity: (caller) => fx.runtime.embedded!.identity(caller),
+    tls: healthTls,
+    incomingDir: join(dir, 'incoming'),
+    now: Date.now,
+    timeoutMs: 60_000,
+  });
+  const current = await fx.runtime.index.currentGrant('health', 'PSB-POP-001', Date.now());
+  if (!current) throw new Error('the demo seed gives health a grant on PSB-POP-001');
+  grant = current;
+}, 120_000);
+
+afterAll(async () => {
+  await listener?.close();
+  await psbApp?.close();
+  await fx?.close();
+  await rm(dir, { recursive: true, force: true });
+  expect(undeclared.map((u) => `${u.operation} ${u.status} ${u.code}`)).toEqual([]);
+});
+
+const use = (): RemoteUse => ({
+  catalogId: 'PSB-POP-001',
+  version: 1,
+  grantId: grant.id,
+  fields: grant.fields,
+  purpose: null,
+});
+
+/** Records the use as health's clerk, as health's gateway does, with what the quote said. */
+async function recordUse(delivery: Delivery, fields = grant.fields): Promise<UsageRecord> {
+  const s = await fx.runtime.chaincode.submit<UsageRecord>(clerk, TX.usage.RecordUse, [
+    {
+      grantId: grant.id,
+      catalogId: 'PSB-POP-001',
+      datasetVersion: 1,
+      action: 'download',
+      fields,
+      purpose: null,
+      bytes: delivery.bytes,
+      deliveredDigest: delivery.digest,
+    },
+  ]);
+  return s.value;
+}
+
+const readAll = async (stream: Readable): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+};
+
+const codeOf = async (p: Promise<unknown>): Promise<string | undefined> =>
+  p.then(
+    () => undefined,
+    (err: { code?: string; details?: { code?: string } }) =>
+      err.code === 'PROVIDER_REFUSED' ? `PROVIDER_REFUSED:${err.details?.code}` : err.code,
+  );
+
+/** A signed request as health's gateway makes it, for the raw calls below. */
+async function signedBy(
+  caller: { department: string; user: string },
+  over: Partial<ExchangeRequest> = {},
+): Promise<SignedRequest> {
+  return signRequest(
+    {
+      kind: 'quote',
+      provider: 'psb',
+      consumer: caller,
+      ...use(),
+      usageId: null,
+      nonce: randomBytes(16).toString('hex'),
+      issuedAt: new Date().toISOString(),
+      ...over,
+    },
+    await fx.runtime.embedded!.identity(caller),
+  );
+}
+
+/** POSTs to psb's exchange listener with a TLS client certificate. */
+function post(
+  path: string,
+  body: object,
+  tls: TlsPair | null = healthTls,
+): Promise<{ status: number; json: { error?: { code: string } } }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${listener.url}/api/v1/exchange/${path}`, {
+      method: 'POST',
+      rejectUnauthorized: false,
+      ...(tls ? { cert: tls.certificate, key: tls.privateKey } : {}),
+      headers: { 'content-type': 'application/json' },
+    });
+    req.once('error', reject);
+    req.once('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          json: JSON.parse(text || '{}') as { error?: { code: string } },
+        }),
+      );
+    });
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
+  it('quote, use recorded by the consumer, delivery once: the bytes are the recorded delivery', async () => {
+    const delivery = await client.quote(clerk, 'psb', use());
+    const usage = await recordUse(delivery);
+    expect(usage.outcome).toBe('ALLOWED');
+    const bytes = await readAll(
+      await client.fetch(clerk, 'psb', { ...use(), usageId: usage.id }, delivery),
+    );
+    expect(bytes.length).toBe(delivery.bytes);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(delivery.digest.value);
+    // Projected to the granted fields: the CSV header names them and nothing else.
+    expect(bytes.toString('utf8').split('\r\n')[0]).toBe(grant.fields.join(','));
+    expect(await readdir(join(dir, 'incoming'))).toEqual([]);
+    // One use, one delivery.
+    expect(
+      await codeOf(client.fetch(clerk, 'psb', { ...use(), usageId: usage.id }, delivery)),
+    ).toBe('PROVIDER_REFUSED:USE_ALREADY_DELIVERED');
+  });
+
+  it('plain HTTP (no TLS certificate) is refused', async () => {
+    const r = await psbApp.inject({
+      method: 'POST',
+      url: '/api/v1/exchange/quote',
+      payload: await signedBy(clerk),
+    });
+    expect(r.statusCode).toBe(401);
+    expect(r.json<{ error: { code: string } }>().error.code).toBe('EXCHANGE_SIGNATURE_INVALID');
+  });
+
+  it('a TLS certificate other than the one its department published is refused', async () => {
+    expect((await post('quote', await signedBy(clerk), amrTls)).json.error?.code).toBe(
+      'EXCHANGE_SIGNATURE_INVALID',
+    );
+    expect((await post('quote', await signedBy(clerk), null)).json.error?.code).toBe(
+      'EXCHANGE_SIGNATURE_INVALID',
+    );
+  });
+
+  it('tampered, expired, replayed and foreign-MSP requests are refused', async () => {
+    const signed = await signedBy(clerk);
+    const first = await post('quote', signed);
+    expect(first.status, JSON.stringify(first.json)).toBe(200);
+    const replay = await post('quote', signed);
+    expect([replay.status, replay.json.error?.code]).toEqual([409, 'EXCHANGE_REQUEST_REPLAYED']);
+    const fresh = await signedBy(clerk);
+    const tampered = { ...fresh, request: { ...fresh.request, fields: null } };
+    expect((await post('quote', tampered)).json.error?.code).toBe('EXCHANGE_SIGNATURE_INVALID');
+    const old = await signedBy(clerk, { issuedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    expect((await post('quote', old)).json.error?.code).toBe('EXCHANGE_REQUEST_EXPIRED');
+    const outsider = {
+      ...fresh,
+      request: { ...fresh.request, consumer: { department: 'tax', user: 'clerk' } },
+    };
+    expect((await post('quote', outsider)).json.error?.code).toBe('EXCHANGE_UNKNOWN_MSP');
+  });
+
+  it('a user of a department that published no gateway is refused', async () => {
+    // amr's clerk, signing for itself over health's TLS: amr's pin is unknown.
+    const r = await post('quote', await signedBy({ department: 'amr', user: 'clerk' }));
+    expect(r.json.error?.code).toBe('EXCHANGE_SIGNATURE_INVALID');
+  });
+
+  it('a DENIED use serves nothing', async () => {
+    const delivery = await client.quote(clerk, 'psb', use());
+    // A field outside the grant: the chaincode records the use DENIED.
+    const denied = await recordUse(delivery, [...grant.fields, 'address']);
+    expect(denied.outcome).toBe('DENIED');
+    expect(
+      await codeOf(client.fetch(clerk, 'psb', { ...use(), usageId: denied.id }, delivery)),
+    ).toBe('PROVIDER_REFUSED:FORBIDDEN');
+  });
+
+  it('a provider that is down, or not in the directory, is PROVIDER_UNREACHABLE', async () => {
+    expect(await codeOf(client.quote(clerk, 'amr', use()))).toBe('PROVIDER_UNREACHABLE');
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    await publish('amr', `https://127.0.0.1:${port}`, amrCa);
+    expect(await codeOf(client.quote(clerk, 'amr', use()))).toBe('PROVIDER_UNREACHABLE');
+  });
+
+  it('a delivery cut short or altered is refused and no partial file is kept', async () => {
+    const expected = Buffer.from('id,name\r\n1,张三\r\n2,李四\r\n');
+    const delivery: Delivery = {
+      bytes: expected.length,
+      digest: { algorithm: 'sha256', value: createHash('sha256').update(expected).digest('hex') },
+    };
+    for (const [serve, code] of [
+      [
+        (res: ServerResponse) => res.end(Buffer.from(expected).fill(0x41, 10, 12)),
+        'DELIVERY_MISMATCH',
+      ],
+      [
+        (res: ServerResponse) => {
+          res.write(expected.subarray(0, 10));
+          setTimeout(() => res.socket?.destroy(), 50);
+        },
+        'DELIVERY_INCOMPLETE',
+      ],
+    ] as const) {
+      const fake: Server = createServer(
+        { cert: amrTls.certificate, key: amrTls.privateKey },
+        (req, res) => {
+          req.resume();
+          res.writeHead(200, { 'content-length': expected.length });
+          serve(res);
+        },
+      );
+      await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+      await publish('amr', `https://127.0.0.1:${(fake.address() as AddressInfo).port}`, amrCa);
+      expect(
+        await codeOf(client.fetch(clerk, 'amr', { ...use(), usageId: 'USE-X' }, delivery)),
+      ).toBe(code);
+      expect(await readdir(join(dir, 'incoming'))).toEqual([]);
+      fake.closeAllConnections();
+      await new Promise((r) => fake.close(r));
+    }
+  });
+
+  it('a grant revoked between the recorded use and the delivery is refused by the provider', async () => {
+    const delivery = await client.quote(clerk, 'psb', use());
+    const usage = await recordUse(delivery);
+    expect(usage.outcome).toBe('ALLOWED');
+    const revoked = await fx.app.inject({
+      method: 'POST',
+      url: `/api/v1/grants/${grant.id}/revoke`,
+      headers: fx.auth('psb', 'clerk'),
+      payload: { reason: '核查发现超出授权用途使用，撤销授权' },
+    });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect(
+      await codeOf(client.fetch(clerk, 'psb', { ...use(), usageId: usage.id }, delivery)),
+    ).toBe('GRANT_REVOKED');
+    expect(await readdir(join(dir, 'incoming'))).toEqual([]);
+  });
+});
+
+/** The department's admin publishes its gateway (a ledger transaction, as PUT /gateways/{id}). */
+async function publish(department: string, url: string, tlsCertificate: string): Promise<void> {
+  await fx.runtime.chaincode.submit({ department, user: 'admin' }, TX.governance.PublishGateway, [
+    { url, tlsCertificate },
+  ]);
+}
