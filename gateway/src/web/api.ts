@@ -336,6 +336,9 @@ export const api = {
       download('/audit/acts.csv', 'shulian-acts.csv', { ...filters }),
     figures: (query: ActFiguresQuery) =>
       call<ActFigures>('GET', '/audit/acts/figures', { ...query }),
+    /** An allowed use's delivery receipt, which the verify page checks a delivered file against. */
+    receipt: (useId: string) =>
+      download(`/audit/usage/${enc(useId)}/receipt`, `${useId}.receipt.json`),
   },
 
   /** The digital safe's routes: public, the subject's signature is the authority. */

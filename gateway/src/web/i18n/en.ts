@@ -216,13 +216,13 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'verify.digestOf': 'Digest of {name}:',
   'verify.matched': '{count} anchor(s) found on the ledger: the file matches a registered version.',
   'verify.noMatch':
-    'No dataset version on the ledger has this digest: the file was changed, or never registered.',
+    'No dataset version on the ledger has this digest: the file was changed, or never registered. A download limited to the granted fields matches no registered version: check it against its delivery receipt below.',
   'verify.matches': 'Matching anchors',
   'verify.dataset': 'Dataset',
 
   'verify.proofTitle': 'Verify a proof',
   'verify.proofHint':
-    'Choose or paste the proof of a dataset version or of a single record. It is verified completely in this browser (transaction signatures, endorsements, block signature and Merkle paths) without asking the gateway; a record proof reveals that record only.',
+    'Choose or paste the proof of a dataset version or of a single record, or the delivery receipt of a use. It is verified completely in this browser (transaction signatures, endorsements, block signature and Merkle paths) without asking the gateway; a record proof reveals that record only. For a delivery receipt, first drop the file you received above.',
   'verify.proofFile': 'Proof file',
   'verify.proof': 'Proof (JSON)',
   'verify.proofPlaceholder': '{"format":"shulian-proof","version":1,"subject":{…},…}',
@@ -244,6 +244,13 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'verify.fieldsWithheld':
     'This proof discloses only the granted fields; these appear as salted commitments, their content not disclosed: {fields}',
   'verify.recordProofOk': 'The record proof is valid in itself; its anchor on the ledger:',
+  'verify.deliveryOk':
+    'The delivery receipt is valid: the file above is exactly what this use delivered, and the usage record is the one its signed transaction wrote. This is the proof of lawful use under the grant.',
+  'verify.deliveredTo': 'Delivered to',
+  'verify.grant': 'Under grant',
+  'verify.noGrant': 'None (the providing department’s own use)',
+  'verify.deliveredAt': 'Delivered at',
+  'verify.deliveredBytes': 'Size delivered',
 
   'requests.title': 'Share requests',
   'requests.inbox': 'Requests to my department',
@@ -317,6 +324,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'audit.action': 'Call type',
   'audit.outcome': 'Outcome',
   'audit.delivered': 'Delivered digest',
+  'audit.receipt': 'Receipt',
+  'audit.receiptOf': 'Download the delivery receipt of use {id}',
 
   'audit.viewActs': 'All acts',
   'audit.viewUses': 'Uses',
@@ -589,6 +598,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
     'The stored file no longer matches its anchored digest and was not delivered. Contact the administrator.',
   'error.INSUFFICIENT_STORAGE': 'The gateway’s disk is full; try again once space is freed.',
   'error.RATE_LIMITED': 'Too many requests; wait a moment and try again.',
+  'error.NOT_DELIVERED':
+    'This use was refused or recorded no delivery, so it has no delivery receipt.',
 
   'role.admin': 'Administrator',
   'role.publisher': 'Publisher',

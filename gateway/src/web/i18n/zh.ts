@@ -206,13 +206,14 @@ export const zh = {
   'verify.hashing': '正在计算 {name} 的摘要…',
   'verify.digestOf': '{name} 的摘要：',
   'verify.matched': '账本上找到 {count} 条存证记录，文件与登记版本一致。',
-  'verify.noMatch': '账本上没有与此摘要一致的数据版本：文件可能被修改过，或从未登记。',
+  'verify.noMatch':
+    '账本上没有与此摘要一致的数据版本：文件可能被修改过，或从未登记。按授权字段投影下载的文件不会与登记版本一致，请用其交付回执在下方核验。',
   'verify.matches': '匹配的存证记录',
   'verify.dataset': '数据资源',
 
   'verify.proofTitle': '核验证明文件',
   'verify.proofHint':
-    '选择或粘贴数据版本或单条记录的证明文件。证明在本机浏览器中完整验证（交易签名、背书、区块签名与默克尔路径），不需要访问网关；单条记录只揭示该记录本身。',
+    '选择或粘贴数据版本或单条记录的证明文件，或一次使用的交付回执。证明在本机浏览器中完整验证（交易签名、背书、区块签名与默克尔路径），不需要访问网关；单条记录只揭示该记录本身。核验交付回执时，先在上方放入收到的文件。',
   'verify.proofFile': '证明文件',
   'verify.proof': '证明内容 (JSON)',
   'verify.proofPlaceholder': '{"format":"shulian-proof","version":1,"subject":{…},…}',
@@ -229,6 +230,13 @@ export const zh = {
   'verify.recordBad': '记录证明无效：{field} — {reason}',
   'verify.fieldsWithheld': '此证明只公开授权字段；以下字段仅以加盐承诺出现，内容未披露：{fields}',
   'verify.recordProofOk': '记录证明本身有效，以下是账本上的登记：',
+  'verify.deliveryOk':
+    '交付回执有效：上方文件正是这次使用所交付的内容，使用记录与账本上签名的交易一致。这是依授权合法使用数据的凭证。',
+  'verify.deliveredTo': '交付给',
+  'verify.grant': '依据授权',
+  'verify.noGrant': '无（数据提供部门自用）',
+  'verify.deliveredAt': '交付时间',
+  'verify.deliveredBytes': '交付大小',
 
   'requests.title': '共享申请',
   'requests.inbox': '待我部门答复的申请',
@@ -302,6 +310,8 @@ export const zh = {
   'audit.action': '调用类型',
   'audit.outcome': '结果',
   'audit.delivered': '交付数据摘要',
+  'audit.receipt': '交付回执',
+  'audit.receiptOf': '下载使用记录 {id} 的交付回执',
 
   'audit.viewActs': '全流程记录',
   'audit.viewUses': '使用记录',
@@ -558,6 +568,7 @@ export const zh = {
   'error.BLOB_DAMAGED': '存储文件与上链摘要不符，未予交付，请联系管理员。',
   'error.INSUFFICIENT_STORAGE': '网关磁盘已满，请在释放空间后重试。',
   'error.RATE_LIMITED': '请求过于频繁，请稍后再试。',
+  'error.NOT_DELIVERED': '这次使用被拒绝或未记录交付内容，没有交付回执。',
 
   'role.admin': '管理员',
   'role.publisher': '数据发布',

@@ -294,13 +294,13 @@ async function usesView(
       await pagedList(
         t('audit.timeline'),
         withEntries((page) => api.audit.usage(filters, page)),
-        (items) => usageTimeline(items),
+        (items) => usageTimeline(items, exporting),
       ),
     ],
   };
 }
 
-function usageTimeline(items: readonly UsageRecord[]): Child {
+function usageTimeline(items: readonly UsageRecord[], exporting: Exporting): Child {
   const refused = items.filter((u) => u.outcome === 'DENIED').length;
   return [
     h('p', { class: 'count', role: 'status' }, t('audit.count', { count: items.length, refused })),
@@ -338,7 +338,17 @@ function usageTimeline(items: readonly UsageRecord[]): Child {
         },
         {
           header: t('audit.delivered'),
-          cell: (u) => (u.deliveredDigest ? mono(u.deliveredDigest.value) : text('—')),
+          // What was delivered, and its receipt: the consumer's proof, checked on the verify page.
+          cell: (u) =>
+            u.deliveredDigest
+              ? [
+                  mono(u.deliveredDigest.value),
+                  text(' '),
+                  button(t('audit.receipt'), exporting(api.audit.receipt, u.id), 'secondary', {
+                    'aria-label': t('audit.receiptOf', { id: u.id }),
+                  }),
+                ]
+              : text('—'),
         },
       ],
       items,

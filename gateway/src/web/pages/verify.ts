@@ -3,10 +3,20 @@
  * its digest is sent to the ledger; a proof bundle is verified entirely here (signatures with
  * WebCrypto against the network's trust file), with the file hashed above as the subject when
  * there is one; a bare record proof is checked here and its root then looked up on the ledger.
+ * A delivery receipt is a bundle too: the file hashed above is what a use delivered (a download
+ * limited to the granted fields is anchored nowhere), and the page says to whom, under which
+ * grant and purpose, and when.
  */
 import type { Json } from '@shulian/chaincode/canonical';
-import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '@shulian/chaincode/constants';
-import type { HeldSubject, VerifyResult } from '@shulian/proof/bundle';
+import {
+  DIGEST_ALGORITHMS,
+  PURPOSES,
+  USAGE_ACTIONS,
+  type DigestAlgorithm,
+  type Purpose,
+  type UsageAction,
+} from '@shulian/chaincode/constants';
+import type { DeliveredUse, HeldSubject, VerifyResult } from '@shulian/proof/bundle';
 import {
   disclosedRecord,
   verifyRecordProof,
@@ -37,7 +47,14 @@ import {
   table,
   textarea,
 } from '../ui.js';
-import { catalogLink, departmentName, loadDepartments } from './common.js';
+import {
+  catalogLink,
+  departmentName,
+  fieldsLabel,
+  loadDepartments,
+  loadEntries,
+  purposeLabel,
+} from './common.js';
 
 /** The file hashed in the first section, which a proof bundle is then checked against. */
 let hashed: {
@@ -227,7 +244,7 @@ function proofSection(): HTMLElement {
 interface BundleLike {
   format: 'shulian-proof';
   subject:
-    | { kind: 'file'; digest: { algorithm: DigestAlgorithm; value: string } }
+    | { kind: 'file' | 'delivery'; digest: { algorithm: DigestAlgorithm; value: string } }
     | { kind: 'record'; proof: RecordProof | SelectiveRecordProof };
 }
 
@@ -259,7 +276,7 @@ async function checkBundle(
   const trust: unknown = trustFile ? JSON.parse(await trustFile.text()) : await api.ledger.trust();
   let held: HeldSubject | undefined;
   const notes: HTMLElement[] = [];
-  if (bundle.subject.kind === 'file') {
+  if (bundle.subject.kind !== 'record') {
     if (hashed && hashed.digest.algorithm === bundle.subject.digest.algorithm) {
       held = { kind: 'file', digest: hashed.digest, size: hashed.size };
       notes.push(h('p', null, t('verify.heldFile', { name: hashed.name })));
@@ -291,6 +308,7 @@ async function checkBundle(
       ...notes,
     ];
   }
+  if (result.delivery) return [...(await deliveryShown(result.delivery, result)), ...notes];
   if (bundle.subject.kind === 'record') notes.push(...withheldNote(bundle.subject.proof));
   const anchor = result.anchor.value as { [key: string]: Json };
   const catalogId = typeof anchor.catalogId === 'string' ? anchor.catalogId : '';
@@ -304,6 +322,46 @@ async function checkBundle(
       [t('common.block'), text(result.blockNumber)],
       [t('common.tx'), mono(result.txId)],
       [t('common.time'), formatTime(new Date(result.timestamp).toISOString())],
+    ]),
+  ];
+}
+
+// A verified receipt's values were written by the chaincode, but may come from a newer one.
+const isAction = (value: string): value is UsageAction =>
+  (USAGE_ACTIONS as readonly string[]).includes(value);
+const isPurpose = (value: string): value is Purpose =>
+  (PURPOSES as readonly string[]).includes(value);
+
+/** A verified receipt: who received what, under which grant and purpose, and when. */
+async function deliveryShown(
+  use: DeliveredUse,
+  tx: { txId: string; blockNumber: number },
+): Promise<HTMLElement[]> {
+  // Fields by their catalogued names when the entry can be read; their codes otherwise.
+  await loadEntries([use.catalogId]).catch(() => undefined);
+  return [
+    notice('ok', t('verify.deliveryOk')),
+    details([
+      [
+        t('verify.deliveredTo'),
+        [departmentName(use.consumer.department), text(` · ${use.consumer.user}`)],
+      ],
+      [t('verify.dataset'), catalogLink(use.catalogId)],
+      [t('catalog.version'), text(use.datasetVersion ?? '—')],
+      [t('requests.provider'), departmentName(use.provider)],
+      [t('audit.action'), isAction(use.action) ? t(`action.${use.action}`) : text(use.action)],
+      [t('verify.grant'), use.grantId ? mono(use.grantId) : t('verify.noGrant')],
+      [
+        t('requests.purpose'),
+        use.purpose && isPurpose(use.purpose)
+          ? purposeLabel(use.purpose)
+          : text(use.purpose ?? '—'),
+      ],
+      [t('requests.fields'), fieldsLabel(use.catalogId, use.fields)],
+      [t('verify.deliveredAt'), formatTime(use.at)],
+      [t('verify.deliveredBytes'), formatBytes(use.bytes)],
+      [t('common.block'), text(tx.blockNumber)],
+      [t('common.tx'), mono(tx.txId)],
     ]),
   ];
 }
