@@ -46,7 +46,6 @@ export default tseslint.config(
     // shrinks: a file leaves it when its function is split, and no file is added to it.
     files: [
       'gateway/src/demo/seed.ts',
-      'gateway/src/routes/catalog.ts',
       'gateway/src/routes/verify.ts',
       'gateway/src/routes/versions.ts',
       'gateway/src/services/datasets.ts',

@@ -13,7 +13,8 @@ import { callerOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import { LIST, READ, WRITE } from '../operation-errors.js';
 import { follow } from '../openapi.js';
-import type { RouteOptions } from './context.js';
+import type { GatewayContext } from '../services/runtime.js';
+import type { RouteApp, RouteOptions } from './context.js';
 import { listDepartments } from './departments.js';
 import { mapPage, page, responses, submitAs, withOverdue } from './helpers.js';
 import {
@@ -94,9 +95,17 @@ const ENTRY_OPERATIONS = [
   'POST /api/v1/catalog/{id}/versions',
 ];
 
-export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
-  const tags = ['catalog'];
+const tags = ['catalog'];
 
+export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  readRoutes(app, ctx);
+  writeRoutes(app, ctx);
+  updateRequirementRoutes(app, ctx);
+  done();
+};
+
+/** Reading the catalog: search, one entry, its history (open entries without a token). */
+function readRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.get(
     '/',
     {
@@ -135,33 +144,6 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     },
   );
 
-  app.post(
-    '/',
-    {
-      config: { links: follow({ id: '$response.body#/data/id' }, ...ENTRY_OPERATIONS) },
-      schema: {
-        tags,
-        summary: 'create a catalog entry (publisher of the owner department)',
-        description:
-          "A publisher of a department creates an entry its department owns (资源代码 unique on the ledger). The ledger records the entry with a key-level endorsement policy naming the owner, so only the owner's node can change it later. 不予共享 (not_shared) entries must cite their legal basis, conditional ones their conditions.",
-        body: CreateBody,
-        response: responses(
-          Written(CatalogEntry),
-          [...WRITE, 'ALREADY_EXISTS', 'LEGAL_BASIS_REQUIRED'],
-          201,
-        ),
-      },
-    },
-    async (request, reply) =>
-      reply
-        .status(201)
-        .send(
-          await submitAs<CatalogEntryType>(ctx, request, TX.catalog.CreateEntry, [
-            withDefaults(request.body),
-          ]),
-        ),
-  );
-
   app.get(
     '/:id',
     {
@@ -197,6 +179,60 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         );
       return entry;
     },
+  );
+
+  app.get(
+    '/:id/history',
+    {
+      schema: {
+        tags,
+        summary: 'every version of a catalog entry, from the ledger (key history)',
+        description:
+          "Every version the ledger holds for the entry's key, oldest first, each with the transaction that wrote it. Any member department; records nothing.",
+        params: CatalogParams,
+        response: responses(Type.Object({ items: Type.Array(HistoryItem(CatalogEntry)) }), [
+          ...READ,
+          'CATALOG_NOT_FOUND',
+        ]),
+      },
+    },
+    async (request) => ({
+      items: await ctx.chaincode.evaluate<HistoryItemType<CatalogEntryType>[]>(
+        callerOf(request),
+        TX.catalog.GetEntryHistory,
+        [request.params.id],
+      ),
+    }),
+  );
+}
+
+/** The owner department's writes: create, publish a new version, retire. */
+function writeRoutes(app: RouteApp, ctx: GatewayContext): void {
+  app.post(
+    '/',
+    {
+      config: { links: follow({ id: '$response.body#/data/id' }, ...ENTRY_OPERATIONS) },
+      schema: {
+        tags,
+        summary: 'create a catalog entry (publisher of the owner department)',
+        description:
+          "A publisher of a department creates an entry its department owns (资源代码 unique on the ledger). The ledger records the entry with a key-level endorsement policy naming the owner, so only the owner's node can change it later. 不予共享 (not_shared) entries must cite their legal basis, conditional ones their conditions.",
+        body: CreateBody,
+        response: responses(
+          Written(CatalogEntry),
+          [...WRITE, 'ALREADY_EXISTS', 'LEGAL_BASIS_REQUIRED'],
+          201,
+        ),
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(
+          await submitAs<CatalogEntryType>(ctx, request, TX.catalog.CreateEntry, [
+            withDefaults(request.body),
+          ]),
+        ),
   );
 
   app.put(
@@ -249,30 +285,10 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         request.body.reason,
       ]),
   );
+}
 
-  app.get(
-    '/:id/history',
-    {
-      schema: {
-        tags,
-        summary: 'every version of a catalog entry, from the ledger (key history)',
-        description:
-          "Every version the ledger holds for the entry's key, oldest first, each with the transaction that wrote it. Any member department; records nothing.",
-        params: CatalogParams,
-        response: responses(Type.Object({ items: Type.Array(HistoryItem(CatalogEntry)) }), [
-          ...READ,
-          'CATALOG_NOT_FOUND',
-        ]),
-      },
-    },
-    async (request) => ({
-      items: await ctx.chaincode.evaluate<HistoryItemType<CatalogEntryType>[]>(
-        callerOf(request),
-        TX.catalog.GetEntryHistory,
-        [request.params.id],
-      ),
-    }),
-  );
+/** Oversight's requirement that an entry be updated, and the latest one. */
+function updateRequirementRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.post(
     '/:id/require-update',
     {
@@ -330,9 +346,7 @@ export const catalogRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         ),
       ),
   );
-
-  done();
-};
+}
 
 const UpdateListQuery = Type.Object(
   {
@@ -361,7 +375,7 @@ export const catalogUpdateRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (
     '/',
     {
       schema: {
-        tags: ['catalog'],
+        tags,
         summary: 'catalog update requirements, newest first, by owner and status',
         description:
           'Requirements the coordinator raised on catalog entries, from the query index: the coordinator follows what is owed, an owner finds its own. Any member department; records nothing.',
