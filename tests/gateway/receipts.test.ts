@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsageRecord } from '@shulian/chaincode/constants';
 import { verifyBundle, type ProofBundle, type TrustFile } from '@shulian/proof/bundle';
 import { nodeProofCrypto } from '@shulian/proof/node';
+import type { Json } from '@shulian/chaincode/canonical';
+import { formatPath, leafPaths, mutate, setPath } from '../vectors/mutations.js';
 import { openFixture, type Fixture } from './fixture.js';
 
 let f: Fixture;
@@ -170,6 +172,19 @@ describe('a receipt verified offline (verifyBundle, no gateway)', () => {
         message: 'differs from the value the transaction wrote',
       });
     }
+  });
+
+  it('fails when any one field of the receipt is changed (every leaf mutated)', async () => {
+    const json = receipt as unknown as Json;
+    const paths = leafPaths(json);
+    expect(paths.length).toBeGreaterThan(50);
+    const passed: string[] = [];
+    for (const path of paths) {
+      const forged = setPath(json, path, mutate(json, path));
+      if ((await verifyBundle(forged, trust, nodeProofCrypto, held(delivered))).ok)
+        passed.push(formatPath(path));
+    }
+    expect(passed, 'mutations that still verified').toEqual([]);
   });
 
   it('fails when the subject claims other bytes than the record', async () => {

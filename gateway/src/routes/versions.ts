@@ -36,7 +36,7 @@ const Bundle = Type.Object(
   {},
   {
     additionalProperties: true,
-    description: 'proof bundle (format shulian-proof, version 1; see README)',
+    description: 'proof bundle (format shulian-proof, version 2; see proof/README.md)',
   },
 );
 
@@ -235,7 +235,7 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         summary:
           'proof bundle for the file: verify offline with `shulian verify <file> --proof --trust`',
         description:
-          "A proof bundle for the version's file, which a third party checks offline against the trust file. The use (prove) is checked against the caller's grant and recorded on chain first; the owner may always prove its own data.",
+          "A proof bundle for the version's file, which a third party checks offline against the trust file. It carries the anchor (digests, sizes, roots) and the signed transaction, none of the data, so every member may have it and it is not a use: nothing is recorded (record proofs, which disclose a record, are uses).",
         params: VersionParams,
         response: responses(Bundle, USE),
       },
