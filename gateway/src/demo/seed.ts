@@ -305,9 +305,20 @@ export async function seedDemo(
   runtime: Runtime,
   log: (line: string) => void = () => undefined,
 ): Promise<DemoIdentity[]> {
-  const { chaincode, datasets } = runtime;
+  await seedCatalog(runtime, log);
+  log('share requests, grants and uses');
   const now = Date.now();
+  const period = { from: day(now, -1), to: day(now, 180) };
+  await seedSharing(runtime, period, now);
+  log('quality objections');
+  await seedObjections(runtime, period);
+  log('issuing demo tokens');
+  return issueDemoTokens(runtime);
+}
 
+/** The network, the users' roles, the catalog and each entry's first version. */
+async function seedCatalog(runtime: Runtime, log: (line: string) => void): Promise<void> {
+  const { chaincode, datasets } = runtime;
   await bootstrapNetwork(runtime, log);
   for (const u of USERS.filter((x) => x.roles.length > 0)) {
     await chaincode.submit(
@@ -333,43 +344,58 @@ export async function seedDemo(
       maxBytes: runtime.config.uploadLimit,
     });
   }
+}
 
-  log('share requests, grants and uses');
-  const period = { from: day(now, -1), to: day(now, 180) };
-  const ask = async (
-    requester: string,
-    catalogId: string,
-    fields: string[],
-    purpose: Purpose,
-    scenario: string,
-    at?: number,
-  ) => {
-    const args = [{ catalogId, fields, purpose, scenario, period, emergency: false }];
-    // Backdating needs an engine that accepts it (the capability manifest) and its admin surface.
-    const embedded = runtime.ledger.supports.backdatedTransactions ? runtime.embedded : undefined;
-    if (at === undefined || !embedded)
-      return (
-        await chaincode.submit<RequestDecisionResult>(
-          clerk(requester),
-          TX.sharing.CreateRequest,
-          args,
-        )
-      ).value;
-    // The overdue demo request is created in the past; the embedded network signs the proposal
-    // with that transaction time (Fabric refuses it: peer.authentication.timewindow).
-    const identity = await embedded.identity(clerk(requester));
-    const committed = await embedded.network.submit(
-      identity,
-      TX.sharing.CreateRequest,
-      args.map((a) => canonicalJson(a)),
-      {
-        timestamp: at,
-      },
-    );
-    return JSON.parse(Buffer.from(committed.payload).toString('utf8')) as RequestDecisionResult;
-  };
+/**
+ * A share request from `requester`; `at` backdates it where the engine allows (the overdue demo
+ * request), else it is made now.
+ */
+async function ask(
+  runtime: Runtime,
+  period: { from: string; to: string },
+  requester: string,
+  catalogId: string,
+  fields: string[],
+  purpose: Purpose,
+  scenario: string,
+  at?: number,
+): Promise<RequestDecisionResult> {
+  const { chaincode } = runtime;
+  const args = [{ catalogId, fields, purpose, scenario, period, emergency: false }];
+  // Backdating needs an engine that accepts it (the capability manifest) and its admin surface.
+  const embedded = runtime.ledger.supports.backdatedTransactions ? runtime.embedded : undefined;
+  if (at === undefined || !embedded)
+    return (
+      await chaincode.submit<RequestDecisionResult>(
+        clerk(requester),
+        TX.sharing.CreateRequest,
+        args,
+      )
+    ).value;
+  // The overdue demo request is created in the past; the embedded network signs the proposal
+  // with that transaction time (Fabric refuses it: peer.authentication.timewindow).
+  const identity = await embedded.identity(clerk(requester));
+  const committed = await embedded.network.submit(
+    identity,
+    TX.sharing.CreateRequest,
+    args.map((a) => canonicalJson(a)),
+    {
+      timestamp: at,
+    },
+  );
+  return JSON.parse(Buffer.from(committed.payload).toString('utf8')) as RequestDecisionResult;
+}
 
+/** Requests answered, granted, used within the grant and refused outside it, and one overdue. */
+async function seedSharing(
+  runtime: Runtime,
+  period: { from: string; to: string },
+  now: number,
+): Promise<void> {
+  const { chaincode, datasets } = runtime;
   const approved = await ask(
+    runtime,
+    period,
     'health',
     'PSB-POP-001',
     ['id_number', 'name', 'birth_date'],
@@ -399,6 +425,8 @@ export async function seedDemo(
     .catch(() => undefined);
 
   await ask(
+    runtime,
+    period,
     'psb',
     'AMR-ENT-001',
     ['credit_code', 'name', 'legal_rep', 'status'],
@@ -406,6 +434,8 @@ export async function seedDemo(
     '涉企案件办理核验企业登记状态',
   );
   await ask(
+    runtime,
+    period,
     'amr',
     'PSB-POP-001',
     ['name', 'address'],
@@ -413,6 +443,8 @@ export async function seedDemo(
     '个体工商户经营者住所核验',
   );
   await ask(
+    runtime,
+    period,
     'amr',
     'HLT-BIRTH-001',
     ['cert_no', 'child_name'],
@@ -420,9 +452,17 @@ export async function seedDemo(
     '母婴用品经营主体监管抽查参考',
     now - 30 * DAY,
   );
+}
 
-  log('quality objections');
+/** An objection corrected by a new version, and one left open. */
+async function seedObjections(
+  runtime: Runtime,
+  period: { from: string; to: string },
+): Promise<void> {
+  const { chaincode, datasets } = runtime;
   await ask(
+    runtime,
+    period,
     'psb',
     'HLT-ORG-001',
     ['licence_no', 'name', 'valid_to'],
@@ -463,8 +503,10 @@ export async function seedDemo(
       fields: ['status'],
     },
   ]);
+}
 
-  log('issuing demo tokens');
+/** A token for every demo user: the only time they exist in plain text. */
+async function issueDemoTokens(runtime: Runtime): Promise<DemoIdentity[]> {
   const identities: DemoIdentity[] = [];
   for (const u of USERS) {
     const { token } = await runtime.tokens.create({
