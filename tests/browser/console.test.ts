@@ -425,6 +425,17 @@ describe('web console', () => {
     await proofBox.fill(JSON.stringify(tampered));
     await consumerPage.getByRole('button', { name: '核验证明' }).click();
     await consumerPage.getByText(/证明无效：(有 1|\d+) 项检查未通过/).waitFor();
+    // Each failed check said in Chinese (with its path in the bundle), not the verifier's English.
+    const failures = consumerPage.locator('ul.failures');
+    const failed = await failures.locator('li').allTextContents();
+    expect(failed.length).toBeGreaterThan(0);
+    for (const line of failed) {
+      expect(line).toMatch(
+        /^(记录证明推不出|你持有的文件|证明中的登记内容|签名无效|交易或区块的证据|证明文件格式)/,
+      );
+      expect(line).not.toMatch(/[a-z]{3,} [a-z]{3,}/);
+    }
+    await screenshot(consumerPage, '06d-verify-bundle-tampered');
 
     await consumerPage.getByLabel('证明文件', { exact: true }).setInputFiles(recordProof);
     await expect.poll(() => proofBox.inputValue()).toContain('"record"');
@@ -877,6 +888,11 @@ describe('web console', () => {
           // field codes and no English phrase (a user's name may be part of a label). In English
           // a field is named by its code: the catalog gives fields Chinese names only.
           const labels = await page.locator('main :is(label, legend, th)').allTextContents();
+          // Reasons the chaincode writes itself are said in the reader's language.
+          if (lang === 'zh')
+            expect(await page.locator('main').textContent(), route).not.toMatch(
+              /unconditional entry|granted on request|ended without a decision/,
+            );
           for (const label of labels) {
             if (/[A-Z]{2,}-[A-Z0-9]+-\d{3}|\b[0-9a-f]{12,}\b/.test(label))
               problems.push(`${lang} ${route} (${who}): a label with an id: "${label}"`);

@@ -239,6 +239,15 @@ export const en: Readonly<Record<MessageKey, string>> = {
     'The proof is valid: the data is anchored on the ledger and every signature and block checks out.',
   'verify.bundleFailed': 'The proof is invalid: {count} checks failed.',
   'verify.bundleFailedOne': 'The proof is invalid: 1 check failed.',
+  'proofCheck.record':
+    'The record proof does not lead to the anchored record root: the record or the proof was changed.',
+  'proofCheck.subject': 'The file (or record) you hold is not the one the proof anchors.',
+  'proofCheck.anchor': 'What the proof says was anchored differs from what the transaction wrote.',
+  'proofCheck.signature':
+    'A signature is invalid, or its signer is not a department of the trust file.',
+  'proofCheck.ledger':
+    'The transaction or block evidence does not hold: the proof was changed, or is of another ledger.',
+  'proofCheck.format': 'The proof file is malformed and cannot be checked.',
   'verify.recordNotJson': 'This is not valid JSON.',
   'verify.recordBad': 'The record proof is invalid: {field} — {reason}',
   'verify.fieldsWithheld':
@@ -269,6 +278,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'requests.emergencyBadge': 'Emergency',
   'requests.automatic': 'Automatic',
   'requests.automaticReason': 'Unconditional entry: granted on request',
+  'requests.expiredReason': 'The requested period ended without an answer',
   'requests.submit': 'Submit the request',
   'requests.created': 'Requested',
   'requests.catalog': 'Dataset',

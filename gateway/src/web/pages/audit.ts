@@ -203,9 +203,14 @@ function actTimeline(items: readonly AuditAct[]): Child {
           cell: (a) => [
             a.code ? h('small', { class: 'denial' }, codeText(a.code)) : null,
             a.automatic ? badge(t('requests.automatic'), 'muted') : null,
-            // A refused use's message and an automatic grant's reason are the chaincode's fixed
-            // English: the code and the badge say it in the reader's language.
-            a.reason && !a.code && !a.automatic ? text(a.reason) : null,
+            // A refused use's message, an automatic grant's reason and an expiry's are the
+            // chaincode's fixed English: the code, the badge or our own words say them in the
+            // reader's language.
+            a.act === 'ShareRequestExpired'
+              ? t('requests.expiredReason')
+              : a.reason && !a.code && !a.automatic
+                ? text(a.reason)
+                : null,
           ],
         },
         { header: t('audit.tx'), cell: (a) => txLink(a.id) },

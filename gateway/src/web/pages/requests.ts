@@ -324,11 +324,16 @@ const purposeCell = (r: Row): Child => [
 ];
 
 /**
- * The answer's reason as the provider wrote it; an automatic grant's reason is the chaincode's
- * fixed bilingual text, said here in the reader's language instead.
+ * The answer's reason as the provider wrote it. The chaincode writes two itself, as fixed text
+ * (an automatic grant's, bilingual; an unanswered request's expiry, English): those are said in
+ * the reader's language instead.
  */
 const decisionReason = (r: Row): Child =>
-  r.automatic ? t('requests.automaticReason') : text(r.decision?.reason ?? '');
+  r.automatic
+    ? t('requests.automaticReason')
+    : r.status === 'expired'
+      ? t('requests.expiredReason')
+      : text(r.decision?.reason ?? '');
 
 function statusCell(r: Row): HTMLElement {
   return h(
