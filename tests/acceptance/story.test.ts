@@ -1,7 +1,8 @@
 /**
  * The full story over real HTTP against a started server (`node dist/gateway/src/server.js`, the
  * build `npm test` makes first) and the real CLI: register departments, anchor, verify offline,
- * request, approve, download, trace, object, correct; with the failure paths along the way.
+ * request, approve, download (and verify the projected file against its delivery receipt), trace,
+ * object, correct; with the failure paths along the way.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -337,16 +338,58 @@ describe('the Shulian story over HTTP', { timeout: 120_000 }, () => {
       { reason: '依法核验' },
     );
     expect(approved.status).toBe(200);
-    const download = await api<string>(
-      'health',
-      'GET',
-      '/api/v1/catalog/PSB-POP-9/versions/1/content',
-    );
+    const download = await fetch(`${base}/api/v1/catalog/PSB-POP-9/versions/1/content`, {
+      headers: { authorization: `Bearer ${tokens.health}` },
+    });
     expect(download.status).toBe(200);
-    expect(download.body.split('\r\n').slice(0, 2)).toEqual([
+    const projected = Buffer.from(await download.arrayBuffer());
+    expect(projected.toString('utf8').split('\r\n').slice(0, 2)).toEqual([
       'id_number,name',
       '130682199001011234,王伟',
     ]);
+    // The consumer's proof of lawful use: the projected file, anchored nowhere, checked offline
+    // against its use's delivery receipt, which names the grant, purpose and fields.
+    const projectedFile = join(dir, 'projected.csv');
+    await writeFile(projectedFile, projected);
+    const receipt = join(dir, 'projected.receipt.json');
+    const useId = download.headers.get('x-shulian-usage-id')!;
+    const fetched = await cli([
+      'proof',
+      '--usage',
+      useId,
+      '--out',
+      receipt,
+      '--url',
+      base,
+      '--token',
+      tokens.health!,
+    ]);
+    expect(fetched.code, fetched.err).toBe(0);
+    const trust = join(dir, 'receipt-trust.json');
+    expect((await cli(['trust', 'export', '--out', trust, '--url', base])).code).toBe(0);
+    const checked = await cli([
+      'verify',
+      projectedFile,
+      '--delivery',
+      receipt,
+      '--trust',
+      trust,
+      '--json',
+    ]);
+    expect(checked.code, checked.out).toBe(0);
+    expect(JSON.parse(checked.out)).toMatchObject({
+      ok: true,
+      delivery: {
+        id: useId,
+        grantId: approved.body.data.grant.id,
+        purpose: 'data_verification',
+        fields: ['id_number', 'name'],
+        consumer: { department: 'health', user: 'clerk' },
+      },
+    });
+    await writeFile(projectedFile, Buffer.concat([projected, Buffer.from('\r\n')]));
+    const altered = await cli(['verify', projectedFile, '--delivery', receipt, '--trust', trust]);
+    expect(altered.code).toBe(1);
     const tooMuch = await api(
       'health',
       'GET',

@@ -404,12 +404,19 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
     async (request) => {
       requireSomeRole(principalOf(request), 'a delivery receipt');
       // The ledger's copy decides who may read it; the index knows the transaction that wrote it.
-      const [use, indexed] = await Promise.all([
-        ctx.chaincode.evaluate<UsageRecordType>(callerOf(request), TX.usage.GetUse, [
-          request.params.id,
-        ]),
-        ctx.index.get('usage', request.params.id),
-      ]);
+      const use = await ctx.chaincode.evaluate<UsageRecordType>(
+        callerOf(request),
+        TX.usage.GetUse,
+        [request.params.id],
+      );
+      let indexed = await ctx.index.get('usage', use.id);
+      if (!indexed) {
+        // The peer has the use but the index has not applied its block yet (another department's
+        // peer, on Fabric): wait for the index to reach the ledger, briefly.
+        const { height } = await ctx.ledger.status();
+        await ctx.index.waitFor(height - 1, 5_000).catch(() => undefined);
+        indexed = await ctx.index.get('usage', use.id);
+      }
       if (!indexed)
         throw new GatewayError(
           'NOT_READY',
