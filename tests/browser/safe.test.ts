@@ -4,6 +4,10 @@
  * the API, as the counter would), the citizen signs an authorisation for health in the page, a
  * query by health succeeds, the citizen revokes it in the page, the next query is refused, and the
  * safe's trail shows both, in Chinese and in English. Any console error fails the suite.
+ *
+ * Then an enterprise: its legal representative's key is bound by market regulation, the legal
+ * representative delegates to an agent whose safe runs in another browser, the agent signs an
+ * authorisation for health under the delegation, and revoking the delegation voids it.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,11 +34,21 @@ const BIRTHS = [
   `${CITIZEN_ID},李小明,2026-01-01,市第一人民医院`,
 ].join('\n');
 
+const ENTERPRISE_ENTRY = 'AMR-ANNUAL-SAFE';
+const ENTERPRISE_ID = '91370102MA3CX5P4AM';
+const REPORTS = [
+  'uscc,name,revenue,employees',
+  `${ENTERPRISE_ID},济南示例科技有限公司,12800000,86`,
+  '92370102MA3D2JX7PF,历下区某某餐饮店,950000,7',
+].join('\n');
+
 let gateway: Gateway;
 let browser: Browser;
 let page: Page;
 let verifierToken: string;
+let amrVerifierToken: string;
 let psbClerk: Identity;
+let amrClerk: Identity;
 let healthClerk: Identity;
 
 async function api<T>(
@@ -82,11 +96,35 @@ const query = (authorisationId: string) =>
     },
   );
 
-async function openSafe(): Promise<void> {
+async function openSafe(on: Page = page): Promise<void> {
   const target = `${gateway.url}/#/safe`;
-  if (page.url() === target) await page.reload();
-  else await page.goto(target);
-  await page.locator('main[data-route="#/safe"] h1').waitFor();
+  if (on.url() === target) await on.reload();
+  else await on.goto(target);
+  await on.locator('main[data-route="#/safe"] h1').waitFor();
+}
+
+/** A consent entry of market regulation's: revenue and employees are 企业敏感. */
+function annualReportsEntry(id: string) {
+  const field = (name: string, nameZh: string, type: string, consent: boolean) => ({
+    name,
+    nameZh,
+    type,
+    sensitivity: consent ? 'sensitive' : 'public',
+    ...(consent ? { consent: 'enterprise' } : {}),
+  });
+  return {
+    ...birthRecordsEntry(id),
+    name: '企业年度报告信息',
+    abstract: '企业年报中的营业收入、从业人数（企业敏感）',
+    fields: [
+      field('uscc', '统一社会信用代码', 'string', false),
+      field('name', '企业名称', 'string', false),
+      field('revenue', '营业收入', 'number', true),
+      field('employees', '从业人数', 'integer', true),
+    ],
+    subjectField: 'uscc',
+    scenarios: ['企业资质核验'],
+  };
 }
 
 beforeAll(async () => {
@@ -98,6 +136,7 @@ beforeAll(async () => {
     return found;
   };
   psbClerk = find('psb', 'publisher');
+  amrClerk = find('amr', 'publisher');
   healthClerk = find('health', 'consumer');
   verifierToken = (
     await ok<{ token: string }>('POST', '/departments/psb/users', find('psb', 'admin').token, {
@@ -116,14 +155,40 @@ beforeAll(async () => {
   await ok('POST', `/requests/${request.data.request.id}/approve`, psbClerk.token, {
     reason: null,
   });
+  amrVerifierToken = (
+    await ok<{ token: string }>('POST', '/departments/amr/users', find('amr', 'admin').token, {
+      user: 'vera',
+      roles: ['verifier'],
+    })
+  ).token;
+  await ok('POST', '/catalog', amrClerk.token, annualReportsEntry(ENTERPRISE_ENTRY));
+  await ok('POST', `/catalog/${ENTERPRISE_ENTRY}/versions`, amrClerk.token, REPORTS, 'text/csv');
+  const enterpriseRequest = await ok<{ data: { request: { id: string } } }>(
+    'POST',
+    '/requests',
+    healthClerk.token,
+    {
+      ...birthRecordsRequest(ENTERPRISE_ENTRY),
+      fields: ['uscc', 'name', 'revenue', 'employees'],
+      scenario: '公共场所卫生许可：核验企业规模',
+    },
+  );
+  await ok('POST', `/requests/${enterpriseRequest.data.request.id}/approve`, amrClerk.token, {
+    reason: null,
+  });
   browser = await launchBrowser();
   page = await browser.newPage();
 }, 240_000);
 
 afterAll(async () => {
+  await repBrowser?.close();
+  await agentBrowser?.close();
   await browser?.close();
   await gateway?.stop();
 });
+
+let repBrowser: Browser | undefined;
+let agentBrowser: Browser | undefined;
 
 describe('the digital safe', () => {
   let subject: string;
@@ -241,5 +306,120 @@ describe('the digital safe', () => {
     await page.getByRole('table', { name: 'My authorisations' }).getByText('Revoked').waitFor();
     await screenshot(page, 'safe-trail-en');
     expect(browser.errors).toEqual([]);
+  });
+});
+
+describe('an enterprise’s digital safe: legal representative and agent', () => {
+  let legalRep: Page;
+  let agent: Page;
+  let delegationId: string;
+  let authorisationId: string;
+
+  const queryEnterprise = () =>
+    api<{ records: { record: Record<string, unknown> }[]; error?: { code: string } }>(
+      'POST',
+      '/subjects/records',
+      healthClerk.token,
+      {
+        catalogId: ENTERPRISE_ENTRY,
+        identifier: ENTERPRISE_ID,
+        authorisationId,
+        purpose: 'data_verification',
+      },
+    );
+  /** A key generated in `on`'s safe for `holder`; answers the public key it shows. */
+  async function generate(on: Page, holder: string, publicKeyLabel: string): Promise<string> {
+    await openSafe(on);
+    await on.getByLabel('密钥持有人', { exact: true }).selectOption({ label: holder });
+    await on.getByRole('button', { name: '生成密钥' }).click();
+    const publicKey = on.getByLabel(publicKeyLabel, { exact: true });
+    await publicKey.waitFor();
+    return publicKey.inputValue();
+  }
+
+  it('binds the legal representative’s key and generates the agent’s in another browser', async () => {
+    // The person's safe of the first suite shares this browser; the enterprise gets its own.
+    repBrowser = await launchBrowser();
+    legalRep = await repBrowser.newPage();
+    agentBrowser = await launchBrowser();
+    agent = await agentBrowser.newPage();
+    const spki = await generate(legalRep, '企业法定代表人', '公钥（交柜台绑定）');
+    const binding = await ok<{ data: { subject: string } }>(
+      'POST',
+      '/subjects/bindings',
+      amrVerifierToken,
+      { kind: 'enterprise', identifier: ENTERPRISE_ID, publicKey: spki },
+    );
+    await legalRep.getByLabel('匿名标识', { exact: true }).fill(binding.data.subject);
+    await legalRep.getByRole('button', { name: '保存' }).click();
+    await legalRep.getByText('已绑定（第 1 版）').waitFor();
+    await legalRep.getByRole('heading', { name: '委托经办人' }).waitFor();
+
+    const agentKey = await generate(agent, '企业经办人', '公钥（交企业法定代表人签署委托）');
+    expect(agentKey).not.toBe(spki);
+    const form = legalRep.locator('form', {
+      has: legalRep.getByRole('button', { name: '签署委托' }),
+    });
+    await form.getByLabel('经办人公钥', { exact: true }).fill(agentKey);
+    await form.getByLabel('可授权的数据资源', { exact: true }).fill(ENTERPRISE_ENTRY);
+    await form.getByRole('button', { name: '签署委托' }).click();
+    const row = legalRep.getByRole('table', { name: '企业的经办人委托' }).locator('tbody tr');
+    await row.getByText('有效').waitFor();
+    delegationId = (await row.locator('code').first().innerText()).trim();
+    expect(delegationId).toMatch(/^DLG-[0-9a-f]{64}$/);
+    await screenshot(legalRep, 'safe-enterprise-delegation');
+  });
+
+  it('lets the agent sign an authorisation for health under the delegation', async () => {
+    await agent.getByLabel('委托编号', { exact: true }).fill(delegationId);
+    await agent.getByRole('button', { name: '保存' }).click();
+    await agent.getByRole('heading', { name: '我所依据的委托' }).waitFor();
+    const form = agent.locator('form', {
+      has: agent.getByRole('button', { name: '签名并提交授权' }),
+    });
+    await form.getByLabel('使用部门', { exact: true }).selectOption('health');
+    await form.getByLabel('数据资源', { exact: true }).fill(ENTERPRISE_ENTRY);
+    await form.getByLabel('信息项', { exact: true }).fill('revenue, employees');
+    await form.getByLabel('办理事项', { exact: true }).fill('公共场所卫生许可证核发');
+    await form.getByLabel('可用次数', { exact: true }).fill('3');
+    await form.getByRole('button', { name: '签名并提交授权' }).click();
+    const row = agent.getByRole('row').filter({ hasText: ENTERPRISE_ENTRY }).first();
+    await row.getByText('有效').waitFor();
+    authorisationId = (await row.locator('code').first().innerText()).trim();
+    const allowed = await queryEnterprise();
+    expect(allowed.status, JSON.stringify(allowed.json)).toBe(200);
+    expect(allowed.json.records.map((r) => r.record.uscc)).toEqual([ENTERPRISE_ID]);
+    await screenshot(agent, 'safe-enterprise-agent');
+  });
+
+  it('revokes the delegation in the legal representative’s safe, voiding the agent’s authorisation, in both languages', async () => {
+    await openSafe(legalRep);
+    await legalRep.getByRole('button', { name: `撤销委托 ${delegationId.slice(0, 12)}` }).click();
+    await legalRep.getByRole('table', { name: '企业的经办人委托' }).getByText('已撤销').waitFor();
+    const refused = await queryEnterprise();
+    expect(refused.status).toBe(403);
+    expect(refused.json.error?.code).toBe('AUTHORISATION_DELEGATION_REVOKED');
+
+    await openSafe(agent);
+    await agent.getByText('该委托已撤销、失效、尚未生效或已到期', { exact: false }).waitFor();
+    await agent.getByRole('button', { name: '切换到英文 (Switch to English)' }).click();
+    await agent.getByRole('heading', { name: 'The delegation I sign under' }).waitFor();
+    await agent.getByText('Revoked', { exact: true }).waitFor();
+
+    await openSafe(legalRep);
+    const trail = legalRep.getByRole('table', { name: '我的数据使用记录' });
+    await trail
+      .locator('tbody tr')
+      .filter({ hasText: '拒绝' })
+      .getByText('该授权由经办人签署，企业已撤销其委托，授权失效。')
+      .waitFor();
+    await legalRep.getByRole('button', { name: '切换到英文 (Switch to English)' }).click();
+    await legalRep
+      .getByRole('table', { name: 'The enterprise’s delegations' })
+      .getByText('Revoked')
+      .waitFor();
+    await screenshot(legalRep, 'safe-enterprise-en');
+    expect(repBrowser?.errors).toEqual([]);
+    expect(agentBrowser?.errors).toEqual([]);
   });
 });

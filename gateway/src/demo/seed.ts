@@ -283,6 +283,15 @@ const USERS: DemoUser[] = [
     label: '公安局 数据专员',
   },
   {
+    // Market regulation verifies enterprises: its admin names the verifiers (实名核验) who bind
+    // an enterprise's legal representative's key.
+    department: 'amr',
+    user: 'admin',
+    roles: [],
+    tokenRoles: ['admin'],
+    label: '市场监管局 管理员 / admin',
+  },
+  {
     department: 'amr',
     user: 'clerk',
     roles: ['publisher', 'consumer'],

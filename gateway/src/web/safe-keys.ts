@@ -7,9 +7,25 @@
  * Statements are signed the way the chaincode verifies them (chaincode/src/lib/signature.ts):
  * ECDSA P-256 / SHA-256 over the statement's canonical JSON, signature in IEEE P1363 form (r‖s),
  * which is WebCrypto's own output, base64.
+ *
+ * An enterprise's key is its legal representative's (法定代表人), bound at market regulation's
+ * counter; an agent (经办人) keeps a key of their own, which the legal representative names in a
+ * signed delegation, and the agent's statements name that delegation (`signAs`).
  */
 import { canonicalBytes } from '@shulian/chaincode/canonical';
 import type { Signed, SubjectKind } from '@shulian/chaincode/constants';
+
+/**
+ * Whose key this is: the subject's own (a person, an enterprise's legal representative), or an
+ * enterprise's agent signing under a delegation.
+ */
+export const SAFE_HOLDERS = ['person', 'legalRep', 'agent'] as const;
+export type SafeHolder = (typeof SAFE_HOLDERS)[number];
+const KIND_OF: Readonly<Record<SafeHolder, SubjectKind>> = {
+  person: 'person',
+  legalRep: 'enterprise',
+  agent: 'enterprise',
+};
 
 /** What the safe keeps: the key pair, its public half as bound on chain, and the subject's pseudonym. */
 export interface SafeKey {
@@ -19,9 +35,15 @@ export interface SafeKey {
   /** SHA-256 hex of the SPKI DER, the name the ledger gives the key. */
   keyId: string;
   kind: SubjectKind;
+  holder: SafeHolder;
   createdAt: string;
-  /** The pseudonym the counter answered with the binding; null until the subject enters it. */
+  /**
+   * The pseudonym the counter answered with the binding (an agent: the enterprise's, from the
+   * delegation); null until entered.
+   */
   subject: string | null;
+  /** An agent's delegation, entered from the legal representative; null otherwise. */
+  delegationId: string | null;
 }
 
 const DB_NAME = 'shulian-safe';
@@ -58,8 +80,13 @@ async function inStore<T>(
   }
 }
 
-export const loadKey = async (): Promise<SafeKey | null> =>
-  (await inStore<SafeKey | undefined>('readonly', (s) => s.get(SLOT))) ?? null;
+export async function loadKey(): Promise<SafeKey | null> {
+  const stored = await inStore<Partial<SafeKey> | undefined>('readonly', (s) => s.get(SLOT));
+  if (!stored) return null;
+  // Keys kept before agents existed are the subject's own.
+  const holder = stored.holder ?? (stored.kind === 'enterprise' ? 'legalRep' : 'person');
+  return { ...stored, holder, delegationId: stored.delegationId ?? null } as SafeKey;
+}
 
 const saveKey = (key: SafeKey): Promise<unknown> => inStore('readwrite', (s) => s.put(key, SLOT));
 
@@ -77,16 +104,18 @@ const hex = (bytes: ArrayBuffer): string =>
  * bind again). Only the private key is made non-extractable; WebCrypto always lets the public half
  * be exported, which is what is shown for binding.
  */
-export async function createKey(kind: SubjectKind): Promise<SafeKey> {
+export async function createKey(holder: SafeHolder): Promise<SafeKey> {
   const keyPair = await crypto.subtle.generateKey(ECDSA, false, ['sign', 'verify']);
   const der = await crypto.subtle.exportKey('spki', keyPair.publicKey);
   const key: SafeKey = {
     keyPair,
     spki: base64(new Uint8Array(der)),
     keyId: hex(await crypto.subtle.digest('SHA-256', der)),
-    kind,
+    kind: KIND_OF[holder],
+    holder,
     createdAt: new Date().toISOString(),
     subject: null,
+    delegationId: null,
   };
   await saveKey(key);
   return key;
@@ -97,6 +126,29 @@ export async function setSubject(key: SafeKey, subject: string): Promise<SafeKey
   const updated = { ...key, subject };
   await saveKey(updated);
   return updated;
+}
+
+/** Remembers the delegation an agent signs under, and the enterprise it names. */
+export async function setDelegation(
+  key: SafeKey,
+  delegation: { id: string; subject: string },
+): Promise<SafeKey> {
+  const updated = { ...key, subject: delegation.subject, delegationId: delegation.id };
+  await saveKey(updated);
+  return updated;
+}
+
+/**
+ * A statement signed by this key's holder: an agent's names the delegation it is signed under,
+ * which the ledger checks; the subject's own names none.
+ */
+export function signAs<T extends object>(
+  key: SafeKey,
+  payload: T,
+): Promise<Signed<T & { delegationId?: string }>> {
+  const named =
+    key.holder === 'agent' && key.delegationId ? { delegationId: key.delegationId } : {};
+  return signStatement(key, { ...payload, ...named });
 }
 
 /** The statement with the subject's signature, as the consent routes take it. */

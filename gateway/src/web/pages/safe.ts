@@ -4,19 +4,26 @@
  * department's counter to bind; the subject signs authorisations naming the consumer department,
  * the entry and fields, purpose, matter, period and number of uses, revokes them, and reads their
  * own trail (every use of their data, refused attempts too) on a freshly signed statement.
+ *
+ * An enterprise's safe is its legal representative's (法定代表人), who also delegates to agents
+ * (经办人, safe-delegations.ts), or an agent's: the agent's key is named by a delegation, and the
+ * safe signs within it (authorisations, revocations, the trail, as the delegation allows).
  */
 import {
   PURPOSE_LABELS,
   PURPOSES,
-  SUBJECT_KINDS,
   SUBJECT_STATEMENTS,
+  type Purpose,
+} from '@shulian/chaincode/constants';
+import {
+  api,
   type Authorisation,
   type AuthorisationTerms,
-  type Purpose,
+  type Delegation,
   type SubjectBinding,
-  type SubjectKind,
-} from '@shulian/chaincode/constants';
-import { api, type SubjectTrail, type UsageRecord } from '../api.js';
+  type SubjectTrail,
+  type UsageRecord,
+} from '../api.js';
 import { dayInput } from '../dates.js';
 import { h, text, type Child } from '../dom.js';
 import { list, pick, t, type Msg } from '../i18n/index.js';
@@ -25,8 +32,11 @@ import {
   createKey,
   loadKey,
   nonce,
+  SAFE_HOLDERS,
+  setDelegation,
   setSubject,
-  signStatement,
+  signAs,
+  type SafeHolder,
   type SafeKey,
 } from '../safe-keys.js';
 import {
@@ -64,6 +74,12 @@ import {
   purposeLabel,
 } from './common.js';
 import { outcomeBadge } from './labels.js';
+import {
+  delegateSection,
+  delegationDetails,
+  delegationsSection,
+  delegationState,
+} from './safe-delegations.js';
 
 const PSEUDONYM = /^[0-9a-f]{64}$/;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -74,6 +90,7 @@ export async function safePage(): Promise<HTMLElement> {
   const head = pageTitle(t('safe.title'));
   const intro = h('p', { class: 'hint' }, t('safe.intro'));
   if (!key) return h('div', null, head, intro, createSection(null));
+  if (key.holder === 'agent') return h('div', null, head, intro, ...(await agentSections(key)));
   if (!key.subject) return h('div', null, head, intro, keySection(key, null), subjectSection(key));
 
   let binding: SubjectBinding | null = null;
@@ -83,8 +100,7 @@ export async function safePage(): Promise<HTMLElement> {
   } catch (err) {
     bindingError = errorBox(err);
   }
-  const bound = binding?.keyId === key.keyId;
-  if (!bound) {
+  if (binding?.keyId !== key.keyId) {
     return h(
       'div',
       null,
@@ -96,7 +112,9 @@ export async function safePage(): Promise<HTMLElement> {
       createSection(key),
     );
   }
-  const trail = await api.subjects.trail(await signStatement(key, trailTerms(key.subject)));
+  const trail = await api.subjects.trail(await signAs(key, trailTerms(key.subject)));
+  // The legal representative's safe also delegates to agents.
+  const delegates = key.holder === 'legalRep' ? binding : null;
   return h(
     'div',
     null,
@@ -104,10 +122,74 @@ export async function safePage(): Promise<HTMLElement> {
     intro,
     keySection(key, binding),
     authoriseSection(key, key.subject),
-    authorisationsSection(key, trail.authorisations),
+    authorisationsSection(key, trail, binding, true),
+    delegates ? delegateSection(key, key.subject) : null,
+    delegates ? delegationsSection(key, trail.delegations, delegates) : null,
     trailSection(key, trail),
     createSection(key),
   );
+}
+
+/**
+ * An agent's safe: the key, the delegation it signs under (entered from the legal
+ * representative), and what the delegation lets it do; a delegation that is not live (revoked,
+ * void, not yet valid, ended, or naming another key) is shown with a place for a new one.
+ */
+async function agentSections(key: SafeKey): Promise<Child[]> {
+  if (!key.delegationId)
+    return [keySection(key, null), delegationIdSection(key), createSection(key)];
+  let delegation: Delegation;
+  let binding: SubjectBinding;
+  try {
+    delegation = await api.subjects.delegation(key.delegationId);
+    binding = await api.subjects.binding(delegation.subject);
+  } catch (err) {
+    return [keySection(key, null), errorBox(err), delegationIdSection(key), createSection(key)];
+  }
+  const state = delegationState(delegation, binding, Date.now());
+  const shown = section(t('delegation.mineTitle'), delegationDetails(delegation, state));
+  if (delegation.agentKeyId !== key.keyId || state !== 'live') {
+    const why =
+      delegation.agentKeyId !== key.keyId ? t('delegation.otherAgent') : t('delegation.notLive');
+    return [
+      keySection(key, null),
+      shown,
+      notice('warn', why),
+      delegationIdSection(key),
+      createSection(key),
+    ];
+  }
+  const acts = delegation.terms.scope.acts;
+  const subject = delegation.subject;
+  const sections: Child[] = [keySection(key, null), shown];
+  if (acts.includes('authorise')) sections.push(authoriseSection(key, subject));
+  if (acts.includes('trail')) {
+    const trail = await api.subjects.trail(await signAs(key, trailTerms(subject)));
+    sections.push(
+      authorisationsSection(key, trail, binding, acts.includes('revoke')),
+      trailSection(key, trail),
+    );
+  }
+  sections.push(createSection(key));
+  return sections;
+}
+
+/** The delegation id the legal representative gives the agent; the safe checks it names this key. */
+function delegationIdSection(key: SafeKey): HTMLElement {
+  const id = input('delegationId', { autocomplete: 'off', value: key.delegationId ?? '' });
+  const form = h(
+    'form',
+    { class: 'stack' },
+    field(t('delegation.id'), id, t('delegation.idHint')),
+    h('div', { class: 'filter-actions' }, submit(t('safe.saveSubject'))),
+  );
+  onSubmit(form, async () => {
+    const delegation = await api.subjects.delegation(id.value.trim());
+    if (delegation.agentKeyId !== key.keyId) throw new UserError(t('delegation.otherAgent'));
+    await setDelegation(key, delegation);
+    await refresh();
+  });
+  return section(t('delegation.idTitle'), form);
 }
 
 const trailTerms = (subject: string) => ({
@@ -118,15 +200,15 @@ const trailTerms = (subject: string) => ({
 
 /** Make a key (or a new one, for a new device: the counter binds it again, old authorisations lapse). */
 function createSection(existing: SafeKey | null): HTMLElement {
-  const kind = select(
-    'kind',
-    enumOptions(SUBJECT_KINDS, (k) => t(`subjectKind.${k}`)),
-    existing?.kind ?? 'person',
+  const holder = select(
+    'holder',
+    enumOptions(SAFE_HOLDERS, (k) => t(`safeHolder.${k}`)),
+    existing?.holder ?? 'person',
   );
   const form = h(
     'form',
     { class: 'stack' },
-    field(t('safe.kind'), kind),
+    field(t('safe.holder'), holder),
     h(
       'div',
       { class: 'filter-actions' },
@@ -137,7 +219,7 @@ function createSection(existing: SafeKey | null): HTMLElement {
     ),
   );
   onSubmit(form, async () => {
-    await createKey(kind.value as SubjectKind);
+    await createKey(holder.value as SafeHolder);
     await refresh();
   });
   return section(
@@ -151,6 +233,7 @@ function keySection(key: SafeKey, binding: SubjectBinding | null): HTMLElement {
   const spki = textarea('publicKey', { readonly: true, rows: 3 });
   spki.value = key.spki;
   spki.classList.add('mono');
+  const agent = key.holder === 'agent';
   const state =
     binding?.keyId === key.keyId
       ? badge(t('safe.bound', { version: binding.version }), 'ok')
@@ -159,12 +242,18 @@ function keySection(key: SafeKey, binding: SubjectBinding | null): HTMLElement {
     t('safe.keyTitle'),
     details([
       [t('safe.kind'), t(`subjectKind.${key.kind}`)],
+      [t('safe.holder'), t(`safeHolder.${key.holder}`)],
       [t('safe.keyId'), mono(key.keyId)],
       [t('safe.created'), formatTime(key.createdAt)],
       [t('safe.subject'), key.subject ? mono(key.subject) : text('—')],
-      [t('safe.binding'), state],
+      // An agent's key is named by a delegation, never bound at a counter.
+      ...(agent ? [] : [[t('safe.binding'), state] as const]),
     ]),
-    field(t('safe.publicKey'), spki, t('safe.publicKeyHint')),
+    field(
+      agent ? t('safe.agentPublicKey') : t('safe.publicKey'),
+      spki,
+      agent ? t('safe.agentPublicKeyHint') : t('safe.publicKeyHint'),
+    ),
     h('p', { class: 'hint' }, t('safe.nonExtractable')),
   );
 }
@@ -242,27 +331,53 @@ function authoriseSection(key: SafeKey, subject: string): HTMLElement {
       maxUses: Number(formValue(form, 'maxUses')),
       nonce: nonce(),
     };
-    const { data } = await api.subjects.authorise(await signStatement(key, terms));
+    const { data } = await api.subjects.authorise(await signAs(key, terms));
     await refresh();
     return t('safe.signed', { id: data.id });
   });
   return section(t('safe.authoriseTitle'), h('p', null, t('safe.authoriseHint')), form);
 }
 
-type AuthorisationState = 'live' | 'revoked' | 'expired' | 'spent';
+type AuthorisationState = 'live' | 'revoked' | 'void' | 'expired' | 'spent';
 
-function stateOf(a: Authorisation, now: number): AuthorisationState {
+/**
+ * What the ledger would judge of a use under `a` now. Void: signed with a key the subject has
+ * since replaced, or by an agent under a delegation since revoked.
+ */
+function stateOf(
+  a: Authorisation,
+  now: number,
+  currentKey: number,
+  revokedDelegations: ReadonlySet<string>,
+): AuthorisationState {
   if (a.revocation) return 'revoked';
+  if (a.bindingVersion !== currentKey) return 'void';
+  if (a.terms.delegationId && revokedDelegations.has(a.terms.delegationId)) return 'void';
   if (now > Date.parse(a.terms.validTo)) return 'expired';
   if (a.useCount >= a.terms.maxUses) return 'spent';
   return 'live';
 }
 
-const STATE_KIND = { live: 'ok', revoked: 'bad', expired: 'muted', spent: 'muted' } as const;
+const STATE_KIND = {
+  live: 'ok',
+  revoked: 'bad',
+  void: 'bad',
+  expired: 'muted',
+  spent: 'muted',
+} as const;
 
-function authorisationsSection(key: SafeKey, items: readonly Authorisation[]): HTMLElement {
+function authorisationsSection(
+  key: SafeKey,
+  trail: SubjectTrail,
+  binding: SubjectBinding,
+  mayRevoke: boolean,
+): HTMLElement {
   const now = Date.now();
-  const sorted = [...items].sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
+  const revoked = new Set(trail.delegations.filter((d) => d.revocation).map((d) => d.id));
+  const state = (a: Authorisation) => stateOf(a, now, binding.version, revoked);
+  const sorted = [...trail.authorisations].sort((a, b) =>
+    b.submittedAt.localeCompare(a.submittedAt),
+  );
   return section(
     t('safe.authorisationsTitle'),
     table<Authorisation>(
@@ -296,13 +411,13 @@ function authorisationsSection(key: SafeKey, items: readonly Authorisation[]): H
         {
           header: t('common.status'),
           cell: (a) => {
-            const state = stateOf(a, now);
-            return badge(t(`safeState.${state}`), STATE_KIND[state]);
+            const judged = state(a);
+            return badge(t(`safeState.${judged}`), STATE_KIND[judged]);
           },
         },
         {
           header: t('common.actions'),
-          cell: (a) => (stateOf(a, now) === 'revoked' ? null : revokeButton(key, a)),
+          cell: (a) => (state(a) === 'revoked' || !mayRevoke ? null : revokeButton(key, a)),
         },
       ],
       sorted,
@@ -324,7 +439,7 @@ function revokeButton(key: SafeKey, a: Authorisation): HTMLElement {
         authorisationId: a.id,
         at: new Date().toISOString(),
       };
-      signStatement(key, terms)
+      signAs(key, terms)
         .then((signed) => api.subjects.revoke(signed))
         .then(() => refresh())
         .catch((err: unknown) => {
@@ -342,7 +457,7 @@ function revokeButton(key: SafeKey, a: Authorisation): HTMLElement {
 function trailSection(key: SafeKey, trail: SubjectTrail): HTMLElement {
   const status = statusLine();
   const exportCsv = button(t('audit.exportCsv'), () => {
-    signStatement(key, trailTerms(trail.subject))
+    signAs(key, trailTerms(trail.subject))
       .then((signed) => api.subjects.trailCsv(signed))
       .then(save)
       .catch((err: unknown) => status.replaceChildren(errorText(err)));
