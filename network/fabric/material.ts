@@ -89,7 +89,9 @@ export class TlsAuthority {
         ),
         new x509.SubjectAlternativeNameExtension(
           hosts.map((h) =>
-            /^\d+\.\d+\.\d+\.\d+$/.test(h) ? { type: 'ip', value: h } : { type: 'dns', value: h },
+            /^\d+\.\d+\.\d+\.\d+$/.test(h)
+              ? { type: 'ip' as const, value: h }
+              : { type: 'dns' as const, value: h },
           ),
         ),
       ],
