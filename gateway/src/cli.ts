@@ -388,6 +388,7 @@ async function trace(args: Args, out: Output): Promise<number> {
   };
   const page = await client(values).json<{
     items: {
+      id: string;
       at: string;
       outcome: string;
       action: string;
@@ -402,7 +403,7 @@ async function trace(args: Args, out: Output): Promise<number> {
   const lines = page.items.map(
     (u) =>
       `${cstTime(u.at)}  ${u.outcome.padEnd(7)} ${u.action.padEnd(8)} ${u.catalogId}${u.datasetVersion === null ? '' : ` v${u.datasetVersion}`}  ` +
-      `${u.consumer.department}/${u.consumer.user}  [${u.fields.join(',')}]${u.denialCode ? `  ${u.denialCode}` : ''}`,
+      `${u.consumer.department}/${u.consumer.user}  [${u.fields.join(',')}]${u.denialCode ? `  ${u.denialCode}` : ''}  ${u.id}`,
   );
   out.result(page, lines.length ? lines.join('\n') : 'no recorded uses match');
   return EXIT.OK;

@@ -388,6 +388,11 @@ describe('shulian verify --delivery: a delivered file against its receipt, offli
       const bytes = Buffer.from(await res.arrayBuffer());
       await writeFile(file, bytes);
       const id = res.headers.get('x-shulian-usage-id')!;
+      // The trail names each use, so its receipt can be fetched by id.
+      const trail = await cli(['trace', ...as('health', 'clerk')]);
+      expect(trail.out.split('\n').find((line) => line.endsWith(`  ${id}`))).toMatch(
+        / {2}ALLOWED download PSB-POP-001 v1 {2}health\/clerk {2}\[id_number,name,birth_date\] {2}USE-/,
+      );
       const receipt = join(dir, 'population.receipt.json');
       const got = await cli(['proof', '--usage', id, '--out', receipt, ...as('health', 'clerk')]);
       expect(got.code, got.err).toBe(0);
