@@ -138,6 +138,32 @@ describe('a receipt verified offline (verifyBundle, no gateway)', () => {
     expect(result.ok, JSON.stringify(result)).toBe(true);
   });
 
+  it('is checked by POST /verify/bundle too, which answers the use it proves', async () => {
+    const check = (value: string) =>
+      f.app.inject({
+        method: 'POST',
+        url: '/api/v1/verify/bundle',
+        payload: { bundle: receipt, digest: { algorithm: 'sha256', value } },
+      });
+    const use = receipt.anchor.value as unknown as UsageRecord;
+    const ok = await check(sha256(delivered));
+    expect(ok.json()).toMatchObject({
+      ok: true,
+      department: 'health',
+      delivery: {
+        id: useId,
+        grantId: use.grantId,
+        purpose: use.purpose,
+        fields: use.fields,
+        consumer: { department: 'health', user: 'clerk' },
+        at: use.at,
+        bytes: delivered.length,
+      },
+    });
+    const other = await check('0'.repeat(64));
+    expect(other.json()).toMatchObject({ ok: false, delivery: null });
+  });
+
   it('fails for an altered file', async () => {
     const altered = Buffer.from(delivered);
     const at = altered.length - 3;

@@ -7,13 +7,14 @@ import { createHash } from 'node:crypto';
 import {
   Type,
   type FastifyPluginCallbackTypebox,
+  type Static,
   type TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
 import type { Json } from '@shulian/chaincode/canonical';
 import type { DatasetVersion } from '@shulian/chaincode/constants';
 import { GatewayError } from '../errors.js';
 import type { Indexed } from '../index/query-index.js';
-import { verifyBundle } from '@shulian/proof/bundle';
+import { verifyBundle, type DeliveredUse } from '@shulian/proof/bundle';
 import { nodeHashes, nodeProofCrypto } from '@shulian/proof/node';
 import {
   verifyRecordProof,
@@ -24,7 +25,7 @@ import {
 import type { GatewayContext } from '../services/runtime.js';
 import type { RouteOptions } from './context.js';
 import { responses, uploadStream } from './helpers.js';
-import { Enums, Hex64, Nullable } from './schemas.js';
+import { Actor, Digest, Enums, Hex64, Instant, Nullable } from './schemas.js';
 import { VersionMatch } from './shapes.js';
 
 const Matches = Type.Object({
@@ -68,6 +69,44 @@ function matches(ctx: GatewayContext, versions: Indexed<DatasetVersion>[]) {
     anchoredAt: v.anchoredAt,
   }));
 }
+
+/** What a verified delivery receipt says about its use (the usage record's members a receipt binds). */
+const Delivery = Type.Object(
+  {
+    id: Type.String(),
+    grantId: Nullable(Type.String()),
+    catalogId: Type.String(),
+    datasetVersion: Nullable(Type.Integer()),
+    provider: Type.String(),
+    consumer: Actor,
+    action: Type.String(),
+    fields: Type.Array(Type.String()),
+    purpose: Nullable(Type.String()),
+    bytes: Type.Integer({ minimum: 0 }),
+    deliveredDigest: Digest,
+    at: Instant,
+  },
+  {
+    description:
+      'for a delivery receipt: the use it proves (to whom, under which grant and purpose, when, what was delivered); null for other bundles',
+  },
+);
+
+/** The members the response names, whatever else the recorded use carries. */
+const deliveryOf = (use: DeliveredUse): Static<typeof Delivery> => ({
+  id: use.id,
+  grantId: use.grantId,
+  catalogId: use.catalogId,
+  datasetVersion: use.datasetVersion,
+  provider: use.provider,
+  consumer: use.consumer,
+  action: use.action,
+  fields: use.fields,
+  purpose: use.purpose,
+  bytes: use.bytes,
+  deliveredDigest: use.deliveredDigest,
+  at: use.at,
+});
 
 export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const tags = ['verify'];
@@ -204,7 +243,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         summary:
           "check a proof bundle against this network's trust file (what `shulian verify --proof` does offline)",
         description:
-          "Checks a proof bundle against this network's trust file, as `shulian verify --proof` does offline: the anchored value, the endorsed transaction, the signed block header and the Merkle path. Public; records nothing.",
+          "Checks a proof bundle against this network's trust file, as `shulian verify --proof` does offline: the anchored value, the endorsed transaction, the signed block header and the Merkle path. A delivery receipt (`digest`: the delivered file's) is answered with the use it proves in `delivery`. Public; records nothing.",
         body: Type.Object(
           {
             bundle: Type.Unknown(),
@@ -225,6 +264,7 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
             txId: Nullable(Type.String()),
             blockNumber: Nullable(Type.Integer()),
             department: Nullable(Type.String()),
+            delivery: Nullable(Delivery),
           }),
           [],
         ),
@@ -245,8 +285,16 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
             txId: result.txId,
             blockNumber: result.blockNumber,
             department: result.department,
+            delivery: result.delivery ? deliveryOf(result.delivery) : null,
           }
-        : { ok: false, failures: result.failures, txId: null, blockNumber: null, department: null };
+        : {
+            ok: false,
+            failures: result.failures,
+            txId: null,
+            blockNumber: null,
+            department: null,
+            delivery: null,
+          };
     },
   );
 
