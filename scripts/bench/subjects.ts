@@ -11,6 +11,10 @@
  *     `--duration` seconds each run what a query runs on the ledger, `usage:CheckUse` (evaluate)
  *     then `usage:RecordUse` (submit, committed, counted against grant and authorisation), for a
  *     random citizen; checks/s and latency percentiles of the pair.
+ *     The event loop's delay over the phase says how long work waited behind other work on the
+ *     one thread every node, the orderer and the clients share. Then the same decision alone:
+ *     `--alone` CheckUse evaluations one after another with nothing else in flight, what a check
+ *     costs when it does not queue behind the commits of the clients' uses.
  *  2. Whole queries through the dataset service (`subjectRecords`, as POST /subjects/records
  *     runs it: check, find the subject's rows, a record proof each, record the use), `--queries`
  *     of them from `--clients` clients; queries/s and latency percentiles.
@@ -23,6 +27,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
   TX,
@@ -53,6 +58,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '8' },
     duration: { type: 'string', default: '20' },
     queries: { type: 'string', default: '8' },
+    alone: { type: 'string', default: '200' },
   },
 });
 const RECORDS = Number(values.records);
@@ -60,6 +66,7 @@ const SUBJECTS = Number(values.subjects);
 const CLIENTS = Number(values.clients);
 const SECONDS = Number(values.duration);
 const QUERIES = Number(values.queries);
+const ALONE = Number(values.alone);
 
 const ENTRY = 'PSB-BIRTH-BENCH';
 const HEALTH = BIRTH_CONSUMER;
@@ -161,6 +168,32 @@ async function closedLoop(
   return { latencies, seconds: (performance.now() - started) / 1000 };
 }
 
+/** `ALONE` CheckUse evaluations one after another, nothing else in flight; latencies in ms. */
+async function checkAlone(runtime: Runtime, version: number, pick: (n: number) => Citizen) {
+  const alone = await closedLoop(
+    1,
+    (issued) => issued >= ALONE,
+    async (n) => {
+      const citizen = pick(n);
+      await runtime.chaincode.evaluate<UseCheck>(HEALTH, TX.usage.CheckUse, [
+        {
+          grantId: null,
+          catalogId: ENTRY,
+          datasetVersion: version,
+          action: 'query',
+          fields: null,
+          purpose: 'data_verification',
+          subject: citizen.subject,
+          authorisationId: citizen.authorisationId,
+          bytes: null,
+          deliveredDigest: null,
+        },
+      ]);
+    },
+  );
+  return summary(alone.latencies, alone.seconds);
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'shulian-bench-subjects-'));
   const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', rateLimit: 0 });
@@ -179,6 +212,8 @@ async function main(): Promise<void> {
     let conflicts = 0;
     const checks: number[] = [];
     const commits: number[] = [];
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     const check = await closedLoop(
       CLIENTS,
       () => performance.now() > deadline,
@@ -223,8 +258,15 @@ async function main(): Promise<void> {
         }
       },
     );
+    loopDelay.disable();
     const ledgerSide = {
       ...summary(check.latencies, check.seconds),
+      /** How long callbacks waited on the event loop during the phase (ms). */
+      eventLoopDelay: {
+        p50Ms: loopDelay.percentile(50) / 1e6,
+        p99Ms: loopDelay.percentile(99) / 1e6,
+        maxMs: loopDelay.max / 1e6,
+      },
       refused,
       conflicts,
       /** usage:CheckUse alone: the chaincode's decision on grant and authorisation. */
@@ -234,6 +276,12 @@ async function main(): Promise<void> {
     };
     log(
       `ledger side: ${ledgerSide.perSecond.toFixed(1)} checked and recorded uses/s, p95 ${ledgerSide.p95Ms.toFixed(1)} ms; decision (CheckUse) p50 ${ledgerSide.decision.p50Ms.toFixed(1)} ms, p95 ${ledgerSide.decision.p95Ms.toFixed(1)} ms; commit (RecordUse) p50 ${ledgerSide.commit.p50Ms.toFixed(0)} ms, p95 ${ledgerSide.commit.p95Ms.toFixed(0)} ms; refused ${refused}, MVCC retries ${conflicts}`,
+    );
+
+    log(`decision alone: ${ALONE} CheckUse one after another…`);
+    const decisionAlone = await checkAlone(runtime, version, pick);
+    log(
+      `decision alone: p50 ${decisionAlone.p50Ms.toFixed(1)} ms, p95 ${decisionAlone.p95Ms.toFixed(1)} ms (under load p95 ${ledgerSide.decision.p95Ms.toFixed(1)} ms, event loop delay p99 ${ledgerSide.eventLoopDelay.p99Ms.toFixed(1)} ms)`,
     );
 
     log(`whole queries: ${QUERIES} from ${Math.min(2, QUERIES)} clients…`);
@@ -272,6 +320,8 @@ async function main(): Promise<void> {
       clients: CLIENTS,
       setUp: { anchorSeconds: set.anchorSeconds, versionBytes: set.size },
       ledgerSideCheck: { ...ledgerSide, seconds: check.seconds, targetP95Ms: 50 },
+      /** usage:CheckUse with nothing else in flight: the decision's own cost. */
+      decisionAlone,
       wholeQueries: { ...whole, seconds: queries.seconds },
       cpus: (await import('node:os')).cpus().length,
       at: new Date().toISOString(),
