@@ -48,7 +48,6 @@ export default tseslint.config(
       'gateway/src/routes/verify.ts',
       'gateway/src/routes/versions.ts',
       'gateway/src/services/datasets.ts',
-      'gateway/src/store/dataset-store.ts',
     ],
     rules: { 'max-lines-per-function': 'off' },
   },

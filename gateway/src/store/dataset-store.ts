@@ -270,15 +270,196 @@ export interface DatasetStoreOptions {
   directIo?: boolean;
 }
 
+/** Where a store keeps its files, and how it writes them. */
+interface Layout {
+  tmpDir: string;
+  blobDir: string;
+  anchoredDir: string;
+  directIo: boolean;
+  blobPath(sha256: string): string;
+}
+
+/** Runs a read through the record index, answering damage as the store's own error. */
+async function indexed<T>(sha256: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof RecordIndexDamaged)
+      throw new StoreError('RECORD_LEAVES_DAMAGED', `${sha256}: ${error.message}`);
+    throw error;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeDurably(layout: Layout, path: string, data: string): Promise<void> {
+  const tmp = join(layout.tmpDir, randomUUID());
+  const handle = await open(tmp, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}
+
+async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+async function readBlobInfo(layout: Layout, sha256: string): Promise<BlobInfo | null> {
+  checkDigest(sha256);
+  const info = await readJson<Omit<BlobInfo, 'anchored'>>(`${layout.blobPath(sha256)}.json`);
+  if (!info) return null;
+  const anchored = await readJson<BlobInfo['anchored']>(join(layout.anchoredDir, sha256));
+  return { ...info, anchored };
+}
+
+async function requireBlobInfo(layout: Layout, sha256: string): Promise<BlobInfo> {
+  const info = await readBlobInfo(layout, sha256);
+  if (!info) throw new StoreError('BLOB_NOT_FOUND', `no blob ${sha256}`);
+  return info;
+}
+
+async function putBlob(
+  layout: Layout,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  opts: PutOptions = {},
+): Promise<BlobInfo> {
+  const algorithm = opts.algorithm ?? 'sha256';
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  const id = randomUUID();
+  const tmpBlob = join(layout.tmpDir, id);
+  const tmpLeaves = join(layout.tmpDir, `${id}.leaves`);
+  const leafFile = opts.records ? await open(tmpLeaves, 'wx') : null;
+  const leaves = leafFile ? new LeafWriter(leafFile) : null;
+  let received = 0;
+  // Records are parsed and committed on a hash thread (./blob-writer.ts), their leaves written
+  // here as they come back.
+  const onPiece = (data: Uint8Array): void => {
+    received += data.length;
+    if (received > maxBytes) {
+      throw new StoreError('BLOB_TOO_LARGE', `upload exceeds ${maxBytes} bytes`);
+    }
+  };
+  try {
+    const written = await writeBlob(source, tmpBlob, {
+      algorithm,
+      chunkSize,
+      directIo: layout.directIo,
+      onPiece,
+      ...(opts.records && leaves
+        ? {
+            records: {
+              format: opts.records.format,
+              secret: opts.records.secret,
+              onLeaves: (l: Uint8Array) => leaves.add(l),
+            },
+          }
+        : {}),
+    });
+    const commitment: FileCommitment = {
+      digest: { algorithm, value: written.digest },
+      chunkRoot: written.chunkRoot,
+      size: written.size,
+      chunkSize,
+    };
+    const recordCommitment =
+      written.records && opts.records ? { ...written.records, format: opts.records.format } : null;
+    const sha256 = written.address;
+    if (opts.expectDigest !== undefined && opts.expectDigest !== commitment.digest.value) {
+      throw new StoreError('DIGEST_MISMATCH', `received ${commitment.digest.value}`);
+    }
+    await leaves?.close();
+    const info: Omit<BlobInfo, 'anchored'> = { sha256, commitment, records: recordCommitment };
+    const existing = await readBlobInfo(layout, sha256);
+    if (existing) {
+      // Write-once: the same bytes again are fine; a different commitment over them is not.
+      const stored = { sha256, commitment: existing.commitment, records: existing.records };
+      if (JSON.stringify(stored) !== JSON.stringify(info)) {
+        throw new StoreError(
+          'COMMITMENT_CONFLICT',
+          `blob ${sha256} is stored with another commitment`,
+        );
+      }
+      return existing;
+    }
+    await rename(tmpBlob, layout.blobPath(sha256));
+    if (leafFile) await rename(tmpLeaves, `${layout.blobPath(sha256)}.leaves`);
+    await writeDurably(layout, `${layout.blobPath(sha256)}.json`, JSON.stringify(info));
+    await syncDir(layout.blobDir);
+    return { ...info, anchored: null };
+  } finally {
+    await leafFile?.close();
+    await rm(tmpBlob, { force: true });
+    await rm(tmpLeaves, { force: true });
+  }
+}
+
+/** The blob file's size, or null when it is gone. */
+async function fileSize(layout: Layout, sha256: string): Promise<number | null> {
+  try {
+    return (await stat(layout.blobPath(sha256))).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+async function checkBlob(layout: Layout, sha256: string): Promise<BlobDamage | null> {
+  const info = await readBlobInfo(layout, sha256);
+  if (!info) {
+    const json = `${layout.blobPath(sha256)}.json`;
+    return { sha256, file: json, problem: 'missing', message: `${json} is missing` };
+  }
+  const { commitment } = info;
+  const file = layout.blobPath(sha256);
+  const size = await fileSize(layout, sha256);
+  if (size === null) return { sha256, file, problem: 'missing', message: `${file} is missing` };
+  if (size !== commitment.size)
+    return {
+      sha256,
+      file,
+      problem: 'size',
+      message: `${file} has ${size} bytes; ${commitment.size} were committed`,
+    };
+  const { value } = await digestFile(file, 'sha256');
+  return value === sha256
+    ? null
+    : { sha256, file, problem: 'digest', message: `${file} hashes to ${value}, not its address` };
+}
+
 export async function createDatasetStore(options: DatasetStoreOptions): Promise<DatasetStore> {
   const tmpDir = join(options.dir, 'tmp');
   const blobDir = join(options.dir, 'blobs');
   const anchoredDir = join(options.dir, 'anchored');
+  const blobPath = (sha256: string): string => join(blobDir, sha256);
+  const layout: Layout = {
+    tmpDir,
+    blobDir,
+    anchoredDir,
+    directIo: options.directIo ?? true,
+    blobPath,
+  };
+  const statBlob = (sha256: string): Promise<BlobInfo | null> => readBlobInfo(layout, sha256);
+  const requireBlob = (sha256: string): Promise<BlobInfo> => requireBlobInfo(layout, sha256);
   // Leftovers of interrupted uploads are garbage by construction.
   await rm(tmpDir, { recursive: true, force: true });
   await Promise.all([tmpDir, blobDir, anchoredDir].map((d) => mkdir(d, { recursive: true })));
-
-  const blobPath = (sha256: string): string => join(blobDir, sha256);
 
   const recordFiles = (sha256: string, records: NonNullable<BlobInfo['records']>): RecordFiles => ({
     blob: blobPath(sha256),
@@ -289,173 +470,8 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
     tmpDir,
   });
 
-  /** Runs a read through the record index, answering damage as the store's own error. */
-  async function indexed<T>(sha256: string, read: () => Promise<T>): Promise<T> {
-    try {
-      return await read();
-    } catch (error) {
-      if (error instanceof RecordIndexDamaged)
-        throw new StoreError('RECORD_LEAVES_DAMAGED', `${sha256}: ${error.message}`);
-      throw error;
-    }
-  }
-
-  async function syncDir(dir: string): Promise<void> {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
-
-  async function writeDurably(path: string, data: string): Promise<void> {
-    const tmp = join(tmpDir, randomUUID());
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  }
-
-  async function readJson<T>(path: string): Promise<T | null> {
-    try {
-      return JSON.parse(await readFile(path, 'utf8')) as T;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-  }
-
-  async function statBlob(sha256: string): Promise<BlobInfo | null> {
-    checkDigest(sha256);
-    const info = await readJson<Omit<BlobInfo, 'anchored'>>(`${blobPath(sha256)}.json`);
-    if (!info) return null;
-    const anchored = await readJson<BlobInfo['anchored']>(join(anchoredDir, sha256));
-    return { ...info, anchored };
-  }
-
-  async function requireBlob(sha256: string): Promise<BlobInfo> {
-    const info = await statBlob(sha256);
-    if (!info) throw new StoreError('BLOB_NOT_FOUND', `no blob ${sha256}`);
-    return info;
-  }
-
-  async function put(
-    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    opts: PutOptions = {},
-  ): Promise<BlobInfo> {
-    const algorithm = opts.algorithm ?? 'sha256';
-    const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    const maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
-    const id = randomUUID();
-    const tmpBlob = join(tmpDir, id);
-    const tmpLeaves = join(tmpDir, `${id}.leaves`);
-    const leafFile = opts.records ? await open(tmpLeaves, 'wx') : null;
-    const leaves = leafFile ? new LeafWriter(leafFile) : null;
-    let received = 0;
-    // Records are parsed and committed on a hash thread (./blob-writer.ts), their leaves written
-    // here as they come back.
-    const onPiece = (data: Uint8Array): void => {
-      received += data.length;
-      if (received > maxBytes) {
-        throw new StoreError('BLOB_TOO_LARGE', `upload exceeds ${maxBytes} bytes`);
-      }
-    };
-    try {
-      const written = await writeBlob(source, tmpBlob, {
-        algorithm,
-        chunkSize,
-        directIo: options.directIo ?? true,
-        onPiece,
-        ...(opts.records && leaves
-          ? {
-              records: {
-                format: opts.records.format,
-                secret: opts.records.secret,
-                onLeaves: (l: Uint8Array) => leaves.add(l),
-              },
-            }
-          : {}),
-      });
-      const commitment: FileCommitment = {
-        digest: { algorithm, value: written.digest },
-        chunkRoot: written.chunkRoot,
-        size: written.size,
-        chunkSize,
-      };
-      const recordCommitment =
-        written.records && opts.records
-          ? { ...written.records, format: opts.records.format }
-          : null;
-      const sha256 = written.address;
-      if (opts.expectDigest !== undefined && opts.expectDigest !== commitment.digest.value) {
-        throw new StoreError('DIGEST_MISMATCH', `received ${commitment.digest.value}`);
-      }
-      await leaves?.close();
-      const info: Omit<BlobInfo, 'anchored'> = { sha256, commitment, records: recordCommitment };
-      const existing = await statBlob(sha256);
-      if (existing) {
-        // Write-once: the same bytes again are fine; a different commitment over them is not.
-        const stored = { sha256, commitment: existing.commitment, records: existing.records };
-        if (JSON.stringify(stored) !== JSON.stringify(info)) {
-          throw new StoreError(
-            'COMMITMENT_CONFLICT',
-            `blob ${sha256} is stored with another commitment`,
-          );
-        }
-        return existing;
-      }
-      await rename(tmpBlob, blobPath(sha256));
-      if (leafFile) await rename(tmpLeaves, `${blobPath(sha256)}.leaves`);
-      await writeDurably(`${blobPath(sha256)}.json`, JSON.stringify(info));
-      await syncDir(blobDir);
-      return { ...info, anchored: null };
-    } finally {
-      await leafFile?.close();
-      await rm(tmpBlob, { force: true });
-      await rm(tmpLeaves, { force: true });
-    }
-  }
-
-  /** The blob file's size, or null when it is gone. */
-  async function fileSize(sha256: string): Promise<number | null> {
-    try {
-      return (await stat(blobPath(sha256))).size;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-  }
-
-  async function check(sha256: string): Promise<BlobDamage | null> {
-    const info = await statBlob(sha256);
-    if (!info) {
-      const json = `${blobPath(sha256)}.json`;
-      return { sha256, file: json, problem: 'missing', message: `${json} is missing` };
-    }
-    const { commitment } = info;
-    const file = blobPath(sha256);
-    const size = await fileSize(sha256);
-    if (size === null) return { sha256, file, problem: 'missing', message: `${file} is missing` };
-    if (size !== commitment.size)
-      return {
-        sha256,
-        file,
-        problem: 'size',
-        message: `${file} has ${size} bytes; ${commitment.size} were committed`,
-      };
-    const { value } = await digestFile(file, 'sha256');
-    return value === sha256
-      ? null
-      : { sha256, file, problem: 'digest', message: `${file} hashes to ${value}, not its address` };
-  }
-
   return {
-    put,
+    put: (source, opts) => putBlob(layout, source, opts),
 
     has: async (sha256) => (await statBlob(sha256)) !== null,
 
@@ -466,7 +482,7 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
       if (!info.anchored)
         throw new StoreError('BLOB_NOT_ANCHORED', `blob ${sha256} is not anchored`);
       // Checked before any byte flows, so the caller refuses before it records a use.
-      const size = await fileSize(sha256);
+      const size = await fileSize(layout, sha256);
       if (size === null)
         throw new StoreError(
           'BLOB_MISSING',
@@ -485,7 +501,7 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
       return bytes.pipe(verified);
     },
 
-    check,
+    check: (sha256) => checkBlob(layout, sha256),
 
     async *list() {
       for (const name of await readdir(blobDir)) {
@@ -524,7 +540,7 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
       const info = await requireBlob(sha256);
       if (info.anchored) return info;
       const anchored = { txId, at: new Date().toISOString() };
-      await writeDurably(join(anchoredDir, sha256), JSON.stringify(anchored));
+      await writeDurably(layout, join(anchoredDir, sha256), JSON.stringify(anchored));
       await syncDir(anchoredDir);
       return { ...info, anchored };
     },
