@@ -23,7 +23,7 @@ import {
   type SelectiveRecordProof,
 } from '@shulian/proof/records';
 import type { GatewayContext } from '../services/runtime.js';
-import type { RouteOptions } from './context.js';
+import type { RouteApp, RouteOptions } from './context.js';
 import { responses, uploadStream } from './helpers.js';
 import { Actor, Digest, Enums, Hex64, Instant, Nullable } from './schemas.js';
 import { VersionMatch } from './shapes.js';
@@ -108,10 +108,18 @@ const deliveryOf = (use: DeliveredUse): Static<typeof Delivery> => ({
   at: use.at,
 });
 
-export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
-  const tags = ['verify'];
-  const config = { public: true };
+const tags = ['verify'];
+/** Every verification is public: whoever holds a file or a proof may check it. */
+const config = { public: true };
 
+export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  lookupRoutes(app, ctx);
+  proofRoutes(app, ctx);
+  done();
+};
+
+/** Is this digest or record root anchored: given, or hashed from an uploaded file. */
+function lookupRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.get(
     '/',
     {
@@ -199,7 +207,10 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     );
     registered();
   });
+}
 
+/** A record proof or a proof bundle checked here as `shulian verify` checks it offline. */
+function proofRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.post(
     '/record',
     {
@@ -297,6 +308,4 @@ export const verifyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
           };
     },
   );
-
-  done();
-};
+}
