@@ -146,9 +146,9 @@ describe("the coordinator's admin", () => {
     await open(page, 'admin?year=2031');
     await page.getByText('2031 年的工作日历尚未发布').waitFor();
     const calendar = page.getByRole('form', { name: '发布 2031 年日历' });
-    await calendar.getByLabel(/法定节假日/).fill('2031-01-01\n2031-13-02');
+    await calendar.getByLabel(/法定节假日/).fill('2031-01-01\n2031-13-02\n2031-02-30');
     await calendar.getByRole('button', { name: '发布 2031 年日历' }).click();
-    await calendar.getByText('日期须为 2031 年内的 YYYY-MM-DD：2031-13-02').waitFor();
+    await calendar.getByText('日期须为 2031 年内的 YYYY-MM-DD：2031-13-02, 2031-02-30').waitFor();
     await calendar.getByLabel(/法定节假日/).fill('2031-01-01\n2031-01-23, 2031-01-24');
     await calendar.getByLabel(/调休上班日/).fill('2031-01-26');
     await calendar.getByRole('button', { name: '发布 2031 年日历' }).click();

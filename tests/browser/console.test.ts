@@ -211,6 +211,13 @@ describe('web console', () => {
       buffer: Buffer.from('%PDF-1.7 not anchored'),
     });
     await consumerPage.getByText('账本上没有与此摘要一致的数据版本').waitFor();
+    // A token the gateway does not know is refused in Chinese, without the code or its English.
+    await open(consumerPage, 'signin');
+    expectedErrors.push(/status of 401 .*\/api\/v1\/me\)$/);
+    await consumerPage.getByLabel('访问令牌').fill('sl_not-a-real-token');
+    await consumerPage.locator('form').getByRole('button', { name: '登录', exact: true }).click();
+    const refusal = consumerPage.locator('form .form-status.error');
+    await expect.poll(() => refusal.textContent()).toBe('令牌无效或已失效，请重新登录。');
     await signIn(consumerPage, consumer);
     const who = (await consumerPage.locator('header .who').textContent()) ?? '';
     expect(who).toContain(consumer.user);

@@ -12,6 +12,7 @@ import {
   type RegistryRole,
 } from '@shulian/chaincode/constants';
 import { api, ApiError, type Department, type DepartmentUser } from '../api.js';
+import { isDay } from '../dates.js';
 import { h, replace, text } from '../dom.js';
 import { t, type Msg } from '../i18n/index.js';
 import { go, refresh, type RouteParams } from '../router.js';
@@ -299,14 +300,13 @@ function statusToggle(d: Department): HTMLElement {
 
 // ---- the coordinator: working-day calendar --------------------------------------------------------
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Dates typed one per line (or separated by commas or spaces), checked to be days of `year`. */
+/**
+ * Dates typed one per line (or separated by commas or spaces), checked to be days of `year` that
+ * exist (Date.parse takes 2031-02-30 for 2 March).
+ */
 function daysOf(value: string, year: number): string[] {
   const days = value.split(/[\s,，、]+/).filter(Boolean);
-  const bad = days.filter(
-    (d) => !DAY.test(d) || !d.startsWith(`${year}-`) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)),
-  );
+  const bad = days.filter((d) => !isDay(d) || !d.startsWith(`${year}-`));
   if (bad.length) throw new UserError(t('admin.badDays', { year, days: bad.join(', ') }));
   return [...new Set(days)].sort();
 }
