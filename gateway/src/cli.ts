@@ -359,10 +359,15 @@ async function proof(args: Args, out: Output): Promise<number> {
   const record = values.record === undefined ? undefined : args.count('record', values.record, 0);
   const base = `/api/v1/catalog/${encodeURIComponent(catalog)}/versions/${version}`;
   const path = record === undefined ? `${base}/proof` : `${base}/records/${record}/proof`;
-  const bundle = await client(values).json<unknown>('GET', path);
   const target =
     values.out ?? `${catalog}-v${version}${record === undefined ? '' : `-r${record}`}.proof.json`;
-  await writeFile(target, JSON.stringify(bundle, null, 2) + '\n');
+  // A record proof is a use: its usage record holds the digest of the bytes served, so they are
+  // kept exactly as received and verify against the use's delivery receipt.
+  const text =
+    record === undefined
+      ? JSON.stringify(await client(values).json<unknown>('GET', path), null, 2) + '\n'
+      : await client(values).text(path);
+  await writeFile(target, text);
   out.result({ written: target }, `proof bundle written to ${target}`);
   return EXIT.OK;
 }

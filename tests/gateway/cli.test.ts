@@ -458,6 +458,39 @@ describe('shulian verify --delivery: a delivered file against its receipt, offli
   );
 
   it(
+    'keeps a record proof as served, so it verifies against its own use’s receipt',
+    async () => {
+      const trust = join(dir, 'record-trust.json');
+      expect((await cli(['trust', 'export', '--url', base, '--out', trust])).code).toBe(0);
+      const proofFile = join(dir, 'record-7.proof.json');
+      const got = await cli([
+        'proof',
+        '--catalog',
+        'PSB-POP-001',
+        '--version',
+        '1',
+        '--record',
+        '7',
+        '--out',
+        proofFile,
+        ...as('health', 'clerk'),
+      ]);
+      expect(got.code, got.err).toBe(0);
+      const trail = await cli(['trace', '--json', ...as('health', 'clerk')]);
+      const use = (JSON.parse(trail.out) as { items: { id: string; action: string }[] }).items[0]!;
+      expect(use.action).toBe('prove');
+      const receipt = join(dir, 'record-7.receipt.json');
+      expect(
+        (await cli(['proof', '--usage', use.id, '--out', receipt, ...as('health', 'clerk')])).code,
+      ).toBe(0);
+      const ok = await cli(['verify', proofFile, '--delivery', receipt, '--trust', trust]);
+      expect(ok.code, ok.out + ok.err).toBe(0);
+      expect(ok.out).toContain(': prove of PSB-POP-001 version 1');
+    },
+    SLOW,
+  );
+
+  it(
     'refuses a receipt of a use of another department (exit 1, the gateway’s code)',
     async () => {
       const res = await fetch(`${base}/api/v1/catalog/PSB-POP-001/versions/1/content`, {

@@ -122,7 +122,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     options: ['catalog', 'version', 'record', 'usage', 'out'],
     details:
-      'Writes <catalog>-v<n>.proof.json (or -r<index> for a record) unless --out names the file. The\n' +
+      'Writes <catalog>-v<n>.proof.json (or -r<index> for a record, kept byte for byte as served: a\n' +
+      'record proof is a use, and its receipt names exactly those bytes) unless --out names the file. The\n' +
       'bundle and a trust file are all `shulian verify` needs, offline. --usage writes <id>.receipt.json,\n' +
       'the delivery receipt of an allowed use (the id is in a download’s x-shulian-usage-id header and in\n' +
       '`shulian trace`), for `shulian verify <file> --delivery`.',
