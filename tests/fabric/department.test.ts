@@ -4,7 +4,7 @@
  * no coordinator's), it signs users in to psb only, signs for no other department, talks to psb's
  * peer only, keeps its files in <data>/gateway-psb/, and still follows the whole channel.
  */
-import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,34 +12,13 @@ import { TX } from '@shulian/chaincode/constants';
 import { loadConfig } from '../../gateway/src/config.js';
 import { startServer } from '../../gateway/src/server.js';
 import { custodyViolations } from './custody.js';
-import { fabricNetwork, prepareLedger } from './harness.js';
+import { departmentMachine, fabricNetwork, prepareLedger } from './harness.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 
 let machine: string;
 let data: string;
 let server: Server;
-
-/**
- * psb's machine: its department folder without the peer's and chaincode server's working files,
- * the connection profile's paths pointing into the copy.
- */
-async function departmentMachine(fabricDir: string, department: string): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), `shulian-${department}-machine-`));
-  const from = path.join(fabricDir, 'departments', department);
-  const to = path.join(root, 'departments', department);
-  await cp(from, to, {
-    recursive: true,
-    filter: (src) =>
-      !['peer', 'chaincode'].includes(path.relative(from, src).split(path.sep)[0] ?? ''),
-  });
-  const profile = path.join(to, 'connection.json');
-  await writeFile(
-    profile,
-    (await readFile(profile, 'utf8')).replaceAll(from + path.sep, to + path.sep),
-  );
-  return root;
-}
 
 const gatewayConfig = (fabricDir: string, department: string) =>
   loadConfig(

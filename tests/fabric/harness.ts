@@ -3,6 +3,8 @@
  * CLI to invoke and query the chaincode as a department's user with chosen endorsing peers.
  */
 import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
@@ -159,4 +161,25 @@ export async function prepareLedger(net: FabricNetwork): Promise<void> {
       'clerk',
       ['publisher', 'consumer'],
     ]);
+}
+
+/**
+ * A department's machine: a copy of its folder alone, without the peer's and chaincode server's
+ * working files, the connection profile's paths pointing into the copy (the caller removes it).
+ */
+export async function departmentMachine(fabricDir: string, department: string): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), `shulian-${department}-machine-`));
+  const from = path.join(fabricDir, 'departments', department);
+  const to = path.join(root, 'departments', department);
+  await cp(from, to, {
+    recursive: true,
+    filter: (src) =>
+      !['peer', 'chaincode'].includes(path.relative(from, src).split(path.sep)[0] ?? ''),
+  });
+  const profile = path.join(to, 'connection.json');
+  await writeFile(
+    profile,
+    (await readFile(profile, 'utf8')).replaceAll(from + path.sep, to + path.sep),
+  );
+  return root;
 }

@@ -3,7 +3,7 @@
  * TLS CA (`<fabric dir>/departments/<id>/ca/tlsca.json`, which `fabric:up` made and only that
  * department holds) for 127.0.0.1 and localhost and the host names in SHULIAN_EXCHANGE_HOSTS, kept
  * in `<gateway dir>/exchange-tls.json` (0600). The department's admin publishes the TLS CA's
- * certificate (`departments/<id>/msp/tlscacerts/tlsca.pem`) with the gateway's URL in the
+ * certificate (`departments/<id>/channel/orgs/<id>/tlsca.pem`) with the gateway's URL in the
  * directory, so a renewed gateway certificate needs no new publication.
  */
 import { access, readFile, writeFile } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import type { TlsPair } from './listener.js';
 
 /** Where a department's TLS CA certificate is, the one its admin publishes. */
 export const tlsCaCertificateFile = (fabricDir: string, department: string): string =>
-  join(fabricDir, 'departments', department, 'msp', 'tlscacerts', 'tlsca.pem');
+  join(fabricDir, 'departments', department, 'channel', 'orgs', department, 'tlsca.pem');
 
 export async function exchangeTlsPair(options: {
   fabricDir: string;

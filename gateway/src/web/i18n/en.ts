@@ -650,6 +650,13 @@ export const en: Readonly<Record<MessageKey, string>> = {
     'The stored file of this version is missing; nothing was recorded. Contact the administrator.',
   'error.BLOB_DAMAGED':
     'The stored file no longer matches its anchored digest and was not delivered. Contact the administrator.',
+  'error.PROVIDER_UNREACHABLE':
+    'The providing department’s gateway cannot be reached; nothing was recorded. Try again later.',
+  'error.PROVIDER_REFUSED': 'The providing department’s gateway refused the delivery.',
+  'error.DELIVERY_INCOMPLETE':
+    'The providing department’s gateway broke off the delivery; no partial file was kept. Download again.',
+  'error.DELIVERY_MISMATCH':
+    'What arrived does not match the delivery the usage record names and was not handed on. Contact the providing department.',
   'error.INSUFFICIENT_STORAGE': 'The gateway’s disk is full; try again once space is freed.',
   'error.RATE_LIMITED': 'Too many requests; wait a moment and try again.',
   'error.NOT_DELIVERED':
