@@ -895,6 +895,10 @@ describe('web console', () => {
           // field codes and no English phrase (a user's name may be part of a label). In English
           // a field is named by its code: the catalog gives fields Chinese names only.
           const labels = await page.locator('main :is(label, legend, th)').allTextContents();
+          // People are named with their department's name, not as user@department-id.
+          expect(await page.locator('main').textContent(), route).not.toMatch(
+            /\b[a-z]+@(coord|psb|amr|health)\b/,
+          );
           // Reasons the chaincode writes itself are said in the reader's language.
           if (lang === 'zh')
             expect(await page.locator('main').textContent(), route).not.toMatch(

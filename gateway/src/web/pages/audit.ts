@@ -48,6 +48,7 @@ import {
   fieldsLabel,
   loadDepartments,
   loadedEntryName,
+  person,
   purposeLabel,
   txLink,
   withEntries,
@@ -190,7 +191,7 @@ function actTimeline(items: readonly AuditAct[]): Child {
         },
         {
           header: t('audit.actor'),
-          cell: (a) => [departmentName(a.actor.department), text(` · ${a.actor.user}`)],
+          cell: (a) => person(a.actor),
         },
         { header: t('audit.target'), cell: target },
         {
@@ -315,7 +316,7 @@ function usageTimeline(items: readonly UsageRecord[], exporting: Exporting): Chi
         { header: t('common.time'), cell: (u) => formatTime(u.at) },
         {
           header: t('audit.user'),
-          cell: (u) => [departmentName(u.consumer.department), text(` · ${u.consumer.user}`)],
+          cell: (u) => person(u.consumer),
         },
         {
           header: t('audit.dataset'),

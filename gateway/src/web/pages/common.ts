@@ -37,6 +37,12 @@ export const departmentCell = (id: string): Child => [
   h('small', null, text(id)),
 ];
 
+/** Who acted: their department by name, then the user (`市公安局 · clerk`). */
+export const person = (who: { department: string; user: string }): Child => [
+  departmentName(who.department),
+  text(` · ${who.user}`),
+];
+
 export const departmentOptions = (): Option[] =>
   [...(departments?.values() ?? [])].map((d) => ({ value: d.id, label: departmentName(d.id) }));
 

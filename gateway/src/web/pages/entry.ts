@@ -64,7 +64,7 @@ import {
   textarea,
   UserError,
 } from '../ui.js';
-import { cstToday, departmentName, loadDepartments } from './common.js';
+import { cstToday, departmentName, loadDepartments, person } from './common.js';
 import { sensitivityBadge, shareTypeBadge, updateStatusBadge } from './labels.js';
 
 const isOwner = (entry: CatalogEntry): boolean =>
@@ -160,10 +160,7 @@ function metadata(e: CatalogEntry): HTMLElement {
     [t('entry.scenarios'), text(e.scenarios.join('; ') || '—')],
     [t('catalog.revision'), text(e.version)],
     [t('entry.status'), t(`catalogStatus.${e.status}`)],
-    [
-      t('entry.updated'),
-      [formatTime(e.updatedAt), text(` · ${e.updatedBy.user}@${e.updatedBy.department}`)],
-    ],
+    [t('entry.updated'), [formatTime(e.updatedAt), text(' · '), person(e.updatedBy)]],
   ]);
 }
 
@@ -188,14 +185,7 @@ function updateRequirement(
       ? details([
           [t('entry.status'), updateStatusBadge(r.status)],
           [t('updates.reason'), text(r.reason)],
-          [
-            t('updates.required'),
-            [
-              formatTime(r.requiredAt),
-              text(` · ${r.requiredBy.user}@`),
-              departmentName(r.requiredBy.department),
-            ],
-          ],
+          [t('updates.required'), [formatTime(r.requiredAt), text(' · '), person(r.requiredBy)]],
           [t('updates.deadline'), deadline(r, r.overdue)],
           ...(r.answer
             ? [
@@ -405,8 +395,7 @@ function historyTable(history: readonly HistoryItem<CatalogEntry>[]): HTMLElemen
       { header: t('entry.changeReason'), cell: (i) => text(i.value?.changeReason ?? '') },
       {
         header: t('common.by'),
-        cell: (i) =>
-          text(i.value ? `${i.value.updatedBy.user}@${i.value.updatedBy.department}` : ''),
+        cell: (i) => (i.value ? person(i.value.updatedBy) : null),
       },
       { header: t('common.tx'), cell: (i) => mono(i.txId) },
     ],

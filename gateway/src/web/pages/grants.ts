@@ -34,6 +34,7 @@ import {
   departmentName,
   fieldsLabel,
   loadDepartments,
+  person,
   purposeLabel,
   withEntries,
 } from './common.js';
@@ -160,7 +161,7 @@ function objectionsTable(rows: readonly ObjectionRow[]): HTMLElement {
       { header: t('catalog.version'), cell: (o) => text(o.version), numeric: true },
       {
         header: t('objections.raisedBy'),
-        cell: (o) => [departmentName(o.raisedBy.department), text(` · ${o.raisedBy.user}`)],
+        cell: (o) => person(o.raisedBy),
       },
       { header: t('objections.description'), cell: (o) => text(o.description) },
       { header: t('common.status'), cell: (o) => objectionStatusBadge(o.status) },

@@ -34,10 +34,10 @@ import {
 import {
   catalogLink,
   departmentCell,
-  departmentName,
   loadDepartments,
   loadedEntryName,
   loadEntries,
+  person,
   txLink,
 } from './common.js';
 
@@ -199,7 +199,7 @@ async function blockPage(n: number): Promise<HTMLElement> {
           { header: t('explorer.function'), cell: (tx) => mono(tx.fcn) },
           {
             header: t('explorer.creator'),
-            cell: (tx) => [departmentName(tx.creator.department), text(` · ${tx.creator.user}`)],
+            cell: (tx) => person(tx.creator),
           },
           { header: t('explorer.validation'), cell: (tx) => validation(tx.validationCode) },
           { header: t('common.time'), cell: (tx) => formatTime(tx.timestamp) },
@@ -237,10 +237,7 @@ async function transactionPage(txId: string): Promise<HTMLElement> {
         ],
         [t('explorer.index'), text(tx.index)],
         [t('explorer.function'), mono(tx.fcn)],
-        [
-          t('explorer.creator'),
-          [departmentName(tx.creator.department), text(` · ${tx.creator.user}`)],
-        ],
+        [t('explorer.creator'), person(tx.creator)],
         [t('explorer.validation'), validation(tx.validationCode)],
         [t('common.time'), formatTime(tx.timestamp)],
         [t('audit.act'), tx.act ? t(`act.${tx.act.act}`) : text('—')],

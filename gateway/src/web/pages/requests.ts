@@ -50,6 +50,7 @@ import {
   fieldName,
   fieldsLabel,
   loadDepartments,
+  person,
   purposeLabel,
   withEntries,
 } from './common.js';
@@ -370,7 +371,7 @@ function inboxTable(caption: Msg, rows: readonly Row[], arbitration: boolean): H
         : []),
       {
         header: t('requests.requester'),
-        cell: (r) => [departmentName(r.requester.department), text(` · ${r.requester.user}`)],
+        cell: (r) => person(r.requester),
       },
       { header: t('requests.purpose'), cell: purposeCell },
       { header: t('requests.fields'), cell: (r) => fieldsLabel(r.catalogId, r.fields) },

@@ -71,6 +71,7 @@ import {
   departmentName,
   departmentOptions,
   loadDepartments,
+  person,
   purposeLabel,
 } from './common.js';
 import { outcomeBadge } from './labels.js';
@@ -477,7 +478,7 @@ function trailSection(key: SafeKey, trail: SubjectTrail): HTMLElement {
         { header: t('common.time'), cell: (u) => formatTime(u.at) },
         {
           header: t('audit.user'),
-          cell: (u) => [departmentName(u.consumer.department), text(` · ${u.consumer.user}`)],
+          cell: (u) => person(u.consumer),
         },
         { header: t('safe.entry'), cell: (u) => text(u.catalogId) },
         { header: t('audit.action'), cell: (u) => t(`action.${u.action}`) },

@@ -53,6 +53,7 @@ import {
   fieldsLabel,
   loadDepartments,
   loadEntries,
+  person,
   purposeLabel,
 } from './common.js';
 
@@ -352,10 +353,7 @@ async function deliveryShown(
   return [
     notice('ok', t('verify.deliveryOk')),
     details([
-      [
-        t('verify.deliveredTo'),
-        [departmentName(use.consumer.department), text(` · ${use.consumer.user}`)],
-      ],
+      [t('verify.deliveredTo'), person(use.consumer)],
       [t('verify.dataset'), catalogLink(use.catalogId)],
       [t('catalog.version'), text(use.datasetVersion ?? '—')],
       [t('requests.provider'), departmentName(use.provider)],
