@@ -30,31 +30,19 @@ import {
   Enums,
   Items,
   UserName,
-  Nullable,
   StringEnum,
-  Text,
   Written,
 } from './schemas.js';
-import { DemoIdentity, Me, WorkingCalendar as WorkingCalendarSchema } from './shapes.js';
+import {
+  DemoIdentity,
+  DepartmentId,
+  DepartmentInput,
+  DepartmentProfile,
+  Me,
+  WorkingCalendar as WorkingCalendarSchema,
+} from './shapes.js';
 
-const DepartmentId = Type.String({
-  pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$',
-  description: 'MSP id',
-});
 const DepartmentParams = Type.Object({ id: DepartmentId }, { additionalProperties: false });
-
-const DepartmentProfile = {
-  nameZh: Text(256, 1),
-  nameEn: Text(256, 1),
-  level: Enums.level,
-  parent: Type.Optional(Nullable(DepartmentId)),
-  verifies: Type.Optional(
-    Type.Array(Enums.subjectKind, {
-      uniqueItems: true,
-      description: 'kinds of data subject whose identity the department verifies',
-    }),
-  ),
-};
 
 const RolesBody = Type.Object(
   {
@@ -195,10 +183,10 @@ function registryRoutes(app: RouteApp, ctx: GatewayContext): void {
         summary: 'register a department (coordinator only)',
         description:
           "The coordinator's admin registers a department (its MSP id, name, level, parent). The ledger records it; its own admin then sets its users' roles.",
-        body: Type.Object(
-          { id: DepartmentId, ...DepartmentProfile },
-          { additionalProperties: false, examples: [examples.departmentInput] },
-        ),
+        body: Type.Object(DepartmentInput.properties, {
+          additionalProperties: false,
+          examples: [examples.departmentInput],
+        }),
         response: responses(
           Written(DepartmentSchema),
           [...WRITE, 'FORBIDDEN', 'NOT_COORDINATOR', 'ALREADY_EXISTS'],

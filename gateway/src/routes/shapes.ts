@@ -60,6 +60,32 @@ export const DemoIdentity = Type.Object({
 // ---- a department's users and the working-day calendar (administration) -------------------------
 
 /** One user of a department as its admin sees it: ledger roles, tokens, and what they lack. */
+/** A department's MSP id, as the coordinator registers it. */
+export const DepartmentId = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$',
+  description: 'MSP id',
+});
+
+/** What the coordinator says of a department, at registration and after. */
+export const DepartmentProfile = {
+  nameZh: Text(256, 1),
+  nameEn: Text(256, 1),
+  level: Enums.level,
+  parent: Type.Optional(Nullable(DepartmentId)),
+  verifies: Type.Optional(
+    Type.Array(Enums.subjectKind, {
+      uniqueItems: true,
+      description: 'kinds of data subject whose identity the department verifies',
+    }),
+  ),
+};
+
+/** A department as the coordinator registers it. */
+export const DepartmentInput = Type.Object(
+  { id: DepartmentId, ...DepartmentProfile },
+  { additionalProperties: false },
+);
+
 export const DepartmentUser = Type.Object({
   user: Type.String(),
   roles: Type.Array(StringEnum(REGISTRY_ROLES), { description: 'roles the ledger grants' }),

@@ -29,7 +29,7 @@ import type { GatewayContext } from '../services/runtime.js';
 import { USAGE_CSV, usageCsv } from './audit.js';
 import { LEDGER, READ, USE, WRITE } from '../operation-errors.js';
 import { follow } from '../openapi.js';
-import type { RouteOptions } from './context.js';
+import type { RouteApp, RouteOptions } from './context.js';
 import {
   mediaResponses,
   recordedUse,
@@ -128,8 +128,6 @@ async function allPages<T>(
   }
 }
 
-type App = Parameters<FastifyPluginCallbackTypebox<RouteOptions>>[0];
-
 /** What a statement an enterprise's agent signs under a delegation may also be refused with. */
 const AGENT_REFUSALS = [
   'DELEGATION_NOT_FOUND',
@@ -148,7 +146,7 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
 };
 
 /** At the counter: a verifier binds a subject's key; anyone reads the current one. */
-function bindingRoutes(app: App, ctx: GatewayContext): void {
+function bindingRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.post(
     '/bindings',
     {
@@ -218,7 +216,7 @@ function bindingRoutes(app: App, ctx: GatewayContext): void {
 }
 
 /** The subject's signed authorisations and revocations, and the audit filter by authorisation. */
-function authorisationRoutes(app: App, ctx: GatewayContext): void {
+function authorisationRoutes(app: RouteApp, ctx: GatewayContext): void {
   const relay = ctx.publicReader;
 
   app.post(
@@ -354,7 +352,7 @@ function authorisationRoutes(app: App, ctx: GatewayContext): void {
  * delegation and revocation, carried like a subject's other statements (no token; the
  * signature, checked on chain against the enterprise's bound key, is the authority).
  */
-function delegationRoutes(app: App, ctx: GatewayContext): void {
+function delegationRoutes(app: RouteApp, ctx: GatewayContext): void {
   const relay = ctx.publicReader;
 
   app.post(
@@ -448,7 +446,7 @@ function delegationRoutes(app: App, ctx: GatewayContext): void {
 }
 
 /** The subject's own trail, on a fresh statement they signed. */
-function trailRoutes(app: App, ctx: GatewayContext): void {
+function trailRoutes(app: RouteApp, ctx: GatewayContext): void {
   const relay = ctx.publicReader;
   app.post(
     '/:subject/trail',
@@ -516,7 +514,7 @@ function trailRoutes(app: App, ctx: GatewayContext): void {
 }
 
 /** 在线查询: a consumer's query of one subject's records under grant and authorisation. */
-function recordRoutes(app: App, ctx: GatewayContext): void {
+function recordRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.post(
     '/records',
     {

@@ -149,13 +149,7 @@ export type DepartmentUser = Static<typeof Shape.DepartmentUser>;
 export type UserCreated = Static<typeof Shape.UserCreated>;
 export type WorkingCalendar = Static<typeof Shape.WorkingCalendar>;
 /** A department as the coordinator registers it. */
-export interface DepartmentInput {
-  id: string;
-  nameZh: string;
-  nameEn: string;
-  level: Department['level'];
-  parent: string | null;
-}
+export type DepartmentInput = Static<typeof Shape.DepartmentInput>;
 export type DemoIdentity = Static<typeof Shape.DemoIdentity>;
 /** A version as listed, with where it was anchored. */
 export type AnchoredVersion = Static<typeof Shape.AnchoredVersion>;
