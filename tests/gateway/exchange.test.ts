@@ -6,7 +6,8 @@
  * record carries; plain HTTP, a TLS certificate other than the published one, tampered, expired,
  * replayed and foreign-MSP requests are refused; a DENIED use serves nothing; a provider that is
  * down is PROVIDER_UNREACHABLE; a delivery cut short or altered is refused with no file kept; a
- * grant revoked between the use and the delivery is refused by the provider.
+ * grant expired (the gateways' clocks moved past its end) or revoked between the use and the
+ * delivery is refused by the provider.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -298,6 +299,46 @@ describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
       fake.closeAllConnections();
       await new Promise((r) => fake.close(r));
     }
+  });
+
+  it('a grant expired between the recorded use and the delivery is refused by the provider', async () => {
+    const delivery = await client.quote(clerk, 'psb', use());
+    const usage = await recordUse(delivery);
+    expect(usage.outcome).toBe('ALLOWED');
+    // The same gateways a day after the grant's end: psb's clock, and health's, which signs.
+    const later = Date.parse(grant.validTo) + 86_400_000;
+    const laterApp = await buildApp(
+      {
+        ...fx.runtime.context({ now: () => later }),
+        publicReader: { department: 'psb', user: 'gateway' },
+      },
+      { web: false, undeclaredError: (answer) => undeclared.push(answer) },
+    );
+    const laterListener = await listenExchange(laterApp, {
+      host: '127.0.0.1',
+      port: 0,
+      tls: await (await authority('psb')).issue('gateway.psb', ['127.0.0.1']),
+    });
+    try {
+      await publish('psb', laterListener.url, (await authority('psb')).certificate);
+      const laterClient = await createExchangeClient({
+        chaincode: fx.runtime.chaincode,
+        reader: { department: 'health', user: 'gateway' },
+        identity: (caller) => fx.runtime.embedded!.identity(caller),
+        tls: healthTls,
+        incomingDir: join(dir, 'incoming'),
+        now: () => later,
+      });
+      expect(
+        await codeOf(laterClient.fetch(clerk, 'psb', { ...use(), usageId: usage.id }, delivery)),
+      ).toBe('GRANT_EXPIRED');
+      expect(await codeOf(laterClient.quote(clerk, 'psb', use()))).toBe('GRANT_EXPIRED');
+    } finally {
+      await publish('psb', listener.url, (await authority('psb')).certificate);
+      await laterListener.close();
+      await laterApp.close();
+    }
+    expect(await readdir(join(dir, 'incoming'))).toEqual([]);
   });
 
   it('a grant revoked between the recorded use and the delivery is refused by the provider', async () => {
