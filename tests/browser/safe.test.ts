@@ -423,3 +423,40 @@ describe('an enterprise’s digital safe: legal representative and agent', () =>
     expect(agentBrowser?.errors).toEqual([]);
   });
 });
+
+describe('consent fields in the catalog editor', () => {
+  it('keeps an entry’s 个人敏感 fields and subject column when its owner edits it', async () => {
+    const editor = await browser.newPage();
+    await editor.goto(`${gateway.url}/#/signin`);
+    // The first suite left this browser in English.
+    await editor.evaluate(`localStorage.setItem('shulian.lang', 'zh')`);
+    await editor.reload();
+    await editor.getByLabel('访问令牌').fill(psbClerk.token);
+    await editor.locator('form').getByRole('button', { name: '登录', exact: true }).click();
+    await editor.getByRole('heading', { level: 1, name: '政务数据资源目录' }).waitFor();
+    await editor.goto(`${gateway.url}/#/catalog/${ENTRY}/edit`);
+    const subjectField = editor.getByLabel('主体标识信息项', { exact: true });
+    await subjectField.waitFor();
+    expect(await subjectField.inputValue()).toBe('id_number');
+    const consents: string[] = [];
+    for (const select of await editor.locator('select[name="fieldConsent"]').all())
+      consents.push(await select.inputValue());
+    expect(consents).toEqual(['', 'person', 'person', '']);
+    await editor.getByLabel('变更原因', { exact: true }).fill('补充签发机构说明');
+    await editor.getByRole('button', { name: '保存新版本' }).click();
+    await editor.getByRole('table', { name: '信息项' }).getByText('个人敏感').first().waitFor();
+    const entry = await ok<{
+      version: number;
+      subjectField: string | null;
+      fields: { name: string; consent?: string }[];
+    }>('GET', `/catalog/${ENTRY}`, psbClerk.token);
+    expect(entry.version).toBe(2);
+    expect(entry.subjectField).toBe('id_number');
+    expect(entry.fields.filter((f) => f.consent).map((f) => [f.name, f.consent])).toEqual([
+      ['child_name', 'person'],
+      ['birth_date', 'person'],
+    ]);
+    await editor.close();
+    expect(browser.errors).toEqual([]);
+  });
+});

@@ -159,6 +159,13 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'entry.fieldNameZh': 'Chinese name',
   'entry.fieldType': 'Type',
   'entry.fieldDescription': 'Description',
+  'entry.fieldConsent': 'Needs the subject’s consent',
+  'entry.consentNone': 'No',
+  'consent.person': 'Personal (个人敏感)',
+  'consent.enterprise': 'Enterprise (企业敏感)',
+  'entry.subjectField': 'Subject identifier field',
+  'entry.subjectFieldHint':
+    'The code of the field holding the ID number or unified social credit code; required when a field needs consent, empty otherwise',
   'entry.versions': 'Dataset versions and anchors',
   'entry.digest': 'Digest',
   'entry.size': 'Size',

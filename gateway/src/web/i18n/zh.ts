@@ -153,6 +153,13 @@ export const zh = {
   'entry.fieldNameZh': '中文名称',
   'entry.fieldType': '数据类型',
   'entry.fieldDescription': '说明',
+  'entry.fieldConsent': '须主体授权',
+  'entry.consentNone': '否',
+  'consent.person': '个人敏感',
+  'consent.enterprise': '企业敏感',
+  'entry.subjectField': '主体标识信息项',
+  'entry.subjectFieldHint':
+    '存放身份证号或统一社会信用代码的信息项代码；有须主体授权的信息项时必填，否则留空',
   'entry.versions': '数据版本与存证',
   'entry.digest': '摘要',
   'entry.size': '大小',

@@ -13,6 +13,7 @@ import {
   SENSITIVITY_LEVELS,
   SHARE_METHODS,
   SHARE_TYPES,
+  SUBJECT_KINDS,
   UPDATE_FREQUENCIES,
   type CatalogClassification,
   type CatalogField,
@@ -23,6 +24,7 @@ import {
   type Sensitivity,
   type ShareMethod,
   type ShareType,
+  type SubjectKind,
   type UpdateFrequency,
 } from '@shulian/chaincode/constants';
 import {
@@ -39,6 +41,7 @@ import { list, pick, t, type Msg } from '../i18n/index.js';
 import { go, refresh } from '../router.js';
 import { currentUser, hasRole } from '../session.js';
 import {
+  badge,
   button,
   checkboxes,
   checkedValues,
@@ -225,6 +228,10 @@ function fieldsTable(fields: readonly CatalogField[]): HTMLElement {
       { header: t('entry.fieldNameZh'), cell: (f) => text(f.nameZh ?? '—') },
       { header: t('entry.fieldType'), cell: (f) => t(`fieldType.${f.type}`) },
       { header: t('catalog.sensitivity'), cell: (f) => sensitivityBadge(f.sensitivity) },
+      {
+        header: t('entry.fieldConsent'),
+        cell: (f) => (f.consent ? badge(t(`consent.${f.consent}`), 'warn') : text('—')),
+      },
       { header: t('entry.fieldDescription'), cell: (f) => text(f.description ?? '') },
     ],
     fields,
@@ -431,6 +438,18 @@ function fieldRow(fieldRows: HTMLElement, f?: CatalogField): void {
         f?.sensitivity ?? 'internal',
       ),
     ),
+    field(
+      t('entry.fieldConsent'),
+      // 个人敏感 / 企业敏感: a use of the field needs the data subject's own authorisation too.
+      select(
+        'fieldConsent',
+        [
+          { value: '', label: t('entry.consentNone') },
+          ...enumOptions(SUBJECT_KINDS, (k) => t(`consent.${k}`)),
+        ],
+        f?.consent ?? '',
+      ),
+    ),
     field(t('entry.fieldDescription'), input('fieldDescription', { value: f?.description ?? '' })),
   );
   row.appendChild(button(t('entry.removeField'), () => row.remove(), 'danger'));
@@ -500,6 +519,15 @@ function entryBasics(entry: CatalogEntry | null): HTMLElement {
   );
 }
 
+/** The field holding the subject's identifier, which fields that need consent require. */
+function subjectFieldInput(entry: CatalogEntry | null): HTMLElement {
+  return field(
+    t('entry.subjectField'),
+    input('subjectField', { value: entry?.subjectField ?? '', autocomplete: 'off' }),
+    t('entry.subjectFieldHint'),
+  );
+}
+
 /** The catalog metadata the form holds, fields in the order of their rows. */
 function readEntryForm(form: HTMLFormElement, fieldRows: HTMLElement): CatalogMetadata {
   const value = (name: string): string => formValue(form, name);
@@ -529,10 +557,15 @@ function readEntryForm(form: HTMLFormElement, fieldRows: HTMLElement): CatalogMe
       ...(rowValue(row, 'fieldNameZh') ? { nameZh: rowValue(row, 'fieldNameZh') } : {}),
       type: rowValue(row, 'fieldType') as FieldType,
       sensitivity: rowValue(row, 'fieldSensitivity') as Sensitivity,
+      ...(rowValue(row, 'fieldConsent')
+        ? { consent: rowValue(row, 'fieldConsent') as SubjectKind }
+        : {}),
       ...(rowValue(row, 'fieldDescription')
         ? { description: rowValue(row, 'fieldDescription') }
         : {}),
     })),
+    // Sent always, so an edit keeps (or clears) the identifier column with the consent marks.
+    subjectField: value('subjectField') || null,
   };
   return payload;
 }
@@ -574,6 +607,7 @@ export async function editEntryPage(id: string | null): Promise<HTMLElement> {
       t('entry.scenariosHint'),
     ),
     h('h2', null, t('entry.fields')),
+    subjectFieldInput(entry),
     fieldRows,
     h(
       'div',
