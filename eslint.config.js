@@ -45,7 +45,6 @@ export default tseslint.config(
     // Known offenders, each one function to split (README "How it is built"); the list only
     // shrinks: a file leaves it when its function is split, and no file is added to it.
     files: [
-      'gateway/src/routes/versions.ts',
       'gateway/src/services/datasets.ts',
     ],
     rules: { 'max-lines-per-function': 'off' },

@@ -13,7 +13,8 @@ import { callerOf } from '../auth/guard.js';
 import { GatewayError } from '../errors.js';
 import { READ, USE, WRITE } from '../operation-errors.js';
 import { follow } from '../openapi.js';
-import type { RouteOptions } from './context.js';
+import type { GatewayContext } from '../services/runtime.js';
+import type { RouteApp, RouteOptions } from './context.js';
 import {
   mediaResponses,
   recordedUse,
@@ -79,9 +80,17 @@ const VERSION_OPERATIONS = [
   'GET /api/v1/catalog/{id}/versions/{version}/content',
 ];
 
-export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
-  const tags = ['datasets'];
+const tags = ['datasets'];
 
+export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  uploadRoute(app, ctx);
+  readRoutes(app, ctx);
+  contentRoute(app, ctx);
+  done();
+};
+
+/** Anchoring a new version: the upload, stored and committed as it streams. */
+function uploadRoute(app: RouteApp, ctx: GatewayContext): void {
   // The upload route gets the raw request stream whatever its content type: the bytes are the
   // dataset, hashed and stored as they arrive, never buffered or parsed as JSON.
   app.register((instance, _opts, registered) => {
@@ -178,7 +187,10 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     );
     registered();
   });
+}
 
+/** A version's anchors and proofs: what every member may read, and record proofs (uses). */
+function readRoutes(app: RouteApp, ctx: GatewayContext): void {
   app.get(
     '/:id/versions',
     {
@@ -280,7 +292,10 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         .send(issued.text);
     },
   );
+}
 
+/** A version's bytes, to its owner and its grantees (a use, recorded either way). */
+function contentRoute(app: RouteApp, ctx: GatewayContext): void {
   app.get(
     '/:id/versions/:version/content',
     {
@@ -394,6 +409,4 @@ export const versionRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       );
     },
   );
-
-  done();
-};
+}
