@@ -23,6 +23,7 @@ import { TX, type Grant, type UsageRecord } from '@shulian/chaincode/constants';
 import { TlsAuthority } from '../../network/fabric/material.js';
 import { buildApp, type UndeclaredError } from '../../gateway/src/app.js';
 import { createExchangeClient } from '../../gateway/src/exchange/client.js';
+import { createDatasets } from '../../gateway/src/services/datasets.js';
 import {
   listenExchange,
   type ExchangeListener,
@@ -341,23 +342,81 @@ describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
     expect(await readdir(join(dir, 'incoming'))).toEqual([]);
   });
 
-  it('a grant revoked between the recorded use and the delivery is refused by the provider', async () => {
-    const delivery = await client.quote(clerk, 'psb', use());
-    const usage = await recordUse(delivery);
-    expect(usage.outcome).toBe('ALLOWED');
-    const revoked = await fx.app.inject({
-      method: 'POST',
-      url: `/api/v1/grants/${grant.id}/revoke`,
-      headers: fx.auth('psb', 'clerk'),
-      payload: { reason: '核查发现超出授权用途使用，撤销授权' },
-    });
-    expect(revoked.statusCode, revoked.body).toBe(200);
-    expect(
-      await codeOf(client.fetch(clerk, 'psb', { ...use(), usageId: usage.id }, delivery)),
-    ).toBe('GRANT_REVOKED');
-    expect(await readdir(join(dir, 'incoming'))).toEqual([]);
+  it('a department gateway’s download of another department’s version goes through the exchange', async () => {
+    const consumerSide = await healthDatasets(client);
+    try {
+      const opened = await consumerSide.open(clerk, 'PSB-POP-001', 1, {
+        grantId: grant.id,
+        fields: null,
+        purpose: null,
+      });
+      const bytes = await readAll(opened.stream);
+      expect(opened.usage).toMatchObject({
+        outcome: 'ALLOWED',
+        consumer: clerk,
+        provider: 'psb',
+        bytes: bytes.length,
+        deliveredDigest: { value: createHash('sha256').update(bytes).digest('hex') },
+      });
+      expect(opened.projected).toBe(true);
+      expect(bytes.toString('utf8').split('\r\n')[0]).toBe(grant.fields.join(','));
+      expect(await readdir(join(dir, 'incoming'))).toEqual([]);
+    } finally {
+      await consumerSide.close();
+    }
+  });
+
+  it('a grant revoked between the recorded use and the delivery is refused by the provider, and the refusal recorded', async () => {
+    // psb revokes the grant just after health's gateway recorded the use, before the delivery.
+    const revokingFirst: RemoteProvider = {
+      quote: (...args) => client.quote(...args),
+      async fetch(...args) {
+        const revoked = await fx.app.inject({
+          method: 'POST',
+          url: `/api/v1/grants/${grant.id}/revoke`,
+          headers: fx.auth('psb', 'clerk'),
+          payload: { reason: '核查发现超出授权用途使用，撤销授权' },
+        });
+        expect(revoked.statusCode, revoked.body).toBe(200);
+        return client.fetch(...args);
+      },
+    };
+    const consumerSide = await healthDatasets(revokingFirst);
+    try {
+      const error = await consumerSide
+        .open(clerk, 'PSB-POP-001', 1, { grantId: grant.id, fields: null, purpose: null })
+        .then(
+          () => undefined,
+          (err: { code: string; details: { usageId: string; undelivered: string } }) => err,
+        );
+      expect(error?.code).toBe('GRANT_REVOKED');
+      const read = (id: string) =>
+        fx.runtime.chaincode.evaluate<UsageRecord>(clerk, TX.usage.GetUse, [id]);
+      // The use recorded before the delivery stays ALLOWED, with nothing delivered; the
+      // refusal is on the ledger as DENIED with its reason, as a local download's would be.
+      expect(await read(error!.details.undelivered)).toMatchObject({ outcome: 'ALLOWED' });
+      expect(await read(error!.details.usageId)).toMatchObject({
+        outcome: 'DENIED',
+        denialCode: 'GRANT_REVOKED',
+      });
+      expect(await readdir(join(dir, 'incoming'))).toEqual([]);
+    } finally {
+      await consumerSide.close();
+    }
   });
 });
+
+/** The dataset service as health's own gateway runs it: other departments' versions come from `provider`. */
+async function healthDatasets(provider: RemoteProvider) {
+  return createDatasets({
+    chaincode: fx.runtime.chaincode,
+    ledger: fx.runtime.ledger,
+    store: fx.runtime.store,
+    addressBook: await mkdtemp(join(dir, 'health-addresses-')),
+    recordSecret: randomBytes(32),
+    remote: { home: 'health', provider },
+  });
+}
 
 /** The department's admin publishes its gateway (a ledger transaction, as PUT /gateways/{id}). */
 async function publish(department: string, url: string, tlsCertificate: string): Promise<void> {

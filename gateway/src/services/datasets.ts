@@ -457,6 +457,36 @@ export async function createDatasets(deps: {
     return recorded;
   }
 
+  /**
+   * The owner's gateway refused a committed use because the grant changed since (revoked,
+   * expired): the refusal is recorded too, as the ledger now judges the same use (DENIED with its
+   * reason, as a local download would have been), and answered naming the undelivered use.
+   */
+  async function refusedByOwner(
+    caller: Caller,
+    use: UseRequest,
+    err: unknown,
+    usage: UsageRecord,
+    tx: { txId: string; blockNumber: number },
+  ): Promise<GatewayError> {
+    if (!(err instanceof GatewayError) || err.statusCode !== 403) return withUse(err, usage, tx);
+    const again = await checkUse(caller, use);
+    if (again.allowed) return withUse(err, usage, tx);
+    try {
+      await recordUse(caller, use, again, null);
+    } catch (denied) {
+      if (denied instanceof GatewayError) {
+        const details = denied.details as Record<string, unknown>;
+        return new GatewayError(denied.code as AnyErrorCode, denied.message, {
+          status: denied.statusCode,
+          details: { ...details, undelivered: usage.id },
+        });
+      }
+      throw denied;
+    }
+    return withUse(err, usage, tx);
+  }
+
   return {
     async anchor(caller, input) {
       const entry = await chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [
@@ -557,7 +587,7 @@ export async function createDatasets(deps: {
             delivery,
           );
         } catch (err) {
-          throw withUse(err, usage, tx);
+          throw await refusedByOwner(caller, use, err, usage, tx);
         }
         return {
           usage,
