@@ -488,9 +488,19 @@ describe('web console', () => {
     await expect(calendar.getByRole('columnheader').first().textContent()).resolves.toBe('一');
     await screenshot(consumerPage, '07a-request-calendar');
     await calendar.getByRole('button', { name: '下个月' }).click();
+    // The month is drawn anew with focus kept on the arrow, so it can be pressed again.
+    await expect(
+      consumerPage.evaluate<string>("document.activeElement.getAttribute('aria-label')"),
+    ).resolves.toBe('下个月');
     await calendar.getByRole('button', { name: '选择 2031-03-14' }).click();
     await expect(from.inputValue()).resolves.toBe('2031-03-14');
     await calendar.waitFor({ state: 'hidden' });
+    // A press elsewhere closes it without choosing.
+    await consumerPage.getByRole('button', { name: '为“使用起始日”从日历中选择日期' }).click();
+    await calendar.waitFor();
+    await consumerPage.getByRole('heading', { name: '新建共享申请' }).click();
+    await calendar.waitFor({ state: 'hidden' });
+    await expect(from.inputValue()).resolves.toBe('2031-03-14');
     await from.fill('2031-02-30');
     await expect(
       from.evaluate((el) => (el as unknown as { validationMessage: string }).validationMessage),

@@ -114,9 +114,14 @@ function calendar(input: HTMLInputElement, label: Msg, limits: DayLimits): HTMLE
     },
     t('date.pickShort'),
   );
+  // A press anywhere else closes the calendar, as a menu would.
+  const outside = (event: PointerEvent): void => {
+    if (!(event.target instanceof Node && picker.contains(event.target))) close(false);
+  };
   const close = (refocus: boolean): void => {
     panel.hidden = true;
     toggle.setAttribute('aria-expanded', 'false');
+    document.removeEventListener('pointerdown', outside);
     if (refocus) input.focus();
   };
   const choose = (day: string): void => {
@@ -130,6 +135,9 @@ function calendar(input: HTMLInputElement, label: Msg, limits: DayLimits): HTMLE
     const next = new Date(Date.UTC(y, m - 1 + months, 1));
     month = next.toISOString().slice(0, 7);
     draw();
+    // The month is drawn anew: keep focus on the arrow just used, for the next press.
+    const arrow = months < 0 ? t('date.previousMonth') : t('date.nextMonth');
+    panel.querySelector<HTMLButtonElement>(`button[aria-label="${arrow}"]`)?.focus();
   };
   const draw = (): void => {
     const [y, m] = month.split('-').map(Number) as [number, number];
@@ -222,6 +230,7 @@ function calendar(input: HTMLInputElement, label: Msg, limits: DayLimits): HTMLE
     draw();
     panel.hidden = false;
     toggle.setAttribute('aria-expanded', 'true');
+    document.addEventListener('pointerdown', outside);
     panel.querySelector<HTMLButtonElement>('button.day[aria-pressed="true"], button.day')?.focus();
   };
   panel.addEventListener('keydown', (event) => {
@@ -230,5 +239,6 @@ function calendar(input: HTMLInputElement, label: Msg, limits: DayLimits): HTMLE
       close(true);
     }
   });
-  return h('span', { class: 'day-picker' }, toggle, panel);
+  const picker = h('span', { class: 'day-picker' }, toggle, panel);
+  return picker;
 }
