@@ -173,7 +173,11 @@ export function delegationsSection(
   );
 }
 
-function revokeDelegationButton(key: SafeKey, d: Delegation): HTMLElement {
+/**
+ * A revoke button that signs and submits a revocation in the safe, saying it works, then
+ * refreshing the page, or showing why not: authorisations and delegations are revoked alike.
+ */
+export function revokeAction(ariaLabel: Msg, revoke: () => Promise<unknown>): HTMLElement {
   const status = statusLine();
   const btn = button(
     t('safe.revoke'),
@@ -181,14 +185,7 @@ function revokeDelegationButton(key: SafeKey, d: Delegation): HTMLElement {
       btn.disabled = true;
       status.className = 'form-status';
       status.replaceChildren(t('common.working'));
-      const terms = {
-        statement: SUBJECT_STATEMENTS.undelegate,
-        subject: d.subject,
-        delegationId: d.id,
-        at: new Date().toISOString(),
-      };
-      signStatement(key, terms)
-        .then((signed) => api.subjects.undelegate(signed))
+      revoke()
         .then(() => refresh())
         .catch((err: unknown) => {
           status.className = 'form-status error';
@@ -197,7 +194,18 @@ function revokeDelegationButton(key: SafeKey, d: Delegation): HTMLElement {
         });
     },
     'danger',
-    { 'aria-label': t('delegation.revokeLabel', { id: d.id.slice(0, 12) }) },
+    { 'aria-label': ariaLabel },
   );
   return h('span', { class: 'action' }, btn, status);
+}
+
+function revokeDelegationButton(key: SafeKey, d: Delegation): HTMLElement {
+  return revokeAction(t('delegation.revokeLabel', { id: d.id.slice(0, 12) }), () =>
+    signStatement(key, {
+      statement: SUBJECT_STATEMENTS.undelegate,
+      subject: d.subject,
+      delegationId: d.id,
+      at: new Date().toISOString(),
+    }).then((signed) => api.subjects.undelegate(signed)),
+  );
 }

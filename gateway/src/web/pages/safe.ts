@@ -80,6 +80,7 @@ import {
   delegationDetails,
   delegationsSection,
   delegationState,
+  revokeAction,
 } from './safe-delegations.js';
 
 const PSEUDONYM = /^[0-9a-f]{64}$/;
@@ -427,32 +428,14 @@ function authorisationsSection(
 }
 
 function revokeButton(key: SafeKey, a: Authorisation): HTMLElement {
-  const status = statusLine();
-  const btn = button(
-    t('safe.revoke'),
-    () => {
-      btn.disabled = true;
-      status.className = 'form-status';
-      status.replaceChildren(t('common.working'));
-      const terms = {
-        statement: SUBJECT_STATEMENTS.revoke,
-        subject: a.subject,
-        authorisationId: a.id,
-        at: new Date().toISOString(),
-      };
-      signAs(key, terms)
-        .then((signed) => api.subjects.revoke(signed))
-        .then(() => refresh())
-        .catch((err: unknown) => {
-          status.className = 'form-status error';
-          status.replaceChildren(errorText(err));
-          btn.disabled = false;
-        });
-    },
-    'danger',
-    { 'aria-label': t('safe.revokeLabel', { id: a.id.slice(0, 13) }) },
+  return revokeAction(t('safe.revokeLabel', { id: a.id.slice(0, 13) }), () =>
+    signAs(key, {
+      statement: SUBJECT_STATEMENTS.revoke,
+      subject: a.subject,
+      authorisationId: a.id,
+      at: new Date().toISOString(),
+    }).then((signed) => api.subjects.revoke(signed)),
   );
-  return h('span', { class: 'action' }, btn, status);
 }
 
 function trailSection(key: SafeKey, trail: SubjectTrail): HTMLElement {
