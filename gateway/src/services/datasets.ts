@@ -271,7 +271,8 @@ async function refuseBeforeReading(
   );
 }
 
-export async function createDatasets(deps: {
+/** What the datasets service is made of. */
+interface DatasetDeps {
   chaincode: Chaincode;
   ledger: LedgerClient;
   store: DatasetStore;
@@ -285,11 +286,15 @@ export async function createDatasets(deps: {
    * gateway's own store (one gateway for every department, the embedded engine's way).
    */
   remote?: { home: string; provider: RemoteProvider };
-}): Promise<Datasets> {
-  const { chaincode, ledger, store } = deps;
-  const addresses = new Level<string, string>(deps.addressBook, { valueEncoding: 'utf8' });
-  await addresses.open();
+}
 
+/**
+ * The gateway's anchor book (a local level database): where each version's bytes are in the
+ * store and by which transaction they were anchored, addresses of versions hashed with another
+ * algorithm than SHA-256, and which uses were delivered.
+ */
+function anchorBook(deps: DatasetDeps, addresses: Level<string, string>) {
+  const { store } = deps;
   async function addressOf(v: DatasetVersion): Promise<string> {
     if (v.digest.algorithm === 'sha256') return v.digest.value;
     try {
@@ -298,9 +303,6 @@ export async function createDatasets(deps: {
       throw new GatewayError('BLOB_NOT_FOUND', `this gateway holds no content for ${v.id}`);
     }
   }
-
-  const getVersion = (caller: Caller, catalogId: string, version: number) =>
-    chaincode.evaluate<DatasetVersion>(caller, TX.dataset.GetVersion, [catalogId, String(version)]);
 
   async function anchorRecord(versionId: string): Promise<AnchorRecord | undefined> {
     try {
@@ -363,6 +365,16 @@ export async function createDatasets(deps: {
     );
     return store.markAnchored(blob.sha256, txId);
   }
+  return { addressOf, anchorRecord, claimDelivery, anchoredTx, recordAnchor };
+}
+type AnchorBook = ReturnType<typeof anchorBook>;
+
+/** Reading versions and entries, checking and recording uses, and planning deliveries. */
+function useSteps(deps: DatasetDeps, book: AnchorBook) {
+  const { chaincode, store } = deps;
+  const { addressOf } = book;
+  const getVersion = (caller: Caller, catalogId: string, version: number) =>
+    chaincode.evaluate<DatasetVersion>(caller, TX.dataset.GetVersion, [catalogId, String(version)]);
 
   const storeGet = async (sha256: string): Promise<Readable> => {
     try {
@@ -486,7 +498,24 @@ export async function createDatasets(deps: {
     }
     return withUse(err, usage, tx);
   }
+  return {
+    getVersion,
+    storeGet,
+    plan,
+    deliveryStream,
+    getEntry,
+    heldElsewhere,
+    checkUse,
+    recordUse,
+    refusedByOwner,
+  };
+}
+type UseSteps = ReturnType<typeof useSteps>;
 
+/** Anchoring: an upload checked, stored, committed on the ledger and entered in the book. */
+function anchorMethods(deps: DatasetDeps, book: AnchorBook): Pick<Datasets, 'anchor'> {
+  const { chaincode, store } = deps;
+  const { recordAnchor } = book;
   return {
     async anchor(caller, input) {
       const entry = await chaincode.evaluate<CatalogEntry>(caller, TX.catalog.GetEntry, [
@@ -540,7 +569,28 @@ export async function createDatasets(deps: {
       const anchored = await recordAnchor(s.value.id, blob, s.txId);
       return { ...s, blob: anchored };
     },
+  };
+}
 
+/** Downloads (a use, here or through the owner's gateway), and what this gateway delivers to others. */
+function deliveryMethods(
+  deps: DatasetDeps,
+  book: AnchorBook,
+  uses: UseSteps,
+): Pick<Datasets, 'open' | 'quote' | 'serve'> {
+  const { addressOf, claimDelivery } = book;
+  const {
+    getVersion,
+    storeGet,
+    plan,
+    deliveryStream,
+    getEntry,
+    heldElsewhere,
+    checkUse,
+    recordUse,
+    refusedByOwner,
+  } = uses;
+  return {
     async open(caller, catalogId, versionNumber, request) {
       const [version, entry] = await Promise.all([
         getVersion(caller, catalogId, versionNumber),
@@ -660,7 +710,19 @@ export async function createDatasets(deps: {
         delivery,
       };
     },
+  };
+}
 
+/** Proofs: of a file, of a record (a use), and a subject's records with theirs (a use). */
+function proofMethods(
+  deps: DatasetDeps,
+  book: AnchorBook,
+  uses: UseSteps,
+): Pick<Datasets, 'proof' | 'subjectRecords' | 'recordProof'> {
+  const { chaincode, ledger, store } = deps;
+  const { anchoredTx } = book;
+  const { getVersion, checkUse, recordUse } = uses;
+  return {
     async proof(caller, catalogId, versionNumber) {
       const version = await getVersion(caller, catalogId, versionNumber);
       const { txId } = await anchoredTx(version);
@@ -785,7 +847,17 @@ export async function createDatasets(deps: {
       if (text === null) throw changedMeanwhile(recorded.value, tx);
       return { usage: recorded.value, tx, text };
     },
+  };
+}
 
+/** The store against the ledger: anchors reconciled after a crash, blobs checked. */
+function storeMethods(
+  deps: DatasetDeps,
+  book: AnchorBook,
+): Pick<Datasets, 'reconcile' | 'verifyStore'> {
+  const { store } = deps;
+  const { anchorRecord, recordAnchor } = book;
+  return {
     async reconcile(versions, { graceMs, now }) {
       const report: ReconcileReport = { marked: [], absent: [], removed: [] };
       // Every complete blob by its committed digest, for versions anchored in any algorithm.
@@ -833,7 +905,19 @@ export async function createDatasets(deps: {
       }
       return findings;
     },
+  };
+}
 
+export async function createDatasets(deps: DatasetDeps): Promise<Datasets> {
+  const addresses = new Level<string, string>(deps.addressBook, { valueEncoding: 'utf8' });
+  await addresses.open();
+  const book = anchorBook(deps, addresses);
+  const uses = useSteps(deps, book);
+  return {
+    ...anchorMethods(deps, book),
+    ...deliveryMethods(deps, book, uses),
+    ...proofMethods(deps, book, uses),
+    ...storeMethods(deps, book),
     close: () => addresses.close(),
   };
 }
