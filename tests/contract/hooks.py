@@ -76,14 +76,18 @@ RULES_BEYOND_THE_SCHEMA = {
         "FORMAT_MISMATCH",
     },
     # A revocation revokes the authorisation of its path (the path against the body); an
-    # identifier is a valid 身份证号 or 统一社会信用代码 for the kind of subject (one value against
-    # another); a query by subject needs an entry with consent fields, whose kind decides the
+    # identifier is a valid 身份证号 or 统一社会信用代码 (USCC_INVALID: its check character) for the
+    # kind of subject (one value against another); a query by subject needs an entry with consent fields, whose kind decides the
     # identifier's form (the ledger's state).
     "POST /api/v1/subjects/authorisations/{id}/revoke": {"VALIDATION_FAILED"},
     # An authorisation's validTo is after its validFrom (two values compared).
     "POST /api/v1/subjects/authorisations": {"INVALID_ARGUMENT"},
-    "POST /api/v1/subjects/bindings": {"VALIDATION_FAILED"},
-    "POST /api/v1/subjects/records": {"VALIDATION_FAILED"},
+    "POST /api/v1/subjects/bindings": {"VALIDATION_FAILED", "USCC_INVALID"},
+    "POST /api/v1/subjects/records": {"VALIDATION_FAILED", "USCC_INVALID"},
+    # A delegation's validTo is after its validFrom (two values compared); a revocation revokes
+    # the delegation of its path (the path against the body).
+    "POST /api/v1/subjects/delegations": {"INVALID_ARGUMENT"},
+    "POST /api/v1/subjects/delegations/{id}/revoke": {"VALIDATION_FAILED"},
     # A department's parent must not make it its own ancestor (the hierarchy on the ledger).
     "PATCH /api/v1/departments/{id}": {"INVALID_ARGUMENT"},
     # Holidays and make-up working days must fall in the year of the path.
