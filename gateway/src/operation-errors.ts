@@ -87,6 +87,17 @@ export const USE: readonly Declared[] = [
   ...DENIALS.map((code) => ({ code, status: 403 })),
 ];
 
+/** The grant as the owner's gateway reads it at delivery: refusals a consumer sees as its own. */
+export const GRANT_REFUSALS = [
+  'GRANT_NOT_FOUND',
+  'GRANT_CATALOG_MISMATCH',
+  'GRANT_NOT_HOLDER',
+  'GRANT_REVOKED',
+  'GRANT_NOT_YET_VALID',
+  'GRANT_EXPIRED',
+  'FIELDS_NOT_GRANTED',
+] as const;
+
 /**
  * A request from another department's gateway (gateway-to-gateway exchange): its signature, its
  * TLS pin, its window and nonce; the version and its bytes; the grant as the provider reads it
@@ -104,17 +115,7 @@ export const EXCHANGE: readonly Declared[] = [
   'BLOB_NOT_FOUND',
   'BLOB_MISSING',
   'BLOB_DAMAGED',
-  ...(
-    [
-      'GRANT_NOT_FOUND',
-      'GRANT_CATALOG_MISMATCH',
-      'GRANT_NOT_HOLDER',
-      'GRANT_REVOKED',
-      'GRANT_NOT_YET_VALID',
-      'GRANT_EXPIRED',
-      'FIELDS_NOT_GRANTED',
-    ] as const
-  ).map((code) => ({ code, status: 403 })),
+  ...GRANT_REFUSALS.map((code) => ({ code, status: 403 })),
 ];
 
 /** What any request may be answered before its route runs, or when the server fails. */

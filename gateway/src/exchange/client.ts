@@ -22,6 +22,7 @@ import { toHex } from '@shulian/proof/hash';
 import { nodeHashes } from '@shulian/proof/node';
 import { GatewayError, type AnyErrorCode } from '../errors.js';
 import type { Caller } from '../ledger/types.js';
+import { GRANT_REFUSALS } from '../operation-errors.js';
 import type { Chaincode } from '../services/chaincode.js';
 import type { RemoteProvider, RemoteUse } from '../services/datasets.js';
 import type { Delivery } from '../services/delivery.js';
@@ -47,15 +48,7 @@ export interface ExchangeClientDeps {
  * The provider's refusals a consumer sees as its own: the grant as the provider read it. Anything
  * else the provider answers is PROVIDER_REFUSED, with its code in the details.
  */
-const GRANT_REFUSALS = new Set([
-  'GRANT_NOT_FOUND',
-  'GRANT_CATALOG_MISMATCH',
-  'GRANT_NOT_HOLDER',
-  'GRANT_REVOKED',
-  'GRANT_NOT_YET_VALID',
-  'GRANT_EXPIRED',
-  'FIELDS_NOT_GRANTED',
-]);
+const GRANT_REFUSED: ReadonlySet<string> = new Set(GRANT_REFUSALS);
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 
@@ -143,7 +136,7 @@ export async function createExchangeClient(deps: ExchangeClientDeps): Promise<Re
     }
     const code = error.code ?? `HTTP_${response.statusCode ?? 0}`;
     const message = error.message ?? text.slice(0, 200);
-    if (GRANT_REFUSALS.has(code))
+    if (GRANT_REFUSED.has(code))
       throw new GatewayError(code as AnyErrorCode, `${owner}’s gateway refused: ${message}`, {
         status: 403,
         details: { provider: owner },
