@@ -162,6 +162,9 @@ export function formValue(form: HTMLFormElement, name: string): string {
   return '';
 }
 
+/** Items typed one per line or separated by spaces, commas (also full-width) or 、. */
+export const listItems = (text: string): string[] => text.split(/[\s,，、]+/).filter(Boolean);
+
 export type ButtonKind = 'primary' | 'secondary' | 'danger';
 
 export function button(

@@ -41,6 +41,7 @@ import {
   table,
   textarea,
   UserError,
+  listItems,
 } from '../ui.js';
 import {
   cstToday,
@@ -305,7 +306,7 @@ function statusToggle(d: Department): HTMLElement {
  * exist (Date.parse takes 2031-02-30 for 2 March).
  */
 function daysOf(value: string, year: number): string[] {
-  const days = value.split(/[\s,，、]+/).filter(Boolean);
+  const days = listItems(value);
   const bad = days.filter((d) => !isDay(d) || !d.startsWith(`${year}-`));
   if (bad.length) throw new UserError(t('admin.badDays', { year, days: bad.join(', ') }));
   return [...new Set(days)].sort();

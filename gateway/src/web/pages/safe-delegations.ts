@@ -37,6 +37,7 @@ import {
   table,
   textarea,
   UserError,
+  listItems,
 } from '../ui.js';
 import { cstToday } from './common.js';
 
@@ -116,22 +117,15 @@ export function delegateSection(key: SafeKey, subject: string): HTMLElement {
     if (spki === key.spki) throw new UserError(t('delegation.ownKey'));
     const acts = checkedValues(form, 'act') as DelegatedAct[];
     if (acts.length === 0) throw new UserError(t('delegation.actsRequired'));
-    const ids = formValue(form, 'catalogIds')
-      .split(/[\s,，、]+/)
-      .filter(Boolean);
+    const ids = listItems(formValue(form, 'catalogIds'));
     if (!ids.every((id) => CATALOG_ID.test(id)))
       throw new UserError(t('delegation.entriesInvalid'));
-    const from = formValue(form, 'validFrom');
-    const to = formValue(form, 'validTo');
-    if (boundInstant(to, true) <= boundInstant(from, false))
-      throw new UserError(t('safe.periodInvalid'));
     const terms: DelegationTerms = {
       statement: SUBJECT_STATEMENTS.delegate,
       subject,
       agentKey: spki,
       scope: { acts, catalogIds: ids.length === 0 ? null : [...new Set(ids)] },
-      validFrom: new Date(boundInstant(from, false)).toISOString(),
-      validTo: new Date(boundInstant(to, true)).toISOString(),
+      ...signedPeriod(form),
       nonce: nonce(),
     };
     const { data } = await api.subjects.delegate(await signStatement(key, terms));
@@ -171,6 +165,17 @@ export function delegationsSection(
       sorted,
     ),
   );
+}
+
+/**
+ * The period a statement signed in the safe covers: the form's first and last day as instants
+ * (China Standard Time), refused when it ends before it starts.
+ */
+export function signedPeriod(form: HTMLFormElement): { validFrom: string; validTo: string } {
+  const from = boundInstant(formValue(form, 'validFrom'), false);
+  const to = boundInstant(formValue(form, 'validTo'), true);
+  if (to <= from) throw new UserError(t('safe.periodInvalid'));
+  return { validFrom: new Date(from).toISOString(), validTo: new Date(to).toISOString() };
 }
 
 /**

@@ -41,7 +41,6 @@ import {
 } from '../safe-keys.js';
 import {
   badge,
-  boundInstant,
   button,
   codeText,
   details,
@@ -65,6 +64,7 @@ import {
   table,
   textarea,
   UserError,
+  listItems,
 } from '../ui.js';
 import {
   cstToday,
@@ -81,6 +81,7 @@ import {
   delegationsSection,
   delegationState,
   revokeAction,
+  signedPeriod,
 } from './safe-delegations.js';
 
 const PSEUDONYM = /^[0-9a-f]{64}$/;
@@ -312,15 +313,9 @@ function authoriseSection(key: SafeKey, subject: string): HTMLElement {
     h('div', { class: 'filter-actions' }, submit(t('safe.sign'))),
   );
   onSubmit(form, async (): Promise<Msg> => {
-    const fields = formValue(form, 'fields')
-      .split(/[\s,，、]+/)
-      .filter(Boolean);
+    const fields = listItems(formValue(form, 'fields'));
     if (fields.length === 0 || !fields.every((f) => FIELD.test(f)))
       throw new UserError(t('safe.fieldsInvalid'));
-    const from = formValue(form, 'validFrom');
-    const to = formValue(form, 'validTo');
-    if (boundInstant(to, true) <= boundInstant(from, false))
-      throw new UserError(t('safe.periodInvalid'));
     const terms: AuthorisationTerms = {
       statement: SUBJECT_STATEMENTS.authorise,
       subject,
@@ -328,8 +323,7 @@ function authoriseSection(key: SafeKey, subject: string): HTMLElement {
       entries: [{ catalogId: formValue(form, 'catalogId'), fields: [...new Set(fields)] }],
       purpose: formValue(form, 'purpose') as Purpose,
       matter: formValue(form, 'matter'),
-      validFrom: new Date(boundInstant(from, false)).toISOString(),
-      validTo: new Date(boundInstant(to, true)).toISOString(),
+      ...signedPeriod(form),
       maxUses: Number(formValue(form, 'maxUses')),
       nonce: nonce(),
     };
