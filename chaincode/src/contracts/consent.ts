@@ -15,7 +15,13 @@
  */
 import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { ShulianContract } from '../lib/contract.js';
-import { ErrorCode, EVENTS, TRAIL_STATEMENT_SKEW_MS, type DelegatedAct } from '../constants.js';
+import {
+  ErrorCode,
+  EVENTS,
+  TRAIL_STATEMENT_SKEW_MS,
+  type DelegatedAct,
+  type EventName,
+} from '../constants.js';
 import {
   hasRole,
   isCoordinator,
@@ -27,7 +33,7 @@ import {
 import { ChaincodeError } from '../lib/errors.js';
 import { AUTHORISATIONS, CATALOG, DELEGATIONS, DEPARTMENTS, SUBJECTS, USES } from '../lib/keys.js';
 import { historyAsParty, readAsParty } from '../lib/queries.js';
-import { emit, find, get, history, list, put, reply } from '../lib/state.js';
+import { emit, find, get, history, list, put, reply, type EntityKind } from '../lib/state.js';
 import {
   authorisationIdOf,
   delegationIdOf,
@@ -215,19 +221,11 @@ export class ConsentContract extends ShulianContract {
       );
     }
     await verifySigner(ctx, session, payload, statement.signature, 'revoke', 'this revocation');
-    if (current.revocation) {
-      throw new ChaincodeError(
-        ErrorCode.INVALID_STATE,
-        `authorisation ${current.id} was already revoked at ${current.revocation.at}`,
-      );
-    }
-    const revoked: Authorisation = {
-      ...current,
+    return recordRevocation(ctx, session, AUTHORISATIONS, current, {
       revocation: { at: session.nowIso, statement, submittedBy: session.actor },
-    };
-    await put(ctx, AUTHORISATIONS, revoked, current);
-    emit(ctx, EVENTS.AuthorisationRevoked, revoked);
-    return reply(revoked);
+      event: EVENTS.AuthorisationRevoked,
+      what: 'authorisation',
+    });
   }
 
   @Transaction(false)
@@ -380,19 +378,11 @@ export class ConsentContract extends ShulianContract {
         `the signature is not the legal representative's signature of this revocation (key ${binding.keyId})`,
       );
     }
-    if (current.revocation) {
-      throw new ChaincodeError(
-        ErrorCode.INVALID_STATE,
-        `delegation ${current.id} was already revoked at ${current.revocation.at}`,
-      );
-    }
-    const revoked: Delegation = {
-      ...current,
+    return recordRevocation(ctx, session, DELEGATIONS, current, {
       revocation: { at: session.nowIso, statement, submittedBy: session.actor },
-    };
-    await put(ctx, DELEGATIONS, revoked, current);
-    emit(ctx, EVENTS.DelegationRevoked, revoked);
-    return reply(revoked);
+      event: EVENTS.DelegationRevoked,
+      what: 'delegation',
+    });
   }
 
   /**
@@ -570,4 +560,27 @@ function withinDelegation(d: Delegation, terms: AuthorisationTerms): void {
       `delegation ${d.id} ends at ${d.terms.validTo}; the agent may not authorise beyond it (validTo ${terms.validTo})`,
     );
   }
+}
+
+/**
+ * Stores a signed revocation on an authorisation or a delegation and announces it; a revocation
+ * is final, so a second one is refused.
+ */
+async function recordRevocation<T extends { id: string; revocation: { at: string } | null }>(
+  ctx: Context,
+  session: Session,
+  kind: EntityKind<T>,
+  current: T,
+  change: { revocation: NonNullable<T['revocation']>; event: EventName; what: string },
+): Promise<string> {
+  if (current.revocation) {
+    throw new ChaincodeError(
+      ErrorCode.INVALID_STATE,
+      `${change.what} ${current.id} was already revoked at ${current.revocation.at}`,
+    );
+  }
+  const revoked: T = { ...current, revocation: change.revocation };
+  await put(ctx, kind, revoked, current);
+  emit(ctx, change.event, revoked);
+  return reply(revoked);
 }
