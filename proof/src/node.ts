@@ -85,7 +85,11 @@ function verifierKey(pem: string): KeyObject {
 /** Chain results by CA then certificate: no key building on the hot path. */
 const chains = new Map<string, Map<string, boolean>>();
 
-function issuedBy(cert: string, ca: string): boolean {
+/**
+ * Whether PEM `cert` was issued by PEM `ca` (name chaining and signature), cached per pair: a
+ * verifier and a gateway see the same few certificates again and again.
+ */
+export function certIssuedBy(cert: string, ca: string): boolean {
   let byCert = chains.get(ca);
   if (!byCert) {
     if (chains.size >= CACHE_LIMIT) chains.clear();
@@ -114,7 +118,7 @@ export const nodeProofCrypto: ProofCrypto = {
       verify('sha256', data, key, signature, (error, ok) => (error ? reject(error) : resolve(ok))),
     );
   },
-  verifyCertIssuedBy: issuedBy,
+  verifyCertIssuedBy: certIssuedBy,
 };
 
 /**

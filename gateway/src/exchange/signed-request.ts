@@ -15,9 +15,10 @@
  * The transport's mutual TLS is a second, separate check (the calling gateway's TLS certificate
  * against the directory entry its department published on chain): `checkPeerCertificate`.
  */
-import { createPublicKey, sign, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import { sign, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '@shulian/chaincode/canonical';
 import type { Purpose } from '@shulian/chaincode/constants';
+import { certIssuedBy } from '@shulian/proof/node';
 import { GatewayError } from '../errors.js';
 
 /** What a consumer's gateway asks: a quote (what would be delivered) or the delivery of a use. */
@@ -102,15 +103,9 @@ const invalid = (message: string): GatewayError =>
 const rdn = (subject: string, key: string): string | undefined =>
   new RegExp(`(?:^|\\n)${key}=([^\\n]*)`).exec(subject)?.[1];
 
-/** Whether `cert` was issued by `ca` (name chaining and signature) and is valid at `now`. */
-function issuedBy(cert: X509Certificate, ca: X509Certificate, now: number): boolean {
-  return (
-    cert.checkIssued(ca) &&
-    cert.verify(ca.publicKey) &&
-    Date.parse(cert.validFrom) <= now &&
-    now <= Date.parse(cert.validTo)
-  );
-}
+/** Whether `cert` is valid at `now` (the CA's signature is certIssuedBy's, cached). */
+const validAt = (cert: X509Certificate, now: number): boolean =>
+  Date.parse(cert.validFrom) <= now && now <= Date.parse(cert.validTo);
 
 /**
  * Checks a signed request; answers who signed it. Throws EXCHANGE_UNKNOWN_MSP for a department
@@ -136,7 +131,8 @@ export function verifySignedRequest(
   } catch {
     throw invalid('the request’s certificate is not a PEM X.509 certificate');
   }
-  if (!issuedBy(cert, new X509Certificate(member.caCertificate), options.now))
+  // The chain check is cached per (certificate, CA): the same users sign request after request.
+  if (!certIssuedBy(signed.certificate, member.caCertificate) || !validAt(cert, options.now))
     throw invalid(`the certificate was not issued by ${department}’s CA, or is not valid now`);
   if (rdn(cert.subject, 'O') !== department || rdn(cert.subject, 'CN') !== user)
     throw invalid(
@@ -147,7 +143,7 @@ export function verifySignedRequest(
     good = verify(
       'sha256',
       bytesOf(request),
-      createPublicKey(cert.publicKey.export({ format: 'pem', type: 'spki' })),
+      cert.publicKey,
       Buffer.from(signed.signature, 'base64'),
     );
   } catch {
@@ -189,7 +185,11 @@ export function checkPeerCertificate(
       'the calling gateway presented no TLS certificate',
     );
   const pinned = new X509Certificate(published);
-  if (peer.fingerprint256 === pinned.fingerprint256 || issuedBy(peer, pinned, now)) return;
+  if (
+    peer.fingerprint256 === pinned.fingerprint256 ||
+    (certIssuedBy(peer.toString(), published) && validAt(peer, now))
+  )
+    return;
   throw new GatewayError(
     'EXCHANGE_SIGNATURE_INVALID',
     'the calling gateway’s TLS certificate is not the one its department published in the directory',
