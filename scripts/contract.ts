@@ -19,6 +19,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -68,19 +69,65 @@ if (mode === 'exports' && !existsSync(join(shapes, 'shacl_dcat-ap-SHACL.ttl')))
     `the official DCAT-AP 3.0.1 shapes are not at ${shapes} (tests/contract/validators, or SHULIAN_VALIDATORS)`,
   );
 
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+/**
+ * Runs a tool with the repository as its directory. With `line`, its standard output is read line
+ * by line and each line printed as `line` returns it (stderr passes through as it is).
+ */
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  line?: (text: string) => string,
+): Promise<number> {
   process.stdout.write(
     `\n$ ${[command, ...args].map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}\n`,
   );
   return new Promise((done, reject) => {
     const child = spawn(command, args, {
-      stdio: 'inherit',
+      stdio: ['inherit', line ? 'pipe' : 'inherit', 'inherit'],
       cwd: root,
       env: { ...process.env, ...env },
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+    const { stdout } = child;
+    const output = stdout
+      ? new Promise<void>((closed) => {
+          createInterface({ input: stdout }).on('line', (text) => {
+            process.stdout.write(`${line?.(text) ?? text}\n`);
+          });
+          stdout.on('close', closed);
+        })
+      : Promise.resolve();
+    child.on('exit', (code, signal) => {
+      void output.then(() => done(code ?? (signal ? 1 : 0)));
+    });
   });
+}
+
+/**
+ * Schemathesis' output, counted and unbannered. Its sections and closing line are banners in
+ * pytest's shape ("==== 3 warnings in 95.12s ===="), which CI readers take for pytest closing on no
+ * test; they are printed as "-- … --". Its "Test cases:" counts are added up, for one plain
+ * closing line ("contract: N passed, N failed") like the other suites'.
+ */
+function schemathesisOutput() {
+  const cases = { passed: 0, failed: 0 };
+  let countsNext = false;
+  const line = (text: string): string => {
+    if (countsNext) {
+      countsNext = false;
+      const generated = /(\d+) generated/.exec(text);
+      const failed = /(\d+) found \d+ unique failure/.exec(text);
+      if (generated) {
+        cases.failed += Number(failed?.[1] ?? 0);
+        cases.passed += Number(generated[1]) - Number(failed?.[1] ?? 0);
+      }
+    }
+    if (text === 'Test cases:') countsNext = true;
+    const banner = /^=+ (.+?) =+$/.exec(text);
+    return banner ? `-- ${banner[1]} --` : text;
+  };
+  return { cases, line };
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'shulian-contract-'));
@@ -175,6 +222,7 @@ try {
       },
       { name: 'without a token', config: roleConfig(() => undefined), phases: 'examples,fuzzing' },
     ];
+    const output = schemathesisOutput();
     for (const [i, r] of runs.entries()) {
       const file = join(settings, `run-${i}.toml`);
       await writeFile(file, r.config);
@@ -204,9 +252,13 @@ try {
           '--no-color',
         ],
         { SCHEMATHESIS_HOOKS: join(root, 'tests/contract/hooks.py') },
+        output.line,
       );
       status ||= code;
     }
+    process.stdout.write(
+      `\ncontract: ${output.cases.passed} passed, ${output.cases.failed} failed\n`,
+    );
   } else {
     const files = values.out ?? (await mkdtemp(join(tmpdir(), 'shulian-exports-')));
     try {
