@@ -4,14 +4,26 @@
  * CA issued or naming someone else, a department outside the channel, a request for another
  * provider, one signed outside the time window and a replayed nonce are refused, each with its
  * code. The TLS peer check accepts the published certificate or one it issued, nothing else.
+ *
+ * The nonce book is on disk: a provider restarted within the time window (the book closed and
+ * opened again on the same folder, or its process killed after answering) still refuses the
+ * replay; every nonce is written with fsync before the request is answered; expired nonces are
+ * deleted, and are not loaded again.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Level } from 'level';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority } from '../../network/embedded/identity.js';
+import { recordWrites } from '../reliability/level-writes.js';
+import { NonceBook } from '../../gateway/src/exchange/nonce-book.js';
 import {
   checkPeerCertificate,
   EXCHANGE_WINDOW_MS,
-  NonceBook,
   signRequest,
   verifySignedRequest,
   type ExchangeRequest,
@@ -22,10 +34,14 @@ let healthCa: CertificateAuthority;
 let psbCa: CertificateAuthority;
 let alice: RequestSigner;
 let members: Record<string, { caCertificate: string }>;
+let dir: string;
+let nonces: NonceBook;
 // The certificates are issued now: the clock checks are made against it.
 const now = Date.now() + 1000;
 
 beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'shulian-nonces-'));
+  nonces = await NonceBook.open(join(dir, 'shared'));
   healthCa = await CertificateAuthority.create('health');
   psbCa = await CertificateAuthority.create('psb');
   alice = await healthCa.issue('alice', 'client');
@@ -33,6 +49,11 @@ beforeAll(async () => {
     health: { caCertificate: healthCa.certificate },
     psb: { caCertificate: psbCa.certificate },
   };
+});
+
+afterAll(async () => {
+  await nonces?.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 const request = (over: Partial<ExchangeRequest> = {}): ExchangeRequest => ({
@@ -50,12 +71,12 @@ const request = (over: Partial<ExchangeRequest> = {}): ExchangeRequest => ({
   ...over,
 });
 
-const check = (signed: ReturnType<typeof signRequest>, nonces = new NonceBook(), at = now) =>
-  verifySignedRequest(signed, { members, provider: 'psb', now: at, nonces });
+const check = (signed: ReturnType<typeof signRequest>, book = nonces, at = now) =>
+  verifySignedRequest(signed, { members, provider: 'psb', now: at, nonces: book });
 
-const codeOf = (f: () => unknown): string | undefined => {
+const codeOf = async (f: () => unknown): Promise<string | undefined> => {
   try {
-    f();
+    await f();
   } catch (err) {
     return (err as { code?: string }).code;
   }
@@ -63,11 +84,14 @@ const codeOf = (f: () => unknown): string | undefined => {
 };
 
 describe('signed gateway-to-gateway requests', () => {
-  it('a health user’s signed request verifies against health’s CA and names its signer', () => {
-    expect(check(signRequest(request(), alice))).toEqual({ department: 'health', user: 'alice' });
+  it('a health user’s signed request verifies against health’s CA and names its signer', async () => {
+    expect(await check(signRequest(request(), alice))).toEqual({
+      department: 'health',
+      user: 'alice',
+    });
   });
 
-  it('a tampered request is refused: any field changed after signing', () => {
+  it('a tampered request is refused: any field changed after signing', async () => {
     const signed = signRequest(request(), alice);
     for (const changed of [
       { ...signed.request, fields: ['name', 'district', 'idNumber'] },
@@ -76,12 +100,12 @@ describe('signed gateway-to-gateway requests', () => {
       { ...signed.request, kind: 'deliver' as const },
       { ...signed.request, nonce: randomBytes(16).toString('hex') },
     ])
-      expect(codeOf(() => check({ ...signed, request: changed }))).toBe(
+      expect(await codeOf(() => check({ ...signed, request: changed }))).toBe(
         'EXCHANGE_SIGNATURE_INVALID',
       );
     const flipped = Buffer.from(signed.signature, 'base64');
     flipped[flipped.length - 1]! ^= 1;
-    expect(codeOf(() => check({ ...signed, signature: flipped.toString('base64') }))).toBe(
+    expect(await codeOf(() => check({ ...signed, signature: flipped.toString('base64') }))).toBe(
       'EXCHANGE_SIGNATURE_INVALID',
     );
   });
@@ -89,18 +113,24 @@ describe('signed gateway-to-gateway requests', () => {
   it('a certificate another CA issued, or naming another user, is refused', async () => {
     // psb's CA issues a certificate claiming to be health's alice: not health's CA.
     const forged = await psbCa.issue('alice', 'client');
-    expect(codeOf(() => check(signRequest(request(), forged)))).toBe('EXCHANGE_SIGNATURE_INVALID');
+    expect(await codeOf(() => check(signRequest(request(), forged)))).toBe(
+      'EXCHANGE_SIGNATURE_INVALID',
+    );
     // health's bob signs a request naming alice.
     const bob = await healthCa.issue('bob', 'client');
-    expect(codeOf(() => check(signRequest(request(), bob)))).toBe('EXCHANGE_SIGNATURE_INVALID');
+    expect(await codeOf(() => check(signRequest(request(), bob)))).toBe(
+      'EXCHANGE_SIGNATURE_INVALID',
+    );
     // A self-made CA of the same name.
     const rogue = await CertificateAuthority.create('health');
     const impostor = await rogue.issue('alice', 'client');
-    expect(codeOf(() => check(signRequest(request(), impostor)))).toBe(
+    expect(await codeOf(() => check(signRequest(request(), impostor)))).toBe(
       'EXCHANGE_SIGNATURE_INVALID',
     );
     expect(
-      codeOf(() => check({ ...signRequest(request(), alice), certificate: 'not a certificate' })),
+      await codeOf(() =>
+        check({ ...signRequest(request(), alice), certificate: 'not a certificate' }),
+      ),
     ).toBe('EXCHANGE_SIGNATURE_INVALID');
   });
 
@@ -110,38 +140,37 @@ describe('signed gateway-to-gateway requests', () => {
       request({ consumer: { department: 'tax', user: 'carol' } }),
       outsider,
     );
-    expect(codeOf(() => check(signed))).toBe('EXCHANGE_UNKNOWN_MSP');
+    expect(await codeOf(() => check(signed))).toBe('EXCHANGE_UNKNOWN_MSP');
   });
 
-  it('a request for another provider is refused', () => {
-    expect(codeOf(() => check(signRequest(request({ provider: 'amr' }), alice)))).toBe(
+  it('a request for another provider is refused', async () => {
+    expect(await codeOf(() => check(signRequest(request({ provider: 'amr' }), alice)))).toBe(
       'EXCHANGE_SIGNATURE_INVALID',
     );
   });
 
-  it('a request signed outside the time window is refused, either way', () => {
+  it('a request signed outside the time window is refused, either way', async () => {
     const at = (ms: number) =>
       signRequest(request({ issuedAt: new Date(now + ms).toISOString() }), alice);
-    expect(codeOf(() => check(at(-EXCHANGE_WINDOW_MS - 1)))).toBe('EXCHANGE_REQUEST_EXPIRED');
-    expect(codeOf(() => check(at(EXCHANGE_WINDOW_MS + 1)))).toBe('EXCHANGE_REQUEST_EXPIRED');
-    expect(check(at(-EXCHANGE_WINDOW_MS))).toMatchObject({ user: 'alice' });
-    expect(check(at(EXCHANGE_WINDOW_MS))).toMatchObject({ user: 'alice' });
+    expect(await codeOf(() => check(at(-EXCHANGE_WINDOW_MS - 1)))).toBe('EXCHANGE_REQUEST_EXPIRED');
+    expect(await codeOf(() => check(at(EXCHANGE_WINDOW_MS + 1)))).toBe('EXCHANGE_REQUEST_EXPIRED');
+    expect(await check(at(-EXCHANGE_WINDOW_MS))).toMatchObject({ user: 'alice' });
+    expect(await check(at(EXCHANGE_WINDOW_MS))).toMatchObject({ user: 'alice' });
   });
 
   it('a replayed nonce is refused; a refused forgery does not spend the nonce', async () => {
-    const nonces = new NonceBook();
     const signed = signRequest(request(), alice);
     const forged = await psbCa.issue('alice', 'client');
     const forgery = signRequest(signed.request, forged);
-    expect(codeOf(() => check(forgery, nonces))).toBe('EXCHANGE_SIGNATURE_INVALID');
-    expect(check(signed, nonces)).toMatchObject({ user: 'alice' });
-    expect(codeOf(() => check(signed, nonces, now + 1000))).toBe('EXCHANGE_REQUEST_REPLAYED');
+    expect(await codeOf(() => check(forgery, nonces))).toBe('EXCHANGE_SIGNATURE_INVALID');
+    expect(await check(signed, nonces)).toMatchObject({ user: 'alice' });
+    expect(await codeOf(() => check(signed, nonces, now + 1000))).toBe('EXCHANGE_REQUEST_REPLAYED');
     // The same nonce in a newly signed request is still a replay.
     const again = signRequest(
       { ...signed.request, issuedAt: new Date(now + 2000).toISOString() },
       alice,
     );
-    expect(codeOf(() => check(again, nonces, now + 2000))).toBe('EXCHANGE_REQUEST_REPLAYED');
+    expect(await codeOf(() => check(again, nonces, now + 2000))).toBe('EXCHANGE_REQUEST_REPLAYED');
   });
 
   it('the TLS peer must be the published certificate or issued by it', async () => {
@@ -149,11 +178,113 @@ describe('signed gateway-to-gateway requests', () => {
     const peer = new X509Certificate(tls.certificate);
     expect(() => checkPeerCertificate(peer, tls.certificate, now)).not.toThrow();
     expect(() => checkPeerCertificate(peer, healthCa.certificate, now)).not.toThrow();
-    expect(codeOf(() => checkPeerCertificate(peer, psbCa.certificate, now))).toBe(
+    expect(await codeOf(() => checkPeerCertificate(peer, psbCa.certificate, now))).toBe(
       'EXCHANGE_SIGNATURE_INVALID',
     );
-    expect(codeOf(() => checkPeerCertificate(null, healthCa.certificate, now))).toBe(
+    expect(await codeOf(() => checkPeerCertificate(null, healthCa.certificate, now))).toBe(
       'EXCHANGE_SIGNATURE_INVALID',
     );
+  });
+});
+
+/** The keys a closed book left on disk. */
+async function keysOnDisk(location: string): Promise<string[]> {
+  const db = new Level<string, string>(location);
+  try {
+    return await db.keys().all();
+  } finally {
+    await db.close();
+  }
+}
+
+describe('the nonce book across restarts', () => {
+  it('a provider restarted within the window refuses the replay; a forgery spends no nonce across the restart either', async () => {
+    const location = join(dir, 'restart');
+    const signed = signRequest(request(), alice);
+    const forged = await psbCa.issue('alice', 'client');
+    const victim = signRequest(request(), alice);
+    let book = await NonceBook.open(location, now);
+    expect(await check(signed, book)).toMatchObject({ user: 'alice' });
+    // Before the restart a forgery is sent with the nonce of a request alice has not sent yet.
+    expect(await codeOf(() => check(signRequest(victim.request, forged), book))).toBe(
+      'EXCHANGE_SIGNATURE_INVALID',
+    );
+    await book.close();
+    book = await NonceBook.open(location, now + 1000);
+    try {
+      expect(await codeOf(() => check(signed, book, now + 1000))).toBe('EXCHANGE_REQUEST_REPLAYED');
+      expect(await check(victim, book, now + 1000)).toMatchObject({ user: 'alice' });
+    } finally {
+      await book.close();
+    }
+  });
+
+  it('each nonce is written with fsync before the request is answered', async () => {
+    const location = join(dir, 'synced');
+    const book = await NonceBook.open(location, now);
+    const recorder = recordWrites();
+    try {
+      const signed = signRequest(request(), alice);
+      await check(signed, book);
+      // What was written by the time the check answered.
+      expect(
+        recorder.writes.filter(
+          (w) => w.location === location && w.keys.includes(signed.request.nonce),
+        ),
+      ).toEqual([expect.objectContaining({ sync: true })]);
+    } finally {
+      recorder.stop();
+      await book.close();
+    }
+  });
+
+  it('a gateway killed (SIGKILL) once a nonce is remembered, before it could close the book, refuses the replay after its restart', async () => {
+    const location = join(dir, 'killed');
+    const signed = signRequest(request(), alice);
+    const script = join(dir, 'remember-and-die.mjs');
+    const module = fileURLToPath(
+      new URL('../../gateway/src/exchange/nonce-book.ts', import.meta.url),
+    );
+    await writeFile(
+      script,
+      `const { NonceBook } = await import(${JSON.stringify(module)});
+const book = await NonceBook.open(process.argv[2], ${now});
+await book.remember(${JSON.stringify(signed.request.nonce)}, ${now + EXCHANGE_WINDOW_MS}, ${now});
+process.kill(process.pid, 'SIGKILL');
+`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script, location], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const signal = await new Promise((resolve) => child.once('exit', (_, sig) => resolve(sig)));
+    expect(signal, stderr).toBe('SIGKILL');
+    const book = await NonceBook.open(location, now + 1000);
+    try {
+      expect(await codeOf(() => check(signed, book, now + 1000))).toBe('EXCHANGE_REQUEST_REPLAYED');
+    } finally {
+      await book.close();
+    }
+  });
+
+  it('expired nonces are deleted from disk as new ones are written, and on open', async () => {
+    const location = join(dir, 'expiry');
+    const t = now;
+    let book = await NonceBook.open(location, t);
+    expect(await book.remember('a1', t + 100, t)).toBe(true);
+    expect(await book.remember('b2', t + 1000, t)).toBe(true);
+    // a1 expired at t + 100: deleted with the next nonce's write.
+    expect(await book.remember('c3', t + 1000, t + 200)).toBe(true);
+    await book.close();
+    expect(await keysOnDisk(location)).toEqual(['b2', 'c3']);
+    // Still within their time: loaded, refused.
+    book = await NonceBook.open(location, t + 500);
+    expect(await book.remember('b2', t + 1000, t + 500)).toBe(false);
+    await book.close();
+    // Opened after they expired: dropped from disk, not loaded.
+    book = await NonceBook.open(location, t + 2000);
+    await book.close();
+    expect(await keysOnDisk(location)).toEqual([]);
   });
 });

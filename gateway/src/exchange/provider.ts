@@ -26,12 +26,8 @@ import { GatewayError, type AnyErrorCode } from '../errors.js';
 import type { Caller } from '../ledger/types.js';
 import type { Chaincode } from '../services/chaincode.js';
 import type { Datasets, Served } from '../services/datasets.js';
-import {
-  checkPeerCertificate,
-  NonceBook,
-  verifySignedRequest,
-  type SignedRequest,
-} from './signed-request.js';
+import type { NonceBook } from './nonce-book.js';
+import { checkPeerCertificate, verifySignedRequest, type SignedRequest } from './signed-request.js';
 
 export interface ExchangeProvider {
   quote(signed: SignedRequest, peer: X509Certificate | null): Promise<Quote>;
@@ -50,6 +46,8 @@ export interface ProviderDeps {
   members: Readonly<Record<string, { caCertificate: string }>>;
   /** This gateway's department and the identity it reads the ledger as. */
   reader: Caller;
+  /** The nonces answered within the time window, on disk (a restart still refuses a replay). */
+  nonces: NonceBook;
   now(): number;
 }
 
@@ -58,8 +56,7 @@ const refuse = (code: AnyErrorCode, message: string): GatewayError =>
   new GatewayError(code, message, { status: 403 });
 
 export function createExchangeProvider(deps: ProviderDeps): ExchangeProvider {
-  const { chaincode, reader } = deps;
-  const nonces = new NonceBook();
+  const { chaincode, reader, nonces } = deps;
 
   /** The signer, once its signature, its addressee, its time and nonce and its TLS pin hold. */
   async function authenticate(
@@ -68,7 +65,7 @@ export function createExchangeProvider(deps: ProviderDeps): ExchangeProvider {
     kind: SignedRequest['request']['kind'],
   ): Promise<Caller> {
     const now = deps.now();
-    const consumer = verifySignedRequest(signed, {
+    const consumer = await verifySignedRequest(signed, {
       members: deps.members,
       provider: reader.department,
       now,

@@ -9,8 +9,8 @@
  * provider checks, in this order: the certificate was issued by the named department's CA and is
  * valid now, it names the user, the signature covers the request's canonical JSON, the request is
  * addressed to this provider, it was issued within the time window, and its nonce was not seen
- * within that window. A nonce is remembered only once the signature holds, so nobody can spend
- * another user's nonces.
+ * within that window (the nonce book, kept on disk across restarts: nonce-book.ts). A nonce is
+ * remembered only once the signature holds, so nobody can spend another user's nonces.
  *
  * The transport's mutual TLS is a second, separate check (the calling gateway's TLS certificate
  * against the directory entry its department published on chain): `checkPeerCertificate`.
@@ -20,6 +20,7 @@ import { canonicalJson } from '@shulian/chaincode/canonical';
 import type { Purpose } from '@shulian/chaincode/constants';
 import { certIssuedBy } from '@shulian/proof/node';
 import { GatewayError } from '../errors.js';
+import type { NonceBook } from './nonce-book.js';
 
 /** What a consumer's gateway asks: a quote (what would be delivered) or the delivery of a use. */
 export interface ExchangeRequest {
@@ -69,23 +70,6 @@ export function signRequest(request: ExchangeRequest, signer: RequestSigner): Si
   };
 }
 
-/**
- * Nonces seen within the window. Kept in memory: a provider restarted within the window could
- * see a quote replayed (harmless: it answers a size and a digest to the same consumer's gateway),
- * while a delivery is served at most once per usage record whatever its nonce.
- */
-export class NonceBook {
-  private readonly seen = new Map<string, number>();
-
-  /** Records the nonce until `expires`; false when it was already there. */
-  remember(nonce: string, expires: number, now: number): boolean {
-    for (const [n, until] of this.seen) if (until < now) this.seen.delete(n);
-    if (this.seen.has(nonce)) return false;
-    this.seen.set(nonce, expires);
-    return true;
-  }
-}
-
 export interface VerifyOptions {
   /** The channel members' CA certificates by department (MSP id): the trust file's. */
   members: Readonly<Record<string, { caCertificate: string }>>;
@@ -112,11 +96,12 @@ const validAt = (cert: X509Certificate, now: number): boolean =>
  * that is not a channel member, EXCHANGE_SIGNATURE_INVALID for a certificate its CA did not
  * issue, a signature that does not cover the request, or a request for another provider,
  * EXCHANGE_REQUEST_EXPIRED outside the window and EXCHANGE_REQUEST_REPLAYED for a nonce seen.
+ * Resolves once the nonce is on disk: the request may be served then.
  */
-export function verifySignedRequest(
+export async function verifySignedRequest(
   signed: SignedRequest,
   options: VerifyOptions,
-): { department: string; user: string } {
+): Promise<{ department: string; user: string }> {
   const { request } = signed;
   const { department, user } = request.consumer;
   const member = options.members[department];
@@ -161,7 +146,7 @@ export function verifySignedRequest(
       'EXCHANGE_REQUEST_EXPIRED',
       `the request was signed at ${request.issuedAt}, outside ${window / 1000} s of this gateway’s clock`,
     );
-  if (!options.nonces.remember(request.nonce, issued + window, options.now))
+  if (!(await options.nonces.remember(request.nonce, issued + window, options.now)))
     throw new GatewayError(
       'EXCHANGE_REQUEST_REPLAYED',
       `nonce ${request.nonce} was already used: a signed request is answered once`,

@@ -86,6 +86,7 @@ export const exchangeRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
     datasets: ctx.datasets,
     members: ctx.trust.departments,
     reader: ctx.publicReader,
+    nonces: ctx.exchangeNonces,
     now: () => ctx.now(),
   });
 

@@ -9,6 +9,7 @@
  *   data/gateway/index/    query index (derived; `shulian index rebuild`)
  *   data/gateway/store/    off-chain dataset store
  *   data/gateway/tokens.json, record.key, addresses/, demo.json
+ *   data/gateway/exchange-nonces/   signed exchange requests answered within their time window
  *
  * In department mode (`--department <id>`, Fabric only) the gateway files are under
  * data/gateway-<id>/ and the ledger is opened from that department's folder alone; reads that
@@ -37,6 +38,7 @@ import { createDatasetStore, type DatasetStore } from '../store/dataset-store.js
 import { createChaincode, type Chaincode } from './chaincode.js';
 import { createExchangeClient } from '../exchange/client.js';
 import type { TlsPair } from '../exchange/listener.js';
+import { NonceBook } from '../exchange/nonce-book.js';
 import type { RequestSigner } from '../exchange/signed-request.js';
 import { exchangeTlsPair } from '../exchange/tls.js';
 import {
@@ -83,6 +85,8 @@ export interface GatewayContext {
   members: readonly string[];
   /** Demo sign-in identities; present only when the gateway seeded the demo data. */
   demoIdentities?: DemoIdentity[];
+  /** The nonces of other gateways' signed requests this one answered (replays are refused). */
+  exchangeNonces: NonceBook;
   /** The clock for overdue checks; injectable so tests can move time. */
   now(): number;
 }
@@ -97,6 +101,7 @@ export interface Runtime {
   index: QueryIndex;
   store: DatasetStore;
   datasets: Datasets;
+  exchangeNonces: NonceBook;
   tokens: TokenStore;
   metrics: Metrics;
   storage: StorageMonitor;
@@ -217,6 +222,9 @@ export async function openRuntime(
     addressBook: join(dir, 'addresses'),
     recordSecret: await secretKey(join(dir, 'record.key')),
   });
+  const exchangeNonces = await NonceBook.open(join(dir, 'exchange-nonces')).catch((err: unknown) =>
+    lockHint(err, 'the exchange nonce book'),
+  );
   const subjects = createSubjects(await secretKey(join(dir, 'subject.key')));
   const tokens = createTokenStore(join(dir, 'tokens.json'));
   const metrics = createMetrics();
@@ -259,6 +267,7 @@ export async function openRuntime(
     index,
     store,
     datasets,
+    exchangeNonces,
     tokens,
     metrics,
     storage,
@@ -287,6 +296,7 @@ export async function openRuntime(
       index,
       metrics,
       datasets,
+      exchangeNonces,
       subjects,
       storage,
       trust,
@@ -302,6 +312,7 @@ export async function openRuntime(
       await storage.close();
       await following;
       await datasets.close();
+      await exchangeNonces.close();
       await index.close();
       await ledger.close();
     },
