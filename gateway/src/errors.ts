@@ -241,7 +241,6 @@ export function fromLedgerError(err: unknown): GatewayError {
 const STORE_CODES: Readonly<Record<StoreErrorCode, GatewayErrorCode>> = {
   INVALID_DIGEST: 'INVALID_DIGEST',
   BLOB_NOT_FOUND: 'BLOB_NOT_FOUND',
-  BLOB_NOT_ANCHORED: 'BLOB_NOT_FOUND',
   BLOB_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   DIGEST_MISMATCH: 'DIGEST_MISMATCH',
   COMMITMENT_CONFLICT: 'COMMITMENT_CONFLICT',

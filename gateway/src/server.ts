@@ -23,11 +23,11 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
     follow: true,
     onIndexError: (err) => process.stderr.write(`index: ${(err as Error).message}\n`),
   });
-  // Repairs what a crash between a ledger commit and the store's bookkeeping left behind.
+  // Repairs what a crash between a ledger commit and the anchor book's write left behind.
   const reconciled = await runtime.reconcile();
-  if (reconciled.marked.length > 0 || reconciled.removed.length > 0)
+  if (reconciled.recorded.length > 0 || reconciled.removed.length > 0)
     log(
-      `store: ${reconciled.marked.length} committed versions marked anchored, ` +
+      `store: ${reconciled.recorded.length} committed versions entered in the anchor book, ` +
         `${reconciled.removed.length} blobs of failed anchors removed`,
     );
   const demo = config.demo ? await startDemo(config, runtime, log) : undefined;

@@ -1,14 +1,13 @@
 /**
  * What the gateway serves is what the ledger anchored: proofs per version (one blob, many
  * versions), downloads checked against the anchored digest while they stream, missing or truncated
- * blobs refused before a use is recorded, the store reconciled with the ledger at start, and verify
- * naming a damaged blob's file or a tampered index key.
+ * blobs refused before a use is recorded, and verify naming a damaged blob's file or a tampered index
+ * key. The store's reconciliation with the ledger at start is ./anchor-book.test.ts's.
  */
 import { randomBytes } from 'node:crypto';
 import { appendFile, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { TX, type DatasetVersion } from '@shulian/chaincode/constants';
+import type { DatasetVersion } from '@shulian/chaincode/constants';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFixture, type Fixture } from './fixture.js';
 
@@ -173,52 +172,4 @@ describe('downloads are checked against the anchored digest', () => {
       expect((await ledgerVerify()).ok).toBe(true);
     },
   );
-});
-
-describe('store and ledger reconcile at start', () => {
-  it('marks a committed version whose blob was never marked, and removes unanchored blobs after the grace period', async () => {
-    const { store, chaincode } = f.runtime;
-    // What a crash between the ledger commit and the store's bookkeeping leaves: a complete blob,
-    // a committed version, nothing marked.
-    const body = csv(10);
-    const blob = await store.put(Readable.from([Buffer.from(body)]));
-    const s = await chaincode.submit<DatasetVersion>(
-      { department: 'psb', user: 'clerk' },
-      TX.dataset.AnchorVersion,
-      [
-        {
-          catalogId: 'PSB-POP-001',
-          digest: blob.commitment.digest,
-          chunkRoot: blob.commitment.chunkRoot,
-          chunkSize: blob.commitment.chunkSize,
-          size: blob.commitment.size,
-          mediaType: 'text/csv',
-          recordRoot: null,
-          recordCount: null,
-          reason: 'integrity test',
-        },
-      ],
-    );
-    const proofUrl = `/api/v1/catalog/PSB-POP-001/versions/${s.value.version}/proof`;
-    expect((await get(proofUrl, PSB)).statusCode).toBe(404);
-    // An upload whose anchoring failed.
-    const orphan = await store.put(Readable.from([Buffer.from(csv(5))]));
-
-    const first = await f.runtime.reconcile();
-    expect(first.marked).toEqual([s.value.id]);
-    expect(first.removed).toEqual([]);
-    expect((await get(proofUrl, PSB)).statusCode).toBe(200);
-    expect(await store.has(orphan.sha256)).toBe(true);
-
-    f.runtime.config.orphanGraceMs = 0;
-    try {
-      const second = await f.runtime.reconcile();
-      expect(second.marked).toEqual([]);
-      expect(second.removed).toEqual([orphan.sha256]);
-      expect(await store.has(orphan.sha256)).toBe(false);
-      expect(await store.has(blob.sha256)).toBe(true);
-    } finally {
-      f.runtime.config.orphanGraceMs = 60 * 60 * 1000;
-    }
-  });
 });

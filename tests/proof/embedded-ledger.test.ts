@@ -92,7 +92,6 @@ beforeAll(async () => {
       recordCount: records?.count ?? null,
     }),
   ]);
-  await store.markAnchored(blob.sha256, anchored.txId);
 
   const material = await ledger.getTransactionProof(anchored.txId);
   // The embedded engine's material is the proof package's TransactionEvidence, as is its trust file.

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer, text } from 'node:stream/consumers';
@@ -15,7 +15,6 @@ import {
 
 const sha256 = (data: Uint8Array | string): string =>
   createHash('sha256').update(data).digest('hex');
-const TX = 'a'.repeat(64);
 
 function* pieces(data: Uint8Array, step = 1000): Iterable<Uint8Array> {
   for (let i = 0; i < data.length; i += step) yield data.subarray(i, i + step);
@@ -65,7 +64,7 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
     });
     expect(info.records).toBeNull();
     expect(await store.has(info.sha256)).toBe(true);
-    expect(await store.stat(info.sha256)).toEqual({ ...info, anchored: null });
+    expect(await store.stat(info.sha256)).toEqual(info);
   });
 
   it('uses SM3 for the digest and chunk tree when asked, still addressed by sha256', async () => {
@@ -77,23 +76,17 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
     });
   });
 
-  it('serves a blob only once it is anchored, whole or by range', async () => {
+  it('serves a complete blob, whole or by range', async () => {
     const csv = 'a,b\n1,2\n3,4\n';
     const { sha256: digest } = await store.put(from([Buffer.from(csv)]));
-    expect((await rejection(store.get(digest))).code).toBe('BLOB_NOT_ANCHORED');
-    const anchored = await store.markAnchored(digest, TX);
-    expect(anchored.anchored?.txId).toBe(TX);
     expect(await text(await store.get(digest))).toBe(csv);
     expect(await text(await store.get(digest, { start: 4, end: 6 }))).toBe('1,2');
-    // Anchoring again (the same file in a later version) keeps the first anchor.
-    expect((await store.markAnchored(digest, 'b'.repeat(64))).anchored?.txId).toBe(TX);
   });
 
   it('is write-once: the same bytes again return the stored blob', async () => {
     const first = await store.put(from(pieces(data)));
-    await store.markAnchored(first.sha256, TX);
     const again = await store.put(from(pieces(data, 333)));
-    expect(again.anchored?.txId).toBe(TX);
+    expect(again).toEqual(first);
     const conflict = await rejection(store.put(from(pieces(data)), { chunkSize: 10 }));
     expect(conflict.code).toBe('COMMITMENT_CONFLICT');
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
@@ -130,7 +123,9 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
         store.get(digest),
         store.stat(digest),
         store.has(digest),
-        store.markAnchored(digest, TX),
+        store.check(digest),
+        store.remove(digest),
+        store.chunkProof(digest, 0),
       ]) {
         expect((await rejection(call)).code).toBe('INVALID_DIGEST');
       }
@@ -139,7 +134,6 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
 
   it('proves a range: chunk proofs verify what get returns for that range', async () => {
     const { sha256: digest, commitment } = await store.put(from(pieces(data)), { chunkSize: 4096 });
-    await store.markAnchored(digest, TX);
     for (const index of [0, 5, 12]) {
       const proof = await store.chunkProof(digest, index);
       const start = index * 4096;
@@ -158,7 +152,45 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
   it('reports unknown blobs', async () => {
     expect(await store.stat('0'.repeat(64))).toBeNull();
     expect((await rejection(store.get('0'.repeat(64)))).code).toBe('BLOB_NOT_FOUND');
-    expect((await rejection(store.markAnchored('0'.repeat(64), TX))).code).toBe('BLOB_NOT_FOUND');
+    expect((await rejection(store.remove('0'.repeat(64)))).code).toBe('BLOB_NOT_FOUND');
+  });
+
+  it('lists every complete blob, and removes one with every file kept beside it', async () => {
+    const secret = randomBytes(32);
+    const table = await store.put(from([Buffer.from('id,name\n1,a\n2,b\n')]), {
+      records: { format: 'csv', secret },
+    });
+    const file = await store.put(from(pieces(data)));
+    // Files built beside a record blob when first needed (offsets, levels, a column's index).
+    await store.recordProof(table.sha256, 1, secret);
+    await store.recordsWhere(table.sha256, 'name', 'b');
+    expect(
+      (await readdir(join(dir, 'blobs'))).filter((n) => n.startsWith(table.sha256)).length,
+    ).toBeGreaterThan(3);
+    const listed = [];
+    for await (const blob of store.list()) listed.push(blob);
+    expect(listed.map((b) => b.sha256).sort()).toEqual([table.sha256, file.sha256].sort());
+    for (const blob of listed) expect(blob.storedAt).toBeGreaterThan(Date.now() - 60_000);
+
+    await store.remove(table.sha256);
+    expect(await readdir(join(dir, 'blobs'))).toEqual(
+      expect.not.arrayContaining([expect.stringContaining(table.sha256)]),
+    );
+    expect(await store.has(table.sha256)).toBe(false);
+    expect((await rejection(store.get(table.sha256))).code).toBe('BLOB_NOT_FOUND');
+    const head = await buffer(await store.get(file.sha256, { start: 0, end: 9 }));
+    expect(Buffer.compare(head, data.subarray(0, 10))).toBe(0);
+  });
+
+  it('opens a store written by an earlier gateway, its anchored/ files left unread', async () => {
+    const { sha256: digest } = await store.put(from(pieces(data)));
+    await mkdir(join(dir, 'anchored'));
+    await writeFile(join(dir, 'anchored', digest), JSON.stringify({ txId: 'a'.repeat(64) }));
+    const reopened = await createDatasetStore({ dir, directIo });
+    expect(await reopened.stat(digest)).toEqual(await store.stat(digest));
+    expect(Buffer.compare(await buffer(await reopened.get(digest)), data)).toBe(0);
+    await reopened.remove(digest);
+    expect(await reopened.has(digest)).toBe(false);
   });
 
   describe('record anchoring', () => {

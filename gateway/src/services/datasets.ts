@@ -1,15 +1,18 @@
 /**
  * Dataset versions end to end: stream an upload into the store (hashed while it arrives), anchor
- * its commitment on chain through the dataset contract, then mark the blob anchored so the store
- * serves it; open a version's content for a consumer after the usage contract records the use
- * (projected to the granted fields for tabular data); assemble proof bundles from the ledger's
- * transaction material.
+ * its commitment on chain through the dataset contract, then enter the version in the anchor book
+ * so its blob is served; open a version's content for a consumer after the usage contract records
+ * the use (projected to the granted fields for tabular data); assemble proof bundles from the
+ * ledger's transaction material.
  *
- * One blob can carry many versions (the same bytes anchored to several entries, or again), so the
- * anchoring transaction is kept per version, in the gateway's anchor book (a level database), not
- * per blob. At start, `reconcile` repairs what a crash between the ledger commit and the store's
- * bookkeeping left behind: versions on the ledger whose blob is complete but not marked are marked,
- * and blobs that no version anchors are removed once older than a grace period.
+ * The anchor book (a level database) is this gateway's one record of where each version was
+ * anchored: one blob can carry many versions (the same bytes anchored to several entries, or
+ * again), so the anchoring transaction is kept per version, with a key per blob and version beside
+ * it. The store is content-addressed and knows nothing of anchoring; the book decides what it may
+ * serve (a blob some committed version covers) and what it must keep (the same). At start,
+ * `reconcile` repairs what a crash between the ledger commit and the book write left behind:
+ * versions on the ledger whose blob is complete but not in the book are entered, and blobs that no
+ * version was anchored with are removed once older than a grace period.
  */
 import { pipeline, Readable } from 'node:stream';
 import { Level } from 'level';
@@ -199,9 +202,9 @@ export interface Datasets {
     index: number,
   ): Promise<IssuedRecordProof>;
   /**
-   * Brings the store and the anchor book in line with the ledger's anchored versions (from the
-   * index, caught up): marks complete blobs of committed versions, records their transactions,
-   * and removes blobs no version anchors once they are older than `graceMs`.
+   * Brings the anchor book and the store in line with the ledger's anchored versions (from the
+   * index, caught up): enters every committed version whose blob is complete here, then removes
+   * the blobs no version was anchored with once they are older than `graceMs`.
    */
   reconcile(
     versions: Iterable<Indexed<DatasetVersion>>,
@@ -223,8 +226,8 @@ export interface StoreFinding {
 }
 
 export interface ReconcileReport {
-  /** Version ids whose blob was marked anchored or whose transaction was recorded. */
-  marked: string[];
+  /** Version ids on the ledger, with their blob here, that the anchor book lacked and now has. */
+  recorded: string[];
   /** Version ids on the ledger whose bytes this gateway does not hold. */
   absent: string[];
   /** Addresses of never-anchored blobs removed. */
@@ -235,6 +238,12 @@ export interface ReconcileReport {
 const addressKey = (algorithm: string, value: string): string => `${algorithm}:${value}`;
 /** The anchoring transaction of one version: `anchor:<version id>` → {txId, sha256}. */
 const anchorKey = (versionId: string): string => `anchor:${versionId}`;
+/**
+ * A blob a version was anchored with: `blob:<sha256>:<version id>` → txId, written in the same
+ * batch as the version's anchor record, so the blob's versions are found by its address.
+ */
+const blobPrefix = (sha256: string): string => `blob:${sha256}:`;
+const blobKey = (sha256: string, versionId: string): string => blobPrefix(sha256) + versionId;
 /** A use whose bytes this gateway delivered to another department's gateway. */
 const deliveredKey = (usageId: string): string => `delivered:${usageId}`;
 interface AnchorRecord {
@@ -290,8 +299,9 @@ interface DatasetDeps {
 
 /**
  * The gateway's anchor book (a local level database): where each version's bytes are in the
- * store and by which transaction they were anchored, addresses of versions hashed with another
- * algorithm than SHA-256, and which uses were delivered.
+ * store and by which transaction they were anchored, which versions each blob was anchored with,
+ * addresses of versions hashed with another algorithm than SHA-256, and which uses were delivered.
+ * It guards the store: only blobs it names are served, and those are never removed.
  */
 function anchorBook(deps: DatasetDeps, addresses: Level<string, string>) {
   const { store } = deps;
@@ -304,13 +314,53 @@ function anchorBook(deps: DatasetDeps, addresses: Level<string, string>) {
     }
   }
 
-  async function anchorRecord(versionId: string): Promise<AnchorRecord | undefined> {
+  async function read(key: string): Promise<string | undefined> {
     try {
-      return JSON.parse(await addresses.get(anchorKey(versionId))) as AnchorRecord;
+      return await addresses.get(key);
     } catch (err) {
       if ((err as { code?: string }).code !== 'LEVEL_NOT_FOUND') throw err;
       return undefined;
     }
+  }
+
+  async function anchorRecord(versionId: string): Promise<AnchorRecord | undefined> {
+    const record = await read(anchorKey(versionId));
+    return record === undefined ? undefined : (JSON.parse(record) as AnchorRecord);
+  }
+
+  /** Whether this version's anchoring with this blob is in the book. */
+  const booked = async (versionId: string, sha256: string): Promise<boolean> =>
+    (await read(blobKey(sha256, versionId))) !== undefined;
+
+  /** Whether any version was anchored with this blob (a committed anchoring covers its bytes). */
+  async function anchoredBlob(sha256: string): Promise<boolean> {
+    const prefix = blobPrefix(sha256);
+    const keys = await addresses.keys({ gte: prefix, lt: `${prefix}\uffff`, limit: 1 }).all();
+    return keys.length > 0;
+  }
+
+  /**
+   * The bytes of a blob (optionally a range), only when a version was anchored with it: an upload
+   * whose anchoring failed or is still under way is never served.
+   */
+  async function openAnchored(
+    sha256: string,
+    range?: { start?: number; end?: number },
+  ): Promise<Readable> {
+    if (!(await anchoredBlob(sha256)))
+      throw new GatewayError('BLOB_NOT_FOUND', `blob ${sha256} is not anchored`);
+    try {
+      return await store.get(sha256, range);
+    } catch (err) {
+      throw fromStoreError(err);
+    }
+  }
+
+  /** Deletes a blob no version was anchored with; false (and kept) when one was. */
+  async function removeUnanchored(sha256: string): Promise<boolean> {
+    if (await anchoredBlob(sha256)) return false;
+    await store.remove(sha256);
+    return true;
   }
 
   /** Marks a use delivered (`delivered:<usage id>` in the anchor book); false when it already was. */
@@ -332,8 +382,7 @@ function anchorBook(deps: DatasetDeps, addresses: Level<string, string>) {
   /** The version's own anchoring transaction, from the anchor book. */
   async function anchoredTx(v: DatasetVersion): Promise<AnchorRecord> {
     const record = await anchorRecord(v.id);
-    const info = record ? await store.stat(record.sha256) : null;
-    if (!record || !info?.anchored)
+    if (!record || !(await store.has(record.sha256)))
       throw new GatewayError(
         'BLOB_NOT_FOUND',
         `no anchored content for ${v.id} in this gateway's store`,
@@ -341,8 +390,12 @@ function anchorBook(deps: DatasetDeps, addresses: Level<string, string>) {
     return record;
   }
 
-  /** Records where a version was anchored, then lets the store serve its blob. */
-  async function recordAnchor(versionId: string, blob: BlobInfo, txId: string): Promise<BlobInfo> {
+  /**
+   * Records where a version was anchored: its record, its blob's key and its digest's address in
+   * one synced batch, the commit point after which the blob is served and kept. A crash before it
+   * (the version committed on the ledger, the book without it) is repaired by `reconcile`.
+   */
+  async function recordAnchor(versionId: string, blob: BlobInfo, txId: string): Promise<void> {
     const { digest } = blob.commitment;
     await addresses.batch(
       [
@@ -351,6 +404,7 @@ function anchorBook(deps: DatasetDeps, addresses: Level<string, string>) {
           key: anchorKey(versionId),
           value: JSON.stringify({ txId, sha256: blob.sha256 }),
         },
+        { type: 'put', key: blobKey(blob.sha256, versionId), value: txId },
         ...(digest.algorithm === 'sha256'
           ? []
           : [
@@ -363,26 +417,26 @@ function anchorBook(deps: DatasetDeps, addresses: Level<string, string>) {
       ],
       { sync: true },
     );
-    return store.markAnchored(blob.sha256, txId);
   }
-  return { addressOf, anchorRecord, claimDelivery, anchoredTx, recordAnchor };
+  return {
+    addressOf,
+    anchorRecord,
+    booked,
+    openAnchored,
+    removeUnanchored,
+    claimDelivery,
+    anchoredTx,
+    recordAnchor,
+  };
 }
 type AnchorBook = ReturnType<typeof anchorBook>;
 
 /** Reading versions and entries, checking and recording uses, and planning deliveries. */
 function useSteps(deps: DatasetDeps, book: AnchorBook) {
-  const { chaincode, store } = deps;
-  const { addressOf } = book;
+  const { chaincode } = deps;
+  const { addressOf, openAnchored } = book;
   const getVersion = (caller: Caller, catalogId: string, version: number) =>
     chaincode.evaluate<DatasetVersion>(caller, TX.dataset.GetVersion, [catalogId, String(version)]);
-
-  const storeGet = async (sha256: string): Promise<Readable> => {
-    try {
-      return await store.get(sha256);
-    } catch (err) {
-      throw fromStoreError(err);
-    }
-  };
 
   const projected = (source: Readable, format: RecordFormat, fields: readonly string[]): Readable =>
     pipeline(source, projectRecords(format, fields), () => undefined);
@@ -398,11 +452,11 @@ function useSteps(deps: DatasetDeps, book: AnchorBook) {
     const format = entry.fields.every((f) => fields.includes(f.name))
       ? null
       : recordFormatOf(version.mediaType);
-    let source = await storeGet(sha256);
+    let source = await openAnchored(sha256);
     let delivery: Delivery = { bytes: version.size, digest: version.digest };
     if (format) {
       delivery = await measure(projected(source, format, fields), version.digest.algorithm);
-      source = await storeGet(sha256);
+      source = await openAnchored(sha256);
     }
     return { format, source, delivery };
   }
@@ -500,7 +554,6 @@ function useSteps(deps: DatasetDeps, book: AnchorBook) {
   }
   return {
     getVersion,
-    storeGet,
     plan,
     deliveryStream,
     getEntry,
@@ -566,8 +619,8 @@ function anchorMethods(deps: DatasetDeps, book: AnchorBook): Pick<Datasets, 'anc
           reason: input.reason,
         },
       ]);
-      const anchored = await recordAnchor(s.value.id, blob, s.txId);
-      return { ...s, blob: anchored };
+      await recordAnchor(s.value.id, blob, s.txId);
+      return { ...s, blob };
     },
   };
 }
@@ -578,10 +631,9 @@ function deliveryMethods(
   book: AnchorBook,
   uses: UseSteps,
 ): Pick<Datasets, 'open' | 'quote' | 'serve'> {
-  const { addressOf, claimDelivery } = book;
+  const { addressOf, openAnchored, claimDelivery } = book;
   const {
     getVersion,
-    storeGet,
     plan,
     deliveryStream,
     getEntry,
@@ -693,7 +745,7 @@ function deliveryMethods(
           'DIGEST_MISMATCH',
           `use ${usage.id} recorded a delivery other than ${version.id}'s anchored bytes`,
         );
-      const source = await storeGet(sha256);
+      const source = await openAnchored(sha256);
       // Claimed before the first byte: a use delivers once, also when two requests race for it.
       if (!(await claimDelivery(usage.id))) {
         source.destroy();
@@ -720,7 +772,7 @@ function proofMethods(
   uses: UseSteps,
 ): Pick<Datasets, 'proof' | 'subjectRecords' | 'recordProof'> {
   const { chaincode, ledger, store } = deps;
-  const { anchoredTx } = book;
+  const { anchoredTx, openAnchored } = book;
   const { getVersion, checkUse, recordUse } = uses;
   return {
     async proof(caller, catalogId, versionNumber) {
@@ -762,7 +814,7 @@ function proofMethods(
         let found: { index: number; record: Record<string, Json> }[];
         try {
           // Refuses a missing or damaged file before looking, as a download would.
-          (await store.get(sha256, { start: 0, end: 0 })).destroy();
+          (await openAnchored(sha256, { start: 0, end: 0 })).destroy();
           found = await store.recordsWhere(sha256, query.subjectField, query.identifier);
         } catch (err) {
           throw fromStoreError(err);
@@ -856,32 +908,34 @@ function storeMethods(
   book: AnchorBook,
 ): Pick<Datasets, 'reconcile' | 'verifyStore'> {
   const { store } = deps;
-  const { anchorRecord, recordAnchor } = book;
+  const { anchorRecord, booked, recordAnchor, removeUnanchored } = book;
   return {
     async reconcile(versions, { graceMs, now }) {
-      const report: ReconcileReport = { marked: [], absent: [], removed: [] };
+      const report: ReconcileReport = { recorded: [], absent: [], removed: [] };
       // Every complete blob by its committed digest, for versions anchored in any algorithm.
       const blobs = new Map<string, BlobInfo & { storedAt: number }>();
       for await (const blob of store.list())
         blobs.set(addressKey(blob.commitment.digest.algorithm, blob.commitment.digest.value), blob);
-      const anchoredBlobs = new Set<string>();
+      // Every committed version whose blob is here is entered in the book before anything is
+      // removed, so a blob anchored on chain whose book write a crash lost is kept. This also
+      // carries over a data directory of an earlier gateway: its book has the versions' records
+      // but no blob keys (its store's anchored/ files stood for them), and each version whose
+      // blob is here is entered again with its key. A book record is only ever written after the
+      // ledger committed its version, so no blob it names is missed here.
       for (const v of versions) {
         const blob = blobs.get(addressKey(v.digest.algorithm, v.digest.value));
         if (!blob || blob.commitment.size !== v.size || blob.commitment.chunkRoot !== v.chunkRoot) {
           report.absent.push(v.id);
           continue;
         }
-        anchoredBlobs.add(blob.sha256);
-        if ((await anchorRecord(v.id)) !== undefined && blob.anchored) continue;
+        if (await booked(v.id, blob.sha256)) continue;
         await recordAnchor(v.id, blob, v.txId);
-        report.marked.push(v.id);
+        report.recorded.push(v.id);
       }
       for (const blob of blobs.values()) {
-        if (blob.anchored || anchoredBlobs.has(blob.sha256)) continue;
         // A young blob may be an upload whose anchoring is still under way.
         if (now - blob.storedAt < graceMs) continue;
-        await store.remove(blob.sha256);
-        report.removed.push(blob.sha256);
+        if (await removeUnanchored(blob.sha256)) report.removed.push(blob.sha256);
       }
       return report;
     },

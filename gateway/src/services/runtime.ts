@@ -118,8 +118,9 @@ export interface Runtime {
   exchangeTls?: TlsPair;
   exportTrust(): TrustFile;
   /**
-   * Once the index has caught up with the ledger, brings the store in line with it: versions
-   * committed but not marked are marked, blobs never anchored are removed after the grace period.
+   * Once the index has caught up with the ledger, brings the anchor book and the store in line with
+   * it: versions committed but not in the book are entered, blobs never anchored are removed after
+   * the grace period.
    */
   reconcile(): Promise<ReconcileReport>;
   context(extra?: { demoIdentities?: DemoIdentity[]; now?: () => number }): GatewayContext;
@@ -228,8 +229,8 @@ export async function openRuntime(
   const subjects = createSubjects(await secretKey(join(dir, 'subject.key')));
   const tokens = createTokenStore(join(dir, 'tokens.json'));
   const metrics = createMetrics();
-  // A write that raced the disk filling up may be on the ledger but not yet marked in the
-  // store: once space returns, the same reconciliation as at start brings them in line.
+  // A write that raced the disk filling up may be on the ledger but not yet in the anchor book:
+  // once space returns, the same reconciliation as at start brings them in line.
   const storage = createStorageMonitor(
     config.dataDir,
     config.minFreeBytes,

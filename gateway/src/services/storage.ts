@@ -2,8 +2,9 @@
  * Free space under the data directory, watched so that a full disk is reported and refused
  * cleanly instead of failing writes half way: below `minFreeBytes` the gateway is not ready and
  * API writes answer 507 INSUFFICIENT_STORAGE before they touch the store or the ledger. When
- * space returns, `onRecovered` runs (the runtime reconciles the store with the ledger, marking
- * versions whose commit raced the full disk) and everything resumes without a restart.
+ * space returns, `onRecovered` runs (the runtime reconciles the store with the ledger, entering in
+ * the anchor book versions whose commit raced the full disk) and everything resumes without a
+ * restart.
  */
 import { statfs } from 'node:fs/promises';
 

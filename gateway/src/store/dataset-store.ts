@@ -1,5 +1,7 @@
 /**
- * The off-chain dataset store: content-addressed by SHA-256, write-once, streaming.
+ * The off-chain dataset store: content-addressed by SHA-256, write-once, streaming. It knows
+ * nothing of anchoring: which blobs a committed version covers, and so may be served and must never
+ * be removed, is the anchor book's (services/datasets.ts), the one local record of it.
  *
  * Layout under `dir`:
  *   tmp/                      uploads in progress; emptied when the store opens
@@ -10,7 +12,10 @@
  *                             when first needed, so one record's proof reads O(log n) nodes
  *                             (./record-index.ts)
  *   blobs/<sha256>.json       the commitment; written last, so its presence means "complete"
- *   anchored/<sha256>         {txId, at}: written after the ledger confirms; only then is it served
+ *
+ * A store written by an earlier gateway also has anchored/<sha256> files ({txId, at}, a second copy
+ * of the anchor book): nothing reads them now, and they may be deleted. The anchor book is rebuilt
+ * from the ledger by the start-up reconciliation, which enters every version whose blob is here.
  *
  * Bytes are hashed (on hash threads) and written (with O_DIRECT where possible) while they
  * arrive, in constant memory whatever the size: ./blob-writer.ts. Files are fsynced before they are
@@ -22,7 +27,7 @@
  * and a whole-blob stream is hashed as it flows, its last piece held back until the digest matches
  * the address, so a damaged blob ends in an error and is never delivered complete. `check` hashes a
  * blob against its address for verification; `list` and `remove` serve the start-up reconciliation
- * (services/reconcile.ts).
+ * (reconcile in services/datasets.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -69,7 +74,6 @@ import { digestFile } from './digest-file.js';
 export type StoreErrorCode =
   | 'INVALID_DIGEST'
   | 'BLOB_NOT_FOUND'
-  | 'BLOB_NOT_ANCHORED'
   | 'BLOB_TOO_LARGE'
   | 'DIGEST_MISMATCH'
   | 'COMMITMENT_CONFLICT'
@@ -106,8 +110,6 @@ export interface BlobInfo {
   sha256: string;
   commitment: FileCommitment;
   records: (RecordCommitment & { format: RecordFormat }) | null;
-  /** Set once the ledger confirmed an anchoring transaction. */
-  anchored: { txId: string; at: string } | null;
 }
 
 export interface DatasetStore {
@@ -115,21 +117,25 @@ export interface DatasetStore {
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options?: PutOptions,
   ): Promise<BlobInfo>;
-  /** Whether a complete blob exists, anchored or not. */
+  /** Whether a complete blob exists. */
   has(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<BlobInfo | null>;
   /**
-   * The bytes (optionally a range, inclusive end), only for anchored blobs. Refuses a blob whose
-   * file is gone (BLOB_MISSING) or has another size than committed (BLOB_DAMAGED) before any byte
-   * flows; a whole blob is checked against its address while it streams (BLOB_DAMAGED).
+   * The bytes of a complete blob (optionally a range, inclusive end). Refuses a blob whose file is
+   * gone (BLOB_MISSING) or has another size than committed (BLOB_DAMAGED) before any byte flows;
+   * a whole blob is checked against its address while it streams (BLOB_DAMAGED). Whether the
+   * bytes may be served at all (a committed version covers them) is the caller's to ask first.
    */
   get(sha256: string, range?: { start?: number; end?: number }): Promise<Readable>;
-  markAnchored(sha256: string, txId: string): Promise<BlobInfo>;
   /** Hashes the stored file against its address and committed size; null when it is intact. */
   check(sha256: string): Promise<BlobDamage | null>;
-  /** Every complete blob, anchored or not, with the time its commitment was written. */
+  /** Every complete blob, with the time its commitment was written. */
   list(): AsyncIterable<BlobInfo & { storedAt: number }>;
-  /** Deletes a blob that was never anchored (an upload whose anchoring failed). */
+  /**
+   * Deletes a blob and the files kept beside it (BLOB_NOT_FOUND when it is not complete). The
+   * caller decides that nothing needs it: the datasets service removes only blobs that no version
+   * was anchored with.
+   */
   remove(sha256: string): Promise<void>;
   /** The audit path of chunk `index` (for verifying a range download against the chunk root). */
   chunkProof(sha256: string, index: number): Promise<ChunkProof>;
@@ -274,7 +280,6 @@ export interface DatasetStoreOptions {
 interface Layout {
   tmpDir: string;
   blobDir: string;
-  anchoredDir: string;
   directIo: boolean;
   blobPath(sha256: string): string;
 }
@@ -322,10 +327,7 @@ async function readJson<T>(path: string): Promise<T | null> {
 
 async function readBlobInfo(layout: Layout, sha256: string): Promise<BlobInfo | null> {
   checkDigest(sha256);
-  const info = await readJson<Omit<BlobInfo, 'anchored'>>(`${layout.blobPath(sha256)}.json`);
-  if (!info) return null;
-  const anchored = await readJson<BlobInfo['anchored']>(join(layout.anchoredDir, sha256));
-  return { ...info, anchored };
+  return readJson<BlobInfo>(`${layout.blobPath(sha256)}.json`);
 }
 
 async function requireBlobInfo(layout: Layout, sha256: string): Promise<BlobInfo> {
@@ -385,7 +387,7 @@ async function putBlob(
       throw new StoreError('DIGEST_MISMATCH', `received ${commitment.digest.value}`);
     }
     await leaves?.close();
-    const info: Omit<BlobInfo, 'anchored'> = { sha256, commitment, records: recordCommitment };
+    const info: BlobInfo = { sha256, commitment, records: recordCommitment };
     const existing = await readBlobInfo(layout, sha256);
     if (existing) {
       // Write-once: the same bytes again are fine; a different commitment over them is not.
@@ -402,7 +404,7 @@ async function putBlob(
     if (leafFile) await rename(tmpLeaves, `${layout.blobPath(sha256)}.leaves`);
     await writeDurably(layout, `${layout.blobPath(sha256)}.json`, JSON.stringify(info));
     await syncDir(layout.blobDir);
-    return { ...info, anchored: null };
+    return info;
   } finally {
     await leafFile?.close();
     await rm(tmpBlob, { force: true });
@@ -446,12 +448,10 @@ async function checkBlob(layout: Layout, sha256: string): Promise<BlobDamage | n
 export async function createDatasetStore(options: DatasetStoreOptions): Promise<DatasetStore> {
   const tmpDir = join(options.dir, 'tmp');
   const blobDir = join(options.dir, 'blobs');
-  const anchoredDir = join(options.dir, 'anchored');
   const blobPath = (sha256: string): string => join(blobDir, sha256);
   const layout: Layout = {
     tmpDir,
     blobDir,
-    anchoredDir,
     directIo: options.directIo ?? true,
     blobPath,
   };
@@ -459,7 +459,7 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
   const requireBlob = (sha256: string): Promise<BlobInfo> => requireBlobInfo(layout, sha256);
   // Leftovers of interrupted uploads are garbage by construction.
   await rm(tmpDir, { recursive: true, force: true });
-  await Promise.all([tmpDir, blobDir, anchoredDir].map((d) => mkdir(d, { recursive: true })));
+  await Promise.all([tmpDir, blobDir].map((d) => mkdir(d, { recursive: true })));
 
   const recordFiles = (sha256: string, records: NonNullable<BlobInfo['records']>): RecordFiles => ({
     blob: blobPath(sha256),
@@ -479,8 +479,6 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
 
     async get(sha256, range = {}) {
       const info = await requireBlob(sha256);
-      if (!info.anchored)
-        throw new StoreError('BLOB_NOT_ANCHORED', `blob ${sha256} is not anchored`);
       // Checked before any byte flows, so the caller refuses before it records a use.
       const size = await fileSize(layout, sha256);
       if (size === null)
@@ -519,12 +517,7 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
     },
 
     async remove(sha256) {
-      const info = await requireBlob(sha256);
-      if (info.anchored)
-        throw new StoreError(
-          'COMMITMENT_CONFLICT',
-          `blob ${sha256} is anchored; it is never removed`,
-        );
+      await requireBlob(sha256);
       // The commitment goes first: without it the blob is incomplete and never served.
       await rm(`${blobPath(sha256)}.json`, { force: true });
       await rm(`${blobPath(sha256)}.leaves`, { force: true });
@@ -534,15 +527,6 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
           await rm(join(blobDir, name), { force: true });
       await rm(blobPath(sha256), { force: true });
       await syncDir(blobDir);
-    },
-
-    async markAnchored(sha256, txId) {
-      const info = await requireBlob(sha256);
-      if (info.anchored) return info;
-      const anchored = { txId, at: new Date().toISOString() };
-      await writeDurably(layout, join(anchoredDir, sha256), JSON.stringify(anchored));
-      await syncDir(anchoredDir);
-      return { ...info, anchored };
     },
 
     async chunkProof(sha256, index) {
