@@ -2,8 +2,9 @@
  * Durability of the gateway's acknowledgements: kill -9 keeps the page cache, so the crash test
  * would pass with fsync off. Here every level batch is watched while anchors are acknowledged over
  * HTTP (201): each must be preceded by a synced orderer-log batch holding its block, a synced
- * commit of that block on the owner's node and a synced anchor-book entry for the version. The
- * same check run on a gateway with durability turned off must fail, or it would prove nothing.
+ * commit of that block on the owner's node and a synced anchor-book entry for the version (its
+ * record and its blob's key, in one batch). The same check run on a gateway with durability turned
+ * off must fail, or it would prove nothing.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,11 +51,14 @@ async function unsyncedAnchors(durable: boolean): Promise<string[]> {
         (w) =>
           w.sync && w.location.startsWith(node) && w.keys.some((k) => k.endsWith(`!blocks!${key}`)),
       );
+      // The version's record and its blob's key in one synced batch: the book's commit point,
+      // after which the blob is served and kept (services/datasets.ts recordAnchor).
       const booked = before.some(
         (w) =>
           w.sync &&
           w.location.startsWith(join(dir, 'gateway', 'addresses')) &&
-          w.keys.includes(`anchor:${data.id}`),
+          w.keys.includes(`anchor:${data.id}`) &&
+          w.keys.some((k) => k.startsWith('blob:') && k.endsWith(`:${data.id}`)),
       );
       if (!ordered || !committed || !booked)
         missing.push(`${data.id}: orderer ${ordered}, node ${committed}, anchor book ${booked}`);
