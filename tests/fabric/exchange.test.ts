@@ -5,7 +5,8 @@
  * admin. psb anchors PSB-POP-001; health requests it, psb approves; health's clerk downloads
  * version 2 through health's own gateway and gets it projected to the granted fields, with the use
  * and the delivered digest on chain; refusals (no grant, another department's grant, a grant not
- * valid yet, over the use limit) are recorded as DENIED; a replayed signed request is refused;
+ * valid yet, over the use limit) are recorded as DENIED; a replayed signed request is refused,
+ * also by psb's gateway restarted within the request's time window;
  * psb's gateway killed mid-stream is reported by health's gateway, which keeps no partial file,
  * and a download while psb is down is PROVIDER_UNREACHABLE with no use recorded.
  */
@@ -394,7 +395,7 @@ describe('gateway-to-gateway exchange on Fabric (three department gateways)', ()
     );
   });
 
-  it('a replayed signed request is refused by psb’s gateway', async () => {
+  it('a replayed signed request is refused by psb’s gateway, also after a restart', async () => {
     const health = gateways.health;
     const profile = JSON.parse(
       await readFile(path.join(health.machine, 'departments', 'health', 'connection.json'), 'utf8'),
@@ -427,11 +428,18 @@ describe('gateway-to-gateway exchange on Fabric (three department gateways)', ()
     ) as TlsPair;
     const first = await exchangePost('psb', signed, tls);
     expect(first.status, first.text).toBe(200);
-    const replay = await exchangePost('psb', signed, tls);
-    expect([replay.status, JSON.parse(replay.text)]).toMatchObject([
-      409,
-      { error: { code: 'EXCHANGE_REQUEST_REPLAYED' } },
-    ]);
+    const replayed = async () => {
+      const replay = await exchangePost('psb', signed, tls);
+      expect([replay.status, JSON.parse(replay.text)]).toMatchObject([
+        409,
+        { error: { code: 'EXCHANGE_REQUEST_REPLAYED' } },
+      ]);
+    };
+    await replayed();
+    // psb's gateway restarted within the request's time window remembers the nonce.
+    await stop(gateways.psb);
+    await start(gateways.psb);
+    await replayed();
   });
 
   it('psb’s gateway killed mid-stream: health’s gateway reports it and keeps no partial file; psb down: PROVIDER_UNREACHABLE, nothing recorded', async () => {
