@@ -385,7 +385,7 @@ export interface NodeProcess {
   department?: string;
 }
 
-export function processes(net: FabricNetwork): NodeProcess[] {
+export function processes(net: Pick<FabricNetwork, 'layout' | 'state'>): NodeProcess[] {
   const { layout, state } = net;
   return [
     ...state.orderers.map((o) => ({
@@ -414,6 +414,22 @@ export function processes(net: FabricNetwork): NodeProcess[] {
       department: p.department,
     })),
   ];
+}
+
+/**
+ * The processes one organisation runs on its own machine: a department's peer and chaincode
+ * server, or the ordering organisation's orderers (all three, where the coordinator runs them).
+ */
+export function orgProcesses(net: Pick<FabricNetwork, 'layout' | 'state'>, org: string) {
+  const { state } = net;
+  const orgs = [...state.peers.map((p) => p.department), state.ordererOrg];
+  if (!orgs.includes(org))
+    throw new Error(
+      `${org} is not an organisation of this network (${state.channel}: ${orgs.join(', ')})`,
+    );
+  return processes(net).filter((p) =>
+    org === state.ordererOrg ? p.kind === 'orderer' : p.department === org,
+  );
 }
 
 /** The pid file of a department's chaincode server (the supervisor's child). */
@@ -661,12 +677,16 @@ async function deployChaincode(net: FabricNetwork, log: (l: string) => void): Pr
  * Waits until every peer reaches the chaincode: a query answers (an uninitialised ledger
  * answers with the chaincode's own NOT_INITIALIZED error, which proves the same).
  */
-async function waitChaincode(net: FabricNetwork, timeoutMs = 120_000): Promise<void> {
+async function waitChaincode(
+  net: FabricNetwork,
+  departments: readonly string[],
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (const d of net.config.departments) {
+  for (const d of departments) {
     for (;;) {
       try {
-        await peerCli(net, d.id, [
+        await peerCli(net, d, [
           'chaincode',
           'query',
           '-C',
@@ -680,9 +700,7 @@ async function waitChaincode(net: FabricNetwork, timeoutMs = 120_000): Promise<v
       } catch (err) {
         if (/\[[A-Z_]+\]/.test((err as Error).message)) break;
         if (Date.now() > deadline)
-          throw new Error(
-            `the chaincode does not answer on peer ${d.id}: ${(err as Error).message}`,
-          );
+          throw new Error(`the chaincode does not answer on peer ${d}: ${(err as Error).message}`);
         await sleep(500);
       }
     }
@@ -729,7 +747,10 @@ export async function fabricUp(options: FabricOptions): Promise<FabricNetwork> {
       layout.connectionProfile(d.id),
       JSON.stringify(connectionProfile(net, d.id), null, 2),
     );
-  await waitChaincode(net);
+  await waitChaincode(
+    net,
+    config.departments.map((d) => d.id),
+  );
   // The peers learn each other and the chaincode through gossip: wait until every peer's
   // Gateway can plan endorsements from every department (./discovery.ts says why).
   await waitEndorsers(
@@ -750,9 +771,74 @@ export async function fabricUp(options: FabricOptions): Promise<FabricNetwork> {
   return net;
 }
 
-/** Stops every recorded process (chaincode servers, peers, then orderers); `wipe` removes all. */
+/**
+ * One organisation's side of a network `fabric:up` laid out: starts only its processes (a
+ * department's peer and chaincode server, or the ordering organisation's orderers) from its own
+ * folder, as its own machine holds it: `network.json`, the public `channel/` and
+ * `departments/<id>/` (or `orderer/`). Nothing is created and no other organisation's folder is
+ * read; a department's connection profile is written again for the folder it is now in. The
+ * channel and the chaincode must have been set up by `fabric:up`, which records that in
+ * network.json.
+ */
+export async function fabricUpOrgs(
+  options: FabricOptions & { orgs: readonly string[] },
+): Promise<FabricNetwork> {
+  const log = options.log ?? (() => undefined);
+  const net = await openNetwork(options);
+  if (!net)
+    throw new Error(
+      `no Fabric network laid out in ${options.dir}: run npm run fabric:up where the network is ` +
+        'set up, then copy network.json, channel/ and the organisation’s own folder here',
+    );
+  const { layout, state, config } = net;
+  // Every organisation is checked before anything starts.
+  const sides = options.orgs.map((org) => ({ org, own: orgProcesses(net, org) }));
+  const unfinished = [
+    `chaincode ${state.chaincode.name} committed on channel ${state.channel}`,
+    ...options.orgs
+      .filter((org) => org !== state.ordererOrg)
+      .map((org) => `peer ${org} joined channel ${state.channel}`),
+  ].filter((step) => !state.done.includes(step));
+  if (unfinished.length > 0)
+    throw new Error(
+      `${layout.stateFile} records the network as not set up (${unfinished.join('; ')}): ` +
+        'finish it with npm run fabric:up where it was laid out',
+    );
+  for (const { org, own } of sides)
+    // Each node's own MSP (next to its pid file): what a machine without this folder lacks.
+    for (const p of own) {
+      const msp = path.join(path.dirname(p.pidFile), 'msp');
+      if (p.kind !== 'chaincode' && !existsSync(msp))
+        throw new Error(
+          `${p.name}: ${msp} is missing; this folder does not hold ${org}’s material ` +
+            `(copy ${path.relative(layout.root, layout.orgDir(org, state.ordererOrg))}/ from where fabric:up laid it out)`,
+        );
+    }
+  for (const { org, own } of sides) {
+    for (const p of own) await startNode(net, p, log);
+    if (org === state.ordererOrg) continue;
+    await writeAtomic(
+      layout.connectionProfile(org),
+      JSON.stringify(connectionProfile(net, org), null, 2),
+    );
+    await waitChaincode(net, [org]);
+  }
+  for (const { org, own } of sides) {
+    const names = config.departments.find((d) => d.id === org)?.names ?? config.orderer.names;
+    log(
+      `${org} ${names.zh} / ${names.en}: ${own.map((p) => p.name).join(', ')} running` +
+        (org === state.ordererOrg ? '' : `; connection profile ${layout.connectionProfile(org)}`),
+    );
+  }
+  return net;
+}
+
+/**
+ * Stops every recorded process (chaincode servers, peers, then orderers), or only those of
+ * `orgs`; `wipe` removes the whole folder.
+ */
 export async function fabricDown(
-  options: Pick<FabricOptions, 'dir' | 'log'> & { wipe?: boolean },
+  options: Pick<FabricOptions, 'dir' | 'log'> & { wipe?: boolean; orgs?: readonly string[] },
 ): Promise<void> {
   const log = options.log ?? (() => undefined);
   const layout = new Layout(options.dir);
@@ -762,8 +848,13 @@ export async function fabricDown(
     return;
   }
   // Only pids and the layout are needed to stop: no Fabric installation, no departments.yaml.
-  const net = { layout, state } as FabricNetwork;
+  const net = { layout, state };
+  const { orgs } = options;
+  const chosen = orgs
+    ? new Set(orgs.flatMap((org) => orgProcesses(net, org).map((p) => p.name)))
+    : undefined;
   for (const p of processes(net).reverse()) {
+    if (chosen && !chosen.has(p.name)) continue;
     if (await stopRecorded(p.pidFile)) log(`stopped ${p.name}`);
     if (p.kind === 'chaincode' && p.department)
       await stopRecorded(chaincodeServerPidFile(layout, p.department));
@@ -785,10 +876,13 @@ export interface ProcessStatus {
   blockHash?: string;
 }
 
-/** Each process's state; peers with their height. */
-export async function fabricStatus(net: FabricNetwork): Promise<ProcessStatus[]> {
+/** Each process's state (of `orgs` only, when given); peers with their height. */
+export async function fabricStatus(
+  net: FabricNetwork,
+  orgs?: readonly string[],
+): Promise<ProcessStatus[]> {
   const out: ProcessStatus[] = [];
-  for (const p of processes(net)) {
+  for (const p of orgs ? orgs.flatMap((org) => orgProcesses(net, org)) : processes(net)) {
     const record = await readPid(
       p.kind === 'chaincode'
         ? chaincodeServerPidFile(net.layout, p.department as string)

@@ -28,10 +28,15 @@ export async function fabricNetwork(): Promise<FabricNetwork> {
 }
 
 /** Runs the real `fabric:*` command (the built CLI) on the test network. */
-export async function fabricCommand(...args: string[]): Promise<string> {
+export function fabricCommand(...args: string[]): Promise<string> {
+  return fabricCommandIn(inject('fabricDir'), ...args);
+}
+
+/** Runs the real `fabric:*` command on the network folder `dir` (e.g. a department's machine). */
+export async function fabricCommandIn(dir: string, ...args: string[]): Promise<string> {
   const { stdout } = await run(
     process.execPath,
-    [path.resolve('dist/network/fabric/cli.js'), ...args, '--dir', inject('fabricDir')],
+    [path.resolve('dist/network/fabric/cli.js'), ...args, '--dir', dir],
     { timeout: 240_000 },
   );
   return stdout;
