@@ -124,6 +124,23 @@ describe('the anchor book guards the store', () => {
     expect((await download(f, v)).body).toBe(body);
   });
 
+  it('enters a lost book write but removes no orphan when it runs while uploads are taken (disk space back)', async () => {
+    const body = csv(11);
+    const v = await committedUnbooked(f, body);
+    const orphan = await f.runtime.store.put(Readable.from([Buffer.from(csv(3))]));
+    f.runtime.config.orphanGraceMs = 0;
+    try {
+      const report = await f.runtime.reconcile({ keepOrphans: true });
+      expect(report.recorded).toEqual([v.id]);
+      expect(report.removed).toEqual([]);
+    } finally {
+      f.runtime.config.orphanGraceMs = 60 * 60 * 1000;
+    }
+    expect(await f.runtime.store.has(orphan.sha256)).toBe(true);
+    expect((await download(f, v)).body).toBe(body);
+    await f.runtime.store.remove(orphan.sha256); // the next tests count the fixture's orphans
+  });
+
   it('never removes a blob a version was anchored with, whatever versions the ledger gives', async () => {
     const v = await uploaded(f, csv(8));
     const stored: string[] = [];

@@ -120,9 +120,9 @@ export interface Runtime {
   /**
    * Once the index has caught up with the ledger, brings the anchor book and the store in line with
    * it: versions committed but not in the book are entered, blobs never anchored are removed after
-   * the grace period.
+   * the grace period unless `keepOrphans` (while uploads may be under way: see below).
    */
-  reconcile(): Promise<ReconcileReport>;
+  reconcile(options?: { keepOrphans?: boolean }): Promise<ReconcileReport>;
   context(extra?: { demoIdentities?: DemoIdentity[]; now?: () => number }): GatewayContext;
   close(): Promise<void>;
 }
@@ -230,11 +230,13 @@ export async function openRuntime(
   const tokens = createTokenStore(join(dir, 'tokens.json'));
   const metrics = createMetrics();
   // A write that raced the disk filling up may be on the ledger but not yet in the anchor book:
-  // once space returns, the same reconciliation as at start brings them in line.
+  // once space returns, the same reconciliation as at start brings them in line. It removes
+  // nothing: uploads are taken meanwhile, and one that stores the very bytes of an old orphan
+  // could see them removed between its store write and its book write. Orphans wait for a start.
   const storage = createStorageMonitor(
     config.dataDir,
     config.minFreeBytes,
-    () => runtime.reconcile(),
+    () => runtime.reconcile({ keepOrphans: true }),
     options.onStorageError,
   );
   // The network's trust bundle is the proof module's trust file format.
@@ -278,14 +280,14 @@ export async function openRuntime(
     homeAdmin,
     ...(exchangeTls ? { exchangeTls } : {}),
     exportTrust: () => trust,
-    async reconcile() {
+    async reconcile({ keepOrphans = false } = {}) {
       const { height } = await ledger.status();
       if (options.follow) await index.waitFor(height - 1, 120_000);
       // Without the whole ledger in the index, a blob that looks unused may belong to a version
       // not indexed yet: nothing is removed then.
       const caughtUp = ((await index.checkpoint())?.blockNumber ?? -1) >= height - 1;
       return datasets.reconcile(index.allVersions(), {
-        graceMs: caughtUp ? config.orphanGraceMs : Number.POSITIVE_INFINITY,
+        graceMs: caughtUp && !keepOrphans ? config.orphanGraceMs : Number.POSITIVE_INFINITY,
         now: Date.now(),
       });
     },
