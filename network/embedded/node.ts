@@ -22,6 +22,7 @@ import { GENESIS_TIP, LedgerStore, type BlockRecord, type Tip } from './store.js
 import { canonical, seal } from './sealed.js';
 import { simulate } from './stub.js';
 import {
+  blockBytes,
   checkBlock,
   encodeParts,
   headerHash,
@@ -409,7 +410,11 @@ export async function applyBlock(
     commitHash: result.commitHash,
   };
   const started = performance.now();
-  await store.commit(record, result.updates, durable);
+  const bytes = blockBytes(
+    block,
+    encoded.map((e) => e.transaction),
+  );
+  await store.commit(record, result.updates, durable, bytes);
   addTime('commit', performance.now() - started);
   return record;
 }

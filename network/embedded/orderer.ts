@@ -1,10 +1,12 @@
 /**
  * The ordering service: a single orderer (the embedded network is one process, so there is no
  * consensus to run) that cuts blocks by count, size and timeout as Fabric's block cutter does,
- * chains and signs their headers, and keeps its own durable block log in its own level database.
+ * chains and signs their headers, and keeps its own durable block log: the blocks' canonical bytes
+ * in a block file (./block-file.ts), their spans and the tip in its own level database.
  */
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
+import { canonicalBytes, parseJson } from '@shulian/chaincode/canonical';
 import {
   encodeHeader,
   ZERO_HASH,
@@ -12,15 +14,26 @@ import {
   type BlockHeader,
   type Transaction,
 } from '@shulian/proof/formats/embedded';
+import { BlockFile, migrateBlocks, spanEnd, type BlockSpan } from './block-file.js';
 import { sha256Hex } from './crypto.js';
 import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';
 import { merkleRoot } from './merkle.js';
 import type { BatchConfig } from './config.js';
 import { atomicWrite, blockKey } from './store.js';
-import { sealTransaction } from './validator.js';
+import { sealBlock, sealTransaction } from './validator.js';
 
 const RECENT_BLOCKS = 64;
+
+/** Keys of the log's level database: block spans, and the whole blocks of the previous format. */
+const SPAN_PREFIX = 's';
+const LEGACY_PREFIX = 'b';
+export const logSpanKey = (n: number): string => `${SPAN_PREFIX}${blockKey(n)}`;
+/** All keys starting with `prefix` (one character). */
+const prefixed = (prefix: string) => ({
+  gte: prefix,
+  lt: String.fromCharCode(prefix.charCodeAt(0) + 1),
+});
 
 interface Pending {
   tx: Transaction;
@@ -57,6 +70,7 @@ export class Orderer {
 
   private constructor(
     private readonly db: Level<string, unknown>,
+    private readonly file: BlockFile,
     private readonly identity: SigningIdentity,
     private readonly batch: BatchConfig,
     private readonly durable: boolean,
@@ -75,11 +89,33 @@ export class Orderer {
   ): Promise<Orderer> {
     const db = new Level<string, unknown>(location, { valueEncoding: 'json' });
     await db.open();
-    const tip = ((await db.getMany(['tip']))[0] as OrdererTip | undefined) ?? {
-      height: 0,
-      lastHash: ZERO_HASH,
-    };
-    return new Orderer(db, identity, batch, durable, tip);
+    try {
+      const tip = ((await db.getMany(['tip']))[0] as OrdererTip | undefined) ?? {
+        height: 0,
+        lastHash: ZERO_HASH,
+      };
+      const [last] = await db.values({ ...prefixed(SPAN_PREFIX), reverse: true, limit: 1 }).all();
+      const file = await BlockFile.open(location, last ? spanEnd(last as BlockSpan) : 0);
+      // A log of the previous format (whole blocks as JSON in level) moves into the block file.
+      await migrateBlocks(
+        file,
+        db.iterator(prefixed(LEGACY_PREFIX)),
+        (block) => canonicalBytes(block),
+        (moved) =>
+          atomicWrite(
+            db,
+            moved.flatMap(({ key, span }) => [
+              { type: 'put', key: `${SPAN_PREFIX}${key.slice(LEGACY_PREFIX.length)}`, value: span },
+              { type: 'del', key },
+            ]),
+            true,
+          ),
+      );
+      return new Orderer(db, file, identity, batch, durable, tip);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
   }
 
   /** Number of blocks in the log. */
@@ -130,9 +166,7 @@ export class Orderer {
   /** Block `n` as delivered to nodes; recent blocks come from memory, older ones from the log. */
   async block(n: number): Promise<Block | undefined> {
     if (n >= this.tip.height) return undefined;
-    return (
-      this.recent.get(n) ?? ((await this.db.getMany([`b${blockKey(n)}`]))[0] as Block | undefined)
-    );
+    return this.recent.get(n) ?? ((await this.storedBlock(n)) as Block | undefined);
   }
 
   /**
@@ -148,10 +182,14 @@ export class Orderer {
     const fail = (reason: string): never => {
       throw new LedgerError('ORDERER_LOG_CORRUPT', `the orderer's log: ${reason}`);
     };
-    if (await this.storedBlock(height)) fail(`a block is stored past the tip (height ${height})`);
+    const stored = (n: number): Promise<unknown> =>
+      this.storedBlock(n).catch((err: unknown) =>
+        fail(err instanceof Error ? err.message : String(err)),
+      );
+    if (await stored(height)) fail(`a block is stored past the tip (height ${height})`);
     let next = lastHash;
     for (let n = height - 1; n >= Math.max(0, height - blocks); n--) {
-      const block = (await this.storedBlock(n)) as Block | undefined;
+      const block = (await stored(n)) as Block | undefined;
       if (!block) return fail(`block ${n} is missing`);
       if (block.header?.number !== n)
         fail(`block ${n} is stored as number ${block.header?.number}`);
@@ -166,9 +204,13 @@ export class Orderer {
     }
   }
 
-  /** Block `n` as stored in the log (never from memory): what verification checks. */
+  /**
+   * Block `n` as stored in the log (never from memory): what verification checks. Throws naming
+   * the block if its bytes in the block file are damaged.
+   */
   async storedBlock(n: number): Promise<unknown> {
-    return (await this.db.getMany([`b${blockKey(n)}`]))[0];
+    const span = (await this.db.getMany([logSpanKey(n)]))[0] as BlockSpan | undefined;
+    return span && parseJson(await this.file.read(span, n));
   }
 
   /** The log's stored tip record. */
@@ -178,17 +220,48 @@ export class Orderer {
 
   /** The log's stored blocks below height `below`, in order, each with the number its key names. */
   async *storedBlocks(below: number): AsyncIterable<[number, unknown]> {
-    for await (const [key, value] of this.db.iterator({ gte: 'b', lt: `b${blockKey(below)}` }))
-      yield [parseInt(key.slice(1), 16), value];
+    for await (const [key, span] of this.db.iterator({ gte: SPAN_PREFIX, lt: logSpanKey(below) })) {
+      const n = parseInt(key.slice(SPAN_PREFIX.length), 16);
+      yield [n, parseJson(await this.file.read(span as BlockSpan, n))];
+    }
   }
 
-  /** Tamper tests only: writes or deletes raw entries of the log behind the orderer's back. */
+  /** Tamper and crash tests only: where block `n` lies in the block file. */
+  async blockSpan(n: number): Promise<BlockSpan | undefined> {
+    return (await this.db.getMany([logSpanKey(n)]))[0] as BlockSpan | undefined;
+  }
+
+  /** The block file's path. */
+  get blockFile(): string {
+    return this.file.location;
+  }
+
+  /**
+   * Tamper tests only: changes the log behind the orderer's back, as a forger with the disk
+   * would: a block put is appended to the block file with its number's span pointed at it, a
+   * block deleted loses its span, and the tip record is replaced.
+   */
   async tamperLog(
-    ops: ({ type: 'put'; key: string; value: unknown } | { type: 'del'; key: string })[],
+    ops: (
+      | { type: 'put'; n: number; block: unknown }
+      | { type: 'del'; n: number }
+      | { type: 'tip'; tip: unknown }
+    )[],
   ): Promise<void> {
-    await this.db.batch(ops);
-    for (const op of ops)
-      if (op.key.startsWith('b')) this.recent.delete(parseInt(op.key.slice(1), 16));
+    for (const op of ops) {
+      if (op.type === 'tip') {
+        await this.db.put('tip', op.tip);
+        continue;
+      }
+      this.recent.delete(op.n);
+      if (op.type === 'del') {
+        await this.db.del(logSpanKey(op.n));
+        continue;
+      }
+      const [span] = (await this.file.write([canonicalBytes(op.block)], false)) as [BlockSpan];
+      this.file.committed(span);
+      await this.db.put(logSpanKey(op.n), span);
+    }
   }
 
   /** Calls back with each new height after its block is durable. */
@@ -204,6 +277,7 @@ export class Orderer {
       this.closed = true;
       await this.writing;
       await this.db.close();
+      await this.file.close();
     })();
     return this.closing;
   }
@@ -230,6 +304,10 @@ export class Orderer {
         signature: signWith(this.identity, encodeHeader(header)),
       },
     };
+    const bytes = sealBlock(
+      block,
+      batch.map((p) => p.bytes),
+    );
     this.nextNumber += 1;
     this.nextPrevious = sha256Hex(encodeHeader(header));
     const tip: OrdererTip = { height: this.nextNumber, lastHash: this.nextPrevious };
@@ -244,14 +322,17 @@ export class Orderer {
         return;
       }
       try {
+        // The block's bytes are durable before the batch that commits them names them.
+        const [span] = (await this.file.write([bytes], this.durable)) as [BlockSpan];
         await atomicWrite(
           this.db,
           [
-            { type: 'put', key: `b${blockKey(header.number)}`, value: block },
+            { type: 'put', key: logSpanKey(header.number), value: span },
             { type: 'put', key: 'tip', value: tip },
           ],
           this.durable,
         );
+        this.file.committed(span);
       } catch (err) {
         // Nothing after the failed block may be written or acknowledged: numbering restarts at
         // the log's durable tip, and blocks already cut after this one are refused (epoch).

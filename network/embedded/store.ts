@@ -1,11 +1,15 @@
 /**
- * One department node's ledger in its own level database: blocks with their validation codes
- * and commit hashes, world state with versions and key-level policies, key history, a
- * transaction id index and the tip. A block and everything it changes are written in one atomic
- * level batch, so a crash leaves the whole block or none of it, and opening reads only the tip.
+ * One department node's ledger: its blocks in an append-only block file (./block-file.ts), and
+ * in its own level database each block's place in that file with its validation codes and commit
+ * hash, world state with versions and key-level policies, key history, a transaction id index
+ * and the tip. A block's bytes are fsynced first, then everything it changes is written in one
+ * atomic level batch, so a crash leaves the whole block or none of it, and opening reads only
+ * the tip (and cuts off a block file tail no batch committed).
  */
 import { Level } from 'level';
+import { canonicalBytes, parseJson } from '@shulian/chaincode/canonical';
 import type { Block, ValidationCode, Version } from '@shulian/proof/formats/embedded';
+import { BlockFile, migrateBlocks, spanEnd, type BlockSpan } from './block-file.js';
 import { fromBase64, toBase64 } from './crypto.js';
 import type { HistoryEntry, KeyedEntry, StateEntry, StateReader, TxUpdates } from './state.js';
 
@@ -29,6 +33,13 @@ export interface TxLocation {
   block: number;
   index: number;
   code: ValidationCode;
+}
+
+/** What level keeps per block: where the block lies in the block file, and the node's own validation of it. */
+interface StoredBlock extends BlockSpan {
+  codes: ValidationCode[];
+  blockHash: string;
+  commitHash: string;
 }
 
 interface StoredState {
@@ -110,6 +121,10 @@ type Sublevel = ReturnType<typeof sublevel>;
 
 const STATE_CACHE_ENTRIES = 200_000;
 
+/** The sublevel of block spans, and the one the previous format kept whole blocks in as JSON. */
+const SPANS = 'spans';
+const LEGACY_BLOCKS = 'blocks';
+
 /** An iterator over stored entries in key order, closed when no longer read. */
 export interface StoredEntries extends AsyncIterable<[string, unknown]> {
   close(): Promise<void>;
@@ -141,7 +156,8 @@ export class LedgerStore implements StateReader {
     private readonly db: Json,
     private readonly state: Sublevel,
     private readonly historyDb: Sublevel,
-    private readonly blocks: Sublevel,
+    private readonly spans: Sublevel,
+    private readonly file: BlockFile,
     private readonly txids: Sublevel,
     private readonly meta: Sublevel,
     private current: Tip,
@@ -154,17 +170,48 @@ export class LedgerStore implements StateReader {
     await db.open();
     const sub = (name: string): Sublevel => sublevel(db, name);
     const meta = sub('meta');
-    const tip = ((await meta.getMany(['tip']))[0] as Tip | undefined) ?? GENESIS_TIP;
-    return new LedgerStore(
-      db,
-      sub('state'),
-      sub('history'),
-      sub('blocks'),
-      sub('txids'),
-      meta,
-      tip,
-      cacheEntries,
-    );
+    const spans = sub(SPANS);
+    let file: BlockFile;
+    try {
+      const tip = ((await meta.getMany(['tip']))[0] as Tip | undefined) ?? GENESIS_TIP;
+      // The last span, not the tip's: a migration interrupted part-way has spans below the tip.
+      const [last] = await spans.values({ reverse: true, limit: 1 }).all();
+      file = await BlockFile.open(location, last ? spanEnd(last as StoredBlock) : 0);
+      await migrateBlocks(
+        file,
+        sub(LEGACY_BLOCKS).iterator(),
+        (value) => canonicalBytes((value as BlockRecord).block),
+        async (moved) => {
+          const legacy = sub(LEGACY_BLOCKS);
+          await atomicWrite(
+            db,
+            moved.flatMap(({ key, value, span }) => {
+              const { codes, blockHash, commitHash } = value as BlockRecord;
+              const stored: StoredBlock = { ...span, codes, blockHash, commitHash };
+              return [
+                { type: 'put', sublevel: spans, key, value: stored },
+                { type: 'del', sublevel: legacy, key },
+              ];
+            }),
+            true,
+          );
+        },
+      );
+      return new LedgerStore(
+        db,
+        sub('state'),
+        sub('history'),
+        spans,
+        file,
+        sub('txids'),
+        meta,
+        tip,
+        cacheEntries,
+      );
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
   }
 
   /** The ledger at its current tip, for reading while commits go on (see LedgerView). */
@@ -189,6 +236,7 @@ export class LedgerStore implements StateReader {
 
   async close(): Promise<void> {
     await this.db.close();
+    await this.file.close();
   }
 
   async get(key: string): Promise<StateEntry | undefined> {
@@ -279,8 +327,17 @@ export class LedgerStore implements StateReader {
     }
   }
 
+  /** Block `n` as this node committed it; throws naming the block if its bytes are damaged. */
   async blockRecord(n: number): Promise<BlockRecord | undefined> {
-    return (await this.blocks.getMany([blockKey(n)]))[0] as BlockRecord | undefined;
+    const stored = (await this.spans.getMany([blockKey(n)]))[0] as StoredBlock | undefined;
+    if (!stored) return undefined;
+    const block = parseJson(await this.file.read(stored, n)) as Block;
+    return {
+      block,
+      codes: stored.codes,
+      blockHash: stored.blockHash,
+      commitHash: stored.commitHash,
+    };
   }
 
   async txLocation(txId: string): Promise<TxLocation | undefined> {
@@ -291,8 +348,16 @@ export class LedgerStore implements StateReader {
     return (await this.txids.getMany(txIds)).map((v) => v !== undefined);
   }
 
-  /** Commits a validated block and its valid transactions' updates in one atomic batch. */
-  async commit(record: BlockRecord, updates: TxUpdates[], durable: boolean): Promise<void> {
+  /**
+   * Commits a validated block: its canonical bytes (`bytes`) to the block file, then its span and
+   * its valid transactions' updates in one atomic batch.
+   */
+  async commit(
+    record: BlockRecord,
+    updates: TxUpdates[],
+    durable: boolean,
+    bytes: Uint8Array,
+  ): Promise<void> {
     const n = record.block.header.number;
     if (n !== this.current.height)
       throw Object.assign(new Error(`block ${n} does not extend height ${this.current.height}`), {
@@ -327,9 +392,17 @@ export class LedgerStore implements StateReader {
       }
     });
     const tip: Tip = { height: n + 1, blockHash: record.blockHash, commitHash: record.commitHash };
-    ops.push({ type: 'put', sublevel: this.blocks, key: blockKey(n), value: record });
+    const [span] = (await this.file.write([bytes], durable)) as [BlockSpan];
+    const stored: StoredBlock = {
+      ...span,
+      codes: record.codes,
+      blockHash: record.blockHash,
+      commitHash: record.commitHash,
+    };
+    ops.push({ type: 'put', sublevel: this.spans, key: blockKey(n), value: stored });
     ops.push({ type: 'put', sublevel: this.meta, key: 'tip', value: tip });
     await atomicWrite(this.db, ops, durable);
+    this.file.committed(span);
     for (const u of updates) {
       for (const { key, entry } of u.state) {
         this.remember(key, entry);
@@ -349,7 +422,26 @@ export class LedgerStore implements StateReader {
     await this.state.put(key, value);
   }
 
-  async putRawBlock(n: number, record: unknown): Promise<void> {
-    await this.blocks.put(blockKey(n), record);
+  /**
+   * Tamper tests only: stores `record` as block `n` behind the node's back, as a forger with the
+   * disk would: its block's bytes appended to the block file, block `n`'s span pointed at them.
+   */
+  async putRawBlock(n: number, record: BlockRecord): Promise<void> {
+    const [span] = (await this.file.write([canonicalBytes(record.block)], false)) as [BlockSpan];
+    this.file.committed(span);
+    const { codes, blockHash, commitHash } = record;
+    const stored: StoredBlock = { ...span, codes, blockHash, commitHash };
+    await this.spans.put(blockKey(n), stored);
+  }
+
+  /** Tamper and crash tests only: where block `n` lies in the block file. */
+  async blockSpan(n: number): Promise<BlockSpan | undefined> {
+    const stored = (await this.spans.getMany([blockKey(n)]))[0] as StoredBlock | undefined;
+    return stored && { o: stored.o, l: stored.l };
+  }
+
+  /** The block file's path. */
+  get blockFile(): string {
+    return this.file.location;
   }
 }

@@ -122,6 +122,41 @@ export function sealTransaction(tx: Transaction): EncodedTransaction {
 export const encodeParts = (tx: Transaction): EncodedTransaction =>
   sealedTransactions.get(tx) ?? encodeOnce(tx);
 
+const BLOCK_MEMBERS = 'header,ordererSignature,transactions';
+const COMMA = Buffer.from(',');
+/** Encodings of sealed blocks; only sealBlock() adds to it. */
+const sealedBlocks = new WeakMap<Block, Uint8Array>();
+
+/**
+ * A block's canonical bytes, what the block files store, assembled from its transactions'
+ * encodings (`transactions`, in block order) as encodeOnce assembles a transaction's: the
+ * transactions are most of a block and already encoded for the data hash.
+ */
+export function blockBytes(block: Block, transactions: readonly Uint8Array[]): Uint8Array {
+  const sealed = sealedBlocks.get(block);
+  if (sealed) return sealed;
+  if (Object.keys(block).sort().join(',') !== BLOCK_MEMBERS) return canonicalBytes(block);
+  const head = canonicalBytes({ header: block.header, ordererSignature: block.ordererSignature });
+  const parts: Uint8Array[] = [head.subarray(0, head.length - 1), Buffer.from(',"transactions":[')];
+  transactions.forEach((tx, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(tx);
+  });
+  parts.push(Buffer.from(']}'));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Seals a block the orderer cut (its transactions are sealed already) and encodes it once: the
+ * orderer's log and the four nodes' block files write these same bytes.
+ */
+export function sealBlock(block: Block, transactions: readonly Uint8Array[]): Uint8Array {
+  freeze(block);
+  const bytes = blockBytes(block, transactions);
+  sealedBlocks.set(block, bytes);
+  return bytes;
+}
+
 /** Checks what the orderer vouches for: signature, chain to the previous header, data hash. */
 export function checkBlock(
   block: Block,

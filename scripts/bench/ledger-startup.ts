@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { canonicalBytes } from '@shulian/chaincode/canonical';
 import {
   FORMAT_VERSION,
   ValidationCode,
@@ -100,7 +101,7 @@ export async function measureStartup(totalTxs: number): Promise<Record<string, u
         blockHash: b.toString(16).padStart(64, '0'),
         commitHash: '',
       };
-      await store.commit(record, updates, false);
+      await store.commit(record, updates, false, canonicalBytes(block));
     }
     await store.close();
     const writeSeconds = (performance.now() - writeStart) / 1000;

@@ -6,7 +6,9 @@
 import path from 'node:path';
 import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { blockKey } from '../../network/embedded/store.js';
+import { canonicalBytes, parseJson } from '@shulian/chaincode/canonical';
+import { BlockFile, spanEnd, type BlockSpan } from '../../network/embedded/block-file.js';
+import { logSpanKey } from '../../network/embedded/orderer.js';
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { openTestNetwork, tempDir } from './helpers.js';
 
@@ -39,7 +41,7 @@ describe('liveness', () => {
     const log = new Level<string, unknown>(path.join(dir, 'orderer', 'blocks'), {
       valueEncoding: 'json',
     });
-    await log.del(`b${blockKey(2)}`);
+    await log.del(logSpanKey(2));
     await log.close();
 
     net = await openTestNetwork(dir, { batch: { maxMessageCount: 1, timeoutMs: 5 } });
@@ -162,12 +164,17 @@ describe('liveness', () => {
     const last = net.orderer.height - 1;
     await net.close();
     net = undefined;
-    const log = new Level<string, Record<string, unknown>>(path.join(dir, 'orderer', 'blocks'), {
-      valueEncoding: 'json',
-    });
-    const block = (await log.get(`b${blockKey(last)}`)) as { header: { timestamp: number } };
+    // Rewritten as a forger with the disk would: appended to the block file, its span moved there.
+    const logDir = path.join(dir, 'orderer', 'blocks');
+    const log = new Level<string, BlockSpan>(logDir, { valueEncoding: 'json' });
+    const span = await log.get(logSpanKey(last));
+    if (!span) throw new Error(`no block ${last}`);
+    const file = await BlockFile.open(logDir, spanEnd(span));
+    const block = parseJson(await file.read(span, last)) as { header: { timestamp: number } };
     block.header.timestamp += 1;
-    await log.put(`b${blockKey(last)}`, block);
+    const [forged] = await file.write([canonicalBytes(block)], true);
+    await file.close();
+    await log.put(logSpanKey(last), forged as BlockSpan);
     await log.close();
     const err = await openTestNetwork(dir).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ORDERER_LOG_CORRUPT' });

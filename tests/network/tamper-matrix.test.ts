@@ -3,6 +3,7 @@
  * and verification must name the place (node, height, key). Nodes are judged against the
  * orderer-signed blocks, not by majority: forged nodes are named however many agree.
  */
+import { open } from 'node:fs/promises';
 import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Block } from '@shulian/proof/formats/embedded';
@@ -10,7 +11,7 @@ import { encodeHeader, encodeTransaction } from '@shulian/proof/formats/embedded
 import { signWith } from '../../network/embedded/identity.js';
 import { merkleRoot } from '../../network/embedded/merkle.js';
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
-import { blockKey, type BlockRecord } from '../../network/embedded/store.js';
+import type { BlockRecord } from '../../network/embedded/store.js';
 import { headerHash } from '../../network/embedded/validator.js';
 import { openTestNetwork, tempDir } from './helpers.js';
 
@@ -18,6 +19,21 @@ const BLOCKS = 8;
 const sublevelOf = (db: Level<string, unknown>, part: string) =>
   db.sublevel<string, unknown>(part, { valueEncoding: 'json' });
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+/** Flips one bit of the byte in the middle of a block's bytes in a block file, as bit rot would. */
+async function flipMiddleByte(file: string, span: { o: number; l: number } | undefined) {
+  if (!span) throw new Error('no such block');
+  const at = span.o + 8 + Math.floor(span.l / 2);
+  const handle = await open(file, 'r+');
+  try {
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, at);
+    byte[0] = (byte[0] as number) ^ 0x01;
+    await handle.write(byte, 0, 1, at);
+  } finally {
+    await handle.close();
+  }
+}
 
 describe('tamper matrix: verify names the place', () => {
   let cleanup: () => Promise<void>;
@@ -98,6 +114,15 @@ describe('tamper matrix: verify names the place', () => {
     expect(d?.reason).toMatch(/dataHash/);
   });
 
+  it("a byte flipped in a node's block file", async () => {
+    const store = net.node('psb').ledger();
+    await flipMiddleByte(store.blockFile, await store.blockSpan(3));
+    const [d, ...rest] = (await net.verify()).divergences;
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ node: 'psb', height: 3 });
+    expect(d?.reason).toMatch(/block 3 is damaged in the block file/);
+  });
+
   it('a validation code, with the commit hash recomputed to match', async () => {
     const store = net.node('coord').ledger();
     const record = (await store.blockRecord(BLOCKS - 1)) as BlockRecord;
@@ -153,7 +178,7 @@ describe('tamper matrix: verify names the place', () => {
     const write = block.transactions[0]?.payload.rwset.writes[0];
     if (!write) throw new Error('block 5 has no write');
     write.value = b64('forged');
-    await net.orderer.tamperLog([{ type: 'put', key: `b${blockKey(5)}`, value: block }]);
+    await net.orderer.tamperLog([{ type: 'put', n: 5, block }]);
     const [d, ...rest] = (await net.verify()).divergences;
     expect(d).toMatchObject({ node: 'orderer', height: 5 });
     expect(d?.reason).toMatch(/dataHash does not match/);
@@ -161,15 +186,23 @@ describe('tamper matrix: verify names the place', () => {
     expect(rest).toEqual([]);
   });
 
+  it("a byte flipped in the orderer's block file", async () => {
+    await flipMiddleByte(net.orderer.blockFile, await net.orderer.blockSpan(4));
+    const [d, ...rest] = (await net.verify()).divergences;
+    expect(d).toMatchObject({ node: 'orderer', height: 4 });
+    expect(d?.reason).toMatch(/block 4 is damaged in the block file/);
+    expect(rest).toEqual([]);
+  });
+
   it('an orderer block deleted with the tip kept', async () => {
-    await net.orderer.tamperLog([{ type: 'del', key: `b${blockKey(3)}` }]);
+    await net.orderer.tamperLog([{ type: 'del', n: 3 }]);
     expect((await net.verify()).divergences).toEqual([
       { node: 'orderer', height: 3, reason: "block 3 is missing from the orderer's log" },
     ]);
   });
 
   it('the last orderer block deleted with the tip kept', async () => {
-    await net.orderer.tamperLog([{ type: 'del', key: `b${blockKey(BLOCKS - 1)}` }]);
+    await net.orderer.tamperLog([{ type: 'del', n: BLOCKS - 1 }]);
     expect((await net.verify()).divergences).toEqual([
       {
         node: 'orderer',
@@ -182,8 +215,8 @@ describe('tamper matrix: verify names the place', () => {
   it('orderer blocks reordered', async () => {
     const [b1, b2] = [await storedBlock(1), await storedBlock(2)];
     await net.orderer.tamperLog([
-      { type: 'put', key: `b${blockKey(1)}`, value: b2 },
-      { type: 'put', key: `b${blockKey(2)}`, value: b1 },
+      { type: 'put', n: 1, block: b2 },
+      { type: 'put', n: 2, block: b1 },
     ]);
     expect((await net.verify()).divergences).toEqual([
       { node: 'orderer', height: 1, reason: 'block 1 is stored as number 2' },
@@ -199,8 +232,8 @@ describe('tamper matrix: verify names the place', () => {
     block.header.dataHash = merkleRoot(block.transactions.map(encodeTransaction));
     block.ordererSignature.signature = signWith(net.orderer.signer, encodeHeader(block.header));
     await net.orderer.tamperLog([
-      { type: 'put', key: `b${blockKey(n)}`, value: block },
-      { type: 'put', key: 'tip', value: { height: BLOCKS, lastHash: headerHash(block) } },
+      { type: 'put', n, block },
+      { type: 'tip', tip: { height: BLOCKS, lastHash: headerHash(block) } },
     ]);
     const [d] = (await net.verify()).divergences;
     expect(d).toEqual({

@@ -2,14 +2,16 @@
  * Durability of the engine's acknowledgements. kill -9 keeps the page cache, so the crash test
  * passes even with fsync off; a power loss would not. This test watches every LevelDB batch the
  * engine writes and checks that each acknowledged transaction was preceded by the fsyncs it
- * needs: its block in the orderer's log, and the block's commit on the node that answered.
+ * needs: its block in the orderer's log, and the block's commit on the node that answered, each
+ * a synced level batch naming the block's span after an fsync of the block file holding it.
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { logSpanKey } from '../../network/embedded/orderer.js';
 import { blockKey } from '../../network/embedded/store.js';
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { openTestNetwork, tempDir } from '../network/helpers.js';
-import { recordWrites } from './level-writes.js';
+import { blockFileSyncedBefore, recordWrites } from './level-writes.js';
 
 /**
  * Writes from four departments; for each acknowledgement, the writes recorded before it must
@@ -31,13 +33,18 @@ async function unsyncedAcknowledgements(net: EmbeddedNetwork, dir: string): Prom
           const log = path.join(dir, 'orderer');
           const node = path.join(dir, 'departments', identity.mspId);
           const orderered = before.some(
-            (x) => x.sync && x.location.startsWith(log) && x.keys.includes(`b${key}`),
+            (x, i) =>
+              x.sync &&
+              x.location.startsWith(log) &&
+              x.keys.includes(logSpanKey(r.blockNumber)) &&
+              blockFileSyncedBefore(before, i),
           );
           const committed = before.some(
-            (x) =>
+            (x, i) =>
               x.sync &&
               x.location.startsWith(node) &&
-              x.keys.some((k) => k.endsWith(`!blocks!${key}`)),
+              x.keys.some((k) => k.endsWith(`!spans!${key}`)) &&
+              blockFileSyncedBefore(before, i),
           );
           if (!orderered || !committed)
             missing.push(

@@ -14,8 +14,9 @@ import { buildApp } from '../../gateway/src/app.js';
 import { loadConfig } from '../../gateway/src/config.js';
 import { openRuntime } from '../../gateway/src/services/runtime.js';
 import { seedDemo } from '../../gateway/src/demo/seed.js';
+import { logSpanKey } from '../../network/embedded/orderer.js';
 import { blockKey } from '../../network/embedded/store.js';
-import { recordWrites } from './level-writes.js';
+import { blockFileSyncedBefore, recordWrites } from './level-writes.js';
 
 const ANCHORS = 6;
 
@@ -45,11 +46,18 @@ async function unsyncedAnchors(durable: boolean): Promise<string[]> {
       const log = join(dir, 'network', 'orderer');
       const node = join(dir, 'network', 'departments', 'health');
       const ordered = before.some(
-        (w) => w.sync && w.location.startsWith(log) && w.keys.includes(`b${key}`),
+        (w, i) =>
+          w.sync &&
+          w.location.startsWith(log) &&
+          w.keys.includes(logSpanKey(tx.blockNumber)) &&
+          blockFileSyncedBefore(before, i),
       );
       const committed = before.some(
-        (w) =>
-          w.sync && w.location.startsWith(node) && w.keys.some((k) => k.endsWith(`!blocks!${key}`)),
+        (w, i) =>
+          w.sync &&
+          w.location.startsWith(node) &&
+          w.keys.some((k) => k.endsWith(`!spans!${key}`)) &&
+          blockFileSyncedBefore(before, i),
       );
       // The version's record and its blob's key in one synced batch: the book's commit point,
       // after which the blob is served and kept (services/datasets.ts recordAnchor).

@@ -1,0 +1,275 @@
+/**
+ * The block files (network/embedded/block-file.ts) at every point a crash can leave them: a block
+ * written and fsynced whose level batch never ran, a torn last record, level naming more of the
+ * file than the disk kept, and a migration from the previous format interrupted part-way. Each
+ * must come back at a consistent height with nothing committed lost, or be refused naming the
+ * ledger and the block.
+ */
+import { open, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Level } from 'level';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalBytes, parseJson } from '@shulian/chaincode/canonical';
+import { ValidationCode, type Block } from '@shulian/proof/formats/embedded';
+import {
+  BLOCK_FILE,
+  BlockFile,
+  spanEnd,
+  type BlockSpan,
+} from '../../network/embedded/block-file.js';
+import type { EmbeddedNetwork } from '../../network/embedded/network.js';
+import { logSpanKey } from '../../network/embedded/orderer.js';
+import { blockKey } from '../../network/embedded/store.js';
+import { openTestNetwork, tempDir } from './helpers.js';
+
+const BLOCKS = 6;
+const DEPARTMENTS = ['coord', 'psb', 'amr', 'health'];
+const options = { batch: { maxMessageCount: 1, timeoutMs: 5 } };
+
+const nodeLedger = (dir: string, id: string): string => path.join(dir, 'departments', id, 'ledger');
+const ordererLog = (dir: string): string => path.join(dir, 'orderer', 'blocks');
+const sizeOf = async (file: string): Promise<number> => (await stat(file)).size;
+
+/** Appends bytes to a file, as a write the process died in the middle of would leave them. */
+async function appendRaw(file: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(file, 'a');
+  try {
+    await handle.write(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Appends a whole, fsynced frame past the committed end, as a crash before the level batch leaves it. */
+async function appendFrame(dir: string, committedEnd: number, bytes: Uint8Array): Promise<void> {
+  const file = await BlockFile.open(dir, committedEnd);
+  try {
+    await file.write([bytes], true);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Turns a closed network's ledgers back into the previous format (whole blocks as JSON in level,
+ * no block file) from block `from` on: from 0 a data dir as the previous version left it, above 0
+ * one whose migration stopped after block `from - 1`.
+ */
+async function toPreviousFormat(dir: string, from = 0): Promise<void> {
+  for (const id of DEPARTMENTS) {
+    const location = nodeLedger(dir, id);
+    const db = new Level<string, unknown>(location, { valueEncoding: 'json' });
+    const spans = db.sublevel<string, unknown>('spans', { valueEncoding: 'json' });
+    const blocks = db.sublevel<string, unknown>('blocks', { valueEncoding: 'json' });
+    const stored = (await spans.iterator().all()) as [string, BlockSpan & object][];
+    const file = await BlockFile.open(
+      location,
+      spanEnd(stored[stored.length - 1]?.[1] as BlockSpan),
+    );
+    for (const [key, value] of stored.slice(from)) {
+      const { o, l, ...record } = value as BlockSpan & Record<string, unknown>;
+      const block = parseJson(await file.read({ o, l }, parseInt(key, 16)));
+      await blocks.put(key, { block, ...record });
+      await spans.del(key);
+    }
+    await file.close();
+    await db.close();
+    const kept = stored[from - 1]?.[1];
+    await cutTo(path.join(location, BLOCK_FILE), kept ? spanEnd(kept) : 0);
+  }
+  const location = ordererLog(dir);
+  const log = new Level<string, unknown>(location, { valueEncoding: 'json' });
+  const stored = (await log.iterator({ gte: 's', lt: 't' }).all()) as [string, BlockSpan][];
+  const file = await BlockFile.open(location, spanEnd(stored[stored.length - 1]?.[1] as BlockSpan));
+  for (const [key, span] of stored.slice(from)) {
+    const n = parseInt(key.slice(1), 16);
+    await log.put(`b${blockKey(n)}`, parseJson(await file.read(span, n)));
+    await log.del(key);
+  }
+  await file.close();
+  await log.close();
+  const kept = stored[from - 1]?.[1];
+  await cutTo(path.join(location, BLOCK_FILE), kept ? spanEnd(kept) : 0);
+}
+
+async function cutTo(file: string, size: number): Promise<void> {
+  if (size === 0) return rm(file);
+  const handle = await open(file, 'r+');
+  try {
+    await handle.truncate(size);
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('block files: every crash point comes back consistent', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let net: EmbeddedNetwork | undefined;
+  const txIds: string[] = [];
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir('shulian-blockfile-'));
+    net = await openTestNetwork(dir, options);
+    const alice = await net.identity('coord', 'alice');
+    txIds.length = 0;
+    for (let i = 0; i < BLOCKS; i++)
+      txIds.push((await net.submit(alice, 'Put', [`key${i}`, `value-${i}`])).txId);
+    await net.settle();
+  });
+  afterEach(async () => {
+    await net?.close();
+    net = undefined;
+    await cleanup();
+  });
+
+  /** Reopens the network; every transaction acknowledged before is there, valid, and it verifies. */
+  const reopenAndCheck = async (): Promise<EmbeddedNetwork> => {
+    net = await openTestNetwork(dir, options);
+    await net.settle();
+    for (const txId of txIds) {
+      const { record, index } = await net.findTransaction(txId);
+      expect(record.codes[index]).toBe(ValidationCode.VALID);
+    }
+    const alice = await net.identity('coord', 'alice');
+    const next = await net.submit(alice, 'Put', ['after', 'restart']);
+    expect(next.blockNumber).toBe(BLOCKS);
+    await net.settle();
+    expect((await net.verify()).divergences).toEqual([]);
+    return net;
+  };
+
+  it('stores the canonical bytes of each block, written once by the orderer for every ledger', async () => {
+    const live = net as EmbeddedNetwork;
+    const block = (await live.orderer.block(BLOCKS - 1)) as Block;
+    const span = (await live.orderer.blockSpan(BLOCKS - 1)) as BlockSpan;
+    expect(span.l).toBe(canonicalBytes(structuredClone(block)).length);
+    const stored = await live.orderer.storedBlock(BLOCKS - 1);
+    expect(canonicalBytes(stored)).toEqual(canonicalBytes(structuredClone(block)));
+    for (const id of DEPARTMENTS)
+      expect(
+        await live
+          .node(id)
+          .ledger()
+          .blockSpan(BLOCKS - 1),
+      ).toEqual(span);
+  });
+
+  it('a block fsynced to a node file whose level batch never ran is cut off and committed again', async () => {
+    const live = net as EmbeddedNetwork;
+    const span = (await live
+      .node('amr')
+      .ledger()
+      .blockSpan(BLOCKS - 1)) as BlockSpan;
+    const next = canonicalBytes(await live.orderer.storedBlock(BLOCKS - 1));
+    await live.close();
+    await appendFrame(nodeLedger(dir, 'amr'), spanEnd(span), next);
+    const file = path.join(nodeLedger(dir, 'amr'), BLOCK_FILE);
+    expect(await sizeOf(file)).toBeGreaterThan(spanEnd(span));
+    net = await openTestNetwork(dir, options);
+    expect(net.node('amr').tip.height).toBe(BLOCKS);
+    expect(await sizeOf(file)).toBe(spanEnd(span));
+    await net.close();
+    const reopened = await reopenAndCheck();
+    expect((await reopened.node('amr').ledger().blockSpan(BLOCKS))?.o).toBe(spanEnd(span));
+  });
+
+  it("a block fsynced to the orderer's file whose level batch never ran is dropped, and its number reused", async () => {
+    const live = net as EmbeddedNetwork;
+    const span = (await live.orderer.blockSpan(BLOCKS - 1)) as BlockSpan;
+    const last = canonicalBytes(await live.orderer.storedBlock(BLOCKS - 1));
+    await live.close();
+    await appendFrame(ordererLog(dir), spanEnd(span), last);
+    const reopened = await reopenAndCheck();
+    // The new block BLOCKS - 1 + 1 took the dropped block's place in the file.
+    expect((await reopened.orderer.blockSpan(BLOCKS))?.o).toBe(spanEnd(span));
+  });
+
+  it('a failed level batch after the block file write commits nothing, across a restart', async () => {
+    const live = net as EmbeddedNetwork;
+    const db = (live.orderer as unknown as { db: { batch: (...args: unknown[]) => unknown } }).db;
+    const batch = db.batch.bind(db);
+    db.batch = () => Promise.reject(new Error('injected: the process dies here'));
+    const alice = await live.identity('coord', 'alice');
+    await expect(live.submit(alice, 'Put', ['lost', 'x'])).rejects.toMatchObject({
+      code: 'ORDERER_WRITE_FAILED',
+    });
+    db.batch = batch;
+    expect(live.orderer.height).toBe(BLOCKS);
+    await live.close();
+    await reopenAndCheck();
+  });
+
+  it('a torn last record in every block file is cut off on open', async () => {
+    const live = net as EmbeddedNetwork;
+    const torn = canonicalBytes(await live.orderer.storedBlock(2)).subarray(0, 100);
+    await live.close();
+    for (const location of [...DEPARTMENTS.map((id) => nodeLedger(dir, id)), ordererLog(dir)]) {
+      // A frame header promising more bytes than were written, then part of a block.
+      const header = Buffer.alloc(8);
+      header.writeUInt32BE(5000, 0);
+      await appendRaw(path.join(location, BLOCK_FILE), Buffer.concat([header, torn]));
+    }
+    await reopenAndCheck();
+  });
+
+  it('a node whose block file lost committed blocks halts naming the block, and repair restores it', async () => {
+    const live = net as EmbeddedNetwork;
+    const span = (await live
+      .node('health')
+      .ledger()
+      .blockSpan(BLOCKS - 1)) as BlockSpan;
+    await live.close();
+    await cutTo(path.join(nodeLedger(dir, 'health'), BLOCK_FILE), span.o + 20);
+    net = await openTestNetwork(dir, options);
+    const health = net.nodeStates().find((s) => s.id === 'health');
+    expect(health?.halted).toMatch(
+      new RegExp(`block ${BLOCKS - 1} is cut short in the block file`),
+    );
+    await net.repairNode('health');
+    await net.settle();
+    await net.close();
+    await reopenAndCheck();
+  });
+
+  it('an orderer whose block file lost committed blocks is refused, naming the block', async () => {
+    const live = net as EmbeddedNetwork;
+    const span = (await live.orderer.blockSpan(BLOCKS - 1)) as BlockSpan;
+    await live.close();
+    net = undefined;
+    await cutTo(path.join(ordererLog(dir), BLOCK_FILE), span.o + 20);
+    const err = await openTestNetwork(dir, options).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ORDERER_LOG_CORRUPT' });
+    expect((err as Error).message).toMatch(
+      new RegExp(`block ${BLOCKS - 1} is cut short in the block file`),
+    );
+  });
+
+  it('a data dir of the previous format (blocks as JSON in level) is migrated on open', async () => {
+    await (net as EmbeddedNetwork).close();
+    await toPreviousFormat(dir);
+    await reopenAndCheck();
+    await (net as EmbeddedNetwork).close();
+    net = undefined;
+    // Nothing of the previous format is left behind.
+    const log = new Level<string, unknown>(ordererLog(dir), { valueEncoding: 'json' });
+    expect(await log.keys({ gte: 'b', lt: 'c' }).all()).toEqual([]);
+    expect(await log.get(logSpanKey(BLOCKS))).toBeDefined();
+    await log.close();
+    for (const id of DEPARTMENTS) {
+      const db = new Level<string, unknown>(nodeLedger(dir, id), { valueEncoding: 'json' });
+      const blocks = db.sublevel<string, unknown>('blocks', { valueEncoding: 'json' });
+      expect(await blocks.keys().all()).toEqual([]);
+      await db.close();
+    }
+  });
+
+  it('a migration interrupted part-way (torn tail included) resumes on the next open', async () => {
+    await (net as EmbeddedNetwork).close();
+    await toPreviousFormat(dir, 3);
+    for (const location of [...DEPARTMENTS.map((id) => nodeLedger(dir, id)), ordererLog(dir)])
+      await appendRaw(path.join(location, BLOCK_FILE), Buffer.from('torn by the crash'));
+    await reopenAndCheck();
+  });
+});
