@@ -103,6 +103,24 @@ async function cutTo(file: string, size: number): Promise<void> {
   }
 }
 
+describe('a block file', () => {
+  it('writes more blocks in one call than one system call takes, and reads each back', async () => {
+    const { dir, cleanup } = await tempDir('shulian-blockfile-');
+    try {
+      const file = await BlockFile.open(dir, 0);
+      const blocks = Array.from({ length: 3000 }, (_, i) => Buffer.from(`{"block":${i}}`));
+      const spans = await file.write(blocks, true);
+      file.committed(spans[spans.length - 1] as BlockSpan);
+      for (const [i, span] of spans.entries())
+        expect(Buffer.from(await file.read(span, i)).toString()).toBe(`{"block":${i}}`);
+      expect(await sizeOf(path.join(dir, BLOCK_FILE))).toBe(spanEnd(spans[2999] as BlockSpan));
+      await file.close();
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
 describe('block files: every crash point comes back consistent', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
