@@ -34,7 +34,12 @@ import { ROOT } from './harness.js';
 import { ACT_TARGETS } from '../../gateway/src/index/acts.js';
 
 const WEB = join(ROOT, 'gateway/src/web');
-const DICTIONARIES = ['zh.ts', 'en.ts'].map((name) => relative(ROOT, join(WEB, 'i18n', name)));
+/** Texts the console shares with the command line (error codes, proof checks, a use's labels). */
+const SHARED = join(ROOT, 'gateway/src/i18n');
+const DICTIONARIES = [
+  ...['zh.ts', 'en.ts'].map((name) => relative(ROOT, join(WEB, 'i18n', name))),
+  ...['shared-zh.ts', 'shared-en.ts'].map((name) => relative(ROOT, join(SHARED, name))),
+];
 /** The one module allowed to make Msg values. */
 const TRANSLATOR = relative(ROOT, join(WEB, 'i18n/index.ts'));
 
@@ -96,7 +101,10 @@ describe('console dictionaries', () => {
   });
 
   it('have no key that the console never uses', async () => {
-    const code = (await sources(WEB)).filter((s) => !DICTIONARIES.includes(s.file));
+    // The console's own code, and the code it shares with the command line (proofCheckKey).
+    const code = [...(await sources(WEB)), ...(await sources(SHARED))].filter(
+      (s) => !DICTIONARIES.includes(s.file),
+    );
     const all = code.map((s) => s.text).join('\n');
     // Keys built at run time: t(`shareType.${value}`), `error.${code}`.
     const dynamic = new Set([...all.matchAll(/`([a-zA-Z]+)\.\$\{/g)].map((m) => m[1]));

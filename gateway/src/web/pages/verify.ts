@@ -26,7 +26,8 @@ import {
 } from '@shulian/proof/records';
 import { api, type DigestMatch } from '../api.js';
 import { h, text } from '../dom.js';
-import { getLang, t, type MessageKey } from '../i18n/index.js';
+import { getLang, t } from '../i18n/index.js';
+import { proofCheckKey } from '../../i18n/proof-checks.js';
 import { HASHES } from '../hashing-js.js';
 import { hashFile } from '../hashing.js';
 import {
@@ -308,7 +309,7 @@ async function checkBundle(
           h(
             'li',
             null,
-            t(checkKey(f.check)),
+            t(proofCheckKey(f.check)),
             text(' '),
             h('small', { class: 'mono' }, text(f.check)),
             // The verifier's own words are English: a detail for English readers only.
@@ -406,17 +407,4 @@ function withheldNote(proof: RecordProof | SelectiveRecordProof): HTMLElement[] 
   return withheld.length
     ? [h('p', null, t('verify.fieldsWithheld', { fields: withheld.join(', ') || '—' }))]
     : [];
-}
-
-/**
- * What a failed check of a proof bundle means, by the part of the bundle it concerns (the check's
- * dotted path, e.g. `subject.digest.value`, `transaction.endorsements[0].endorser.mspId`).
- */
-function checkKey(check: string): MessageKey {
-  if (check.startsWith('subject.proof')) return 'proofCheck.record';
-  if (check.startsWith('subject')) return 'proofCheck.subject';
-  if (check.startsWith('anchor')) return 'proofCheck.anchor';
-  if (/mspId|certificate|signature|endorse/i.test(check)) return 'proofCheck.signature';
-  if (/^(transaction|block|fabric)\b/.test(check)) return 'proofCheck.ledger';
-  return 'proofCheck.format';
 }
