@@ -23,6 +23,17 @@ import { inputFileSize, readJsonInput } from './cli/files.js';
 import { cstTime } from './cli/format.js';
 import type { HeldInput } from './cli/offline.js';
 import type { DeliveredUse } from '@shulian/proof/bundle';
+import {
+  checkText,
+  codeText,
+  isLang,
+  langFromEnv,
+  ledgerWord,
+  list,
+  padDisplay,
+  setLang,
+  t,
+} from './cli/i18n.js';
 import { progressBar, formatBytes, NO_PROGRESS, type Progress } from './cli/progress.js';
 import {
   EXIT,
@@ -69,6 +80,7 @@ const OPTIONS = {
   limit: { type: 'string' },
   role: { type: 'string', multiple: true },
   label: { type: 'string' },
+  lang: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 type Values = ReturnType<
@@ -114,7 +126,8 @@ class Args {
 
   need(name: keyof Values): string {
     const v = this.values[name];
-    if (typeof v !== 'string' || v === '') throw this.usage(`--${String(name)} is required`);
+    if (typeof v !== 'string' || v === '')
+      throw this.usage(t('opt.required', { option: String(name) }));
     return v;
   }
 
@@ -122,15 +135,16 @@ class Args {
     const n = Number(text);
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min)
       throw this.usage(
-        `--${String(name)} must be a whole number${min > 0 ? ` from ${min}` : ''}, not "${text}"`,
+        min > 0
+          ? t('opt.wholeNumberFrom', { option: String(name), min, value: text })
+          : t('opt.wholeNumber', { option: String(name), value: text }),
       );
     return n;
   }
 
   algorithm(): 'sha256' | 'sm3' {
     const a = this.values.algorithm ?? 'sha256';
-    if (a !== 'sha256' && a !== 'sm3')
-      throw this.usage(`--algorithm must be sha256 or sm3, not "${a}"`);
+    if (a !== 'sha256' && a !== 'sm3') throw this.usage(t('opt.algorithm', { value: a }));
     return a;
   }
 
@@ -138,24 +152,20 @@ class Args {
     const d = this.values.digest;
     if (d === undefined) return undefined;
     if (!/^[0-9a-fA-F]{64}$/.test(d))
-      throw this.usage(
-        `--digest must be 64 hexadecimal digits (a SHA-256 or SM3 digest); "${d}" has ${d.length} character(s)`,
-      );
+      throw this.usage(t('opt.digest', { value: d, length: d.length }));
     return d.toLowerCase();
   }
 
   time(name: 'from' | 'to'): string | undefined {
-    const t = this.values[name];
-    if (t === undefined || TIME.test(t)) return t;
-    throw this.usage(
-      `--${name} must be a day (2026-03-01, China Standard Time) or an instant with its zone (2026-03-01T09:00+08:00), not "${t}"`,
-    );
+    const time = this.values[name];
+    if (time === undefined || TIME.test(time)) return time;
+    throw this.usage(t('opt.time', { option: name, value: time }));
   }
 
   department(name: 'department' | 'provider'): string | undefined {
     const d = this.values[name];
     if (d === undefined || MSP_ID.test(d)) return d;
-    throw this.usage(`--${name} must be a department id such as amr or psb, not "${d}"`);
+    throw this.usage(t('opt.department', { option: name, value: d }));
   }
 }
 
@@ -178,14 +188,14 @@ const q = (params: Record<string, string | number | undefined>): string => {
 async function anchor(args: Args, positionals: string[], out: Output): Promise<number> {
   const { values } = args;
   const file = positionals[0];
-  if (!file) throw args.usage('which file? name the file to anchor');
-  if (positionals.length > 1) throw args.usage('anchor takes one file');
+  if (!file) throw args.usage(t('anchor.whichFile'));
+  if (positionals.length > 1) throw args.usage(t('anchor.oneFile'));
   const catalog = args.need('catalog');
   const algorithm = args.algorithm();
   const size = await inputFileSize(file, 'file', 'anchor');
   const mediaType = values['media-type'] ?? MEDIA_TYPES[extname(file).toLowerCase()] ?? null;
   const path = `/api/v1/catalog/${encodeURIComponent(catalog)}/versions${q({ reason: values.reason, algorithm })}`;
-  const bar = out.progress(`anchor ${basename(file)}`, size);
+  const bar = out.progress(t('progress.anchor', { file: basename(file) }), size);
   const result = await client(values).upload<{
     data: { version: number; digest: { algorithm: string; value: string } };
     tx: { txId: string; blockNumber: number };
@@ -193,8 +203,16 @@ async function anchor(args: Args, positionals: string[], out: Output): Promise<n
   bar.done();
   out.result(
     result,
-    `anchored ${file} (${formatBytes(size)}) as ${catalog} version ${result.data.version}\n` +
-      `  ${result.data.digest.algorithm} ${result.data.digest.value}\n  tx ${result.tx.txId} in block ${result.tx.blockNumber}`,
+    t('anchor.done', {
+      file,
+      size: formatBytes(size),
+      catalog,
+      version: result.data.version,
+      algorithm: result.data.digest.algorithm,
+      digest: result.data.digest.value,
+      txId: result.tx.txId,
+      block: result.tx.blockNumber,
+    }),
   );
   return EXIT.OK;
 }
@@ -203,16 +221,14 @@ async function anchor(args: Args, positionals: string[], out: Output): Promise<n
 function bundleOption(args: Args): string | undefined {
   const { values } = args;
   if (values.proof !== undefined && values.delivery !== undefined)
-    throw args.usage(
-      'give --proof <bundle.json> (an anchored file or record) or --delivery <receipt.json> (a delivered file), not both',
-    );
+    throw args.usage(t('verify.proofOrDelivery'));
   const bundlePath = values.proof ?? values.delivery;
   if (values.trust !== undefined && bundlePath === undefined)
-    throw args.usage('--trust goes with --proof <bundle.json> (offline verification)');
+    throw args.usage(t('verify.trustNeedsProof'));
   if (values.record !== undefined && bundlePath === undefined)
-    throw args.usage('--record is checked offline: add --proof <bundle.json> --trust <trust.json>');
+    throw args.usage(t('verify.recordNeedsProof'));
   if (values.record !== undefined && values.delivery !== undefined)
-    throw args.usage('--delivery checks a delivered file: name the file, or give --digest <hex>');
+    throw args.usage(t('verify.deliveryNotRecord'));
   return bundlePath;
 }
 
@@ -224,36 +240,49 @@ async function verifyOfflineCommand(
   option: 'proof' | 'delivery',
 ): Promise<number> {
   const [bundle, trust] = await Promise.all([
-    readJsonInput(
-      args.need(option),
-      option === 'proof' ? 'proof bundle' : 'delivery receipt',
-      'verify',
-    ),
-    readJsonInput(args.need('trust'), 'trust file', 'verify'),
+    readJsonInput(args.need(option), option, 'verify'),
+    readJsonInput(args.need('trust'), 'trust', 'verify'),
   ]);
   const { verifyOffline } = await offlineModule();
   const result = await verifyOffline(
     bundle,
     trust,
     held,
-    (total) => out.progress('hash', total),
+    (total) => out.progress(t('progress.hash'), total),
     option,
   );
   if (!result.ok) {
     out.result(
       { ...result, offline: true },
-      `NOT VERIFIED: ${result.subject}\n${result.failures.map((f) => `  ${f.check}: ${f.message}`).join('\n')}`,
+      [
+        t('verify.notVerified', { subject: result.subject }),
+        ...result.failures.map((f) =>
+          t('verify.failure', { check: f.check, text: checkText(f.check, f.message) }),
+        ),
+      ].join('\n'),
     );
     return EXIT.FAILED;
   }
   const { delivery, withheld } = result;
   out.result(
     { ...result, offline: true },
-    `VERIFIED (offline): ${result.subject}\n` +
-      (delivery
-        ? `${deliveredLines(delivery)}\n  recorded in tx ${result.txId}, block ${result.blockNumber}`
-        : `  anchored by ${result.department} in tx ${result.txId}, block ${result.blockNumber}, ${cstTime(result.timestamp)}`) +
-      (withheld.length ? `\n  fields withheld (commitments only): ${withheld.join(', ')}` : ''),
+    [
+      t('verify.verified', { subject: result.subject }),
+      ...(delivery
+        ? [
+            deliveredLines(delivery),
+            t('verify.recordedIn', { txId: result.txId, block: result.blockNumber }),
+          ]
+        : [
+            t('verify.anchoredBy', {
+              department: result.department,
+              txId: result.txId,
+              block: result.blockNumber,
+              time: cstTime(result.timestamp),
+            }),
+          ]),
+      ...(withheld.length ? [t('verify.withheld', { fields: list(withheld) })] : []),
+    ].join('\n'),
   );
   return EXIT.OK;
 }
@@ -261,18 +290,13 @@ async function verifyOfflineCommand(
 async function verify(args: Args, positionals: string[], out: Output): Promise<number> {
   const { values } = args;
   const file = positionals[0];
-  if (positionals.length > 1) throw args.usage('verify takes one file');
+  if (positionals.length > 1) throw args.usage(t('verify.oneFile'));
   const given = [
     file !== undefined,
     values.digest !== undefined,
     values.record !== undefined,
   ].filter(Boolean).length;
-  if (given !== 1)
-    throw args.usage(
-      given === 0
-        ? 'what to verify? name a file, or give --digest <hex> or --record <record.json>'
-        : 'give only one of: a file, --digest <hex>, --record <record.json>',
-    );
+  if (given !== 1) throw args.usage(t(given === 0 ? 'verify.what' : 'verify.onlyOne'));
   let algorithm = args.algorithm();
   const digest = args.digest();
   const bundlePath = bundleOption(args);
@@ -299,7 +323,7 @@ async function verify(args: Args, positionals: string[], out: Output): Promise<n
   if (file !== undefined) {
     const size = await inputFileSize(file, 'file', 'verify');
     const { hashFile } = await offlineModule();
-    const h = await hashFile(file, algorithm, out.progress('hash', size));
+    const h = await hashFile(file, algorithm, out.progress(t('progress.hash'), size));
     ({ algorithm, value } = h);
   }
   const answer = await client(values).json<{
@@ -315,33 +339,63 @@ async function verify(args: Args, positionals: string[], out: Output): Promise<n
   out.result(
     { ok, algorithm, digest: value, ...answer },
     ok
-      ? `ANCHORED: ${algorithm} ${value}\n${answer.matches.map((m) => `  ${m.catalogId} version ${m.version} (${m.owner}) tx ${m.txId} block ${m.blockNumber}`).join('\n')}`
-      : `NOT ANCHORED: ${algorithm} ${value}`,
+      ? [
+          t('verify.anchored', { algorithm, digest: value ?? '' }),
+          ...answer.matches.map((m) =>
+            t('verify.match', {
+              catalog: m.catalogId,
+              version: m.version,
+              owner: m.owner,
+              txId: m.txId,
+              block: m.blockNumber,
+            }),
+          ),
+        ].join('\n')
+      : t('verify.notAnchored', { algorithm, digest: value ?? '' }),
   );
   return ok ? EXIT.OK : EXIT.FAILED;
 }
 
 /** What a verified receipt says: whose use, of what, under which grant and purpose, when. */
 function deliveredLines(use: DeliveredUse): string {
-  const what = `${use.catalogId}${use.datasetVersion === null ? '' : ` version ${use.datasetVersion}`}`;
-  return (
-    `  delivered to ${use.consumer.user}@${use.consumer.department} by ${use.provider} at ${cstTime(use.at)}: ${use.action} of ${what}\n` +
-    `  under grant ${use.grantId ?? '(none: the owner’s own use)'}, purpose ${use.purpose ?? '(none)'}\n` +
-    `  fields ${use.fields.join(', ')}; ${use.bytes} bytes, ${use.deliveredDigest.algorithm} ${use.deliveredDigest.value}; use ${use.id}`
-  );
+  const what =
+    use.datasetVersion === null
+      ? use.catalogId
+      : t('delivery.version', { catalog: use.catalogId, version: use.datasetVersion });
+  return [
+    t('delivery.to', {
+      user: use.consumer.user,
+      department: use.consumer.department,
+      provider: use.provider,
+      time: cstTime(use.at),
+      action: ledgerWord('action', use.action),
+      what,
+    }),
+    t('delivery.grant', {
+      grant: use.grantId ?? t('delivery.noGrant'),
+      purpose: use.purpose ?? t('delivery.noPurpose'),
+    }),
+    t('delivery.fields', {
+      fields: list(use.fields),
+      bytes: use.bytes,
+      algorithm: use.deliveredDigest.algorithm,
+      digest: use.deliveredDigest.value,
+      id: use.id,
+    }),
+  ].join('\n');
 }
 
 /** `shulian proof --usage <id>`: an allowed use's delivery receipt. */
 async function receipt(args: Args, out: Output, id: string): Promise<number> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id))
-    throw args.usage(`--usage must be a usage record id such as USE-…, not "${id}"`);
+    throw args.usage(t('proof.usageId', { value: id }));
   const bundle = await client(args.values).json<unknown>(
     'GET',
     `/api/v1/audit/usage/${encodeURIComponent(id)}/receipt`,
   );
   const target = args.values.out ?? `${id}.receipt.json`;
   await writeFile(target, JSON.stringify(bundle, null, 2) + '\n');
-  out.result({ written: target }, `delivery receipt written to ${target}`);
+  out.result({ written: target }, t('proof.receiptWritten', { path: target }));
   return EXIT.OK;
 }
 
@@ -349,9 +403,7 @@ async function proof(args: Args, out: Output): Promise<number> {
   const { values } = args;
   if (values.usage !== undefined) {
     if (values.catalog !== undefined || values.version !== undefined || values.record !== undefined)
-      throw args.usage(
-        '--usage <id> fetches a delivery receipt: leave out --catalog, --version and --record',
-      );
+      throw args.usage(t('proof.usageAlone'));
     return receipt(args, out, values.usage);
   }
   const catalog = args.need('catalog');
@@ -368,7 +420,7 @@ async function proof(args: Args, out: Output): Promise<number> {
       ? JSON.stringify(await client(values).json<unknown>('GET', path), null, 2) + '\n'
       : await client(values).text(path);
   await writeFile(target, text);
-  out.result({ written: target }, `proof bundle written to ${target}`);
+  out.result({ written: target }, t('proof.written', { path: target }));
   return EXIT.OK;
 }
 
@@ -376,11 +428,11 @@ async function trace(args: Args, out: Output): Promise<number> {
   const { values } = args;
   const outcome = values.outcome?.toUpperCase();
   if (outcome !== undefined && outcome !== 'ALLOWED' && outcome !== 'DENIED')
-    throw args.usage(`--outcome must be ALLOWED or DENIED, not "${values.outcome}"`);
+    throw args.usage(t('trace.outcome', { value: values.outcome ?? '' }));
   const from = args.time('from');
   const to = args.time('to');
   if (from !== undefined && to !== undefined && from.length === to.length && from > to)
-    throw args.usage(`--from ${from} is after --to ${to}`);
+    throw args.usage(t('trace.fromAfterTo', { from, to }));
   const params = {
     catalogId: values.catalog,
     department: args.department('department'),
@@ -407,19 +459,20 @@ async function trace(args: Args, out: Output): Promise<number> {
   }>('GET', `/api/v1/audit/usage${q(params)}`);
   const lines = page.items.map(
     (u) =>
-      `${cstTime(u.at)}  ${u.outcome.padEnd(7)} ${u.action.padEnd(8)} ${u.catalogId}${u.datasetVersion === null ? '' : ` v${u.datasetVersion}`}  ` +
+      `${cstTime(u.at)}  ${padDisplay(ledgerWord('outcome', u.outcome), 7)} ${padDisplay(ledgerWord('action', u.action), 8)} ${u.catalogId}${u.datasetVersion === null ? '' : ` v${u.datasetVersion}`}  ` +
       `${u.consumer.department}/${u.consumer.user}  [${u.fields.join(',')}]${u.denialCode ? `  ${u.denialCode}` : ''}  ${u.id}`,
   );
-  out.result(page, lines.length ? lines.join('\n') : 'no recorded uses match');
+  out.result(page, lines.length ? lines.join('\n') : t('trace.none'));
   return EXIT.OK;
 }
 
 async function trust(args: Args, positionals: string[], out: Output): Promise<number> {
   const { values } = args;
-  if (positionals[0] === undefined)
-    throw args.usage('which action? `shulian trust export` writes the trust file');
+  if (positionals[0] === undefined) throw args.usage(t('trust.which'));
   if (positionals[0] !== 'export' || positionals.length > 1)
-    throw args.usage(`unknown action "${positionals.join(' ')}"; the action is export`);
+    throw args.usage(
+      t('usage.unknownAction', { action: positionals.join(' '), expected: 'export' }),
+    );
   const target = values.out ?? 'trust.json';
   let exported: unknown;
   if (values.url !== undefined || process.env.SHULIAN_URL !== undefined) {
@@ -434,16 +487,16 @@ async function trust(args: Args, positionals: string[], out: Output): Promise<nu
     }
   }
   await writeFile(target, JSON.stringify(exported, null, 2) + '\n');
-  out.result({ written: target }, `trust file written to ${target}`);
+  out.result({ written: target }, t('trust.written', { path: target }));
   return EXIT.OK;
 }
 
 async function tokens(args: Args, positionals: string[], out: Output): Promise<number> {
   const { values } = args;
   const action = positionals[0];
-  if (action === undefined) throw args.usage('which action? create, list or revoke');
+  if (action === undefined) throw args.usage(t('usage.whichOf3'));
   if (action !== 'create' && action !== 'list' && action !== 'revoke')
-    throw args.usage(`unknown action "${action}"; the actions are create, list and revoke`);
+    throw args.usage(t('usage.unknownOf3', { action }));
   const settings = config(values);
   const store = createTokenStore(join(gatewayDir(settings), 'tokens.json'));
   if (action === 'list') {
@@ -451,35 +504,31 @@ async function tokens(args: Args, positionals: string[], out: Output): Promise<n
     out.result(
       { items: all },
       all.map((p) => `${p.tokenId}  ${p.department}/${p.user}  ${p.roles.join(',')}`).join('\n') ||
-        'no tokens',
+        t('tokens.none'),
     );
     return EXIT.OK;
   }
   if (action === 'revoke') return revokeTokens(args, store, positionals[1], out);
   const roles = values.role ?? [];
-  if (roles.length === 0) throw args.usage(`--role is required (${ROLES.join(', ')})`);
+  if (roles.length === 0) throw args.usage(t('opt.roleRequired', { roles: list(ROLES) }));
   const bad = roles.find((r) => !isRole(r));
   if (bad !== undefined)
-    throw args.usage(`unknown role "${bad}"; the roles are ${ROLES.join(', ')}`);
+    throw args.usage(t('tokens.unknownRole', { role: bad, roles: list(ROLES) }));
   const department = args.need('department');
   const user = args.need('user');
   if (!MSP_ID.test(department))
-    throw args.usage(
-      `--department must be a department id such as amr or psb, not "${department}"`,
-    );
-  if (!/^[^/\s]{1,128}$/.test(user)) throw args.usage('--user must be a name without / or spaces');
+    throw args.usage(t('opt.department', { option: 'department', value: department }));
+  if (!/^[^/\s]{1,128}$/.test(user)) throw args.usage(t('tokens.userName'));
   const { loadNetworkConfig } = await import('../../network/embedded/config.js');
   const members = (await loadNetworkConfig(settings.networkFile)).departments.map((d) => d.id);
   if (!members.includes(department))
     throw new UsageError(
-      `no department "${department}" in this network; the departments are ${members.join(', ')}`,
+      t('tokens.noDepartment', { department, departments: list(members) }),
       args.command,
       'UNKNOWN_DEPARTMENT',
     );
   if (settings.department !== undefined && department !== settings.department)
-    throw args.usage(
-      `this data directory is ${settings.department}'s gateway (SHULIAN_DEPARTMENT): it issues tokens to ${settings.department}'s users only`,
-    );
+    throw args.usage(t('tokens.otherGateway', { department: settings.department }));
   const issued = await store.create({
     department,
     user,
@@ -490,11 +539,8 @@ async function tokens(args: Args, positionals: string[], out: Output): Promise<n
   const unset = roles.filter((r) => r !== 'admin');
   out.result(
     { token: issued.token, ...issued.principal },
-    `token for ${department}/${user} (${roles.join(', ')}); shown once, keep it safe:\n${issued.token}` +
-      (unset.length
-        ? `\nnote: the token says who ${user} is; the roles ${unset.join(', ')} work once the ledger grants them.\n` +
-          `  \`shulian users create\` (the department's admin, through the gateway) sets both in one step.`
-        : ''),
+    t('tokens.created', { department, user, roles: list(roles), token: issued.token }) +
+      (unset.length ? `\n${t('tokens.rolesNote', { user, roles: list(unset) })}` : ''),
   );
   return EXIT.OK;
 }
@@ -510,18 +556,17 @@ async function revokeTokens(
   if (tokenId !== undefined && user === undefined) match = { tokenId };
   else if (user !== undefined && tokenId === undefined)
     match = { user, ...(department ? { department } : {}) };
-  else
-    throw args.usage(
-      tokenId === undefined
-        ? 'which token? give a token id or --user <name>'
-        : 'give a token id or --user, not both',
-    );
+  else throw args.usage(t(tokenId === undefined ? 'tokens.whichToken' : 'tokens.idOrUser'));
   const removed = await store.revoke(match);
   out.result(
     { revoked: removed },
     removed.length
-      ? removed.map((p) => `revoked ${p.tokenId}  ${p.department}/${p.user}`).join('\n')
-      : 'no token matches',
+      ? removed
+          .map((p) =>
+            t('tokens.revoked', { tokenId: p.tokenId, department: p.department, user: p.user }),
+          )
+          .join('\n')
+      : t('tokens.noMatch'),
   );
   return removed.length ? EXIT.OK : EXIT.FAILED;
 }
@@ -542,11 +587,13 @@ interface ListedUser {
 async function users(args: Args, positionals: string[], out: Output): Promise<number> {
   const { values } = args;
   const [action, ...extra] = positionals;
-  if (action === undefined) throw args.usage('which action? create, list or revoke');
+  if (action === undefined) throw args.usage(t('usage.whichOf3'));
   if (action !== 'create' && action !== 'list' && action !== 'revoke')
-    throw args.usage(`unknown action "${action}"; the actions are create, list and revoke`);
+    throw args.usage(t('usage.unknownOf3', { action }));
   if (extra.length)
-    throw args.usage(`users ${action} takes options only, not "${extra.join(' ')}"`);
+    throw args.usage(
+      t('usage.optionsOnly', { command: `users ${action}`, extra: extra.join(' ') }),
+    );
   const department = args.department('department') ?? args.need('department');
   const base = `/api/v1/departments/${encodeURIComponent(department)}/users`;
   const gateway = client(values);
@@ -557,10 +604,13 @@ async function users(args: Args, positionals: string[], out: Output): Promise<nu
       items
         .map(
           (u) =>
-            `${u.user.padEnd(16)} ${u.roles.join(',') || '(no role on the ledger)'}  ${u.tokens.length} token(s)` +
-            (u.lacks.length ? `  lacks on the ledger: ${u.lacks.join(',')}` : ''),
+            t('users.line', {
+              user: u.user.padEnd(16),
+              roles: u.roles.join(',') || t('users.noRole'),
+              count: u.tokens.length,
+            }) + (u.lacks.length ? t('users.lacks', { roles: u.lacks.join(',') }) : ''),
         )
-        .join('\n') || `no users in ${department}`,
+        .join('\n') || t('users.none', { department }),
     );
     return EXIT.OK;
   }
@@ -573,18 +623,16 @@ async function users(args: Args, positionals: string[], out: Output): Promise<nu
     out.result(
       { revoked },
       revoked.length
-        ? `revoked ${revoked.length} token(s) of ${department}/${user}: ${revoked.join(', ')}`
-        : `${department}/${user} holds no token`,
+        ? t('users.revoked', { count: revoked.length, department, user, ids: list(revoked) })
+        : t('users.noToken', { department, user }),
     );
     return revoked.length ? EXIT.OK : EXIT.FAILED;
   }
   const roles = values.role ?? [];
-  if (roles.length === 0) throw args.usage(`--role is required (${USER_ROLES.join(', ')})`);
+  if (roles.length === 0) throw args.usage(t('opt.roleRequired', { roles: list(USER_ROLES) }));
   const bad = roles.find((r) => !(USER_ROLES as readonly string[]).includes(r));
   if (bad !== undefined)
-    throw args.usage(
-      `unknown role "${bad}"; a user's roles are ${USER_ROLES.join(', ')} (the admin is the department's own)`,
-    );
+    throw args.usage(t('users.unknownRole', { role: bad, roles: list(USER_ROLES) }));
   const created = await gateway.json<{
     token: string;
     tokenId: string;
@@ -597,8 +645,14 @@ async function users(args: Args, positionals: string[], out: Output): Promise<nu
   });
   out.result(
     { department, user, ...created },
-    `user ${department}/${user} created: roles ${created.roles.join(', ')} set on the ledger (tx ${created.tx.txId}, block ${created.tx.blockNumber})\n` +
-      `token (shown once, keep it safe):\n${created.token}`,
+    t('users.created', {
+      department,
+      user,
+      roles: list(created.roles),
+      txId: created.tx.txId,
+      block: created.tx.blockNumber,
+      token: created.token,
+    }),
   );
   return EXIT.OK;
 }
@@ -607,20 +661,20 @@ async function indexRebuild(args: Args, positionals: string[], out: Output): Pro
   if (positionals[0] !== 'rebuild' || positionals.length > 1)
     throw args.usage(
       positionals[0] === undefined
-        ? 'which action? `shulian index rebuild`'
-        : `unknown action "${positionals.join(' ')}"; the action is rebuild`,
+        ? t('index.which')
+        : t('usage.unknownAction', { action: positionals.join(' '), expected: 'rebuild' }),
     );
   const { openRuntime } = await runtimeModule();
   const runtime = await openRuntime(config(args.values), { follow: false });
   try {
-    const bar = out.progress('rebuild (blocks)', undefined);
+    const bar = out.progress(t('progress.rebuild'), undefined);
     let last = 0;
     const checkpoint = await runtime.index.rebuild(runtime.ledger, (n) => {
       bar.advance(n + 1 - last);
       last = n + 1;
     });
     bar.done();
-    out.result({ checkpoint }, `index rebuilt from block 0 to ${checkpoint?.blockNumber ?? -1}`);
+    out.result({ checkpoint }, t('index.done', { block: checkpoint?.blockNumber ?? -1 }));
   } finally {
     await runtime.close();
   }
@@ -640,8 +694,8 @@ async function nodeRepair(args: Args, positionals: string[], out: Output): Promi
   if (action !== 'repair' || department === undefined || extra.length > 0)
     throw args.usage(
       action === undefined || action === 'repair'
-        ? 'which department? `shulian node repair <department>`'
-        : `unknown action "${positionals.join(' ')}"; the action is repair`,
+        ? t('node.which')
+        : t('usage.unknownAction', { action: positionals.join(' '), expected: 'repair' }),
     );
   let node: RepairedNode | undefined;
   if (values.url !== undefined || process.env.SHULIAN_URL !== undefined) {
@@ -655,7 +709,7 @@ async function nodeRepair(args: Args, positionals: string[], out: Output): Promi
     try {
       if (!runtime.ledger.repairNode)
         throw new UsageError(
-          `the ${(await runtime.ledger.status()).engine} engine's nodes are rebuilt by their own operators (on Fabric: peer node rebuild-dbs)`,
+          t('node.ownOperators', { engine: (await runtime.ledger.status()).engine }),
         );
       await runtime.ledger.repairNode(department);
       node = (await runtime.ledger.status()).nodes.find((n) => n.id === department);
@@ -666,11 +720,11 @@ async function nodeRepair(args: Args, positionals: string[], out: Output): Promi
   if (!node || node.halted !== undefined) {
     out.result(
       { node },
-      `node ${department} did not come back: ${node?.halted ?? 'not in the network'}`,
+      t('node.notBack', { department, reason: node?.halted ?? t('node.notInNetwork') }),
     );
     return EXIT.FAILED;
   }
-  out.result({ node }, `node ${department} rebuilt and verified: height ${node.height}`);
+  out.result({ node }, t('node.rebuilt', { department, height: node.height }));
   return EXIT.OK;
 }
 
@@ -680,7 +734,7 @@ async function nodeRepair(args: Args, positionals: string[], out: Output): Promi
  */
 async function serve(args: Args, positionals: string[]): Promise<number> {
   if (positionals.length)
-    throw args.usage(`serve takes options only, not "${positionals.join(' ')}"`);
+    throw args.usage(t('usage.optionsOnly', { command: 'serve', extra: positionals.join(' ') }));
   const { values } = args;
   const { startServer } = await import('./server.js');
   const server = await startServer(
@@ -695,13 +749,13 @@ async function serve(args: Args, positionals: string[]): Promise<number> {
 
 async function init(args: Args, positionals: string[], out: Output): Promise<number> {
   if (positionals.length)
-    throw args.usage(`init takes no arguments, not "${positionals.join(' ')}"`);
+    throw args.usage(t('usage.noArguments', { command: 'init', extra: positionals.join(' ') }));
   const { openRuntime } = await runtimeModule();
   const { bootstrapNetwork } = await import('./services/bootstrap.js');
   const runtime = await openRuntime(config(args.values), { follow: false });
   try {
-    const done = await bootstrapNetwork(runtime, (line) => {
-      if (!out.json) process.stderr.write(`${line}\n`);
+    const done = await bootstrapNetwork(runtime, (step) => {
+      if (!out.json) process.stderr.write(`${t(`init.${step}`)}\n`);
     });
     const held = await runtime.tokens.list();
     const admins: { department: string; user: string; token: string }[] = [];
@@ -722,15 +776,22 @@ async function init(args: Args, positionals: string[], out: Output): Promise<num
     out.result(
       { ...done, admins },
       [
-        `network ${runtime.network.name}: ${done.calendars.length ? `calendars ${done.calendars.join(', ')} published` : 'calendars already published'}; ` +
-          `${done.departments.length ? `departments ${done.departments.join(', ')} registered` : 'departments already registered'}`,
+        t('init.network', {
+          name: runtime.network.name,
+          calendars: done.calendars.length
+            ? t('init.calendarsPublished', { years: list(done.calendars) })
+            : t('init.calendarsAlready'),
+          departments: done.departments.length
+            ? t('init.departmentsRegistered', { ids: list(done.departments) })
+            : t('init.departmentsAlready'),
+        }),
         ...(admins.length
           ? [
-              'admin tokens (shown once, keep them safe):',
+              t('init.adminTokens'),
               ...admins.map((a) => `  ${`${a.department}/admin`.padEnd(16)} ${a.token}`),
             ]
-          : ['every department already has an admin token (`shulian tokens list`)']),
-        'next: npm run serve, sign in as an admin, create users (roles and token in one step)',
+          : [t('init.allHaveAdmins')]),
+        t('init.next'),
       ].join('\n'),
     );
   } finally {
@@ -754,9 +815,14 @@ function asUsage(err: CliError, command: string): UsageError | undefined {
   if (err.code !== 'VALIDATION_FAILED' && err.code !== 'BAD_REQUEST') return undefined;
   const issue = err.details[0];
   const param = issue ? /^(?:querystring|params)\/([A-Za-z]+)/.exec(issue.path)?.[1] : undefined;
-  if (!issue || param === undefined) return new UsageError(err.message, command, err.code);
+  if (!issue || param === undefined)
+    return new UsageError(codeText(err.code, err.message), command, err.code);
   const option = OPTION_OF[param] ?? param;
-  return new UsageError(`--${option} ${issue.message}`, command, err.code);
+  return new UsageError(
+    t('error.badOption', { option, message: issue.message }),
+    command,
+    err.code,
+  );
 }
 
 /** The version in the package.json above this file (source and dist layouts alike). */
@@ -785,10 +851,12 @@ function run(command: string, args: Args, rest: string[], out: Output): Promise<
     case 'verify':
       return verify(args, rest, out);
     case 'proof':
-      if (rest.length) throw args.usage(`proof takes options only, not "${rest.join(' ')}"`);
+      if (rest.length)
+        throw args.usage(t('usage.optionsOnly', { command: 'proof', extra: rest.join(' ') }));
       return proof(args, out);
     case 'trace':
-      if (rest.length) throw args.usage(`trace takes options only, not "${rest.join(' ')}"`);
+      if (rest.length)
+        throw args.usage(t('usage.optionsOnly', { command: 'trace', extra: rest.join(' ') }));
       return trace(args, out);
     case 'trust':
       return trust(args, rest, out);
@@ -826,6 +894,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   // The command is known before strict parsing, so even a bad option gets that command's usage.
   const loose = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false });
+  // --json is for machines: its answers, errors included, are the same in every language.
+  const asked = loose.values.lang;
+  setLang(json ? 'en' : isLang(asked) ? asked : langFromEnv(process.env));
   let [command, ...rest] = loose.positionals;
   if (command === 'help') [command, ...rest] = rest;
   const spec = command === undefined ? undefined : commandSpec(command);
@@ -836,10 +907,18 @@ export async function main(argv: string[]): Promise<number> {
     if (out.json)
       process.stdout.write(JSON.stringify({ ok: false, error: { code, message } }, null, 2) + '\n');
     else if (usage) process.stderr.write(usageMessage(err));
-    else process.stderr.write(`shulian${spec ? ` ${spec.name}` : ''}: ${message} [${code}]\n`);
+    else
+      process.stderr.write(
+        t('error.line', {
+          program: spec ? `shulian ${spec.name}` : 'shulian',
+          message: codeText(code, message),
+          code,
+        }) + '\n',
+      );
     return usage ? EXIT.USAGE : EXIT.FAILED;
   };
-  if (command !== undefined && !spec) return fail(new UsageError(`unknown command "${command}"`));
+  if (command !== undefined && !spec)
+    return fail(new UsageError(t('usage.unknownCommand', { command })));
   if (loose.values.help || loose.positionals[0] === 'help') {
     process.stdout.write(spec ? commandHelp(spec) : globalHelp());
     return EXIT.OK;
@@ -863,7 +942,11 @@ export async function main(argv: string[]): Promise<number> {
     (o) => !GLOBAL_OPTIONS.includes(o) && !spec.options.includes(o),
   );
   if (foreign !== undefined)
-    return fail(new UsageError(`${spec.name} does not take --${foreign}`, spec.name));
+    return fail(
+      new UsageError(t('usage.notTaken', { command: spec.name, option: foreign }), spec.name),
+    );
+  if (values.lang !== undefined && !isLang(values.lang))
+    return fail(new UsageError(t('usage.lang', { value: values.lang }), spec.name));
   const args = new Args(spec.name, values);
   try {
     return await run(spec.name, args, rest, out);

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
+import { t } from './i18n.js';
 import type { Progress } from './progress.js';
 
 /** One problem the gateway found in a request (VALIDATION_FAILED details). */
@@ -68,11 +69,9 @@ export function createClient(baseUrl: string, token: string | undefined): Gatewa
     try {
       return await fetch(new URL(path, baseUrl), { method, ...init });
     } catch (err) {
-      throw new CliError(
-        'GATEWAY_UNREACHABLE',
-        `cannot reach the gateway at ${baseUrl} (is it running?)`,
-        { cause: err },
-      );
+      throw new CliError('GATEWAY_UNREACHABLE', t('error.unreachable', { url: baseUrl }), {
+        cause: err,
+      });
     }
   };
 
@@ -154,9 +153,11 @@ export function createClient(baseUrl: string, token: string | undefined): Gatewa
         req.on('error', (err) => {
           if (responded) return;
           finish(
-            new CliError('GATEWAY_UNREACHABLE', `upload to ${baseUrl} failed: ${err.message}`, {
-              cause: err,
-            }),
+            new CliError(
+              'GATEWAY_UNREACHABLE',
+              t('error.uploadFailed', { url: baseUrl, message: err.message }),
+              { cause: err },
+            ),
           );
         });
         const counter = new Transform({
@@ -166,7 +167,9 @@ export function createClient(baseUrl: string, token: string | undefined): Gatewa
           },
         });
         source.on('error', (err) =>
-          finish(new CliError('FILE_NOT_READABLE', `reading ${file}: ${err.message}`)),
+          finish(
+            new CliError('FILE_NOT_READABLE', t('error.reading', { file, message: err.message })),
+          ),
         );
         source.pipe(counter).pipe(req);
       });

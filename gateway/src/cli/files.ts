@@ -3,27 +3,35 @@
  * person's words ("no such file: x.csv"), not Node's raw ENOENT with a syscall name.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { t } from './i18n.js';
 import { UsageError } from './usage.js';
 
-function fileError(err: unknown, path: string, what: string, command: string): UsageError {
+/** What the user named a file as, said in the message ("proof bundle p.json: no such file"). */
+export type InputKind = 'file' | 'proof' | 'delivery' | 'trust' | 'record';
+
+function fileError(err: unknown, path: string, what: InputKind, command: string): UsageError {
   const code = (err as { code?: string }).code;
   const reason =
     code === 'ENOENT'
-      ? `no such file`
+      ? t('file.missing')
       : code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied'
+        ? t('file.denied')
         : code === 'EISDIR'
-          ? 'is a directory, not a file'
-          : ((err as Error).message ?? 'cannot be read');
+          ? t('file.directory')
+          : ((err as Error).message ?? t('file.unreadable'));
   return new UsageError(
-    `${what} ${path}: ${reason}`,
+    t('file.problem', { what: t(`input.${what}`), path, reason }),
     command,
     code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_NOT_READABLE',
   );
 }
 
 /** The size of a regular file the user named, or a usage error saying why it cannot be used. */
-export async function inputFileSize(path: string, what: string, command: string): Promise<number> {
+export async function inputFileSize(
+  path: string,
+  what: InputKind,
+  command: string,
+): Promise<number> {
   let info;
   try {
     info = await stat(path);
@@ -35,7 +43,11 @@ export async function inputFileSize(path: string, what: string, command: string)
 }
 
 /** A JSON file the user named: missing, unreadable or not JSON is said plainly. */
-export async function readJsonInput(path: string, what: string, command: string): Promise<unknown> {
+export async function readJsonInput(
+  path: string,
+  what: InputKind,
+  command: string,
+): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -45,6 +57,10 @@ export async function readJsonInput(path: string, what: string, command: string)
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new UsageError(`${what} ${path} is not a JSON file`, command, 'INVALID_JSON');
+    throw new UsageError(
+      t('file.notJson', { what: t(`input.${what}`), path }),
+      command,
+      'INVALID_JSON',
+    );
   }
 }

@@ -10,6 +10,7 @@ import type { DigestAlgorithm } from '@shulian/proof/hash';
 import { nodeProofCrypto } from '@shulian/proof/node';
 import { disclosedRecord, type SelectiveRecordProof } from '@shulian/proof/records';
 import { digestFile } from '../store/digest-file.js';
+import { t } from './i18n.js';
 import { UsageError } from './usage.js';
 import type { Progress } from './progress.js';
 
@@ -60,39 +61,23 @@ export type BundleOption = 'proof' | 'delivery';
 export function checkInputs(bundle: unknown, trust: unknown, option: BundleOption = 'proof'): void {
   if (option === 'delivery') {
     if (formatOf(bundle) === 'shulian-trust')
-      throw new UsageError(
-        '--delivery names a trust file; give the delivery receipt (from `shulian proof --usage <id>`)',
-        'verify',
-      );
+      throw new UsageError(t('verify.deliveryIsTrust'), 'verify');
     if (formatOf(bundle) === 'shulian-proof' && subjectKindOf(bundle) !== 'delivery')
-      throw new UsageError(
-        '--delivery names a proof bundle of an anchored file or record, not a delivery receipt; give it with --proof',
-        'verify',
-      );
+      throw new UsageError(t('verify.deliveryIsProof'), 'verify');
     if (formatOf(bundle) !== 'shulian-proof')
-      throw new UsageError(
-        '--delivery is not a delivery receipt (from `shulian proof --usage <id>`)',
-        'verify',
-      );
+      throw new UsageError(t('verify.deliveryNotReceipt'), 'verify');
   }
-  const [b, t] = [formatOf(bundle), formatOf(trust)];
-  if (b === 'shulian-trust' && t === 'shulian-proof')
-    throw new UsageError(
-      '--proof and --trust are swapped: --proof names a trust file and --trust a proof bundle',
-      'verify',
-    );
+  const [b, tf] = [formatOf(bundle), formatOf(trust)];
+  if (b === 'shulian-trust' && tf === 'shulian-proof')
+    throw new UsageError(t('verify.swapped'), 'verify');
   if (b !== 'shulian-proof')
     throw new UsageError(
-      b === 'shulian-trust'
-        ? '--proof names a trust file; give the proof bundle (from `shulian proof`)'
-        : '--proof is not a proof bundle (from `shulian proof`)',
+      t(b === 'shulian-trust' ? 'verify.proofIsTrust' : 'verify.proofNotBundle'),
       'verify',
     );
-  if (t !== 'shulian-trust')
+  if (tf !== 'shulian-trust')
     throw new UsageError(
-      t === 'shulian-proof'
-        ? '--trust names a proof bundle; give the trust file (from `shulian trust export`)'
-        : '--trust is not a trust file (from `shulian trust export`)',
+      t(tf === 'shulian-proof' ? 'verify.trustIsProof' : 'verify.trustNotTrust'),
       'verify',
     );
 }
@@ -126,11 +111,11 @@ export async function verifyOffline(
       break;
     case 'record':
       subject = { kind: 'record', record: held.record };
-      described = 'record';
+      described = t('verify.subjectRecord');
       break;
     case 'none':
       subject = undefined;
-      described = 'bundle only';
+      described = t('verify.subjectBundle');
       break;
   }
   const result = await verifyBundle(bundle, trust, nodeProofCrypto, subject);

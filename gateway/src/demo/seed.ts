@@ -328,7 +328,9 @@ export async function seedDemo(
 /** The network, the users' roles, the catalog and each entry's first version. */
 async function seedCatalog(runtime: Runtime, log: (line: string) => void): Promise<void> {
   const { chaincode, datasets } = runtime;
-  await bootstrapNetwork(runtime, log);
+  await bootstrapNetwork(runtime, (step) =>
+    log(step === 'calendars' ? 'publishing the working-day calendars' : 'registering departments'),
+  );
   for (const u of USERS.filter((x) => x.roles.length > 0)) {
     await chaincode.submit(
       { department: u.department, user: 'admin' },

@@ -17,14 +17,17 @@ export interface Bootstrapped {
   departments: string[];
 }
 
+/** The step under way, for the caller to say in its own words (and language). */
+export type BootstrapStep = 'calendars' | 'departments';
+
 export async function bootstrapNetwork(
   runtime: Pick<Runtime, 'chaincode' | 'network' | 'coordinatorAdmin'>,
-  log: (line: string) => void = () => undefined,
+  log: (step: BootstrapStep) => void = () => undefined,
 ): Promise<Bootstrapped> {
   const { chaincode, network, coordinatorAdmin } = runtime;
   const done: Bootstrapped = { calendars: [], departments: [] };
 
-  log('publishing the working-day calendars');
+  log('calendars');
   for (const { year, holidays, workdays } of readCalendarFiles()) {
     const published = await chaincode
       .evaluate(coordinatorAdmin, TX.governance.GetCalendar, [String(year)])
@@ -43,7 +46,7 @@ export async function bootstrapNetwork(
     done.calendars.push(year);
   }
 
-  log('registering departments');
+  log('departments');
   const registered = new Set<string>();
   let bookmark = '';
   do {
