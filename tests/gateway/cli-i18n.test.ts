@@ -6,70 +6,36 @@
  * language. The dictionaries are held to each other: every key in both languages, the same
  * placeholders, no Chinese text left in English. (The English output is cli.test.ts's, unchanged.)
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../gateway/src/cli/messages/en.js';
 import { zh } from '../../gateway/src/cli/messages/zh.js';
 import { langFromEnv, setLang } from '../../gateway/src/cli/i18n.js';
 import { COMMANDS, commandHelp, globalHelp } from '../../gateway/src/cli/usage.js';
-import { openFixture, type Fixture } from './fixture.js';
+import { openCliHarness, type CliHarness, type CliRun } from './cli-process.js';
+import type { Fixture } from './fixture.js';
 
 const SLOW = 120_000;
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/gateway/src/cli.js');
 const ZH = { LANG: 'zh_CN.UTF-8' };
 /** CJK ideographs and full-width punctuation: what Chinese text has and English text does not. */
 const CJK = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/;
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
+let h: CliHarness;
 let fx: Fixture;
 let base: string;
 let dir: string;
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: dir,
-        timeout: 60_000,
-        env: { PATH: process.env.PATH ?? '', SHULIAN_DATA_DIR: join(dir, 'data'), ...env },
-      },
-      (error, stdout, stderr) =>
-        done({
-          code: error ? (typeof error.code === 'number' ? error.code : -1) : 0,
-          out: stdout,
-          err: stderr,
-        }),
-    );
-  });
-}
-
-const as = (department: string, user: string) => [
-  '--url',
-  base,
-  '--token',
-  fx.token(department, user),
-];
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  h.cli(args, { env });
+const as = (department: string, user: string): string[] => h.as(department, user);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'shulian-cli-i18n-'));
-  fx = await openFixture();
-  base = await fx.app.listen({ port: 0, host: '127.0.0.1' });
+  h = await openCliHarness('shulian-cli-i18n-');
+  ({ fx, base, dir } = h);
 }, 120_000);
 
 afterAll(async () => {
-  await fx?.close();
-  await rm(dir, { recursive: true, force: true });
+  await h?.close();
 });
 
 describe('the language a person gets', () => {

@@ -6,70 +6,33 @@
  * (not regular expressions, ENOENT or padded ledger keys); exit codes are the documented ones;
  * times are China Standard Time.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { progressBar } from '../../gateway/src/cli/progress.js';
 import { loadConfig } from '../../gateway/src/config.js';
 import { startServer } from '../../gateway/src/server.js';
-import { openFixture, type Fixture } from './fixture.js';
+import { openCliHarness, ROOT, type CliHarness, type CliRun } from './cli-process.js';
+import type { Fixture } from './fixture.js';
 
 // Each case starts the CLI as a process, several times; on a loaded machine that is seconds each.
 const SLOW = 120_000;
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/gateway/src/cli.js');
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-  ms: number;
-}
-
+let h: CliHarness;
 let fx: Fixture;
 let base: string;
 let dir: string;
-
-function cli(args: string[], timeoutMs = 60_000): Promise<Run> {
-  const started = performance.now();
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: dir,
-        timeout: timeoutMs,
-        env: { PATH: process.env.PATH ?? '', SHULIAN_DATA_DIR: join(dir, 'data') },
-      },
-      (error, stdout, stderr) =>
-        done({
-          code: error ? (typeof error.code === 'number' ? error.code : -1) : 0,
-          out: stdout,
-          err: stderr,
-          ms: performance.now() - started,
-        }),
-    );
-  });
-}
-
-const as = (department: string, user: string) => [
-  '--url',
-  base,
-  '--token',
-  fx.token(department, user),
-];
+const cli = (args: string[], timeoutMs?: number): Promise<CliRun> =>
+  h.cli(args, timeoutMs === undefined ? {} : { timeoutMs });
+const as = (department: string, user: string): string[] => h.as(department, user);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'shulian-cli-'));
-  fx = await openFixture();
-  base = await fx.app.listen({ port: 0, host: '127.0.0.1' });
+  h = await openCliHarness('shulian-cli-');
+  ({ fx, base, dir } = h);
 }, 120_000);
 
 afterAll(async () => {
-  await fx?.close();
-  await rm(dir, { recursive: true, force: true });
+  await h?.close();
 });
 
 describe('an upload the gateway refuses early', () => {
