@@ -886,8 +886,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(this.json ? JSON.stringify(value, null, 2) + '\n' : human + '\n');
     },
   };
-  // `--version` alone is this program's version; with a command it is `proof --version <n>`.
-  if (argv.length > 0 && argv.every((a) => a === '--version' || a === '-V' || a === '--json')) {
+  // `--version` alone (or with --json, --lang) is this program's version; with a command it is
+  // `proof --version <n>`.
+  const versionFlags = argv.filter(
+    (a, i) => !a.startsWith('--lang=') && a !== '--lang' && argv[i - 1] !== '--lang',
+  );
+  if (
+    versionFlags.length > 0 &&
+    versionFlags.every((a) => a === '--version' || a === '-V' || a === '--json')
+  ) {
     const version = await ownVersion();
     out.result({ name: 'shulian', version }, `shulian ${version}`);
     return EXIT.OK;

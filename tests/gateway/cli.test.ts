@@ -115,9 +115,14 @@ describe('help, version and usage errors', () => {
       const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
         version: string;
       };
-      for (const flag of ['--version', '-V']) {
-        const r = await cli([flag]);
-        expect(r.code).toBe(0);
+      for (const args of [
+        ['--version'],
+        ['-V'],
+        ['--version', '--lang', 'zh'],
+        ['--lang=en', '-V'],
+      ]) {
+        const r = await cli(args);
+        expect(r.code, args.join(' ')).toBe(0);
         expect(r.out).toBe(`shulian ${version}\n`);
       }
     },
