@@ -50,6 +50,11 @@ export interface NetworkConfig {
     /** How Fabric's orderers cut blocks (`orderer.fabric`, else the same as `batch`). */
     fabricBatch: BatchConfig;
   };
+  /**
+   * How far a client's transaction time may be from a Fabric peer's clock (`peers.fabric.timeWindow`,
+   * core.yaml peer.authentication.timewindow); null: Fabric's own default (15 minutes).
+   */
+  fabricPeerTimeWindowMs: number | null;
   /** Passed to governance:InitLedger. */
   deadlines: Record<string, number>;
 }
@@ -108,11 +113,13 @@ export function parseBytes(value: unknown, at: string): number {
   return positiveInt(Number(m[1]) * (UNITS[(m[2] ?? '').toUpperCase()] ?? 1), at);
 }
 
-/** Fabric durations: `200ms`, `2s`, `1m`. */
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Fabric durations: `200ms`, `2s`, `1m`, `48h`. */
 export function parseDuration(value: unknown, at: string): number {
-  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$/.exec(value) : null;
+  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value) : null;
   if (!m) throw new ConfigError(`${at}: expected a duration such as "200ms" or "2s"`);
-  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+  const n = Number(m[1]) * (DURATION_UNITS[m[2] ?? ''] ?? 1);
   if (n <= 0) throw new ConfigError(`${at}: must be positive`);
   return n;
 }
@@ -260,6 +267,16 @@ export function parseNetworkConfig(text: string, source = 'departments.yaml'): N
   if (ids.includes(ordererId))
     throw new ConfigError(`${source}.orderer.id: ${ordererId} is also a department`);
 
+  // Fabric's peers: only the time window is set, and only when the file says so.
+  const fabricPeers =
+    root.peers === undefined
+      ? undefined
+      : object(object(root.peers, `${source}.peers`).fabric ?? {}, `${source}.peers.fabric`);
+  const fabricPeerTimeWindowMs =
+    fabricPeers?.timeWindow === undefined
+      ? null
+      : parseDuration(fabricPeers.timeWindow, `${source}.peers.fabric.timeWindow`);
+
   const deadlines: Record<string, number> = {};
   for (const [k, v] of Object.entries(object(root.deadlines ?? {}, `${source}.deadlines`)))
     deadlines[k] = positiveInt(v, `${source}.deadlines.${k}`);
@@ -277,6 +294,7 @@ export function parseNetworkConfig(text: string, source = 'departments.yaml'): N
       batch,
       fabricBatch,
     },
+    fabricPeerTimeWindowMs,
     deadlines,
   };
 }

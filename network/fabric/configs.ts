@@ -140,11 +140,15 @@ function set(doc: Yaml, dotted: string, value: unknown): void {
   at[keys[keys.length - 1] as string] = value;
 }
 
-/** `<peerDir>/config/core.yaml` for one department's peer (also used by its peer CLI calls). */
+/**
+ * `<peerDir>/config/core.yaml` for one department's peer (also used by its peer CLI calls);
+ * `timeWindowMs`: departments.yaml's peers.fabric.timeWindow, null keeps Fabric's default.
+ */
 export async function writeCoreYaml(
   fabric: FabricHome,
   layout: Layout,
   peer: PeerNode,
+  timeWindowMs: number | null,
 ): Promise<string> {
   const dir = layout.peerDir(peer.department);
   const doc = await sample(fabric, 'core.yaml');
@@ -177,6 +181,7 @@ export async function writeCoreYaml(
     'chaincode.logging.shim': 'warning',
     'operations.listenAddress': `${peer.host}:${peer.opsPort}`,
     'metrics.provider': 'prometheus',
+    ...(timeWindowMs === null ? {} : { 'peer.authentication.timewindow': `${timeWindowMs}ms` }),
   };
   for (const [key, value] of Object.entries(settings)) set(doc, key, value);
   const file = path.join(dir, 'config', 'core.yaml');

@@ -310,6 +310,8 @@ export interface ConnectionProfile {
   users: Record<string, { ou: 'admin' | 'client'; certificate: string; privateKey: string }>;
   wallet: { dir: string; ca: string };
   members: Record<string, { caCert: string; tlsCACert: string }>;
+  /** The peers' peer.authentication.timewindow in ms; null: Fabric's default (15 minutes). */
+  timeWindowMs: number | null;
 }
 
 export interface PeerEndpoint {
@@ -368,6 +370,7 @@ export function connectionProfile(net: FabricNetwork, department: string): Conne
         },
       ]),
     ),
+    timeWindowMs: config.fabricPeerTimeWindowMs,
   };
 }
 
@@ -471,7 +474,7 @@ async function startNode(net: FabricNetwork, p: NodeProcess, log: (l: string) =>
     });
   } else if (p.kind === 'peer') {
     const peer = peerOf(state, p.department as string);
-    const cfg = await writeCoreYaml(fabric, layout, peer);
+    const cfg = await writeCoreYaml(fabric, layout, peer, net.config.fabricPeerTimeWindowMs);
     record = await startProcess({
       name: p.name,
       command: fabric.bin('peer'),

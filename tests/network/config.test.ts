@@ -71,6 +71,15 @@ describe('departments.yaml', () => {
     expect(
       parseNetworkConfig(text.replace(/\n {2}fabric:\n(?: {4}.*\n)+/, '\n')).orderer.fabricBatch,
     ).toMatchObject({ timeoutMs: 200, maxMessageCount: 500 });
+    // Fabric's peers keep their default time window unless the file sets one.
+    expect(parseNetworkConfig(text).fabricPeerTimeWindowMs).toBeNull();
+    expect(
+      parseNetworkConfig(`${text}\npeers:\n  fabric:\n    timeWindow: 48h\n`)
+        .fabricPeerTimeWindowMs,
+    ).toBe(48 * 3_600_000);
+    expect(() => parseNetworkConfig(`${text}\npeers:\n  fabric:\n    timeWindow: 2d\n`)).toThrow(
+      /peers\.fabric\.timeWindow: expected a duration/,
+    );
     expect(broken('- id: amr', '- id: psb')).toThrow(/duplicate id psb/);
     expect(broken('verifies: [person]', 'verifies: [citizen]')).toThrow(
       /departments\[1\]\.verifies: expected a list of person, enterprise/,
@@ -86,6 +95,7 @@ describe('departments.yaml', () => {
     expect(parseBytes(100, 'x')).toBe(100);
     expect(parseDuration('2s', 'x')).toBe(2000);
     expect(parseDuration('150ms', 'x')).toBe(150);
+    expect(parseDuration('48h', 'x')).toBe(48 * 3_600_000);
     expect(() => parseBytes('lots', 'x')).toThrow(/x: expected a size/);
   });
 });

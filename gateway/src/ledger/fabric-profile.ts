@@ -27,6 +27,8 @@ interface ConnectionProfile {
   peers: { mspId: string; endpoint: string; hostname: string; tlsCACert: string }[];
   wallet: { dir: string; ca: string };
   members: Record<string, { caCert: string }>;
+  /** The peers' peer.authentication.timewindow; null or absent (older profiles): Fabric's default. */
+  timeWindowMs?: number | null;
 }
 
 export interface OpenFabricLedgerOptions {
@@ -182,6 +184,7 @@ export async function openFabricLedger(
     identity,
     ...(options.deadlines ? { deadlines: options.deadlines } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
+    ...(typeof profile.timeWindowMs === 'number' ? { timeWindowMs: profile.timeWindowMs } : {}),
   });
   return Object.assign(ledger, { trust, departments, identity });
 }
