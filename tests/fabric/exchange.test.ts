@@ -2,154 +2,84 @@
  * Gateway-to-gateway exchange on Fabric (#15): three department gateways (coord, psb, health), each
  * a separate process (`node dist/gateway/src/server.js --department <id>`) from a copy of its own
  * department's folder, with its exchange listener, published in the on-chain directory by its
- * admin. psb anchors PSB-POP-001; health requests it, psb approves; health's clerk downloads
- * version 2 through health's own gateway and gets it projected to the granted fields, with the use
- * and the delivered digest on chain; refusals (no grant, another department's grant, a grant not
- * valid yet, over the use limit) are recorded as DENIED; a replayed signed request is refused,
- * also by psb's gateway restarted within the request's time window;
- * psb's gateway killed mid-stream is reported by health's gateway, which keeps no partial file,
- * and a download while psb is down is PROVIDER_UNREACHABLE with no use recorded.
+ * admin (./gateways.ts). psb anchors PSB-POP-001; health requests it, psb approves; health's clerk
+ * downloads version 2 through health's own gateway and gets it projected to the granted fields,
+ * with the use and the delivered digest on chain; refusals (no grant, another department's grant,
+ * a grant not valid yet, over the use limit, revoked, expired) are recorded as DENIED; a grant
+ * revoked or expired after a use was recorded is refused by psb's gateway at the delivery; a
+ * replayed signed request is refused, also by psb's gateway restarted within the request's time
+ * window. psb's gateway killed mid-stream is reported by health's gateway, which keeps no
+ * partial file, and a download while psb is down is PROVIDER_UNREACHABLE with no use recorded.
+ *
+ * Expiry: grant periods are whole CST days, so psb's and health's gateways run on a clock the test
+ * moves (libfaketime, ./gateways.ts testClock) to an hour past the end of a grant that ends today;
+ * the peers keep the real time and accept the moved transaction times within the suite's widened
+ * time window (global-setup.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, readdir, rm, mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Grant, RequestDecisionResult, UsageRecord } from '@shulian/chaincode/constants';
-import { createTokenStore } from '../../gateway/src/auth/tokens.js';
+import {
+  TX,
+  type Grant,
+  type RequestDecisionResult,
+  type UsageRecord,
+} from '@shulian/chaincode/constants';
 import { DEMO_ENTRIES } from '../../gateway/src/demo/seed.js';
-import { signRequest, type SignedRequest } from '../../gateway/src/exchange/signed-request.js';
+import {
+  signRequest,
+  type ExchangeRequest,
+  type SignedRequest,
+} from '../../gateway/src/exchange/signed-request.js';
 import type { TlsPair } from '../../gateway/src/exchange/listener.js';
-import { tlsCaCertificateFile } from '../../gateway/src/exchange/tls.js';
+import {
+  openFabricLedger,
+  type OpenedFabricLedger,
+} from '../../gateway/src/ledger/fabric-profile.js';
+import { createChaincode } from '../../gateway/src/services/chaincode.js';
+import type { Caller } from '../../gateway/src/ledger/types.js';
 import { CertificateAuthority, type StoredIdentity } from '../../network/embedded/identity.js';
 import { Wallet } from '../../network/embedded/material.js';
-import { departmentMachine, fabricNetwork, prepareLedger } from './harness.js';
+import {
+  callGateway,
+  closeGateways,
+  ok,
+  openGateways,
+  startGateway,
+  stopGateway,
+  testClock,
+  type DepartmentGateway,
+  type TestClock,
+} from './gateways.js';
 
 const DEPARTMENTS = ['coord', 'psb', 'health'] as const;
 type Department = (typeof DEPARTMENTS)[number];
 
-interface Gateway {
-  id: Department;
-  machine: string;
-  data: string;
-  api: string;
-  exchangePort: number;
-  process: ChildProcess | null;
-  log: string[];
-  tokens: Record<string, string>;
-}
-
-const gateways = {} as Record<Department, Gateway>;
+let gateways: Record<Department, DepartmentGateway>;
+/** psb's and health's gateways' clock (the consumer's and the provider's). */
+let clock: TestClock;
+let clockDir: string;
+/** health's clerk's own ledger client: records a use by hand, as health's gateway would. */
+let healthLedger: OpenedFabricLedger;
 const POP = DEMO_ENTRIES.find((e) => e.entry.id === 'PSB-POP-001')!.entry;
 const GRANTED = ['id_number', 'name', 'birth_date'];
 const BULK_MIB = 192;
+const HEALTH_CLERK: Caller = { department: 'health', user: 'clerk' };
 let popGrant: Grant;
 let bulkGrant: Grant;
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
-/** Starts a department's gateway as its own process; resolves once its exchange listens. */
-function start(g: Gateway): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [path.resolve('dist/gateway/src/server.js'), '--department', g.id],
-    {
-      env: {
-        PATH: process.env.PATH,
-        LEDGER: 'fabric',
-        SHULIAN_FABRIC_DIR: g.machine,
-        SHULIAN_DATA_DIR: g.data,
-        SHULIAN_HOST: '127.0.0.1',
-        SHULIAN_PORT: new URL(g.api).port,
-        SHULIAN_EXCHANGE_PORT: String(g.exchangePort),
-        SHULIAN_LOG_LEVEL: 'warn',
-        SHULIAN_RATE_LIMIT: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  g.process = child;
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      g.log.push(text);
-      if (text.includes('  exchange  https://')) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (c: Buffer) => g.log.push(c.toString()));
-    child.once('exit', (code) =>
-      reject(new Error(`${g.id}'s gateway exited (${code}):\n${g.log.join('')}`)),
-    );
-  });
-}
-
-async function stop(g: Gateway, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  const child = g.process;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Buffer;
-  json<T>(): T;
-}
-
-async function call(
+const call = (
   department: Department,
   user: string,
   method: string,
   url: string,
   body?: unknown,
-  /** The media type of a streamed body (an upload: the entry's declared format). */
-  type = 'application/octet-stream',
-): Promise<Answer> {
-  const g = gateways[department];
-  const res = await fetch(`${g.api}/api/v1${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${g.tokens[user]}`,
-      ...(body === undefined || body instanceof Readable
-        ? {}
-        : { 'content-type': 'application/json' }),
-      ...(body instanceof Readable ? { 'content-type': type } : {}),
-    },
-    ...(body === undefined
-      ? {}
-      : body instanceof Readable
-        ? { body: Readable.toWeb(body) as ReadableStream, duplex: 'half' }
-        : { body: JSON.stringify(body) }),
-  });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: bytes,
-    json: <T>() => JSON.parse(bytes.toString('utf8')) as T,
-  };
-}
-
-const ok = (a: Answer, status = 200): Answer => {
-  expect(a.status, a.body.toString('utf8').slice(0, 500)).toBe(status);
-  return a;
-};
+  type?: string,
+) => callGateway(gateways[department], user, method, url, body, type);
 
 /** A CSV of people, as psb's population register would export it. */
 const population = (rows: number, version: number): string =>
@@ -192,39 +122,14 @@ const today = (days = 0): string =>
   new Date(Date.now() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
 
 beforeAll(async () => {
-  const net = await fabricNetwork();
-  await prepareLedger(net);
-  for (const id of DEPARTMENTS) {
-    gateways[id] = {
-      id,
-      machine: await departmentMachine(net.layout.root, id),
-      data: await mkdtemp(path.join(tmpdir(), `shulian-${id}-data-`)),
-      api: `http://127.0.0.1:${await freePort()}`,
-      exchangePort: await freePort(),
-      process: null,
-      log: [],
-      tokens: {},
-    };
-  }
-  for (const id of DEPARTMENTS) {
-    const g = gateways[id];
-    await start(g);
-    const tokens = createTokenStore(path.join(g.data, `gateway-${id}`, 'tokens.json'));
-    g.tokens.admin = (
-      await tokens.create({ department: id, user: 'admin', roles: ['admin'] })
-    ).token;
-    g.tokens.clerk = (
-      await tokens.create({ department: id, user: 'clerk', roles: ['publisher', 'consumer'] })
-    ).token;
-    // Each department's admin publishes its gateway and its TLS CA's certificate.
-    const tlsCertificate = await readFile(tlsCaCertificateFile(g.machine, id), 'utf8');
-    ok(
-      await call(id, 'admin', 'PUT', `/gateways/${id}`, {
-        url: `https://127.0.0.1:${g.exchangePort}`,
-        tlsCertificate,
-      }),
-    );
-  }
+  clockDir = await mkdtemp(path.join(tmpdir(), 'shulian-clock-'));
+  clock = await testClock(clockDir);
+  gateways = await openGateways(DEPARTMENTS, { clock, departments: ['psb', 'health'] });
+  healthLedger = await openFabricLedger({
+    fabricDir: gateways.health.machine,
+    localDepartment: 'health',
+    departmentOnly: true,
+  });
   // psb's catalog: the population register (versions 1 and 2) and a bulk file to cut short.
   ok(await call('psb', 'clerk', 'POST', '/catalog', POP), 201);
   ok(
@@ -275,12 +180,9 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const id of DEPARTMENTS) if (gateways[id]) await stop(gateways[id]);
-  for (const id of DEPARTMENTS) {
-    if (!gateways[id]) continue;
-    await rm(gateways[id].machine, { recursive: true, force: true });
-    await rm(gateways[id].data, { recursive: true, force: true });
-  }
+  await healthLedger?.close();
+  await closeGateways(gateways ?? {});
+  if (clockDir) await rm(clockDir, { recursive: true, force: true });
 });
 
 /** A use as psb's gateway's index has it (it follows the channel: a block or two behind). */
@@ -306,6 +208,168 @@ async function onChain(txId: string): Promise<{ validationCode: string; blockNum
 
 const incoming = (): Promise<string[]> =>
   readdir(path.join(gateways.health.data, 'gateway-health', 'incoming'));
+
+/** A download through a department's gateway that is refused, recorded DENIED with `code` (VALID). */
+async function refused(department: Department, url: string, code: string): Promise<UsageRecord> {
+  const res = await call(department, 'clerk', 'GET', url);
+  expect(res.status, res.body.toString('utf8')).toBe(403);
+  const error = res.json<{
+    error: { code: string; details: { usageId: string; txId: string; recorded: boolean } };
+  }>().error;
+  expect(error.code).toBe(code);
+  expect(error.details.recorded).toBe(true);
+  expect((await onChain(error.details.txId)).validationCode).toBe('VALID');
+  const use = await providerSees(error.details.usageId);
+  expect(use).toMatchObject({ outcome: 'DENIED', denialCode: code });
+  return use;
+}
+
+/** health's clerk's signing identity, from health's wallet as health's gateway reads it. */
+async function healthClerkIdentity() {
+  const profile = JSON.parse(
+    await readFile(
+      path.join(gateways.health.machine, 'departments', 'health', 'connection.json'),
+      'utf8',
+    ),
+  ) as { wallet: { dir: string; ca: string } };
+  const wallet = new Wallet(
+    profile.wallet.dir,
+    await CertificateAuthority.fromStored(
+      JSON.parse(await readFile(profile.wallet.ca, 'utf8')) as StoredIdentity,
+    ),
+  );
+  return wallet.identity('clerk', 'client');
+}
+
+type ExchangeUse = Pick<
+  ExchangeRequest,
+  'kind' | 'catalogId' | 'version' | 'grantId' | 'fields' | 'usageId'
+>;
+
+/** A request to psb's exchange as health's gateway signs it for its clerk, at `at` (its clock). */
+async function signedByHealthClerk(use: ExchangeUse, at = Date.now()): Promise<SignedRequest> {
+  return signRequest(
+    {
+      ...use,
+      provider: 'psb',
+      consumer: HEALTH_CLERK,
+      purpose: null,
+      nonce: randomBytes(16).toString('hex'),
+      issuedAt: new Date(at).toISOString(),
+    },
+    await healthClerkIdentity(),
+  );
+}
+
+/** POSTs a signed request to psb's exchange listener as health's gateway does: with its TLS certificate. */
+async function toPsbExchange(
+  route: 'quote' | 'deliveries',
+  signed: SignedRequest,
+): Promise<{ status: number; text: string }> {
+  const tls = JSON.parse(
+    await readFile(path.join(gateways.health.data, 'gateway-health', 'exchange-tls.json'), 'utf8'),
+  ) as TlsPair;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      `https://127.0.0.1:${gateways.psb.exchangePort}/api/v1/exchange/${route}`,
+      {
+        method: 'POST',
+        rejectUnauthorized: false,
+        cert: tls.certificate,
+        key: tls.privateKey,
+        headers: { 'content-type': 'application/json' },
+      },
+    );
+    req.once('error', reject);
+    req.once('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.end(JSON.stringify(signed));
+  });
+}
+
+/** The use of PSB-POP-001 version 2 health's clerk asks for under `grant`. */
+const popUse = (grant: Grant, kind: ExchangeUse['kind'], usageId: string | null = null) => ({
+  kind,
+  catalogId: 'PSB-POP-001',
+  version: 2,
+  grantId: grant.id,
+  fields: GRANTED,
+  usageId,
+});
+
+/**
+ * The first two steps of a download through health's gateway, taken by hand so that the grant can
+ * change before the third: psb's gateway quotes the use, and health's clerk records it on chain
+ * with the quoted delivery (ALLOWED, nothing delivered yet).
+ */
+async function recordedUndelivered(grant: Grant): Promise<UsageRecord> {
+  const quote = await toPsbExchange('quote', await signedByHealthClerk(popUse(grant, 'quote')));
+  expect(quote.status, quote.text).toBe(200);
+  const delivery = (
+    JSON.parse(quote.text) as { data: { bytes: number; digest: { algorithm: string } } }
+  ).data;
+  const recorded = await createChaincode(healthLedger).submit<UsageRecord>(
+    HEALTH_CLERK,
+    TX.usage.RecordUse,
+    [
+      {
+        grantId: grant.id,
+        catalogId: 'PSB-POP-001',
+        datasetVersion: 2,
+        action: 'download',
+        fields: GRANTED,
+        purpose: null,
+        bytes: delivery.bytes,
+        deliveredDigest: delivery.digest,
+      },
+    ],
+  );
+  expect(recorded.value).toMatchObject({ outcome: 'ALLOWED', bytes: delivery.bytes });
+  return recorded.value;
+}
+
+/** psb's gateway refuses to deliver `use` to health's (403 with `code`), asked at `at`. */
+async function deliveryRefused(
+  grant: Grant,
+  use: UsageRecord,
+  code: string,
+  at = Date.now(),
+): Promise<void> {
+  const res = await toPsbExchange(
+    'deliveries',
+    await signedByHealthClerk(popUse(grant, 'deliver', use.id), at),
+  );
+  expect([res.status, JSON.parse(res.text)]).toMatchObject([403, { error: { code } }]);
+}
+
+/** Moves psb's and health's clocks to `offsetMs` from the real time; resolves once both show it. */
+async function moveClocks(offsetMs: number): Promise<void> {
+  await clock.set(offsetMs);
+  const deadline = Date.now() + 30_000;
+  for (const id of ['psb', 'health'] as const)
+    for (;;) {
+      // The Date header of any answer is the gateway's own clock (to the second).
+      const date = (await fetch(`${gateways[id].api}/ready`)).headers.get('date');
+      if (Math.abs(Date.parse(date ?? '') - (Date.now() + offsetMs)) < 3_000) break;
+      if (Date.now() > deadline) throw new Error(`${id}'s gateway's clock did not move: ${date}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+}
+
+/** Until health's peer, which health's gateway reads, has the grant revoked. */
+async function healthSeesRevoked(grant: Grant): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (
+    ok(await call('health', 'clerk', 'GET', `/grants/${grant.id}`)).json<Grant>().revocation ===
+    null
+  ) {
+    if (Date.now() > deadline) throw new Error(`health's peer never showed ${grant.id} revoked`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 describe('gateway-to-gateway exchange on Fabric (three department gateways)', () => {
   it('health downloads PSB-POP-001 version 2 through its own gateway, projected, the use and digest on chain', async () => {
@@ -342,20 +406,6 @@ describe('gateway-to-gateway exchange on Fabric (three department gateways)', ()
   });
 
   it('refusals are recorded as DENIED: no grant, another department’s grant, not yet valid, over the use limit', async () => {
-    const refused = async (department: Department, url: string, code: string) => {
-      const res = await call(department, 'clerk', 'GET', url);
-      expect(res.status, res.body.toString('utf8')).toBe(403);
-      const error = res.json<{
-        error: { code: string; details: { usageId: string; txId: string; recorded: boolean } };
-      }>().error;
-      expect(error.code).toBe(code);
-      expect(error.details.recorded).toBe(true);
-      expect((await onChain(error.details.txId)).validationCode).toBe('VALID');
-      expect(await providerSees(error.details.usageId)).toMatchObject({
-        outcome: 'DENIED',
-        denialCode: code,
-      });
-    };
     // The coordinator's clerk holds no grant on PSB-POP-001, and cannot use health's.
     await refused('coord', '/catalog/PSB-POP-001/versions/2/content', 'GRANT_NOT_FOUND');
     await refused(
@@ -363,8 +413,7 @@ describe('gateway-to-gateway exchange on Fabric (three department gateways)', ()
       `/catalog/PSB-POP-001/versions/2/content?grantId=${popGrant.id}`,
       'GRANT_NOT_HOLDER',
     );
-    // A grant whose period starts next week (expiry needs the day to end: Fabric refuses
-    // backdated transactions, so the clock cannot be moved).
+    // A grant whose period starts next week.
     const later = await grantToHealth(
       'PSB-POP-001',
       GRANTED,
@@ -395,41 +444,71 @@ describe('gateway-to-gateway exchange on Fabric (three department gateways)', ()
     );
   });
 
+  it('a grant revoked at psb: health’s download is recorded DENIED, and psb’s gateway refuses to deliver a use recorded before', async () => {
+    const grant = await grantToHealth('PSB-POP-001', GRANTED, { useLimit: null });
+    const pending = await recordedUndelivered(grant);
+    ok(
+      await call('psb', 'clerk', 'POST', `/grants/${grant.id}/revoke`, {
+        reason: '核查发现超出授权用途使用，撤销授权',
+      }),
+    );
+    await healthSeesRevoked(grant);
+    await refused(
+      'health',
+      `/catalog/PSB-POP-001/versions/2/content?grantId=${grant.id}`,
+      'GRANT_REVOKED',
+    );
+    await deliveryRefused(grant, pending, 'GRANT_REVOKED');
+    expect(await incoming()).toEqual([]);
+  });
+
+  it('a grant that ended: on clocks an hour past its end, health’s download is recorded DENIED at that time, and psb’s gateway refuses to deliver a use recorded before', async () => {
+    const grant = await grantToHealth(
+      'PSB-POP-001',
+      GRANTED,
+      { useLimit: null },
+      { from: today(), to: today() },
+    );
+    const url = `/catalog/PSB-POP-001/versions/2/content?grantId=${grant.id}`;
+    // Today it is live: downloaded as usual, and a use recorded for a delivery asked for later.
+    ok(await call('health', 'clerk', 'GET', url));
+    const pending = await recordedUndelivered(grant);
+    const end = Date.parse(grant.validTo);
+    const offset = end + 3_600_000 - Date.now();
+    await moveClocks(offset);
+    try {
+      const denied = await refused('health', url, 'GRANT_EXPIRED');
+      // Judged at the moved time: the chaincode's "now" is the proposal's timestamp, which
+      // health's gateway signed with its clock; the peers kept the real time.
+      expect(Date.parse(denied.at)).toBeGreaterThan(end);
+      await deliveryRefused(grant, pending, 'GRANT_EXPIRED', Date.now() + offset);
+      const quote = await toPsbExchange(
+        'quote',
+        await signedByHealthClerk(popUse(grant, 'quote'), Date.now() + offset),
+      );
+      expect([quote.status, JSON.parse(quote.text)]).toMatchObject([
+        403,
+        { error: { code: 'GRANT_EXPIRED' } },
+      ]);
+    } finally {
+      await moveClocks(0);
+    }
+    expect(await incoming()).toEqual([]);
+  });
+
   it('a replayed signed request is refused by psb’s gateway, also after a restart', async () => {
-    const health = gateways.health;
-    const profile = JSON.parse(
-      await readFile(path.join(health.machine, 'departments', 'health', 'connection.json'), 'utf8'),
-    ) as { wallet: { dir: string; ca: string } };
-    const wallet = new Wallet(
-      profile.wallet.dir,
-      await CertificateAuthority.fromStored(
-        JSON.parse(await readFile(profile.wallet.ca, 'utf8')) as StoredIdentity,
-      ),
-    );
-    const signed = signRequest(
-      {
-        kind: 'quote',
-        provider: 'psb',
-        consumer: { department: 'health', user: 'clerk' },
-        catalogId: 'PSB-BULK-001',
-        version: 1,
-        grantId: bulkGrant.id,
-        fields: null,
-        purpose: null,
-        usageId: null,
-        nonce: randomBytes(16).toString('hex'),
-        issuedAt: new Date().toISOString(),
-      },
-      await wallet.identity('clerk', 'client'),
-    );
-    // Sent as health's gateway sends it: over mutual TLS with health's exchange certificate.
-    const tls = JSON.parse(
-      await readFile(path.join(health.data, 'gateway-health', 'exchange-tls.json'), 'utf8'),
-    ) as TlsPair;
-    const first = await exchangePost('psb', signed, tls);
+    const signed = await signedByHealthClerk({
+      kind: 'quote',
+      catalogId: 'PSB-BULK-001',
+      version: 1,
+      grantId: bulkGrant.id,
+      fields: null,
+      usageId: null,
+    });
+    const first = await toPsbExchange('quote', signed);
     expect(first.status, first.text).toBe(200);
     const replayed = async () => {
-      const replay = await exchangePost('psb', signed, tls);
+      const replay = await toPsbExchange('quote', signed);
       expect([replay.status, JSON.parse(replay.text)]).toMatchObject([
         409,
         { error: { code: 'EXCHANGE_REQUEST_REPLAYED' } },
@@ -437,11 +516,13 @@ describe('gateway-to-gateway exchange on Fabric (three department gateways)', ()
     };
     await replayed();
     // psb's gateway restarted within the request's time window remembers the nonce.
-    await stop(gateways.psb);
-    await start(gateways.psb);
+    await stopGateway(gateways.psb);
+    await startGateway(gateways.psb, clock.env);
     await replayed();
   });
+});
 
+describe('psb’s gateway down', () => {
   it('psb’s gateway killed mid-stream: health’s gateway reports it and keeps no partial file; psb down: PROVIDER_UNREACHABLE, nothing recorded', async () => {
     const download = call(
       'health',
@@ -455,7 +536,7 @@ describe('gateway-to-gateway exchange on Fabric (three department gateways)', ()
       if (Date.now() > deadline) throw new Error('the delivery never began');
       await new Promise((r) => setTimeout(r, 10));
     }
-    await stop(gateways.psb, 'SIGKILL');
+    await stopGateway(gateways.psb, 'SIGKILL');
     const res = await download;
     expect(res.status, res.body.toString('utf8')).toBe(502);
     const error = res.json<{ error: { code: string; details: { usageId: string } } }>().error;
@@ -478,30 +559,3 @@ describe('gateway-to-gateway exchange on Fabric (three department gateways)', ()
     expect(await incoming()).toEqual([]);
   });
 });
-
-/** POSTs a signed request to a department's exchange listener with a TLS client certificate. */
-function exchangePost(
-  department: Department,
-  signed: SignedRequest,
-  tls: TlsPair,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `https://127.0.0.1:${gateways[department].exchangePort}/api/v1/exchange/quote`,
-      {
-        method: 'POST',
-        rejectUnauthorized: false,
-        cert: tls.certificate,
-        key: tls.privateKey,
-        headers: { 'content-type': 'application/json' },
-      },
-    );
-    req.once('error', reject);
-    req.once('response', (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.end(JSON.stringify(signed));
-  });
-}

@@ -22,7 +22,7 @@ import {
 const run = promisify(execFile);
 
 export async function fabricNetwork(): Promise<FabricNetwork> {
-  const net = await openNetwork({ dir: inject('fabricDir') });
+  const net = await openNetwork({ dir: inject('fabricDir'), configFile: inject('fabricConfig') });
   if (!net) throw new Error(`no Fabric network in ${inject('fabricDir')}`);
   return net;
 }
@@ -36,7 +36,14 @@ export function fabricCommand(...args: string[]): Promise<string> {
 export async function fabricCommandIn(dir: string, ...args: string[]): Promise<string> {
   const { stdout } = await run(
     process.execPath,
-    [path.resolve('dist/network/fabric/cli.js'), ...args, '--dir', dir],
+    [
+      path.resolve('dist/network/fabric/cli.js'),
+      ...args,
+      '--dir',
+      dir,
+      '--config',
+      inject('fabricConfig'),
+    ],
     { timeout: 240_000 },
   );
   return stdout;
