@@ -16,6 +16,7 @@
  * consumer's own signed transaction, which Fabric's MSP validates on every peer.
  */
 import type { X509Certificate } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   TX,
   type DepartmentGateway,
@@ -28,6 +29,9 @@ import type { Chaincode } from '../services/chaincode.js';
 import type { Datasets, Served } from '../services/datasets.js';
 import type { NonceBook } from './nonce-book.js';
 import { checkPeerCertificate, verifySignedRequest, type SignedRequest } from './signed-request.js';
+
+/** How long a delivery waits for this department's peer to receive the use's block (a second or so). */
+const USE_CATCH_UP_MS = 5_000;
 
 export interface ExchangeProvider {
   quote(signed: SignedRequest, peer: X509Certificate | null): Promise<Quote>;
@@ -137,6 +141,23 @@ export function createExchangeProvider(deps: ProviderDeps): ExchangeProvider {
     return grant;
   }
 
+  /**
+   * The use the consumer's gateway has just committed. Its block reaches this department's peer a
+   * moment after the consumer's (on Fabric each peer commits on its own), so a use not found yet is
+   * read again for a while before the delivery is refused as USAGE_NOT_FOUND.
+   */
+  async function committedUse(usageId: string): Promise<UsageRecord> {
+    const until = Date.now() + USE_CATCH_UP_MS;
+    for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
+      try {
+        return await chaincode.evaluate<UsageRecord>(reader, TX.usage.GetUse, [usageId]);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'USAGE_NOT_FOUND' || Date.now() >= until) throw err;
+      }
+      await sleep(wait);
+    }
+  }
+
   return {
     async quote(signed, peer) {
       const consumer = await authenticate(signed, peer, 'quote');
@@ -162,7 +183,7 @@ export function createExchangeProvider(deps: ProviderDeps): ExchangeProvider {
         throw new GatewayError('BAD_REQUEST', 'a delivery names the committed use it is for');
       let usage: UsageRecord;
       try {
-        usage = await chaincode.evaluate<UsageRecord>(reader, TX.usage.GetUse, [request.usageId]);
+        usage = await committedUse(request.usageId);
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'FORBIDDEN_DEPARTMENT')
