@@ -145,6 +145,20 @@ export async function launchBrowser(viewport = { width: 1280, height: 800 }): Pr
   };
 }
 
+/** Waits until the page of the current URL (not the previous one) is rendered. */
+export async function settled(page: Page): Promise<void> {
+  const hash = new URL(page.url()).hash;
+  await page.locator(`main[data-route="${hash}"] h1`).waitFor();
+}
+
+/** Opens a console route of the gateway at `base` (reloaded when already shown) and waits for it. */
+export async function openRoute(page: Page, base: string, route: string): Promise<void> {
+  const target = `${base}/#/${route}`;
+  if (page.url() === target) await page.reload();
+  else await page.goto(target);
+  await settled(page);
+}
+
 /** A full-page screenshot named for the step, for people to look at after the run. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });

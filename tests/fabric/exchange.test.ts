@@ -8,7 +8,9 @@
  * a grant not valid yet, over the use limit, revoked, expired) are recorded as DENIED; a grant
  * revoked or expired after a use was recorded is refused by psb's gateway at the delivery; a
  * replayed signed request is refused, also by psb's gateway restarted within the request's time
- * window. psb's gateway killed mid-stream is reported by health's gateway, which keeps no
+ * window. Each console signs in its own department's users; health's
+ * shows the channel's catalog, requests and audit, and its clerk downloads psb's data through it
+ * (Chromium). psb's gateway killed mid-stream is reported by health's gateway, which keeps no
  * partial file, and a download while psb is down is PROVIDER_UNREACHABLE with no use recorded.
  *
  * Expiry: grant periods are whole CST days, so psb's and health's gateways run on a clock the test
@@ -22,6 +24,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   TX,
@@ -29,6 +32,7 @@ import {
   type RequestDecisionResult,
   type UsageRecord,
 } from '@shulian/chaincode/constants';
+import { createTokenStore } from '../../gateway/src/auth/tokens.js';
 import { DEMO_ENTRIES } from '../../gateway/src/demo/seed.js';
 import {
   signRequest,
@@ -44,6 +48,7 @@ import { createChaincode } from '../../gateway/src/services/chaincode.js';
 import type { Caller } from '../../gateway/src/ledger/types.js';
 import { CertificateAuthority, type StoredIdentity } from '../../network/embedded/identity.js';
 import { Wallet } from '../../network/embedded/material.js';
+import { launchBrowser, openRoute, screenshot, settled, type Browser } from '../browser/harness.js';
 import {
   callGateway,
   closeGateways,
@@ -109,6 +114,12 @@ async function grantToHealth(
     }),
     201,
   ).json<{ data: RequestDecisionResult }>().data.request;
+  // psb's gateway reads and endorses on psb's peer, which receives health's block a moment later.
+  const deadline = Date.now() + 30_000;
+  while ((await call('psb', 'clerk', 'GET', `/requests/${request.id}`)).status === 404) {
+    if (Date.now() > deadline) throw new Error(`psb's peer never showed ${request.id}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const decision = ok(
     await call('psb', 'clerk', 'POST', `/requests/${request.id}/approve`, {
       ...approval,
@@ -519,6 +530,150 @@ describe('gateway-to-gateway exchange on Fabric (three department gateways)', ()
     await stopGateway(gateways.psb);
     await startGateway(gateways.psb, clock.env);
     await replayed();
+  });
+});
+
+describe('each department’s console on its own gateway (Chromium)', () => {
+  let browser: Browser;
+  let page: Page;
+  /** Every URL health's console asked for. */
+  const requested: string[] = [];
+  /** The use under which health's clerk downloaded through the console. */
+  let usageId: string;
+
+  /** Until the requests table `caption` shows health's request for PSB-POP-001 with `words`. */
+  const approvedByPsb = (caption: string, words: string[]) =>
+    words
+      .reduce(
+        (rows, word) => rows.filter({ hasText: word }),
+        page
+          .getByRole('table', { name: caption })
+          .getByRole('row')
+          .filter({ hasText: 'PSB-POP-001' }),
+      )
+      .first()
+      .waitFor();
+
+  beforeAll(async () => {
+    // Health's newest live grant on PSB-POP-001, which the console's download goes under.
+    await grantToHealth('PSB-POP-001', GRANTED, { useLimit: null });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    page.on('request', (r) => requested.push(r.url()));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('health’s console signs in health’s users only', async () => {
+    const health = gateways.health;
+    await page.goto(health.api);
+    await page.getByRole('heading', { level: 1, name: '登录' }).waitFor();
+    // A department's gateway offers no list of users to pick from, its own or others'.
+    expect(await page.getByRole('table', { name: '演示用户' }).count()).toBe(0);
+    // psb's clerk's token (psb's gateway's), and a psb token planted in health's token file, are refused.
+    const planted = await createTokenStore(
+      path.join(health.data, 'gateway-health', 'tokens.json'),
+    ).create({ department: 'psb', user: 'clerk', roles: ['publisher', 'consumer'] });
+    for (const token of [gateways.psb.tokens.clerk!, planted.token]) {
+      await page.getByLabel('访问令牌').fill(token);
+      const [me] = await Promise.all([
+        page.waitForResponse((r) => r.url() === `${health.api}/api/v1/me`),
+        page.locator('form').getByRole('button', { name: '登录', exact: true }).click(),
+      ]);
+      expect(me.status()).toBe(401);
+      await expect
+        .poll(() => page.locator('form .form-status.error').textContent())
+        .toBe('令牌无效或已失效，请重新登录。');
+    }
+    await page.getByLabel('访问令牌').fill(health.tokens.clerk!);
+    await page.locator('form').getByRole('button', { name: '登录', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: '政务数据资源目录' }).waitFor();
+    const who = (await page.locator('header .who').textContent()) ?? '';
+    expect(who).toContain('市卫生健康委员会');
+    expect(who).toContain('clerk');
+    await screenshot(page, 'fabric-01-health-signed-in');
+  });
+
+  it('the catalog and the requests are the channel’s: psb’s entries, health’s approved request', async () => {
+    const health = gateways.health;
+    await openRoute(page, health.api, 'catalog');
+    await page.getByRole('link', { name: POP.name, exact: true }).waitFor();
+    await page.getByRole('link', { name: '人口信息批量导出', exact: true }).waitFor();
+    await openRoute(page, health.api, 'requests');
+    await approvedByPsb('我部门提出的申请', ['市公安局', '已同意']);
+    await screenshot(page, 'fabric-02-health-requests');
+  });
+
+  it('health’s clerk downloads PSB-POP-001 through health’s console, projected to the grant', async () => {
+    const health = gateways.health;
+    await openRoute(page, health.api, 'catalog/PSB-POP-001');
+    const [download, answer] = await Promise.all([
+      page.waitForEvent('download'),
+      page.waitForResponse((r) => r.url().startsWith(`${health.api}/api/v1/catalog/PSB-POP-001/`)),
+      page.getByRole('button', { name: '下载版本 2 的数据', exact: true }).click(),
+    ]);
+    const bytes = await readFile(await download.path());
+    const text = bytes.toString('utf8');
+    expect(text.split('\r\n')[0]).toBe(GRANTED.join(','));
+    expect(text).not.toContain('济南市历下区');
+    expect(text.split('\r\n').filter(Boolean)).toHaveLength(201);
+    await page.getByText(/已下载/).waitFor();
+    usageId = (await answer.allHeaders())['x-shulian-usage-id'] ?? '';
+    expect(usageId).toMatch(/^USE-/);
+    // The console asked its own gateway only: where psb's gateway is, health's gateway knows.
+    expect(requested.filter((url) => !url.startsWith(`${health.api}/`))).toEqual([]);
+    await screenshot(page, 'fabric-03-health-downloaded');
+  });
+
+  it('in English too; and the audit at health shows the use, in both languages', async () => {
+    const health = gateways.health;
+    await openRoute(page, health.api, 'requests');
+    await page.getByRole('button', { name: /Switch to English/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Share requests' }).waitFor();
+    await approvedByPsb("My department's requests", [
+      'Municipal Public Security Bureau',
+      'Approved',
+    ]);
+    // A supervisor of health's, made by health's admin through health's gateway (the role on
+    // chain, the token in health's store), signs in at health's console in the browser's language.
+    const supervisor = ok(
+      await call('health', 'admin', 'POST', '/departments/health/users', {
+        user: 'inspector',
+        roles: ['supervisor'],
+      }),
+      201,
+    ).json<{ token: string }>();
+    const audit = await browser.newPage();
+    await openRoute(audit, health.api, 'signin');
+    await audit.getByLabel('Access token').fill(supervisor.token);
+    await audit.locator('form').getByRole('button', { name: 'Sign in', exact: true }).click();
+    await audit
+      .getByRole('heading', { level: 1, name: 'Government data resource catalog' })
+      .waitFor();
+    await openRoute(audit, health.api, 'audit?view=uses&catalogId=PSB-POP-001');
+    // The row of the console's download, named by its receipt's button.
+    const use = (table: string) =>
+      audit.getByRole('table', { name: table }).getByRole('row', { name: new RegExp(usageId) });
+    await expect(use('Usage timeline').textContent()).resolves.toMatch(
+      /Municipal Health Commission · clerk.*Download.*Allowed/,
+    );
+    await screenshot(audit, 'fabric-04-health-audit-english');
+    await audit.getByRole('button', { name: /Switch to Chinese/ }).click();
+    await settled(audit);
+    await expect(use('使用记录时间线').textContent()).resolves.toMatch(
+      /市卫生健康委员会 · clerk.*下载.*允许/,
+    );
+    await screenshot(audit, 'fabric-05-health-audit');
+    await audit.close();
+    // Only the refused sign-ins' 401s and the sign-in page's probe for demo users (404: a
+    // department's gateway runs no demo), which the browser logs for any failed fetch.
+    expect(
+      browser.errors.filter(
+        (e) => !/status of (401 .*\/api\/v1\/me|404 .*\/api\/v1\/demo\/identities)\)$/.test(e),
+      ),
+    ).toEqual([]);
   });
 });
 
