@@ -89,13 +89,14 @@ export class Orderer {
   ): Promise<Orderer> {
     const db = new Level<string, unknown>(location, { valueEncoding: 'json' });
     await db.open();
+    let file: BlockFile | undefined;
     try {
       const tip = ((await db.getMany(['tip']))[0] as OrdererTip | undefined) ?? {
         height: 0,
         lastHash: ZERO_HASH,
       };
       const [last] = await db.values({ ...prefixed(SPAN_PREFIX), reverse: true, limit: 1 }).all();
-      const file = await BlockFile.open(location, last ? spanEnd(last as BlockSpan) : 0);
+      file = await BlockFile.open(location, last ? spanEnd(last as BlockSpan) : 0);
       // A log of the previous format (whole blocks as JSON in level) moves into the block file.
       await migrateBlocks(
         file,
@@ -113,6 +114,7 @@ export class Orderer {
       );
       return new Orderer(db, file, identity, batch, durable, tip);
     } catch (err) {
+      await file?.close();
       await db.close();
       throw err;
     }

@@ -171,7 +171,7 @@ export class LedgerStore implements StateReader {
     const sub = (name: string): Sublevel => sublevel(db, name);
     const meta = sub('meta');
     const spans = sub(SPANS);
-    let file: BlockFile;
+    let file: BlockFile | undefined;
     try {
       const tip = ((await meta.getMany(['tip']))[0] as Tip | undefined) ?? GENESIS_TIP;
       // The last span, not the tip's: a migration interrupted part-way has spans below the tip.
@@ -209,6 +209,7 @@ export class LedgerStore implements StateReader {
         cacheEntries,
       );
     } catch (err) {
+      await file?.close();
       await db.close();
       throw err;
     }
