@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Socket } from 'node:net';
 import { Type, type Static } from '@sinclair/typebox';
 import { ERROR_PATTERN, type ErrorCode } from '@shulian/chaincode/constants';
+import { RecordTooLargeError } from '@shulian/proof/records';
 import { StoreError, type StoreErrorCode } from './store/dataset-store.js';
 
 /** Codes raised by the gateway itself (the chaincode's own codes are added below). */
@@ -22,6 +23,9 @@ const GATEWAY_CODES = {
   INVALID_ENCODING: 400,
   // The upload's bytes are not its declared media type (CSV that does not parse, a fake PNG).
   FORMAT_MISMATCH: 400,
+  // A row or line longer than the proof package's MAX_RECORD_CHARS, in an upload anchored record
+  // by record (the same file anchored as one value, records=false, is not limited so).
+  RECORD_TOO_LARGE: 413,
   UNAUTHENTICATED: 401,
   // Gateway-to-gateway exchange (gateway/src/exchange/): a consumer gateway's signed request whose
   // certificate, signature or addressee does not hold, whose department is no channel member, or
@@ -259,6 +263,11 @@ export function fromStoreError(err: unknown): GatewayError {
   // Record anchoring decodes text as strict UTF-8 (TextDecoder fatal): bad bytes are the upload's fault.
   if ((err as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
     return new GatewayError('INVALID_ENCODING', 'dataset is not valid UTF-8 text', { cause: err });
+  if (err instanceof RecordTooLargeError)
+    return new GatewayError('RECORD_TOO_LARGE', err.message, {
+      cause: err,
+      details: { line: err.line },
+    });
   // The record parser's errors (services/upload-format.ts isFormatError): not the declared format.
   if (err instanceof SyntaxError)
     return new GatewayError(

@@ -47,6 +47,7 @@ export type RecordFormat = 'csv' | 'jsonl';
 
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const FIELD_PREFIX = Uint8Array.of(0x02);
+const CLOSE_BRACKET = utf8(']');
 /** Separates a version 2 leaf's salt from its commitments; not a byte of any UTF-8 text. */
 const FIELDS_MARK = Uint8Array.of(0xff);
 const SALT_LABEL = utf8('shulian/record-salt/v1');
@@ -101,13 +102,30 @@ export function fieldSaltDeriver(
   };
 }
 
-/** A field's commitment; `field` is null for a record committed as one value. */
-export const fieldCommitment = (
+/**
+ * A field's commitment; `field` is null for a record committed as one value. The message is the
+ * canonical JSON of `[field, value]`; a long string value (a row of megabytes) is given as its own
+ * part, so that it is encoded once instead of first joined into a second copy of itself.
+ */
+export function fieldCommitment(
   hash: HashFunction,
   salt: Uint8Array,
   field: string | null,
   value: Json,
-): Uint8Array => hashParts(hash, FIELD_PREFIX, salt, utf8(canonicalJson([field, value])));
+): Uint8Array {
+  if (typeof value === 'string' && value.length > LONG_VALUE)
+    return hashParts(
+      hash,
+      FIELD_PREFIX,
+      salt,
+      utf8(`[${canonicalJson(field)},`),
+      utf8(canonicalJson(value)),
+      CLOSE_BRACKET,
+    );
+  return hashParts(hash, FIELD_PREFIX, salt, utf8(canonicalJson([field, value])));
+}
+/** Above this many characters a value is encoded on its own (one call more for short ones). */
+const LONG_VALUE = 64 * 1024;
 
 /** A version 2 leaf from the record's field commitments (hex), or its one value commitment. */
 export const fieldsLeaf = (
@@ -169,6 +187,23 @@ export function disclosureLeaf(
  * Splits a byte stream into records, incrementally: bytes in, complete records out. A record may
  * span any number of pushes (quoted CSV fields may contain newlines).
  */
+/**
+ * The longest record (row or line) anchored record by record, in characters of text. Parsing and
+ * committing a record holds a few copies of it; a longer one is refused, with its line, before it
+ * is held whole (the file can still be anchored as one value: `records=false`).
+ */
+export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+
+/** A record longer than MAX_RECORD_CHARS: the upload's limit, not a fault of its format. */
+export class RecordTooLargeError extends RangeError {
+  constructor(readonly line: number) {
+    super(
+      `line ${line}: a record of more than ${MAX_RECORD_CHARS / 1024 / 1024} MiB of text cannot be anchored record by record`,
+    );
+    this.name = 'RecordTooLargeError';
+  }
+}
+
 export class RecordParser {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   /**
@@ -177,6 +212,7 @@ export class RecordParser {
    * linear in its length, not a rescan of everything before it on every push.
    */
   private partial: string[] = [];
+  private partialChars = 0;
   private quoted = false;
   private header: string[] | null = null;
   private line = 0;
@@ -195,13 +231,20 @@ export class RecordParser {
     const records: Json[] = [];
     let start = 0;
     for (let end = this.rowEnd(text, 0); end >= 0; end = this.rowEnd(text, start)) {
-      this.partial.push(text.slice(start, end));
+      this.keep(text.slice(start, end));
       this.row(records);
       start = end + 1;
     }
-    if (start < text.length) this.partial.push(text.slice(start));
+    if (start < text.length) this.keep(text.slice(start));
     if (final && this.partial.length > 0) this.row(records);
     return records;
+  }
+
+  /** Adds a piece to the current row, refusing a row past MAX_RECORD_CHARS before joining it. */
+  private keep(piece: string): void {
+    this.partialChars += piece.length;
+    if (this.partialChars > MAX_RECORD_CHARS) throw new RecordTooLargeError(this.line + 1);
+    this.partial.push(piece);
   }
 
   /** Index of the newline in `text` from `from` that ends the current row (not one in quotes), or -1. */
@@ -224,6 +267,7 @@ export class RecordParser {
   private row(records: Json[]): void {
     const joined = this.partial.length === 1 ? this.partial[0]! : this.partial.join('');
     this.partial = [];
+    this.partialChars = 0;
     const raw = joined.endsWith('\r') ? joined.slice(0, -1) : joined;
     this.line++;
     if (raw.trim() === '') return;

@@ -14,6 +14,7 @@ import {
   type CatalogEntry,
   type DatasetVersion,
 } from '@shulian/chaincode/constants';
+import { MAX_RECORD_CHARS } from '@shulian/proof/records';
 import { entitiesOf } from '../../gateway/src/index/entities.js';
 import { formatCheck } from '../../gateway/src/services/upload-format.js';
 import { openFixture, writableMetadata, type Fixture } from './fixture.js';
@@ -132,6 +133,25 @@ describe('a CSV entry takes CSV only', () => {
         recordCount: 1,
       });
     }
+  });
+});
+
+describe('a row too long to anchor row by row', () => {
+  it('is refused 413 RECORD_TOO_LARGE naming its line, nothing anchored; the next upload is taken', async () => {
+    const before = await versionCount('AMR-ENT-001');
+    const long = Buffer.alloc(MAX_RECORD_CHARS + 1, 'x');
+    const res = await upload(
+      'AMR-ENT-001',
+      Readable.from([Buffer.from(CSV), long, Buffer.from(',a,b,1,2020-01-01,存续\n')]),
+      'text/csv',
+    );
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(413);
+    const error = res.json<{ error: { code: string; message: string; details: unknown } }>().error;
+    expect(error.code).toBe('RECORD_TOO_LARGE');
+    expect(error.message).toMatch(/^line 3: a record of more than 64 MiB/);
+    expect(error.details).toEqual({ line: 3 });
+    expect(await versionCount('AMR-ENT-001')).toBe(before);
+    expect((await upload('AMR-ENT-001', CSV, 'text/csv')).statusCode).toBe(201);
   });
 });
 

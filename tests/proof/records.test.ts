@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex, utf8 } from '@shulian/proof/hash';
+import { fromHex, hashParts, toHex, utf8 } from '@shulian/proof/hash';
 import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
 import { inclusionProof, merkleRoot } from '@shulian/proof/merkle';
 import {
   deriveSalt,
   disclosedRecord,
+  fieldCommitment,
   fieldSaltDeriver,
+  MAX_RECORD_CHARS,
   issueRecordProof,
   projectRecordProof,
   RecordCommitmentBuilder,
   RecordParser,
+  RecordTooLargeError,
   recordLeaf,
   verifyRecordProof,
   verifySelectiveRecordProof,
@@ -18,7 +21,7 @@ import {
   type RecordProof,
   type SelectiveRecordProof,
 } from '@shulian/proof/records';
-import type { Json } from '@shulian/chaincode/canonical';
+import { canonicalJson, type Json } from '@shulian/chaincode/canonical';
 
 const CSV =
   '\ufeff证书编号,姓名,备注\r\n' +
@@ -92,6 +95,35 @@ describe('record parsing', () => {
   it('rejects invalid UTF-8', () => {
     const parser = new RecordParser('jsonl');
     expect(() => parser.push(Uint8Array.of(0x22, 0xff, 0x22, 0x0a))).toThrow();
+  });
+
+  it('refuses a record longer than MAX_RECORD_CHARS with its line, before holding it whole', () => {
+    for (const format of ['csv', 'jsonl'] as const) {
+      const parser = new RecordParser(format);
+      expect(parser.push(utf8(format === 'csv' ? 'a\n1\n' : '1\n'))).toHaveLength(1);
+      const piece = new Uint8Array(1 << 20).fill(0x31);
+      let thrown: unknown;
+      try {
+        for (let i = 0; i <= MAX_RECORD_CHARS / piece.length; i++) parser.push(piece);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, format).toBeInstanceOf(RecordTooLargeError);
+      expect(thrown).toMatchObject({ line: format === 'csv' ? 3 : 2 });
+    }
+  });
+});
+
+describe('field commitments', () => {
+  it('commit to the canonical JSON of [field, value], long values included', () => {
+    const salt = randomBytes(32);
+    for (const value of ['short', 'x'.repeat(200_000), '"\\\u0001'.repeat(30_000)] as const)
+      for (const field of ['note', null])
+        expect(toHex(fieldCommitment(nodeSha256, salt, field, value))).toBe(
+          toHex(
+            hashParts(nodeSha256, Uint8Array.of(0x02), salt, utf8(canonicalJson([field, value]))),
+          ),
+        );
   });
 });
 

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { buffer, text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChunk } from '@shulian/proof/chunks';
-import { disclosedRecord, verifySelectiveRecordProof } from '@shulian/proof/records';
+import {
+  disclosedRecord,
+  MAX_RECORD_CHARS,
+  RecordTooLargeError,
+  verifySelectiveRecordProof,
+} from '@shulian/proof/records';
 import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
 import {
   createDatasetStore,
@@ -284,6 +289,35 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
       }),
     ).rejects.toMatchObject({ code: 'ERR_ENCODING_INVALID_ENCODED_DATA' });
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('anchors a 32 MiB row record by record, refuses one over MAX_RECORD_CHARS naming its line, and takes the next upload', async () => {
+    const secret = randomBytes(32);
+    const block = Buffer.alloc(1 << 20, 'abcdefghij');
+    async function* longRow(mib: number): AsyncIterable<Uint8Array> {
+      yield await Promise.resolve(Buffer.from('id,note\n1,short\n2,'));
+      for (let i = 0; i < mib; i++) yield block;
+      yield Buffer.from('\n3,short\n');
+    }
+    // At 128 MiB of heap the hash thread ran out of memory on this row: 500 INTERNAL, and every
+    // upload sharing the thread failed with it.
+    const long = await store.put(longRow(32), { records: { format: 'csv', secret } });
+    expect(long.records?.count).toBe(3);
+    expect(long.commitment.size).toBe(32 * (1 << 20) + 27);
+
+    const refused = await store
+      .put(longRow(MAX_RECORD_CHARS / (1 << 20) + 1), { records: { format: 'csv', secret } })
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    expect(refused).toBeInstanceOf(RecordTooLargeError);
+    expect(refused).toMatchObject({ line: 3 });
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+    const next = await store.put(from([Buffer.from('id\n1\n2\n')]), {
+      records: { format: 'csv', secret },
+    });
+    expect(next.records?.count).toBe(2);
   });
 
   it('stores 200 MB in constant memory', async () => {

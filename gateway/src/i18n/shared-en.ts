@@ -12,6 +12,8 @@ export const sharedEn: Readonly<Record<SharedKey, string>> = {
     'The file is not of the format its catalog entry declares (for example a web page or an image for a CSV entry); nothing was anchored.',
   'error.FORMAT_MISMATCH':
     'The file is not the format it was declared as (for example declared CSV but not parseable as CSV); nothing was anchored.',
+  'error.RECORD_TOO_LARGE':
+    'A row of the file is longer than 64 MiB, too long to anchor row by row; anchor the file as a whole instead. Nothing was anchored.',
   'error.INVALID_ENCODING': 'The text is not valid UTF-8; save the file as UTF-8 and try again.',
   'error.INVALID_CURSOR': 'The list position is not valid any more; start from the first page.',
   'error.METHOD_NOT_ALLOWED': 'This address does not accept that kind of request.',

@@ -14,6 +14,8 @@ export const sharedZh = {
   'error.MEDIA_TYPE_MISMATCH':
     '文件类型与目录登记的数据格式不符（例如 CSV 目录上传了网页或图片），未登记。',
   'error.FORMAT_MISMATCH': '文件内容与声明的格式不符（例如声明为 CSV 却无法按 CSV 解析），未登记。',
+  'error.RECORD_TOO_LARGE':
+    '文件中有一行超过 64 MiB，无法逐条记录上链；请改为整个文件上链。未登记。',
   'error.INVALID_ENCODING': '文本不是有效的 UTF-8 编码，请以 UTF-8 保存文件后重试。',
   'error.INVALID_CURSOR': '列表位置已失效，请从第一页开始。',
   'error.METHOD_NOT_ALLOWED': '该地址不接受此类请求。',

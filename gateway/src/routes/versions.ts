@@ -118,7 +118,8 @@ function uploadRoute(app: RouteApp, ctx: GatewayContext): void {
             '(text/csv) and JSON Lines (application/x-ndjson) are also anchored record by record. The upload must be of the ' +
             "entry's declared format: a Content-Type naming another is refused before the body is read, and bytes of " +
             'another kind (a page, an image or binary data under a CSV entry) as they arrive, both 415 MEDIA_TYPE_MISMATCH; ' +
-            "malformed records of the right kind are 400 FORMAT_MISMATCH. Without a Content-Type the entry's format is meant.",
+            'malformed records of the right kind are 400 FORMAT_MISMATCH, and a record (row or line) of more than 64 MiB of text ' +
+            "413 RECORD_TOO_LARGE (records=false anchors such a file as one value). Without a Content-Type the entry's format is meant.",
           params: CatalogParams,
           querystring: Type.Object(
             {
@@ -145,6 +146,7 @@ function uploadRoute(app: RouteApp, ctx: GatewayContext): void {
               'DIGEST_MISMATCH',
               'COMMITMENT_CONFLICT',
               'FORMAT_MISMATCH',
+              'RECORD_TOO_LARGE',
               'MEDIA_TYPE_MISMATCH',
               'UNSUPPORTED_MEDIA_TYPE',
             ],

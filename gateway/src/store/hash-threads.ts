@@ -13,7 +13,11 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '@shulian/proof/hash';
-import type { RecordCommitment, RecordFormat } from '@shulian/proof/records';
+import {
+  RecordTooLargeError,
+  type RecordCommitment,
+  type RecordFormat,
+} from '@shulian/proof/records';
 import { startWorker } from '../threads.js';
 
 export type HashJob =
@@ -31,12 +35,14 @@ export type HashRequest =
 /**
  * `result` is the hex digest or chunk root, on `finish`; a records job answers each `update` with
  * the leaves of the records it completed (32 bytes each, in order) and `finish` with the last
- * leaves and the commitment. A failure says whether the bytes were not the format (`syntax`) or
- * not UTF-8 text (`encoding`): the upload's fault, not the thread's.
+ * leaves and the commitment. A failure says whether the bytes were not the format (`syntax`), not
+ * UTF-8 text (`encoding`) or held a record too long to anchor by record (`too-large`): the
+ * upload's fault, not the thread's.
  */
+export type HashFault = 'syntax' | 'encoding' | 'too-large';
 export type HashReply =
   | { ok: true; result?: string; leaves?: Uint8Array; records?: RecordCommitment }
-  | { ok: false; message: string; fault?: 'syntax' | 'encoding' };
+  | { ok: false; message: string; fault?: HashFault };
 
 /** One hash over a stream of regions of a shared memory, computed on a hash thread. */
 export interface StreamHash {
@@ -57,9 +63,13 @@ export class HashThreadError extends Error {
 
 /**
  * A failed reply as the error the same failure would have thrown on this thread: the record
- * parser's SyntaxError, TextDecoder's encoding error, or a HashThreadError.
+ * parser's SyntaxError or RecordTooLargeError, TextDecoder's encoding error, or a HashThreadError.
  */
-function replyError(reply: { message: string; fault?: 'syntax' | 'encoding' }): Error {
+/** The line a record parser's message names ("line 7: …"). */
+const recordLine = (message: string): number => Number(/^line (\d+)/.exec(message)?.[1] ?? 0);
+
+function replyError(reply: { message: string; fault?: HashFault }): Error {
+  if (reply.fault === 'too-large') return new RecordTooLargeError(recordLine(reply.message));
   if (reply.fault === 'syntax') return new SyntaxError(reply.message);
   if (reply.fault === 'encoding')
     return Object.assign(new TypeError(reply.message), {
@@ -78,7 +88,10 @@ class HashThread {
     // Limits, not reservations: with 1 MiB chunks a thread allocates almost nothing, and a tiny
     // chunk size (millions of leaves) still fits.
     this.worker = startWorker(import.meta.url, 'hash-worker', {
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 },
+      // A record is held whole while it is committed, a few copies of it (the row as text, its
+      // JSON, its bytes): 512 MiB lets the longest record anchored (MAX_RECORD_CHARS, 64 Mi
+      // characters) through; at 128 MiB a 32 MiB row ended the thread and failed every upload on it.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 },
     });
     this.worker.unref();
     this.worker.on('message', (reply: HashReply) => {

@@ -6,8 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import { ChunkRootBuilder } from '@shulian/proof/chunks';
 import { toHex } from '@shulian/proof/hash';
 import { nodeHashes } from '@shulian/proof/node';
-import { RecordCommitmentBuilder } from '@shulian/proof/records';
-import type { HashJob, HashReply, HashRequest } from './hash-threads.js';
+import { RecordCommitmentBuilder, RecordTooLargeError } from '@shulian/proof/records';
+import type { HashFault, HashJob, HashReply, HashRequest } from './hash-threads.js';
 
 /** What an update or finish answers besides ok: a records stream's leaves and commitment. */
 type Answer = Omit<Extract<HashReply, { ok: true }>, 'ok'>;
@@ -92,7 +92,8 @@ function handle(request: HashRequest): HashReply {
 }
 
 /** The kind of failure, for the caller to rethrow as this thread's error would have been. */
-function faultOf(error: unknown): 'syntax' | 'encoding' | undefined {
+function faultOf(error: unknown): HashFault | undefined {
+  if (error instanceof RecordTooLargeError) return 'too-large';
   if (error instanceof SyntaxError) return 'syntax';
   if ((error as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return 'encoding';
   return undefined;
