@@ -326,11 +326,14 @@ export class TxSimulator {
     const responseMetadata = new peer.QueryResponseMetadata();
     responseMetadata.setFetchedRecordsCount(page.length);
     responseMetadata.setBookmark(bookmark);
-    response.setMetadata(responseMetadata.serializeBinary());
-    return {
-      iterator: new shim.StateQueryIterator(this, this.channel, this.txId, response),
-      metadata: { bookmark, fetchedRecordsCount: page.length },
-    };
+    const metadataBytes = responseMetadata.serializeBinary();
+    response.setMetadata(metadataBytes);
+    const iterator = new shim.StateQueryIterator(this, this.channel, this.txId, response);
+    // As Fabric's shim: an empty page with no bookmark has metadata of no bytes, and the shim
+    // then answers no metadata at all (contracts must not count on it).
+    return metadataBytes.length === 0
+      ? { iterator }
+      : { iterator, metadata: { bookmark, fetchedRecordsCount: page.length } };
   }
 
   async handleGetHistoryForKey(key: string): Promise<object> {

@@ -166,16 +166,18 @@ export async function list<T>(
   bookmark: string,
 ): Promise<Page<T>> {
   const size = parsePageSize(pageSize);
-  const { iterator, metadata } = await ctx.stub.getStateByPartialCompositeKeyWithPagination(
+  // Fabric's shim leaves the metadata out when the peer's is empty (an empty page with no
+  // bookmark serialises to no bytes), whatever its types say: such a page has no next one.
+  const { iterator, metadata } = (await ctx.stub.getStateByPartialCompositeKeyWithPagination(
     selectionType(kind, selection),
     selection.prefix,
     size,
     bookmark,
-  );
+  )) as { iterator: StateIterator; metadata?: { bookmark: string } };
   const stored = await collect(ctx, kind, selection, iterator);
   const { present } = kind;
   const items = present ? await Promise.all(stored.map((e) => present(ctx, e))) : stored;
-  return { items, bookmark: metadata.bookmark, count: items.length };
+  return { items, bookmark: metadata?.bookmark ?? '', count: items.length };
 }
 
 /** Everything under a selection, for the few rules that must look inside a submit transaction. */
