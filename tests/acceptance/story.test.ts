@@ -4,130 +4,24 @@
  * request, approve, download (and verify the projected file against its delivery receipt), trace,
  * object, correct; with the failure paths along the way.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { code, IDENTITIES, startGateway, type Gateway } from './gateway.js';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
-const SERVER = join(ROOT, 'dist/gateway/src/server.js');
-const CLI = join(ROOT, 'dist/gateway/src/cli.js');
-
+let gateway: Gateway;
 let dir: string;
-let server: ChildProcess;
 let base: string;
-const tokens: Record<string, string> = {};
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() =>
-        typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port')),
-      );
-    });
-  });
-}
-
-const env = () => ({
-  ...process.env,
-  SHULIAN_DATA_DIR: dir,
-  SHULIAN_LOG_LEVEL: 'warn',
-});
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [CLI, ...args], { env: env(), cwd: dir });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
-
-async function api<T = unknown>(
-  who: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${tokens[who]}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    body: (text && res.headers.get('content-type')?.includes('json')
-      ? JSON.parse(text)
-      : text) as T,
-  };
-}
-
-const code = (r: { body: unknown }): string | undefined =>
-  (r.body as { error?: { code?: string } }).error?.code;
+let tokens: Record<string, string>;
+const cli: Gateway['cli'] = (args) => gateway.cli(args);
+const api: Gateway['api'] = (...args) => gateway.api(...args);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'shulian-acceptance-'));
-  for (const [name, department, user, role] of [
-    ['coordAdmin', 'coord', 'admin', 'admin'],
-    ['auditor', 'coord', 'auditor', 'supervisor'],
-    ['psbAdmin', 'psb', 'admin', 'admin'],
-    ['psb', 'psb', 'clerk', 'publisher'],
-    ['healthAdmin', 'health', 'admin', 'admin'],
-    ['health', 'health', 'clerk', 'consumer'],
-  ] as const) {
-    const r = await cli([
-      'tokens',
-      'create',
-      '--department',
-      department,
-      '--user',
-      user,
-      '--role',
-      role,
-      '--json',
-    ]);
-    expect(r.code, r.err).toBe(0);
-    tokens[name] = (JSON.parse(r.out) as { token: string }).token;
-  }
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn('node', [SERVER], {
-    env: { ...env(), SHULIAN_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  server.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  server.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 300 || server.exitCode !== null) throw new Error(`server did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  gateway = await startGateway(IDENTITIES);
+  ({ dir, base, tokens } = gateway);
 }, 90_000);
 
-afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => gateway?.close());
 
 // CLI calls start a node process each; on a loaded CI machine a step can take tens of seconds.
 describe('the Shulian story over HTTP', { timeout: 120_000 }, () => {
@@ -547,8 +441,8 @@ describe('the Shulian story over HTTP', { timeout: 120_000 }, () => {
     const busy = await cli(['index', 'rebuild', '--json']);
     expect(busy.code).toBe(1);
     expect((JSON.parse(busy.out) as { error: { code: string } }).error.code).toBe('CONFLICT');
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
+    const exited = new Promise((r) => gateway.server.once('exit', r));
+    gateway.server.kill('SIGTERM');
     await exited;
     const rebuilt = await cli(['index', 'rebuild', '--json']);
     expect(rebuilt.code, rebuilt.out + rebuilt.err).toBe(0);
