@@ -8,7 +8,8 @@
  * The nonce book is on disk: a provider restarted within the time window (the book closed and
  * opened again on the same folder, or its process killed after answering) still refuses the
  * replay; every nonce is written with fsync before the request is answered; expired nonces are
- * deleted, and are not loaded again.
+ * deleted, and are not loaded again. Each request looks at O(log n) entries of the book's expiry
+ * index, not at every nonce it holds.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
@@ -286,5 +287,58 @@ process.kill(process.pid, 'SIGKILL');
     book = await NonceBook.open(location, t + 2000);
     await book.close();
     expect(await keysOnDisk(location)).toEqual([]);
+  });
+});
+
+describe('the nonce book’s cost per request', () => {
+  /** A book holding `count` live nonces (written in one batch, as a busy window leaves them). */
+  async function bookOf(location: string, count: number, t: number): Promise<NonceBook> {
+    const db = new Level<string, string>(location, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.batch(
+      Array.from({ length: count }, (_, i) => ({
+        type: 'put' as const,
+        key: `n${i}`,
+        // Spread over the window, in no order of expiry.
+        value: String(t + 1000 + ((i * 7919) % EXCHANGE_WINDOW_MS)),
+      })),
+    );
+    await db.close();
+    return NonceBook.open(location, t);
+  }
+
+  /** The index entries the book looks at per request, over `requests` new nonces. */
+  async function visitsPerRequest(book: NonceBook, t: number, requests = 20): Promise<number> {
+    const before = book.visits;
+    for (let i = 0; i < requests; i++)
+      expect(await book.remember(`fresh-${i}`, t + EXCHANGE_WINDOW_MS, t + i)).toBe(true);
+    return (book.visits - before) / requests;
+  }
+
+  it('many live nonces do not make each request look at more of the book (expiry index, not a scan)', async () => {
+    const t = now;
+    const small = await bookOf(join(dir, 'cost-small'), 100, t);
+    const large = await bookOf(join(dir, 'cost-large'), 50_000, t);
+    try {
+      const few = await visitsPerRequest(small, t);
+      const many = await visitsPerRequest(large, t);
+      // A scan would look at all 50,000 per request; the heap at most its height and the top.
+      expect(many).toBeLessThanOrEqual(Math.log2(50_020) + 2);
+      expect(many).toBeLessThanOrEqual(few * 3);
+      // Expired nonces are each looked at once when they go: the first request after all of
+      // them expired takes them out, the next one pays for its own nonce only.
+      const later = t + 2 * EXCHANGE_WINDOW_MS;
+      const before = large.visits;
+      expect(await large.remember('after', later + EXCHANGE_WINDOW_MS, later)).toBe(true);
+      const sweep = large.visits - before;
+      expect(sweep).toBeGreaterThanOrEqual(50_020);
+      expect(sweep).toBeLessThanOrEqual(50_020 * (Math.log2(50_020) + 4));
+      const next = large.visits;
+      expect(await large.remember('after-2', later + EXCHANGE_WINDOW_MS, later + 1)).toBe(true);
+      expect(large.visits - next).toBeLessThanOrEqual(3);
+    } finally {
+      await small.close();
+      await large.close();
+    }
+    expect(await keysOnDisk(join(dir, 'cost-large'))).toEqual(['after', 'after-2']);
   });
 });
