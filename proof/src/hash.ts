@@ -62,6 +62,16 @@ export function hashParts(hash: HashFunction, ...parts: Uint8Array[]): Uint8Arra
 /** Longer messages are fed in parts: copying them would cost more than the calls saved. */
 const ONE_SHOT_LIMIT = 64 * 1024;
 
+/** RFC 2104's key blocks: the key (hashed first when longer than a block) XOR ipad and opad. */
+export function hmacPads(
+  hash: HashFunction,
+  key: Uint8Array,
+): { innerPad: Uint8Array; outerPad: Uint8Array } {
+  const block = new Uint8Array(HASH_BLOCK_BYTES);
+  block.set(key.length > HASH_BLOCK_BYTES ? hashParts(hash, key) : key);
+  return { innerPad: block.map((b) => b ^ 0x36), outerPad: block.map((b) => b ^ 0x5c) };
+}
+
 /**
  * RFC 2104 HMAC with a fixed key: the padded key blocks are hashed once, and each message costs
  * two short hashes when the hash can copy its state (record salts are one HMAC per record).
@@ -70,10 +80,7 @@ export function hmacWithKey(
   hash: HashFunction,
   key: Uint8Array,
 ): (message: Uint8Array) => Uint8Array {
-  const block = new Uint8Array(HASH_BLOCK_BYTES);
-  block.set(key.length > HASH_BLOCK_BYTES ? hashParts(hash, key) : key);
-  const innerPad = block.map((b) => b ^ 0x36);
-  const outerPad = block.map((b) => b ^ 0x5c);
+  const { innerPad, outerPad } = hmacPads(hash, key);
   if (hash.digest)
     return (message) => hashParts(hash, outerPad, hashParts(hash, innerPad, message));
   const inner = hash.create().update(innerPad);

@@ -8,6 +8,7 @@ import {
   disclosedRecord,
   fieldCommitment,
   fieldSaltDeriver,
+  fieldsLeaf,
   MAX_RECORD_CHARS,
   issueRecordProof,
   projectRecordProof,
@@ -22,6 +23,7 @@ import {
   type SelectiveRecordProof,
 } from '@shulian/proof/records';
 import { canonicalJson, type Json } from '@shulian/chaincode/canonical';
+import { LeafWriter, LONG_VALUE } from '@shulian/proof/leaf-writer';
 
 const CSV =
   '\ufeff证书编号,姓名,备注\r\n' +
@@ -124,6 +126,43 @@ describe('field commitments', () => {
             hashParts(nodeSha256, Uint8Array.of(0x02), salt, utf8(canonicalJson([field, value]))),
           ),
         );
+  });
+});
+
+describe('the anchoring leaf writer', () => {
+  /** The reference definition: fieldsLeaf over each field's fieldCommitment. */
+  function referenceLeaf(secret: Uint8Array, index: number, record: Record<string, Json>): string {
+    const fieldSalt = fieldSaltDeriver(nodeSha256, secret);
+    const commitments = Object.create(null) as Record<string, string>;
+    for (const name of Object.keys(record)) {
+      const salt = fieldSalt(index, name);
+      commitments[name] = toHex(fieldCommitment(nodeSha256, salt, name, record[name]!));
+    }
+    return toHex(fieldsLeaf(nodeSha256, deriveSalt(nodeSha256, secret, index), commitments));
+  }
+
+  it('writes the reference leaves: odd names and values, nested keys, large indexes, long keys', () => {
+    const records = [
+      { b: '1', a: '甲', ü: 'x"\\\u0001\n', '\ud83d': 'lone \udc00 surrogate' },
+      JSON.parse('{"__proto__":null,"":0,"0":[1,{"z":1,"b":[true,null]}],"constructor":-1.5e-7}'),
+      { a: 'z', b: '2' }, // the same names in another order: the leaf is in canonical order
+      { b: '3', a: '乙' },
+      { only: 'x'.repeat(5000) },
+    ] as Record<string, Json>[];
+    for (const secret of [randomBytes(32), randomBytes(100)]) {
+      const writer = new LeafWriter(nodeSha256, secret);
+      for (const index of [0, 1, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER])
+        for (const record of records)
+          expect(toHex(writer.leaf(index, record)!)).toBe(referenceLeaf(secret, index, record));
+    }
+  });
+
+  it('leaves non-object records and values past LONG_VALUE to the reference functions', () => {
+    const writer = new LeafWriter(nodeSha256, randomBytes(32));
+    const others: Json[] = [[1, 2], 'text', 42, null, { long: 'y'.repeat(LONG_VALUE + 1) }];
+    for (const record of others) expect(writer.leaf(0, record)).toBeNull();
+    const noOneShot = { algorithm: nodeSha256.algorithm, create: () => nodeSha256.create() };
+    expect(() => new LeafWriter(noOneShot, randomBytes(32))).toThrow(TypeError);
   });
 });
 
