@@ -25,6 +25,7 @@ import type { HeldInput } from './cli/offline.js';
 import type { DeliveredUse } from '@shulian/proof/bundle';
 import {
   checkText,
+  getLang,
   codeText,
   isLang,
   langFromEnv,
@@ -741,6 +742,8 @@ async function serve(args: Args, positionals: string[]): Promise<number> {
     loadConfig(process.env, {
       ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
       ...(values.department ? { department: values.department } : {}),
+      // The banner speaks the command line's language (--lang, else the locale).
+      lang: getLang(),
     }),
   );
   await new Promise<void>((resolve) => server.app.server.once('close', () => resolve()));

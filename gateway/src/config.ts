@@ -3,6 +3,7 @@
  * the CLI and the tests agree on where data lives.
  */
 import { join, resolve } from 'node:path';
+import { langFromEnv, type Lang } from './cli/i18n.js';
 
 export interface GatewayConfig {
   host: string;
@@ -65,6 +66,13 @@ export interface GatewayConfig {
   exchangePort?: number;
   /** Host names, beyond 127.0.0.1 and localhost, that the exchange certificate names (`SHULIAN_EXCHANGE_HOSTS`, comma-separated). */
   exchangeHosts: string[];
+  /**
+   * The language of the server's own lines on stdout (its start-up banner, the first-run advice),
+   * chosen as the command line chooses: the first set of LC_ALL, LC_MESSAGES and LANG, zh* Chinese
+   * and anything else English (cli/i18n.ts); `shulian serve --lang` overrides it. Request logs and
+   * API answers are not affected.
+   */
+  lang: Lang;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -90,6 +98,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   ledger: 'embedded',
   fabricDir: resolve('data', 'fabric'),
   exchangeHosts: [],
+  lang: 'en',
 };
 
 /** `SHULIAN_*` integer settings: variable, config key, bounds. */
@@ -173,7 +182,7 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<GatewayConfig> = {},
 ): GatewayConfig {
-  const config: GatewayConfig = { ...DEFAULT_CONFIG };
+  const config: GatewayConfig = { ...DEFAULT_CONFIG, lang: langFromEnv(env) };
   if (env.SHULIAN_HOST) config.host = env.SHULIAN_HOST;
   const port = env.SHULIAN_PORT ?? env.PORT;
   if (port) config.port = integer('SHULIAN_PORT', port, 0, 65535);

@@ -11,13 +11,16 @@ import { buildApp } from './app.js';
 import type { FastifyInstance } from 'fastify';
 import { listenExchange, type ExchangeListener } from './exchange/listener.js';
 import { tlsCaCertificateFile } from './exchange/tls.js';
+import { langFromEnv, translate, type CliKey, type Params } from './cli/i18n.js';
 import { loadConfig, type GatewayConfig } from './config.js';
-import { firstRunMissing } from './services/bootstrap.js';
+import { firstRunMissing, type FirstRunGap } from './services/bootstrap.js';
 import { isEntryPoint } from './services/entry.js';
 import { openRuntime, type Runtime } from './services/runtime.js';
 
 export async function startServer(config: GatewayConfig = loadConfig()) {
   const log = (line: string): void => void process.stdout.write(line + '\n');
+  // The banner's language is the configuration's (LC_ALL, LC_MESSAGES, LANG or serve --lang).
+  const say = (key: CliKey, params?: Params): void => log(translate(config.lang, key, params));
   checkDemoBinding(config);
   const runtime = await openRuntime(config, {
     follow: true,
@@ -26,10 +29,10 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   // Repairs what a crash between a ledger commit and the anchor book's write left behind.
   const reconciled = await runtime.reconcile();
   if (reconciled.recorded.length > 0 || reconciled.removed.length > 0)
-    log(
-      `store: ${reconciled.recorded.length} committed versions entered in the anchor book, ` +
-        `${reconciled.removed.length} blobs of failed anchors removed`,
-    );
+    say('server.reconciled', {
+      recorded: reconciled.recorded.length,
+      removed: reconciled.removed.length,
+    });
   const demo = config.demo ? await startDemo(config, runtime, log) : undefined;
   const logs = nonBlockingStdout();
   runtime.metrics.gauge('log_lines_dropped', 'log lines dropped (stdout full or failing)', () =>
@@ -45,17 +48,16 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   const status = await runtime.ledger.status();
   log('');
   // The network file's name is the demo's ("shulian-demo"); outside demo mode it is not shown.
-  log(
-    `Shulian 数链 — ${demo ? `${runtime.network.name} (demo data) ` : ''}on ${status.engine}: ${status.nodes.length} department nodes, height ${status.height}`,
-  );
-  if (config.department)
-    log(`  gateway   ${config.department}'s own (signs in ${config.department}'s users only)`);
-  const exchange = await startExchange(config, runtime, app, log);
-  log(`  console   ${base}/`);
-  log(`  API       ${base}/api/v1   (OpenAPI UI: ${base}/docs)`);
-  log(`  data      ${config.dataDir}`);
+  const title = { engine: status.engine, nodes: status.nodes.length, height: status.height };
+  if (demo) say('server.titleDemo', { ...title, network: runtime.network.name });
+  else say('server.title', title);
+  if (config.department) say('server.gateway', { department: config.department });
+  const exchange = await startExchange(config, runtime, app, say);
+  say('server.console', { url: base });
+  say('server.api', { url: base });
+  say('server.data', { dir: config.dataDir });
   if (demo) {
-    log('  demo tokens (Authorization: Bearer <token>):');
+    say('server.demoTokens');
     for (const d of demo)
       log(
         `    ${`${d.department}/${d.user}`.padEnd(16)} ${d.roles.join(',').padEnd(20)} ${d.token}`,
@@ -63,11 +65,10 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   }
   const missing = demo ? [] : await firstRunMissing(runtime);
   if (missing.length) {
-    log(`  first run: ${missing.join('; ')}. Stop the server (Ctrl-C), then run once`);
+    const words = missing.map((gap) => gapText(config.lang, gap));
+    say('server.firstRun', { missing: words.join(config.lang === 'zh' ? '；' : '; ') });
     log(`    shulian init --data-dir ${config.dataDir}`);
-    log(
-      "  it publishes the bundled calendars, registers the departments of the network file and prints the coordinator's admin token once; start the server again and sign in with it.",
-    );
+    say('server.firstRunThen');
   }
   log('');
 
@@ -75,7 +76,7 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   const shutdown = async (signal: string): Promise<void> => {
     if (closing) return;
     closing = true;
-    log(`${signal}: stopping`);
+    say('server.stopping', { signal });
     await exchange?.close();
     await app.close();
     await runtime.close();
@@ -100,7 +101,7 @@ async function startExchange(
   config: GatewayConfig,
   runtime: Runtime,
   app: FastifyInstance,
-  log: (line: string) => void,
+  say: (key: CliKey, params?: Params) => void,
 ): Promise<ExchangeListener | undefined> {
   if (!runtime.exchangeTls || config.exchangePort === undefined || !config.department) return;
   const exchange = await listenExchange(app, {
@@ -108,10 +109,20 @@ async function startExchange(
     port: config.exchangePort,
     tls: runtime.exchangeTls,
   });
-  log(
-    `  exchange  ${exchange.url}   (publish: PUT /api/v1/gateways/${config.department} with this url and ${tlsCaCertificateFile(config.fabricDir, config.department)})`,
-  );
+  say('server.exchange', {
+    url: exchange.url,
+    department: config.department,
+    file: tlsCaCertificateFile(config.fabricDir, config.department),
+  });
   return exchange;
+}
+
+/** What a first run still needs, in the banner's language. */
+function gapText(lang: GatewayConfig['lang'], gap: FirstRunGap): string {
+  if (gap.kind === 'calendar') return translate(lang, 'server.noCalendar', { year: gap.year });
+  return gap.coordinator
+    ? translate(lang, 'server.noCoordinatorAdmin')
+    : translate(lang, 'server.noDepartmentAdmin', { department: gap.department });
 }
 
 /**
@@ -140,16 +151,20 @@ if (isEntryPoint(import.meta.url)) {
   const { values } = parseArgs({
     options: { demo: { type: 'boolean' }, department: { type: 'string' } },
   });
-  startServer(
-    loadConfig(process.env, {
-      ...(values.demo ? { demo: true } : {}),
-      ...(values.department ? { department: values.department } : {}),
-    }),
-  ).catch((err: unknown) => {
-    const code = (err as { code?: unknown }).code;
-    process.stderr.write(
-      `shulian: cannot start: ${err instanceof Error ? err.message : String(err)}${typeof code === 'string' ? ` [${code}]` : ''}\n`,
-    );
-    process.exitCode = 1;
-  });
+  const lang = langFromEnv(process.env);
+  Promise.resolve()
+    .then(() =>
+      startServer(
+        loadConfig(process.env, {
+          ...(values.demo ? { demo: true } : {}),
+          ...(values.department ? { department: values.department } : {}),
+        }),
+      ),
+    )
+    .catch((err: unknown) => {
+      const code = (err as { code?: unknown }).code;
+      const reason = `${err instanceof Error ? err.message : String(err)}${typeof code === 'string' ? ` [${code}]` : ''}`;
+      process.stderr.write(`${translate(lang, 'server.cannotStart', { reason })}\n`);
+      process.exitCode = 1;
+    });
 }

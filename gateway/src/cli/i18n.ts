@@ -48,12 +48,20 @@ const fill = (template: string, params: Params | undefined): string =>
 
 /** The message for `key` in the current language, with `{name}` placeholders filled in. */
 export function t(key: CliKey, params?: Params): string {
-  return fill(DICTIONARIES[current][key], params);
+  return translate(current, key, params);
 }
 
+/** The message for `key` in `lang` (the server's lines, whose language is its configuration's). */
+export function translate(lang: Lang, key: CliKey, params?: Params): string {
+  return fill(DICTIONARIES[lang][key], params);
+}
+
+/** Items as `lang` lists them: 顿号 in Chinese, commas in English. */
+export const listIn = (lang: Lang, items: readonly (string | number)[]): string =>
+  items.join(lang === 'zh' ? '、' : ', ');
+
 /** Items as the language lists them: 顿号 in Chinese, commas in English. */
-export const list = (items: readonly (string | number)[]): string =>
-  items.join(current === 'zh' ? '、' : ', ');
+export const list = (items: readonly (string | number)[]): string => listIn(current, items);
 
 const sharedKey = (key: string): key is SharedKey => Object.hasOwn(sharedZh, key);
 

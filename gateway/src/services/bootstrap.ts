@@ -68,26 +68,29 @@ export async function bootstrapNetwork(
   return done;
 }
 
+/** Something a server started without demo data still needs (the banner words it, zh or en). */
+export type FirstRunGap =
+  { kind: 'admin'; department: string; coordinator: boolean } | { kind: 'calendar'; year: number };
+
 /**
- * What a server started without demo data still needs before anyone can work in it, in words for
- * its banner: no admin token for the coordinator (nobody can sign in to administer), or no
- * calendar for this year (every request would fail CALENDAR_NOT_FOUND). Empty once `shulian init`
- * ran.
+ * What a server started without demo data still needs before anyone can work in it, for its
+ * banner: no admin token for the coordinator (nobody can sign in to administer), or no calendar
+ * for this year (every request would fail CALENDAR_NOT_FOUND). Empty once `shulian init` ran.
  */
 export async function firstRunMissing(
   runtime: Pick<Runtime, 'chaincode' | 'coordinatorAdmin' | 'homeAdmin' | 'tokens'>,
   now = new Date(),
-): Promise<string[]> {
+): Promise<FirstRunGap[]> {
   // A department's own gateway (department mode) holds only its own admin's key and tokens.
   const { chaincode, coordinatorAdmin, homeAdmin, tokens } = runtime;
-  const missing: string[] = [];
+  const missing: FirstRunGap[] = [];
   const held = await tokens.list();
   if (!held.some((p) => p.department === homeAdmin.department && p.roles.includes('admin')))
-    missing.push(
-      homeAdmin.department === coordinatorAdmin.department
-        ? "no admin token for the coordinator's department yet"
-        : `no admin token for ${homeAdmin.department}'s admin yet`,
-    );
+    missing.push({
+      kind: 'admin',
+      department: homeAdmin.department,
+      coordinator: homeAdmin.department === coordinatorAdmin.department,
+    });
   const year = cstYear(now.getTime());
   const published = await chaincode
     .evaluate(homeAdmin, TX.governance.GetCalendar, [String(year)])
@@ -98,6 +101,6 @@ export async function firstRunMissing(
         throw err;
       },
     );
-  if (!published) missing.push(`no working-day calendar for ${year} on the ledger`);
+  if (!published) missing.push({ kind: 'calendar', year });
   return missing;
 }

@@ -252,6 +252,28 @@ export const en = {
   'init.allHaveAdmins': 'every department already has an admin token (`shulian tokens list`)',
   'init.next':
     'next: npm run serve, sign in as an admin, create users (roles and token in one step)',
+
+  // The server's start-up banner and its other lines on stdout (gateway/src/server.ts).
+  'server.reconciled':
+    'store: {recorded} committed versions entered in the anchor book, {removed} blobs of failed anchors removed',
+  'server.title': 'Shulian 数链 — on {engine}: {nodes} department nodes, height {height}',
+  'server.titleDemo':
+    'Shulian 数链 — {network} (demo data) on {engine}: {nodes} department nodes, height {height}',
+  'server.gateway': "  gateway   {department}'s own (signs in {department}'s users only)",
+  'server.exchange':
+    '  exchange  {url}   (publish: PUT /api/v1/gateways/{department} with this url and {file})',
+  'server.console': '  console   {url}/',
+  'server.api': '  API       {url}/api/v1   (OpenAPI UI: {url}/docs)',
+  'server.data': '  data      {dir}',
+  'server.demoTokens': '  demo tokens (Authorization: Bearer <token>):',
+  'server.firstRun': '  first run: {missing}. Stop the server (Ctrl-C), then run once',
+  'server.firstRunThen':
+    "  it publishes the bundled calendars, registers the departments of the network file and prints the coordinator's admin token once; start the server again and sign in with it.",
+  'server.noCoordinatorAdmin': "no admin token for the coordinator's department yet",
+  'server.noDepartmentAdmin': "no admin token for {department}'s admin yet",
+  'server.noCalendar': 'no working-day calendar for {year} on the ledger',
+  'server.stopping': '{signal}: stopping',
+  'server.cannotStart': 'shulian: cannot start: {reason}',
 } as const;
 
 export type CliKey = keyof typeof en;

@@ -238,4 +238,25 @@ export const zh: Readonly<Record<CliKey, string>> = {
   'init.adminTokens': '管理员令牌（只显示这一次，请妥善保管）：',
   'init.allHaveAdmins': '每个部门都已有管理员令牌（`shulian tokens list`）',
   'init.next': '下一步：npm run serve，以管理员身份登录，创建用户（一步完成角色和令牌）',
+
+  'server.reconciled':
+    '存储：{recorded} 个已提交的版本补记入锚定簿，删除了 {removed} 个锚定失败留下的文件',
+  'server.title': 'Shulian 数链 — 基于 {engine}：{nodes} 个部门节点，区块高度 {height}',
+  'server.titleDemo':
+    'Shulian 数链 — {network}（演示数据）基于 {engine}：{nodes} 个部门节点，区块高度 {height}',
+  'server.gateway': '  网关      {department} 部门自有网关（只登录 {department} 的用户）',
+  'server.exchange':
+    '  交换接口  {url}   （发布方法：PUT /api/v1/gateways/{department}，带上此地址和 {file}）',
+  'server.console': '  控制台    {url}/',
+  'server.api': '  API       {url}/api/v1   （OpenAPI 界面：{url}/docs）',
+  'server.data': '  数据目录  {dir}',
+  'server.demoTokens': '  演示令牌（Authorization: Bearer <令牌>）：',
+  'server.firstRun': '  首次运行：{missing}。请先停止服务器（Ctrl-C），然后运行一次',
+  'server.firstRunThen':
+    '  它会发布随附的工作日历、登记网络文件中的部门，并只显示一次协调部门的管理员令牌；之后重新启动服务器并用该令牌登录。',
+  'server.noCoordinatorAdmin': '协调部门尚无管理员令牌',
+  'server.noDepartmentAdmin': '{department} 的管理员尚无令牌',
+  'server.noCalendar': '{year} 年的工作日历尚未发布到账本',
+  'server.stopping': '{signal}：正在停止',
+  'server.cannotStart': 'shulian：无法启动：{reason}',
 };
