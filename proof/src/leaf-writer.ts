@@ -6,13 +6,16 @@
  * eight columns, the hashes were half the time and building their inputs the other half
  * (canonical JSON of `[field, value]`, hex strings, an object of commitments, its sorted
  * encoding, a UTF-8 copy of each). This writer produces the same bytes straight into buffers it
- * reuses: per field name, the HMAC message with the inner pad in front (the record index is
- * rewritten in place) and the canonical prefixes `["name",` and `"name":"`, kept for the names a
- * run of records shares; hex digits written as bytes. It needs a one-shot hash (`digest`); the
- * reference functions in ./records.ts stay the definition, and the tests hold the two equal.
+ * reuses: per field name, the salt's HMAC message (the record index rewritten in place) and the
+ * canonical prefixes `["name",` and `"name":"`, kept for the names a run of records shares; hex
+ * digits written as bytes. For SHA-256, messages of two blocks or less (salts, most commitments)
+ * are hashed by ./sha256-short.ts rather than by a native call each. It needs a one-shot hash
+ * (`digest`); the reference functions in ./records.ts stay the definition, and the tests hold
+ * the two equal.
  */
 import { canonicalJson, type Json } from '@shulian/chaincode/canonical';
-import { hmacPads, type HashFunction } from './hash.js';
+import { hmacPads, hmacWithKey, type HashFunction } from './hash.js';
+import { SHORT_MESSAGE_BYTES, sha256Short, shortHmacSha256 } from './sha256-short.js';
 
 export const LEAF_BYTE = 0x00;
 export const FIELD_BYTE = 0x02;
@@ -32,7 +35,7 @@ const COMMA = 0x2c;
 /** One field name's reusable bytes. */
 interface FieldPlan {
   readonly name: string;
-  /** innerPad || FIELD_SALT_LABEL || uint64be(index) || utf8(name); the index is rewritten. */
+  /** FIELD_SALT_LABEL || uint64be(index) || utf8(name); the index is rewritten per record. */
   readonly saltMessage: Uint8Array;
   readonly saltView: DataView;
   /** `["name",` */
@@ -57,9 +60,8 @@ function setIndex(view: DataView, at: number, index: number): void {
 
 export class LeafWriter {
   private readonly digest: (data: Uint8Array) => Uint8Array;
-  private readonly innerPad: Uint8Array;
-  /** outerPad || inner digest: the HMAC's outer message, the digest rewritten per call */
-  private readonly outer: Uint8Array;
+  /** HMAC(secret, ·) */
+  private readonly mac: (message: Uint8Array) => Uint8Array;
   private readonly recordSaltMessage: Uint8Array;
   private readonly recordSaltView: DataView;
   private plan: RecordPlan | null = null;
@@ -69,26 +71,25 @@ export class LeafWriter {
   constructor(hash: HashFunction, secret: Uint8Array) {
     const digest = hash.digest?.bind(hash);
     if (!digest) throw new TypeError(`${hash.algorithm} has no one-shot digest`);
-    this.digest = digest;
-    const { innerPad, outerPad } = hmacPads(hash, secret);
-    this.innerPad = innerPad;
-    this.outer = new Uint8Array(outerPad.length + SALT_BYTES);
-    this.outer.set(outerPad);
-    this.recordSaltMessage = new Uint8Array(innerPad.length + SALT_LABEL.length + 8);
-    this.recordSaltMessage.set(innerPad);
-    this.recordSaltMessage.set(SALT_LABEL, innerPad.length);
+    const native = hmacWithKey(hash, secret);
+    if (hash.algorithm === 'sha256') {
+      const { innerPad, outerPad } = hmacPads(hash, secret);
+      const short = shortHmacSha256(innerPad, outerPad);
+      this.digest = (data) =>
+        data.length <= SHORT_MESSAGE_BYTES ? sha256Short(data) : digest(data);
+      this.mac = (data) => (data.length <= SHORT_MESSAGE_BYTES ? short(data) : native(data));
+    } else {
+      this.digest = digest;
+      this.mac = native;
+    }
+    this.recordSaltMessage = new Uint8Array(SALT_LABEL.length + 8);
+    this.recordSaltMessage.set(SALT_LABEL);
     this.recordSaltView = new DataView(this.recordSaltMessage.buffer);
-  }
-
-  /** HMAC(secret, message) for a message already behind the inner pad. */
-  private mac(padded: Uint8Array): Uint8Array {
-    this.outer.set(this.digest(padded), this.outer.length - SALT_BYTES);
-    return this.digest(this.outer);
   }
 
   /** salt(i) as ./records.ts's saltDeriver gives it. */
   recordSalt(index: number): Uint8Array {
-    setIndex(this.recordSaltView, this.innerPad.length + SALT_LABEL.length, index);
+    setIndex(this.recordSaltView, SALT_LABEL.length, index);
     return this.mac(this.recordSaltMessage);
   }
 
@@ -112,7 +113,7 @@ export class LeafWriter {
 
   /** H(0x02 || fieldSalt(i, f) || `["name",` || value || `]`). */
   private commitment(index: number, field: FieldPlan, value: string): Uint8Array {
-    setIndex(field.saltView, this.innerPad.length + FIELD_SALT_LABEL.length, index);
+    setIndex(field.saltView, FIELD_SALT_LABEL.length, index);
     const salt = this.mac(field.saltMessage);
     const prefix = field.commitmentPrefix;
     const buffer = this.room(1 + SALT_BYTES + prefix.length + 3 * value.length + 1);
@@ -170,11 +171,9 @@ export class LeafWriter {
 
   private fieldPlan(name: string): FieldPlan {
     const encoded = encoder.encode(name);
-    const pad = this.innerPad.length;
-    const saltMessage = new Uint8Array(pad + FIELD_SALT_LABEL.length + 8 + encoded.length);
-    saltMessage.set(this.innerPad);
-    saltMessage.set(FIELD_SALT_LABEL, pad);
-    saltMessage.set(encoded, pad + FIELD_SALT_LABEL.length + 8);
+    const saltMessage = new Uint8Array(FIELD_SALT_LABEL.length + 8 + encoded.length);
+    saltMessage.set(FIELD_SALT_LABEL);
+    saltMessage.set(encoded, FIELD_SALT_LABEL.length + 8);
     const json = JSON.stringify(name);
     return {
       name,
