@@ -229,6 +229,7 @@ export async function buildApp(
     },
     { prefix: '/api/v1' },
   );
-  if (options.web !== false) await app.register(webRoutes);
+  if (options.web !== false)
+    await app.register(webRoutes, { demo: ctx.demoIdentities !== undefined });
   return app;
 }

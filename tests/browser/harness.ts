@@ -47,8 +47,12 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** Starts the built gateway with demo data in a fresh data directory and waits until it is ready. */
-export async function startGateway(): Promise<Gateway> {
+/**
+ * Starts the built gateway with demo data in a fresh data directory and waits until it is ready;
+ * `demo: false` starts it as `npm run serve` does (no demo data, no demo sign-in), as a
+ * department's own gateway runs.
+ */
+export async function startGateway({ demo = true }: { demo?: boolean } = {}): Promise<Gateway> {
   if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run build\` first`);
   if (!existsSync(join(ROOT, 'dist/web/index.html')))
     throw new Error('dist/web is missing: run `npm run build` first');
@@ -61,7 +65,7 @@ export async function startGateway(): Promise<Gateway> {
     env: {
       ...process.env,
       SHULIAN_HOST: '127.0.0.1',
-      SHULIAN_DEMO: '1',
+      SHULIAN_DEMO: demo ? '1' : '0',
       SHULIAN_PORT: String(port),
       SHULIAN_DATA_DIR: dataDir,
       SHULIAN_LOG_LEVEL: 'warn',

@@ -70,6 +70,30 @@ describe('web routes', () => {
     }
   });
 
+  it('tells the console whether the demo sign-in is served: demo mode, to this machine only', async () => {
+    const demoRoot = await mkdtemp(join(tmpdir(), 'shulian-web-demo-'));
+    await writeFile(
+      join(demoRoot, 'index.html'),
+      '<!doctype html><meta name="shulian-demo" content="%DEMO%" /><title>t</title>',
+    );
+    const meta = (body: string) => /name="shulian-demo" content="(\w+)"/.exec(body)?.[1];
+    for (const demo of [true, false]) {
+      const served = Fastify();
+      await served.register(webRoutes, { root: demoRoot, demo });
+      for (const url of ['/', '/index.html']) {
+        const local = await served.inject({ method: 'GET', url, remoteAddress: '127.0.0.1' });
+        const remote = await served.inject({ method: 'GET', url, remoteAddress: '192.0.2.7' });
+        expect([meta(local.body), meta(remote.body)], `demo ${demo} ${url}`).toEqual(
+          demo ? ['on', 'off'] : ['off', 'off'],
+        );
+        // Each page its own tag: a cached "off" page is not revalidated as the "on" one.
+        if (demo) expect(local.headers.etag).not.toBe(remote.headers.etag);
+      }
+      await served.close();
+    }
+    await rm(demoRoot, { recursive: true, force: true });
+  });
+
   it('explains how to build the console when it is missing', async () => {
     const bare = Fastify();
     await bare.register(webRoutes, { root: join(root, 'nowhere') });

@@ -3,6 +3,11 @@
  * at `/`, content-hashed assets under their own names. The files are few and small, so they are
  * read once at start-up, kept in memory with a gzipped copy, and each gets its own route; there is
  * no wildcard that could shadow an API path or read outside the directory.
+ *
+ * The page says whether this gateway serves the demo sign-in (`<meta name="shulian-demo">`, on or
+ * off): only in demo mode and only to a client on this machine, as /demo/identities answers. The
+ * console asks for the demo identities only when it is on, so a gateway without the demo (a
+ * department's own gateway, `npm run serve`) never gets a request for a route it does not have.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
@@ -11,11 +16,17 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { isLoopback } from '../demo/mode.js';
 
 export interface WebOptions {
   /** Directory with the built console; by default the nearest `dist/web` above this module. */
   root?: string;
+  /** Demo mode: the gateway serves /demo/identities (to loopback clients). */
+  demo?: boolean;
 }
+
+/** Where the built page says whether the demo sign-in is served (scripts/build-web.ts keeps it). */
+const DEMO_PLACEHOLDER = '%DEMO%';
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -76,16 +87,33 @@ async function loadAssets(root: string): Promise<Map<string, Asset>> {
   for (const name of names) {
     const type = TYPES[extname(name)];
     if (!type) continue;
-    const body = await readFile(join(root, name));
-    assets.set(name, {
-      body,
-      gzip: gzipSync(body, { level: 9 }),
-      type,
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
-      immutable: HASHED.test(name),
-    });
+    assets.set(name, assetOf(name, type, await readFile(join(root, name))));
   }
   return assets;
+}
+
+function assetOf(name: string, type: string, body: Buffer): Asset {
+  return {
+    body,
+    gzip: gzipSync(body, { level: 9 }),
+    type,
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+    immutable: HASHED.test(name),
+  };
+}
+
+/** The page for a request: demo sign-in on for a loopback client of a demo gateway, else off. */
+function pageFor(index: Asset, demo: boolean): (request: FastifyRequest) => Asset {
+  const variant = (on: boolean): Asset =>
+    assetOf(
+      'index.html',
+      index.type,
+      Buffer.from(index.body.toString('utf8').replaceAll(DEMO_PLACEHOLDER, on ? 'on' : 'off')),
+    );
+  const off = variant(false);
+  if (!demo) return () => off;
+  const on = variant(true);
+  return (request) => (isLoopback(request.socket.remoteAddress ?? '') ? on : off);
 }
 
 function send(asset: Asset, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -120,8 +148,12 @@ export const webRoutes: FastifyPluginAsync<WebOptions> = async (app, options) =>
     );
     return;
   }
-  app.get('/', { schema }, async (request, reply) => send(index, request, reply));
+  const page = pageFor(index, options.demo === true);
+  app.get('/', { schema }, async (request, reply) => send(page(request), request, reply));
   for (const [name, asset] of assets) {
-    app.get(`/${name}`, { schema }, async (request, reply) => send(asset, request, reply));
+    const served = name === 'index.html' ? page : () => asset;
+    app.get(`/${name}`, { schema }, async (request, reply) =>
+      send(served(request), request, reply),
+    );
   }
 };

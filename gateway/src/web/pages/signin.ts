@@ -53,8 +53,19 @@ export async function signInPage(params: RouteParams): Promise<HTMLElement> {
   );
 }
 
+/**
+ * Whether the gateway serves this browser the demo sign-in: the page it served says so (routes/
+ * web.ts), on only in demo mode and to a client on the gateway's machine. Elsewhere (a department's
+ * own gateway, a server started without --demo) /demo/identities does not exist, and asking for
+ * it would only put a failed request in the browser's console.
+ */
+export function servesDemo(doc: Pick<Document, 'querySelector'> = document): boolean {
+  return doc.querySelector('meta[name="shulian-demo"]')?.getAttribute('content') === 'on';
+}
+
 /** The demo identities, or nothing when the gateway does not run the demo. */
 async function demoSection(enter: (token: string) => Promise<void>): Promise<HTMLElement | null> {
+  if (!servesDemo()) return null;
   let identities: DemoIdentity[];
   try {
     identities = (await api.demoIdentities()).items;
