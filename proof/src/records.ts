@@ -119,17 +119,25 @@ export function fieldCommitment(
   field: string | null,
   value: Json,
 ): Uint8Array {
-  if (typeof value === 'string' && value.length > LONG_VALUE)
-    return hashParts(
-      hash,
-      FIELD_PREFIX,
-      salt,
-      utf8(`[${canonicalJson(field)},`),
-      utf8(canonicalJson(value)),
-      CLOSE_BRACKET,
-    );
+  if (typeof value === 'string' && value.length > LONG_VALUE) {
+    const h = hash.create().update(FIELD_PREFIX).update(salt);
+    h.update(utf8(`[${canonicalJson(field)},`));
+    // Encoded and fed in slices rather than copied whole twice (as JSON, then as UTF-8), which
+    // held a 32 MiB row three times over. JSON escapes character by character, so the slices'
+    // encodings joined are the whole's, as long as no slice ends inside a surrogate pair.
+    h.update(QUOTE);
+    for (let at = 0; at < value.length;) {
+      let end = Math.min(value.length, at + LONG_VALUE);
+      if (end < value.length && isHighSurrogate(value.charCodeAt(end - 1))) end--;
+      h.update(utf8(canonicalJson(value.slice(at, end)).slice(1, -1)));
+      at = end;
+    }
+    return h.update(QUOTE).update(CLOSE_BRACKET).digest();
+  }
   return hashParts(hash, FIELD_PREFIX, salt, utf8(canonicalJson([field, value])));
 }
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+const QUOTE = utf8('"');
 
 /** A version 2 leaf from the record's field commitments (hex), or its one value commitment. */
 export const fieldsLeaf = (
@@ -254,17 +262,26 @@ export class RecordParser {
   /** Index of the newline in `text` from `from` that ends the current row (not one in quotes), or -1. */
   private rowEnd(text: string, from: number): number {
     if (this.format === 'jsonl') return text.indexOf('\n', from);
+    // Every quote toggles; the row ends at the first newline outside quotes. Found with indexOf
+    // (native scans), each position found once: a long row costs one pass, not one per quote.
     let quoted = this.quoted;
-    for (let i = from; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 0x22) quoted = !quoted;
-      else if (c === 0x0a && !quoted) {
-        this.quoted = false;
-        return i;
+    let newline = -2;
+    for (let i = from; ;) {
+      const quote = text.indexOf('"', i);
+      if (!quoted) {
+        if (newline < i && newline !== -1) newline = text.indexOf('\n', i);
+        if (newline >= 0 && (quote < 0 || newline < quote)) {
+          this.quoted = false;
+          return newline;
+        }
       }
+      if (quote < 0) {
+        this.quoted = quoted;
+        return -1;
+      }
+      quoted = !quoted;
+      i = quote + 1;
     }
-    this.quoted = quoted;
-    return -1;
   }
 
   /** Turns the pieces of the current row into a record (none for CSV's header or blank lines). */

@@ -119,7 +119,14 @@ describe('record parsing', () => {
 describe('field commitments', () => {
   it('commit to the canonical JSON of [field, value], long values included', () => {
     const salt = randomBytes(32);
-    for (const value of ['short', 'x'.repeat(200_000), '"\\\u0001'.repeat(30_000)] as const)
+    for (const value of [
+      'short',
+      'x'.repeat(200_000),
+      '"\\\u0001'.repeat(30_000),
+      '数据'.repeat(70_000),
+      'a😀'.repeat(40_000),
+      'b'.repeat(70_000) + '\ud800',
+    ] as const)
       for (const field of ['note', null])
         expect(toHex(fieldCommitment(nodeSha256, salt, field, value))).toBe(
           toHex(
