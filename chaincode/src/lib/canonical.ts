@@ -35,6 +35,41 @@ export function parseJson(bytes: Uint8Array | string): unknown {
   return JSON.parse(text) as unknown;
 }
 
+/**
+ * Whether `JSON.parse` of the value's canonical JSON gives a value no check can tell from it:
+ * strings, booleans, null, finite numbers other than -0, arrays and objects of those with the
+ * standard prototypes and every own property enumerable (an undefined member or a
+ * non-enumerable one would be left out of the JSON, an inherited one read differently).
+ */
+export function isPlainJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object':
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+        for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i])) return false;
+        return true;
+      } else {
+        if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+        const keys = Object.keys(value);
+        if (Object.getOwnPropertyNames(value).length !== keys.length) return false;
+        const record = value as Record<string, unknown>;
+        for (const key of keys) if (!isPlainJson(record[key])) return false;
+        return true;
+      }
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
+      return false;
+  }
+}
+
 /** Thrown by the fast path only; never escapes this module. */
 class Rejected extends Error {}
 

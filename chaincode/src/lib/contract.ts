@@ -1,6 +1,8 @@
 import { Contract, type Context } from 'fabric-contract-api';
 import { ErrorCode } from '../constants.js';
 import { ChaincodeError } from './errors.js';
+// Loaded with every contract: fabric-shim's parameter reading without its eager debug.
+import './shim-parameters.js';
 
 /** Base of every Shulian contract: what they share in how fabric-contract-api calls them. */
 export abstract class ShulianContract extends Contract {

@@ -17,6 +17,33 @@ function memberPath(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
+function itemPath(path: string, index: number): string {
+  return `${path}[${index}]`;
+}
+
+/*
+ * A member's path is needed only when it fails, so object() and arrayOf() check each member
+ * with their own path and, when that throws, check it again with the member's path and let
+ * that call decide. Checks are pure and a path only enters messages, so the outcome is the
+ * one of checking with the member's path alone, without building a path per member.
+ */
+
+function checkMember<T>(check: Check<T>, value: unknown, path: string, key: string): T {
+  try {
+    return check(value, path);
+  } catch {
+    return check(value, memberPath(path, key));
+  }
+}
+
+function checkItem<T>(check: Check<T>, value: unknown, path: string, index: number): T {
+  try {
+    return check(value, path);
+  } catch {
+    return check(value, itemPath(path, index));
+  }
+}
+
 export interface StringRules {
   min?: number;
   max?: number;
@@ -62,8 +89,10 @@ export const hex64 = str({
   describe: '64 lower-case hex digits',
 });
 
+const dateText = str({ pattern: /^\d{4}-\d{2}-\d{2}$/, describe: 'a date YYYY-MM-DD' });
+
 export const isoDate: Check<string> = (value, path) => {
-  const text = str({ pattern: /^\d{4}-\d{2}-\d{2}$/, describe: 'a date YYYY-MM-DD' })(value, path);
+  const text = dateText(value, path);
   const ms = Date.parse(`${text}T00:00:00.000Z`);
   if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
     fail(path, 'must be a real calendar date');
@@ -71,8 +100,10 @@ export const isoDate: Check<string> = (value, path) => {
   return text;
 };
 
+const instantText = str({ max: 40 });
+
 export const isoInstant: Check<string> = (value, path) => {
-  const text = str({ max: 40 })(value, path);
+  const text = instantText(value, path);
   const ms = Date.parse(text);
   if (Number.isNaN(ms) || new Date(ms).toISOString() !== text) {
     fail(path, 'must be an ISO 8601 UTC instant like 2026-02-13T02:00:00.000Z');
@@ -128,12 +159,12 @@ export function arrayOf<T>(check: Check<T>, rules: ArrayRules = {}): Check<T[]> 
     if (!Array.isArray(value)) fail(path, 'must be an array');
     if (value.length < min) fail(path, min === 1 ? 'must not be empty' : `needs ${min}+ items`);
     if (value.length > max) fail(path, `must have at most ${max} items`);
-    const items = value.map((item: unknown, i) => check(item, `${path}[${i}]`));
+    const items = value.map((item: unknown, i) => checkItem(check, item, path, i));
     if (unique) {
       const seen = new Set<string>();
       items.forEach((item, i) => {
         const key = JSON.stringify(item);
-        if (seen.has(key)) fail(`${path}[${i}]`, 'repeats an earlier item');
+        if (seen.has(key)) fail(itemPath(path, i), 'repeats an earlier item');
         seen.add(key);
       });
     }
@@ -160,7 +191,7 @@ export function object<S extends Shape>(shape: S): Check<Infer<S>> {
     }
     const result: Record<string, unknown> = {};
     for (const [key, check] of Object.entries(shape)) {
-      const checked = check(record[key], memberPath(path, key));
+      const checked = checkMember(check, record[key], path, key);
       if (checked !== undefined) result[key] = checked;
     }
     return result as Infer<S>;
