@@ -523,9 +523,31 @@ export const ErrorCode = {
   DELEGATION_NOT_LIVE: 'DELEGATION_NOT_LIVE',
   /** The agent signed what the delegation does not let them sign (act, entry, period, subject). */
   DELEGATION_OUT_OF_SCOPE: 'DELEGATION_OUT_OF_SCOPE',
+  /**
+   * A use the owner's gateway refused for a reason the ledger does not judge (its clock put the
+   * signed request outside its window, the signature or TLS pin did not hold): recorded DENIED by
+   * the consumer's gateway with the owner's code in the message (gateway-to-gateway exchange).
+   */
+  PROVIDER_REFUSED: 'PROVIDER_REFUSED',
   CORRUPT_STATE: 'CORRUPT_STATE',
 } as const;
 export type ErrorCode = Values<typeof ErrorCode>;
+
+/**
+ * The codes a use may be recorded DENIED with on the owner gateway's word (usage:RecordUse's
+ * `ownerRefusal`): the grant as the owner's gateway read it, or PROVIDER_REFUSED for the rest.
+ */
+export const OWNER_REFUSALS = [
+  ErrorCode.GRANT_NOT_FOUND,
+  ErrorCode.GRANT_CATALOG_MISMATCH,
+  ErrorCode.GRANT_NOT_HOLDER,
+  ErrorCode.GRANT_REVOKED,
+  ErrorCode.GRANT_NOT_YET_VALID,
+  ErrorCode.GRANT_EXPIRED,
+  ErrorCode.FIELDS_NOT_GRANTED,
+  ErrorCode.PROVIDER_REFUSED,
+] as const;
+export type OwnerRefusalCode = (typeof OWNER_REFUSALS)[number];
 
 /** Finds `[CODE] message` inside any wrapping text (Fabric prefixes its own words). */
 export const ERROR_PATTERN = /\[([A-Z0-9_]+)\] (.*)/s;

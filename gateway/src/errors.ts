@@ -63,10 +63,10 @@ const GATEWAY_CODES = {
   BLOB_DAMAGED: 500,
   LEDGER_ERROR: 502,
   // The consumer's gateway could not reach the provider's (down, not in the directory, TLS
-  // refused); the provider refused in a way the consumer's ledger check did not foresee; its
-  // stream ended early (DELIVERY_INCOMPLETE) or whole but not the recorded delivery.
+  // refused); its stream ended early (DELIVERY_INCOMPLETE) or whole but not the recorded delivery.
+  // (PROVIDER_REFUSED, a refusal the consumer's ledger check did not foresee, is a chaincode code:
+  // such a refused use is recorded DENIED with it.)
   PROVIDER_UNREACHABLE: 502,
-  PROVIDER_REFUSED: 502,
   DELIVERY_INCOMPLETE: 502,
   DELIVERY_MISMATCH: 502,
   LEDGER_UNAVAILABLE: 503,
@@ -139,6 +139,9 @@ const CHAINCODE_CODES: Readonly<Record<ErrorCode, number> & Record<string, numbe
   DELEGATION_REPLAYED: 409,
   DELEGATION_NOT_LIVE: 403,
   DELEGATION_OUT_OF_SCOPE: 403,
+  // The owner's gateway refused a use of another department's version (gateway-to-gateway
+  // exchange) in a way the consumer's ledger check did not foresee; the use is recorded DENIED.
+  PROVIDER_REFUSED: 502,
   CORRUPT_STATE: 500,
 };
 

@@ -179,6 +179,45 @@ describe('usage records', () => {
     });
   });
 
+  it('records a use the owner’s gateway refused as DENIED on its word, never counted', async () => {
+    const u = await expectDenied(
+      await record({
+        grantId: grant.id,
+        ownerRefusal: {
+          code: 'PROVIDER_REFUSED',
+          message: 'EXCHANGE_REQUEST_EXPIRED: the request was signed outside 300 s of its clock',
+        },
+      }),
+      ErrorCode.PROVIDER_REFUSED,
+      new RegExp(`^${PSB}’s gateway refused the use: EXCHANGE_REQUEST_EXPIRED: `),
+    );
+    expect(u).toMatchObject({ grantId: grant.id, bytes: 0, deliveredDigest: null });
+    expect(u).not.toHaveProperty('ownerRefusal');
+    // The grant as the owner read it keeps its own code.
+    await expectDenied(
+      await record({ ownerRefusal: { code: 'GRANT_EXPIRED', message: 'grant expired' } }),
+      ErrorCode.GRANT_EXPIRED,
+      new RegExp(`^${PSB}’s gateway refused the use: grant expired$`),
+    );
+    // The ledger's own reason comes first.
+    await expectDenied(
+      await record({
+        fields: ['name', 'address'],
+        ownerRefusal: { code: 'PROVIDER_REFUSED', message: 'x' },
+      }),
+      ErrorCode.FIELDS_NOT_GRANTED,
+    );
+    expect(
+      ok<Grant>(await w.evaluate('marketConsumer', TX.sharing.GetGrant, [grant.id])).useCount,
+    ).toBe(0);
+    // Only a refusal's codes: the owner's word cannot stand for another kind of denial.
+    refused(
+      await record({ ownerRefusal: { code: 'FORBIDDEN_ROLE', message: 'x' } }),
+      ErrorCode.INVALID_ARGUMENT,
+      /ownerRefusal/,
+    );
+  });
+
   it('refuses malformed uses outright (nothing meaningful to record)', async () => {
     refused(
       await record({ action: 'print' }),

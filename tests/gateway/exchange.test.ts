@@ -7,7 +7,7 @@
  * replayed and foreign-MSP requests are refused; a DENIED use serves nothing; a provider that is
  * down is PROVIDER_UNREACHABLE; a delivery cut short or altered is refused with no file kept; a
  * grant expired (the gateways' clocks moved past its end) or revoked between the use and the
- * delivery is refused by the provider.
+ * delivery is refused by the provider; a quote the provider's clock refuses is recorded DENIED.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -363,6 +363,59 @@ describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
       expect(await readdir(join(dir, 'incoming'))).toEqual([]);
     } finally {
       await consumerSide.close();
+    }
+  });
+
+  it('a download whose quote the owner’s clock refuses is recorded DENIED, as every refused use', async () => {
+    // psb's gateway with its clock ten minutes ahead: health's signed request is outside its window.
+    const ahead = () => Date.now() + 10 * 60_000;
+    const aheadApp = await buildApp(
+      {
+        ...fx.runtime.context({ now: ahead }),
+        publicReader: { department: 'psb', user: 'gateway' },
+      },
+      { web: false, undeclaredError: (answer) => undeclared.push(answer) },
+    );
+    const aheadListener = await listenExchange(aheadApp, {
+      host: '127.0.0.1',
+      port: 0,
+      tls: await (await authority('psb')).issue('gateway.psb', ['127.0.0.1']),
+    });
+    const consumerSide = await healthDatasets(client);
+    try {
+      await publish('psb', aheadListener.url, (await authority('psb')).certificate);
+      const error = await consumerSide
+        .open(clerk, 'PSB-POP-001', 1, { grantId: grant.id, fields: null, purpose: null })
+        .then(
+          () => undefined,
+          (err: { code: string; statusCode: number; details: Record<string, unknown> }) => err,
+        );
+      expect(error).toMatchObject({
+        code: 'PROVIDER_REFUSED',
+        statusCode: 502,
+        details: { provider: 'psb', code: 'EXCHANGE_REQUEST_EXPIRED', recorded: true },
+      });
+      const usage = await fx.runtime.chaincode.evaluate<UsageRecord>(clerk, TX.usage.GetUse, [
+        String(error!.details.usageId),
+      ]);
+      expect(usage).toMatchObject({
+        outcome: 'DENIED',
+        denialCode: 'PROVIDER_REFUSED',
+        consumer: clerk,
+        provider: 'psb',
+        grantId: grant.id,
+        bytes: 0,
+        deliveredDigest: null,
+      });
+      expect(usage.denialMessage).toMatch(
+        /^psb’s gateway refused the use: EXCHANGE_REQUEST_EXPIRED: the request was signed at /,
+      );
+      expect(await readdir(join(dir, 'incoming'))).toEqual([]);
+    } finally {
+      await consumerSide.close();
+      await publish('psb', listener.url, (await authority('psb')).certificate);
+      await aheadListener.close();
+      await aheadApp.close();
     }
   });
 

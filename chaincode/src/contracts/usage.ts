@@ -1,7 +1,9 @@
 /**
  * Authorised use (授权使用) and its audit trail (全流程审计). A use inside a grant is recorded
  * and counted; a use outside one is recorded as DENIED with the reason, and the transaction
- * still succeeds, so that refusals are on the ledger too and a supervisor can trace them.
+ * still succeeds, so that refusals are on the ledger too and a supervisor can trace them. A use
+ * another department's gateway refused (gateway-to-gateway exchange: its clock, its reading of the
+ * grant) is recorded DENIED by the consumer's gateway on that gateway's word (`ownerRefusal`).
  */
 import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { ShulianContract } from '../lib/contract.js';
@@ -66,8 +68,12 @@ export class UsageContract extends ShulianContract {
   async RecordUse(ctx: Context, useJson: string): Promise<string> {
     const session = await openSession(ctx, 'write');
     const use = await readUse(ctx, useJson);
-    const { input, entry } = use;
-    const { grant, authorisation, denial, fields } = await assess(ctx, session, use);
+    const { entry } = use;
+    const { ownerRefusal, ...input } = use.input;
+    const assessed = await assess(ctx, session, use);
+    const { grant, authorisation, fields } = assessed;
+    // The ledger's own reason first; else the owner's gateway's refusal, as its word.
+    const denial = assessed.denial ?? ownerDenial(entry, ownerRefusal);
     const id = newId(session, 'USE');
     // One key per counted use, never the grant or authorisation record: see lib/uses.ts.
     if (grant && !denial) await countUse(ctx, GRANT_USES, grant.id, id);
@@ -164,6 +170,16 @@ export class UsageContract extends ShulianContract {
     const grant = await readAsParty(ctx, GRANTS, grantId, grantParties);
     return reply(await list(ctx, USES, { index: 'grant', prefix: [grant.id] }, pageSize, bookmark));
   }
+}
+
+/** The owner gateway's refusal of a use (gateway-to-gateway exchange), as the record's denial. */
+function ownerDenial(entry: CatalogEntry, refusal: UseInput['ownerRefusal']): Assessment['denial'] {
+  return refusal
+    ? {
+        code: refusal.code,
+        message: `${entry.owner}’s gateway refused the use: ${refusal.message}`,
+      }
+    : null;
 }
 
 interface Use {

@@ -6,6 +6,7 @@ import {
   DEPARTMENT_STATUSES,
   ErrorCode,
   OBJECTION_RESOLUTIONS,
+  OWNER_REFUSALS,
   PURPOSES,
   USAGE_ACTIONS,
 } from '../constants.js';
@@ -126,6 +127,16 @@ export const useInput = object({
   subject: withDefault(nullable(hex64), null),
   /** The subject's authorisation covering the use; required for consent fields. */
   authorisationId: withDefault(nullable(identifier), null),
+  /**
+   * RecordUse only: the owner's gateway refused this use (gateway-to-gateway exchange) for a reason
+   * the ledger's own check did not find. The use is recorded DENIED with this code, the message
+   * saying it is the owner gateway's word; the ledger's own denial, if any, comes first. It can only
+   * refuse the caller's own use, never allow one.
+   */
+  ownerRefusal: withDefault(
+    nullable(object({ code: oneOf(OWNER_REFUSALS), message: reason })),
+    null,
+  ),
 });
 
 export const objectionInput = object({

@@ -136,16 +136,17 @@ export async function createExchangeClient(deps: ExchangeClientDeps): Promise<Re
     }
     const code = error.code ?? `HTTP_${response.statusCode ?? 0}`;
     const message = error.message ?? text.slice(0, 200);
+    // The provider's own words are kept apart too: a refused use is recorded with them.
     if (GRANT_REFUSED.has(code))
       throw new GatewayError(code as AnyErrorCode, `${owner}’s gateway refused: ${message}`, {
         status: 403,
-        details: { provider: owner },
+        details: { provider: owner, message },
       });
     throw new GatewayError(
       'PROVIDER_REFUSED',
       `${owner}’s gateway refused with ${code}: ${message}`,
       {
-        details: { provider: owner, code, status: response.statusCode },
+        details: { provider: owner, code, status: response.statusCode, message },
       },
     );
   }

@@ -86,7 +86,7 @@ export const sharedEn: Readonly<Record<SharedKey, string>> = {
     'The stored file no longer matches its anchored digest and was not delivered. Contact the administrator.',
   'error.PROVIDER_UNREACHABLE':
     'The providing department’s gateway cannot be reached; nothing was recorded. Try again later.',
-  'error.PROVIDER_REFUSED': 'The providing department’s gateway refused the delivery.',
+  'error.PROVIDER_REFUSED': 'The providing department’s gateway refused this use.',
   'error.DELIVERY_INCOMPLETE':
     'The providing department’s gateway broke off the delivery; no partial file was kept. Download again.',
   'error.DELIVERY_MISMATCH':

@@ -18,10 +18,12 @@ import { pipeline, Readable } from 'node:stream';
 import { Level } from 'level';
 import {
   datasetFormatOf,
+  OWNER_REFUSALS,
   TX,
   type CatalogEntry,
   type DatasetVersion,
   type DigestAlgorithm,
+  type OwnerRefusalCode,
   type Purpose,
   type UsageRecord,
   type UseCheck,
@@ -552,6 +554,49 @@ function useSteps(deps: DatasetDeps, book: AnchorBook) {
     }
     return withUse(err, usage, tx);
   }
+
+  /**
+   * The owner's gateway refused the quote (its clock put the signed request outside its window,
+   * its reading of the grant, its checks of the signature): the use is recorded DENIED on its word,
+   * as every refused use is recorded, so a supervisor sees it in the trail; the answer is the
+   * owner's refusal naming the recorded use. An owner that cannot be reached, or that failed
+   * rather than refused, refused nothing: nothing is recorded then, and the error is answered.
+   */
+  async function refusedQuote(
+    caller: Caller,
+    use: UseRequest,
+    check: UseCheck,
+    err: unknown,
+  ): Promise<unknown> {
+    const refusal = ownerRefusalOf(err);
+    if (!refusal) return err;
+    const recorded = await chaincode.submit<UsageRecord>(caller, TX.usage.RecordUse, [
+      {
+        ...use,
+        grantId: check.grantId,
+        fields: check.fields,
+        bytes: 0,
+        deliveredDigest: null,
+        ownerRefusal: refusal,
+      },
+    ]);
+    const usage = recorded.value;
+    const tx = { txId: recorded.txId, blockNumber: recorded.blockNumber };
+    const named = { usageId: usage.id, ...tx, recorded: true };
+    // The ledger's own refusal, when it found one meanwhile, is answered as a local download's.
+    if (usage.outcome === 'DENIED' && usage.denialCode !== refusal.code)
+      return new GatewayError(
+        usage.denialCode ?? 'FORBIDDEN',
+        usage.denialMessage ?? 'use refused',
+        { details: named, status: 403 },
+      );
+    const refused = err as GatewayError;
+    return new GatewayError(refused.code as AnyErrorCode, refused.message, {
+      cause: err,
+      status: refused.statusCode,
+      details: { ...(refused.details as Record<string, unknown>), ...named },
+    });
+  }
   return {
     getVersion,
     plan,
@@ -561,9 +606,29 @@ function useSteps(deps: DatasetDeps, book: AnchorBook) {
     checkUse,
     recordUse,
     refusedByOwner,
+    refusedQuote,
   };
 }
 type UseSteps = ReturnType<typeof useSteps>;
+
+/** An owner gateway's answer to a quote that is a refusal of the use, as the ledger records it. */
+function ownerRefusalOf(err: unknown): { code: OwnerRefusalCode; message: string } | null {
+  if (!(err instanceof GatewayError)) return null;
+  const details = (err.details ?? {}) as { code?: unknown; status?: unknown; message?: unknown };
+  const said = typeof details.message === 'string' ? details.message : err.message;
+  // The grant as the owner's gateway read it (exchange/client.ts answers these as its own).
+  if (err.code !== 'PROVIDER_REFUSED')
+    return (OWNER_REFUSALS as readonly string[]).includes(err.code)
+      ? { code: err.code as OwnerRefusalCode, message: said.slice(0, 2000) }
+      : null;
+  // Anything else it refused (401 signature, window or MSP, 403, 409 replay), with its code; a
+  // failure on its side (404, 5xx) or a rate limit is not a refusal of this use.
+  if (![401, 403, 409].includes(Number(details.status))) return null;
+  return {
+    code: 'PROVIDER_REFUSED',
+    message: `${String(details.code)}: ${said}`.slice(0, 2000),
+  };
+}
 
 /** Anchoring: an upload checked, stored, committed on the ledger and entered in the book. */
 function anchorMethods(deps: DatasetDeps, book: AnchorBook): Pick<Datasets, 'anchor'> {
@@ -641,6 +706,7 @@ function deliveryMethods(
     checkUse,
     recordUse,
     refusedByOwner,
+    refusedQuote,
   } = uses;
   return {
     async open(caller, catalogId, versionNumber, request) {
@@ -662,8 +728,13 @@ function deliveryMethods(
       let format: RecordFormat | null = null;
       let source: Readable | null = null;
       if (check.allowed && remote) {
-        // The owner's gateway measures what it will deliver; unreachable, nothing is recorded.
-        delivery = await remote.provider.quote(caller, entry.owner, remoteUse(use, check));
+        // The owner's gateway measures what it will deliver; unreachable, nothing is recorded, and
+        // a refusal is recorded DENIED on its word.
+        try {
+          delivery = await remote.provider.quote(caller, entry.owner, remoteUse(use, check));
+        } catch (err) {
+          throw await refusedQuote(caller, use, check, err);
+        }
         format = recordFormatOf(version.mediaType);
       } else if (check.allowed)
         ({ format, source, delivery } = await plan(version, entry, check.fields));
