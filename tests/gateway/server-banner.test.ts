@@ -26,8 +26,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Starts the server (no demo) on a fresh data directory with `env`'s locale; answers its lines. */
-async function banner(env: Record<string, string>, name: string): Promise<string[]> {
+/** Starts the server on a fresh data directory with `env`'s locale; answers its lines. */
+async function banner(env: Record<string, string>, name: string, demo = false): Promise<string[]> {
   const dataDir = join(dir, name);
   const lines: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -36,7 +36,7 @@ async function banner(env: Record<string, string>, name: string): Promise<string
   });
   try {
     const server = await startServer(
-      loadConfig(env, { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' }),
+      loadConfig(env, { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', demo }),
     );
     await server.close();
   } finally {
@@ -77,6 +77,23 @@ describe('the server’s start-up banner', () => {
         ),
       );
       expect(en.filter((l) => CJK.test(l.replace('数链', '')))).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
+    'in demo mode, seeding and the demo tokens are worded in Chinese too',
+    async () => {
+      const zh = await banner({ LANG: 'zh_CN.UTF-8' }, 'demo-zh', true);
+      expect(zh).toContain('首次启动：正在写入演示数据（需要几秒钟）…');
+      expect(zh).toContain('  正在锚定数据集版本');
+      expect(zh).toContainEqual(
+        expect.stringMatching(/^Shulian 数链 — \S+（演示数据）基于 embedded：/),
+      );
+      expect(zh).toContain('  演示令牌（Authorization: Bearer <令牌>）：');
+      // The token lines are data (department/user, roles, token), not words to translate.
+      const worded = zh.filter((l) => /[a-z]{3}/i.test(l) && !/^ {4}\S+\/\S+ /.test(l));
+      expect(worded.filter((l) => !CJK.test(l))).toEqual([]);
     },
     SLOW,
   );

@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { TX } from '@shulian/chaincode/constants';
 import { isRole, type TokenStore } from '../auth/tokens.js';
+import { translate } from '../cli/i18n.js';
 import { ConfigError, gatewayDir, type GatewayConfig } from '../config.js';
 import type { DemoIdentity, Runtime } from '../services/runtime.js';
 import { seedDemo } from './seed.js';
@@ -89,8 +90,10 @@ export async function startDemo(
       (await runtime.index.searchCatalog({}, { limit: 1 })).items.length > 0
     )
       return undefined;
-    log('first start: seeding demo data (a few seconds)…');
-    const seeded = await seedDemo(runtime, (line) => log(`  ${line}`));
+    log(translate(config.lang, 'demo.seeding'));
+    const seeded = await seedDemo(runtime, (step) =>
+      log(`  ${translate(config.lang, `demo.${step}`)}`),
+    );
     seededAt = new Date().toISOString();
     users = await withTokenIds(runtime.tokens, seeded);
   }

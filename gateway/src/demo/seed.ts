@@ -309,28 +309,30 @@ const USERS: DemoUser[] = [
 
 const clerk = (department: string): Caller => ({ department, user: 'clerk' });
 
+/** The steps of seeding, as the server's banner words them (zh or en: cli/messages' demo.*). */
+export type DemoStep =
+  'calendars' | 'departments' | 'catalog' | 'versions' | 'sharing' | 'objections' | 'tokens';
+
 /** Seeds the demo network; returns the demo identities with their (only) plaintext tokens. */
 export async function seedDemo(
   runtime: Runtime,
-  log: (line: string) => void = () => undefined,
+  step: (step: DemoStep) => void = () => undefined,
 ): Promise<DemoIdentity[]> {
-  await seedCatalog(runtime, log);
-  log('share requests, grants and uses');
+  await seedCatalog(runtime, step);
+  step('sharing');
   const now = Date.now();
   const period = { from: day(now, -1), to: day(now, 180) };
   await seedSharing(runtime, period, now);
-  log('quality objections');
+  step('objections');
   await seedObjections(runtime, period);
-  log('issuing demo tokens');
+  step('tokens');
   return issueDemoTokens(runtime);
 }
 
 /** The network, the users' roles, the catalog and each entry's first version. */
-async function seedCatalog(runtime: Runtime, log: (line: string) => void): Promise<void> {
+async function seedCatalog(runtime: Runtime, step: (step: DemoStep) => void): Promise<void> {
   const { chaincode, datasets } = runtime;
-  await bootstrapNetwork(runtime, (step) =>
-    log(step === 'calendars' ? 'publishing the working-day calendars' : 'registering departments'),
-  );
+  await bootstrapNetwork(runtime, step);
   for (const u of USERS.filter((x) => x.roles.length > 0)) {
     await chaincode.submit(
       { department: u.department, user: 'admin' },
@@ -339,11 +341,11 @@ async function seedCatalog(runtime: Runtime, log: (line: string) => void): Promi
     );
   }
 
-  log('publishing the catalog');
+  step('catalog');
   for (const { owner, entry } of DEMO_ENTRIES)
     await chaincode.submit(clerk(owner), TX.catalog.CreateEntry, [entry]);
 
-  log('anchoring dataset versions');
+  step('versions');
   for (const [catalogId, data] of Object.entries(DATASETS)) {
     const owner = DEMO_ENTRIES.find((e) => e.entry.id === catalogId)!.owner;
     await datasets.anchor(clerk(owner), {

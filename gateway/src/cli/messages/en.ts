@@ -273,6 +273,14 @@ export const en = {
   'server.noDepartmentAdmin': "no admin token for {department}'s admin yet",
   'server.noCalendar': 'no working-day calendar for {year} on the ledger',
   'server.stopping': '{signal}: stopping',
+  'demo.seeding': 'first start: seeding demo data (a few seconds)…',
+  'demo.calendars': 'publishing the working-day calendars',
+  'demo.departments': 'registering departments',
+  'demo.catalog': 'publishing the catalog',
+  'demo.versions': 'anchoring dataset versions',
+  'demo.sharing': 'share requests, grants and uses',
+  'demo.objections': 'quality objections',
+  'demo.tokens': 'issuing demo tokens',
   'server.cannotStart': 'shulian: cannot start: {reason}',
 } as const;
 

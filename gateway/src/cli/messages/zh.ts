@@ -258,5 +258,13 @@ export const zh: Readonly<Record<CliKey, string>> = {
   'server.noDepartmentAdmin': '{department} 的管理员尚无令牌',
   'server.noCalendar': '{year} 年的工作日历尚未发布到账本',
   'server.stopping': '{signal}：正在停止',
+  'demo.seeding': '首次启动：正在写入演示数据（需要几秒钟）…',
+  'demo.calendars': '正在发布工作日历',
+  'demo.departments': '正在登记部门',
+  'demo.catalog': '正在发布目录',
+  'demo.versions': '正在锚定数据集版本',
+  'demo.sharing': '共享申请、授权和使用记录',
+  'demo.objections': '质量异议',
+  'demo.tokens': '正在签发演示令牌',
   'server.cannotStart': 'shulian：无法启动：{reason}',
 };
