@@ -231,25 +231,46 @@ export class RecordParser {
 
   constructor(readonly format: RecordFormat) {}
 
+  /** The CSV header, once its row has arrived (null for JSON Lines). */
+  get columns(): readonly string[] | null {
+    return this.header;
+  }
+
   push(bytes: Uint8Array): Json[] {
-    return this.feed(this.decoder.decode(bytes, { stream: true }), false);
+    return this.toRecords(this.pushRows(bytes));
   }
 
   end(): Json[] {
+    return this.toRecords(this.endRows());
+  }
+
+  /**
+   * The rows the bytes complete, as text, for converting elsewhere (another thread) with
+   * `recordOfRow`: blank lines and CSV's header (see `columns`) are taken out here.
+   */
+  pushRows(bytes: Uint8Array): Rows {
+    return this.feed(this.decoder.decode(bytes, { stream: true }), false);
+  }
+
+  endRows(): Rows {
     return this.feed(this.decoder.decode(), true);
   }
 
-  private feed(text: string, final: boolean): Json[] {
-    const records: Json[] = [];
+  private toRecords(rows: Rows): Json[] {
+    return rows.texts.map((text, i) => recordOfRow(this.format, this.header, text, rows.lines[i]!));
+  }
+
+  private feed(text: string, final: boolean): Rows {
+    const rows: Rows = { texts: [], lines: [] };
     let start = 0;
     for (let end = this.rowEnd(text, 0); end >= 0; end = this.rowEnd(text, start)) {
       this.keep(text.slice(start, end));
-      this.row(records);
+      this.row(rows);
       start = end + 1;
     }
     if (start < text.length) this.keep(text.slice(start));
-    if (final && this.partial.length > 0) this.row(records);
-    return records;
+    if (final && this.partial.length > 0) this.row(rows);
+    return rows;
   }
 
   /** Adds a piece to the current row, refusing a row past MAX_RECORD_CHARS before joining it. */
@@ -284,44 +305,59 @@ export class RecordParser {
     }
   }
 
-  /** Turns the pieces of the current row into a record (none for CSV's header or blank lines). */
-  private row(records: Json[]): void {
+  /** Ends the current row: kept unless blank; CSV's first row becomes the header. */
+  private row(rows: Rows): void {
     const joined = this.partial.length === 1 ? this.partial[0]! : this.partial.join('');
     this.partial = [];
     this.partialChars = 0;
     const raw = joined.endsWith('\r') ? joined.slice(0, -1) : joined;
     this.line++;
     if (raw.trim() === '') return;
-    const record = this.format === 'csv' ? this.csvRecord(raw) : this.jsonRecord(raw);
-    if (record !== undefined) records.push(record);
-  }
-
-  private jsonRecord(raw: string): Json {
-    try {
-      return JSON.parse(raw) as Json;
-    } catch (error) {
-      throw new SyntaxError(`line ${this.line}: ${(error as Error).message}`);
-    }
-  }
-
-  /** The first row is the header; later rows become objects keyed by it. */
-  private csvRecord(raw: string): Json | undefined {
-    const fields = csvFields(raw, this.line);
-    if (!this.header) {
+    if (this.format === 'csv' && !this.header) {
+      const fields = csvFields(raw, this.line);
       if (new Set(fields).size !== fields.length) {
         throw new SyntaxError(`line ${this.line}: duplicate column names`);
       }
       this.header = fields;
-      return undefined;
+      return;
     }
-    if (fields.length !== this.header.length) {
-      throw new SyntaxError(
-        `line ${this.line}: ${fields.length} fields where the header has ${this.header.length}`,
-      );
-    }
-    // fromEntries defines own properties, so a column named __proto__ stays a column.
-    return Object.fromEntries(this.header.map((name, i) => [name, fields[i]!]));
+    rows.texts.push(raw);
+    rows.lines.push(this.line);
   }
+}
+
+/** Rows of text (line endings taken off) and the line each is on, counting from 1. */
+export interface Rows {
+  texts: string[];
+  lines: number[];
+}
+
+/**
+ * The record a row holds: a JSON Lines row parsed, a CSV row an object keyed by the header.
+ * @throws SyntaxError naming the line, when the row is not the format
+ */
+export function recordOfRow(
+  format: RecordFormat,
+  header: readonly string[] | null,
+  raw: string,
+  line: number,
+): Json {
+  if (format === 'jsonl') {
+    try {
+      return JSON.parse(raw) as Json;
+    } catch (error) {
+      throw new SyntaxError(`line ${line}: ${(error as Error).message}`);
+    }
+  }
+  if (!header) throw new SyntaxError(`line ${line}: a row before the header`);
+  const fields = csvFields(raw, line);
+  if (fields.length !== header.length) {
+    throw new SyntaxError(
+      `line ${line}: ${fields.length} fields where the header has ${header.length}`,
+    );
+  }
+  // fromEntries defines own properties, so a column named __proto__ stays a column.
+  return Object.fromEntries(header.map((name, i) => [name, fields[i]!]));
 }
 
 /** RFC 4180 fields of one row. */
@@ -365,16 +401,67 @@ export interface RecordCommitment {
 }
 
 /**
+ * Version 2 leaves of records by index: `disclosureLeaf(openRecord(...))` without building the
+ * disclosure (no salt to hex and back, no property descriptors), through ./leaf-writer.ts when the
+ * hash has a one-shot form. Anchoring computes one for every record; proofs use the disclosure.
+ */
+export class RecordLeaves {
+  private readonly salt: (index: number) => Uint8Array;
+  private readonly fieldSalt: (index: number, field: string) => Uint8Array;
+  private readonly writer: LeafWriter | null;
+
+  constructor(
+    private readonly hash: HashFunction,
+    secret: Uint8Array,
+  ) {
+    this.salt = saltDeriver(hash, secret);
+    this.fieldSalt = fieldSaltDeriver(hash, secret);
+    this.writer = hash.digest ? new LeafWriter(hash, secret) : null;
+  }
+
+  leafOf(index: number, record: Json): Uint8Array {
+    const fast = this.writer?.leaf(index, record);
+    if (fast) return fast;
+    const { hash, fieldSalt } = this;
+    if (!isObject(record))
+      return fieldsLeaf(
+        hash,
+        this.salt(index),
+        toHex(fieldCommitment(hash, fieldSalt(index, ''), null, record)),
+      );
+    // A prototype-less object keeps a field named __proto__ a field.
+    const commitments = Object.create(null) as Record<string, string>;
+    for (const name of Object.keys(record)) {
+      const value = record[name]!;
+      commitments[name] = toHex(fieldCommitment(hash, fieldSalt(index, name), name, value));
+    }
+    return fieldsLeaf(hash, this.salt(index), commitments);
+  }
+
+  /** The leaves of rows (from RecordParser.pushRows) numbered from `first`, 32 bytes each. */
+  leavesOfRows(
+    format: RecordFormat,
+    header: readonly string[] | null,
+    rows: Rows,
+    first: number,
+  ): Uint8Array {
+    const out = new Uint8Array(rows.texts.length * HASH_BYTES);
+    rows.texts.forEach((text, i) => {
+      const record = recordOfRow(format, header, text, rows.lines[i]!);
+      out.set(this.leafOf(first + i, record), i * HASH_BYTES);
+    });
+    return out;
+  }
+}
+
+/**
  * Parses records as bytes arrive and folds their version 2 leaves into a root. `onLeaf` lets the
  * caller keep leaf hashes (32 bytes a record) to issue proofs later without re-reading the file.
  */
 export class RecordCommitmentBuilder {
   private readonly parser: RecordParser;
   private readonly tree: MerkleRootBuilder;
-  private readonly salt: (index: number) => Uint8Array;
-  private readonly fieldSalt: (index: number, field: string) => Uint8Array;
-  /** The same leaves faster, for a hash with a one-shot form (node's); see ./leaf-writer.ts. */
-  private readonly writer: LeafWriter | null;
+  private readonly leaves: RecordLeaves;
 
   constructor(
     private readonly hash: HashFunction,
@@ -384,9 +471,7 @@ export class RecordCommitmentBuilder {
   ) {
     this.parser = new RecordParser(format);
     this.tree = new MerkleRootBuilder(hash);
-    this.salt = saltDeriver(hash, secret);
-    this.fieldSalt = fieldSaltDeriver(hash, secret);
-    this.writer = hash.digest ? new LeafWriter(hash, secret) : null;
+    this.leaves = new RecordLeaves(hash, secret);
   }
 
   update(bytes: Uint8Array): void {
@@ -401,33 +486,10 @@ export class RecordCommitmentBuilder {
   private add(records: Json[]): void {
     for (const record of records) {
       const index = this.tree.size;
-      const leaf = this.leafOf(index, record);
+      const leaf = this.leaves.leafOf(index, record);
       this.onLeaf?.(leaf, index);
       this.tree.append(leaf);
     }
-  }
-
-  /**
-   * The leaf `disclosureLeaf(openRecord(...))` gives, without building the disclosure: no salt
-   * goes to hex and back, no property descriptors (a prototype-less object keeps a field named
-   * __proto__ a field). Anchoring computes this for every record; proofs use the disclosure.
-   */
-  private leafOf(index: number, record: Json): Uint8Array {
-    const fast = this.writer?.leaf(index, record);
-    if (fast) return fast;
-    const { hash, fieldSalt } = this;
-    if (!isObject(record))
-      return fieldsLeaf(
-        hash,
-        this.salt(index),
-        toHex(fieldCommitment(hash, fieldSalt(index, ''), null, record)),
-      );
-    const commitments = Object.create(null) as Record<string, string>;
-    for (const name of Object.keys(record)) {
-      const value = record[name]!;
-      commitments[name] = toHex(fieldCommitment(hash, fieldSalt(index, name), name, value));
-    }
-    return fieldsLeaf(hash, this.salt(index), commitments);
   }
 }
 

@@ -8,6 +8,7 @@ import { verifyChunk } from '@shulian/proof/chunks';
 import {
   disclosedRecord,
   MAX_RECORD_CHARS,
+  RecordCommitmentBuilder,
   RecordTooLargeError,
   verifySelectiveRecordProof,
 } from '@shulian/proof/records';
@@ -289,6 +290,55 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
       }),
     ).rejects.toMatchObject({ code: 'ERR_ENCODING_INVALID_ENCODED_DATA' });
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  describe('records on two threads', () => {
+    // Batches of at least SPLIT_ROWS rows are shared with the records helper thread; whatever
+    // the split, the leaves and root are the ones one thread computes, and the first bad row in
+    // the file is the one reported.
+    const secret = randomBytes(32);
+    const one = (format: 'csv' | 'jsonl', bytes: Uint8Array) => {
+      const leaves: Uint8Array[] = [];
+      const builder = new RecordCommitmentBuilder(nodeSha256, format, secret, (l) =>
+        leaves.push(l),
+      );
+      for (const piece of pieces(bytes, 1 << 16)) builder.update(piece);
+      return { ...builder.finish(), leaves: Buffer.concat(leaves) };
+    };
+    const csvRows = Array.from({ length: 30_000 }, (_, i) =>
+      i % 97 === 0 ? '  ' : `${i},"名 ${i}","路 ${i}, ""${i % 9}""${i % 50 ? '' : '\n第二行'}",x`,
+    );
+    const jsonRows = Array.from({ length: 30_000 }, (_, i) =>
+      i % 89 === 0
+        ? ''
+        : i % 7 === 0
+          ? `[${i}]`
+          : JSON.stringify({ [`k${i % 3}`]: i, n: `名 ${i}` }),
+    );
+    const tables = [
+      ['csv', Buffer.from(`\ufeffid,name,address,note\r\n${csvRows.join('\r\n')}\r\n`)],
+      ['jsonl', Buffer.from(jsonRows.join('\n'))],
+    ] as const;
+
+    it.each(tables)("gives one thread's leaves and root (%s)", async (format, bytes) => {
+      const info = await store.put(from(pieces(bytes, 1 << 20)), { records: { format, secret } });
+      const expected = one(format, bytes);
+      expect(info.records).toMatchObject({ count: expected.count, root: expected.root });
+      expect(await readFile(join(dir, 'blobs', `${info.sha256}.leaves`))).toEqual(expected.leaves);
+    });
+
+    it("reports the first bad row, in either thread's share", async () => {
+      const rows = Array.from({ length: 20_000 }, (_, i) => `${i},b`);
+      const table = (bad: number[]) =>
+        Buffer.from(`a,b\n${rows.map((r, i) => (bad.includes(i) ? `${i}` : r)).join('\n')}\n`);
+      // Row i is on line i + 2. In one piece of 1 MiB, the helper takes the last 55% of the rows.
+      for (const bad of [[19_000], [100, 19_000], [5]]) {
+        await expect(
+          store.put(from(pieces(table(bad), 1 << 20)), { records: { format: 'csv', secret } }),
+        ).rejects.toThrow(new SyntaxError(`line ${bad[0]! + 2}: 1 fields where the header has 2`));
+      }
+      expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+    });
   });
 
   it('anchors a 32 MiB row record by record, refuses one over MAX_RECORD_CHARS naming its line, and takes the next upload', async () => {

@@ -4,7 +4,9 @@
  * socket, they were the upload's bottleneck. Here each stream hash runs on a hash thread, reading
  * the bytes where the store put them (a SharedArrayBuffer), so nothing is copied per hash. A
  * tabular upload's records are parsed and committed there too: a few dozen short hashes per
- * record held the event loop for hundreds of milliseconds per megabyte.
+ * record held the event loop for hundreds of milliseconds per megabyte. Where there is a second
+ * core, a hash thread shares each batch of a table's rows with its own records thread
+ * (./record-leaves.ts).
  *
  * Threads are process-wide, started on first use and unreferenced while idle, so they never keep
  * the process alive. A thread that dies fails exactly the streams it held; the next stream starts

@@ -4,44 +4,102 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { ChunkRootBuilder } from '@shulian/proof/chunks';
-import { toHex } from '@shulian/proof/hash';
+import { HASH_BYTES, toHex } from '@shulian/proof/hash';
+import { MerkleRootBuilder } from '@shulian/proof/merkle';
 import { nodeHashes } from '@shulian/proof/node';
-import { RecordCommitmentBuilder, RecordTooLargeError } from '@shulian/proof/records';
+import { RecordLeaves, RecordParser, RecordTooLargeError, type Rows } from '@shulian/proof/records';
 import type { HashFault, HashJob, HashReply, HashRequest } from './hash-threads.js';
+import { leavesThread } from './record-leaves.js';
 
 /** What an update or finish answers besides ok: a records stream's leaves and commitment. */
 type Answer = Omit<Extract<HashReply, { ok: true }>, 'ok'>;
 
 interface Stream {
   bytes: Uint8Array;
-  update(data: Uint8Array): Answer | void;
-  finish(): Answer;
+  update(data: Uint8Array): Answer | void | Promise<Answer>;
+  finish(): Answer | Promise<Answer>;
 }
 
-/** A records stream: the leaves completed by each update travel back with its reply. */
+/** Below this many rows in one update, handing some to the other thread costs more than it saves. */
+const SPLIT_ROWS = 256;
+/** The other thread's share of a batch: this one also splits the rows and builds the tree. */
+const HELPER_SHARE = 0.55;
+
+const sliceRows = (rows: Rows, from: number, to: number): Rows => ({
+  texts: rows.texts.slice(from, to),
+  lines: rows.lines.slice(from, to),
+});
+
+/**
+ * A records stream: rows are split here and their leaves computed here and, where there is a
+ * second core, on ./record-leaves.ts's thread; the leaves completed by each update travel back
+ * with its reply, in record order.
+ */
 function recordsStream(job: Extract<HashJob, { kind: 'records' }>, bytes: Uint8Array): Stream {
-  let leaves: Uint8Array[] = [];
-  const builder = new RecordCommitmentBuilder(
-    nodeHashes[job.algorithm],
-    job.format,
-    job.secret,
-    (leaf) => leaves.push(leaf),
-  );
+  const hash = nodeHashes[job.algorithm];
+  const parser = new RecordParser(job.format);
+  const leaves = new RecordLeaves(hash, job.secret);
+  const tree = new MerkleRootBuilder(hash);
+  let done: Uint8Array[] = [];
+  const add = (block: Uint8Array): void => {
+    for (let at = 0; at < block.length; at += HASH_BYTES)
+      tree.append(block.subarray(at, at + HASH_BYTES));
+    done.push(block);
+  };
   const take = (): Uint8Array => {
-    const out = new Uint8Array(leaves.length * 32);
-    leaves.forEach((leaf, i) => out.set(leaf, i * 32));
-    leaves = [];
+    const out = new Uint8Array(done.reduce((n, block) => n + block.length, 0));
+    let at = 0;
+    for (const block of done) {
+      out.set(block, at);
+      at += block.length;
+    }
+    done = [];
     return out;
   };
+  async function commit(rows: Rows): Promise<void> {
+    const { format, algorithm, secret } = job;
+    const header = parser.columns;
+    const first = tree.size;
+    const count = rows.texts.length;
+    const helper = count >= SPLIT_ROWS ? leavesThread() : null;
+    if (!helper) {
+      add(leaves.leavesOfRows(format, header, rows, first));
+      return;
+    }
+    const mine = Math.floor(count * (1 - HELPER_SHARE));
+    const theirs = helper.leaves({
+      algorithm,
+      secret,
+      format,
+      header,
+      rows: sliceRows(rows, mine, count),
+      first: first + mine,
+    });
+    let local: Uint8Array;
+    try {
+      local = leaves.leavesOfRows(format, header, sliceRows(rows, 0, mine), first);
+    } catch (error) {
+      // The first bad row in order is the one reported; the other thread's answer is dropped.
+      theirs.catch(() => undefined);
+      throw error;
+    }
+    add(local);
+    add(await theirs);
+  }
   return {
     bytes,
-    update(data) {
-      builder.update(data);
+    async update(data) {
+      await commit(parser.pushRows(data));
       return { leaves: take() };
     },
-    finish() {
-      const records = builder.finish();
-      return { leaves: take(), records, result: records.root };
+    async finish() {
+      await commit(parser.endRows());
+      const root = toHex(tree.root());
+      return {
+        leaves: take(),
+        records: { algorithm: hash.algorithm, root, count: tree.size },
+        result: root,
+      };
     },
   };
 }
@@ -68,7 +126,7 @@ function start(job: HashJob, memory: SharedArrayBuffer): Stream {
 
 const streams = new Map<number, Stream>();
 
-function handle(request: HashRequest): HashReply {
+async function handle(request: HashRequest): Promise<HashReply> {
   if (request.op === 'open') {
     streams.set(request.id, start(request.job, request.memory));
     return { ok: true };
@@ -81,14 +139,14 @@ function handle(request: HashRequest): HashReply {
   if (!stream) return { ok: false, message: `no stream ${request.id}` };
   if (request.op === 'finish') {
     streams.delete(request.id);
-    return { ok: true, ...stream.finish() };
+    return { ok: true, ...(await stream.finish()) };
   }
   const { offset, length } = request;
   if (offset < 0 || length < 0 || offset + length > stream.bytes.length) {
     streams.delete(request.id);
     return { ok: false, message: `region ${offset}+${length} is outside the shared memory` };
   }
-  return { ok: true, ...stream.update(stream.bytes.subarray(offset, offset + length)) };
+  return { ok: true, ...(await stream.update(stream.bytes.subarray(offset, offset + length))) };
 }
 
 /** The kind of failure, for the caller to rethrow as this thread's error would have been. */
@@ -99,10 +157,10 @@ function faultOf(error: unknown): HashFault | undefined {
   return undefined;
 }
 
-parentPort?.on('message', (request: HashRequest) => {
+async function respond(request: HashRequest): Promise<void> {
   let reply: HashReply;
   try {
-    reply = handle(request);
+    reply = await handle(request);
   } catch (error) {
     streams.delete(request.id);
     const fault = faultOf(error);
@@ -111,4 +169,11 @@ parentPort?.on('message', (request: HashRequest) => {
   // Leaves are the thread's own: moved, not copied.
   const leaves = reply.ok ? reply.leaves : undefined;
   parentPort?.postMessage(reply, leaves ? [leaves.buffer as ArrayBuffer] : []);
+}
+
+// One request at a time, in the order received: each gets exactly one reply, in order, and a
+// records update may wait for the other thread's leaves.
+let queue = Promise.resolve();
+parentPort?.on('message', (request: HashRequest) => {
+  queue = queue.then(() => respond(request));
 });

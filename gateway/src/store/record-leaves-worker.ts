@@ -1,0 +1,37 @@
+/**
+ * A ./record-leaves.ts thread: the leaves of the rows a hash thread hands it, replying once per
+ * request, in order. It keeps the leaf writer of the last dataset it served (its secret's HMAC
+ * pads and the column plans), since a stream's rows come in many requests.
+ */
+import { parentPort } from 'node:worker_threads';
+import { bytesEqual } from '@shulian/proof/hash';
+import { nodeHashes } from '@shulian/proof/node';
+import { RecordLeaves } from '@shulian/proof/records';
+import type { LeavesReply, LeavesRequest } from './record-leaves.js';
+
+let last: { request: LeavesRequest; leaves: RecordLeaves } | null = null;
+
+function leavesFor(request: LeavesRequest): RecordLeaves {
+  if (
+    last?.request.algorithm !== request.algorithm ||
+    !bytesEqual(last.request.secret, request.secret)
+  )
+    last = { request, leaves: new RecordLeaves(nodeHashes[request.algorithm], request.secret) };
+  return last.leaves;
+}
+
+parentPort?.on('message', (request: LeavesRequest) => {
+  let reply: LeavesReply;
+  try {
+    const leaves = leavesFor(request).leavesOfRows(
+      request.format,
+      request.header,
+      request.rows,
+      request.first,
+    );
+    reply = { ok: true, leaves };
+  } catch (error) {
+    reply = { ok: false, message: (error as Error).message, syntax: error instanceof SyntaxError };
+  }
+  parentPort?.postMessage(reply, reply.ok ? [reply.leaves.buffer as ArrayBuffer] : []);
+});
