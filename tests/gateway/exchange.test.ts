@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TX, type Grant, type UsageRecord } from '@shulian/chaincode/constants';
 import { TlsAuthority } from '../../network/fabric/material.js';
 import { buildApp, type UndeclaredError } from '../../gateway/src/app.js';
+import { GatewayError } from '../../gateway/src/errors.js';
 import { createExchangeClient } from '../../gateway/src/exchange/client.js';
 import { createDatasets } from '../../gateway/src/services/datasets.js';
 import {
@@ -417,6 +418,76 @@ describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
       await aheadListener.close();
       await aheadApp.close();
     }
+  });
+
+  it('a quote refused on the grant as the owner reads it is recorded with its code; an unreachable owner records nothing', async () => {
+    /** Every use health's clerk has on the ledger (the lists answer pages). */
+    const uses = async (): Promise<number> => {
+      let total = 0;
+      let bookmark = '';
+      do {
+        const page = await fx.runtime.chaincode.evaluate<{ count: number; bookmark: string }>(
+          clerk,
+          TX.usage.ListUsesByConsumer,
+          ['health', '1000', bookmark],
+        );
+        total += page.count;
+        bookmark = page.count > 0 ? page.bookmark : '';
+      } while (bookmark);
+      return total;
+    };
+    // What the exchange client answers when psb's gateway reads the grant as expired (its clock
+    // past the grant's end while health's ledger check, on its own clock, still allowed the use).
+    const refusing: RemoteProvider = {
+      quote: () =>
+        Promise.reject(
+          new GatewayError('GRANT_EXPIRED', `psb’s gateway refused: grant ${grant.id} expired`, {
+            status: 403,
+            details: { provider: 'psb', message: `grant ${grant.id} expired` },
+          }),
+        ),
+      fetch: (...args) => client.fetch(...args),
+    };
+    const consumerSide = await healthDatasets(refusing);
+    try {
+      const error = await consumerSide
+        .open(clerk, 'PSB-POP-001', 1, { grantId: grant.id, fields: null, purpose: null })
+        .then(
+          () => undefined,
+          (err: { code: string; statusCode: number; details: Record<string, unknown> }) => err,
+        );
+      expect(error).toMatchObject({ code: 'GRANT_EXPIRED', statusCode: 403 });
+      expect(
+        await fx.runtime.chaincode.evaluate<UsageRecord>(clerk, TX.usage.GetUse, [
+          String(error!.details.usageId),
+        ]),
+      ).toMatchObject({
+        outcome: 'DENIED',
+        denialCode: 'GRANT_EXPIRED',
+        denialMessage: `psb’s gateway refused the use: grant ${grant.id} expired`,
+      });
+    } finally {
+      await consumerSide.close();
+    }
+    // An owner that cannot be reached refused nothing: no use is recorded.
+    const before = await uses();
+    expect(before).toBeGreaterThan(0);
+    const unreachable = await healthDatasets({
+      quote: () => Promise.reject(new GatewayError('PROVIDER_UNREACHABLE', 'psb is down')),
+      fetch: (...args) => client.fetch(...args),
+    });
+    try {
+      await expect(
+        unreachable.open(clerk, 'PSB-POP-001', 1, {
+          grantId: grant.id,
+          fields: null,
+          purpose: null,
+        }),
+      ).rejects.toMatchObject({ code: 'PROVIDER_UNREACHABLE' });
+    } finally {
+      await unreachable.close();
+    }
+    expect(await uses()).toBe(before);
   });
 
   it('a grant revoked between the recorded use and the delivery is refused by the provider, and the refusal recorded', async () => {
