@@ -43,6 +43,7 @@ import {
   type OpenedFabricLedger,
 } from '../../gateway/src/ledger/fabric-profile.js';
 import type { Caller, LedgerClient } from '../../gateway/src/ledger/types.js';
+import { report } from './report.js';
 import { anchor, catalogEntry, closedLoop, type LoopResult } from './workload.js';
 
 const { values: flags } = parseArgs({
@@ -412,8 +413,8 @@ async function main(): Promise<void> {
         shulianTarget: 0.9,
       },
     };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    log(
+    report(
+      result,
       `bench:fabric: embedded ${embeddedTps ?? '-'} tx/s; Fabric ${shulian.committedTxPerSec} tx/s ` +
         `(p50 ${shulian.latencyMs.p50} ms, p99 ${shulian.latencyMs.p99} ms, ${shulian.cpuMsPerTx.total} CPU-ms/tx); ` +
         `embedded/Fabric ${result.ratios.embeddedOverFabric ?? '-'}x; LedgerClient/raw fabric-gateway ` +

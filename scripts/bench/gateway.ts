@@ -19,7 +19,7 @@
  *   npm run build && npm run bench:gateway -- [--size-mib 1024] [--uploads 3] [--rounds 3] [--records 1000000] [--duration 10]
  *     [--rows 5000000 (0 skips tables)] [--long-row-mib 32]
  *
- * Prints a human summary on stderr and one JSON object on stdout.
+ * Prints a human log on stderr, one JSON object on stdout, and a one-line summary last on stderr.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +35,7 @@ import { parseArgs } from 'node:util';
 import type { UsageRecord } from '@shulian/chaincode/constants';
 import { DEMO_ENTRIES } from '../../gateway/src/demo/seed.js';
 import { openQueryIndex } from '../../gateway/src/index/query-index.js';
+import { machine, report } from './report.js';
 import { writeLongRow, writeTables } from './tables.js';
 
 /** The entry the uploads go to: opaque bytes, so a file of any content is of its format. */
@@ -308,6 +309,9 @@ async function tableBench(
     });
     await rm(binary);
     if (table.records !== rows) throw new Error(`${name}: ${table.records} records, not ${rows}`);
+    summary.push(
+      `${name} ${(size / MIB / table.seconds).toFixed(1)} MiB/s = ${(bytes.seconds / table.seconds).toFixed(2)}x binary, ${(rows / table.seconds).toFixed(0)} records/s`,
+    );
     out[name] = {
       sizeMiB: size / MIB,
       seconds: table.seconds,
@@ -350,6 +354,9 @@ async function tableBench(
       variant: variant++,
     });
     await rm(path);
+    summary.push(
+      `${longRowMiB} MiB row ${(row.seconds / bytes.seconds).toFixed(2)}x binary's time`,
+    );
     out.longRow = {
       rowMiB: longRowMiB,
       seconds: row.seconds,
@@ -464,6 +471,9 @@ async function traceBench(dir: string, total: number, queries: number) {
 
 const dir = await mkdtemp(join(tmpdir(), 'shulian-bench-'));
 const results: Record<string, unknown> = {};
+/** The one-line summary's parts, one per measurement. */
+const summary: string[] = [];
+const loadStart = machine().loadAverage1m;
 let gateway: ChildProcess | undefined;
 let bare: ChildProcess | undefined;
 try {
@@ -509,6 +519,9 @@ try {
     gatewayPeakRssMiB: rssMiB,
     rssTargetMiB: 200,
   };
+  summary.push(
+    `upload ${(sizeMib / up).toFixed(0)} MiB/s = ${(opensslSeconds / up).toFixed(2)}x openssl (target >= 0.5), peak RSS ${rssMiB.toFixed(0)} MiB`,
+  );
   log(
     `upload (median of ${uploads.length}): ${(sizeMib / up).toFixed(0)} MiB/s vs openssl ${(sizeMib / opensslSeconds).toFixed(0)} MiB/s = ${(opensslSeconds / up).toFixed(2)}x ` +
       `(durable copy ${(sizeMib / copySeconds).toFixed(0)} MiB/s = ${(copySeconds / up).toFixed(2)}x); peak RSS ${rssMiB.toFixed(0)} MiB`,
@@ -559,6 +572,9 @@ try {
     gatewayLatencyP99Ms: median(gatewayRuns.map((r) => r.latency.p99)),
     errors: gatewayRuns.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
   };
+  summary.push(
+    `verify-by-digest ${gatewayRps.toFixed(0)} req/s = ${(gatewayRps / bareRps).toFixed(2)}x bare Fastify`,
+  );
   log(
     `verify-by-digest (medians of ${rounds}): ${gatewayRps.toFixed(0)} req/s vs bare ${bareRps.toFixed(0)} req/s = ${(gatewayRps / bareRps).toFixed(2)}x`,
   );
@@ -567,6 +583,7 @@ try {
   log(`audit trace: loading ${values.records} usage records…`);
   const trace = await traceBench(dir, Number(values.records), Number(values.queries));
   results.auditTrace = { ...trace, targetP95Ms: 20 };
+  summary.push(`audit trace p95 ${trace.p95Ms.toFixed(2)} ms over ${trace.records} records`);
   log(
     `audit trace over ${trace.records} records: p50 ${trace.p50Ms.toFixed(2)} ms, p95 ${trace.p95Ms.toFixed(2)} ms, p99 ${trace.p99Ms.toFixed(2)} ms (load ${trace.loadSeconds.toFixed(0)} s)`,
   );
@@ -589,4 +606,8 @@ try {
   if (gateway) await stop(gateway);
   await rm(dir, { recursive: true, force: true });
 }
-process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+const { cpus, loadAverage1m } = machine();
+report(
+  results,
+  `bench:gateway: ${summary.join('; ')}; ${cpus}-core machine, load ${loadStart}->${loadAverage1m}`,
+);

@@ -6,7 +6,8 @@
  *
  *   npx tsx scripts/bench/hash.ts [--size-mib 1024] [--runs 5]
  *
- * Prints one JSON object. Ratios above 1 mean faster than OpenSSL.
+ * Prints one JSON object on stdout and a one-line summary on stderr. Ratios above 1 mean faster
+ * than OpenSSL.
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -19,6 +20,7 @@ import { hashParts } from '@shulian/proof/hash';
 import { sm3 } from '@shulian/proof/sm3';
 import { createDatasetStore } from '../../gateway/src/store/dataset-store.js';
 import { digestFile } from '../../gateway/src/store/digest-file.js';
+import { machine, report } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -107,37 +109,40 @@ try {
   const sample = Buffer.alloc(64 * MIB, 7);
   const pureSm3 = await seconds(() => hashParts(sm3, sample));
 
-  console.log(
-    JSON.stringify(
-      {
-        bench: 'hash',
-        fileMiB: sizeMib,
-        runs,
-        node: process.version,
-        sha256: {
-          opensslMiBps: mibPerSecond(sizeMib, opensslSha256),
-          digestFileMiBps: mibPerSecond(sizeMib, digestSha256),
-          ratio: Math.round((opensslSha256 / digestSha256) * 100) / 100,
-          target: 0.9,
-          digestsAgree: same,
-        },
-        storePut: {
-          note: 'sha256 digest + 1 MiB chunk tree + write + fsync + rename',
-          MiBps: mibPerSecond(sizeMib, storePut),
-          ratioToOpenssl: Math.round((opensslSha256 / storePut) * 100) / 100,
-          durableCopyMiBps: mibPerSecond(sizeMib, durableCopy),
-          ratioToDurableCopy: Math.round((durableCopy / storePut) * 100) / 100,
-        },
-        sm3: {
-          opensslMiBps: mibPerSecond(sizeMib, opensslSm3),
-          digestFileMiBps: mibPerSecond(sizeMib, digestSm3),
-          ratio: Math.round((opensslSm3 / digestSm3) * 100) / 100,
-          pureTypeScriptMiBps: mibPerSecond(64, pureSm3),
-        },
-      },
-      null,
-      2,
-    ),
+  const document = {
+    bench: 'hash',
+    fileMiB: sizeMib,
+    runs,
+    node: process.version,
+    sha256: {
+      opensslMiBps: mibPerSecond(sizeMib, opensslSha256),
+      digestFileMiBps: mibPerSecond(sizeMib, digestSha256),
+      ratio: Math.round((opensslSha256 / digestSha256) * 100) / 100,
+      target: 0.9,
+      digestsAgree: same,
+    },
+    storePut: {
+      note: 'sha256 digest + 1 MiB chunk tree + write + fsync + rename',
+      MiBps: mibPerSecond(sizeMib, storePut),
+      ratioToOpenssl: Math.round((opensslSha256 / storePut) * 100) / 100,
+      durableCopyMiBps: mibPerSecond(sizeMib, durableCopy),
+      ratioToDurableCopy: Math.round((durableCopy / storePut) * 100) / 100,
+    },
+    sm3: {
+      opensslMiBps: mibPerSecond(sizeMib, opensslSm3),
+      digestFileMiBps: mibPerSecond(sizeMib, digestSm3),
+      ratio: Math.round((opensslSm3 / digestSm3) * 100) / 100,
+      pureTypeScriptMiBps: mibPerSecond(64, pureSm3),
+    },
+  };
+  const { cpus, loadAverage1m } = machine();
+  report(
+    document,
+    `bench:hash ${sizeMib} MiB, best of ${runs}: SHA-256 ${document.sha256.digestFileMiBps} MiB/s = ` +
+      `${document.sha256.ratio}x openssl (target >= 0.9, digests ${same ? 'agree' : 'DIFFER'}); ` +
+      `store put ${document.storePut.MiBps} MiB/s = ${document.storePut.ratioToDurableCopy}x a durable copy; ` +
+      `SM3 ${document.sm3.digestFileMiBps} MiB/s = ${document.sm3.ratio}x openssl; ` +
+      `${cpus}-core machine, load ${loadAverage1m}`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

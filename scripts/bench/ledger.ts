@@ -3,14 +3,17 @@
  * department nodes, OutOf(2) endorsement, an fsync per block at the orderer and at every node)
  * running the real chaincode. 64 concurrent clients anchor dataset versions, each on its own
  * catalog entry (the key-level owner policy then requires the owner's peer plus one more), for a
- * fixed time. Prints one JSON document: committed tx/s, latency percentiles, and the time split.
+ * fixed time, in BENCH_RUNS windows after one warm-up. Prints one JSON document (each window's
+ * committed tx/s, latency percentiles, time split and CPU-ms per committed transaction by thread,
+ * and their medians) on stdout and a one-line summary on stderr.
  *
  * Then the start-up time of a node whose ledger holds 1,000,000 transactions (see startup.ts).
  *
- * Environment: BENCH_SECONDS (default 20), BENCH_CLIENTS (64), BENCH_STARTUP_TXS (1000000, 0 skips).
+ * Environment: BENCH_SECONDS (default 20), BENCH_RUNS (3), BENCH_CLIENTS (64), BENCH_STARTUP_TXS
+ * (1000000, 0 skips).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { TX } from '@shulian/chaincode/constants';
 import {
@@ -22,9 +25,22 @@ import { PHASES, phaseTotals, resetPhaseTotals } from '../../network/embedded/me
 import { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { LedgerError } from '../../network/embedded/errors.js';
 import { measureStartup } from './ledger-startup.js';
-import { anchor, catalogEntry, closedLoop } from './workload.js';
+import {
+  cpuSince,
+  findLibuvPool,
+  machine,
+  median,
+  perUnit,
+  report,
+  sampleCpu,
+  THREAD_GROUPS,
+  type ThreadCpu,
+} from './report.js';
+import { anchor, catalogEntry, closedLoop, type LoopResult } from './workload.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+/** Measured windows, one after another on the same network; the first follows a 3 s warm-up. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 64);
 /** fsync every block at the orderer and each node (set BENCH_DURABLE=0 to see what fsync costs). */
 const DURABLE = process.env.BENCH_DURABLE !== '0';
@@ -39,7 +55,19 @@ const BATCH = {
   timeoutMs: Number(process.env.BENCH_BATCH_TIMEOUT_MS ?? 20),
 };
 
-async function throughput(): Promise<Record<string, unknown>> {
+type Run = LoopResult & {
+  blocks: number;
+  txPerBlock: number;
+  processCpuSeconds: number;
+  mainThreadUtilization: number;
+  phaseMs: Record<string, number>;
+  cpuMsPerTx: ReturnType<typeof perUnit>;
+  threadCpu: ThreadCpu;
+  loadAverage1m: number;
+};
+
+async function throughput() {
+  await findLibuvPool();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'shulian-bench-'));
   const config = await loadNetworkConfig();
   const net = await EmbeddedNetwork.open({ dataDir, config, durable: DURABLE, batch: BATCH });
@@ -70,33 +98,56 @@ async function throughput(): Promise<Record<string, unknown>> {
       }),
     );
 
+    /** One measured window: what it committed, how fast, and the CPU it took by thread. */
+    const measure = async (warmupMs: number): Promise<Run> => {
+      let heightStart = 0;
+      let eluStart = performance.eventLoopUtilization();
+      const { result: loop, measured: cpuStart } = await closedLoop({
+        clients,
+        seconds: SECONDS,
+        warmupMs,
+        step: async (c) => {
+          await net.submit(c.publisher, TX.dataset.AnchorVersion, [anchor(c.catalogId, c.seq)]);
+          c.seq += 1;
+        },
+        classify: (err) => {
+          if (!(err instanceof LedgerError)) throw err;
+          return err.code;
+        },
+        onMeasure: () => {
+          resetPhaseTotals();
+          eluStart = performance.eventLoopUtilization();
+          heightStart = net.orderer.height;
+          return sampleCpu();
+        },
+      });
+      const cpu = cpuSince(cpuStart);
+      const elu = performance.eventLoopUtilization(eluStart);
+      const committed = loop.committedTx;
+      const phases = phaseTotals();
+      return {
+        ...loop,
+        blocks: net.orderer.height - heightStart,
+        txPerBlock: Number((committed / Math.max(1, net.orderer.height - heightStart)).toFixed(1)),
+        processCpuSeconds: Number((cpu.processMs / 1000).toFixed(2)),
+        // Share of wall time the JavaScript thread was busy: near 1 means CPU-bound on one core.
+        mainThreadUtilization: Number(elu.utilization.toFixed(2)),
+        // sign and verify are exact CPU time; simulate and commit are wall time of async work
+        // (simulate includes level reads, commit the fsync'd batch) and overlap across clients.
+        phaseMs: Object.fromEntries(PHASES.map((p) => [p, Math.round(phases[p])])),
+        cpuMsPerTx: perUnit(cpu, committed),
+        threadCpu: cpu,
+        loadAverage1m: Number((loadavg()[0] ?? 0).toFixed(2)),
+      };
+    };
+
     const startHeight = net.orderer.height;
-    let heightStart = 0;
-    let eluStart = performance.eventLoopUtilization();
-    const { result: loop, measured: cpuStart } = await closedLoop({
-      clients,
-      seconds: SECONDS,
-      warmupMs: 3000,
-      step: async (c) => {
-        await net.submit(c.publisher, TX.dataset.AnchorVersion, [anchor(c.catalogId, c.seq)]);
-        c.seq += 1;
-      },
-      classify: (err) => {
-        if (!(err instanceof LedgerError)) throw err;
-        return err.code;
-      },
-      onMeasure: () => {
-        resetPhaseTotals();
-        eluStart = performance.eventLoopUtilization();
-        heightStart = net.orderer.height;
-        return process.cpuUsage();
-      },
-    });
-    const cpu = process.cpuUsage(cpuStart);
-    const elu = performance.eventLoopUtilization(eluStart);
-    const committed = loop.committedTx;
-    const phases = phaseTotals();
+    const runs: Run[] = [];
+    // Each later window gets 1 s for the clients' pipeline to fill again.
+    for (let r = 0; r < RUNS; r++) runs.push(await measure(r === 0 ? 3000 : 1000));
     const verified = await net.verify();
+    const mid = (pick: (run: Run) => number): number => median(runs.map(pick));
+    const groups = [...new Set(runs.flatMap((run) => Object.keys(run.cpuMsPerTx.byThread)))];
     return {
       nodes: config.departments.length,
       endorsementPolicy: config.chaincode.endorsementPolicy,
@@ -104,21 +155,24 @@ async function throughput(): Promise<Record<string, unknown>> {
       durable: DURABLE,
       batch: BATCH,
       clients: CLIENTS,
-      seconds: loop.seconds,
-      committedTx: committed,
-      committedTxPerSec: loop.committedTxPerSec,
-      latencyMs: loop.latencyMs,
-      failures: loop.failures,
-      blocks: net.orderer.height - heightStart,
-      txPerBlock: Number((committed / Math.max(1, net.orderer.height - heightStart)).toFixed(1)),
       setupBlocks: startHeight,
-      processCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
-      cpuCores: cpus().length,
-      // Share of wall time the JavaScript thread was busy: near 1 means CPU-bound on one core.
-      mainThreadUtilization: Number(elu.utilization.toFixed(2)),
-      // sign and verify are exact CPU time; simulate and commit are wall time of async work
-      // (simulate includes level reads, commit the fsync'd batch) and overlap across clients.
-      phaseMs: Object.fromEntries(PHASES.map((p) => [p, Math.round(phases[p])])),
+      seconds: SECONDS,
+      runs: runs.length,
+      ...machine(),
+      // Medians over the windows; each window's figures are in `windows`.
+      median: {
+        committedTxPerSec: mid((run) => run.committedTxPerSec),
+        latencyMs: { p50: mid((run) => run.latencyMs.p50), p99: mid((run) => run.latencyMs.p99) },
+        cpuMsPerTx: {
+          total: mid((run) => run.cpuMsPerTx.total),
+          byThread: Object.fromEntries(
+            groups.map((g) => [g, mid((run) => run.cpuMsPerTx.byThread[g] ?? 0)]),
+          ),
+          processTotal: mid((run) => run.cpuMsPerTx.processTotal),
+        },
+      },
+      windows: runs,
+      threadGroups: THREAD_GROUPS,
       verify: { ok: verified.ok, checkedBlocks: verified.checkedBlocks },
     };
   } finally {
@@ -127,11 +181,26 @@ async function throughput(): Promise<Record<string, unknown>> {
   }
 }
 
+const loadStart = loadavg()[0] ?? 0;
+const measured = await throughput();
 const result: Record<string, unknown> = {
   benchmark: 'ledger',
   engine: 'embedded',
   node: process.version,
-  throughput: await throughput(),
+  throughput: measured,
 };
 if (STARTUP_TXS > 0) result.startup = await measureStartup(STARTUP_TXS);
-process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+const mid = measured.median;
+const threads = Object.entries(mid.cpuMsPerTx.byThread)
+  .map(([g, ms]) => `${g} ${ms.toFixed(2)}`)
+  .join(', ');
+report(
+  result,
+  `bench:ledger: median of ${measured.runs} x ${SECONDS} s: ${mid.committedTxPerSec} tx/s, ` +
+    `p50 ${mid.latencyMs.p50} ms, p99 ${mid.latencyMs.p99} ms, ` +
+    `${mid.cpuMsPerTx.total.toFixed(2)} CPU-ms/tx (${threads}); ` +
+    `${measured.nodes} nodes, ${measured.endorsementsPerTx} endorsements, durable ${DURABLE}; ` +
+    `verify ${measured.verify.ok ? 'ok' : 'FAILED'}; ${measured.cpus}-core machine, ` +
+    `load ${loadStart.toFixed(2)}->${(loadavg()[0] ?? 0).toFixed(2)}` +
+    (result.startup ? '; start-up figures in the JSON' : ''),
+);

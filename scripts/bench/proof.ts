@@ -7,6 +7,7 @@
  *   - sequential: one bundle at a time on the main thread (signatures in libuv's pool);
  *   - concurrentN: N bundles in flight on the main thread (signatures in libuv's pool);
  *   - poolN: N bundles in flight through VerifierPool, one worker thread per core (the target).
+ * Prints one JSON document on stdout and a one-line summary on stderr.
  * Each figure comes with CPU-µs per bundle (process CPU, all threads), which holds on a machine
  * shared with other work where bundles/s does not, and the load average around it.
  *
@@ -23,6 +24,7 @@ import {
 } from '@shulian/proof/bundle';
 import { nodeProofCrypto } from '@shulian/proof/node';
 import { VerifierPool } from '../../gateway/src/services/verify-pool.js';
+import { report } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -106,19 +108,20 @@ await pool.close();
 const best = Math.min(
   ...['file', 'record'].map((kind) => figures[kind]![`pool${poolInFlight}`]!.perSecond),
 );
-console.log(
-  JSON.stringify(
-    {
-      bench: 'proof-verify',
-      node: process.version,
-      cpus: availableParallelism(),
-      signaturesPerBundle: 4,
-      fileBundle: figures.file,
-      recordBundle: figures.record,
-      target: 5000,
-      meetsTarget: best >= 5000,
-    },
-    null,
-    2,
-  ),
+const pooled = (kind: 'file' | 'record'): Figure => figures[kind]![`pool${poolInFlight}`]!;
+report(
+  {
+    bench: 'proof-verify',
+    node: process.version,
+    cpus: availableParallelism(),
+    signaturesPerBundle: 4,
+    fileBundle: figures.file,
+    recordBundle: figures.record,
+    target: 5000,
+    meetsTarget: best >= 5000,
+  },
+  `bench:proof: ${poolInFlight} in flight on the verifier pool: file bundles ${pooled('file').perSecond}/s ` +
+    `(${pooled('file').cpuMicros} CPU-µs each), record bundles ${pooled('record').perSecond}/s ` +
+    `(${pooled('record').cpuMicros} CPU-µs each); target 5000/s ${best >= 5000 ? 'met' : 'NOT met'}; ` +
+    `${availableParallelism()} cores, load ${pooled('file').load[0]}->${pooled('record').load[1]}`,
 );

@@ -50,6 +50,7 @@ import {
 } from '../../gateway/src/demo/subjects.js';
 import { bootstrapNetwork } from '../../gateway/src/services/bootstrap.js';
 import { openRuntime, type Runtime } from '../../gateway/src/services/runtime.js';
+import { report } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -313,7 +314,7 @@ async function main(): Promise<void> {
       `whole queries: ${whole.perSecond.toFixed(2)}/s, p50 ${whole.p50Ms.toFixed(0)} ms, p95 ${whole.p95Ms.toFixed(0)} ms`,
     );
 
-    const report = {
+    const document = {
       bench: 'subjects',
       records: RECORDS,
       subjects: SUBJECTS,
@@ -326,8 +327,8 @@ async function main(): Promise<void> {
       cpus: (await import('node:os')).cpus().length,
       at: new Date().toISOString(),
     };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    log(
+    report(
+      document,
       `bench:subjects ${RECORDS} records: ledger-side decision p95 ${ledgerSide.decision.p95Ms.toFixed(1)} ms (target < 50 ms: ${ledgerSide.decision.p95Ms < 50 ? 'met' : 'NOT met'}), recorded uses ${ledgerSide.perSecond.toFixed(1)}/s with commit p95 ${ledgerSide.commit.p95Ms.toFixed(0)} ms; whole authorised queries ${whole.perSecond.toFixed(2)}/s p95 ${whole.p95Ms.toFixed(0)} ms`,
     );
   } finally {
