@@ -469,6 +469,41 @@ describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
     } finally {
       await consumerSide.close();
     }
+    // Another gateway's words are taken as a reason the ledger accepts (no control characters).
+    const garbled = await healthDatasets({
+      quote: () =>
+        Promise.reject(
+          new GatewayError('PROVIDER_REFUSED', 'psb’s gateway refused with X', {
+            details: {
+              provider: 'psb',
+              code: 'EXCHANGE_SIGNATURE_INVALID',
+              status: 401,
+              message: 'bad\u0001signature\u001b[31m',
+            },
+          }),
+        ),
+      fetch: (...args) => client.fetch(...args),
+    });
+    try {
+      const error = await garbled
+        .open(clerk, 'PSB-POP-001', 1, { grantId: grant.id, fields: null, purpose: null })
+        .then(
+          () => undefined,
+          (err: { code: string; details: Record<string, unknown> }) => err,
+        );
+      expect(error).toMatchObject({ code: 'PROVIDER_REFUSED', details: { recorded: true } });
+      expect(
+        await fx.runtime.chaincode.evaluate<UsageRecord>(clerk, TX.usage.GetUse, [
+          String(error!.details.usageId),
+        ]),
+      ).toMatchObject({
+        denialCode: 'PROVIDER_REFUSED',
+        denialMessage:
+          'psb’s gateway refused the use: EXCHANGE_SIGNATURE_INVALID: bad signature [31m',
+      });
+    } finally {
+      await garbled.close();
+    }
     // An owner that cannot be reached refused nothing: no use is recorded.
     const before = await uses();
     expect(before).toBeGreaterThan(0);

@@ -615,19 +615,23 @@ type UseSteps = ReturnType<typeof useSteps>;
 function ownerRefusalOf(err: unknown): { code: OwnerRefusalCode; message: string } | null {
   if (!(err instanceof GatewayError)) return null;
   const details = (err.details ?? {}) as { code?: unknown; status?: unknown; message?: unknown };
-  const said = typeof details.message === 'string' ? details.message : err.message;
+  // Another gateway's words, as the ledger takes a reason: no control characters, not empty,
+  // at most 2,048 characters with the ledger's prefix.
+  const said = (typeof details.message === 'string' ? details.message : '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ')
+    .trim();
+  const words = (text: string): string => text.slice(0, 1800);
   // The grant as the owner's gateway read it (exchange/client.ts answers these as its own).
   if (err.code !== 'PROVIDER_REFUSED')
     return (OWNER_REFUSALS as readonly string[]).includes(err.code)
-      ? { code: err.code as OwnerRefusalCode, message: said.slice(0, 2000) }
+      ? { code: err.code as OwnerRefusalCode, message: words(said || err.code) }
       : null;
   // Anything else it refused (401 signature, window or MSP, 403, 409 replay), with its code; a
   // failure on its side (404, 5xx) or a rate limit is not a refusal of this use.
   if (![401, 403, 409].includes(Number(details.status))) return null;
-  return {
-    code: 'PROVIDER_REFUSED',
-    message: `${String(details.code)}: ${said}`.slice(0, 2000),
-  };
+  const code = typeof details.code === 'string' ? details.code : `HTTP_${String(details.status)}`;
+  return { code: 'PROVIDER_REFUSED', message: words(said ? `${code}: ${said}` : code) };
 }
 
 /** Anchoring: an upload checked, stored, committed on the ledger and entered in the book. */
