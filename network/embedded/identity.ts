@@ -250,7 +250,12 @@ export interface VerifiedIdentity {
  */
 export class MspVerifier {
   private readonly cas = new Map<string, X509Certificate>();
-  private readonly cache = new Map<string, VerifiedIdentity | null>();
+  /**
+   * By MSP id, then certificate text. Two maps rather than one key `${mspId}\n${certificate}`:
+   * that key was a new string of a certificate's length on every check, copied and hashed each
+   * time, while a certificate string seen before carries its hash (#18).
+   */
+  private readonly cache = new Map<string, Map<string, VerifiedIdentity | null>>();
 
   constructor(caCertificates: Record<string, string>) {
     for (const [mspId, pem] of Object.entries(caCertificates))
@@ -259,11 +264,15 @@ export class MspVerifier {
 
   /** The identity a certificate proves within an MSP, or null when the MSP did not issue it. */
   identify(ref: SignerRef): VerifiedIdentity | null {
-    const cacheKey = `${ref.mspId}\n${ref.certificate}`;
-    const cached = this.cache.get(cacheKey);
+    let byCertificate = this.cache.get(ref.mspId);
+    if (!byCertificate) {
+      byCertificate = new Map();
+      this.cache.set(ref.mspId, byCertificate);
+    }
+    const cached = byCertificate.get(ref.certificate);
     if (cached !== undefined) return cached;
     const result = this.check(ref);
-    this.cache.set(cacheKey, result);
+    byCertificate.set(ref.certificate, result);
     return result;
   }
 

@@ -91,20 +91,32 @@ function timestampPb(ms: number): TimestampPb {
 const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
 const SERIALIZED_CREATORS = 4096;
-/** SerializedIdentity bytes by MSP and certificate: a client signs many proposals. */
-const serializedCreators = new Map<string, Uint8Array>();
+/**
+ * SerializedIdentity bytes by MSP and certificate: a client signs many proposals. Keyed by MSP
+ * id, then certificate text, so no key string of a certificate's length is built per lookup.
+ */
+const serializedCreators = new Map<string, Map<string, Uint8Array>>();
+let serializedCount = 0;
 
 function serializedCreator(ref: SignerRef): Uint8Array {
-  const key = `${ref.mspId}\n${ref.certificate}`;
-  let bytes = serializedCreators.get(key);
+  let byCertificate = serializedCreators.get(ref.mspId);
+  let bytes = byCertificate?.get(ref.certificate);
   if (!bytes) {
     const creator = new msp.SerializedIdentity();
     creator.setMspid(ref.mspId);
     creator.setIdBytes(utf8(ref.certificate));
     bytes = creator.serializeBinary();
-    serializedCreators.set(key, bytes);
-    if (serializedCreators.size > SERIALIZED_CREATORS)
-      serializedCreators.delete(serializedCreators.keys().next().value as string);
+    if (serializedCount >= SERIALIZED_CREATORS) {
+      serializedCreators.clear();
+      serializedCount = 0;
+      byCertificate = undefined;
+    }
+    if (!byCertificate) {
+      byCertificate = new Map();
+      serializedCreators.set(ref.mspId, byCertificate);
+    }
+    byCertificate.set(ref.certificate, bytes);
+    serializedCount += 1;
   }
   return bytes;
 }
