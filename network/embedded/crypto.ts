@@ -23,45 +23,58 @@ function keyId(key: KeyObject): Buffer {
   return id;
 }
 
+/** A triple that verified: the signature (the map's key), the key's id and a copy of the message. */
+interface Verified {
+  key: Buffer;
+  message: Buffer;
+}
+
 const VERIFIED_ENTRIES = 1 << 16;
+/** Bound on the messages kept (a transaction's signed parts are up to a few KB each). */
+const VERIFIED_BYTES = 16 * 1024 * 1024;
 /**
- * Triples (public key, message, signature) that verified, by a hash of all three.
+ * Triples (public key, message, signature) that verified, by signature text.
  *
  * Every signature in a transaction is checked many times in this process: the client's by both
  * endorsers and by each of the four committing nodes, each endorsement by all four nodes. ECDSA
  * verification is a pure function of key, message and signature, so remembering that a triple
  * verified is not one node trusting another's state or judgement: each node still presents its
  * own key (from its own MSP check of the certificate), its own encoding of the message and the
- * signature it received, and gets true only if exactly that triple verified. The memo key is
- * SHA-256 over the key's id, the signature's length, the signature and the message, so no two
- * distinct triples share a preimage; finding two that share a digest means breaking SHA-256,
- * which the signatures already rely on. Only successes are kept (a failure is rare and is
- * re-checked), and the oldest entries are dropped past the bound.
+ * signature it received, and gets true only if exactly that triple verified: the same signature
+ * text, a key with the same SPKI digest and a message equal byte for byte to the copy kept here
+ * (a comparison, not a hash of the message: hashing up to 3.7 KB per check cost more than the
+ * comparison saves, #18). Only successes are kept (a failure is rare and is re-checked), and the
+ * oldest entries are dropped past the bounds.
  */
-const verified = new Set<string>();
+const verified = new Map<string, Verified>();
+let verifiedBytes = 0;
+function remember(signature: string, key: Buffer, bytes: Uint8Array): void {
+  const old = verified.get(signature);
+  if (old) {
+    verifiedBytes -= old.message.length;
+    verified.delete(signature);
+  }
+  const message = Buffer.from(bytes); // a copy: the caller's array stays the caller's
+  verified.set(signature, { key, message });
+  verifiedBytes += message.length;
+  while (verified.size > VERIFIED_ENTRIES || verifiedBytes > VERIFIED_BYTES) {
+    const [oldest, entry] = verified.entries().next().value as [string, Verified];
+    verified.delete(oldest);
+    verifiedBytes -= entry.message.length;
+  }
+}
 
 export function verify(key: KeyObject, bytes: Uint8Array, signature: string): boolean {
-  const sig = Buffer.from(signature, 'base64');
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(sig.length);
-  const memoKey = createHash('sha256')
-    .update(keyId(key))
-    .update(length)
-    .update(sig)
-    .update(bytes)
-    .digest('base64');
-  if (verified.has(memoKey)) return true;
+  const hit = verified.get(signature);
+  if (hit && hit.message.equals(bytes) && hit.key.equals(keyId(key))) return true;
   let ok: boolean;
   try {
-    ok = timed('verify', () => nodeVerify('sha256', bytes, key, sig));
+    ok = timed('verify', () => nodeVerify('sha256', bytes, key, Buffer.from(signature, 'base64')));
   } catch {
     // A malformed DER signature is an invalid signature, not a crash of the validator.
     return false;
   }
-  if (ok) {
-    verified.add(memoKey);
-    if (verified.size > VERIFIED_ENTRIES) verified.delete(verified.values().next().value as string);
-  }
+  if (ok) remember(signature, keyId(key), bytes);
   return ok;
 }
 
