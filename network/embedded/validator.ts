@@ -103,6 +103,24 @@ function encodeOnce(tx: Transaction): EncodedTransaction {
 
 /** Encodings of sealed transactions; only sealTransaction() adds to it. */
 const sealedTransactions = new WeakMap<Transaction, EncodedTransaction>();
+/** Whether a sealed transaction has a transaction's structure (see wellFormed). */
+const sealedShapes = new WeakMap<object, boolean>();
+
+/**
+ * isTransaction, answered once per sealed transaction: the shape of a deeply frozen object is a
+ * pure function of it, and each of the four nodes asked it of the same object. Anything else
+ * (a block read back from a log, a transaction never sealed) is checked anew.
+ */
+function wellFormed(tx: unknown): boolean {
+  if (typeof tx !== 'object' || tx === null || !sealedTransactions.has(tx as Transaction))
+    return isTransaction(tx);
+  let shape = sealedShapes.get(tx);
+  if (shape === undefined) {
+    shape = isTransaction(tx);
+    sealedShapes.set(tx, shape);
+  }
+  return shape;
+}
 
 /**
  * Seals a transaction as ordering makes it immutable (see sealed.ts), and encodes it once for
@@ -315,12 +333,12 @@ export async function validateBlock(
 ): Promise<BlockValidation> {
   const n = block.header.number;
   const view = new BlockView(state);
-  const wellFormed = block.transactions.map(isTransaction);
-  const txIds = block.transactions.map((tx, i) => (wellFormed[i] ? tx.proposal.txId : ''));
+  const shapes = block.transactions.map(wellFormed);
+  const txIds = block.transactions.map((tx, i) => (shapes[i] ? tx.proposal.txId : ''));
   const committedIds = await state.hasTxIds(txIds);
   await state.prefetch?.(
     block.transactions.flatMap((tx, i) => {
-      if (!wellFormed[i]) return [];
+      if (!shapes[i]) return [];
       const rw = tx.payload.rwset;
       return [
         ...rw.reads.map((r) => r.key),
@@ -343,7 +361,7 @@ export async function validateBlock(
     codes.push(code);
   }
   async function validateTx(tx: Transaction, i: number): Promise<ValidationCode> {
-    if (!wellFormed[i]) return ValidationCode.BAD_PAYLOAD;
+    if (!shapes[i]) return ValidationCode.BAD_PAYLOAD;
     const txId = tx.proposal.txId;
     if (committedIds[i] || seen.has(txId)) return ValidationCode.DUPLICATE_TXID;
     seen.add(txId);
