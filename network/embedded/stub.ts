@@ -25,6 +25,7 @@ import type {
 } from '@shulian/proof/formats/embedded';
 import type { ChaincodeEvent, ChaincodeResponse } from '@shulian/proof/formats/embedded';
 import { fromBase64, isUtf8Text, toBase64 } from './crypto.js';
+import { isSealed } from './sealed.js';
 import { compareKeys, type HistoryEntry, type KeyedEntry, type StateReader } from './state.js';
 
 const require = createRequire(import.meta.url);
@@ -122,14 +123,18 @@ function serializedCreator(ref: SignerRef): Uint8Array {
 }
 
 /**
- * Builds the SignedProposal protobuf a Fabric client would send for this proposal, because
- * ChaincodeStub derives the creator, timestamp, transient map and binding from it.
+ * The Proposal protobuf's bytes of sealed proposals without transient data. Both endorsers of a
+ * proposal built the same protobuf from the same deeply frozen proposal; the bytes are a pure
+ * function of it (see sealed.ts), so they are built once and each endorser gets its own copy.
+ * Transient data is not part of the proposal, so a proposal that carries some is built anew.
  */
-export function signedProposalPb(
+const proposalPbBytes = new WeakMap<Proposal, Uint8Array>();
+
+function buildProposalPb(
   proposal: Proposal,
-  clientSignature: string,
+  input: peer.ChaincodeInput,
   transient: Record<string, Uint8Array>,
-): { input: peer.ChaincodeInput; signed: peer.SignedProposal } {
+): Uint8Array {
   const signatureHeader = new common.SignatureHeader();
   signatureHeader.setCreator(serializedCreator(proposal.creator));
   signatureHeader.setNonce(fromBase64(proposal.nonce));
@@ -143,8 +148,6 @@ export function signedProposalPb(
   header.setChannelHeader(channelHeader.serializeBinary());
   header.setSignatureHeader(signatureHeader.serializeBinary());
 
-  const input = new peer.ChaincodeInput();
-  input.setArgsList([utf8(proposal.fcn), ...proposal.args.map(utf8)]);
   const chaincodeId = new peer.ChaincodeID();
   chaincodeId.setName(proposal.chaincode);
   const spec = new peer.ChaincodeSpec();
@@ -162,8 +165,28 @@ export function signedProposalPb(
   const proposalPb = new peer.Proposal();
   proposalPb.setHeader(header.serializeBinary());
   proposalPb.setPayload(payload.serializeBinary());
+  return proposalPb.serializeBinary();
+}
+
+/**
+ * Builds the SignedProposal protobuf a Fabric client would send for this proposal, because
+ * ChaincodeStub derives the creator, timestamp, transient map and binding from it.
+ */
+export function signedProposalPb(
+  proposal: Proposal,
+  clientSignature: string,
+  transient: Record<string, Uint8Array>,
+): { input: peer.ChaincodeInput; signed: peer.SignedProposal } {
+  const input = new peer.ChaincodeInput();
+  input.setArgsList([utf8(proposal.fcn), ...proposal.args.map(utf8)]);
+  const shared = proposal.transientKeys.length === 0 && isSealed(proposal);
+  let bytes = shared ? proposalPbBytes.get(proposal) : undefined;
+  if (!bytes) {
+    bytes = buildProposalPb(proposal, input, transient);
+    if (shared) proposalPbBytes.set(proposal, bytes);
+  }
   const signed = new peer.SignedProposal();
-  signed.setProposalBytes(proposalPb.serializeBinary());
+  signed.setProposalBytes(shared ? bytes.slice() : bytes);
   signed.setSignature(fromBase64(clientSignature));
   return { input, signed };
 }
