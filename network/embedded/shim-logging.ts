@@ -11,9 +11,16 @@ const require = createRequire(import.meta.url);
 
 interface WinstonLogger {
   silent: boolean;
+  levels: Record<string, number>;
+  log: (...args: unknown[]) => WinstonLogger;
+  [level: string]: unknown;
 }
 interface LoggerModule {
   getLogger(name?: string): WinstonLogger;
+}
+
+function quiet(this: WinstonLogger): WinstonLogger {
+  return this;
 }
 
 if (process.env.CORE_CHAINCODE_LOGGING_LEVEL === undefined) {
@@ -23,6 +30,9 @@ if (process.env.CORE_CHAINCODE_LOGGING_LEVEL === undefined) {
     loggers.getLogger = (name?: string): WinstonLogger => {
       const logger = getLogger(name);
       logger.silent = true;
+      // A silent winston logger still builds an info object for each call and pushes it
+      // through its stream before _transform drops it; its level methods become no-ops instead.
+      for (const level of [...Object.keys(logger.levels), 'log']) logger[level] = quiet;
       return logger;
     };
   }
