@@ -18,10 +18,9 @@ import { BlockFile, migrateBlocks, spanEnd, type BlockSpan } from './block-file.
 import { sha256Hex } from './crypto.js';
 import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';
-import { merkleRoot } from './merkle.js';
 import type { BatchConfig } from './config.js';
 import { atomicWrite, blockKey } from './store.js';
-import { sealBlock, sealTransaction } from './validator.js';
+import { dataHash, sealBlock, sealTransaction } from './validator.js';
 
 const RECENT_BLOCKS = 64;
 
@@ -291,25 +290,25 @@ export class Orderer {
     if (batch.length === 0) return;
     this.pending = [];
     this.pendingBytes = 0;
+    // Frozen (its transactions are sealed already), so the nodes reuse its data hash.
+    const transactions = Object.freeze(batch.map((p) => p.tx));
+    const encoded = batch.map((p) => p.bytes);
     const header: BlockHeader = {
       number: this.nextNumber,
       previousHash: this.nextPrevious,
-      dataHash: merkleRoot(batch.map((p) => p.bytes)),
+      dataHash: dataHash(transactions, encoded),
       timestamp: Date.now(),
       txCount: batch.length,
     };
     const block: Block = {
       header,
-      transactions: batch.map((p) => p.tx),
+      transactions: transactions as Transaction[],
       ordererSignature: {
         orderer: signerRef(this.identity),
         signature: signWith(this.identity, encodeHeader(header)),
       },
     };
-    const bytes = sealBlock(
-      block,
-      batch.map((p) => p.bytes),
-    );
+    const bytes = sealBlock(block, encoded);
     this.nextNumber += 1;
     this.nextPrevious = sha256Hex(encodeHeader(header));
     const tip: OrdererTip = { height: this.nextNumber, lastHash: this.nextPrevious };

@@ -175,6 +175,34 @@ export function sealBlock(block: Block, transactions: readonly Uint8Array[]): Ui
   return bytes;
 }
 
+/** Data hashes of frozen arrays of sealed transactions; only dataHash() adds to it. */
+const sealedDataHashes = new WeakMap<readonly Transaction[], string>();
+
+/**
+ * The Merkle root of a block's transactions (`encoded`: their canonical bytes, in order), as
+ * the orderer puts it in the header and every node recomputes it. The orderer and the four
+ * nodes computed the same root over the same transactions: for a frozen array of sealed
+ * transactions whose given encodings are their sealed ones, the root is a pure function of those
+ * frozen objects (see sealed.ts) and is computed once. Each node still compares it with the
+ * header it received; any other array (a block read back from a log) is hashed anew.
+ */
+export function dataHash(
+  transactions: readonly Transaction[],
+  encoded: readonly Uint8Array[],
+): string {
+  const shared =
+    Object.isFrozen(transactions) &&
+    transactions.length === encoded.length &&
+    transactions.every((tx, i) => sealedTransactions.get(tx)?.transaction === encoded[i]);
+  if (!shared) return merkleRoot(encoded);
+  let root = sealedDataHashes.get(transactions);
+  if (root === undefined) {
+    root = merkleRoot(encoded);
+    sealedDataHashes.set(transactions, root);
+  }
+  return root;
+}
+
 /** Checks what the orderer vouches for: signature, chain to the previous header, data hash. */
 export function checkBlock(
   block: Block,
@@ -201,7 +229,12 @@ export function checkBlock(
   }
   if (block.header.txCount !== block.transactions.length)
     throw new BlockError(`block ${n}: txCount does not match its transactions`, 'BAD_BLOCK');
-  if (merkleRoot(encoded.map((e) => e.transaction)) !== block.header.dataHash) {
+  if (
+    dataHash(
+      block.transactions,
+      encoded.map((e) => e.transaction),
+    ) !== block.header.dataHash
+  ) {
     throw new BlockError(`block ${n}: dataHash does not match its transactions`, 'BAD_DATA_HASH');
   }
 }
@@ -407,6 +440,27 @@ export async function validateBlock(
  * recompute it, and two nodes that validated a block differently disagree from that block on.
  */
 export function commitHash(previous: string, block: Block, codes: ValidationCode[]): string {
+  if (!sealedBlocks.has(block)) return computeCommitHash(previous, block, codes);
+  // A sealed block is deeply frozen: the hash is a pure function of it, the previous hash and the
+  // codes, and each node that computed the same codes from the same previous hash gets it once.
+  const key = `${previous} ${codes.join(',')}`;
+  let byInput = sealedCommitHashes.get(block);
+  if (!byInput) {
+    byInput = new Map();
+    sealedCommitHashes.set(block, byInput);
+  }
+  let hash = byInput.get(key);
+  if (hash === undefined) {
+    hash = computeCommitHash(previous, block, codes);
+    byInput.set(key, hash);
+  }
+  return hash;
+}
+
+/** Commit hashes of sealed blocks, by previous commit hash and validation codes. */
+const sealedCommitHashes = new WeakMap<Block, Map<string, string>>();
+
+function computeCommitHash(previous: string, block: Block, codes: ValidationCode[]): string {
   const writes = block.transactions.flatMap((tx, i) =>
     codes[i] === ValidationCode.VALID
       ? [
