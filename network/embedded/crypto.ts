@@ -45,9 +45,36 @@ const VERIFIED_BYTES = 16 * 1024 * 1024;
  * (a comparison, not a hash of the message: hashing up to 3.7 KB per check cost more than the
  * comparison saves, #18). Only successes are kept (a failure is rare and is re-checked), and the
  * oldest entries are dropped past the bounds.
+ *
+ * The memo can be turned off, so that every check is executed as each node would on its own
+ * machine: SHULIAN_VERIFY_MEMO=0 in the environment, or setVerifyMemo(false).
  */
 const verified = new Map<string, Verified>();
 let verifiedBytes = 0;
+let memo = process.env.SHULIAN_VERIFY_MEMO !== '0';
+const counts = { calls: 0, executed: 0 };
+
+/** Turns the verified-signature memo on or off for this process (off also forgets it). */
+export function setVerifyMemo(on: boolean): void {
+  memo = on;
+  if (!on) {
+    verified.clear();
+    verifiedBytes = 0;
+  }
+}
+
+export const verifyMemoEnabled = (): boolean => memo;
+
+/** Signature checks asked for and executed (the rest answered by the memo) since the last reset. */
+export function verifyCounts(reset = false): { calls: number; executed: number } {
+  const now = { ...counts };
+  if (reset) {
+    counts.calls = 0;
+    counts.executed = 0;
+  }
+  return now;
+}
+
 function remember(signature: string, key: Buffer, bytes: Uint8Array): void {
   const old = verified.get(signature);
   if (old) {
@@ -65,8 +92,12 @@ function remember(signature: string, key: Buffer, bytes: Uint8Array): void {
 }
 
 export function verify(key: KeyObject, bytes: Uint8Array, signature: string): boolean {
-  const hit = verified.get(signature);
-  if (hit && hit.message.equals(bytes) && hit.key.equals(keyId(key))) return true;
+  counts.calls += 1;
+  if (memo) {
+    const hit = verified.get(signature);
+    if (hit && hit.message.equals(bytes) && hit.key.equals(keyId(key))) return true;
+  }
+  counts.executed += 1;
   let ok: boolean;
   try {
     ok = timed('verify', () => nodeVerify('sha256', bytes, key, Buffer.from(signature, 'base64')));
@@ -74,7 +105,7 @@ export function verify(key: KeyObject, bytes: Uint8Array, signature: string): bo
     // A malformed DER signature is an invalid signature, not a crash of the validator.
     return false;
   }
-  if (ok) remember(signature, keyId(key), bytes);
+  if (ok && memo) remember(signature, keyId(key), bytes);
   return ok;
 }
 
