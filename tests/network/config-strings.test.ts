@@ -7,7 +7,22 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '@shulian/chaincode/canonical';
+import { openTestNetwork, tempDir } from './helpers.js';
+
+/**
+ * Whether V8 holds a string one byte per character: its serializer writes a one-byte string
+ * with tag '"' and a two-byte one with tag 'c', after padding (0) that aligns the latter.
+ */
+function oneByte(s: string): boolean {
+  const bytes = serialize(s);
+  let i = 2; // version header
+  while (bytes[i] === 0) i += 1;
+  if (bytes[i] !== 0x22 && bytes[i] !== 0x63) throw new Error(`unexpected tag ${bytes[i]}`);
+  return bytes[i] === 0x22;
+}
 
 const config = fileURLToPath(new URL('../../network/embedded/config.ts', import.meta.url));
 
@@ -35,5 +50,23 @@ describe('network file strings', () => {
     );
     // The chaincode name, a department id, JSON of both; a Chinese name cannot be one-byte.
     expect(kinds).toEqual(['one-byte', 'one-byte', 'one-byte', 'two-byte']);
+  });
+
+  it("keeps a committed block's JSON one byte per character when its data is ASCII", async () => {
+    expect(oneByte('psb')).toBe(true);
+    expect(oneByte('公安')).toBe(false);
+    const { dir, cleanup } = await tempDir();
+    const net = await openTestNetwork(dir);
+    try {
+      const alice = await net.identity('coord', 'alice');
+      const committed = await net.submit(alice, 'Put', ['k', 'v']);
+      const { block } = await net.blockRecord(committed.blockNumber, true);
+      expect(oneByte(canonicalJson(committed.transaction))).toBe(true);
+      expect(oneByte(canonicalJson(block))).toBe(true);
+      expect(oneByte(canonicalJson(block.header))).toBe(true);
+    } finally {
+      await net.close();
+      await cleanup();
+    }
   });
 });
