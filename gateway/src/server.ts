@@ -70,7 +70,6 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
     log(`    shulian init --data-dir ${config.dataDir}`);
     say('server.firstRunThen');
   }
-  log('');
 
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -83,6 +82,9 @@ export async function startServer(config: GatewayConfig = loadConfig()) {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // The banner's last line once the signals are handled: whoever waits for it (a supervisor, a
+  // test) may stop the server at once and have it close cleanly.
+  log('');
   return {
     app,
     runtime,

@@ -125,16 +125,32 @@ describe('the server’s start-up banner', () => {
       let err = '';
       child.stderr.on('data', (c: Buffer) => (err += c.toString()));
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (c: Buffer) => {
-          out += c.toString();
-          // The banner ends with an empty line after the data directory's, in either language.
-          if (/\n {2}(?:数据目录|data) [^\n]*\n(?:[^\n]+\n)*\n/.test(out)) resolve();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          // Failing before the test's own timeout, so that the finally below stops the server.
+          const timer = setTimeout(
+            () => reject(new Error(`no banner within 90 s:\n${out}\n${err}`)),
+            90_000,
+          );
+          child.stdout.on('data', (c: Buffer) => {
+            out += c.toString();
+            // The banner ends with an empty line after the data directory's, in either language.
+            if (/\n {2}(?:数据目录|data) [^\n]*\n(?:[^\n]+\n)*\n/.test(out)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+          void exited.then(() => {
+            clearTimeout(timer);
+            reject(new Error(`serve exited:\n${out}\n${err}`));
+          });
         });
-        void exited.then(() => reject(new Error(`serve exited:\n${out}\n${err}`)));
-      });
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+        child.kill('SIGTERM');
+        expect(await exited, `${out}\n${err}`).toBe(0);
+      } finally {
+        // A failed wait must not leave the server running.
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
       expect(out).toMatch(/^Shulian 数链 — 基于 embedded/m);
       expect(out).toContain('首次运行');
       expect(out).toContain('SIGTERM：正在停止');
