@@ -25,6 +25,13 @@ const SPLIT_ROWS = 256;
 /** The other thread's share of a batch: this one also splits the rows and builds the tree. */
 const HELPER_SHARE = 0.55;
 
+/**
+ * A batch with a row this long stays on this thread, whose heap is sized for the longest record;
+ * the records thread's is sized for batches of ordinary rows.
+ */
+const LONG_ROW_CHARS = 1 << 20;
+const holdsLongRow = (rows: Rows): boolean => rows.texts.some((t) => t.length > LONG_ROW_CHARS);
+
 const sliceRows = (rows: Rows, from: number, to: number): Rows => ({
   texts: rows.texts.slice(from, to),
   lines: rows.lines.slice(from, to),
@@ -61,7 +68,7 @@ function recordsStream(job: Extract<HashJob, { kind: 'records' }>, bytes: Uint8A
     const header = parser.columns;
     const first = tree.size;
     const count = rows.texts.length;
-    const helper = count >= SPLIT_ROWS ? leavesThread() : null;
+    const helper = count >= SPLIT_ROWS && !holdsLongRow(rows) ? leavesThread() : null;
     if (!helper) {
       add(leaves.leavesOfRows(format, header, rows, first));
       return;

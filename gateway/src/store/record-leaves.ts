@@ -38,7 +38,8 @@ export interface LeavesThread {
 
 function startLeavesThread(onGone: () => void): LeavesThread {
   const worker: Worker = startWorker(import.meta.url, 'record-leaves-worker', {
-    resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 },
+    // Batches of rows under 1 Mi characters each (./hash-worker.ts keeps longer ones).
+    resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
   });
   worker.unref();
   const waiting: ((reply: LeavesReply) => void)[] = [];
