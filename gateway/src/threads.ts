@@ -13,3 +13,47 @@ export function startWorker(callerUrl: string, name: string, options: WorkerOpti
   const code = `import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); });`;
   return new Worker(code, { ...options, eval: true });
 }
+
+/** A worker thread that answers each message with exactly one reply, in the order asked. */
+export interface OrderedWorker<Request, Reply> {
+  readonly worker: Worker;
+  /** The reply to `request`; once the thread has died, `failed` of the error that ended it. */
+  ask(request: Request): Promise<Reply>;
+}
+
+/**
+ * Wraps `worker` (a module that replies once per message, in order). It is unreferenced while
+ * nothing is asked, so an idle thread never keeps the process alive. When the thread dies,
+ * `onGone` runs and every pending and later ask gets `failed(error)`.
+ */
+export function orderedWorker<Request, Reply>(
+  worker: Worker,
+  failed: (error: Error) => Reply,
+  onGone: () => void,
+): OrderedWorker<Request, Reply> {
+  const waiting: ((reply: Reply) => void)[] = [];
+  let failure: Error | null = null;
+  worker.unref();
+  worker.on('message', (reply: Reply) => {
+    waiting.shift()?.(reply);
+    if (waiting.length === 0) worker.unref();
+  });
+  const gone = (error: Error): void => {
+    failure ??= error;
+    onGone();
+    for (const resolve of waiting.splice(0)) resolve(failed(failure));
+  };
+  worker.on('error', gone);
+  worker.on('exit', (code) => gone(new Error(`exited with code ${code}`)));
+  return {
+    worker,
+    ask(request) {
+      if (failure) return Promise.resolve(failed(failure));
+      return new Promise((resolve) => {
+        waiting.push(resolve);
+        worker.ref();
+        worker.postMessage(request);
+      });
+    },
+  };
+}

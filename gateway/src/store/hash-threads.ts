@@ -20,7 +20,7 @@ import {
   type RecordCommitment,
   type RecordFormat,
 } from '@shulian/proof/records';
-import { startWorker } from '../threads.js';
+import { orderedWorker, startWorker, type OrderedWorker } from '../threads.js';
 
 export type HashJob =
   | { kind: 'digest'; algorithm: DigestAlgorithm }
@@ -83,44 +83,26 @@ function replyError(reply: { message: string; fault?: HashFault }): Error {
 class HashThread {
   readonly worker: Worker;
   streams = 0;
-  private readonly waiting: ((reply: HashReply) => void)[] = [];
-  private failure: Error | null = null;
+  private readonly thread: OrderedWorker<HashRequest, HashReply>;
 
   constructor(onGone: (thread: HashThread) => void) {
     // Limits, not reservations: with 1 MiB chunks a thread allocates almost nothing, and a tiny
     // chunk size (millions of leaves) still fits.
-    this.worker = startWorker(import.meta.url, 'hash-worker', {
-      // A record is held whole while it is committed, a few copies of it (the row as text, its
-      // JSON, its bytes): 512 MiB lets the longest record anchored (MAX_RECORD_CHARS, 64 Mi
-      // characters) through; at 128 MiB a 32 MiB row ended the thread and failed every upload on it.
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 },
-    });
-    this.worker.unref();
-    this.worker.on('message', (reply: HashReply) => {
-      this.waiting.shift()?.(reply);
-      // An idle thread must not keep the process alive.
-      if (this.waiting.length === 0) this.worker.unref();
-    });
-    const gone = (error: Error): void => {
-      this.failure ??= error;
-      onGone(this);
-      for (const resolve of this.waiting.splice(0)) resolve(this.failed());
-    };
-    this.worker.on('error', gone);
-    this.worker.on('exit', (code) => gone(new Error(`exited with code ${code}`)));
+    this.thread = orderedWorker<HashRequest, HashReply>(
+      startWorker(import.meta.url, 'hash-worker', {
+        // A record is held whole while it is committed, a few copies of it (the row as text, its
+        // JSON, its bytes): 512 MiB lets the longest record anchored (MAX_RECORD_CHARS, 64 Mi
+        // characters) through; at 128 MiB a 32 MiB row ended the thread and failed every upload on it.
+        resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 },
+      }),
+      (error) => ({ ok: false, message: `hash thread failed: ${error.message}` }),
+      () => onGone(this),
+    );
+    this.worker = this.thread.worker;
   }
 
   ask(request: HashRequest): Promise<HashReply> {
-    if (this.failure) return Promise.resolve(this.failed());
-    return new Promise((resolve) => {
-      this.waiting.push(resolve);
-      this.worker.ref();
-      this.worker.postMessage(request);
-    });
-  }
-
-  private failed(): HashReply {
-    return { ok: false, message: `hash thread failed: ${this.failure?.message ?? 'unknown'}` };
+    return this.thread.ask(request);
   }
 }
 

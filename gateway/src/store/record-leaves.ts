@@ -10,10 +10,9 @@
  * and only where there is a second core.
  */
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '@shulian/proof/hash';
 import type { RecordFormat, Rows } from '@shulian/proof/records';
-import { startWorker } from '../threads.js';
+import { orderedWorker, startWorker } from '../threads.js';
 
 export interface LeavesRequest {
   algorithm: DigestAlgorithm;
@@ -37,38 +36,21 @@ export interface LeavesThread {
 }
 
 function startLeavesThread(onGone: () => void): LeavesThread {
-  const worker: Worker = startWorker(import.meta.url, 'record-leaves-worker', {
-    // Batches of rows under 1 Mi characters each (./hash-worker.ts keeps longer ones).
-    resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
-  });
-  worker.unref();
-  const waiting: ((reply: LeavesReply) => void)[] = [];
-  let failure: Error | null = null;
-  const failed = (): LeavesReply => ({
-    ok: false,
-    message: `record leaves thread failed: ${failure?.message ?? 'unknown'}`,
-    syntax: false,
-  });
-  worker.on('message', (reply: LeavesReply) => {
-    waiting.shift()?.(reply);
-    if (waiting.length === 0) worker.unref();
-  });
-  const gone = (error: Error): void => {
-    failure ??= error;
-    onGone();
-    for (const resolve of waiting.splice(0)) resolve(failed());
-  };
-  worker.on('error', gone);
-  worker.on('exit', (code) => gone(new Error(`exited with code ${code}`)));
+  const thread = orderedWorker<LeavesRequest, LeavesReply>(
+    startWorker(import.meta.url, 'record-leaves-worker', {
+      // Batches of rows under 1 Mi characters each (./hash-worker.ts keeps longer ones).
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
+    }),
+    (error) => ({
+      ok: false,
+      message: `record leaves thread failed: ${error.message}`,
+      syntax: false,
+    }),
+    onGone,
+  );
   return {
     async leaves(request) {
-      const reply = failure
-        ? failed()
-        : await new Promise<LeavesReply>((resolve) => {
-            waiting.push(resolve);
-            worker.ref();
-            worker.postMessage(request);
-          });
+      const reply = await thread.ask(request);
       if (reply.ok) return reply.leaves;
       throw reply.syntax ? new SyntaxError(reply.message) : new Error(reply.message);
     },
