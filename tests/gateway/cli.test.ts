@@ -8,12 +8,12 @@
  */
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { progressBar } from '../../gateway/src/cli/progress.js';
 import { loadConfig } from '../../gateway/src/config.js';
-import { startServer } from '../../gateway/src/server.js';
 import { openCliHarness, ROOT, type CliHarness, type CliRun } from './cli-process.js';
 import type { Fixture } from './fixture.js';
+import { serverOutput } from './server-output.js';
 
 // Each case starts the CLI as a process, several times; on a loaded machine that is seconds each.
 const SLOW = 120_000;
@@ -493,22 +493,8 @@ describe('shulian node repair', () => {
 });
 
 /** Starts the server as `npm run serve` does (no demo) on `dataDir` and answers its banner. */
-async function banner(dataDir: string): Promise<string> {
-  const lines: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    const server = await startServer(
-      loadConfig({}, { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' }),
-    );
-    await server.close();
-  } finally {
-    write.mockRestore();
-  }
-  return lines.join('');
-}
+const banner = (dataDir: string): Promise<string> =>
+  serverOutput(loadConfig({}, { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' }));
 
 describe('shulian init: a first run without demo data', () => {
   it('publishes the calendars, registers the departments and issues admin tokens, once', async () => {

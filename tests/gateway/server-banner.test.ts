@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../gateway/src/config.js';
-import { startServer } from '../../gateway/src/server.js';
 import { ROOT } from './cli-process.js';
+import { serverOutput } from './server-output.js';
 
 const SLOW = 120_000;
 /** CJK ideographs and full-width punctuation: what Chinese text has and English text does not. */
@@ -29,20 +29,8 @@ afterAll(async () => {
 /** Starts the server on a fresh data directory with `env`'s locale; answers its lines. */
 async function banner(env: Record<string, string>, name: string, demo = false): Promise<string[]> {
   const dataDir = join(dir, name);
-  const lines: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    const server = await startServer(
-      loadConfig(env, { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', demo }),
-    );
-    await server.close();
-  } finally {
-    write.mockRestore();
-  }
-  return lines.join('').split('\n');
+  const config = loadConfig(env, { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', demo });
+  return (await serverOutput(config)).split('\n');
 }
 
 describe('the server’s start-up banner', () => {
