@@ -63,7 +63,7 @@ export function hashParts(hash: HashFunction, ...parts: Uint8Array[]): Uint8Arra
 const ONE_SHOT_LIMIT = 64 * 1024;
 
 /** RFC 2104's key blocks: the key (hashed first when longer than a block) XOR ipad and opad. */
-export function hmacPads(
+function hmacPads(
   hash: HashFunction,
   key: Uint8Array,
 ): { innerPad: Uint8Array; outerPad: Uint8Array } {

@@ -5,6 +5,7 @@
  * costs more than checking a signature.
  */
 import {
+  createCipheriv,
   createHash,
   hash as oneShot,
   createPublicKey,
@@ -15,6 +16,7 @@ import {
 } from 'node:crypto';
 import type { ProofCrypto } from './crypto.js';
 import type { DigestAlgorithm, HashFunction, IncrementalHash } from './hash.js';
+import type { BlockCipher, RecordScheme } from './leaves-v3.js';
 
 function wrap(h: Hash): IncrementalHash {
   const incremental: IncrementalHash = {
@@ -42,6 +44,30 @@ export const nodeHashes: Readonly<Record<DigestAlgorithm, HashFunction>> = {
   sha256: nodeSha256,
   sm3: nodeSm3,
 };
+
+/** Whole blocks, each on its own (ECB): version 3 record salts, ./leaves-v3.ts. */
+const blockCipher =
+  (name: string): BlockCipher =>
+  (key, blocks) => {
+    const cipher = createCipheriv(name, key, null).setAutoPadding(false);
+    const out = cipher.update(blocks);
+    cipher.final(); // nothing more: the input is whole blocks
+    return out;
+  };
+
+/** The record salts' cipher beside each digest algorithm: AES-128 with SHA-256, SM4 with SM3. */
+export const nodeBlockCiphers: Readonly<Record<DigestAlgorithm, BlockCipher>> = {
+  sha256: blockCipher('aes-128-ecb'),
+  sm3: blockCipher('sm4-ecb'),
+};
+
+/** The scheme records are anchored in now (leaf version 3) for a dataset of `algorithm`. */
+export const anchoringScheme = (
+  algorithm: DigestAlgorithm,
+): Extract<RecordScheme, { version: 3 }> => ({
+  version: 3,
+  cipher: nodeBlockCiphers[algorithm],
+});
 
 /** A small cache that forgets everything when full: bounded memory, no eviction bookkeeping. */
 function memo<V>(limit: number, compute: (key: string) => V): (key: string) => V {

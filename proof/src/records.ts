@@ -5,21 +5,26 @@
  * keyed by the header, a JSON Lines row is re-encoded canonically), so a proof does not depend on
  * quoting, spacing or line endings.
  *
- * Leaves (version 2, what is anchored now) commit to each field separately: field `f` of record
- * `i` is committed as H(0x02 || fieldSalt(i, f) || canonical([f, value])), and the record's leaf
- * is H(0x00 || salt(i) || 0xFF || canonical({ f: commitment })). A record proof can therefore
- * open some fields (value and field salt) and give only the commitment of the others: a citizen's
- * birth date proven without their address. Field salts come from the provider's secret, never
- * from anything a proof reveals, so a withheld field of few possible values (a sex, a district)
- * cannot be guessed from its commitment. A record that is not a JSON object (a JSON Lines array
- * or number) is committed as one value, disclosed whole or not at all.
+ * Leaves commit to each field separately, so a record proof can open some fields (value and field
+ * salt) and give only the commitment of the others: a citizen's birth date proven without their
+ * address. Field salts come from the provider's secret, never from anything a proof reveals, so a
+ * withheld field of few possible values (a sex, a district) cannot be guessed from its commitment.
+ * A record that is not a JSON object (a JSON Lines array or number) is committed as one value,
+ * disclosed whole or not at all. Two versions of such leaves exist:
+ *
+ * - Version 3, what is anchored now (./leaves-v3.ts): salts from a block cipher keyed by the
+ *   secret, commitments H(0x04 || salt || canonical(value)), and the leaf over the sorted names
+ *   and the binary commitments. Its proofs say `version: 3`.
+ * - Version 2: field `f` of record `i` is committed as H(0x02 || fieldSalt(i, f) ||
+ *   canonical([f, value])), and the leaf is H(0x00 || salt(i) || 0xFF || canonical({ f:
+ *   commitment })), salts from HMAC(secret, label || index [|| field]). Datasets anchored so keep
+ *   issuing and verifying these proofs.
  *
  * Version 1 leaves, H(0x00 || salt(i) || canonical(record)), committed whole records; their
- * proofs (`RecordProof`) still verify. The 0xFF byte, which never occurs in UTF-8, keeps the two
- * from being confused: no version 1 record encodes to a version 2 leaf's bytes.
+ * proofs (`RecordProof`) still verify. The 0xFF byte, which never occurs in UTF-8, keeps them
+ * from being confused with version 2 leaves, and version 3 hashes start with bytes of their own.
  *
- * Salts come from HMAC(secret, label || index [|| field]), so the provider re-issues a proof from
- * the secret alone; the secret never goes on chain.
+ * The provider re-issues a proof from the secret alone; the secret never goes on chain.
  */
 import type { Json } from '@shulian/chaincode/canonical';
 import { canonicalJson } from '@shulian/chaincode/canonical';
@@ -36,28 +41,39 @@ import {
   type HashFunction,
 } from './hash.js';
 import {
+  canonicalOrder,
+  feedLongString,
+  LeafBatchV3,
+  leafV3,
+  LONG_VALUE,
+  SALT_V3_BYTES,
+  saltDeriverV3,
+  valueCommitmentV3,
+  type RecordScheme,
+  type RecordValues,
+} from './leaves-v3.js';
+import {
   inclusionProof,
   MerkleRootBuilder,
   merkleRoot,
   verifyInclusion,
   type TreePosition,
 } from './merkle.js';
-import {
-  FIELD_BYTE,
-  FIELD_SALT_LABEL,
-  FIELDS_MARK_BYTE,
-  LEAF_BYTE,
-  LeafWriter,
-  LONG_VALUE,
-  SALT_LABEL,
-} from './leaf-writer.js';
+
+export type { BlockCipher, RecordScheme } from './leaves-v3.js';
 
 export type RecordFormat = 'csv' | 'jsonl';
 
-const LEAF_PREFIX = Uint8Array.of(LEAF_BYTE);
-const FIELD_PREFIX = Uint8Array.of(FIELD_BYTE);
+/** The leaf version anchoring writes. */
+export const LEAF_VERSION = 3;
+
+const LEAF_PREFIX = Uint8Array.of(0x00);
+const FIELD_PREFIX = Uint8Array.of(0x02);
 const CLOSE_BRACKET = utf8(']');
-const FIELDS_MARK = Uint8Array.of(FIELDS_MARK_BYTE);
+/** Separates a version 2 leaf's salt from its commitments; not a byte of any UTF-8 text. */
+const FIELDS_MARK = Uint8Array.of(0xff);
+const SALT_LABEL = utf8('shulian/record-salt/v1');
+const FIELD_SALT_LABEL = utf8('shulian/field-salt/v2');
 const FIELD_NAMES_KEPT = 1024;
 
 /** Salts of a dataset's records: salt(i) = HMAC(secret, label || uint64be(i)). */
@@ -109,9 +125,9 @@ export function fieldSaltDeriver(
 }
 
 /**
- * A field's commitment; `field` is null for a record committed as one value. The message is the
- * canonical JSON of `[field, value]`; a long string value (a row of megabytes) is given as its own
- * part, so that it is encoded once instead of first joined into a second copy of itself.
+ * A version 2 field's commitment; `field` is null for a record committed as one value. The
+ * message is the canonical JSON of `[field, value]`; a long string value (a row of megabytes) is
+ * fed in slices, so that it is not first joined into a second copy of itself.
  */
 export function fieldCommitment(
   hash: HashFunction,
@@ -122,22 +138,10 @@ export function fieldCommitment(
   if (typeof value === 'string' && value.length > LONG_VALUE) {
     const h = hash.create().update(FIELD_PREFIX).update(salt);
     h.update(utf8(`[${canonicalJson(field)},`));
-    // Encoded and fed in slices rather than copied whole twice (as JSON, then as UTF-8), which
-    // held a 32 MiB row three times over. JSON escapes character by character, so the slices'
-    // encodings joined are the whole's, as long as no slice ends inside a surrogate pair.
-    h.update(QUOTE);
-    for (let at = 0; at < value.length;) {
-      let end = Math.min(value.length, at + LONG_VALUE);
-      if (end < value.length && isHighSurrogate(value.charCodeAt(end - 1))) end--;
-      h.update(utf8(canonicalJson(value.slice(at, end)).slice(1, -1)));
-      at = end;
-    }
-    return h.update(QUOTE).update(CLOSE_BRACKET).digest();
+    return feedLongString(h, value).update(CLOSE_BRACKET).digest();
   }
   return hashParts(hash, FIELD_PREFIX, salt, utf8(canonicalJson([field, value])));
 }
-const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
-const QUOTE = utf8('"');
 
 /** A version 2 leaf from the record's field commitments (hex), or its one value commitment. */
 export const fieldsLeaf = (
@@ -159,38 +163,80 @@ function setOwn<T>(target: Record<string, T>, name: string, value: T): void {
 const isObject = (record: Json): record is { [key: string]: Json } =>
   record !== null && typeof record === 'object' && !Array.isArray(record);
 
-/** Every field of record `index` opened: its value and field salt. */
-function openRecord(
-  fieldSalt: (index: number, field: string) => Uint8Array,
+/** A record's salts as a proof gives them: the record's, and each field's by name. */
+interface RecordSalts {
+  record: Uint8Array;
+  field(name: string | null): Uint8Array;
+}
+
+/** Salts of record `index` under `scheme` (version 3 salts by each name's canonical position). */
+function recordSalts(
+  hash: HashFunction,
+  secret: Uint8Array,
+  scheme: RecordScheme,
   index: number,
   record: Json,
-): RecordDisclosure {
-  if (!isObject(record)) return { value: { value: record, salt: toHex(fieldSalt(index, '')) } };
+): RecordSalts {
+  if (scheme.version === 2) {
+    const fieldSalt = fieldSaltDeriver(hash, secret);
+    return {
+      record: deriveSalt(hash, secret, index),
+      field: (name) => fieldSalt(index, name ?? ''),
+    };
+  }
+  const salt = saltDeriverV3(hash, secret, scheme.cipher);
+  const positions = new Map<string, number>(
+    isObject(record) ? canonicalOrder(Object.keys(record)).map((name, k) => [name, k + 1]) : [],
+  );
+  return { record: salt(index, 0), field: (name) => salt(index, positions.get(name ?? '') ?? 1) };
+}
+
+/** Every field of a record opened: its value and field salt. */
+function openRecord(salts: RecordSalts, record: Json): RecordDisclosure {
+  if (!isObject(record)) return { value: { value: record, salt: toHex(salts.field(null)) } };
   const fields: Record<string, FieldProof> = {};
   for (const [name, value] of Object.entries(record)) {
-    setOwn(fields, name, { value, salt: toHex(fieldSalt(index, name)) });
+    setOwn(fields, name, { value, salt: toHex(salts.field(name)) });
   }
   return { fields };
 }
 
 /** The commitment of one field as a proof gives it: computed when opened, as given when not. */
-function commitmentOf(hash: HashFunction, field: string | null, proof: FieldProof): string {
-  return 'commitment' in proof
-    ? proof.commitment
-    : toHex(fieldCommitment(hash, fromHex(proof.salt), field, proof.value));
+function commitmentOf(
+  hash: HashFunction,
+  version: 2 | 3,
+  field: string | null,
+  proof: FieldProof,
+): string {
+  if ('commitment' in proof) return proof.commitment;
+  const salt = fromHex(proof.salt);
+  return toHex(
+    version === 3
+      ? valueCommitmentV3(hash, salt, proof.value)
+      : fieldCommitment(hash, salt, field, proof.value),
+  );
 }
 
-/** The version 2 leaf a disclosure leads to. */
+/** The leaf a disclosure leads to, under leaf `version`. */
 export function disclosureLeaf(
   hash: HashFunction,
   salt: Uint8Array,
   disclosure: RecordDisclosure,
+  version: 2 | 3 = 2,
 ): Uint8Array {
+  if (version === 3) {
+    if ('value' in disclosure)
+      return leafV3(hash, salt, null, [fromHex(commitmentOf(hash, 3, null, disclosure.value))]);
+    const { fields } = disclosure;
+    const names = canonicalOrder(Object.keys(fields));
+    const commitments = names.map((name) => fromHex(commitmentOf(hash, 3, name, fields[name]!)));
+    return leafV3(hash, salt, names, commitments);
+  }
   if ('value' in disclosure)
-    return fieldsLeaf(hash, salt, commitmentOf(hash, null, disclosure.value));
+    return fieldsLeaf(hash, salt, commitmentOf(hash, 2, null, disclosure.value));
   const commitments: Record<string, string> = {};
   for (const [name, proof] of Object.entries(disclosure.fields)) {
-    setOwn(commitments, name, commitmentOf(hash, name, proof));
+    setOwn(commitments, name, commitmentOf(hash, 2, name, proof));
   }
   return fieldsLeaf(hash, salt, commitments);
 }
@@ -349,15 +395,26 @@ export function recordOfRow(
       throw new SyntaxError(`line ${line}: ${(error as Error).message}`);
     }
   }
+  const names = requireHeader(header, line);
+  const fields = csvRow(names, raw, line);
+  // fromEntries defines own properties, so a column named __proto__ stays a column.
+  return Object.fromEntries(names.map((name, i) => [name, fields[i]!]));
+}
+
+function requireHeader(header: readonly string[] | null, line: number): readonly string[] {
   if (!header) throw new SyntaxError(`line ${line}: a row before the header`);
+  return header;
+}
+
+/** A CSV row's fields, as many as the header's. */
+function csvRow(header: readonly string[], raw: string, line: number): string[] {
   const fields = csvFields(raw, line);
   if (fields.length !== header.length) {
     throw new SyntaxError(
       `line ${line}: ${fields.length} fields where the header has ${header.length}`,
     );
   }
-  // fromEntries defines own properties, so a column named __proto__ stays a column.
-  return Object.fromEntries(header.map((name, i) => [name, fields[i]!]));
+  return fields;
 }
 
 /** RFC 4180 fields of one row. */
@@ -398,65 +455,83 @@ export interface RecordCommitment {
   /** hex Merkle root over the salted record leaves */
   root: string;
   count: number;
+  /** how the leaves were made: version 2 or 3 */
+  version: 2 | 3;
 }
 
 /**
- * Version 2 leaves of records by index: `disclosureLeaf(openRecord(...))` without building the
- * disclosure (no salt to hex and back, no property descriptors), through ./leaf-writer.ts when the
- * hash has a one-shot form. Anchoring computes one for every record; proofs use the disclosure.
+ * Leaves of records by index under a scheme: version 3 through ./leaves-v3.ts's batch writer (one
+ * cipher call per batch, no record objects for CSV rows), version 2 through the reference
+ * functions (datasets anchored before version 3, and tests). Anchoring computes one for every
+ * record; proofs use the disclosure.
  */
 export class RecordLeaves {
-  private readonly salt: (index: number) => Uint8Array;
-  private readonly fieldSalt: (index: number, field: string) => Uint8Array;
-  private readonly writer: LeafWriter | null;
+  private readonly batch: LeafBatchV3 | null;
 
   constructor(
     private readonly hash: HashFunction,
-    secret: Uint8Array,
+    private readonly secret: Uint8Array,
+    private readonly scheme: RecordScheme,
   ) {
-    this.salt = saltDeriver(hash, secret);
-    this.fieldSalt = fieldSaltDeriver(hash, secret);
-    this.writer = hash.digest ? new LeafWriter(hash, secret) : null;
+    this.batch = scheme.version === 3 ? new LeafBatchV3(hash, secret, scheme.cipher) : null;
   }
 
-  leafOf(index: number, record: Json): Uint8Array {
-    const fast = this.writer?.leaf(index, record);
-    if (fast) return fast;
-    const { hash, fieldSalt } = this;
-    if (!isObject(record))
-      return fieldsLeaf(
-        hash,
-        this.salt(index),
-        toHex(fieldCommitment(hash, fieldSalt(index, ''), null, record)),
-      );
-    // A prototype-less object keeps a field named __proto__ a field.
-    const commitments = Object.create(null) as Record<string, string>;
-    for (const name of Object.keys(record)) {
-      const value = record[name]!;
-      commitments[name] = toHex(fieldCommitment(hash, fieldSalt(index, name), name, value));
-    }
-    return fieldsLeaf(hash, this.salt(index), commitments);
+  /** The leaves of `records` numbered from `first`, 32 bytes each. */
+  leavesOf(first: number, records: readonly Json[]): Uint8Array {
+    if (this.batch) return this.batch.leaves(first, records.map(valuesOf));
+    const out = new Uint8Array(records.length * HASH_BYTES);
+    records.forEach((record, i) => {
+      const salts = recordSalts(this.hash, this.secret, this.scheme, first + i, record);
+      out.set(disclosureLeaf(this.hash, salts.record, openRecord(salts, record)), i * HASH_BYTES);
+    });
+    return out;
   }
 
-  /** The leaves of rows (from RecordParser.pushRows) numbered from `first`, 32 bytes each. */
+  /**
+   * The leaves of rows (from RecordParser.pushRows) numbered from `first`, 32 bytes each.
+   * @throws SyntaxError naming the line, when a row is not the format
+   */
   leavesOfRows(
     format: RecordFormat,
     header: readonly string[] | null,
     rows: Rows,
     first: number,
   ): Uint8Array {
-    const out = new Uint8Array(rows.texts.length * HASH_BYTES);
-    rows.texts.forEach((text, i) => {
-      const record = recordOfRow(format, header, text, rows.lines[i]!);
-      out.set(this.leafOf(first + i, record), i * HASH_BYTES);
-    });
-    return out;
+    const { texts, lines } = rows;
+    if (!this.batch)
+      return this.leavesOf(
+        first,
+        texts.map((text, i) => recordOfRow(format, header, text, lines[i]!)),
+      );
+    return this.batch.leaves(
+      first,
+      texts.map((text, i) => valuesOfRow(format, header, text, lines[i]!)),
+    );
   }
 }
 
+/** A record's values by name, or its one value. */
+function valuesOf(record: Json): RecordValues {
+  if (!isObject(record)) return { names: null, values: [record] };
+  const names = Object.keys(record);
+  return { names, values: names.map((name) => record[name]!) };
+}
+
+/** recordOfRow's record as values: a CSV row's fields under the header, without an object. */
+function valuesOfRow(
+  format: RecordFormat,
+  header: readonly string[] | null,
+  raw: string,
+  line: number,
+): RecordValues {
+  if (format === 'jsonl') return valuesOf(recordOfRow(format, header, raw, line));
+  const names = requireHeader(header, line);
+  return { names, values: csvRow(names, raw, line) };
+}
+
 /**
- * Parses records as bytes arrive and folds their version 2 leaves into a root. `onLeaf` lets the
- * caller keep leaf hashes (32 bytes a record) to issue proofs later without re-reading the file.
+ * Parses records as bytes arrive and folds their leaves into a root. `onLeaf` lets the caller keep
+ * leaf hashes (32 bytes a record) to issue proofs later without re-reading the file.
  */
 export class RecordCommitmentBuilder {
   private readonly parser: RecordParser;
@@ -465,29 +540,36 @@ export class RecordCommitmentBuilder {
 
   constructor(
     private readonly hash: HashFunction,
-    format: RecordFormat,
+    private readonly format: RecordFormat,
     secret: Uint8Array,
+    private readonly scheme: RecordScheme,
     private readonly onLeaf?: (leaf: Uint8Array, index: number) => void,
   ) {
     this.parser = new RecordParser(format);
     this.tree = new MerkleRootBuilder(hash);
-    this.leaves = new RecordLeaves(hash, secret);
+    this.leaves = new RecordLeaves(hash, secret, scheme);
   }
 
   update(bytes: Uint8Array): void {
-    this.add(this.parser.push(bytes));
+    this.add(this.parser.pushRows(bytes));
   }
 
   finish(): RecordCommitment {
-    this.add(this.parser.end());
-    return { algorithm: this.hash.algorithm, root: toHex(this.tree.root()), count: this.tree.size };
+    this.add(this.parser.endRows());
+    return {
+      algorithm: this.hash.algorithm,
+      root: toHex(this.tree.root()),
+      count: this.tree.size,
+      version: this.scheme.version,
+    };
   }
 
-  private add(records: Json[]): void {
-    for (const record of records) {
-      const index = this.tree.size;
-      const leaf = this.leaves.leafOf(index, record);
-      this.onLeaf?.(leaf, index);
+  private add(rows: Rows): void {
+    const first = this.tree.size;
+    const leaves = this.leaves.leavesOfRows(this.format, this.parser.columns, rows, first);
+    for (let i = 0; i < rows.texts.length; i++) {
+      const leaf = leaves.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+      this.onLeaf?.(leaf, first + i);
       this.tree.append(leaf);
     }
   }
@@ -514,12 +596,14 @@ export type FieldProof = { value: Json; salt: string } | { commitment: string };
 export type RecordDisclosure = { fields: Record<string, FieldProof> } | { value: FieldProof };
 
 /**
- * A version 2 record proof: where the leaf sits, its salt, and each field opened or withheld. It
- * says nothing about the other records, nor about the withheld fields but their names.
+ * A field-by-field record proof: where the leaf sits, its salt, and each field opened or withheld.
+ * It says nothing about the other records, nor about the withheld fields but their names.
  */
 export type SelectiveRecordProof = {
+  /** 3 for a version 3 leaf (./leaves-v3.ts); absent for version 2 */
+  version?: 3;
   algorithm: DigestAlgorithm;
-  /** hex record salt, 32 bytes */
+  /** hex record salt: 16 bytes in version 3, 32 in version 2 */
   salt: string;
   index: number;
   count: number;
@@ -537,17 +621,19 @@ export type SelectiveRecordProof = {
 export function assembleRecordProof(
   hash: HashFunction,
   secret: Uint8Array,
+  scheme: RecordScheme,
   record: Json,
   position: TreePosition,
 ): SelectiveRecordProof {
-  const salt = deriveSalt(hash, secret, position.index);
-  const disclosure = openRecord(fieldSaltDeriver(hash, secret), position.index, record);
-  if (!bytesEqual(disclosureLeaf(hash, salt, disclosure), position.leaf)) {
+  const salts = recordSalts(hash, secret, scheme, position.index, record);
+  const disclosure = openRecord(salts, record);
+  if (!bytesEqual(disclosureLeaf(hash, salts.record, disclosure, scheme.version), position.leaf)) {
     throw new Error(`record ${position.index} does not match its anchored leaf`);
   }
   return {
+    ...(scheme.version === 3 ? { version: 3 as const } : {}),
     algorithm: hash.algorithm,
-    salt: toHex(salt),
+    salt: toHex(salts.record),
     index: position.index,
     count: position.count,
     path: position.path.map(toHex),
@@ -556,17 +642,18 @@ export function assembleRecordProof(
   };
 }
 
-/** A record's proof from all the version 2 leaves in memory, every field opened. */
+/** A record's proof from all the leaves in memory, every field opened. */
 export function issueRecordProof(
   hash: HashFunction,
   secret: Uint8Array,
+  scheme: RecordScheme,
   leaves: readonly Uint8Array[],
   index: number,
   record: Json,
 ): SelectiveRecordProof {
   const leaf = leaves[index];
   if (!leaf) throw new RangeError(`no record ${index} among ${leaves.length}`);
-  return assembleRecordProof(hash, secret, record, {
+  return assembleRecordProof(hash, secret, scheme, record, {
     index,
     count: leaves.length,
     leaf,
@@ -586,9 +673,18 @@ export function projectRecordProof(
   fields: readonly string[],
 ): SelectiveRecordProof {
   const { algorithm, salt, index, count, path, root } = proof;
-  const base = { algorithm, salt, index, count, path, root };
+  const version = proof.version ?? 2;
+  const base = {
+    ...(proof.version ? { version: proof.version } : {}),
+    algorithm,
+    salt,
+    index,
+    count,
+    path,
+    root,
+  };
   if ('value' in proof) {
-    return { ...base, value: { commitment: commitmentOf(hash, null, proof.value) } };
+    return { ...base, value: { commitment: commitmentOf(hash, version, null, proof.value) } };
   }
   const keep = new Set(fields);
   const projected: Record<string, FieldProof> = {};
@@ -596,7 +692,7 @@ export function projectRecordProof(
     setOwn(
       projected,
       name,
-      keep.has(name) ? field : { commitment: commitmentOf(hash, name, field) },
+      keep.has(name) ? field : { commitment: commitmentOf(hash, version, name, field) },
     );
   }
   return { ...base, fields: projected };
@@ -672,8 +768,8 @@ function includes<F extends string>(
 export type SelectiveRecordCheck = { ok: true } | { ok: false; field: string; reason: string };
 
 /**
- * Checks a version 2 record proof against its own root; the caller compares that root with the
- * anchor. `field` names what failed under the proof (`fields.<name>.salt`), or `leaf` when the
+ * Checks a field-by-field record proof (leaf version 2 or 3) against its own root; the caller
+ * compares that root with the anchor. `field` names what failed under the proof (`fields.<name>.salt`), or `leaf` when the
  * opened values, commitments, salts, index, count and path together do not lead to the root.
  */
 export function verifySelectiveRecordProof(
@@ -687,18 +783,27 @@ export function verifySelectiveRecordProof(
       reason: `${proof.algorithm} proof, ${hash.algorithm} hash`,
     };
   }
-  const hex32 = (at: string, text: string): SelectiveRecordCheck =>
-    isHex(text, HASH_BYTES) ? { ok: true } : { ok: false, field: at, reason: 'not 32 hex bytes' };
+  if (proof.version !== undefined && proof.version !== 3)
+    return { ok: false, field: 'version', reason: `no leaf version ${String(proof.version)}` };
+  const version = proof.version ?? 2;
+  const hexOf =
+    (bytes: number) =>
+    (at: string, text: string): SelectiveRecordCheck =>
+      isHex(text, bytes)
+        ? { ok: true }
+        : { ok: false, field: at, reason: `not ${bytes} hex bytes` };
+  const hex32 = hexOf(HASH_BYTES);
+  const saltHex = hexOf(version === 3 ? SALT_V3_BYTES : HASH_BYTES);
   const opened: [string, FieldProof][] =
     'value' in proof
       ? [['value', proof.value]]
       : Object.entries(proof.fields).map(([n, f]) => [`fields.${n}`, f]);
   for (const check of [
-    hex32('salt', proof.salt),
+    saltHex('salt', proof.salt),
     hex32('root', proof.root),
     ...proof.path.map((p, i) => hex32(`path[${i}]`, p)),
     ...opened.map(([at, f]) =>
-      'commitment' in f ? hex32(`${at}.commitment`, f.commitment) : hex32(`${at}.salt`, f.salt),
+      'commitment' in f ? hex32(`${at}.commitment`, f.commitment) : saltHex(`${at}.salt`, f.salt),
     ),
   ]) {
     if (!check.ok) return check;
@@ -706,7 +811,7 @@ export function verifySelectiveRecordProof(
   return includes(
     hash,
     proof,
-    () => disclosureLeaf(hash, fromHex(proof.salt), proof),
+    () => disclosureLeaf(hash, fromHex(proof.salt), proof, version),
     'leaf',
     'a field value, salt or commitment, the record salt, index, count or path altered',
   );

@@ -180,9 +180,18 @@ const RecordProofSchema = Type.Object(
 const AnchorSchema = Type.Object({ key: Type.String(), value: JsonValue }, closed);
 const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$' });
 
+/** A version 3 salt (./leaves-v3.ts): one cipher block. */
+const Hex16 = Type.String({ pattern: '^[0-9a-f]{32}$' });
+
 const FieldProofSchema = schemaOf<FieldProof>()(
   Type.Union([
     Type.Object({ value: JsonValue, salt: Hex32 }, closed),
+    Type.Object({ commitment: Hex32 }, closed),
+  ]),
+);
+const FieldProofV3Schema = schemaOf<FieldProof>()(
+  Type.Union([
+    Type.Object({ value: JsonValue, salt: Hex16 }, closed),
     Type.Object({ commitment: Hex32 }, closed),
   ]),
 );
@@ -195,8 +204,12 @@ const RecordPosition = {
   path: Type.Array(Hex32),
   root: Hex32,
 };
+const RecordPositionV3 = { version: Type.Literal(3), ...RecordPosition, salt: Hex16 };
 
-/** Version 2: each field opened or withheld (records.ts); `fields` for objects, else `value`. */
+/**
+ * Each field opened or withheld (records.ts), `fields` for objects, else `value`: leaf version 2
+ * (32-byte salts, no `version`) or 3 (16-byte salts, `version: 3`).
+ */
 const SelectiveRecordProofSchema = schemaOf<SelectiveRecordProof>()(
   Type.Union([
     Type.Object(
@@ -204,6 +217,11 @@ const SelectiveRecordProofSchema = schemaOf<SelectiveRecordProof>()(
       closed,
     ),
     Type.Object({ ...RecordPosition, value: FieldProofSchema }, closed),
+    Type.Object(
+      { ...RecordPositionV3, fields: Type.Record(Type.String(), FieldProofV3Schema) },
+      closed,
+    ),
+    Type.Object({ ...RecordPositionV3, value: FieldProofV3Schema }, closed),
   ]),
 );
 

@@ -1,13 +1,11 @@
 /**
- * SHA-256 (FIPS 180-4) of short messages in JavaScript, and HMAC-SHA-256 from precomputed pad
- * states.
+ * SHA-256 (FIPS 180-4) of short messages in JavaScript.
  *
- * Record anchoring hashes a few dozen messages of under 120 bytes per record. Through node:crypto
- * each costs one call of about a microsecond, nearly all of it the call: OpenSSL's compression
- * takes tens of nanoseconds. A compression here costs about 0.4 µs, so a message of one or two
- * blocks is cheaper here, and an HMAC (whose padded key blocks are compressed once, at start)
- * costs two compressions instead of two calls over four blocks. Longer messages go to the native
- * hash; the tests hold both to node:crypto.
+ * Record anchoring hashes a commitment per field, most of them under 120 bytes. Through
+ * node:crypto each costs one call of about a microsecond, nearly all of it the call: OpenSSL's
+ * compression takes tens of nanoseconds. A compression here costs about 0.4 µs, so a message of
+ * one or two blocks is cheaper here. Longer messages go to the native hash; the tests hold both
+ * to node:crypto.
  */
 
 const K = Int32Array.from([
@@ -76,50 +74,47 @@ const state = new Int32Array(8);
 const tail = new Uint8Array(2 * BLOCK);
 
 /**
- * Finishes a hash whose first `prefixBytes` bytes are already folded into `start` (0 or a block),
- * over `message` (at most SHORT_MESSAGE_BYTES), into a new 32-byte array.
+ * SHA-256 of the first `length` bytes of `scratch` (at most SHORT_MESSAGE_BYTES) into `out` at
+ * `at`. The padding is written into `scratch` after the message, so it must hold two blocks; the
+ * caller's buffer is hashed where it is, not copied.
+ * @throws RangeError for a longer message or a shorter scratch buffer
  */
-function finish(start: Int32Array, prefixBytes: number, message: Uint8Array): Uint8Array {
-  const length = message.length;
+export function sha256ShortInto(
+  scratch: Uint8Array,
+  length: number,
+  out: Uint8Array,
+  at: number,
+): void {
   if (length > SHORT_MESSAGE_BYTES) throw new RangeError(`${length} bytes is not a short message`);
-  state.set(start);
+  if (scratch.length < 2 * BLOCK)
+    throw new RangeError('the scratch buffer holds less than two blocks');
+  state.set(IV);
   const blocks = length + 9 > BLOCK ? 2 : 1;
-  tail.set(message);
-  tail.fill(0, length, blocks * BLOCK);
-  tail[length] = 0x80;
-  const bits = (prefixBytes + length) * 8; // under 2^32: a block and two at most
   const end = blocks * BLOCK;
-  tail[end - 4] = bits >>> 24;
-  tail[end - 3] = bits >>> 16;
-  tail[end - 2] = bits >>> 8;
-  tail[end - 1] = bits;
-  compress(state, tail, 0);
-  if (blocks === 2) compress(state, tail, BLOCK);
-  const out = new Uint8Array(32);
+  scratch.fill(0, length, end);
+  scratch[length] = 0x80;
+  const bits = length * 8;
+  scratch[end - 4] = bits >>> 24;
+  scratch[end - 3] = bits >>> 16;
+  scratch[end - 2] = bits >>> 8;
+  scratch[end - 1] = bits;
+  compress(state, scratch, 0);
+  if (blocks === 2) compress(state, scratch, BLOCK);
   for (let i = 0; i < 8; i++) {
     const word = state[i]!;
-    out[4 * i] = word >>> 24;
-    out[4 * i + 1] = word >>> 16;
-    out[4 * i + 2] = word >>> 8;
-    out[4 * i + 3] = word;
+    out[at + 4 * i] = word >>> 24;
+    out[at + 4 * i + 1] = word >>> 16;
+    out[at + 4 * i + 2] = word >>> 8;
+    out[at + 4 * i + 3] = word;
   }
-  return out;
 }
 
 /** SHA-256 of a message of at most SHORT_MESSAGE_BYTES. @throws RangeError for a longer one. */
-export const sha256Short = (message: Uint8Array): Uint8Array => finish(IV, 0, message);
-
-/**
- * HMAC-SHA-256 with the key's pad blocks (see hash.ts's hmacPads) compressed once: each message
- * of at most SHORT_MESSAGE_BYTES then costs the compressions of its own blocks and one more.
- */
-export function shortHmacSha256(
-  innerPad: Uint8Array,
-  outerPad: Uint8Array,
-): (message: Uint8Array) => Uint8Array {
-  const inner = IV.slice();
-  compress(inner, innerPad, 0);
-  const outer = IV.slice();
-  compress(outer, outerPad, 0);
-  return (message) => finish(outer, BLOCK, finish(inner, BLOCK, message));
+export function sha256Short(message: Uint8Array): Uint8Array {
+  if (message.length > SHORT_MESSAGE_BYTES)
+    throw new RangeError(`${message.length} bytes is not a short message`);
+  tail.set(message);
+  const out = new Uint8Array(32);
+  sha256ShortInto(tail, message.length, out, 0);
+  return out;
 }

@@ -1,8 +1,10 @@
 /**
- * Proof bundles of format version 2 (tests/vectors/bundle-v2.json): record proofs that open some
- * fields and give the others as salted commitments (selective disclosure), with a mutation of
- * every field of the file, record and projected bundles and named negative cases, run against
- * both crypto implementations. Version 1 bundles stay covered by ./bundle.test.ts.
+ * Proof bundles of format version 2: record proofs that open some fields and give the others as
+ * salted commitments (selective disclosure), with a mutation of every field of the file, record
+ * and projected bundles and named negative cases, run against both crypto implementations. Record
+ * proofs of leaf version 3 (tests/vectors/bundle-v2-leaf3.json, what the gateway anchors now) and
+ * of leaf version 2 (tests/vectors/bundle-v2.json, made before). Version 1 bundles stay covered by
+ * ./bundle.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -27,14 +29,17 @@ interface Vectors {
   mutations: Mutation[];
 }
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../vectors/bundle-v2.json', import.meta.url), 'utf8'),
-) as Vectors;
-const { trust, bundles } = vectors;
-const parser = new RecordParser('csv');
-const records = [...parser.push(new TextEncoder().encode(vectors.csv)), ...parser.end()];
-const proven = records[vectors.provenRecord] as Record<string, Json>;
-const projectedRow = Object.fromEntries(vectors.projectedFields.map((f) => [f, proven[f]!]));
+/** One vector file and what its tests read from it. */
+function load(file: string) {
+  const vectors = JSON.parse(
+    readFileSync(new URL(`../vectors/${file}`, import.meta.url), 'utf8'),
+  ) as Vectors;
+  const parser = new RecordParser('csv');
+  const records = [...parser.push(new TextEncoder().encode(vectors.csv)), ...parser.end()];
+  const proven = records[vectors.provenRecord] as Record<string, Json>;
+  const projectedRow = Object.fromEntries(vectors.projectedFields.map((f) => [f, proven[f]!]));
+  return { vectors, trust: vectors.trust, bundles: vectors.bundles, records, proven, projectedRow };
+}
 const proofOf = (bundle: ProofBundle) => (bundle.subject as { proof: SelectiveRecordProof }).proof;
 
 const CRYPTOS: [string, ProofCrypto][] = [
@@ -42,7 +47,23 @@ const CRYPTOS: [string, ProofCrypto][] = [
   ['WebCrypto + noble (browser)', browserProofCrypto()],
 ];
 
-describe.each(CRYPTOS)('proof bundles version 2 with %s', (_, crypto) => {
+const FILES = [
+  ['leaf version 3', 'bundle-v2-leaf3.json', 3],
+  ['leaf version 2', 'bundle-v2.json', undefined],
+] as const;
+
+describe.each(
+  FILES.flatMap(([leaves, file, version]) =>
+    CRYPTOS.map(([name, crypto]) => [leaves, name, file, version, crypto] as const),
+  ),
+)('proof bundles version 2, %s, with %s', (_, __, file, version, crypto) => {
+  const { vectors, trust, bundles, records, proven, projectedRow } = load(file);
+
+  it('holds record proofs of its leaf version', () => {
+    expect(proofOf(bundles.record).version).toBe(version);
+    expect(proofOf(bundles.projected).version).toBe(version);
+  });
+
   it('accepts the file, record and projected bundles', async () => {
     for (const kind of ['file', 'record', 'projected'] as const) {
       expect(bundles[kind].version).toBe(2);

@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fromHex, hashParts, toHex, utf8 } from '@shulian/proof/hash';
-import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
+import { anchoringScheme, nodeSha256, nodeSm3 } from '@shulian/proof/node';
 import { inclusionProof, merkleRoot } from '@shulian/proof/merkle';
 import {
   deriveSalt,
   disclosedRecord,
   fieldCommitment,
-  fieldSaltDeriver,
-  fieldsLeaf,
   MAX_RECORD_CHARS,
   issueRecordProof,
   projectRecordProof,
@@ -18,12 +16,31 @@ import {
   recordLeaf,
   verifyRecordProof,
   verifySelectiveRecordProof,
+  RecordLeaves,
   type RecordFormat,
   type RecordProof,
+  type RecordScheme,
   type SelectiveRecordProof,
 } from '@shulian/proof/records';
 import { canonicalJson, type Json } from '@shulian/chaincode/canonical';
-import { LeafWriter, LONG_VALUE } from '@shulian/proof/leaf-writer';
+import {
+  LeafBatchV3,
+  leafV3,
+  LONG_VALUE,
+  saltDeriverV3,
+  valueCommitmentV3,
+  writeJsonString,
+  writeUtf8,
+  type RecordValues,
+} from '@shulian/proof/leaves-v3';
+
+const V2: RecordScheme = { version: 2 };
+const V3 = anchoringScheme('sha256');
+/** Each scheme under its own name, for the suites every leaf version must pass. */
+const SCHEMES = [
+  ['version 2', V2],
+  ['version 3', V3],
+] as const;
 
 const CSV =
   '\ufeff证书编号,姓名,备注\r\n' +
@@ -136,53 +153,143 @@ describe('field commitments', () => {
   });
 });
 
-describe('the anchoring leaf writer', () => {
-  /** The reference definition: fieldsLeaf over each field's fieldCommitment. */
-  function referenceLeaf(secret: Uint8Array, index: number, record: Record<string, Json>): string {
-    const fieldSalt = fieldSaltDeriver(nodeSha256, secret);
-    const commitments = Object.create(null) as Record<string, string>;
-    for (const name of Object.keys(record)) {
-      const salt = fieldSalt(index, name);
-      commitments[name] = toHex(fieldCommitment(nodeSha256, salt, name, record[name]!));
-    }
-    return toHex(fieldsLeaf(nodeSha256, deriveSalt(nodeSha256, secret, index), commitments));
+describe('version 3 leaves', () => {
+  const LONG = 'y'.repeat(LONG_VALUE + 1);
+
+  /** The reference definition: leafV3 over each field's valueCommitmentV3, in canonical order. */
+  function referenceLeaf(secret: Uint8Array, index: number, record: Json, hash = nodeSha256) {
+    const salt = saltDeriverV3(hash, secret, anchoringScheme(hash.algorithm).cipher);
+    if (record === null || typeof record !== 'object' || Array.isArray(record))
+      return toHex(
+        leafV3(hash, salt(index, 0), null, [valueCommitmentV3(hash, salt(index, 1), record)]),
+      );
+    const names = Object.keys(record).sort();
+    const commitments = names.map((n, k) =>
+      valueCommitmentV3(hash, salt(index, k + 1), record[n]!),
+    );
+    return toHex(leafV3(hash, salt(index, 0), names, commitments));
   }
 
-  it('writes the reference leaves: odd names and values, nested keys, large indexes, long keys', () => {
-    const records = [
-      { b: '1', a: '甲', ü: 'x"\\\u0001\n', '\ud83d': 'lone \udc00 surrogate' },
-      JSON.parse('{"__proto__":null,"":0,"0":[1,{"z":1,"b":[true,null]}],"constructor":-1.5e-7}'),
-      { a: 'z', b: '2' }, // the same names in another order: the leaf is in canonical order
-      { b: '3', a: '乙' },
-      { only: 'x'.repeat(5000) },
-    ] as Record<string, Json>[];
-    for (const secret of [randomBytes(32), randomBytes(100)]) {
-      const writer = new LeafWriter(nodeSha256, secret);
-      for (const index of [0, 1, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER])
-        for (const record of records)
-          expect(toHex(writer.leaf(index, record)!)).toBe(referenceLeaf(secret, index, record));
+  const records: Json[] = [
+    { b: '1', a: '甲', ü: 'x"\\\u0001\n', '\ud83d': 'lone \udc00 surrogate' },
+    JSON.parse(
+      '{"__proto__":null,"":0,"0":[1,{"z":1,"b":[true,null]}],"constructor":-1.5e-7}',
+    ) as Json,
+    { a: 'z', b: '2' }, // the same names in another order: the leaf is in canonical order
+    { b: '3', a: '乙' },
+    { only: 'x'.repeat(5000), long: LONG },
+    [1, 2],
+    'text',
+    42,
+    null,
+    {},
+  ];
+
+  it('writes the reference leaves in batches: odd names and values, large indexes, SHA-256 and SM3', () => {
+    for (const hash of [nodeSha256, nodeSm3])
+      for (const secret of [randomBytes(32), randomBytes(100)]) {
+        const batch = new LeafBatchV3(hash, secret, anchoringScheme(hash.algorithm).cipher);
+        for (const first of [0, 2 ** 32 - 3, Number.MAX_SAFE_INTEGER - records.length]) {
+          const values = records.map((r): RecordValues =>
+            r !== null && typeof r === 'object' && !Array.isArray(r)
+              ? { names: Object.keys(r), values: Object.values(r) }
+              : { names: null, values: [r] },
+          );
+          const leaves = batch.leaves(first, values);
+          records.forEach((record, i) =>
+            expect(toHex(leaves.subarray(32 * i, 32 * i + 32)), `${hash.algorithm} ${i}`).toBe(
+              referenceLeaf(secret, first + i, record, hash),
+            ),
+          );
+        }
+      }
+  });
+
+  it('derives salts as AES-128 of (index, position) under a key from HMAC(secret), SM4 for SM3', () => {
+    const secret = randomBytes(32);
+    const block = Buffer.alloc(16);
+    block.writeBigUInt64BE(7n, 0);
+    block.writeBigUInt64BE(3n, 8);
+    for (const [hash, cipher, mac] of [
+      [nodeSha256, 'aes-128-ecb', 'sha256'],
+      [nodeSm3, 'sm4-ecb', 'sm3'],
+    ] as const) {
+      const key = createHmac(mac, secret)
+        .update('shulian/record-salt-key/v3')
+        .digest()
+        .subarray(0, 16);
+      const expected = createCipheriv(cipher, key, null).setAutoPadding(false).update(block);
+      const salt = saltDeriverV3(hash, secret, anchoringScheme(hash.algorithm).cipher);
+      expect(toHex(salt(7, 3))).toBe(expected.toString('hex'));
+      expect(toHex(salt(7, 4))).not.toBe(expected.toString('hex'));
     }
   });
 
-  it('leaves non-object records and values past LONG_VALUE to the reference functions', () => {
-    const writer = new LeafWriter(nodeSha256, randomBytes(32));
-    const others: Json[] = [[1, 2], 'text', 42, null, { long: 'y'.repeat(LONG_VALUE + 1) }];
-    for (const record of others) expect(writer.leaf(0, record)).toBeNull();
-    const noOneShot = { algorithm: nodeSha256.algorithm, create: () => nodeSha256.create() };
-    expect(() => new LeafWriter(noOneShot, randomBytes(32))).toThrow(TypeError);
+  it('commits to the canonical JSON of the value alone, long values fed in slices', () => {
+    const salt = randomBytes(16);
+    for (const value of [
+      'short',
+      'x'.repeat(200_000),
+      '数据'.repeat(70_000),
+      'a😀'.repeat(40_000),
+      'b'.repeat(70_000) + '\ud800',
+      3,
+      [1],
+    ] as Json[])
+      expect(toHex(valueCommitmentV3(nodeSha256, salt, value))).toBe(
+        toHex(hashParts(nodeSha256, Uint8Array.of(0x04), salt, utf8(canonicalJson(value)))),
+      );
+  });
+
+  it('writes strings as JSON and UTF-8 byte for byte as JSON.stringify and TextEncoder do', () => {
+    // Every class of code unit: ASCII, escapes, controls, 2- and 3-byte characters, surrogate
+    // pairs, and lone or reversed surrogates at the start, middle and end.
+    const units = [
+      0x41, 0x22, 0x5c, 0x00, 0x08, 0x0a, 0x1f, 0x7f, 0xe9, 0x7ff, 0x800, 0x6570, 0xffff, 0xd83d,
+      0xde00, 0xdbff, 0xdc00,
+    ];
+    const out = new Uint8Array(1024);
+    for (let trial = 0; trial < 2000; trial++) {
+      const length = trial % 12;
+      const text = String.fromCharCode(
+        ...Array.from({ length }, () => units[Math.floor(Math.random() * units.length)]!),
+      );
+      expect(toHex(out.subarray(0, writeJsonString(text, out, 0))), JSON.stringify(text)).toBe(
+        toHex(utf8(JSON.stringify(text))),
+      );
+      expect(toHex(out.subarray(3, writeUtf8(text, out, 3))), JSON.stringify(text)).toBe(
+        toHex(utf8(text)),
+      );
+    }
+  });
+
+  it('anchors CSV rows without building records: the same leaves as from the records', () => {
+    const secret = randomBytes(32);
+    const parser = new RecordParser('csv');
+    const rows = parser.pushRows(utf8(CSV));
+    const leaves = new RecordLeaves(nodeSha256, secret, V3);
+    expect(toHex(leaves.leavesOfRows('csv', parser.columns, rows, 5))).toBe(
+      toHex(leaves.leavesOf(5, CSV_RECORDS)),
+    );
+    expect(toHex(leaves.leavesOf(5, CSV_RECORDS).subarray(0, 32))).toBe(
+      referenceLeaf(secret, 5, CSV_RECORDS[0]!),
+    );
   });
 });
 
-describe('record proofs', () => {
+describe.each(SCHEMES)('record proofs, leaf %s', (_, scheme) => {
   const secret = randomBytes(32);
+  const saltBytes = scheme.version === 3 ? 16 : 32;
 
   function commit(format: RecordFormat, text: string, hash = nodeSha256) {
     const leaves: Uint8Array[] = [];
+    const schemeOf = scheme.version === 3 ? anchoringScheme(hash.algorithm) : scheme;
     const builder = new RecordCommitmentBuilder(
       hash,
       format,
       secret,
-      (leaf, i) => (leaves[i] = leaf),
+      schemeOf,
+      (leaf, i) => (leaves[i] = leaf.slice()),
     );
     builder.update(utf8(text));
     return { commitment: builder.finish(), leaves };
@@ -194,9 +301,12 @@ describe('record proofs', () => {
       ['jsonl', JSONL, JSONL_RECORDS, nodeSm3],
     ] as const) {
       const { commitment, leaves } = commit(format, text, hash);
-      expect(commitment.count).toBe(3);
+      expect(commitment).toMatchObject({ count: 3, version: scheme.version });
+      const schemeOf = scheme.version === 3 ? anchoringScheme(hash.algorithm) : scheme;
       records.forEach((record, i) => {
-        const proof = issueRecordProof(hash, secret, leaves, i, record);
+        const proof = issueRecordProof(hash, secret, schemeOf, leaves, i, record);
+        expect(proof.version).toBe(scheme.version === 3 ? 3 : undefined);
+        expect(proof.salt).toHaveLength(2 * saltBytes);
         expect(proof.root).toBe(commitment.root);
         expect(verifySelectiveRecordProof(hash, proof)).toEqual({ ok: true });
         expect(disclosedRecord(proof)).toEqual({ record, withheld: [] });
@@ -217,7 +327,14 @@ describe('record proofs', () => {
     const { commitment, leaves } = commit('jsonl', jsonl);
     expect(commitment.count).toBe(5);
     jsonl.split('\n').forEach((line, i) => {
-      const proof = issueRecordProof(nodeSha256, secret, leaves, i, JSON.parse(line) as Json);
+      const proof = issueRecordProof(
+        nodeSha256,
+        secret,
+        scheme,
+        leaves,
+        i,
+        JSON.parse(line) as Json,
+      );
       expect(verifySelectiveRecordProof(nodeSha256, proof)).toEqual({ ok: true });
     });
   });
@@ -229,31 +346,44 @@ describe('record proofs', () => {
     expect(a.commitment.root).toBe(b.commitment.root);
   });
 
-  it('salts with HMAC(secret, index): reproducible, distinct per record and per secret', () => {
-    const s0 = toHex(deriveSalt(nodeSha256, secret, 0));
-    expect(toHex(deriveSalt(nodeSha256, secret, 0))).toBe(s0);
-    expect(toHex(deriveSalt(nodeSha256, secret, 1))).not.toBe(s0);
-    expect(toHex(deriveSalt(nodeSha256, randomBytes(32), 0))).not.toBe(s0);
+  /** The record salt of record `index`, as this scheme derives it. */
+  const recordSalt = (key: Uint8Array, index: number): string =>
+    toHex(
+      scheme.version === 3
+        ? saltDeriverV3(nodeSha256, key, V3.cipher)(index, 0)
+        : deriveSalt(nodeSha256, key, index),
+    );
+
+  it('salts from the secret and the index: reproducible, distinct per record and per secret', () => {
+    const s0 = recordSalt(secret, 0);
+    expect(s0).toHaveLength(2 * saltBytes);
+    expect(recordSalt(secret, 0)).toBe(s0);
+    expect(recordSalt(secret, 1)).not.toBe(s0);
+    expect(recordSalt(randomBytes(32), 0)).not.toBe(s0);
   });
 
   it('reveals nothing of other records: no record text or salt in the proof but its own', () => {
     const { leaves } = commit('csv', CSV);
-    const text = JSON.stringify(issueRecordProof(nodeSha256, secret, leaves, 1, CSV_RECORDS[1]!));
+    const text = JSON.stringify(
+      issueRecordProof(nodeSha256, secret, scheme, leaves, 1, CSV_RECORDS[1]!),
+    );
     for (const other of ['C-001', '张三', 'C-003', '王五']) expect(text).not.toContain(other);
-    for (const i of [0, 2]) expect(text).not.toContain(toHex(deriveSalt(nodeSha256, secret, i)));
+    for (const i of [0, 2]) expect(text).not.toContain(recordSalt(secret, i));
   });
 
   it('refuses to issue a proof with the wrong secret or record', () => {
     const { leaves } = commit('csv', CSV);
-    expect(() => issueRecordProof(nodeSha256, randomBytes(32), leaves, 0, CSV_RECORDS[0]!)).toThrow(
-      'does not match',
-    );
-    expect(() => issueRecordProof(nodeSha256, secret, leaves, 0, CSV_RECORDS[1]!)).toThrow();
+    expect(() =>
+      issueRecordProof(nodeSha256, randomBytes(32), scheme, leaves, 0, CSV_RECORDS[0]!),
+    ).toThrow('does not match');
+    expect(() =>
+      issueRecordProof(nodeSha256, secret, scheme, leaves, 0, CSV_RECORDS[1]!),
+    ).toThrow();
   });
 
   describe('selective disclosure', () => {
     const { leaves } = commit('csv', CSV);
-    const full = issueRecordProof(nodeSha256, secret, leaves, 1, CSV_RECORDS[1]!);
+    const full = issueRecordProof(nodeSha256, secret, scheme, leaves, 1, CSV_RECORDS[1]!);
     const projected = projectRecordProof(nodeSha256, full, ['证书编号']);
 
     it('reveals only the chosen fields and still verifies against the same root', () => {
@@ -267,21 +397,22 @@ describe('record proofs', () => {
       for (const hidden of ['李四', '跨']) expect(text).not.toContain(hidden);
       // The withheld fields' salts are not in the proof, so their commitments cannot be tested
       // against guessed values.
-      const fieldSalt = fieldSaltDeriver(nodeSha256, secret);
-      for (const name of ['姓名', '备注']) expect(text).not.toContain(toHex(fieldSalt(1, name)));
+      if (!('fields' in full)) throw new Error('an object record');
+      for (const name of ['姓名', '备注'])
+        expect(text).not.toContain((full.fields[name] as { salt: string }).salt);
     });
 
     it('projects again only to withhold more, and a non-object record whole', () => {
       const again = projectRecordProof(nodeSha256, projected, ['证书编号', '姓名']);
       expect(disclosedRecord(again).withheld).toEqual(['姓名', '备注']);
       const { leaves: jsonLeaves } = commit('jsonl', JSONL);
-      const array = issueRecordProof(nodeSha256, secret, jsonLeaves, 2, [1, 2]);
+      const array = issueRecordProof(nodeSha256, secret, scheme, jsonLeaves, 2, [1, 2]);
       const hidden = projectRecordProof(nodeSha256, array, ['a']);
       expect(verifySelectiveRecordProof(nodeSha256, hidden)).toEqual({ ok: true });
       expect(disclosedRecord(hidden)).toEqual({ record: {}, withheld: [''] });
     });
 
-    it('does not let a version 2 leaf pass as a version 1 whole record', () => {
+    it('does not let its leaf pass as a version 1 whole record, nor as the other version', () => {
       const v1: RecordProof = {
         algorithm: 'sha256',
         record: CSV_RECORDS[1]!,
@@ -292,28 +423,15 @@ describe('record proofs', () => {
         root: full.root,
       };
       expect(verifyRecordProof(nodeSha256, v1).ok).toBe(false);
+      const { version, ...rest } = full;
+      const relabelled = (version ? rest : { ...full, version: 3 }) as SelectiveRecordProof;
+      expect(verifySelectiveRecordProof(nodeSha256, relabelled).ok).toBe(false);
     });
-  });
-
-  it('still verifies version 1 whole-record proofs', () => {
-    const salts = CSV_RECORDS.map((_, i) => deriveSalt(nodeSha256, secret, i));
-    const v1Leaves = CSV_RECORDS.map((r, i) => recordLeaf(nodeSha256, salts[i]!, r));
-    const proof: RecordProof = {
-      algorithm: 'sha256',
-      record: CSV_RECORDS[2]!,
-      salt: toHex(salts[2]!),
-      index: 2,
-      count: 3,
-      path: inclusionProof(nodeSha256, v1Leaves, 2).map(toHex),
-      root: toHex(merkleRoot(nodeSha256, v1Leaves)),
-    };
-    expect(verifyRecordProof(nodeSha256, proof)).toEqual({ ok: true });
-    expect(verifyRecordProof(nodeSha256, { ...proof, record: CSV_RECORDS[1]! }).ok).toBe(false);
   });
 
   describe('rejects a changed proof', () => {
     const { leaves } = commit('csv', CSV);
-    const good = issueRecordProof(nodeSha256, secret, leaves, 1, CSV_RECORDS[1]!);
+    const good = issueRecordProof(nodeSha256, secret, scheme, leaves, 1, CSV_RECORDS[1]!);
     const projected = projectRecordProof(nodeSha256, good, ['证书编号']);
     if (!('fields' in good) || !('fields' in projected)) throw new Error('object records');
     const opened = good.fields['姓名']!;
@@ -353,6 +471,17 @@ describe('record proofs', () => {
       ['whole value for fields', { ...good, fields: undefined, value: opened }, 'leaf'],
       ['record salt', { ...good, salt: flipHex(good.salt) }, 'leaf'],
       ['salt not hex', { ...good, salt: 'zz' }, 'salt'],
+      [
+        'salt of the other version',
+        {
+          ...good,
+          salt: good.salt
+            .repeat(scheme.version === 3 ? 2 : 1)
+            .slice(0, scheme.version === 3 ? 64 : 32),
+        },
+        'salt',
+      ],
+      ['an unknown leaf version', { ...good, version: 4 as 3 }, 'version'],
       ['index', { ...good, index: 0 }, 'leaf'],
       ['count', { ...good, count: 1 }, 'leaf'],
       ['path element', { ...good, path: [flipHex(good.path[0]!), ...good.path.slice(1)] }, 'leaf'],
@@ -367,5 +496,24 @@ describe('record proofs', () => {
       expect(check.ok).toBe(false);
       if (!check.ok) expect(check.field).toBe(field);
     });
+  });
+});
+
+describe('version 1 whole-record proofs', () => {
+  it('still verify', () => {
+    const secret = randomBytes(32);
+    const salts = CSV_RECORDS.map((_, i) => deriveSalt(nodeSha256, secret, i));
+    const v1Leaves = CSV_RECORDS.map((r, i) => recordLeaf(nodeSha256, salts[i]!, r));
+    const proof: RecordProof = {
+      algorithm: 'sha256',
+      record: CSV_RECORDS[2]!,
+      salt: toHex(salts[2]!),
+      index: 2,
+      count: 3,
+      path: inclusionProof(nodeSha256, v1Leaves, 2).map(toHex),
+      root: toHex(merkleRoot(nodeSha256, v1Leaves)),
+    };
+    expect(verifyRecordProof(nodeSha256, proof)).toEqual({ ok: true });
+    expect(verifyRecordProof(nodeSha256, { ...proof, record: CSV_RECORDS[1]! }).ok).toBe(false);
   });
 });

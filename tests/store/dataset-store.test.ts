@@ -12,7 +12,7 @@ import {
   RecordTooLargeError,
   verifySelectiveRecordProof,
 } from '@shulian/proof/records';
-import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
+import { anchoringScheme, nodeSha256, nodeSm3 } from '@shulian/proof/node';
 import {
   createDatasetStore,
   StoreError,
@@ -223,6 +223,7 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
             group: String(index % 7),
           });
           expect(proof.root).toBe(info.records?.root);
+          expect(proof.version).toBe(3);
           expect(verifySelectiveRecordProof(hash, proof)).toEqual({ ok: true });
         }
         expect((await rejection(store.recordProof(info.sha256, 2500, secret))).code).toBe(
@@ -247,6 +248,35 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
       expect((await rejection(store.recordProof(info.sha256, 0, secret))).code).toBe(
         'RECORD_LEAVES_DAMAGED',
       );
+    });
+
+    it('anchors in leaf version 3 and keeps serving a blob an earlier gateway anchored in version 2', async () => {
+      const info = await store.put(from(pieces(csv)), { records: { format: 'csv', secret } });
+      expect(info.records?.version).toBe(3);
+      // What a gateway before version 3 left: version 2 leaves, and no version in the info.
+      const v2: Uint8Array[] = [];
+      const builder = new RecordCommitmentBuilder(nodeSha256, 'csv', secret, { version: 2 }, (l) =>
+        v2.push(l.slice()),
+      );
+      builder.update(csv);
+      const { root, count } = builder.finish();
+      const base = join(dir, 'blobs', info.sha256);
+      await writeFile(`${base}.leaves`, Buffer.concat(v2));
+      await writeFile(
+        `${base}.json`,
+        JSON.stringify({ ...info, records: { algorithm: 'sha256', root, count, format: 'csv' } }),
+      );
+      const proof = await store.recordProof(info.sha256, 7, secret);
+      expect(proof.version).toBeUndefined();
+      expect(proof.root).toBe(root);
+      expect(verifySelectiveRecordProof(nodeSha256, proof)).toEqual({ ok: true });
+      // The same bytes anchored again keep the version 2 commitment: no conflict, no new root.
+      const again = await store.put(from(pieces(csv)), { records: { format: 'csv', secret } });
+      expect(again.records).toMatchObject({ root, version: 2 });
+      // The same bytes under another commitment (another digest algorithm) still conflict.
+      await expect(
+        store.put(from(pieces(csv)), { algorithm: 'sm3', records: { format: 'csv', secret } }),
+      ).rejects.toMatchObject({ code: 'COMMITMENT_CONFLICT' });
     });
 
     it('rejects a malformed table and keeps nothing', async () => {
@@ -299,8 +329,12 @@ describe.each([true, false])('dataset store (O_DIRECT tried: %s)', (directIo) =>
     const secret = randomBytes(32);
     const one = (format: 'csv' | 'jsonl', bytes: Uint8Array) => {
       const leaves: Uint8Array[] = [];
-      const builder = new RecordCommitmentBuilder(nodeSha256, format, secret, (l) =>
-        leaves.push(l),
+      const builder = new RecordCommitmentBuilder(
+        nodeSha256,
+        format,
+        secret,
+        anchoringScheme('sha256'),
+        (l) => leaves.push(l.slice()),
       );
       for (const piece of pieces(bytes, 1 << 16)) builder.update(piece);
       return { ...builder.finish(), leaves: Buffer.concat(leaves) };

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Json } from '@shulian/chaincode/canonical';
-import { nodeSha256, nodeSm3 } from '@shulian/proof/node';
+import { anchoringScheme, nodeSha256, nodeSm3 } from '@shulian/proof/node';
 import {
   RecordCommitmentBuilder,
   RecordParser,
@@ -104,13 +104,14 @@ describe('record index', () => {
           records: { format: 'csv', secret },
         });
         const leaves: Uint8Array[] = [];
-        const builder = new RecordCommitmentBuilder(hash, 'csv', secret, (leaf) =>
+        const scheme = anchoringScheme(hash.algorithm);
+        const builder = new RecordCommitmentBuilder(hash, 'csv', secret, scheme, (leaf) =>
           leaves.push(Uint8Array.from(leaf)),
         );
         builder.update(bytes);
         builder.finish();
         for (let index = 0; index < count; index++) {
-          const expected = issueRecordProof(hash, secret, leaves, index, {
+          const expected = issueRecordProof(hash, secret, scheme, leaves, index, {
             id: String(index),
             name: `name ${index}`,
           });

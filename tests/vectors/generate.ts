@@ -1,12 +1,14 @@
 /**
- * Generates tests/vectors/bundle-v2.json: real P-256 certificates and signatures, a signed
+ * Generates tests/vectors/bundle-v2-leaf3.json: real P-256 certificates and signatures, a signed
  * transaction anchoring a DatasetVersion in a signed three-transaction block, a file bundle, a
  * record bundle with every field opened and a projected one (two fields withheld as commitments),
  * a mutation of every field of the three bundles with the checks that must fail, and named
  * negative cases. Another verifier (the browser console's) can run the same file.
  *
- * tests/vectors/bundle-v1.json (whole-record proofs) was made by this script before format
- * version 2 and is kept as it is, so version 1 bundles are shown to still verify.
+ * Record proofs are of leaf version 3 (proof/src/leaves-v3.ts), as the gateway anchors now.
+ * tests/vectors/bundle-v2.json (record proofs of leaf version 2) and tests/vectors/bundle-v1.json
+ * (whole-record proofs) were made by this script before leaf version 3 and format version 2, and
+ * are kept as they are, so those proofs are shown to still verify.
  *
  * Identities are made here with @peculiar/x509 rather than by the embedded network's code, so the
  * vectors stay independent of the implementation they test.
@@ -43,7 +45,7 @@ import type { ProofBundle, TrustFile } from '@shulian/proof/bundle';
 import { commitFile } from '@shulian/proof/chunks';
 import { toBase64, toHex, utf8 } from '@shulian/proof/hash';
 import { leafHash, merkleRoot } from '@shulian/proof/merkle';
-import { nodeSha256 } from '@shulian/proof/node';
+import { anchoringScheme, nodeSha256 } from '@shulian/proof/node';
 import {
   issueRecordProof,
   projectRecordProof,
@@ -186,7 +188,10 @@ async function main(): Promise<void> {
   const file = utf8(CSV);
   const commitment = await commitFile(nodeSha256, [file]);
   const leaves: Uint8Array[] = [];
-  const records = new RecordCommitmentBuilder(nodeSha256, 'csv', SECRET, (l) => leaves.push(l));
+  const scheme = anchoringScheme('sha256');
+  const records = new RecordCommitmentBuilder(nodeSha256, 'csv', SECRET, scheme, (l) =>
+    leaves.push(l.slice()),
+  );
   records.update(file);
   const recordRoot = records.finish();
 
@@ -264,6 +269,7 @@ async function main(): Promise<void> {
   const recordProof = issueRecordProof(
     nodeSha256,
     SECRET,
+    scheme,
     leaves,
     PROVEN_RECORD,
     parsed[PROVEN_RECORD]!,
@@ -319,7 +325,7 @@ async function main(): Promise<void> {
 
   const vectors = {
     description:
-      'Proof bundle vectors, format shulian-proof v2. Every bundle verifies against trust (and ' +
+      'Proof bundle vectors, format shulian-proof v2, record proofs of leaf version 3. Every bundle verifies against trust (and ' +
       'trustByOrdererKey); `projected` discloses only projectedFields. Each mutation replaces ' +
       'the value at path and must fail with every check named in expect among the failures; ' +
       'named mutations are negative cases beyond one changed field.',
@@ -332,7 +338,7 @@ async function main(): Promise<void> {
     mutations,
   };
   writeFileSync(
-    new URL('./bundle-v2.json', import.meta.url),
+    new URL('./bundle-v2-leaf3.json', import.meta.url),
     `${JSON.stringify(vectors, null, 1)}\n`,
   );
   console.log(`wrote ${mutations.length} mutations`);

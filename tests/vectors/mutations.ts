@@ -119,6 +119,8 @@ export function expectedChecks(bundle: Json, path: JsonPath): string[] {
   if (p.startsWith('subject.proof.')) {
     const field = path[2] as string;
     if (['count', 'root'].includes(field)) return [`subject.proof.${field}`];
+    // Leaf version 3 is a literal of the schema: any other value is not a record proof.
+    if (field === 'version') return ['bundle.subject'];
     // Version 2: values, salts and commitments all meet in the record's leaf.
     const version = getPath(bundle, ['version']);
     return [version === 1 ? 'subject.proof.record' : 'subject.proof.leaf'];
@@ -171,7 +173,9 @@ function transactionChecks(bundle: Json, p: string): string[] {
  * provider disclosed.
  */
 export function namedMutations(bundles: Record<Mutation['bundle'], ProofBundle>): Mutation[] {
-  const record = bundles.record.subject as { proof: { fields: Record<string, Json> } };
+  const record = bundles.record.subject as {
+    proof: { fields: Record<string, Json>; version?: number; salt: string };
+  };
   const projected = bundles.projected.subject as { proof: { fields: Record<string, Json> } };
   const opened = record.proof.fields;
   const hidden = projected.proof.fields;
@@ -227,6 +231,35 @@ export function namedMutations(bundles: Record<Mutation['bundle'], ProofBundle>)
       ]),
       expect: leaf,
     },
+    ...(record.proof.version === 3
+      ? [
+          {
+            bundle: 'record' as const,
+            name: 'a leaf version 3 proof without its version (read as version 2)',
+            path: ['subject', 'proof'],
+            value: Object.fromEntries(
+              Object.entries(record.proof).filter(([k]) => k !== 'version'),
+            ),
+            expect: ['bundle.subject'],
+          },
+          {
+            bundle: 'record' as const,
+            name: 'a leaf version 3 proof with 32-byte salts (read as version 2)',
+            path: ['subject', 'proof'],
+            value: {
+              ...Object.fromEntries(Object.entries(record.proof).filter(([k]) => k !== 'version')),
+              salt: record.proof.salt.repeat(2),
+              fields: Object.fromEntries(
+                Object.entries(opened).map(([n, f]) => [
+                  n,
+                  { ...(f as object), salt: (f as { salt: string }).salt.repeat(2) },
+                ]),
+              ),
+            },
+            expect: leaf,
+          },
+        ]
+      : []),
     {
       bundle: 'record',
       name: 'a version 2 record proof labelled version 1',
@@ -239,7 +272,7 @@ export function namedMutations(bundles: Record<Mutation['bundle'], ProofBundle>)
       name: 'a version 1 whole-record proof in a version 2 bundle',
       path: ['subject', 'proof'],
       value: Object.fromEntries([
-        ...Object.entries(record.proof).filter(([k]) => k !== 'fields'),
+        ...Object.entries(record.proof).filter(([k]) => k !== 'fields' && k !== 'version'),
         [
           'record',
           Object.fromEntries(
@@ -247,7 +280,8 @@ export function namedMutations(bundles: Record<Mutation['bundle'], ProofBundle>)
           ),
         ],
       ]),
-      expect: ['subject.proof'],
+      // A version 3 proof's 16-byte salt is not a version 1 salt: not a record proof at all.
+      expect: record.proof.version === 3 ? ['bundle.subject'] : ['subject.proof'],
     },
   ];
 }

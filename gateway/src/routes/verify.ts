@@ -41,19 +41,27 @@ const RecordPosition = {
   path: Type.Array(Hex64, { maxItems: 64 }),
   root: Hex64,
 };
+/** Leaf version 3's salts are one cipher block: 16 bytes. */
+const SaltV3 = Type.String({ pattern: '^[0-9a-f]{32}$', description: '16 bytes, lower-case hex' });
+const RecordPositionV3 = { version: Type.Literal(3), ...RecordPosition, salt: SaltV3 };
 const closed = { additionalProperties: false } as const;
-const FieldProof = Type.Union([
-  Type.Object({ value: Type.Unknown(), salt: Hex64 }, closed),
-  Type.Object({ commitment: Hex64 }, closed),
-]);
-/** A whole-record proof (bundle version 1) or a field-by-field one (version 2). */
+const fieldProof = (salt: typeof Hex64) =>
+  Type.Union([
+    Type.Object({ value: Type.Unknown(), salt }, closed),
+    Type.Object({ commitment: Hex64 }, closed),
+  ]);
+const fields = (salt: typeof Hex64) =>
+  Type.Record(Type.String(), fieldProof(salt), { maxProperties: 4096 });
+/**
+ * A whole-record proof (bundle version 1) or a field-by-field one: leaf version 2 (no `version`,
+ * 32-byte salts) or 3.
+ */
 const RecordProofSchema = Type.Union([
   Type.Object({ ...RecordPosition, record: Type.Unknown() }, closed),
-  Type.Object(
-    { ...RecordPosition, fields: Type.Record(Type.String(), FieldProof, { maxProperties: 4096 }) },
-    closed,
-  ),
-  Type.Object({ ...RecordPosition, value: FieldProof }, closed),
+  Type.Object({ ...RecordPosition, fields: fields(Hex64) }, closed),
+  Type.Object({ ...RecordPosition, value: fieldProof(Hex64) }, closed),
+  Type.Object({ ...RecordPositionV3, fields: fields(SaltV3) }, closed),
+  Type.Object({ ...RecordPositionV3, value: fieldProof(SaltV3) }, closed),
 ]);
 
 function matches(ctx: GatewayContext, versions: Indexed<DatasetVersion>[]) {

@@ -43,7 +43,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import type { Json } from '@shulian/chaincode/canonical';
+import { canonicalJson, type Json } from '@shulian/chaincode/canonical';
 import {
   chunkCount,
   chunkLeaves,
@@ -52,12 +52,13 @@ import {
   type FileCommitment,
 } from '@shulian/proof/chunks';
 import { fromHex, isHex, HASH_BYTES, toHex, type DigestAlgorithm } from '@shulian/proof/hash';
-import { nodeHashes } from '@shulian/proof/node';
+import { anchoringScheme, nodeHashes } from '@shulian/proof/node';
 import { streamedInclusionProof } from '@shulian/proof/merkle';
 import {
   assembleRecordProof,
   type RecordCommitment,
   type RecordFormat,
+  type RecordScheme,
   type SelectiveRecordProof,
 } from '@shulian/proof/records';
 import { writeBlob } from './blob-writer.js';
@@ -327,7 +328,33 @@ async function readJson<T>(path: string): Promise<T | null> {
 
 async function readBlobInfo(layout: Layout, sha256: string): Promise<BlobInfo | null> {
   checkDigest(sha256);
-  return readJson<BlobInfo>(`${layout.blobPath(sha256)}.json`);
+  const info = await readJson<StoredBlobInfo>(`${layout.blobPath(sha256)}.json`);
+  // Blobs stored before leaf version 3 say no version: theirs is 2.
+  if (!info) return null;
+  const { records, ...rest } = info;
+  return { ...rest, records: records ? { ...records, version: records.version ?? 2 } : null };
+}
+
+/** A blob's info as stored: records anchored before leaf version 3 have no `version`. */
+type StoredBlobInfo = Omit<BlobInfo, 'records'> & {
+  records: (Omit<NonNullable<BlobInfo['records']>, 'version'> & { version?: 2 | 3 }) | null;
+};
+
+/**
+ * Whether `existing`, stored for the same bytes, stands for `info`: the same commitment, or the
+ * same records committed in another leaf version (an earlier gateway's version 2, whose leaves,
+ * root and proofs stay valid: anchoring the same bytes again does not change what was anchored).
+ */
+function sameCommitment(existing: BlobInfo, info: BlobInfo): boolean {
+  const otherVersion =
+    existing.records && info.records && existing.records.version !== info.records.version;
+  const view = ({ sha256, commitment, records }: BlobInfo): string =>
+    canonicalJson({
+      sha256,
+      commitment,
+      records: records && otherVersion ? { ...records, root: null, version: null } : records,
+    });
+  return view(existing) === view(info);
 }
 
 async function requireBlobInfo(layout: Layout, sha256: string): Promise<BlobInfo> {
@@ -391,8 +418,7 @@ async function putBlob(
     const existing = await readBlobInfo(layout, sha256);
     if (existing) {
       // Write-once: the same bytes again are fine; a different commitment over them is not.
-      const stored = { sha256, commitment: existing.commitment, records: existing.records };
-      if (JSON.stringify(stored) !== JSON.stringify(info)) {
+      if (!sameCommitment(existing, info)) {
         throw new StoreError(
           'COMMITMENT_CONFLICT',
           `blob ${sha256} is stored with another commitment`,
@@ -563,12 +589,14 @@ export async function createDatasetStore(options: DatasetStoreOptions): Promise<
         await recordPosition(files, leavesPath, () => readLeaves(leavesPath), index),
       ]);
       try {
-        return assembleRecordProof(files.hash, secret, record, position);
+        const scheme: RecordScheme =
+          info.records.version === 3 ? anchoringScheme(info.records.algorithm) : { version: 2 };
+        return assembleRecordProof(files.hash, secret, scheme, record, position);
       } catch (error) {
         // Also what leaves written before field-by-field commitments (version 1) give.
         throw new StoreError(
           'RECORD_LEAVES_DAMAGED',
-          `leaves of ${sha256}: ${(error as Error).message} (field-by-field leaves expected)`,
+          `leaves of ${sha256}: ${(error as Error).message} (field-by-field leaves of version ${info.records.version} expected)`,
         );
       }
     },

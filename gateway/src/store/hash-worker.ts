@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { ChunkRootBuilder } from '@shulian/proof/chunks';
 import { HASH_BYTES, toHex } from '@shulian/proof/hash';
 import { MerkleRootBuilder } from '@shulian/proof/merkle';
-import { nodeHashes } from '@shulian/proof/node';
+import { anchoringScheme, nodeHashes } from '@shulian/proof/node';
 import { RecordLeaves, RecordParser, RecordTooLargeError, type Rows } from '@shulian/proof/records';
 import type { HashFault, HashJob, HashReply, HashRequest } from './hash-threads.js';
 import { leavesThread } from './record-leaves.js';
@@ -45,7 +45,8 @@ const sliceRows = (rows: Rows, from: number, to: number): Rows => ({
 function recordsStream(job: Extract<HashJob, { kind: 'records' }>, bytes: Uint8Array): Stream {
   const hash = nodeHashes[job.algorithm];
   const parser = new RecordParser(job.format);
-  const leaves = new RecordLeaves(hash, job.secret);
+  const scheme = anchoringScheme(job.algorithm);
+  const leaves = new RecordLeaves(hash, job.secret, scheme);
   const tree = new MerkleRootBuilder(hash);
   let done: Uint8Array[] = [];
   const add = (block: Uint8Array): void => {
@@ -104,7 +105,7 @@ function recordsStream(job: Extract<HashJob, { kind: 'records' }>, bytes: Uint8A
       const root = toHex(tree.root());
       return {
         leaves: take(),
-        records: { algorithm: hash.algorithm, root, count: tree.size },
+        records: { algorithm: hash.algorithm, root, count: tree.size, version: scheme.version },
         result: root,
       };
     },

@@ -1,11 +1,11 @@
 /**
  * A ./record-leaves.ts thread: the leaves of the rows a hash thread hands it, replying once per
- * request, in order. It keeps the leaf writer of the last dataset it served (its secret's HMAC
- * pads and the column plans), since a stream's rows come in many requests.
+ * request, in order. It keeps the leaf writer of the last dataset it served (its salt key and the
+ * column plans), since a stream's rows come in many requests.
  */
 import { parentPort } from 'node:worker_threads';
 import { bytesEqual } from '@shulian/proof/hash';
-import { nodeHashes } from '@shulian/proof/node';
+import { anchoringScheme, nodeHashes } from '@shulian/proof/node';
 import { RecordLeaves } from '@shulian/proof/records';
 import type { LeavesReply, LeavesRequest } from './record-leaves.js';
 
@@ -16,7 +16,14 @@ function leavesFor(request: LeavesRequest): RecordLeaves {
     last?.request.algorithm !== request.algorithm ||
     !bytesEqual(last.request.secret, request.secret)
   )
-    last = { request, leaves: new RecordLeaves(nodeHashes[request.algorithm], request.secret) };
+    last = {
+      request,
+      leaves: new RecordLeaves(
+        nodeHashes[request.algorithm],
+        request.secret,
+        anchoringScheme(request.algorithm),
+      ),
+    };
   return last.leaves;
 }
 
