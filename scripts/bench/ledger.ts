@@ -4,8 +4,8 @@
  * running the real chaincode. 64 concurrent clients anchor dataset versions, each on its own
  * catalog entry (the key-level owner policy then requires the owner's peer plus one more), for a
  * fixed time, in BENCH_RUNS windows after one warm-up. Prints one JSON document (each window's
- * committed tx/s, latency percentiles, time split and CPU-ms per committed transaction by thread,
- * and their medians) on stdout and a one-line summary on stderr.
+ * committed tx/s, latency percentiles, time split, CPU-ms and bytes written per committed
+ * transaction, and their medians) on stdout and a one-line summary on stderr.
  *
  * Then the start-up time of a node whose ledger holds 1,000,000 transactions (see startup.ts).
  *
@@ -18,6 +18,7 @@
  * JSON says whether the memo was on (verifyMemo) and, per window, how many checks per transaction
  * were asked for and executed (signatureChecks); the summary line says memo on or off.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,6 +65,16 @@ const BATCH = {
   timeoutMs: Number(process.env.BENCH_BATCH_TIMEOUT_MS ?? 20),
 };
 
+/**
+ * Bytes this process has handed to write(2) and friends (`wchar` of /proc/self/io): block files,
+ * level's log and tables, compaction's rewrites. Not what reached the disk, which the page cache
+ * and the filesystem decide, but the same for the same work, so the figure compares formats.
+ */
+function bytesWritten(): number {
+  const line = /^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+  return line ? Number(line[1]) : 0;
+}
+
 type Run = LoopResult & {
   blocks: number;
   txPerBlock: number;
@@ -74,6 +85,8 @@ type Run = LoopResult & {
   threadCpu: ThreadCpu;
   loadAverage1m: number;
   signatureChecks: { perTx: number; executedPerTx: number };
+  /** Bytes written by the process (see bytesWritten) per committed transaction. */
+  bytesWrittenPerTx: number;
 };
 
 async function throughput() {
@@ -111,6 +124,7 @@ async function throughput() {
     /** One measured window: what it committed, how fast, and the CPU it took by thread. */
     const measure = async (warmupMs: number): Promise<Run> => {
       let heightStart = 0;
+      let writtenStart = 0;
       let eluStart = performance.eventLoopUtilization();
       const { result: loop, measured: cpuStart } = await closedLoop({
         clients,
@@ -129,10 +143,12 @@ async function throughput() {
           verifyCounts(true);
           eluStart = performance.eventLoopUtilization();
           heightStart = net.orderer.height;
+          writtenStart = bytesWritten();
           return sampleCpu();
         },
       });
       const cpu = cpuSince(cpuStart);
+      const written = bytesWritten() - writtenStart;
       const elu = performance.eventLoopUtilization(eluStart);
       const committed = loop.committedTx;
       const phases = phaseTotals();
@@ -155,6 +171,7 @@ async function throughput() {
           perTx: Number((checks.calls / Math.max(1, committed)).toFixed(2)),
           executedPerTx: Number((checks.executed / Math.max(1, committed)).toFixed(2)),
         },
+        bytesWrittenPerTx: Math.round(written / Math.max(1, committed)),
       };
     };
 
@@ -189,6 +206,7 @@ async function throughput() {
           ),
           processTotal: mid((run) => run.cpuMsPerTx.processTotal),
         },
+        bytesWrittenPerTx: mid((run) => run.bytesWrittenPerTx),
       },
       windows: runs,
       threadGroups: THREAD_GROUPS,
@@ -217,7 +235,8 @@ report(
   result,
   `bench:ledger: median of ${measured.runs} x ${SECONDS} s: ${mid.committedTxPerSec} tx/s, ` +
     `p50 ${mid.latencyMs.p50} ms, p99 ${mid.latencyMs.p99} ms, ` +
-    `${mid.cpuMsPerTx.total.toFixed(2)} CPU-ms/tx (${threads}); ` +
+    `${mid.cpuMsPerTx.total.toFixed(2)} CPU-ms/tx (${threads}), ` +
+    `${(mid.bytesWrittenPerTx / 1024).toFixed(1)} KiB written/tx; ` +
     `${measured.nodes} nodes, ${measured.endorsementsPerTx} endorsements, durable ${DURABLE}, ` +
     `verify memo ${measured.verifyMemo ? 'on' : 'off'}; ` +
     `verify ${measured.verify.ok ? 'ok' : 'FAILED'}; ${measured.cpus}-core machine, ` +
