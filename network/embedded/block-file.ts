@@ -5,13 +5,18 @@
  * level directory (LevelDB leaves files it did not create alone), so a ledger is still one folder
  * that repair and restore remove or replace whole.
  *
- * Where each block lies (its span) is kept in level, not in an index file: the span is written in
- * the same atomic batch as the tip and the state the block changes, so that batch stays the one
- * commit point, with no second file to fsync per block nor to reconcile with level after a
- * crash. A block is committed once its bytes are durable (fsynced first) and then its batch is:
- * bytes past the last span in level are a block whose batch never happened, or a torn write, and
- * opening truncates them. A span past the file's end cannot come from a crash (the bytes are
- * fsynced before the span is written); reading that block fails, naming it.
+ * The block file is the ledger's one durable commit point, as a Fabric peer's block files are: a
+ * block is committed once its frame is fsynced. Level indexes the file (each block's span, written
+ * in the same batch as the tip and the state the block changes), and that batch is written
+ * without an fsync of its own: it always follows the fsync of the frames it names, so level is
+ * never ahead of the file, and after a crash it may be behind. Opening therefore reads the frames
+ * past the last span level names: each whole frame whose CRC holds is a committed block whose
+ * batch the crash took, and is kept (`unindexed`) for the ledger to index again (a node
+ * re-validates it exactly as on first commit, ./node.ts; the orderer's log re-chains it). Each
+ * write is fsynced before the next begins, so only the last frame can be torn: the first frame
+ * that is cut short, empty or fails its CRC is the torn write, and it and whatever follows are cut
+ * off, durably. A span past the file's end cannot come from a crash; reading that block fails,
+ * naming it.
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -47,19 +52,40 @@ function frameHeader(bytes: Uint8Array): Buffer {
   return header;
 }
 
+/** The whole, CRC-checked frames from `from` to the file's end, up to the first that is not. */
+async function wholeFrames(handle: FileHandle, from: number, size: number): Promise<BlockSpan[]> {
+  const frames: BlockSpan[] = [];
+  const header = Buffer.allocUnsafe(FRAME_HEADER);
+  for (let at = from; at + FRAME_HEADER <= size;) {
+    await handle.read(header, 0, FRAME_HEADER, at);
+    const l = header.readUInt32BE(0);
+    // A header of zeros (pages the crash never wrote) would pass as an empty frame: no block is.
+    if (l === 0 || at + FRAME_HEADER + l > size) break;
+    const payload = Buffer.allocUnsafe(l);
+    await handle.read(payload, 0, l, at + FRAME_HEADER);
+    if (crc32(payload) !== header.readUInt32BE(4)) break;
+    frames.push({ o: at, l });
+    at += FRAME_HEADER + l;
+  }
+  return frames;
+}
+
 export class BlockFile {
   private constructor(
     private readonly handle: FileHandle,
     readonly location: string,
-    /** End of the last committed block: where the next block is written. */
+    /** End of the last block level names (indexes). */
     private end: number,
+    /** Whole frames past `end` found at open: blocks fsynced before a crash took their batch. */
+    private kept: BlockSpan[],
   ) {}
 
   /**
-   * Opens (or creates) the block file of the level database in `dir`, whose last committed block
-   * ends at `committedEnd`: anything past it was never committed and is cut off (durably).
+   * Opens (or creates) the block file of the level database in `dir`, whose last indexed block
+   * ends at `indexedEnd`. Whole frames past it are kept (`unindexed`); from the first torn one on,
+   * the file is cut off (durably).
    */
-  static async open(dir: string, committedEnd: number): Promise<BlockFile> {
+  static async open(dir: string, indexedEnd: number): Promise<BlockFile> {
     const location = path.join(dir, BLOCK_FILE);
     let handle: FileHandle;
     try {
@@ -71,34 +97,59 @@ export class BlockFile {
     }
     try {
       const { size } = await handle.stat();
-      if (size > committedEnd) {
-        await handle.truncate(committedEnd);
+      const kept = await wholeFrames(handle, indexedEnd, size);
+      const whole = kept.length > 0 ? spanEnd(kept[kept.length - 1] as BlockSpan) : indexedEnd;
+      if (size > whole) {
+        await handle.truncate(whole);
         await handle.sync();
       }
+      return new BlockFile(handle, location, indexedEnd, kept);
     } catch (err) {
       await handle.close();
       throw err;
     }
-    return new BlockFile(handle, location, committedEnd);
   }
 
   /**
-   * Writes blocks after the last committed one and, when `durable`, fsyncs them. They count as
-   * committed only once the caller's level batch naming their spans succeeded and it called
-   * `committed`; until then the next write goes to the same place.
+   * Blocks durable in the file that level does not index yet (a crash came between the block's
+   * fsync and its batch), in order; the next blocks indexed must be these.
+   */
+  get unindexed(): readonly BlockSpan[] {
+    return this.kept;
+  }
+
+  /**
+   * Writes blocks after the last indexed one and, when `durable`, fsyncs them: from then on they
+   * are committed. The next write goes past them only once the caller's level batch naming their
+   * spans succeeded and it called `indexed`; if the batch failed it calls `discard`. Blocks the
+   * file already holds unindexed are not written again: each must be the block given for its
+   * place, byte for byte, or the write is refused.
    */
   async write(blocks: readonly Uint8Array[], durable: boolean): Promise<BlockSpan[]> {
     const spans: BlockSpan[] = [];
+    const fresh = blocks.slice(this.kept.length);
+    for (const [i, bytes] of blocks.slice(0, this.kept.length).entries()) {
+      const span = this.kept[i] as BlockSpan;
+      const stored = Buffer.allocUnsafe(span.l);
+      await this.handle.read(stored, 0, span.l, span.o + FRAME_HEADER);
+      if (span.l !== bytes.length || !stored.equals(bytes))
+        throw new Error(
+          `the block file ${this.location} holds another block at offset ${span.o} than the one written there now`,
+        );
+      spans.push(span);
+    }
+    if (fresh.length === 0) return spans;
+    const start = this.next;
     const parts: Uint8Array[] = [];
-    let at = this.end;
-    for (const bytes of blocks) {
+    let at = start;
+    for (const bytes of fresh) {
       parts.push(frameHeader(bytes), bytes);
       spans.push({ o: at, l: bytes.length });
       at += FRAME_HEADER + bytes.length;
     }
     // Header and bytes go out as they are, without a copy into one buffer.
-    let written = (await this.handle.writev(parts, this.end)).bytesWritten;
-    const total = at - this.end;
+    let written = (await this.handle.writev(parts, start)).bytesWritten;
+    const total = at - start;
     if (written < total) {
       // A short write (more buffers than one call takes, a disk filling up) is continued; on a
       // full disk the next write reports ENOSPC.
@@ -109,7 +160,7 @@ export class BlockFile {
           rest,
           offset,
           rest.length - offset,
-          this.end + written,
+          start + written,
         );
         written += bytesWritten;
       }
@@ -118,9 +169,24 @@ export class BlockFile {
     return spans;
   }
 
-  /** Marks written blocks committed: their spans are durable in level. */
-  committed(last: BlockSpan): void {
+  /** Where the next block is written: past the last indexed block, or the last one kept. */
+  private get next(): number {
+    return this.kept.length > 0 ? spanEnd(this.kept[this.kept.length - 1] as BlockSpan) : this.end;
+  }
+
+  /** Marks written blocks indexed: their spans are in level. */
+  indexed(last: BlockSpan): void {
     this.end = spanEnd(last);
+    this.kept = this.kept.filter((span) => span.o >= this.end);
+  }
+
+  /**
+   * Cuts off, durably, blocks written whose level batch then failed: they were never
+   * acknowledged, and must not come back as committed on the next open.
+   */
+  async discard(): Promise<void> {
+    await this.handle.truncate(this.next);
+    await this.handle.datasync();
   }
 
   /** Block `n`'s canonical bytes, checked against its frame; throws naming the block otherwise. */
@@ -151,7 +217,8 @@ const MIGRATION_BATCH_BYTES = 16 * 1024 * 1024;
  * Moves the blocks a ledger of the previous format kept as JSON in level into its block file:
  * `legacy` yields them in height order, `commit` writes their spans and deletes the legacy
  * entries in one batch. A crash part-way leaves some blocks moved and the rest still in level,
- * and the next open moves the rest (the file is cut back to the last span on open).
+ * and the next open moves the rest: the frames of the chunk whose batch the crash took are found
+ * again past the last span, and writing the same blocks again takes them as they are.
  */
 export async function migrateBlocks<T>(
   file: BlockFile,
@@ -170,7 +237,7 @@ export async function migrateBlocks<T>(
     await commit(
       chunk.map((c, i) => ({ key: c.key, value: c.value, span: spans[i] as BlockSpan })),
     );
-    file.committed(spans[spans.length - 1] as BlockSpan);
+    file.indexed(spans[spans.length - 1] as BlockSpan);
     chunk = [];
     bytes = 0;
   };

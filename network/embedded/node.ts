@@ -2,7 +2,9 @@
  * A department's node (Fabric's peer): its own ledger store, the chaincode, an endorser that
  * simulates proposals against its own committed state and signs the result, and a committer
  * that pulls blocks from the orderer's log, checks and validates each one itself and commits it
- * atomically. The same loop serves live delivery and catch-up after a stop.
+ * atomically. The same loop serves live delivery, catch-up after a stop, and the blocks a crash
+ * left committed in the node's block file but not in its level database (./block-file.ts),
+ * which it validates and applies again from its own file first.
  */
 import { EventEmitter } from 'node:events';
 import type { ChaincodeInterface } from 'fabric-shim';
@@ -18,7 +20,13 @@ import { signerRef, signWith, type SigningIdentity } from './identity.js';
 import { addTime } from './metrics.js';
 import type { Orderer } from './orderer.js';
 import { checkCall, txIdFor } from './proposal.js';
-import { GENESIS_TIP, LedgerStore, type BlockRecord, type Tip } from './store.js';
+import {
+  GENESIS_TIP,
+  LEVEL_SYNC_BLOCKS,
+  LedgerStore,
+  type BlockRecord,
+  type Tip,
+} from './store.js';
 import { canonical, seal } from './sealed.js';
 import { simulate } from './stub.js';
 import {
@@ -279,7 +287,12 @@ export class DepartmentNode {
     }
   }
 
-  /** Pulls, checks, validates and commits every block the orderer has that this node lacks. */
+  /**
+   * Pulls, checks, validates and commits every block the orderer has that this node lacks. The
+   * blocks its own block file holds past its tip come first, validated and applied exactly as on
+   * first commit (deterministic: the same state as every other node's): a crash came between
+   * their fsync and their level batch, so they are committed, and may have been acknowledged.
+   */
   sync(): Promise<void> {
     if (this.syncing) {
       this.resync = true;
@@ -298,9 +311,12 @@ export class DepartmentNode {
         const store = this.store;
         if (!store || this.halted || !this.unsubscribe || this.paused > 0) return;
         const height = store.tip.height;
-        if (height >= this.options.orderer.height) break;
+        const own = store.unindexed > 0;
+        if (!own && height >= this.options.orderer.height) break;
         try {
-          const block = await this.options.orderer.block(height);
+          const block = own
+            ? await store.unindexedBlock()
+            : await this.options.orderer.block(height);
           // The orderer claims this height but cannot produce the block: the node cannot go on,
           // and must not look caught up.
           if (!block)
@@ -332,7 +348,8 @@ export class DepartmentNode {
   /**
    * The quick check at start: the recorded tip names the last stored block (hash and commit
    * hash), nothing is stored past it, that block carries the orderer's signature, chains to its
-   * predecessor and matches its data hash, and it is the orderer's block of that number.
+   * predecessor and matches its data hash, and it is the orderer's block of that number; and no
+   * block's level batch was lost below it (see LEVEL_SYNC_BLOCKS).
    */
   private async startupCheck(store: LedgerStore): Promise<void> {
     const { height, blockHash, commitHash } = store.tip;
@@ -341,6 +358,11 @@ export class DepartmentNode {
     };
     if (await store.blockRecord(height)) fail(`a block is stored past the tip (height ${height})`);
     if (height === 0) return;
+    const from = Math.max(0, height - LEVEL_SYNC_BLOCKS);
+    if ((await store.indexedBlocks(from, height)) !== height - from)
+      fail(
+        `the commit of one of blocks ${from} to ${height - 1} is missing below the tip (a power loss took a level batch): repair the node`,
+      );
     const last = await store.blockRecord(height - 1);
     if (!last) return fail(`block ${height - 1}, the tip, is missing`);
     if (

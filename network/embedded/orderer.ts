@@ -2,7 +2,8 @@
  * The ordering service: a single orderer (the embedded network is one process, so there is no
  * consensus to run) that cuts blocks by count, size and timeout as Fabric's block cutter does,
  * chains and signs their headers, and keeps its own durable block log: the blocks' canonical bytes
- * in a block file (./block-file.ts), their spans and the tip in its own level database.
+ * in a block file (./block-file.ts), its commit point, and their spans and the tip in its own
+ * level database, which opening brings up to the file's last whole block.
  */
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
@@ -19,7 +20,7 @@ import { sha256Hex } from './crypto.js';
 import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';
 import type { BatchConfig } from './config.js';
-import { atomicWrite, blockKey } from './store.js';
+import { atomicWrite, blockKey, LEVEL_SYNC_BLOCKS, syncsLevel } from './store.js';
 import { dataHash, sealBlock, sealTransaction } from './validator.js';
 
 const RECENT_BLOCKS = 64;
@@ -44,6 +45,39 @@ interface Pending {
 interface OrdererTip {
   height: number;
   lastHash: string;
+}
+
+/**
+ * Indexes the blocks the log's file holds past the last span (fsynced before a crash took their
+ * level batch: committed, and possibly acknowledged): each must be the next block, chained to
+ * the tip; the orderer signed them, and the start-up check verifies the last ones. Returns the
+ * tip past them.
+ */
+async function indexKept(
+  db: Level<string, unknown>,
+  file: BlockFile,
+  tip: OrdererTip,
+): Promise<OrdererTip> {
+  const kept = file.unindexed;
+  if (kept.length === 0) return tip;
+  const ops: { type: 'put'; key: string; value: unknown }[] = [];
+  let { height, lastHash } = tip;
+  for (const span of kept) {
+    const block = parseJson(await file.read(span, height)) as Partial<Block>;
+    if (block.header?.number !== height || block.header.previousHash !== lastHash)
+      throw new LedgerError(
+        'ORDERER_LOG_CORRUPT',
+        `the orderer's log: the block file ${file.location} holds, past block ${height - 1}, a block that is not block ${height} chained to it (at offset ${span.o})`,
+      );
+    ops.push({ type: 'put', key: logSpanKey(height), value: span });
+    lastHash = sha256Hex(encodeHeader(block.header));
+    height += 1;
+  }
+  const recovered: OrdererTip = { height, lastHash };
+  ops.push({ type: 'put', key: 'tip', value: recovered });
+  await atomicWrite(db, ops, true);
+  file.indexed(kept[kept.length - 1] as BlockSpan);
+  return recovered;
 }
 
 export class Orderer {
@@ -111,7 +145,7 @@ export class Orderer {
             true,
           ),
       );
-      return new Orderer(db, file, identity, batch, durable, tip);
+      return new Orderer(db, file, identity, batch, durable, await indexKept(db, file, tip));
     } catch (err) {
       await file?.close();
       await db.close();
@@ -172,8 +206,9 @@ export class Orderer {
 
   /**
    * The quick check at start: the last `blocks` blocks of the log exist under their numbers,
-   * chain to one another and to the tip, nothing is stored past the tip, and `check` (signature
-   * and data hash) accepts each. Throws ORDERER_LOG_CORRUPT naming the block otherwise.
+   * chain to one another and to the tip, nothing is stored past the tip, `check` (signature
+   * and data hash) accepts each, and no block's level batch was lost below the tip (see
+   * LEVEL_SYNC_BLOCKS). Throws ORDERER_LOG_CORRUPT naming the block otherwise.
    */
   async checkTail(
     blocks: number,
@@ -188,6 +223,12 @@ export class Orderer {
         fail(err instanceof Error ? err.message : String(err)),
       );
     if (await stored(height)) fail(`a block is stored past the tip (height ${height})`);
+    const from = Math.max(0, height - LEVEL_SYNC_BLOCKS);
+    const indexed = await this.db.keys({ gte: logSpanKey(from), lt: logSpanKey(height) }).all();
+    if (indexed.length !== height - from)
+      fail(
+        `the index of one of blocks ${from} to ${height - 1} is missing below the tip (a power loss took a level batch)`,
+      );
     let next = lastHash;
     for (let n = height - 1; n >= Math.max(0, height - blocks); n--) {
       const block = (await stored(n)) as Block | undefined;
@@ -260,7 +301,7 @@ export class Orderer {
         continue;
       }
       const [span] = (await this.file.write([canonicalBytes(op.block)], false)) as [BlockSpan];
-      this.file.committed(span);
+      this.file.indexed(span);
       await this.db.put(logSpanKey(op.n), span);
     }
   }
@@ -323,7 +364,7 @@ export class Orderer {
         return;
       }
       try {
-        // The block's bytes are durable before the batch that commits them names them.
+        // The block's bytes are durable (committed) before the batch that indexes them names them.
         const [span] = (await this.file.write([bytes], this.durable)) as [BlockSpan];
         await atomicWrite(
           this.db,
@@ -331,16 +372,24 @@ export class Orderer {
             { type: 'put', key: logSpanKey(header.number), value: span },
             { type: 'put', key: 'tip', value: tip },
           ],
-          this.durable,
+          syncsLevel(header.number, this.durable),
         );
-        this.file.committed(span);
+        this.file.indexed(span);
       } catch (err) {
         // Nothing after the failed block may be written or acknowledged: numbering restarts at
-        // the log's durable tip, and blocks already cut after this one are refused (epoch).
+        // the log's durable tip, and blocks already cut after this one are refused (epoch). The
+        // block is cut off its file, so that a restart does not find it committed.
         this.epoch += 1;
         this.nextNumber = this.tip.height;
         this.nextPrevious = this.tip.lastHash;
-        this.failure = err instanceof Error ? err : new Error(String(err));
+        const cause = err instanceof Error ? err : new Error(String(err));
+        this.failure = await this.file.discard().then(
+          () => cause,
+          (cut: unknown) =>
+            new Error(
+              `${cause.message}; cutting the block off the log's file failed too (${cut instanceof Error ? cut.message : String(cut)}), so a restart before the next block may find it committed`,
+            ),
+        );
         const error = new LedgerError(
           'ORDERER_WRITE_FAILED',
           `the orderer could not write block ${header.number} to its log: ${this.failure.message}; resubmit`,

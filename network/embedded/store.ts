@@ -2,9 +2,11 @@
  * One department node's ledger: its blocks in an append-only block file (./block-file.ts), and
  * in its own level database each block's place in that file with its validation codes and commit
  * hash, world state with versions and key-level policies, key history, a transaction id index
- * and the tip. A block's bytes are fsynced first, then everything it changes is written in one
- * atomic level batch, so a crash leaves the whole block or none of it, and opening reads only
- * the tip (and cuts off a block file tail no batch committed).
+ * and the tip. A block is committed once its bytes are fsynced to the block file; then everything
+ * it changes is written in one atomic level batch, without an fsync of its own (see
+ * LEVEL_SYNC_BLOCKS). A crash leaves each block's batch whole or absent, and level never ahead of
+ * the block file; the blocks a crash left in the file past level's tip are given back
+ * (`unindexedBlock`) for the node to validate and commit again, and opening reads only the tip.
  */
 import { Level } from 'level';
 import { canonicalBytes, parseJson } from '@shulian/chaincode/canonical';
@@ -54,6 +56,20 @@ export interface StoredHistory {
   d: boolean;
   v: string;
 }
+
+/**
+ * Level batches that index blocks are written without sync, the block file's fsync being the
+ * commit point, except every LEVEL_SYNC_BLOCKS-th block's. LevelDB replays an unsynced
+ * write-ahead log past a damaged record, so a power loss that kept a later page of it and not an
+ * earlier one would keep a later block's batch and lose an earlier one's. A synced batch makes
+ * every batch before it durable, so such a hole can only lie among the last LEVEL_SYNC_BLOCKS
+ * blocks below the tip, and the start-up checks (./node.ts, ./orderer.ts) look there.
+ */
+export const LEVEL_SYNC_BLOCKS = 64;
+
+/** Whether block `n`'s level batch is synced (durable ledgers only). */
+export const syncsLevel = (n: number, durable: boolean): boolean =>
+  durable && n % LEVEL_SYNC_BLOCKS === LEVEL_SYNC_BLOCKS - 1;
 
 /** classic-level honours `sync` (fsync before resolving); abstract-level's types do not declare it. */
 export function atomicWrite(
@@ -332,13 +348,40 @@ export class LedgerStore implements StateReader {
   async blockRecord(n: number): Promise<BlockRecord | undefined> {
     const stored = (await this.spans.getMany([blockKey(n)]))[0] as StoredBlock | undefined;
     if (!stored) return undefined;
-    const block = parseJson(await this.file.read(stored, n)) as Block;
+    const block = await this.readBlock(stored, n);
     return {
       block,
       codes: stored.codes,
       blockHash: stored.blockHash,
       commitHash: stored.commitHash,
     };
+  }
+
+  private async readBlock(span: BlockSpan, n: number): Promise<Block> {
+    return parseJson(await this.file.read(span, n)) as Block;
+  }
+
+  /**
+   * The block at the tip's height that the block file holds but level does not index: committed
+   * (fsynced) before a crash took its level batch. The node validates and commits it again as on
+   * first commit; committing it takes its bytes from the file rather than writing them twice.
+   */
+  async unindexedBlock(): Promise<Block | undefined> {
+    const [span] = this.file.unindexed;
+    return span && this.readBlock(span, this.current.height);
+  }
+
+  /** How many blocks the block file holds past the tip (see unindexedBlock). */
+  get unindexed(): number {
+    return this.file.unindexed.length;
+  }
+
+  /**
+   * How many of blocks `from` to `to - 1` level indexes: fewer than all means a batch was lost
+   * among them (see LEVEL_SYNC_BLOCKS).
+   */
+  async indexedBlocks(from: number, to: number): Promise<number> {
+    return (await this.spans.keys({ gte: blockKey(from), lt: blockKey(to) }).all()).length;
   }
 
   async txLocation(txId: string): Promise<TxLocation | undefined> {
@@ -350,8 +393,10 @@ export class LedgerStore implements StateReader {
   }
 
   /**
-   * Commits a validated block: its canonical bytes (`bytes`) to the block file, then its span and
-   * its valid transactions' updates in one atomic batch.
+   * Commits a validated block: its canonical bytes (`bytes`) to the block file, fsynced when
+   * `durable` (the commit point), then its span and its valid transactions' updates in one atomic
+   * batch. If the batch fails the block's frame stays: it is the orderer's block, committed again
+   * at the same place with the same bytes, or, after a restart, found there and applied again.
    */
   async commit(
     record: BlockRecord,
@@ -402,8 +447,8 @@ export class LedgerStore implements StateReader {
     };
     ops.push({ type: 'put', sublevel: this.spans, key: blockKey(n), value: stored });
     ops.push({ type: 'put', sublevel: this.meta, key: 'tip', value: tip });
-    await atomicWrite(this.db, ops, durable);
-    this.file.committed(span);
+    await atomicWrite(this.db, ops, syncsLevel(n, durable));
+    this.file.indexed(span);
     for (const u of updates) {
       for (const { key, entry } of u.state) {
         this.remember(key, entry);
@@ -429,7 +474,7 @@ export class LedgerStore implements StateReader {
    */
   async putRawBlock(n: number, record: BlockRecord): Promise<void> {
     const [span] = (await this.file.write([canonicalBytes(record.block)], false)) as [BlockSpan];
-    this.file.committed(span);
+    this.file.indexed(span);
     const { codes, blockHash, commitHash } = record;
     const stored: StoredBlock = { ...span, codes, blockHash, commitHash };
     await this.spans.put(blockKey(n), stored);

@@ -1,9 +1,10 @@
 /**
  * The block files (network/embedded/block-file.ts) at every point a crash can leave them: a block
- * written and fsynced whose level batch never ran, a torn last record, level naming more of the
- * file than the disk kept, and a migration from the previous format interrupted part-way. Each
- * must come back at a consistent height with nothing committed lost, or be refused naming the
- * ledger and the block.
+ * written and fsynced whose level batch never ran (kept, and indexed again: see also
+ * tests/reliability/unindexed-block.test.ts, which kills a process at that point), a torn last
+ * record, level naming more of the file than the disk kept, and a migration from the previous
+ * format interrupted part-way. Each must come back at a consistent height with nothing committed
+ * lost, or be refused naming the ledger and the block.
  */
 import { open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,9 +42,9 @@ async function appendRaw(file: string, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/** Appends a whole, fsynced frame past the committed end, as a crash before the level batch leaves it. */
-async function appendFrame(dir: string, committedEnd: number, bytes: Uint8Array): Promise<void> {
-  const file = await BlockFile.open(dir, committedEnd);
+/** Appends a whole, fsynced frame past the indexed end, as a crash before the level batch leaves it. */
+async function appendFrame(dir: string, indexedEnd: number, bytes: Uint8Array): Promise<void> {
+  const file = await BlockFile.open(dir, indexedEnd);
   try {
     await file.write([bytes], true);
   } finally {
@@ -110,10 +111,45 @@ describe('a block file', () => {
       const file = await BlockFile.open(dir, 0);
       const blocks = Array.from({ length: 3000 }, (_, i) => Buffer.from(`{"block":${i}}`));
       const spans = await file.write(blocks, true);
-      file.committed(spans[spans.length - 1] as BlockSpan);
+      file.indexed(spans[spans.length - 1] as BlockSpan);
       for (const [i, span] of spans.entries())
         expect(Buffer.from(await file.read(span, i)).toString()).toBe(`{"block":${i}}`);
       expect(await sizeOf(path.join(dir, BLOCK_FILE))).toBe(spanEnd(spans[2999] as BlockSpan));
+      await file.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('keeps whole frames past the indexed end, cuts a torn one and all after it, and takes kept blocks as they are', async () => {
+    const { dir, cleanup } = await tempDir('shulian-blockfile-');
+    try {
+      const location = path.join(dir, BLOCK_FILE);
+      const blocks = [0, 1, 2].map((i) => Buffer.from(`{"block":${i}}`));
+      const first = await BlockFile.open(dir, 0);
+      const spans = await first.write(blocks, true);
+      await first.close();
+      // A crash took the batch indexing blocks 1 and 2, and tore the write after them.
+      const indexedEnd = spanEnd(spans[0] as BlockSpan);
+      const torn = Buffer.alloc(8 + 4);
+      torn.writeUInt32BE(4, 0);
+      torn.writeUInt32BE(12345, 4);
+      await appendRaw(location, torn);
+      const file = await BlockFile.open(dir, indexedEnd);
+      expect(file.unindexed).toEqual(spans.slice(1));
+      expect(await sizeOf(location)).toBe(spanEnd(spans[2] as BlockSpan));
+      // Another block in a kept block's place is refused; the same bytes are taken unwritten.
+      await expect(file.write([Buffer.from('{"block":9}')], true)).rejects.toThrow(
+        /holds another block at offset/,
+      );
+      expect(await file.write([blocks[1] as Buffer], true)).toEqual([spans[1]]);
+      file.indexed(spans[1] as BlockSpan);
+      expect(file.unindexed).toEqual([spans[2]]);
+      // A new block goes past the last kept one; a failed batch's block is cut off again.
+      const [next] = await file.write([blocks[2] as Buffer, Buffer.from('{"block":3}')], true);
+      expect(next).toEqual(spans[2]);
+      await file.discard();
+      expect(await sizeOf(location)).toBe(spanEnd(spans[2] as BlockSpan));
       await file.close();
     } finally {
       await cleanup();
@@ -174,37 +210,41 @@ describe('block files: every crash point comes back consistent', () => {
       ).toEqual(span);
   });
 
-  it('a block fsynced to a node file whose level batch never ran is cut off and committed again', async () => {
+  it("a whole frame past a node's tip that is not its next block halts the node, and repair restores it", async () => {
     const live = net as EmbeddedNetwork;
     const span = (await live
       .node('amr')
       .ledger()
       .blockSpan(BLOCKS - 1)) as BlockSpan;
-    const next = canonicalBytes(await live.orderer.storedBlock(BLOCKS - 1));
+    const again = canonicalBytes(await live.orderer.storedBlock(BLOCKS - 1));
     await live.close();
-    await appendFrame(nodeLedger(dir, 'amr'), spanEnd(span), next);
-    const file = path.join(nodeLedger(dir, 'amr'), BLOCK_FILE);
-    expect(await sizeOf(file)).toBeGreaterThan(spanEnd(span));
+    await appendFrame(nodeLedger(dir, 'amr'), spanEnd(span), again);
     net = await openTestNetwork(dir, options);
-    expect(net.node('amr').tip.height).toBe(BLOCKS);
-    expect(await sizeOf(file)).toBe(spanEnd(span));
+    expect(net.nodeStates().find((s) => s.id === 'amr')?.halted).toMatch(
+      new RegExp(`expected block ${BLOCKS}, got ${BLOCKS - 1}`),
+    );
+    await net.repairNode('amr');
+    await net.settle();
     await net.close();
     const reopened = await reopenAndCheck();
     expect((await reopened.node('amr').ledger().blockSpan(BLOCKS))?.o).toBe(spanEnd(span));
   });
 
-  it("a block fsynced to the orderer's file whose level batch never ran is dropped, and its number reused", async () => {
+  it("a whole frame past the orderer's tip that is not its next block is refused, naming it", async () => {
     const live = net as EmbeddedNetwork;
     const span = (await live.orderer.blockSpan(BLOCKS - 1)) as BlockSpan;
     const last = canonicalBytes(await live.orderer.storedBlock(BLOCKS - 1));
     await live.close();
+    net = undefined;
     await appendFrame(ordererLog(dir), spanEnd(span), last);
-    const reopened = await reopenAndCheck();
-    // The new block BLOCKS - 1 + 1 took the dropped block's place in the file.
-    expect((await reopened.orderer.blockSpan(BLOCKS))?.o).toBe(spanEnd(span));
+    const err = await openTestNetwork(dir, options).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ORDERER_LOG_CORRUPT' });
+    expect((err as Error).message).toMatch(
+      new RegExp(`past block ${BLOCKS - 1}, a block that is not block ${BLOCKS} chained to it`),
+    );
   });
 
-  it('a failed level batch after the block file write commits nothing, across a restart', async () => {
+  it('a failed level batch after the block file write is cut off the file: nothing is committed, across a restart', async () => {
     const live = net as EmbeddedNetwork;
     const db = (live.orderer as unknown as { db: { batch: (...args: unknown[]) => unknown } }).db;
     const batch = db.batch.bind(db);
@@ -217,6 +257,27 @@ describe('block files: every crash point comes back consistent', () => {
     expect(live.orderer.height).toBe(BLOCKS);
     await live.close();
     await reopenAndCheck();
+  });
+
+  it('a level batch lost below the tip (a power loss) halts the node and refuses the orderer, naming the blocks', async () => {
+    await (net as EmbeddedNetwork).close();
+    const db = new Level<string, unknown>(nodeLedger(dir, 'amr'), { valueEncoding: 'json' });
+    await db.sublevel<string, unknown>('spans', { valueEncoding: 'json' }).del(blockKey(2));
+    await db.close();
+    net = await openTestNetwork(dir, options);
+    expect(net.nodeStates().find((s) => s.id === 'amr')?.halted).toMatch(
+      new RegExp(`the commit of one of blocks 0 to ${BLOCKS - 1} is missing below the tip`),
+    );
+    await net.close();
+    net = undefined;
+    const log = new Level<string, unknown>(ordererLog(dir), { valueEncoding: 'json' });
+    await log.del(logSpanKey(2));
+    await log.close();
+    const err = await openTestNetwork(dir, options).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ORDERER_LOG_CORRUPT' });
+    expect((err as Error).message).toMatch(
+      new RegExp(`the index of one of blocks 0 to ${BLOCKS - 1} is missing below the tip`),
+    );
   });
 
   it('a torn last record in every block file is cut off on open', async () => {

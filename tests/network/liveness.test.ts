@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalBytes, parseJson } from '@shulian/chaincode/canonical';
 import { BlockFile, spanEnd, type BlockSpan } from '../../network/embedded/block-file.js';
 import { logSpanKey } from '../../network/embedded/orderer.js';
+import { LEVEL_SYNC_BLOCKS } from '../../network/embedded/store.js';
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { openTestNetwork, tempDir } from './helpers.js';
 
@@ -33,8 +34,10 @@ describe('liveness', () => {
     const alice = await net.identity('coord', 'alice');
     await net.submit(alice, 'Put', ['a', '1']);
     await net.stopNode('health');
-    // Enough blocks that block 2 lies before the log's tail, which the start-up check reads.
-    for (let i = 0; i < 7; i++) await net.submit(alice, 'Put', [`k${i}`, 'v']);
+    // Enough blocks that block 2 lies before the log's tail, which the start-up check reads (its
+    // last blocks, and whether any of the last LEVEL_SYNC_BLOCKS lost its index entry).
+    const later = LEVEL_SYNC_BLOCKS + 2;
+    for (let i = 0; i < later; i++) await net.submit(alice, 'Put', [`k${i}`, 'v']);
     await net.settle();
     await net.close();
     // Block 2 disappears from the orderer's log; health has not committed it yet.
@@ -52,7 +55,7 @@ describe('liveness', () => {
     const bob = await net.identity('health', 'bob');
     const started = performance.now();
     await expect(net.submit(bob, 'Put', ['after', 'halt'])).resolves.toMatchObject({
-      blockNumber: 8,
+      blockNumber: later + 1,
     });
     expect(performance.now() - started).toBeLessThan(5_000);
     const report = await net.verify();

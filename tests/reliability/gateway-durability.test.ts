@@ -1,10 +1,11 @@
 /**
  * Durability of the gateway's acknowledgements: kill -9 keeps the page cache, so the crash test
- * would pass with fsync off. Here every level batch is watched while anchors are acknowledged over
- * HTTP (201): each must be preceded by a synced orderer-log batch holding its block, a synced
- * commit of that block on the owner's node and a synced anchor-book entry for the version (its
- * record and its blob's key, in one batch). The same check run on a gateway with durability turned
- * off must fail, or it would prove nothing.
+ * would pass with fsync off. Here every level batch and file fsync is watched while anchors are
+ * acknowledged over HTTP (201): each must be preceded by an orderer-log batch holding its block
+ * and a commit of that block on the owner's node, each after an fsync of its block file (the
+ * ledger's commit point, network/embedded/block-file.ts), and a synced anchor-book entry for the
+ * version (its record and its blob's key, in one batch). The same check run on a gateway with
+ * durability turned off must fail, or it would prove nothing.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { blockFileSyncedBefore, recordWrites } from './level-writes.js';
 
 const ANCHORS = 6;
 
-/** Anchors over HTTP; returns the acknowledgements that lacked a synced write before them. */
+/** Anchors over HTTP; returns the acknowledgements that lacked a durable write before them. */
 async function unsyncedAnchors(durable: boolean): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'shulian-gwdurable-'));
   const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', rateLimit: 0 });
@@ -47,14 +48,12 @@ async function unsyncedAnchors(durable: boolean): Promise<string[]> {
       const node = join(dir, 'network', 'departments', 'health');
       const ordered = before.some(
         (w, i) =>
-          w.sync &&
           w.location.startsWith(log) &&
           w.keys.includes(logSpanKey(tx.blockNumber)) &&
           blockFileSyncedBefore(before, i),
       );
       const committed = before.some(
         (w, i) =>
-          w.sync &&
           w.location.startsWith(node) &&
           w.keys.some((k) => k.endsWith(`!spans!${key}`)) &&
           blockFileSyncedBefore(before, i),
