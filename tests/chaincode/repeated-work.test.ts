@@ -1,15 +1,19 @@
 /**
  * Work the chaincode no longer repeats on its hot path, and the proof that what it skips
  * changes nothing: member paths built only for a failure's message, writes checked in memory
- * when the value reads back equal, and fabric-shim's parameter reading without its eager debug.
+ * when the value reads back equal, fabric-shim's parameter reading without its eager debug, and
+ * each owner's key-level policy serialised once.
  */
 import { createRequire } from 'node:module';
+import type * as FabricShim from 'fabric-shim';
 import { describe, expect, it, vi } from 'vitest';
 import { canonicalJson, isPlainJson, parseJson } from '@shulian/chaincode/canonical';
 import { catalogField } from '@shulian/chaincode/entities';
 import { parseInput } from '@shulian/chaincode/inputs';
 import { arrayOf, identifier, object, str } from '@shulian/chaincode/schema';
+import { TX } from '@shulian/chaincode/constants';
 import { loadChaincode } from '../../network/embedded/chaincode.js';
+import { createWorld, entry, MARKET, ok, PSB } from './world.js';
 
 const load = createRequire(import.meta.url);
 
@@ -203,6 +207,41 @@ describe("fabric-shim's parameter reading", () => {
     } finally {
       logger.silent = silent;
       enabled.mockRestore();
+    }
+  });
+});
+
+describe("the owner's key-level policy", () => {
+  it('is serialised once per organisation, to the bytes fabric-shim builds for it', async () => {
+    const { KeyEndorsementPolicy } = load('fabric-shim') as typeof FabricShim;
+    const policyOf = (msp: string): Uint8Array => {
+      const policy = new KeyEndorsementPolicy();
+      policy.addOrgs('MEMBER', msp);
+      return policy.getPolicy();
+    };
+    const expected = { [PSB]: policyOf(PSB), [MARKET]: policyOf(MARKET) };
+    expect(Buffer.from(expected[PSB]).equals(Buffer.from(expected[MARKET]))).toBe(false);
+    const built = vi.spyOn(KeyEndorsementPolicy.prototype, 'getPolicy');
+    try {
+      const w = await createWorld();
+      const entries = [
+        ['psbPublisher', 'PSB-0001', PSB],
+        ['psbPublisher', 'PSB-0002', PSB],
+        ['marketPublisher', 'MKT-0001', MARKET],
+        ['marketPublisher', 'MKT-0002', MARKET],
+      ] as const;
+      for (const [user, id] of entries)
+        ok(await w.submit(user, TX.catalog.CreateEntry, [JSON.stringify(entry(id))]));
+      // Four entries, two keys each, two owners: at most one serialisation per owner.
+      expect(built.mock.calls.length).toBeLessThanOrEqual(2);
+      for (const [, id, owner] of entries) {
+        const stored = await w.h.state.get(`\u0000catalog\u0000${id}\u0000`);
+        expect(Buffer.from(stored?.validationParameter ?? [])).toEqual(
+          Buffer.from(expected[owner]),
+        );
+      }
+    } finally {
+      built.mockRestore();
     }
   });
 });

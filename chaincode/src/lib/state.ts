@@ -133,13 +133,27 @@ export async function put<T>(
 }
 
 /**
+ * Each owner's key-level policy, serialised once: fabric-shim's getPolicy() builds a
+ * google-protobuf SignaturePolicyEnvelope on every call (about 10 µs in the embedded network, and
+ * AnchorVersion restricts two keys per endorsement, #18), and the bytes depend on the MSP id
+ * alone. Owners are the channel's organisations, a handful.
+ */
+const ownerPolicies = new Map<string, Uint8Array>();
+
+/**
  * Names the owner's organisation as the only endorser of a key (state-based endorsement), so
  * on Fabric another department cannot change it even with a modified chaincode.
  */
 export async function restrictToOwner(ctx: Context, key: string, ownerMsp: string): Promise<void> {
-  const policy = new KeyEndorsementPolicy();
-  policy.addOrgs('MEMBER', ownerMsp);
-  await ctx.stub.setStateValidationParameter(key, policy.getPolicy());
+  let policy = ownerPolicies.get(ownerMsp);
+  if (!policy) {
+    const built = new KeyEndorsementPolicy();
+    built.addOrgs('MEMBER', ownerMsp);
+    policy = built.getPolicy();
+    ownerPolicies.set(ownerMsp, policy);
+  }
+  // A copy per write: the stub keeps what it is given.
+  await ctx.stub.setStateValidationParameter(key, policy.slice());
 }
 
 export function emit(ctx: Context, name: EventName, payload: unknown): void {
