@@ -1,4 +1,5 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChaincodeHarness, type ChaincodeHarness } from '../../network/embedded/harness.js';
 import type { SigningIdentity } from '../../network/embedded/identity.js';
 import { TestContract } from './fixtures/test-contract.js';
@@ -52,6 +53,38 @@ describe('chaincode harness: fabric-shim ChaincodeStub over the embedded simulat
       channel: 'shulian',
       fcn: 'WhoAmI',
     });
+  });
+
+  it("derives each creator's identity from its certificate once, and answers as fabric-shim does", async () => {
+    const shimRequire = createRequire(createRequire(import.meta.url).resolve('fabric-shim'));
+    const { Certificate } = shimRequire('@fidm/x509') as {
+      Certificate: { fromPEM: (pem: unknown) => object };
+    };
+    const bob = await h.identity('psb', 'bob', 'client', { role: 'auditor' });
+    // All it answers but the transaction id, which a fresh nonce makes new each time.
+    const whoAmI = async (who: SigningIdentity): Promise<Record<string, unknown>> => {
+      const { payload } = await h.evaluate(who, 'WhoAmI', [], { timestamp: 1_700_000_000_123 });
+      const { txId, ...rest } = JSON.parse(payload) as Record<string, unknown>;
+      expect(txId).toMatch(/^[0-9a-f]{64}$/);
+      return rest;
+    };
+    const first = await whoAmI(alice);
+    const parsed = vi.spyOn(Certificate, 'fromPEM');
+    try {
+      expect(await whoAmI(alice)).toEqual(first);
+      expect(parsed).not.toHaveBeenCalled();
+      expect(await whoAmI(bob)).toMatchObject({
+        mspId: 'psb',
+        id: 'x509::/C=CN/O=psb/OU=client/CN=bob::/C=CN/O=psb/CN=ca.psb',
+        role: 'auditor',
+        enrollmentId: 'bob',
+      });
+      parsed.mockClear();
+      expect(await whoAmI(bob)).toMatchObject({ mspId: 'psb', role: 'auditor' });
+      expect(parsed).not.toHaveBeenCalled();
+    } finally {
+      parsed.mockRestore();
+    }
   });
 
   it('reports chaincode errors as status 500 with the message', async () => {
