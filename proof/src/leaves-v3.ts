@@ -7,14 +7,17 @@
  * (each field opened or withheld on its own, salts a verifier cannot guess, every name bound) and
  * drops the rest:
  *
- * - salt(i, j) = E_k(uint64be(i) || uint64be(j)): one block of a block cipher per salt, 16 bytes,
- *   the salts of a whole batch of records in one call. `k` is the first 16 bytes of
+ * - salt(i, j) = E_k(uint64be(i) || uint32be(j) || tag): one block of a block cipher per salt,
+ *   16 bytes, the salts of a whole batch of records in one call. `k` is the first 16 bytes of
  *   HMAC(secret, "shulian/record-salt-key/v3"); E is AES-128 for SHA-256 datasets and SM4 for SM3
  *   ones (the national algorithms go together). Position j = 0 is the record's salt, j = 1..n its
  *   fields in canonical (UTF-16 code unit) order of their names; a record that is not a JSON
- *   object has one value at j = 1. A block cipher keyed by the secret is a pseudorandom function
- *   of distinct blocks, as the HMAC was; the provider still re-derives every salt from the secret
- *   alone, and verifiers never need the cipher: a proof gives the salts of the fields it opens.
+ *   object has one value at j = 1. `tag` is the first 4 bytes of H(canonical(sorted names)), so
+ *   records of different columns never share a salt at the same index and position (the secret
+ *   is the gateway's, not the dataset's: version 2 salted by name for the same reason). A block
+ *   cipher keyed by the secret is a pseudorandom function of distinct blocks, as the HMAC was;
+ *   the provider still re-derives every salt from the secret alone, and verifiers never need the
+ *   cipher: a proof gives the salts of the fields it opens.
  * - commitment = H(0x04 || salt(i, j) || canonical(value)): the name is not repeated here, since
  *   the leaf binds each name to its commitment's place. Most values of a register then fit one
  *   block of SHA-256.
@@ -50,25 +53,34 @@ export type RecordScheme = { version: 2 } | { version: 3; cipher: BlockCipher };
 export const saltKeyV3 = (hash: HashFunction, secret: Uint8Array): Uint8Array =>
   hmacWithKey(hash, secret)(SALT_KEY_LABEL).slice(0, SALT_V3_BYTES);
 
-/** Writes the block (index, position) at `at`; both are safe integers, so 32-bit halves suffice. */
-function setBlock(view: DataView, at: number, index: number, position: number): void {
-  view.setUint32(at, Math.floor(index / 0x1_0000_0000));
-  view.setUint32(at + 4, index >>> 0);
-  view.setUint32(at + 8, Math.floor(position / 0x1_0000_0000));
-  view.setUint32(at + 12, position >>> 0);
+/** The first 4 bytes of H(canonical(names)), names sorted (null: a record that is not an object). */
+function namesTag(hash: HashFunction, encodedNames: Uint8Array): number {
+  const digest = hashParts(hash, encodedNames);
+  return ((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0;
 }
 
-/** salt(i, j), one at a time: for proofs; anchoring derives a batch's salts in one call. */
+/** Writes the block (index, position, tag) at `at`; the index is a safe integer. */
+function setBlock(view: DataView, at: number, index: number, position: number, tag: number): void {
+  view.setUint32(at, Math.floor(index / 0x1_0000_0000));
+  view.setUint32(at + 4, index >>> 0);
+  view.setUint32(at + 8, position);
+  view.setUint32(at + 12, tag);
+}
+
+/**
+ * salt(i, j) of a record with `names` (sorted; null for a record that is not an object), one at a
+ * time: for proofs. Anchoring derives a batch's salts in one call.
+ */
 export function saltDeriverV3(
   hash: HashFunction,
   secret: Uint8Array,
   cipher: BlockCipher,
-): (index: number, position: number) => Uint8Array {
+): (index: number, names: readonly string[] | null, position: number) => Uint8Array {
   const key = saltKeyV3(hash, secret);
   const block = new Uint8Array(SALT_V3_BYTES);
   const view = new DataView(block.buffer);
-  return (index, position) => {
-    setBlock(view, 0, index, position);
+  return (index, names, position) => {
+    setBlock(view, 0, index, position, namesTag(hash, utf8(canonicalJson(names))));
     return cipher(key, block).slice(0, SALT_V3_BYTES);
   };
 }
@@ -129,9 +141,9 @@ interface NamesPlan {
   readonly sorted: readonly number[];
   /** canonical JSON of the sorted names (or `null`) */
   readonly encoded: Uint8Array;
+  /** namesTag of `encoded` */
+  readonly tag: number;
 }
-
-const NULL_PLAN: NamesPlan = { names: null, sorted: [0], encoded: utf8('null') };
 
 /**
  * Version 3 leaves of batches of records at anchoring speed: every salt of a batch from one cipher
@@ -149,7 +161,8 @@ export class LeafBatchV3 {
     out: Uint8Array,
     at: number,
   ) => void;
-  private plan: NamesPlan = NULL_PLAN;
+  private readonly nullPlan: NamesPlan;
+  private plan: NamesPlan;
   /** A commitment's message, then a leaf's: grown as needed, never below two blocks. */
   private scratch = new Uint8Array(4096);
   private leafMessage = new Uint8Array(4096);
@@ -160,6 +173,9 @@ export class LeafBatchV3 {
     private readonly cipher: BlockCipher,
   ) {
     this.key = saltKeyV3(hash, secret);
+    const encoded = utf8('null');
+    this.nullPlan = { names: null, sorted: [0], encoded, tag: namesTag(hash, encoded) };
+    this.plan = this.nullPlan;
     const native = hash.digest?.bind(hash) ?? ((data: Uint8Array) => hashParts(hash, data));
     const nativeInto = (message: Uint8Array, length: number, out: Uint8Array, at: number) =>
       out.set(native(message.subarray(0, length)), at);
@@ -174,34 +190,36 @@ export class LeafBatchV3 {
 
   /** The leaves of `records`, numbered from `first`: 32 bytes each, in order. */
   leaves(first: number, records: readonly RecordValues[]): Uint8Array {
+    const plans = records.map((record) => this.planFor(record.names));
     let blocks = 0;
-    for (const record of records) blocks += record.values.length + 1;
+    for (const plan of plans) blocks += plan.sorted.length + 1;
     const input = new Uint8Array(blocks * SALT_V3_BYTES);
     const view = new DataView(input.buffer);
     let at = 0;
-    records.forEach((record, r) => {
-      for (let j = 0; j <= record.values.length; j++, at += SALT_V3_BYTES)
-        setBlock(view, at, first + r, j);
+    plans.forEach((plan, r) => {
+      for (let j = 0; j <= plan.sorted.length; j++, at += SALT_V3_BYTES)
+        setBlock(view, at, first + r, j, plan.tag);
     });
     const salts = this.cipher(this.key, input);
     const out = new Uint8Array(records.length * HASH_BYTES);
     let salt = 0;
     records.forEach((record, r) => {
-      this.leaf(record, salts, salt, out, r * HASH_BYTES);
-      salt += (record.values.length + 1) * SALT_V3_BYTES;
+      const plan = plans[r]!;
+      this.leaf(plan, record, salts, salt, out, r * HASH_BYTES);
+      salt += (plan.sorted.length + 1) * SALT_V3_BYTES;
     });
     return out;
   }
 
   /** One leaf into `out` at `to`; `salts` holds its record salt at `at`, then its fields'. */
   private leaf(
+    plan: NamesPlan,
     record: RecordValues,
     salts: Uint8Array,
     at: number,
     out: Uint8Array,
     to: number,
   ): void {
-    const plan = this.planFor(record.names);
     const n = plan.sorted.length;
     const head = 1 + SALT_V3_BYTES + plan.encoded.length;
     const length = head + n * HASH_BYTES;
@@ -250,15 +268,12 @@ export class LeafBatchV3 {
   private planFor(names: readonly string[] | null): NamesPlan {
     const last = this.plan;
     if (names === last.names) return last;
-    if (names === null) return (this.plan = NULL_PLAN);
+    if (names === null) return (this.plan = this.nullPlan);
     if (last.names?.length === names.length && last.names.every((n, i) => n === names[i]))
       return last;
     const sorted = names.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : 1));
-    this.plan = {
-      names,
-      sorted,
-      encoded: utf8(canonicalJson(sorted.map((i) => names[i]!))),
-    };
+    const encoded = utf8(canonicalJson(sorted.map((i) => names[i]!)));
+    this.plan = { names, sorted, encoded, tag: namesTag(this.hash, encoded) };
     return this.plan;
   }
 }

@@ -185,10 +185,12 @@ function recordSalts(
     };
   }
   const salt = saltDeriverV3(hash, secret, scheme.cipher);
-  const positions = new Map<string, number>(
-    isObject(record) ? canonicalOrder(Object.keys(record)).map((name, k) => [name, k + 1]) : [],
-  );
-  return { record: salt(index, 0), field: (name) => salt(index, positions.get(name ?? '') ?? 1) };
+  const names = isObject(record) ? canonicalOrder(Object.keys(record)) : null;
+  const positions = new Map<string, number>(names?.map((name, k) => [name, k + 1]) ?? []);
+  return {
+    record: salt(index, names, 0),
+    field: (name) => salt(index, names, positions.get(name ?? '') ?? 1),
+  };
 }
 
 /** Every field of a record opened: its value and field salt. */

@@ -1,4 +1,4 @@
-import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fromHex, hashParts, toHex, utf8 } from '@shulian/proof/hash';
 import { anchoringScheme, nodeSha256, nodeSm3 } from '@shulian/proof/node';
@@ -161,13 +161,15 @@ describe('version 3 leaves', () => {
     const salt = saltDeriverV3(hash, secret, anchoringScheme(hash.algorithm).cipher);
     if (record === null || typeof record !== 'object' || Array.isArray(record))
       return toHex(
-        leafV3(hash, salt(index, 0), null, [valueCommitmentV3(hash, salt(index, 1), record)]),
+        leafV3(hash, salt(index, null, 0), null, [
+          valueCommitmentV3(hash, salt(index, null, 1), record),
+        ]),
       );
     const names = Object.keys(record).sort();
     const commitments = names.map((n, k) =>
-      valueCommitmentV3(hash, salt(index, k + 1), record[n]!),
+      valueCommitmentV3(hash, salt(index, names, k + 1), record[n]!),
     );
-    return toHex(leafV3(hash, salt(index, 0), names, commitments));
+    return toHex(leafV3(hash, salt(index, names, 0), names, commitments));
   }
 
   const records: Json[] = [
@@ -205,23 +207,27 @@ describe('version 3 leaves', () => {
       }
   });
 
-  it('derives salts as AES-128 of (index, position) under a key from HMAC(secret), SM4 for SM3', () => {
+  it('derives salts as AES-128 of (index, position, names tag) under a key from HMAC(secret), SM4 for SM3', () => {
     const secret = randomBytes(32);
-    const block = Buffer.alloc(16);
-    block.writeBigUInt64BE(7n, 0);
-    block.writeBigUInt64BE(3n, 8);
     for (const [hash, cipher, mac] of [
       [nodeSha256, 'aes-128-ecb', 'sha256'],
       [nodeSm3, 'sm4-ecb', 'sm3'],
     ] as const) {
+      const block = Buffer.alloc(16);
+      block.writeBigUInt64BE(7n, 0);
+      block.writeUInt32BE(3, 8);
+      createHash(mac).update('["a","b"]').digest().copy(block, 12, 0, 4);
       const key = createHmac(mac, secret)
         .update('shulian/record-salt-key/v3')
         .digest()
         .subarray(0, 16);
       const expected = createCipheriv(cipher, key, null).setAutoPadding(false).update(block);
       const salt = saltDeriverV3(hash, secret, anchoringScheme(hash.algorithm).cipher);
-      expect(toHex(salt(7, 3))).toBe(expected.toString('hex'));
-      expect(toHex(salt(7, 4))).not.toBe(expected.toString('hex'));
+      expect(toHex(salt(7, ['a', 'b'], 3))).toBe(expected.toString('hex'));
+      // Another position, another record's columns: another salt.
+      expect(toHex(salt(7, ['a', 'b'], 2))).not.toBe(expected.toString('hex'));
+      expect(toHex(salt(7, ['a', 'c'], 3))).not.toBe(expected.toString('hex'));
+      expect(toHex(salt(7, null, 3))).not.toBe(expected.toString('hex'));
     }
   });
 
@@ -350,7 +356,7 @@ describe.each(SCHEMES)('record proofs, leaf %s', (_, scheme) => {
   const recordSalt = (key: Uint8Array, index: number): string =>
     toHex(
       scheme.version === 3
-        ? saltDeriverV3(nodeSha256, key, V3.cipher)(index, 0)
+        ? saltDeriverV3(nodeSha256, key, V3.cipher)(index, ['备注', '姓名', '证书编号'].sort(), 0)
         : deriveSalt(nodeSha256, key, index),
     );
 
