@@ -461,16 +461,17 @@ export class EmbeddedNetwork {
   /**
    * Waits until the preferred department's node has committed block `n`; if that node stops or
    * halts meanwhile, another running node answers. With `deadline`, a node that has not
-   * committed the block within commitTimeoutMs fails the call with the deadline's code, naming
-   * the node and its height, instead of waiting forever.
+   * committed the block within `deadline.ms` (default commitTimeoutMs) fails the call with the
+   * deadline's code, naming the node and its height, instead of waiting forever.
    */
   private async awaitBlock(
     preferred: string,
     n: number,
     signal?: AbortSignal,
-    deadline?: { code: 'COMMIT_TIMEOUT' | 'NODE_BEHIND'; what: string; txId?: string },
+    deadline?: { code: 'COMMIT_TIMEOUT' | 'NODE_BEHIND'; what: string; txId?: string; ms?: number },
   ): Promise<{ node: DepartmentNode; record: BlockRecord }> {
-    const timeout = deadline ? AbortSignal.timeout(this.commitTimeoutMs) : undefined;
+    const ms = deadline?.ms ?? this.commitTimeoutMs;
+    const timeout = deadline ? AbortSignal.timeout(ms) : undefined;
     const waitOn = signal && timeout ? AbortSignal.any([signal, timeout]) : (signal ?? timeout);
     for (;;) {
       const node = this.gatewayNode(preferred);
@@ -480,7 +481,7 @@ export class EmbeddedNetwork {
         if (deadline && timeout?.aborted && !signal?.aborted)
           throw new LedgerError(
             deadline.code,
-            `${deadline.what} node ${node.id} has not committed block ${n} within ${this.commitTimeoutMs} ms (it is at height ${node.running ? node.tip.height : 0})`,
+            `${deadline.what} node ${node.id} has not committed block ${n} within ${ms} ms (it is at height ${node.running ? node.tip.height : 0})`,
             deadline.txId === undefined
               ? { blockNumber: n }
               : { txId: deadline.txId, blockNumber: n },
@@ -488,6 +489,19 @@ export class EmbeddedNetwork {
         if (!isNodeGone(err) || signal?.aborted) throw err;
       }
     }
+  }
+
+  /**
+   * Waits until the node a client of `mspId` reads through (another running one while it is down)
+   * holds `height` blocks, failing with NODE_BEHIND after `timeoutMs`.
+   */
+  async waitForHeight(mspId: string, height: number, timeoutMs: number): Promise<void> {
+    if (height <= 0 || this.gatewayNode(mspId).tip.height >= height) return;
+    await this.awaitBlock(mspId, height - 1, undefined, {
+      code: 'NODE_BEHIND',
+      what: `block ${height - 1} was asked for, but`,
+      ms: timeoutMs,
+    });
   }
 
   /** Waits for one node to commit block `n`, failing with NODE_BEHIND past the deadline. */

@@ -144,6 +144,28 @@ export function ledgerConformance(engine: string, create: () => Promise<Conforma
       expect(seen[0]?.transactions.map((x) => x.txId)).toContain(r.txId);
     });
 
+    it('waits for a height: at once when reached, until the block commits, NODE_BEHIND past the bound', async () => {
+      const department = t.departments[0]?.id ?? '';
+      const { height } = await ledger.status();
+      await ledger.waitForHeight(department, height, 5_000);
+      let reached = false;
+      const waiting = ledger
+        .waitForHeight(department, height + 1, 60_000)
+        .then(() => (reached = true));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(reached).toBe(false);
+      await ledger.submit(t.coordinatorAdmin, TX.governance.UpdateDepartment, [
+        t.coordinatorAdmin.department,
+        JSON.stringify({ nameEn: 'Coordinator (waited for)' }),
+      ]);
+      await waiting;
+      const started = Date.now();
+      await expect(ledger.waitForHeight(department, height + 1_000, 300)).rejects.toMatchObject({
+        code: 'NODE_BEHIND',
+      });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
     it('returns proof material for a committed transaction', async () => {
       const proof = await ledger.getTransactionProof(initTx);
       const { engine } = await ledger.status();

@@ -167,6 +167,9 @@ export async function createEmbeddedLedger(
       return network.evaluate(await identity(caller), fcn, args);
     },
 
+    waitForHeight: (department, height, timeoutMs) =>
+      network.waitForHeight(department, height, timeoutMs),
+
     async *blockEvents(eventOptions: EventOptions = {}): AsyncIterable<BlockEvent> {
       const { signal } = eventOptions;
       let next = eventOptions.startBlock ?? status().height;

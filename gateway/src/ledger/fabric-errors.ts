@@ -22,6 +22,7 @@ export type FabricClientErrorCode =
   | 'NO_ENDORSERS'
   | 'TX_NOT_FOUND'
   | 'BLOCK_NOT_FOUND'
+  | 'NODE_BEHIND'
   | 'DEADLINE_EXCEEDED'
   | 'NETWORK_CLOSED';
 

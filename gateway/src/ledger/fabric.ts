@@ -470,6 +470,63 @@ class Heights {
   }
 }
 
+/** What waiting for a peer's height reads: its chain info and its deliver service. */
+interface HeightSources {
+  peers: Map<string, FabricPeer>;
+  heights: Heights;
+  chainInfo(department: string): Promise<{ height: number }>;
+  blocksFrom(
+    department: string,
+    startBlock: number,
+  ): Promise<CloseableAsyncIterable<{ getHeader(): { getNumber(): number } | undefined }>>;
+}
+
+/**
+ * LedgerClient.waitForHeight on Fabric, peer by peer as `evaluate` reads (the department's own,
+ * another while it is down): the peer's chain info, else the blocks its deliver service hands as
+ * it commits them, up to block `height - 1` (nothing polls). The stream opens at the peer's own
+ * height: Fabric's deliver service answers a start beyond it with NOT_FOUND at once, and blocks
+ * at it until that block commits.
+ */
+function heightWaiter(sources: HeightSources): LedgerClient['waitForHeight'] {
+  const { heights } = sources;
+  async function reachedOn(department: string, height: number, deadline: AbortSignal) {
+    const at = (await sources.chainInfo(department)).height;
+    if (at >= height) return true;
+    const events = await sources.blocksFrom(department, at);
+    const close = (): void => events.close();
+    deadline.addEventListener('abort', close, { once: true });
+    try {
+      if (deadline.aborted) return false;
+      for await (const block of events)
+        if ((block.getHeader()?.getNumber() ?? -1) >= height - 1) {
+          heights.note(department, height);
+          return true;
+        }
+      return false;
+    } catch (err) {
+      if (deadline.aborted) return false;
+      throw fromFabricError(err, 'events');
+    } finally {
+      deadline.removeEventListener('abort', close);
+      events.close();
+    }
+  }
+  return async (department, height, timeoutMs) => {
+    if (heights.reached(department) >= height) return;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const reached = await failover(sources.peers, department, 'events', (d) =>
+      reachedOn(d, height, deadline),
+    );
+    if (reached) return;
+    throw new FabricLedgerError(
+      'NODE_BEHIND',
+      `${department}'s peer has not committed block ${height - 1} within ${timeoutMs} ms (it is at height ${heights.reached(department)})`,
+      { phase: 'events', blockNumber: height - 1 },
+    );
+  };
+}
+
 /** One peer's height and tip, or not running when it does not answer. */
 async function peerStatus(
   department: string,
@@ -533,6 +590,14 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
     }
   }
 
+  const waitForHeight = heightWaiter({
+    peers,
+    heights,
+    chainInfo,
+    blocksFrom: async (department, startBlock) =>
+      (await network(department, service)).getBlockEvents({ startBlock: BigInt(startBlock) }),
+  });
+
   const userName = creatorNames();
   const blockEvent = (block: FabricBlock): BlockEvent => ({
     blockNumber: Number(block.header.number),
@@ -594,6 +659,8 @@ export async function createFabricLedger(options: FabricLedgerOptions): Promise<
           .evaluateTransaction(fcn, ...args);
       });
     },
+
+    waitForHeight,
 
     async *blockEvents(eventOptions: EventOptions = {}): AsyncIterable<BlockEvent> {
       const start = eventOptions.startBlock ?? (await chainInfo(options.localDepartment)).height;

@@ -134,6 +134,14 @@ export interface LedgerClient {
     options?: SubmitOptions,
   ): Promise<SubmitResult>;
   evaluate(caller: Caller, fcn: string, args: string[]): Promise<Uint8Array>;
+  /**
+   * Resolves once the node `department`'s reads go to (another running one while it is down, as
+   * `evaluate` fails over) holds `height` blocks, i.e. has committed block `height - 1`; throws
+   * NODE_BEHIND when it has not within `timeoutMs`. A block another department's peer committed
+   * reaches this one a moment later on Fabric; waiting for its number is how a reader sees a
+   * write it did not submit itself.
+   */
+  waitForHeight(department: string, height: number, timeoutMs: number): Promise<void>;
   /** Block events from `startBlock` on, in order, without gaps; ends when the signal aborts. */
   blockEvents(options?: EventOptions): AsyncIterable<BlockEvent>;
   getBlockEvent(blockNumber: number): Promise<BlockEvent>;
