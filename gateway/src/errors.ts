@@ -36,6 +36,9 @@ const GATEWAY_CODES = {
   EXCHANGE_REQUEST_REPLAYED: 409,
   // A provider's gateway serves each committed use once: a second delivery is a second use.
   USE_ALREADY_DELIVERED: 409,
+  // The provider's ledger did not reach, within its bound, the block a delivery's use was
+  // committed in (its peer is behind or cut off): transient, the delivery may be asked again.
+  USE_BLOCK_NOT_REACHED: 503,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,

@@ -24,6 +24,7 @@ import { TlsAuthority } from '../../network/fabric/material.js';
 import { buildApp, type UndeclaredError } from '../../gateway/src/app.js';
 import { GatewayError } from '../../gateway/src/errors.js';
 import { createExchangeClient } from '../../gateway/src/exchange/client.js';
+import { USE_CATCH_UP_MS } from '../../gateway/src/exchange/provider.js';
 import { createDatasets } from '../../gateway/src/services/datasets.js';
 import {
   listenExchange,
@@ -105,8 +106,14 @@ const use = (): RemoteUse => ({
   purpose: null,
 });
 
-/** Records the use as health's clerk, as health's gateway does, with what the quote said. */
-async function recordUse(delivery: Delivery, fields = grant.fields): Promise<UsageRecord> {
+/**
+ * Records the use as health's clerk, as health's gateway does, with what the quote said; answers
+ * it and what a delivery names of it (its id and the block it was committed in).
+ */
+async function recordUse(
+  delivery: Delivery,
+  fields = grant.fields,
+): Promise<{ usage: UsageRecord; named: { usageId: string; blockNumber: number } }> {
   const s = await fx.runtime.chaincode.submit<UsageRecord>(clerk, TX.usage.RecordUse, [
     {
       grantId: grant.id,
@@ -119,7 +126,7 @@ async function recordUse(delivery: Delivery, fields = grant.fields): Promise<Usa
       deliveredDigest: delivery.digest,
     },
   ]);
-  return s.value;
+  return { usage: s.value, named: { usageId: s.value.id, blockNumber: s.blockNumber } };
 }
 
 const readAll = async (stream: Readable): Promise<Buffer> => {
@@ -172,10 +179,12 @@ function post(
     req.once('response', (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
+      // A delivery answers its bytes, everything else JSON.
+      const json = res.headers['content-type']?.startsWith('application/json') === true;
       res.on('end', () =>
         resolve({
           status: res.statusCode ?? 0,
-          json: JSON.parse(text || '{}') as { error?: { code: string } },
+          json: JSON.parse(json ? text : '{}') as { error?: { code: string } },
         }),
       );
     });
@@ -183,23 +192,95 @@ function post(
   });
 }
 
+describe('a delivery waits for its use’s block on the provider’s ledger', () => {
+  /** Settles `p` within `ms` or answers 'pending'. */
+  const within = (p: Promise<unknown>, ms: number) =>
+    Promise.race([
+      p.then(() => 'settled'),
+      new Promise((resolve) => setTimeout(() => resolve('pending'), ms)),
+    ]);
+
+  it('waitForHeight: already reached at once, reached once the block commits, NODE_BEHIND past the bound', async () => {
+    const ledger = fx.runtime.ledger;
+    const { height } = await ledger.status();
+    expect(await within(ledger.waitForHeight('psb', height, 50), 1_000)).toBe('settled');
+    const waiting = ledger.waitForHeight('psb', height + 1, 30_000);
+    expect(await within(waiting, 100)).toBe('pending');
+    await recordUse(await client.quote(clerk, 'psb', use())); // commits block `height`
+    await waiting;
+    const started = Date.now();
+    await expect(ledger.waitForHeight('psb', height + 1_000, 200)).rejects.toMatchObject({
+      code: 'NODE_BEHIND',
+    });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('a delivery naming the next block is answered once that block commits', async () => {
+    const delivery = await client.quote(clerk, 'psb', use());
+    const { named } = await recordUse(delivery);
+    const answer = post(
+      'deliveries',
+      await signedBy(clerk, { kind: 'deliver', ...named, blockNumber: named.blockNumber + 1 }),
+    );
+    expect(await within(answer, 100)).toBe('pending');
+    await recordUse(delivery); // another use: block blockNumber + 1
+    expect((await answer).status).toBe(200);
+  });
+
+  it('a block the provider’s ledger does not reach within the bound is 503 USE_BLOCK_NOT_REACHED, the use still deliverable', async () => {
+    const delivery = await client.quote(clerk, 'psb', use());
+    const { named } = await recordUse(delivery);
+    const started = Date.now();
+    const r = await post(
+      'deliveries',
+      await signedBy(clerk, { kind: 'deliver', ...named, blockNumber: named.blockNumber + 1_000 }),
+    );
+    expect(r.status).toBe(503);
+    expect(r.json.error?.code).toBe('USE_BLOCK_NOT_REACHED');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(USE_CATCH_UP_MS - 50);
+    const bytes = await readAll(await client.fetch(clerk, 'psb', { ...use(), ...named }, delivery));
+    expect(bytes.length).toBe(delivery.bytes);
+  }, 20_000);
+
+  it('a consumer gateway that sends no block number is still served (the use read again)', async () => {
+    const { named } = await recordUse(await client.quote(clerk, 'psb', use()));
+    const r = await post(
+      'deliveries',
+      await signedBy(clerk, { kind: 'deliver', usageId: named.usageId }),
+    );
+    expect(r.status).toBe(200);
+  });
+
+  it('the block number is signed and checked: altered, negative, or on a quote, refused', async () => {
+    const { named } = await recordUse(await client.quote(clerk, 'psb', use()));
+    const signed = await signedBy(clerk, { kind: 'deliver', ...named });
+    const altered = { ...signed, request: { ...signed.request, blockNumber: 0 } };
+    expect((await post('deliveries', altered)).json.error?.code).toBe('EXCHANGE_SIGNATURE_INVALID');
+    const negative = await post(
+      'deliveries',
+      await signedBy(clerk, { kind: 'deliver', ...named, blockNumber: -1 }),
+    );
+    expect([negative.status, negative.json.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const quote = await post('quote', await signedBy(clerk, { blockNumber: named.blockNumber }));
+    expect([quote.status, quote.json.error?.code]).toEqual([400, 'BAD_REQUEST']);
+  });
+});
+
 describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
   it('quote, use recorded by the consumer, delivery once: the bytes are the recorded delivery', async () => {
     const delivery = await client.quote(clerk, 'psb', use());
-    const usage = await recordUse(delivery);
+    const { usage, named } = await recordUse(delivery);
     expect(usage.outcome).toBe('ALLOWED');
-    const bytes = await readAll(
-      await client.fetch(clerk, 'psb', { ...use(), usageId: usage.id }, delivery),
-    );
+    const bytes = await readAll(await client.fetch(clerk, 'psb', { ...use(), ...named }, delivery));
     expect(bytes.length).toBe(delivery.bytes);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(delivery.digest.value);
     // Projected to the granted fields: the CSV header names them and nothing else.
     expect(bytes.toString('utf8').split('\r\n')[0]).toBe(grant.fields.join(','));
     expect(await readdir(join(dir, 'incoming'))).toEqual([]);
     // One use, one delivery.
-    expect(
-      await codeOf(client.fetch(clerk, 'psb', { ...use(), usageId: usage.id }, delivery)),
-    ).toBe('PROVIDER_REFUSED:USE_ALREADY_DELIVERED');
+    expect(await codeOf(client.fetch(clerk, 'psb', { ...use(), ...named }, delivery))).toBe(
+      'PROVIDER_REFUSED:USE_ALREADY_DELIVERED',
+    );
   });
 
   it('plain HTTP (no TLS certificate) is refused', async () => {
@@ -249,10 +330,10 @@ describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
     const delivery = await client.quote(clerk, 'psb', use());
     // A field outside the grant: the chaincode records the use DENIED.
     const denied = await recordUse(delivery, [...grant.fields, 'address']);
-    expect(denied.outcome).toBe('DENIED');
-    expect(
-      await codeOf(client.fetch(clerk, 'psb', { ...use(), usageId: denied.id }, delivery)),
-    ).toBe('PROVIDER_REFUSED:FORBIDDEN');
+    expect(denied.usage.outcome).toBe('DENIED');
+    expect(await codeOf(client.fetch(clerk, 'psb', { ...use(), ...denied.named }, delivery))).toBe(
+      'PROVIDER_REFUSED:FORBIDDEN',
+    );
   });
 
   it('a provider that is down, or not in the directory, is PROVIDER_UNREACHABLE', async () => {
@@ -295,7 +376,9 @@ describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
       await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
       await publish('amr', `https://127.0.0.1:${(fake.address() as AddressInfo).port}`, amrCa);
       expect(
-        await codeOf(client.fetch(clerk, 'amr', { ...use(), usageId: 'USE-X' }, delivery)),
+        await codeOf(
+          client.fetch(clerk, 'amr', { ...use(), usageId: 'USE-X', blockNumber: 0 }, delivery),
+        ),
       ).toBe(code);
       expect(await readdir(join(dir, 'incoming'))).toEqual([]);
       fake.closeAllConnections();
@@ -305,7 +388,7 @@ describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
 
   it('a grant expired between the recorded use and the delivery is refused by the provider', async () => {
     const delivery = await client.quote(clerk, 'psb', use());
-    const usage = await recordUse(delivery);
+    const { usage, named } = await recordUse(delivery);
     expect(usage.outcome).toBe('ALLOWED');
     // The same gateways a day after the grant's end: psb's clock, and health's, which signs.
     const later = Date.parse(grant.validTo) + 86_400_000;
@@ -331,9 +414,9 @@ describe('gateway-to-gateway exchange (mutual TLS, signed requests)', () => {
         incomingDir: join(dir, 'incoming'),
         now: () => later,
       });
-      expect(
-        await codeOf(laterClient.fetch(clerk, 'psb', { ...use(), usageId: usage.id }, delivery)),
-      ).toBe('GRANT_EXPIRED');
+      expect(await codeOf(laterClient.fetch(clerk, 'psb', { ...use(), ...named }, delivery))).toBe(
+        'GRANT_EXPIRED',
+      );
       expect(await codeOf(laterClient.quote(clerk, 'psb', use()))).toBe('GRANT_EXPIRED');
     } finally {
       await publish('psb', listener.url, (await authority('psb')).certificate);

@@ -185,11 +185,11 @@ export async function createExchangeClient(deps: ExchangeClientDeps): Promise<Re
     },
 
     async fetch(caller, owner, use, delivery) {
-      const { usageId, ...rest } = use;
+      const { usageId, blockNumber, ...rest } = use;
       const response = await post(
         owner,
         'deliveries',
-        await signed(caller, owner, { kind: 'deliver', ...rest, usageId }),
+        await signed(caller, owner, { kind: 'deliver', ...rest, usageId, blockNumber }),
       );
       const file = join(deps.incomingDir, `${usageId}-${randomBytes(6).toString('hex')}.part`);
       let got: { bytes: number; value: string };

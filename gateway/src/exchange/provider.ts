@@ -24,14 +24,14 @@ import {
   type UsageRecord,
 } from '@shulian/chaincode/constants';
 import { GatewayError, type AnyErrorCode } from '../errors.js';
-import type { Caller } from '../ledger/types.js';
+import type { Caller, LedgerClient } from '../ledger/types.js';
 import type { Chaincode } from '../services/chaincode.js';
 import type { Datasets, Served } from '../services/datasets.js';
 import type { NonceBook } from './nonce-book.js';
 import { checkPeerCertificate, verifySignedRequest, type SignedRequest } from './signed-request.js';
 
 /** How long a delivery waits for this department's peer to receive the use's block (a second or so). */
-const USE_CATCH_UP_MS = 5_000;
+export const USE_CATCH_UP_MS = 5_000;
 
 export interface ExchangeProvider {
   quote(signed: SignedRequest, peer: X509Certificate | null): Promise<Quote>;
@@ -45,6 +45,8 @@ export type Quote = Omit<Served, 'stream'>;
 
 export interface ProviderDeps {
   chaincode: Chaincode;
+  /** Waited on to reach the block a delivery's use was committed in. */
+  ledger: Pick<LedgerClient, 'waitForHeight'>;
   datasets: Datasets;
   /** The channel members' CA certificates (the trust file's departments). */
   members: Readonly<Record<string, { caCertificate: string }>>;
@@ -58,6 +60,46 @@ export interface ProviderDeps {
 /** A refusal of a use, answered 403 whatever its code, as the download route answers denials. */
 const refuse = (code: AnyErrorCode, message: string): GatewayError =>
   new GatewayError(code, message, { status: 403 });
+
+/**
+ * The use the consumer's gateway has just committed. Its block reaches this department's peer a
+ * moment after the consumer's (on Fabric each peer commits on its own), so the delivery waits,
+ * up to USE_CATCH_UP_MS, for this department's ledger to hold the block the request names
+ * (USE_BLOCK_NOT_REACHED past it), then reads the use once: not found there is USAGE_NOT_FOUND.
+ *
+ * A consumer gateway that predates the block number sends none; its use is read again for up to
+ * the same bound before USAGE_NOT_FOUND. Refusing it instead would break exchange between
+ * departments for as long as their gateways are upgraded at different times (each department
+ * runs its own), and the fallback is as bounded as the wait.
+ */
+async function committedUse(
+  { chaincode, ledger, reader }: ProviderDeps,
+  usageId: string,
+  blockNumber: number | undefined,
+): Promise<UsageRecord> {
+  if (blockNumber !== undefined) {
+    try {
+      await ledger.waitForHeight(reader.department, blockNumber + 1, USE_CATCH_UP_MS);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'NODE_BEHIND') throw err;
+      throw new GatewayError(
+        'USE_BLOCK_NOT_REACHED',
+        `${reader.department}’s ledger has not reached block ${blockNumber}, which use ${usageId} was committed in, within ${USE_CATCH_UP_MS / 1000} s: ask again shortly`,
+        { cause: err, details: { blockNumber } },
+      );
+    }
+    return chaincode.evaluate<UsageRecord>(reader, TX.usage.GetUse, [usageId]);
+  }
+  const until = Date.now() + USE_CATCH_UP_MS;
+  for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
+    try {
+      return await chaincode.evaluate<UsageRecord>(reader, TX.usage.GetUse, [usageId]);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'USAGE_NOT_FOUND' || Date.now() >= until) throw err;
+    }
+    await sleep(wait);
+  }
+}
 
 export function createExchangeProvider(deps: ProviderDeps): ExchangeProvider {
   const { chaincode, reader, nonces } = deps;
@@ -141,27 +183,15 @@ export function createExchangeProvider(deps: ProviderDeps): ExchangeProvider {
     return grant;
   }
 
-  /**
-   * The use the consumer's gateway has just committed. Its block reaches this department's peer a
-   * moment after the consumer's (on Fabric each peer commits on its own), so a use not found yet is
-   * read again for a while before the delivery is refused as USAGE_NOT_FOUND.
-   */
-  async function committedUse(usageId: string): Promise<UsageRecord> {
-    const until = Date.now() + USE_CATCH_UP_MS;
-    for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
-      try {
-        return await chaincode.evaluate<UsageRecord>(reader, TX.usage.GetUse, [usageId]);
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'USAGE_NOT_FOUND' || Date.now() >= until) throw err;
-      }
-      await sleep(wait);
-    }
-  }
-
   return {
     async quote(signed, peer) {
       const consumer = await authenticate(signed, peer, 'quote');
       const { request } = signed;
+      if (request.blockNumber !== undefined)
+        throw new GatewayError(
+          'BAD_REQUEST',
+          'a quote names no block: blockNumber is the committed use’s, in a delivery',
+        );
       const grant = await liveGrant(
         request.grantId,
         consumer,
@@ -183,7 +213,7 @@ export function createExchangeProvider(deps: ProviderDeps): ExchangeProvider {
         throw new GatewayError('BAD_REQUEST', 'a delivery names the committed use it is for');
       let usage: UsageRecord;
       try {
-        usage = await committedUse(request.usageId);
+        usage = await committedUse(deps, request.usageId, request.blockNumber);
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'FORBIDDEN_DEPARTMENT')

@@ -37,6 +37,12 @@ export interface ExchangeRequest {
   purpose: Purpose | null;
   /** For a delivery: the committed usage record it is delivered under. */
   usageId: string | null;
+  /**
+   * For a delivery: the block the use was committed in, which the provider waits for its own
+   * ledger to reach before it reads the use. Absent from a quote, and from deliveries of
+   * gateways that predate it (provider.ts).
+   */
+  blockNumber?: number;
   /** 128 random bits, hex: one request, one nonce. */
   nonce: string;
   /** When the consumer's gateway signed it (ISO 8601); refused outside the time window. */

@@ -87,6 +87,8 @@ export const sharedEn: Readonly<Record<SharedKey, string>> = {
   'error.PROVIDER_UNREACHABLE':
     'The providing department’s gateway cannot be reached; nothing was recorded. Try again later.',
   'error.PROVIDER_REFUSED': 'The providing department’s gateway refused this use.',
+  'error.USE_BLOCK_NOT_REACHED':
+    'The providing department’s ledger has not caught up with this use yet; try again shortly.',
   'error.DELIVERY_INCOMPLETE':
     'The providing department’s gateway broke off the delivery; no partial file was kept. Download again.',
   'error.DELIVERY_MISMATCH':

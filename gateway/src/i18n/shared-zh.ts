@@ -78,6 +78,7 @@ export const sharedZh = {
   'error.BLOB_DAMAGED': '存储文件与上链摘要不符，未予交付，请联系管理员。',
   'error.PROVIDER_UNREACHABLE': '无法连接数据提供部门的网关，本次使用未作记录，请稍后重试。',
   'error.PROVIDER_REFUSED': '数据提供部门的网关拒绝了此次使用。',
+  'error.USE_BLOCK_NOT_REACHED': '数据提供部门的账本尚未同步到这次使用所在的区块，请稍后重试。',
   'error.DELIVERY_INCOMPLETE': '数据提供部门的网关中途中断交付，未保留任何部分文件，请重新下载。',
   'error.DELIVERY_MISMATCH': '收到的数据与使用记录中的交付摘要不符，未予交付，请联系数据提供部门。',
   'error.INSUFFICIENT_STORAGE': '网关磁盘已满，请在释放空间后重试。',

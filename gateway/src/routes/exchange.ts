@@ -37,6 +37,14 @@ const SignedRequest = Type.Object(
         fields: Type.Union([FieldNames, Type.Null()]),
         purpose: Type.Union([Enums.purpose, Type.Null()]),
         usageId: Type.Union([Id('the committed use a delivery is for'), Type.Null()]),
+        blockNumber: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            maximum: Number.MAX_SAFE_INTEGER,
+            description:
+              'a delivery’s: the block its use was committed in, which the provider’s ledger is waited on to reach (gateways that predate it send none)',
+          }),
+        ),
         nonce: Type.String({ pattern: '^[0-9a-f]{32,64}$', description: '128+ random bits, hex' }),
         issuedAt: Type.String({
           pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$',
@@ -83,6 +91,7 @@ export const exchangeRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
   const tags = ['exchange'];
   const provider = createExchangeProvider({
     chaincode: ctx.chaincode,
+    ledger: ctx.ledger,
     datasets: ctx.datasets,
     members: ctx.trust.departments,
     reader: ctx.publicReader,
@@ -125,13 +134,14 @@ export const exchangeRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
         tags,
         summary: 'another department’s gateway: the bytes of its user’s committed use',
         description:
-          'Signed and over mutual TLS like a quote, naming a committed ALLOWED download of the signing user. The grant is read again (revoked or expired since: 403); each use is delivered once. The bytes are projected to the use’s fields and are exactly the delivery the usage record carries (x-shulian-delivered-digest).',
+          'Signed and over mutual TLS like a quote, naming a committed ALLOWED download of the signing user and the block it was committed in, which this department’s ledger is waited on to reach (503 USE_BLOCK_NOT_REACHED past 5 s). The grant is read again (revoked or expired since: 403); each use is delivered once. The bytes are projected to the use’s fields and are exactly the delivery the usage record carries (x-shulian-delivered-digest).',
         body: SignedRequest,
         response: mediaResponses({ '*/*': { schema: StreamBody('the delivered bytes') } }, [
           ...EXCHANGE,
           'FORBIDDEN',
           'USAGE_NOT_FOUND',
           'USE_ALREADY_DELIVERED',
+          'USE_BLOCK_NOT_REACHED',
           'DIGEST_MISMATCH',
         ]),
       },

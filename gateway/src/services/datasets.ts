@@ -138,7 +138,7 @@ export interface RemoteProvider {
   fetch(
     caller: Caller,
     owner: string,
-    use: RemoteUse & { usageId: string },
+    use: RemoteUse & { usageId: string; blockNumber: number },
     delivery: Delivery,
   ): Promise<Readable>;
 }
@@ -760,7 +760,7 @@ function deliveryMethods(
           source = await remote.provider.fetch(
             caller,
             entry.owner,
-            { ...remoteUse(use, check), usageId: usage.id },
+            { ...remoteUse(use, check), usageId: usage.id, blockNumber: recorded.blockNumber },
             delivery,
           );
         } catch (err) {
