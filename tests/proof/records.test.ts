@@ -269,13 +269,22 @@ describe('version 3 leaves', () => {
     }
   });
 
-  it('anchors CSV rows without building records: the same leaves as from the records', () => {
+  it('anchors CSV rows without building records, in slices: the same leaves as from the records', () => {
     const secret = randomBytes(32);
     const parser = new RecordParser('csv');
     const rows = parser.pushRows(utf8(CSV));
     const leaves = new RecordLeaves(nodeSha256, secret, V3);
     expect(toHex(leaves.leavesOfRows('csv', parser.columns, rows, 5))).toBe(
       toHex(leaves.leavesOf(5, CSV_RECORDS)),
+    );
+    // More rows than one cipher call's slice: the slices' salts continue the numbering.
+    const many = Array.from({ length: 1300 }, (_, i) => ({ id: String(i), v: `值 ${i}` }));
+    const table = new RecordParser('csv');
+    const manyRows = table.pushRows(
+      utf8(`id,v\n${many.map((r) => `${r.id},${r.v}`).join('\n')}\n`),
+    );
+    expect(toHex(leaves.leavesOfRows('csv', table.columns, manyRows, 7))).toBe(
+      toHex(leaves.leavesOf(7, many)),
     );
     expect(toHex(leaves.leavesOf(5, CSV_RECORDS).subarray(0, 32))).toBe(
       referenceLeaf(secret, 5, CSV_RECORDS[0]!),
