@@ -133,17 +133,20 @@ describe('record parsing', () => {
   });
 });
 
+/** Values of every length class: short, past LONG_VALUE in ASCII, escapes, 3-byte, pairs, a lone surrogate. */
+const COMMITTED_VALUES: readonly string[] = [
+  'short',
+  'x'.repeat(200_000),
+  '"\\\u0001'.repeat(30_000),
+  '数据'.repeat(70_000),
+  'a😀'.repeat(40_000),
+  'b'.repeat(70_000) + '\ud800',
+];
+
 describe('field commitments', () => {
   it('commit to the canonical JSON of [field, value], long values included', () => {
     const salt = randomBytes(32);
-    for (const value of [
-      'short',
-      'x'.repeat(200_000),
-      '"\\\u0001'.repeat(30_000),
-      '数据'.repeat(70_000),
-      'a😀'.repeat(40_000),
-      'b'.repeat(70_000) + '\ud800',
-    ] as const)
+    for (const value of COMMITTED_VALUES)
       for (const field of ['note', null])
         expect(toHex(fieldCommitment(nodeSha256, salt, field, value))).toBe(
           toHex(
@@ -233,15 +236,7 @@ describe('version 3 leaves', () => {
 
   it('commits to the canonical JSON of the value alone, long values fed in slices', () => {
     const salt = randomBytes(16);
-    for (const value of [
-      'short',
-      'x'.repeat(200_000),
-      '数据'.repeat(70_000),
-      'a😀'.repeat(40_000),
-      'b'.repeat(70_000) + '\ud800',
-      3,
-      [1],
-    ] as Json[])
+    for (const value of [...COMMITTED_VALUES, 3, [1]] as Json[])
       expect(toHex(valueCommitmentV3(nodeSha256, salt, value))).toBe(
         toHex(hashParts(nodeSha256, Uint8Array.of(0x04), salt, utf8(canonicalJson(value)))),
       );
