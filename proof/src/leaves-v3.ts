@@ -68,20 +68,24 @@ function setBlock(view: DataView, at: number, index: number, position: number, t
 }
 
 /**
- * salt(i, j) of a record with `names` (sorted; null for a record that is not an object), one at a
- * time: for proofs. Anchoring derives a batch's salts in one call.
+ * The salts of record `index` with `names` (sorted; null for a record that is not an object), by
+ * position j, one at a time: for proofs. The names' tag is hashed once per record. Anchoring
+ * derives a batch's salts in one call.
  */
 export function saltDeriverV3(
   hash: HashFunction,
   secret: Uint8Array,
   cipher: BlockCipher,
-): (index: number, names: readonly string[] | null, position: number) => Uint8Array {
+): (index: number, names: readonly string[] | null) => (position: number) => Uint8Array {
   const key = saltKeyV3(hash, secret);
   const block = new Uint8Array(SALT_V3_BYTES);
   const view = new DataView(block.buffer);
-  return (index, names, position) => {
-    setBlock(view, 0, index, position, namesTag(hash, utf8(canonicalJson(names))));
-    return cipher(key, block).slice(0, SALT_V3_BYTES);
+  return (index, names) => {
+    const tag = namesTag(hash, utf8(canonicalJson(names)));
+    return (position) => {
+      setBlock(view, 0, index, position, tag);
+      return cipher(key, block).slice(0, SALT_V3_BYTES);
+    };
   };
 }
 

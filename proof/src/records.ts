@@ -169,27 +169,29 @@ interface RecordSalts {
   field(name: string | null): Uint8Array;
 }
 
-/** Salts of record `index` under `scheme` (version 3 salts by each name's canonical position). */
-function recordSalts(
+/**
+ * Salts of records under `scheme`, by index (version 3 salts by each name's canonical position);
+ * the secret's derivers are built once, not per record.
+ */
+function recordSaltsOf(
   hash: HashFunction,
   secret: Uint8Array,
   scheme: RecordScheme,
-  index: number,
-  record: Json,
-): RecordSalts {
+): (index: number, record: Json) => RecordSalts {
   if (scheme.version === 2) {
+    const salt = saltDeriver(hash, secret);
     const fieldSalt = fieldSaltDeriver(hash, secret);
-    return {
-      record: deriveSalt(hash, secret, index),
+    return (index) => ({
+      record: salt(index),
       field: (name) => fieldSalt(index, name ?? ''),
-    };
+    });
   }
-  const salt = saltDeriverV3(hash, secret, scheme.cipher);
-  const names = isObject(record) ? canonicalOrder(Object.keys(record)) : null;
-  const positions = new Map<string, number>(names?.map((name, k) => [name, k + 1]) ?? []);
-  return {
-    record: salt(index, names, 0),
-    field: (name) => salt(index, names, positions.get(name ?? '') ?? 1),
+  const saltsOf = saltDeriverV3(hash, secret, scheme.cipher);
+  return (index, record) => {
+    const names = isObject(record) ? canonicalOrder(Object.keys(record)) : null;
+    const positions = new Map<string, number>(names?.map((name, k) => [name, k + 1]) ?? []);
+    const salt = saltsOf(index, names);
+    return { record: salt(0), field: (name) => salt(positions.get(name ?? '') ?? 1) };
   };
 }
 
@@ -469,13 +471,15 @@ export interface RecordCommitment {
  */
 export class RecordLeaves {
   private readonly batch: LeafBatchV3 | null;
+  private readonly saltsOf: (index: number, record: Json) => RecordSalts;
 
   constructor(
     private readonly hash: HashFunction,
-    private readonly secret: Uint8Array,
-    private readonly scheme: RecordScheme,
+    secret: Uint8Array,
+    scheme: RecordScheme,
   ) {
     this.batch = scheme.version === 3 ? new LeafBatchV3(hash, secret, scheme.cipher) : null;
+    this.saltsOf = recordSaltsOf(hash, secret, scheme);
   }
 
   /** The leaves of `records` numbered from `first`, 32 bytes each. */
@@ -483,7 +487,7 @@ export class RecordLeaves {
     if (this.batch) return this.batch.leaves(first, records.map(valuesOf));
     const out = new Uint8Array(records.length * HASH_BYTES);
     records.forEach((record, i) => {
-      const salts = recordSalts(this.hash, this.secret, this.scheme, first + i, record);
+      const salts = this.saltsOf(first + i, record);
       out.set(disclosureLeaf(this.hash, salts.record, openRecord(salts, record)), i * HASH_BYTES);
     });
     return out;
@@ -639,7 +643,7 @@ export function assembleRecordProof(
   record: Json,
   position: TreePosition,
 ): SelectiveRecordProof {
-  const salts = recordSalts(hash, secret, scheme, position.index, record);
+  const salts = recordSaltsOf(hash, secret, scheme)(position.index, record);
   const disclosure = openRecord(salts, record);
   if (!bytesEqual(disclosureLeaf(hash, salts.record, disclosure, scheme.version), position.leaf)) {
     throw new Error(`record ${position.index} does not match its anchored leaf`);
