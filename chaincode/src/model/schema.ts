@@ -201,21 +201,23 @@ export type Shape = Record<string, Check<unknown>>;
 export type Infer<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
 
 export function object<S extends Shape>(shape: S): Check<Infer<S>> {
+  // Shapes are fixed once a check is made of them: their members are listed here once, not on
+  // every value checked (an array of pairs per object per check, #18).
+  const members = Object.entries(shape);
+  const known = new Set(Object.keys(shape));
+  const allowed = Object.keys(shape).join(', ');
   return (value, path) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       fail(path, 'must be a JSON object');
     }
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (!Object.hasOwn(shape, key)) {
-        fail(
-          memberPath(path, key),
-          `is not a known field (allowed: ${Object.keys(shape).join(', ')})`,
-        );
+      if (!known.has(key)) {
+        fail(memberPath(path, key), `is not a known field (allowed: ${allowed})`);
       }
     }
     const result: Record<string, unknown> = {};
-    for (const [key, check] of Object.entries(shape)) {
+    for (const [key, check] of members) {
       const checked = checkMember(check, record[key], path, key);
       if (checked !== undefined) result[key] = checked;
     }
