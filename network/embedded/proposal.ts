@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FORMAT_VERSION, type Proposal } from '@shulian/proof/formats/embedded';
-import { isUtf8Text, sha256Hex } from './crypto.js';
+import { isUtf8Text, sha256HexOf } from './crypto.js';
 import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';
 import { seal } from './sealed.js';
@@ -29,9 +29,7 @@ export interface ProposalInput {
 
 /** hex(sha256(nonce || creator certificate)), as Fabric derives transaction ids. */
 export function txIdFor(nonceBase64: string, certificate: string): string {
-  return sha256Hex(
-    Buffer.concat([Buffer.from(nonceBase64, 'base64'), Buffer.from(certificate, 'utf8')]),
-  );
+  return sha256HexOf(Buffer.from(nonceBase64, 'base64'), certificate);
 }
 
 /**
