@@ -22,6 +22,9 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { parseJson } from '@shulian/chaincode/canonical';
+import { encodeHeader, type Block } from '@shulian/proof/formats/embedded';
+import { sha256Hex } from './crypto.js';
 import { syncDirectory } from './durable-file.js';
 
 /** Name of the block file in a ledger's level directory. */
@@ -52,31 +55,47 @@ function frameHeader(bytes: Uint8Array): Buffer {
   return header;
 }
 
+/** The payload of the frame at `at` if it is whole within `size` and its CRC holds. */
+async function readFrame(
+  handle: FileHandle,
+  at: number,
+  size: number,
+): Promise<Buffer | undefined> {
+  if (at + FRAME_HEADER > size) return undefined;
+  const header = Buffer.allocUnsafe(FRAME_HEADER);
+  await handle.read(header, 0, FRAME_HEADER, at);
+  const l = header.readUInt32BE(0);
+  // A header of zeros (pages the crash never wrote) would pass as an empty frame: no block is.
+  if (l === 0 || at + FRAME_HEADER + l > size) return undefined;
+  const payload = Buffer.allocUnsafe(l);
+  await handle.read(payload, 0, l, at + FRAME_HEADER);
+  return crc32(payload) === header.readUInt32BE(4) ? payload : undefined;
+}
+
 /** The whole, CRC-checked frames from `from` to the file's end, up to the first that is not. */
 async function wholeFrames(handle: FileHandle, from: number, size: number): Promise<BlockSpan[]> {
   const frames: BlockSpan[] = [];
-  const header = Buffer.allocUnsafe(FRAME_HEADER);
-  for (let at = from; at + FRAME_HEADER <= size;) {
-    await handle.read(header, 0, FRAME_HEADER, at);
-    const l = header.readUInt32BE(0);
-    // A header of zeros (pages the crash never wrote) would pass as an empty frame: no block is.
-    if (l === 0 || at + FRAME_HEADER + l > size) break;
-    const payload = Buffer.allocUnsafe(l);
-    await handle.read(payload, 0, l, at + FRAME_HEADER);
-    if (crc32(payload) !== header.readUInt32BE(4)) break;
-    frames.push({ o: at, l });
-    at += FRAME_HEADER + l;
+  for (let at = from; ;) {
+    const payload = await readFrame(handle, at, size);
+    if (!payload) return frames;
+    frames.push({ o: at, l: payload.length });
+    at += FRAME_HEADER + payload.length;
   }
-  return frames;
 }
 
 export class BlockFile {
+  /** The first of `kept` not indexed yet: indexing drops spans from the front, in O(1) each. */
+  private head = 0;
+
   private constructor(
     private readonly handle: FileHandle,
     readonly location: string,
     /** End of the last block level names (indexes). */
     private end: number,
-    /** Whole frames past `end` found at open: blocks fsynced before a crash took their batch. */
+    /**
+     * Whole frames past `end` found at open, from `head` on: blocks fsynced before a crash took
+     * their batch (all of a ledger's blocks while it is rebuilt from its file).
+     */
     private kept: BlockSpan[],
   ) {}
 
@@ -115,7 +134,16 @@ export class BlockFile {
    * fsync and its batch), in order; the next blocks indexed must be these.
    */
   get unindexed(): readonly BlockSpan[] {
-    return this.kept;
+    return this.kept.slice(this.head);
+  }
+
+  /** How many blocks `unindexed` holds, and the first of them: per block, without a copy. */
+  get unindexedCount(): number {
+    return this.kept.length - this.head;
+  }
+
+  get firstUnindexed(): BlockSpan | undefined {
+    return this.kept[this.head];
   }
 
   /**
@@ -127,9 +155,9 @@ export class BlockFile {
    */
   async write(blocks: readonly Uint8Array[], durable: boolean): Promise<BlockSpan[]> {
     const spans: BlockSpan[] = [];
-    const fresh = blocks.slice(this.kept.length);
-    for (const [i, bytes] of blocks.slice(0, this.kept.length).entries()) {
-      const span = this.kept[i] as BlockSpan;
+    const fresh = blocks.slice(this.unindexedCount);
+    for (const [i, bytes] of blocks.slice(0, this.unindexedCount).entries()) {
+      const span = this.kept[this.head + i] as BlockSpan;
       const stored = Buffer.allocUnsafe(span.l);
       await this.handle.read(stored, 0, span.l, span.o + FRAME_HEADER);
       if (span.l !== bytes.length || !stored.equals(bytes))
@@ -171,13 +199,20 @@ export class BlockFile {
 
   /** Where the next block is written: past the last indexed block, or the last one kept. */
   private get next(): number {
-    return this.kept.length > 0 ? spanEnd(this.kept[this.kept.length - 1] as BlockSpan) : this.end;
+    return this.unindexedCount > 0
+      ? spanEnd(this.kept[this.kept.length - 1] as BlockSpan)
+      : this.end;
   }
 
   /** Marks written blocks indexed: their spans are in level. */
   indexed(last: BlockSpan): void {
     this.end = spanEnd(last);
-    this.kept = this.kept.filter((span) => span.o >= this.end);
+    while (this.head < this.kept.length && (this.kept[this.head] as BlockSpan).o < this.end)
+      this.head += 1;
+    if (this.head === this.kept.length) {
+      this.kept = [];
+      this.head = 0;
+    }
   }
 
   /**
@@ -205,8 +240,59 @@ export class BlockFile {
     return payload;
   }
 
+  /**
+   * Every frame from offset `from` (a frame's start) to the last one the file holds, with its
+   * payload. Each was written whole and fsynced before the next, so one that is not whole or
+   * fails its CRC is damage, not a torn write: it throws, naming its offset.
+   */
+  async *frames(from: number): AsyncGenerator<{ span: BlockSpan; bytes: Buffer }> {
+    const end = this.next;
+    for (let at = from; at < end;) {
+      const bytes = await readFrame(this.handle, at, end);
+      if (!bytes)
+        throw new Error(
+          `the block file ${this.location} is damaged at offset ${at} (a frame cut short or failing its checksum, below its last block)`,
+        );
+      yield { span: { o: at, l: bytes.length }, bytes };
+      at += FRAME_HEADER + bytes.length;
+    }
+  }
+
   async close(): Promise<void> {
     await this.handle.close();
+  }
+}
+
+/** Where a walk of a block file's chain begins: the frame at `offset` is to be block `number`. */
+export interface ChainStart {
+  offset: number;
+  number: number;
+  /** The header hash of block `number - 1` (ZERO_HASH for block 0). */
+  previousHash: string;
+}
+
+/**
+ * The blocks `file` holds from `start` to its last frame, each proven the next of one chain: a
+ * whole frame whose CRC holds, the next number, and its predecessor's header hash. Throws at the
+ * first that is not, naming it. Signatures are the caller's to check (the chain carries them to
+ * whatever block the caller already trusts: a tip, or the orderer's own check of the last).
+ */
+export async function* chainedBlocks(
+  file: BlockFile,
+  start: ChainStart,
+): AsyncGenerator<{ n: number; span: BlockSpan; block: Block; hash: string }> {
+  let n = start.number;
+  let previous = start.previousHash;
+  for await (const { span, bytes } of file.frames(start.offset)) {
+    const block = parseJson(bytes) as Partial<Block>;
+    if (block.header?.number !== n || block.header.previousHash !== previous)
+      throw new Error(
+        `the block file ${file.location} holds, past block ${n - 1}, a block that is not block ${n} chained to it (at offset ${span.o})`,
+      );
+    const hash = sha256Hex(encodeHeader(block.header));
+    yield { n, span, block: block as Block, hash };
+    previous = hash;
+    n += 1;
   }
 }
 

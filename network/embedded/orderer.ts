@@ -15,7 +15,14 @@ import {
   type BlockHeader,
   type Transaction,
 } from '@shulian/proof/formats/embedded';
-import { BlockFile, migrateBlocks, spanEnd, type BlockSpan } from './block-file.js';
+import {
+  BlockFile,
+  chainedBlocks,
+  migrateBlocks,
+  spanEnd,
+  type BlockSpan,
+  type ChainStart,
+} from './block-file.js';
 import { sha256Hex } from './crypto.js';
 import { LedgerError } from './errors.js';
 import { signerRef, signWith, type SigningIdentity } from './identity.js';
@@ -48,35 +55,110 @@ interface OrdererTip {
 }
 
 /**
- * Indexes the blocks the log's file holds past the last span (fsynced before a crash took their
- * level batch: committed, and possibly acknowledged): each must be the next block, chained to
- * the tip; the orderer signed them, and the start-up check verifies the last ones. Returns the
- * tip past them.
+ * Where a walk of the log's file must begin to index what level lacks: at the first frame past
+ * the last span when only blocks past the tip are unindexed; below a hole, after the last block
+ * whose batch a synced one made durable (see LEVEL_SYNC_BLOCKS: a power loss can take a batch
+ * only among the last ones), whose span level must hold. Undefined when level lacks nothing.
  */
-async function indexKept(
+async function walkStart(
+  db: Level<string, unknown>,
+  file: BlockFile,
+  tip: OrdererTip,
+  fail: (reason: string) => never,
+): Promise<{ start: ChainStart; stored: Map<string, BlockSpan> } | undefined> {
+  const from = Math.max(0, tip.height - LEVEL_SYNC_BLOCKS);
+  const stored = new Map(
+    (await db.iterator({ gte: logSpanKey(from), lt: logSpanKey(tip.height) }).all()) as [
+      string,
+      BlockSpan,
+    ][],
+  );
+  if (stored.size === tip.height - from) {
+    const [first] = file.unindexed;
+    return (
+      first && {
+        start: { offset: first.o, number: tip.height, previousHash: tip.lastHash },
+        stored,
+      }
+    );
+  }
+  if (from === 0) return { start: { offset: 0, number: 0, previousHash: ZERO_HASH }, stored };
+  const span = (await db.getMany([logSpanKey(from - 1)]))[0] as BlockSpan | undefined;
+  if (!span)
+    return fail(`block ${from - 1}, below the blocks whose batch a crash can take, is not indexed`);
+  const below = parseJson(await file.read(span, from - 1)) as Partial<Block>;
+  if (below.header?.number !== from - 1)
+    fail(`block ${from - 1} is stored as number ${below.header?.number}`);
+  return {
+    start: {
+      offset: spanEnd(span),
+      number: from,
+      previousHash: sha256Hex(encodeHeader(below.header)),
+    },
+    stored,
+  };
+}
+
+/**
+ * Indexes what the log's file holds and level lacks, from the file alone, or refuses naming what
+ * the file does not prove. Blocks past the last span were fsynced before a crash took their batch
+ * (committed, possibly acknowledged): each must be the next block, chained to the tip. A span
+ * missing below the tip is a batch a power loss took while later ones survived: the frames from
+ * the last durable block up are walked as one chain (each CRC-checked, numbered, chained), which
+ * must reach the tip's hash, and where level still names a block it must name the same frame. The
+ * orderer signed these blocks; the start-up check verifies the last ones. Returns the tip past
+ * the blocks indexed.
+ */
+async function indexFile(
   db: Level<string, unknown>,
   file: BlockFile,
   tip: OrdererTip,
 ): Promise<OrdererTip> {
-  const kept = file.unindexed;
-  if (kept.length === 0) return tip;
+  const fail = (reason: string): never => {
+    throw new LedgerError('ORDERER_LOG_CORRUPT', `the orderer's log: ${reason}`);
+  };
+  // A span past the tip cannot come from a crash (a block's span and the tip share a batch).
+  if ((await db.getMany([logSpanKey(tip.height)]))[0])
+    fail(`a block is stored past the tip (height ${tip.height})`);
+  const walk = await walkStart(db, file, tip, fail);
+  if (!walk) return tip;
   const ops: { type: 'put'; key: string; value: unknown }[] = [];
-  let { height, lastHash } = tip;
-  for (const span of kept) {
-    const block = parseJson(await file.read(span, height)) as Partial<Block>;
-    if (block.header?.number !== height || block.header.previousHash !== lastHash)
-      throw new LedgerError(
-        'ORDERER_LOG_CORRUPT',
-        `the orderer's log: the block file ${file.location} holds, past block ${height - 1}, a block that is not block ${height} chained to it (at offset ${span.o})`,
-      );
-    ops.push({ type: 'put', key: logSpanKey(height), value: span });
-    lastHash = sha256Hex(encodeHeader(block.header));
-    height += 1;
+  const restored: number[] = [];
+  let height = walk.start.number;
+  let lastHash = walk.start.previousHash;
+  let last: BlockSpan | undefined;
+  try {
+    for await (const { n, span, hash } of chainedBlocks(file, walk.start)) {
+      const named = walk.stored.get(logSpanKey(n));
+      if (named && (named.o !== span.o || named.l !== span.l))
+        fail(
+          `block ${n} is indexed at offset ${named.o}, but the block file holds it at ${span.o}`,
+        );
+      if (n === tip.height - 1 && hash !== tip.lastHash)
+        fail(`block ${n} in the block file is not the block the tip names`);
+      if (!named) {
+        ops.push({ type: 'put', key: logSpanKey(n), value: span });
+        if (n < tip.height) restored.push(n);
+      }
+      height = n + 1;
+      lastHash = hash;
+      last = span;
+    }
+  } catch (err) {
+    if (err instanceof LedgerError) throw err;
+    fail(err instanceof Error ? err.message : String(err));
   }
+  if (height < tip.height)
+    fail(`the block file ends at block ${height - 1}, below the tip (height ${tip.height})`);
   const recovered: OrdererTip = { height, lastHash };
   ops.push({ type: 'put', key: 'tip', value: recovered });
   await atomicWrite(db, ops, true);
-  file.indexed(kept[kept.length - 1] as BlockSpan);
+  file.indexed(last as BlockSpan);
+  if (restored.length > 0)
+    process.emitWarning(
+      `the orderer's log was repaired: the index of block(s) ${restored.join(', ')} was missing below the tip (a power loss took their level batch); restored from its block file, whose frames chain to the tip`,
+      { code: 'SHULIAN_ORDERER_REPAIRED' },
+    );
   return recovered;
 }
 
@@ -145,7 +227,7 @@ export class Orderer {
             true,
           ),
       );
-      return new Orderer(db, file, identity, batch, durable, await indexKept(db, file, tip));
+      return new Orderer(db, file, identity, batch, durable, await indexFile(db, file, tip));
     } catch (err) {
       await file?.close();
       await db.close();
@@ -206,9 +288,9 @@ export class Orderer {
 
   /**
    * The quick check at start: the last `blocks` blocks of the log exist under their numbers,
-   * chain to one another and to the tip, nothing is stored past the tip, `check` (signature
-   * and data hash) accepts each, and no block's level batch was lost below the tip (see
-   * LEVEL_SYNC_BLOCKS). Throws ORDERER_LOG_CORRUPT naming the block otherwise.
+   * chain to one another and to the tip, nothing is stored past the tip, and `check` (signature
+   * and data hash) accepts each. Throws ORDERER_LOG_CORRUPT naming the block otherwise. (Opening
+   * indexed whatever level lacked below the tip from the block file, or refused.)
    */
   async checkTail(
     blocks: number,
@@ -223,12 +305,6 @@ export class Orderer {
         fail(err instanceof Error ? err.message : String(err)),
       );
     if (await stored(height)) fail(`a block is stored past the tip (height ${height})`);
-    const from = Math.max(0, height - LEVEL_SYNC_BLOCKS);
-    const indexed = await this.db.keys({ gte: logSpanKey(from), lt: logSpanKey(height) }).all();
-    if (indexed.length !== height - from)
-      fail(
-        `the index of one of blocks ${from} to ${height - 1} is missing below the tip (a power loss took a level batch)`,
-      );
     let next = lastHash;
     for (let n = height - 1; n >= Math.max(0, height - blocks); n--) {
       const block = (await stored(n)) as Block | undefined;

@@ -367,13 +367,13 @@ export class LedgerStore implements StateReader {
    * first commit; committing it takes its bytes from the file rather than writing them twice.
    */
   async unindexedBlock(): Promise<Block | undefined> {
-    const [span] = this.file.unindexed;
+    const span = this.file.firstUnindexed;
     return span && this.readBlock(span, this.current.height);
   }
 
   /** How many blocks the block file holds past the tip (see unindexedBlock). */
   get unindexed(): number {
-    return this.file.unindexed.length;
+    return this.file.unindexedCount;
   }
 
   /**

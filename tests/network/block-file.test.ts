@@ -8,6 +8,7 @@
  */
 import { open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalBytes, parseJson } from '@shulian/chaincode/canonical';
@@ -21,7 +22,7 @@ import {
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { logSpanKey } from '../../network/embedded/orderer.js';
 import { blockKey } from '../../network/embedded/store.js';
-import { openTestNetwork, tempDir } from './helpers.js';
+import { collectWarnings, openTestNetwork, tempDir } from './helpers.js';
 
 const BLOCKS = 6;
 const DEPARTMENTS = ['coord', 'psb', 'amr', 'health'];
@@ -102,6 +103,51 @@ async function cutTo(file: string, size: number): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Writes a frame's payload at its span, with `crc` (the payload's own by default). */
+async function writeFrame(
+  file: string,
+  span: BlockSpan,
+  payload: Buffer,
+  crc = crc32(payload),
+): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(payload.length, 0);
+    header.writeUInt32BE(crc, 4);
+    await handle.write(Buffer.concat([header, payload]), 0, 8 + payload.length, span.o);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Changes the block at `span` in place, keeping its length: its timestamp's last digit, with the
+ * frame's CRC left as it was (`checksum`: a damaged frame) or recomputed (`chain`: a whole frame
+ * of another block, to which the next one does not chain). Returns the original payload.
+ */
+async function rewriteFrame(
+  file: string,
+  span: BlockSpan,
+  how: 'checksum' | 'chain',
+): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  const original = Buffer.alloc(span.l);
+  try {
+    await handle.read(original, 0, span.l, span.o + 8);
+  } finally {
+    await handle.close();
+  }
+  const text = original.toString('latin1');
+  const at = /"timestamp":\d+/.exec(text);
+  if (!at) throw new Error('no timestamp in the block');
+  const digit = at.index + at[0].length - 1;
+  const changed = Buffer.from(original);
+  changed[digit] = 0x30 + ((Number(text[digit]) + 1) % 10);
+  await writeFrame(file, span, changed, how === 'chain' ? crc32(changed) : crc32(original));
+  return original;
 }
 
 describe('a block file', () => {
@@ -259,7 +305,7 @@ describe('block files: every crash point comes back consistent', () => {
     await reopenAndCheck();
   });
 
-  it('a level batch lost below the tip (a power loss) halts the node and refuses the orderer, naming the blocks', async () => {
+  it('a level batch lost below the tip (a power loss) halts the node, naming the blocks', async () => {
     await (net as EmbeddedNetwork).close();
     const db = new Level<string, unknown>(nodeLedger(dir, 'amr'), { valueEncoding: 'json' });
     await db.sublevel<string, unknown>('spans', { valueEncoding: 'json' }).del(blockKey(2));
@@ -268,16 +314,56 @@ describe('block files: every crash point comes back consistent', () => {
     expect(net.nodeStates().find((s) => s.id === 'amr')?.halted).toMatch(
       new RegExp(`the commit of one of blocks 0 to ${BLOCKS - 1} is missing below the tip`),
     );
+  });
+
+  it("an orderer's span lost below the tip (a power loss) is indexed again from its block file", async () => {
+    const live = net as EmbeddedNetwork;
+    const lost = [1, 2, BLOCKS - 1];
+    const spans = await Promise.all(lost.map((n) => live.orderer.blockSpan(n)));
+    await live.close();
+    net = undefined;
+    const log = new Level<string, unknown>(ordererLog(dir), { valueEncoding: 'json' });
+    await log.batch(lost.map((n) => ({ type: 'del', key: logSpanKey(n) })));
+    await log.close();
+    const warnings = collectWarnings();
+    const reopened = await openTestNetwork(dir, options).finally(() => warnings.stop());
+    net = reopened;
+    expect(reopened.orderer.height).toBe(BLOCKS);
+    expect(await Promise.all(lost.map((n) => reopened.orderer.blockSpan(n)))).toEqual(spans);
+    expect(warnings.seen).toEqual([
+      {
+        code: 'SHULIAN_ORDERER_REPAIRED',
+        message: expect.stringMatching(
+          new RegExp(`index of block\\(s\\) ${lost.join(', ')} was missing below the tip`),
+        ) as unknown,
+      },
+    ]);
     await net.close();
+    await reopenAndCheck();
+  });
+
+  it("a span lost below the orderer's tip is not indexed again from a frame that fails its checksum or does not chain", async () => {
+    const live = net as EmbeddedNetwork;
+    const span = (await live.orderer.blockSpan(3)) as BlockSpan;
+    await live.close();
     net = undefined;
     const log = new Level<string, unknown>(ordererLog(dir), { valueEncoding: 'json' });
     await log.del(logSpanKey(2));
     await log.close();
-    const err = await openTestNetwork(dir, options).catch((e: unknown) => e);
+    const file = path.join(ordererLog(dir), BLOCK_FILE);
+    const original = await rewriteFrame(file, span, 'checksum');
+    let err = await openTestNetwork(dir, options).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ORDERER_LOG_CORRUPT' });
+    expect((err as Error).message).toMatch(new RegExp(`is damaged at offset ${span.o}`));
+    await rewriteFrame(file, span, 'chain');
+    err = await openTestNetwork(dir, options).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ORDERER_LOG_CORRUPT' });
     expect((err as Error).message).toMatch(
-      new RegExp(`the index of one of blocks 0 to ${BLOCKS - 1} is missing below the tip`),
+      /past block 3, a block that is not block 4 chained to it/,
     );
+    // Nothing was indexed from the file that did not prove it; put right, it does.
+    await writeFrame(file, span, original);
+    await reopenAndCheck();
   });
 
   it('a torn last record in every block file is cut off on open', async () => {

@@ -27,3 +27,16 @@ export async function openTestNetwork(
     ...overrides,
   });
 }
+
+/** The process warnings emitted until `stop`, with their codes. */
+export function collectWarnings(): {
+  seen: { code?: string; message: string }[];
+  stop: () => void;
+} {
+  const seen: { code?: string; message: string }[] = [];
+  const listener = (warning: Error & { code?: string }): void => {
+    seen.push({ code: warning.code, message: warning.message });
+  };
+  process.on('warning', listener);
+  return { seen, stop: () => process.off('warning', listener) };
+}

@@ -34,8 +34,9 @@ describe('liveness', () => {
     const alice = await net.identity('coord', 'alice');
     await net.submit(alice, 'Put', ['a', '1']);
     await net.stopNode('health');
-    // Enough blocks that block 2 lies before the log's tail, which the start-up check reads (its
-    // last blocks, and whether any of the last LEVEL_SYNC_BLOCKS lost its index entry).
+    // Enough blocks that block 2 lies before the log's tail: the start-up check reads its last
+    // blocks, and opening indexes again from the block file a span lost among the last
+    // LEVEL_SYNC_BLOCKS (a power loss), which a span deleted below them cannot be.
     const later = LEVEL_SYNC_BLOCKS + 2;
     for (let i = 0; i < later; i++) await net.submit(alice, 'Put', [`k${i}`, 'v']);
     await net.settle();
