@@ -25,6 +25,7 @@ import {
   LEVEL_SYNC_BLOCKS,
   LedgerStore,
   type BlockRecord,
+  type Rebuild,
   type Tip,
 } from './store.js';
 import { canonical, seal } from './sealed.js';
@@ -39,6 +40,8 @@ import {
 } from './validator.js';
 
 const RECENT_BLOCKS = 8;
+/** A node rebuilding its ledger says how far it is at most this often. */
+const REBUILD_PROGRESS_MS = 5_000;
 /** A node whose disk is full tries its block again this often, and resumes once space returns. */
 const STORAGE_RETRY_MS = 1_000;
 
@@ -87,6 +90,8 @@ export class DepartmentNode {
   /** The full disk that keeps this node from committing, while it waits for space. */
   stalled: Error | undefined;
   private retry: NodeJS.Timeout | undefined;
+  /** When the last rebuild progress line was written (0: a rebuild resumed says so at once). */
+  private progressAt = 0;
 
   constructor(private readonly options: NodeOptions) {
     this.events.setMaxListeners(0);
@@ -116,10 +121,14 @@ export class DepartmentNode {
 
   async start(): Promise<void> {
     if (this.store) return;
-    this.store = await LedgerStore.open(this.options.location);
+    const store = await LedgerStore.open(this.options.location);
+    this.store = store;
     this.halted = undefined;
-    // A node whose stored tip does not hold up is halted before it serves anything.
-    await this.startupCheck(this.store).catch((err: unknown) => this.halt(err));
+    // A node whose stored tip does not hold up is halted before it serves anything; one whose
+    // level data lost a block's batch below the tip is rebuilt from its own block file.
+    const lost = await this.startupCheck(store).catch((err: unknown) => void this.halt(err));
+    if (lost && (await this.fileHoldsTip(store, lost).catch((err: unknown) => this.halt(err))))
+      await this.rebuild(store, lost);
     this.unsubscribe = this.options.orderer.onHeight(() => void this.sync());
     await this.sync();
     this.caughtUp = true;
@@ -348,21 +357,20 @@ export class DepartmentNode {
   /**
    * The quick check at start: the recorded tip names the last stored block (hash and commit
    * hash), nothing is stored past it, that block carries the orderer's signature, chains to its
-   * predecessor and matches its data hash, and it is the orderer's block of that number; and no
-   * block's level batch was lost below it (see LEVEL_SYNC_BLOCKS).
+   * predecessor and matches its data hash, and it is the orderer's block of that number. Returns
+   * why the ledger must be rebuilt if a block's level batch was lost below the tip (see
+   * LEVEL_SYNC_BLOCKS), before anything else is checked: the blocks it reads may be the lost ones.
    */
-  private async startupCheck(store: LedgerStore): Promise<void> {
+  private async startupCheck(store: LedgerStore): Promise<string | undefined> {
     const { height, blockHash, commitHash } = store.tip;
     const fail = (reason: string): never => {
       throw new LedgerError('NODE_HALTED', `start-up check: ${reason}`);
     };
     if (await store.blockRecord(height)) fail(`a block is stored past the tip (height ${height})`);
-    if (height === 0) return;
+    if (height === 0) return undefined;
     const from = Math.max(0, height - LEVEL_SYNC_BLOCKS);
     if ((await store.indexedBlocks(from, height)) !== height - from)
-      fail(
-        `the commit of one of blocks ${from} to ${height - 1} is missing below the tip (a power loss took a level batch): repair the node`,
-      );
+      return `the commit of one of blocks ${from} to ${height - 1} is missing below the tip (a power loss took a level batch)`;
     const last = await store.blockRecord(height - 1);
     if (!last) return fail(`block ${height - 1}, the tip, is missing`);
     if (
@@ -381,6 +389,51 @@ export class DepartmentNode {
     const ordered = await this.options.orderer.block(height - 1);
     if (ordered && headerHash(ordered) !== blockHash)
       fail(`block ${height - 1} differs from the orderer's block ${height - 1}`);
+    return undefined;
+  }
+
+  /**
+   * Whether the node's own block file can rebuild its ledger, lost for `reason`: its frames, from
+   * block 0, are one chain (each whole, CRC-checked, numbered, chained) through the block the tip
+   * names. Throws NODE_HALTED naming what the file lacks otherwise; nothing is cleared then.
+   */
+  private async fileHoldsTip(store: LedgerStore, reason: string): Promise<true> {
+    const { height, blockHash } = store.tip;
+    let reached: string | undefined;
+    try {
+      for await (const { n, hash } of store.fileBlocks()) if (n === height - 1) reached = hash;
+    } catch (err) {
+      throw new LedgerError(
+        'NODE_HALTED',
+        `start-up check: ${reason}, and the block file cannot rebuild the node: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    if (reached !== blockHash)
+      throw new LedgerError(
+        'NODE_HALTED',
+        `start-up check: ${reason}, and the block file does not hold the chain up to the tip's block ${height - 1}`,
+      );
+    return true;
+  }
+
+  /**
+   * Rebuilds the node's level data from its own block file. A lost batch below the tip leaves one
+   * block's writes missing while later blocks' are present, so applying that block alone could
+   * overwrite later writes; instead state, history, transaction index and spans are cleared and
+   * the sync loop replays every block of the file from block 0 as on first commit (validation is
+   * deterministic, so to the codes and state every node has), the block file kept as it is. The
+   * store proves the replay at the old tip: the same block hash and commit hash (see Rebuild).
+   */
+  private async rebuild(store: LedgerStore, reason: string): Promise<void> {
+    await store.markRebuild(reason);
+    this.store = undefined;
+    await store.close();
+    this.store = await LedgerStore.open(this.options.location);
+    this.progressAt = performance.now();
+    process.emitWarning(
+      `node ${this.id}: ${reason}; rebuilding its ledger from its own block file (${this.store.unindexed} blocks to validate and apply again)`,
+      { code: 'SHULIAN_NODE_REBUILDING' },
+    );
   }
 
   /** Stops committing, loudly: waiting clients are woken and the reason is reported. */
@@ -393,10 +446,30 @@ export class DepartmentNode {
   }
 
   private async commitBlock(store: LedgerStore, block: Block): Promise<void> {
+    const rebuild = store.rebuilding;
     const record = await applyBlock(store, block, this.options.validation, this.options.durable);
     this.recent.set(block.header.number, record);
     this.recent.delete(block.header.number - RECENT_BLOCKS);
+    if (rebuild) this.rebuildProgress(rebuild, block.header.number + 1, !store.rebuilding);
     this.events.emit('block', record);
+  }
+
+  /** A progress line now and then while a rebuild replays; once it is proven, the warning. */
+  private rebuildProgress(rebuild: Rebuild, replayed: number, done: boolean): void {
+    if (done) {
+      process.emitWarning(
+        `node ${this.id} was repaired: ${rebuild.reason}; its ledger was rebuilt from its own block file, ${replayed} blocks validated and applied again to the commit hash it had`,
+        { code: 'SHULIAN_NODE_REPAIRED' },
+      );
+      return;
+    }
+    const now = performance.now();
+    if (now - this.progressAt < REBUILD_PROGRESS_MS) return;
+    this.progressAt = now;
+    process.emitWarning(
+      `node ${this.id} rebuilding its ledger from its own block file: ${replayed} of ${rebuild.tip.height} blocks applied`,
+      { code: 'SHULIAN_NODE_REBUILDING' },
+    );
   }
 
   onBlock(listener: (record: BlockRecord) => void): () => void {

@@ -11,7 +11,7 @@
 import { Level } from 'level';
 import { canonicalBytes, parseJson } from '@shulian/chaincode/canonical';
 import type { Block, ValidationCode, Version } from '@shulian/proof/formats/embedded';
-import { BlockFile, migrateBlocks, spanEnd, type BlockSpan } from './block-file.js';
+import { BlockFile, chainedBlocks, migrateBlocks, spanEnd, type BlockSpan } from './block-file.js';
 import { fromBase64, toBase64 } from './crypto.js';
 import type { HistoryEntry, KeyedEntry, StateEntry, StateReader, TxUpdates } from './state.js';
 
@@ -137,6 +137,18 @@ type Sublevel = ReturnType<typeof sublevel>;
 
 const STATE_CACHE_ENTRIES = 200_000;
 
+/**
+ * A rebuild of the ledger from its own block file under way (meta `rebuild`): the tip the ledger
+ * had, which the replay must reach with the same block and commit hashes, and why it was rebuilt.
+ * Written (synced) before anything is cleared; `cleared` once state, history, transaction index,
+ * spans and tip are gone, so a crash part-way clears again or goes on replaying.
+ */
+export interface Rebuild {
+  tip: Tip;
+  reason: string;
+  cleared: boolean;
+}
+
 /** The sublevel of block spans, and the one the previous format kept whole blocks in as JSON. */
 const SPANS = 'spans';
 const LEGACY_BLOCKS = 'blocks';
@@ -178,6 +190,7 @@ export class LedgerStore implements StateReader {
     private readonly meta: Sublevel,
     private current: Tip,
     private readonly cacheEntries: number,
+    private rebuild: Rebuild | undefined,
   ) {}
 
   /** `cacheEntries` bounds the state cache (a verifier's reference ledger keeps it small). */
@@ -189,7 +202,24 @@ export class LedgerStore implements StateReader {
     const spans = sub(SPANS);
     let file: BlockFile | undefined;
     try {
-      const tip = ((await meta.getMany(['tip']))[0] as Tip | undefined) ?? GENESIS_TIP;
+      let [tip, rebuild] = (await meta.getMany(['tip', 'rebuild'])) as [
+        Tip | undefined,
+        Rebuild | undefined,
+      ];
+      if (rebuild && !rebuild.cleared) {
+        // Level data only: the block file, which the rebuild replays, is kept whole.
+        for (const name of ['state', 'history', 'txids', SPANS]) await sub(name).clear();
+        rebuild = { ...rebuild, cleared: true };
+        await atomicWrite(
+          db,
+          [
+            { type: 'del', sublevel: meta, key: 'tip' },
+            { type: 'put', sublevel: meta, key: 'rebuild', value: rebuild },
+          ],
+          true,
+        );
+        tip = undefined;
+      }
       // The last span, not the tip's: a migration interrupted part-way has spans below the tip.
       const [last] = await spans.values({ reverse: true, limit: 1 }).all();
       file = await BlockFile.open(location, last ? spanEnd(last as StoredBlock) : 0);
@@ -221,8 +251,9 @@ export class LedgerStore implements StateReader {
         file,
         sub('txids'),
         meta,
-        tip,
+        tip ?? GENESIS_TIP,
         cacheEntries,
+        rebuild,
       );
     } catch (err) {
       await file?.close();
@@ -377,6 +408,38 @@ export class LedgerStore implements StateReader {
   }
 
   /**
+   * The blocks the block file holds, from block 0 on, each proven the next of one chain (see
+   * chainedBlocks): what a rebuild will replay, walked before anything is cleared.
+   */
+  fileBlocks(): AsyncIterable<{ n: number; hash: string }> {
+    return chainedBlocks(this.file, { offset: 0, number: 0, previousHash: GENESIS_TIP.blockHash });
+  }
+
+  /** The rebuild under way, if any (see Rebuild). */
+  get rebuilding(): Rebuild | undefined {
+    return this.rebuild;
+  }
+
+  /**
+   * Records (synced) that this ledger is to be rebuilt from its own block file, for `reason`:
+   * the next open clears its level data and the node replays every block of the file. A rebuild
+   * already under way keeps the tip it must reach and its first reason.
+   */
+  async markRebuild(reason: string): Promise<void> {
+    const rebuild: Rebuild = {
+      tip: this.rebuild?.tip ?? this.current,
+      reason: this.rebuild?.reason ?? reason,
+      cleared: false,
+    };
+    await atomicWrite(
+      this.db,
+      [{ type: 'put', sublevel: this.meta, key: 'rebuild', value: rebuild }],
+      true,
+    );
+    this.rebuild = rebuild;
+  }
+
+  /**
    * How many of blocks `from` to `to - 1` level indexes: fewer than all means a batch was lost
    * among them (see LEVEL_SYNC_BLOCKS).
    */
@@ -409,6 +472,17 @@ export class LedgerStore implements StateReader {
       throw Object.assign(new Error(`block ${n} does not extend height ${this.current.height}`), {
         code: 'BLOCK_OUT_OF_ORDER',
       });
+    // A rebuild proves itself at the tip the replaced ledger had: the same block, validated to the
+    // same commit hash (chained over every block's valid writes and codes), or nothing is written.
+    const rebuilt = this.rebuild?.tip.height === n + 1;
+    if (
+      rebuilt &&
+      (record.blockHash !== this.rebuild?.tip.blockHash ||
+        record.commitHash !== this.rebuild.tip.commitHash)
+    )
+      throw new Error(
+        `rebuilding from its block file, block ${n} was validated to commit hash ${record.commitHash}, but the ledger it replaces had ${this.rebuild?.tip.commitHash} (block hash ${this.rebuild?.tip.blockHash})`,
+      );
     type Op =
       | { type: 'put'; sublevel: Sublevel; key: string; value: unknown }
       | { type: 'del'; sublevel: Sublevel; key: string };
@@ -447,8 +521,10 @@ export class LedgerStore implements StateReader {
     };
     ops.push({ type: 'put', sublevel: this.spans, key: blockKey(n), value: stored });
     ops.push({ type: 'put', sublevel: this.meta, key: 'tip', value: tip });
+    if (rebuilt) ops.push({ type: 'del', sublevel: this.meta, key: 'rebuild' });
     await atomicWrite(this.db, ops, syncsLevel(n, durable));
     this.file.indexed(span);
+    if (rebuilt) this.rebuild = undefined;
     for (const u of updates) {
       for (const { key, entry } of u.state) {
         this.remember(key, entry);

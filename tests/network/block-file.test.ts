@@ -2,9 +2,11 @@
  * The block files (network/embedded/block-file.ts) at every point a crash can leave them: a block
  * written and fsynced whose level batch never ran (kept, and indexed again: see also
  * tests/reliability/unindexed-block.test.ts, which kills a process at that point), a torn last
- * record, level naming more of the file than the disk kept, and a migration from the previous
- * format interrupted part-way. Each must come back at a consistent height with nothing committed
- * lost, or be refused naming the ledger and the block.
+ * record, level naming more of the file than the disk kept, a level batch a power loss took below
+ * the tip (the orderer's spans indexed again from its file, a node's ledger rebuilt from its own
+ * file, each only where the file proves the chain), and a migration from the previous format
+ * interrupted part-way. Each must come back at a consistent height with nothing committed lost,
+ * or be refused naming the ledger and the block.
  */
 import { open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,8 +23,8 @@ import {
 } from '../../network/embedded/block-file.js';
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { logSpanKey } from '../../network/embedded/orderer.js';
-import { blockKey } from '../../network/embedded/store.js';
-import { collectWarnings, openTestNetwork, tempDir } from './helpers.js';
+import { blockKey, LedgerStore } from '../../network/embedded/store.js';
+import { collectWarnings, levelData, loseNodeBatch, openTestNetwork, tempDir } from './helpers.js';
 
 const BLOCKS = 6;
 const DEPARTMENTS = ['coord', 'psb', 'amr', 'health'];
@@ -224,8 +226,11 @@ describe('block files: every crash point comes back consistent', () => {
     await cleanup();
   });
 
-  /** Reopens the network; every transaction acknowledged before is there, valid, and it verifies. */
-  const reopenAndCheck = async (): Promise<EmbeddedNetwork> => {
+  /**
+   * Reopens the network; every transaction acknowledged before is there, valid, the next block is
+   * block `height`, and it verifies.
+   */
+  const reopenAndCheck = async (height = BLOCKS): Promise<EmbeddedNetwork> => {
     net = await openTestNetwork(dir, options);
     await net.settle();
     for (const txId of txIds) {
@@ -234,7 +239,7 @@ describe('block files: every crash point comes back consistent', () => {
     }
     const alice = await net.identity('coord', 'alice');
     const next = await net.submit(alice, 'Put', ['after', 'restart']);
-    expect(next.blockNumber).toBe(BLOCKS);
+    expect(next.blockNumber).toBe(height);
     await net.settle();
     expect((await net.verify()).divergences).toEqual([]);
     return net;
@@ -305,15 +310,105 @@ describe('block files: every crash point comes back consistent', () => {
     await reopenAndCheck();
   });
 
-  it('a level batch lost below the tip (a power loss) halts the node, naming the blocks', async () => {
+  it("a node's level batch lost below the tip (a power loss) is rebuilt from the node's own block file, to the state of its peers", async () => {
+    const live = net as EmbeddedNetwork;
+    const alice = await live.identity('coord', 'alice');
+    // A later block writes key2 again: block 2 applied alone over it would put the old value back.
+    await live.submit(alice, 'Put', ['key2', 'later']);
+    await live.settle();
+    const file = path.join(nodeLedger(dir, 'amr'), BLOCK_FILE);
+    const fileSize = await sizeOf(file);
+    await live.close();
+    expect(await loseNodeBatch(nodeLedger(dir, 'amr'), 2)).toBeGreaterThanOrEqual(3);
+    const warnings = collectWarnings();
+    try {
+      net = await openTestNetwork(dir, options);
+      await net.settle();
+    } finally {
+      warnings.stop();
+    }
+    const states = net.nodeStates();
+    expect(states.find((s) => s.id === 'amr')?.halted).toBeUndefined();
+    expect(new Set(states.map((s) => `${s.height}/${s.commitHash}`))).toEqual(
+      new Set([`${BLOCKS + 1}/${states[0]?.commitHash}`]),
+    );
+    expect(await levelData(net.node('amr'))).toEqual(await levelData(net.node('psb')));
+    // The block file was replayed as it is, not written again.
+    expect(await sizeOf(file)).toBe(fileSize);
+    expect(warnings.seen).toContainEqual({
+      code: 'SHULIAN_NODE_REBUILDING',
+      message: expect.stringMatching(
+        new RegExp(
+          `^node amr: the commit of one of blocks 0 to ${BLOCKS} is missing below the tip .*\\(${BLOCKS + 1} blocks to validate`,
+        ),
+      ) as unknown,
+    });
+    expect(warnings.seen).toContainEqual({
+      code: 'SHULIAN_NODE_REPAIRED',
+      message: expect.stringMatching(/^node amr was repaired: .*missing below the tip/) as unknown,
+    });
+    await net.close();
+    await reopenAndCheck(BLOCKS + 1);
+    expect(await levelData(net.node('amr'))).toEqual(await levelData(net.node('psb')));
+  });
+
+  it('a rebuild interrupted once recorded or once level is cleared resumes on the next open; one that does not come back to the tip it replaces halts', async () => {
     await (net as EmbeddedNetwork).close();
-    const db = new Level<string, unknown>(nodeLedger(dir, 'amr'), { valueEncoding: 'json' });
-    await db.sublevel<string, unknown>('spans', { valueEncoding: 'json' }).del(blockKey(2));
+    const amr = nodeLedger(dir, 'amr');
+    await loseNodeBatch(amr, 2);
+    // The process died right after recording the rebuild, before clearing anything.
+    const lost = await LedgerStore.open(amr);
+    const tip = lost.tip;
+    await lost.markRebuild('a test: the rebuild was recorded');
+    await lost.close();
+    // Then after clearing level, before replaying a block.
+    const cleared = await LedgerStore.open(amr);
+    expect(cleared.tip.height).toBe(0);
+    expect(cleared.unindexed).toBe(BLOCKS);
+    expect(cleared.rebuilding).toEqual({
+      tip,
+      reason: 'a test: the rebuild was recorded',
+      cleared: true,
+    });
+    await cleared.close();
+    const warnings = collectWarnings();
+    try {
+      net = await openTestNetwork(dir, options);
+      await net.settle();
+    } finally {
+      warnings.stop();
+    }
+    const rebuilt = net.nodeStates().find((s) => s.id === 'amr');
+    expect(rebuilt?.halted).toBeUndefined();
+    expect(rebuilt).toMatchObject({ height: BLOCKS, commitHash: tip.commitHash });
+    expect(await levelData(net.node('amr'))).toEqual(await levelData(net.node('psb')));
+    expect(warnings.seen).toContainEqual({
+      code: 'SHULIAN_NODE_REPAIRED',
+      message: `node amr was repaired: a test: the rebuild was recorded; its ledger was rebuilt from its own block file, ${BLOCKS} blocks validated and applied again to the commit hash it had`,
+    });
+    await net.close();
+    net = undefined;
+    // A rebuild must reach the commit hash of the ledger it replaces, or the node halts there.
+    const db = new Level<string, unknown>(amr, { valueEncoding: 'json' });
+    await db.sublevel<string, unknown>('meta', { valueEncoding: 'json' }).put('rebuild', {
+      tip: { ...tip, commitHash: 'f'.repeat(64) },
+      reason: 'a test',
+      cleared: false,
+    });
     await db.close();
     net = await openTestNetwork(dir, options);
-    expect(net.nodeStates().find((s) => s.id === 'amr')?.halted).toMatch(
-      new RegExp(`the commit of one of blocks 0 to ${BLOCKS - 1} is missing below the tip`),
-    );
+    expect(net.nodeStates().find((s) => s.id === 'amr')).toMatchObject({
+      height: BLOCKS - 1,
+      halted: expect.stringMatching(
+        new RegExp(
+          `^rebuilding from its block file, block ${BLOCKS - 1} was validated to commit hash ${tip.commitHash}, but the ledger it replaces had f{64}`,
+        ),
+      ) as unknown,
+    });
+    await net.repairNode('amr');
+    await net.settle();
+    await net.close();
+    await reopenAndCheck();
   });
 
   it("an orderer's span lost below the tip (a power loss) is indexed again from its block file", async () => {
@@ -363,6 +458,42 @@ describe('block files: every crash point comes back consistent', () => {
     );
     // Nothing was indexed from the file that did not prove it; put right, it does.
     await writeFrame(file, span, original);
+    await reopenAndCheck();
+  });
+
+  it("a node's lost level batch is not rebuilt from a frame that fails its checksum or does not chain: the node halts, its ledger as it was", async () => {
+    const live = net as EmbeddedNetwork;
+    const span = (await live.node('amr').ledger().blockSpan(3)) as BlockSpan;
+    const last = await live
+      .node('amr')
+      .ledger()
+      .blockSpan(BLOCKS - 1);
+    await live.close();
+    for (const id of ['amr', 'health']) await loseNodeBatch(nodeLedger(dir, id), 2);
+    await rewriteFrame(path.join(nodeLedger(dir, 'amr'), BLOCK_FILE), span, 'checksum');
+    await rewriteFrame(path.join(nodeLedger(dir, 'health'), BLOCK_FILE), span, 'chain');
+    net = await openTestNetwork(dir, options);
+    const lost = `^start-up check: the commit of one of blocks 0 to ${BLOCKS - 1} is missing below the tip .*, and the block file cannot rebuild the node: the block file \\S+ `;
+    const states = net.nodeStates();
+    expect(states.find((s) => s.id === 'amr')?.halted).toMatch(
+      new RegExp(`${lost}is damaged at offset ${span.o}`),
+    );
+    expect(states.find((s) => s.id === 'health')?.halted).toMatch(
+      new RegExp(`${lost}holds, past block 3, a block that is not block 4 chained to it`),
+    );
+    for (const id of ['amr', 'health']) {
+      expect(states.find((s) => s.id === id)?.height).toBe(BLOCKS);
+      expect(
+        await net
+          .node(id)
+          .ledger()
+          .blockSpan(BLOCKS - 1),
+      ).toEqual(last);
+    }
+    // Repair (from the orderer's log) brings both back.
+    for (const id of ['amr', 'health']) await net.repairNode(id);
+    await net.settle();
+    await net.close();
     await reopenAndCheck();
   });
 

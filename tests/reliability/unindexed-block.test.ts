@@ -3,7 +3,9 @@
  * (tests/reliability/kill-before-batch.ts kills it exactly there): the block is committed, and
  * on the next open a node validates and applies it again from its own block file, without
  * writing it twice, to the same state as every other node; the orderer indexes it again and
- * serves it. Nothing acknowledged is lost and everything verifies.
+ * serves it. Nothing acknowledged is lost and everything verifies. The same kill, at a batch of
+ * the replay a node runs to rebuild its ledger from its own block file (after a power loss took
+ * a level batch below its tip), leaves a rebuild that the next open takes up where it stopped.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -19,8 +21,14 @@ import {
 } from '../../network/embedded/block-file.js';
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { logSpanKey } from '../../network/embedded/orderer.js';
-import { blockKey, LedgerStore } from '../../network/embedded/store.js';
-import { openTestNetwork, tempDir } from '../network/helpers.js';
+import { blockKey, LEVEL_SYNC_BLOCKS, LedgerStore } from '../../network/embedded/store.js';
+import {
+  collectWarnings,
+  levelData,
+  loseNodeBatch,
+  openTestNetwork,
+  tempDir,
+} from '../network/helpers.js';
 import { recordWrites } from './level-writes.js';
 
 const WRITER = fileURLToPath(new URL('./writer.ts', import.meta.url));
@@ -28,15 +36,15 @@ const KILLER = fileURLToPath(new URL('./kill-before-batch.ts', import.meta.url))
 /** The block whose level batch the kill takes: a few blocks into the write load. */
 const BLOCK = 5;
 
-/** Runs the writer until it is killed before `location`'s batch for BLOCK; its acknowledgements. */
-function writeUntilKilled(dataDir: string, location: string): Promise<string[]> {
+/** Runs the writer until it is killed before `location`'s batch for `block`; its acknowledgements. */
+function writeUntilKilled(dataDir: string, location: string, block = BLOCK): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--import', KILLER, WRITER, dataDir, '0'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, SHULIAN_KILL_BEFORE_BATCH: `${location}:${BLOCK}` },
+        env: { ...process.env, SHULIAN_KILL_BEFORE_BATCH: `${location}:${block}` },
       },
     );
     const acked: string[] = [];
@@ -131,6 +139,49 @@ describe('a crash between a block file fsync and its level batch', () => {
     await expectWhole(net, acked);
     const alice = await net.identity('coord', 'alice');
     expect((await net.submit(alice, 'Put', ['after', 'restart'])).blockNumber).toBe(BLOCK + 1);
+    await expectWhole(net, acked);
+  });
+
+  it('a node killed part-way through rebuilding its ledger from its block file goes on at the next open, to the state of its peers', async () => {
+    // More blocks than LEVEL_SYNC_BLOCKS, so the lost batch lies above a synced one.
+    const height = LEVEL_SYNC_BLOCKS + 16;
+    const options = { durable: true, batch: { maxMessageCount: 1, timeoutMs: 5 } };
+    net = await openTestNetwork(dir, options);
+    const alice = await net.identity('coord', 'alice');
+    const acked: string[] = [];
+    for (let i = 0; i < height; i++)
+      acked.push((await net.submit(alice, 'Put', [`k${i % 10}`, `v${i}`])).txId);
+    await net.settle();
+    await net.close();
+    net = undefined;
+    const ledger = path.join(dir, 'departments', 'amr', 'ledger');
+    // A power loss took block height - 3's batch and kept the later ones'.
+    expect(await loseNodeBatch(ledger, height - 3)).toBeGreaterThanOrEqual(3);
+    // The writer's open starts the rebuild; it is killed before the replay's batch for block 40.
+    expect(await writeUntilKilled(dir, ledger, 40)).toEqual([]);
+    const killed = await LedgerStore.open(ledger);
+    expect(killed.tip.height).toBe(40);
+    expect(killed.unindexed).toBe(height - 40);
+    expect(killed.rebuilding).toMatchObject({ tip: { height }, cleared: true });
+    await killed.close();
+
+    const warnings = collectWarnings();
+    try {
+      net = await openTestNetwork(dir, options);
+      await net.settle();
+    } finally {
+      warnings.stop();
+    }
+    expect(warnings.seen.map((w) => w.code)).toEqual([
+      'SHULIAN_NODE_REBUILDING',
+      'SHULIAN_NODE_REPAIRED',
+    ]);
+    expect(warnings.seen[0]?.message).toBe(
+      `node amr rebuilding its ledger from its own block file: 41 of ${height} blocks applied`,
+    );
+    await expectWhole(net, acked);
+    expect(await levelData(net.node('amr'))).toEqual(await levelData(net.node('psb')));
+    expect((await net.submit(alice, 'Put', ['after', 'rebuild'])).blockNumber).toBe(height);
     await expectWhole(net, acked);
   });
 });
