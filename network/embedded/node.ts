@@ -4,7 +4,8 @@
  * that pulls blocks from the orderer's log, checks and validates each one itself and commits it
  * atomically. The same loop serves live delivery, catch-up after a stop, and the blocks a crash
  * left committed in the node's block file but not in its level database (./block-file.ts),
- * which it validates and applies again from its own file first.
+ * which it validates and applies again from its own file first, and a rebuild of the whole ledger
+ * from that file after a power loss took a block's level batch below the tip.
  */
 import { EventEmitter } from 'node:events';
 import type { ChaincodeInterface } from 'fabric-shim';

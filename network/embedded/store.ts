@@ -7,6 +7,7 @@
  * LEVEL_SYNC_BLOCKS). A crash leaves each block's batch whole or absent, and level never ahead of
  * the block file; the blocks a crash left in the file past level's tip are given back
  * (`unindexedBlock`) for the node to validate and commit again, and opening reads only the tip.
+ * A rebuild (Rebuild) clears everything but the block file, whose blocks are then all given back.
  */
 import { Level } from 'level';
 import { canonicalBytes, parseJson } from '@shulian/chaincode/canonical';
@@ -63,7 +64,8 @@ export interface StoredHistory {
  * write-ahead log past a damaged record, so a power loss that kept a later page of it and not an
  * earlier one would keep a later block's batch and lose an earlier one's. A synced batch makes
  * every batch before it durable, so such a hole can only lie among the last LEVEL_SYNC_BLOCKS
- * blocks below the tip, and the start-up checks (./node.ts, ./orderer.ts) look there.
+ * blocks below the tip, and opening looks there and repairs it from the block file: the orderer
+ * indexes the blocks again (./orderer.ts), a node rebuilds its ledger (./node.ts, Rebuild).
  */
 export const LEVEL_SYNC_BLOCKS = 64;
 
