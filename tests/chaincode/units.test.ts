@@ -205,4 +205,38 @@ describe('canonical encoding', () => {
       '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}',
     );
   });
+
+  it('writes member names as JSON.stringify does, kept or not (past 4,096 names, long ones)', () => {
+    // The reference: JSON.stringify with keys sorted at every depth, undefined members left out.
+    const sorted = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(sorted)
+        : typeof value === 'object' && value !== null
+          ? Object.fromEntries(
+              Object.keys(value)
+                .sort()
+                .map((k) => [k, sorted((value as Record<string, unknown>)[k])]),
+            )
+          : value;
+    const reference = (value: unknown): string => JSON.stringify(sorted(value));
+    const awkward = [
+      '"',
+      '\\',
+      '\u0000',
+      '\u001f',
+      '\u2028',
+      '\ud800',
+      '\udc00x',
+      '数',
+      '\u{1f600}',
+      '',
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 5000; i++) {
+        const name = `${awkward[i % awkward.length] as string}k${i}`;
+        const value = { [name]: i, [`${name}${'x'.repeat(i % 100)}`]: [name], v: { [name]: null } };
+        expect(canonicalJson(value)).toBe(reference(value));
+      }
+    }
+  });
 });

@@ -112,10 +112,27 @@ function encodeObjectFast(value: object, known: ReadonlyMap<object, string> | un
   for (const key of Object.keys(record).sort()) {
     const member = record[key];
     if (member === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + encodeFast(member, known);
+    out += (first ? '' : ',') + memberName(key) + encodeFast(member, known);
     first = false;
   }
   return out + '}';
+}
+
+const MEMBER_NAMES = 4096;
+/**
+ * `"name":` by member name. Records, payloads and blocks repeat the same few hundred names, and
+ * quoting each again was a JSON.stringify per member (#18). Bounded: past MEMBER_NAMES distinct
+ * names (or for long ones) a name is quoted as before and not kept.
+ */
+const memberNames = new Map<string, string>();
+
+function memberName(key: string): string {
+  let name = memberNames.get(key);
+  if (name === undefined) {
+    name = JSON.stringify(key) + ':';
+    if (key.length <= 64 && memberNames.size < MEMBER_NAMES) memberNames.set(key, name);
+  }
+  return name;
 }
 
 /** The reference rules, with the path of every member for the error message. */
