@@ -54,7 +54,8 @@ export interface WriteBlobOptions {
   onPiece?: (piece: Uint8Array) => void;
   /**
    * Parse the bytes as records of `format` and commit to them, on a hash thread like the other
-   * hashes; each record's 32-byte leaf goes to `onLeaves`, in order, several at a time.
+   * hashes; each record's 32-byte leaf goes to `onLeaves`, in order, several at a time, in blocks
+   * that are the callee's to keep (nothing else holds them).
    */
   records?: { format: RecordFormat; secret: Uint8Array; onLeaves: (leaves: Uint8Array) => void };
 }

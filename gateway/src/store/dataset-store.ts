@@ -222,7 +222,11 @@ function checkDigest(sha256: string): void {
   }
 }
 
-/** Appends 32-byte leaves, as many at a time as a hash thread's reply brings, in 64 KiB writes. */
+/**
+ * Appends 32-byte leaves in the order given: a block of at least 64 KiB (a hash thread's reply
+ * brings the leaves of a 1 MiB slot, thousands of records) is written as it is, smaller ones
+ * gathered into 64 KiB writes.
+ */
 class LeafWriter {
   private buffer = new Uint8Array(64 * 1024);
   private fill = 0;
@@ -231,6 +235,12 @@ class LeafWriter {
   constructor(private readonly file: FileHandle) {}
 
   add(leaves: Uint8Array): void {
+    if (leaves.length >= this.buffer.length) {
+      // Not copied: the block is this writer's (moved here from the hash thread).
+      this.flush();
+      this.write(leaves);
+      return;
+    }
     for (let at = 0; at < leaves.length;) {
       const take = Math.min(this.buffer.length - this.fill, leaves.length - at);
       this.buffer.set(leaves.subarray(at, at + take), this.fill);
@@ -251,7 +261,11 @@ class LeafWriter {
     const full = this.buffer.subarray(0, this.fill);
     this.buffer = new Uint8Array(this.buffer.length);
     this.fill = 0;
-    this.pending = this.pending.then(() => this.file.write(full));
+    this.write(full);
+  }
+
+  private write(bytes: Uint8Array): void {
+    this.pending = this.pending.then(() => this.file.write(bytes));
   }
 }
 

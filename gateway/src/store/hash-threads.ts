@@ -36,14 +36,14 @@ export type HashRequest =
 
 /**
  * `result` is the hex digest or chunk root, on `finish`; a records job answers each `update` with
- * the leaves of the records it completed (32 bytes each, in order) and `finish` with the last
- * leaves and the commitment. A failure says whether the bytes were not the format (`syntax`), not
+ * the leaves of the records it completed (32 bytes each, in order, in blocks) and `finish` with
+ * the last leaves and the commitment. A failure says whether the bytes were not the format (`syntax`), not
  * UTF-8 text (`encoding`) or held a record too long to anchor by record (`too-large`): the
  * upload's fault, not the thread's.
  */
 export type HashFault = 'syntax' | 'encoding' | 'too-large';
 export type HashReply =
-  | { ok: true; result?: string; leaves?: Uint8Array; records?: RecordCommitment }
+  | { ok: true; result?: string; leaves?: Uint8Array[]; records?: RecordCommitment }
   | { ok: false; message: string; fault?: HashFault };
 
 /** One hash over a stream of regions of a shared memory, computed on a hash thread. */
@@ -186,7 +186,7 @@ function openStream(
   // Replies come in the order asked, so leaves reach onLeaves in record order.
   const ask = (request: HashRequest): Promise<Done> =>
     expect(thread.ask(request)).then((reply) => {
-      if (reply.leaves && reply.leaves.length > 0) onLeaves?.(reply.leaves);
+      for (const block of reply.leaves ?? []) onLeaves?.(block);
       return reply;
     });
   const stream: StreamHash = {

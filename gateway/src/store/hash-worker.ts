@@ -48,19 +48,19 @@ function recordsStream(job: Extract<HashJob, { kind: 'records' }>, bytes: Uint8A
   const scheme = anchoringScheme(job.algorithm);
   const leaves = new RecordLeaves(hash, job.secret, scheme);
   const tree = new MerkleRootBuilder(hash);
+  // The blocks go back as they are (each its own buffer, moved with the reply): joining them cost
+  // a copy of every leaf, and as much garbage, on each side.
   let done: Uint8Array[] = [];
   const add = (block: Uint8Array): void => {
-    for (let at = 0; at < block.length; at += HASH_BYTES)
-      tree.append(block.subarray(at, at + HASH_BYTES));
-    done.push(block);
+    // The tree keeps the leaf it was last given until the next one comes (../../../proof/src/
+    // merkle.ts), and the block's buffer leaves this thread with the reply: that leaf is a copy.
+    const last = block.length - HASH_BYTES;
+    for (let at = 0; at < last; at += HASH_BYTES) tree.append(block.subarray(at, at + HASH_BYTES));
+    if (last >= 0) tree.append(block.slice(last));
+    if (block.length > 0) done.push(block);
   };
-  const take = (): Uint8Array => {
-    const out = new Uint8Array(done.reduce((n, block) => n + block.length, 0));
-    let at = 0;
-    for (const block of done) {
-      out.set(block, at);
-      at += block.length;
-    }
+  const take = (): Uint8Array[] => {
+    const out = done;
     done = [];
     return out;
   };
@@ -174,9 +174,12 @@ async function respond(request: HashRequest): Promise<void> {
     const fault = faultOf(error);
     reply = { ok: false, message: (error as Error).message, ...(fault ? { fault } : {}) };
   }
-  // Leaves are the thread's own: moved, not copied.
-  const leaves = reply.ok ? reply.leaves : undefined;
-  parentPort?.postMessage(reply, leaves ? [leaves.buffer as ArrayBuffer] : []);
+  // Leaves are the thread's own, each block in a buffer of its own: moved, not copied.
+  const leaves = reply.ok ? (reply.leaves ?? []) : [];
+  parentPort?.postMessage(
+    reply,
+    leaves.map((block) => block.buffer as ArrayBuffer),
+  );
 }
 
 // One request at a time, in the order received: each gets exactly one reply, in order, and a

@@ -4,20 +4,19 @@
  * column plans), since a stream's rows come in many requests.
  */
 import { parentPort } from 'node:worker_threads';
-import { bytesEqual } from '@shulian/proof/hash';
+import { bytesEqual, type DigestAlgorithm } from '@shulian/proof/hash';
 import { anchoringScheme, nodeHashes } from '@shulian/proof/node';
 import { RecordLeaves } from '@shulian/proof/records';
 import type { LeavesReply, LeavesRequest } from './record-leaves.js';
 
-let last: { request: LeavesRequest; leaves: RecordLeaves } | null = null;
+/** Not the request itself: that would keep its rows (up to a slot of text) alive until the next. */
+let last: { algorithm: DigestAlgorithm; secret: Uint8Array; leaves: RecordLeaves } | null = null;
 
 function leavesFor(request: LeavesRequest): RecordLeaves {
-  if (
-    last?.request.algorithm !== request.algorithm ||
-    !bytesEqual(last.request.secret, request.secret)
-  )
+  if (last?.algorithm !== request.algorithm || !bytesEqual(last.secret, request.secret))
     last = {
-      request,
+      algorithm: request.algorithm,
+      secret: request.secret,
       leaves: new RecordLeaves(
         nodeHashes[request.algorithm],
         request.secret,
