@@ -93,6 +93,10 @@ class HashThread {
         // A record is held whole while it is committed, a few copies of it (the row as text, its
         // JSON, its bytes): 512 MiB lets the longest record anchored (MAX_RECORD_CHARS, 64 Mi
         // characters) through; at 128 MiB a 32 MiB row ended the thread and failed every upload on it.
+        // The young generation's limit holds only where node runs without --max-semi-space-size:
+        // V8 gives that flag's semi-space to every isolate, workers included, whatever their
+        // resourceLimits, so under npm start (8 MiB) each thread has 16 MiB of young generation.
+        // Smaller measured lower peak RSS and fewer records/s (README, performance).
         resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 },
       }),
       (error) => ({ ok: false, message: `hash thread failed: ${error.message}` }),

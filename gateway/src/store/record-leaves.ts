@@ -38,7 +38,9 @@ export interface LeavesThread {
 function startLeavesThread(onGone: () => void): LeavesThread {
   const thread = orderedWorker<LeavesRequest, LeavesReply>(
     startWorker(import.meta.url, 'record-leaves-worker', {
-      // Batches of rows under 1 Mi characters each (./hash-worker.ts keeps longer ones).
+      // Batches of rows under 1 Mi characters each (./hash-worker.ts keeps longer ones). The
+      // young generation's limit yields to --max-semi-space-size where node is given it
+      // (./hash-threads.ts).
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
     }),
     (error) => ({
