@@ -84,9 +84,9 @@ interface ShimLogger {
  * invokeFunctionality writes the called transaction's metadata and its result as JSON for two
  * debug messages on every invocation, whatever the log level (#18: the two lines were 9 us per
  * committed transaction of its self time in a profile of bench:ledger). With the shim's loggers
- * silenced (./shim-logging.ts) every logger call is a no-op, and this is that function (of
- * fabric-shim QUIET_DISPATCH_OF, below) without them: the same steps in the same order, the same
- * context, identity and logging, marshalling, hooks, responses and error messages. Building the messages has no effect of its
+ * silenced (./shim-logging.ts) every logger call is a no-op, and this is that function (fabric-shim
+ * 2.5.8) without them: the same steps in the same order, the same context, identity and logging,
+ * marshalling, hooks, responses and error messages. Building the messages has no effect of its
  * own: the metadata is plain JSON, and a result that is not a string (whose JSON could run a
  * toJSON or throw) is still written as JSON first. tests/network/dispatch.test.ts holds its
  * responses and read-write sets equal to fabric-shim's own. When an operator sets
@@ -155,15 +155,6 @@ function withoutDebugMessages(FromContract: ChaincodeFromContract): ChaincodeFro
   return Quiet as unknown as ChaincodeFromContract;
 }
 
-/**
- * The fabric-shim whose invokeFunctionality withoutDebugMessages follows. chaincode/package.json
- * allows later 2.5 releases; with any other version installed, fabric-shim's own dispatch runs
- * until this one is compared with it again (tests/network/dispatch.test.ts fails meanwhile).
- */
-const QUIET_DISPATCH_OF = '2.5.8';
-const shimVersion = (): string =>
-  (require('fabric-shim/package.json') as { version: string }).version;
-
 export interface ChaincodeSource {
   /** Contract classes to run instead of a package (tests); dispatched exactly as a package's. */
   contracts?: ContractClass[];
@@ -178,10 +169,9 @@ export async function loadChaincode(source: ChaincodeSource = {}): Promise<Chain
   const Bootstrap = require('fabric-shim/lib/contract-spi/bootstrap.js') as BootstrapModule;
   const ShimFromContract =
     require('fabric-shim/lib/contract-spi/chaincodefromcontract.js') as ChaincodeFromContract;
-  const FromContract =
-    shimLoggingSilenced && shimVersion() === QUIET_DISPATCH_OF
-      ? withoutDebugMessages(ShimFromContract)
-      : ShimFromContract;
+  const FromContract = shimLoggingSilenced
+    ? withoutDebugMessages(ShimFromContract)
+    : ShimFromContract;
   if (source.contracts) {
     const { JSONSerializer } = require('fabric-contract-api') as { JSONSerializer: unknown };
     const serializers = {
