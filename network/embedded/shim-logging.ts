@@ -23,10 +23,7 @@ function quiet(this: WinstonLogger): WinstonLogger {
   return this;
 }
 
-/** Whether fabric-shim's and fabric-contract-api's loggers are silent in this process. */
-export const shimLoggingSilenced = process.env.CORE_CHAINCODE_LOGGING_LEVEL === undefined;
-
-if (shimLoggingSilenced) {
+if (process.env.CORE_CHAINCODE_LOGGING_LEVEL === undefined) {
   for (const id of ['fabric-shim/lib/logger.js', 'fabric-contract-api/lib/logger.js']) {
     const loggers = require(id) as LoggerModule;
     const getLogger = loggers.getLogger.bind(loggers);
