@@ -24,7 +24,14 @@ import {
 import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { logSpanKey } from '../../network/embedded/orderer.js';
 import { blockKey, LedgerStore } from '../../network/embedded/store.js';
-import { collectWarnings, levelData, loseNodeBatch, openTestNetwork, tempDir } from './helpers.js';
+import {
+  openSettledWithWarnings,
+  warningsDuring,
+  levelData,
+  loseNodeBatch,
+  openTestNetwork,
+  tempDir,
+} from './helpers.js';
 
 const BLOCKS = 6;
 const DEPARTMENTS = ['coord', 'psb', 'amr', 'health'];
@@ -320,13 +327,8 @@ describe('block files: every crash point comes back consistent', () => {
     const fileSize = await sizeOf(file);
     await live.close();
     expect(await loseNodeBatch(nodeLedger(dir, 'amr'), 2)).toBeGreaterThanOrEqual(3);
-    const warnings = collectWarnings();
-    try {
-      net = await openTestNetwork(dir, options);
-      await net.settle();
-    } finally {
-      warnings.stop();
-    }
+    const warnings = await openSettledWithWarnings(dir, options);
+    net = warnings.result;
     const states = net.nodeStates();
     expect(states.find((s) => s.id === 'amr')?.halted).toBeUndefined();
     expect(new Set(states.map((s) => `${s.height}/${s.commitHash}`))).toEqual(
@@ -371,13 +373,8 @@ describe('block files: every crash point comes back consistent', () => {
       cleared: true,
     });
     await cleared.close();
-    const warnings = collectWarnings();
-    try {
-      net = await openTestNetwork(dir, options);
-      await net.settle();
-    } finally {
-      warnings.stop();
-    }
+    const warnings = await openSettledWithWarnings(dir, options);
+    net = warnings.result;
     const rebuilt = net.nodeStates().find((s) => s.id === 'amr');
     expect(rebuilt?.halted).toBeUndefined();
     expect(rebuilt).toMatchObject({ height: BLOCKS, commitHash: tip.commitHash });
@@ -420,8 +417,8 @@ describe('block files: every crash point comes back consistent', () => {
     const log = new Level<string, unknown>(ordererLog(dir), { valueEncoding: 'json' });
     await log.batch(lost.map((n) => ({ type: 'del', key: logSpanKey(n) })));
     await log.close();
-    const warnings = collectWarnings();
-    const reopened = await openTestNetwork(dir, options).finally(() => warnings.stop());
+    const warnings = await warningsDuring(() => openTestNetwork(dir, options));
+    const reopened = warnings.result;
     net = reopened;
     expect(reopened.orderer.height).toBe(BLOCKS);
     expect(await Promise.all(lost.map((n) => reopened.orderer.blockSpan(n)))).toEqual(spans);

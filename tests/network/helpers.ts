@@ -77,15 +77,30 @@ export async function levelData(node: DepartmentNode): Promise<unknown[][]> {
   }
 }
 
-/** The process warnings emitted until `stop`, with their codes. */
-export function collectWarnings(): {
-  seen: { code?: string; message: string }[];
-  stop: () => void;
-} {
+/** `action`'s result and the process warnings emitted while it ran, with their codes. */
+export async function warningsDuring<T>(
+  action: () => Promise<T>,
+): Promise<{ result: T; seen: { code?: string; message: string }[] }> {
   const seen: { code?: string; message: string }[] = [];
   const listener = (warning: Error & { code?: string }): void => {
     seen.push({ code: warning.code, message: warning.message });
   };
   process.on('warning', listener);
-  return { seen, stop: () => process.off('warning', listener) };
+  try {
+    return { result: await action(), seen };
+  } finally {
+    process.off('warning', listener);
+  }
+}
+
+/** Opens the test network and waits for every node to settle, collecting the warnings. */
+export async function openSettledWithWarnings(
+  dataDir: string,
+  overrides: Partial<NetworkOptions> = {},
+): Promise<{ result: EmbeddedNetwork; seen: { code?: string; message: string }[] }> {
+  return warningsDuring(async () => {
+    const opened = await openTestNetwork(dataDir, overrides);
+    await opened.settle();
+    return opened;
+  });
 }

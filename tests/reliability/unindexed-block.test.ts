@@ -23,7 +23,7 @@ import type { EmbeddedNetwork } from '../../network/embedded/network.js';
 import { logSpanKey } from '../../network/embedded/orderer.js';
 import { blockKey, LEVEL_SYNC_BLOCKS, LedgerStore } from '../../network/embedded/store.js';
 import {
-  collectWarnings,
+  openSettledWithWarnings,
   levelData,
   loseNodeBatch,
   openTestNetwork,
@@ -165,13 +165,8 @@ describe('a crash between a block file fsync and its level batch', () => {
     expect(killed.rebuilding).toMatchObject({ tip: { height }, cleared: true });
     await killed.close();
 
-    const warnings = collectWarnings();
-    try {
-      net = await openTestNetwork(dir, options);
-      await net.settle();
-    } finally {
-      warnings.stop();
-    }
+    const warnings = await openSettledWithWarnings(dir, options);
+    net = warnings.result;
     expect(warnings.seen.map((w) => w.code)).toEqual([
       'SHULIAN_NODE_REBUILDING',
       'SHULIAN_NODE_REPAIRED',
