@@ -91,8 +91,11 @@ export class DepartmentNode {
   /** The full disk that keeps this node from committing, while it waits for space. */
   stalled: Error | undefined;
   private retry: NodeJS.Timeout | undefined;
-  /** When the last rebuild progress line was written (0: a rebuild resumed says so at once). */
-  private progressAt = 0;
+  /**
+   * When the last rebuild progress line was written (never yet: a rebuild resumed says so at once,
+   * however soon after the process started, performance.now() counting from its start).
+   */
+  private progressAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: NodeOptions) {
     this.events.setMaxListeners(0);
