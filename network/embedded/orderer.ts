@@ -74,7 +74,7 @@ async function walkStart(
     ][],
   );
   if (stored.size === tip.height - from) {
-    const [first] = file.unindexed;
+    const first = file.firstUnindexed;
     return (
       first && {
         start: { offset: first.o, number: tip.height, previousHash: tip.lastHash },
@@ -288,9 +288,9 @@ export class Orderer {
 
   /**
    * The quick check at start: the last `blocks` blocks of the log exist under their numbers,
-   * chain to one another and to the tip, nothing is stored past the tip, and `check` (signature
-   * and data hash) accepts each. Throws ORDERER_LOG_CORRUPT naming the block otherwise. (Opening
-   * indexed whatever level lacked below the tip from the block file, or refused.)
+   * chain to one another and to the tip, and `check` (signature and data hash) accepts each.
+   * Throws ORDERER_LOG_CORRUPT naming the block otherwise. (Opening refused a block stored past
+   * the tip, and indexed whatever level lacked below it from the block file, or refused.)
    */
   async checkTail(
     blocks: number,
@@ -304,7 +304,6 @@ export class Orderer {
       this.storedBlock(n).catch((err: unknown) =>
         fail(err instanceof Error ? err.message : String(err)),
       );
-    if (await stored(height)) fail(`a block is stored past the tip (height ${height})`);
     let next = lastHash;
     for (let n = height - 1; n >= Math.max(0, height - blocks); n--) {
       const block = (await stored(n)) as Block | undefined;
